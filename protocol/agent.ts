@@ -1,0 +1,223 @@
+// The agent's JSON-RPC 2.0 contract (client = extension or CLI, server = remote-agent on the host, over the agent's
+// stdio). Each method is declared once here; docs/agent-protocol.md shows an example request and reply for each.
+// Direction: every request travels client -> agent; notifications say which way they go.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type {
+  Attachment, BpfLink, BpfMap, BpfProgram, CgroupAttachment, HostFacts, Lab, LabTopology, LoadedObject,
+  NetAttachment, NetInterface, PacketFilter, PacketPathEvent, PinEntry, TcDirection, TraceEvent, XdpMode,
+} from './types';
+
+/** The agent's own error codes, inside JSON-RPC's implementation-defined server range. `data` is AgentErrorData. */
+export const AgentErrorCode = {
+  /** An argument failed validation (bad interface/namespace/cgroup/pin name, unknown program...). */
+  BadArgument: -32010,
+  /** A tool the request needs is not on the host (bpftool, bpftrace, tc, clang...). data.tool names it. */
+  ToolMissing: -32011,
+  /** A tool ran and failed. data has argv, exitCode, stdout, stderr. */
+  ToolFailed: -32012,
+  /** The verifier refused a program. data has log, message, instruction, source. */
+  VerifierRejected: -32013,
+  /** Nothing by that name or id (program, map, attachment, stream, lab). */
+  NotFound: -32014,
+  /** The kernel, driver or bpftool cannot do this here (XDP offload on veth, tcx with bpftool 7.1...). */
+  Unsupported: -32015,
+  /** Something is attached already (and `replace` was not asked for). */
+  AlreadyAttached: -32016,
+  /** Not root / missing capabilities. */
+  PermissionDenied: -32017,
+  /** A bug in the agent; data.stack says where. */
+  Internal: -32018,
+} as const;
+export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
+
+export interface AgentErrorData {
+  /** The argument that was refused, e.g. "dev". */
+  argument?: string;
+  tool?: string;
+  argv?: string[];
+  exitCode?: number | null;
+  stdout?: string;
+  stderr?: string;
+  verifier?: VerifierRejection;
+  stack?: string;
+}
+
+/** A verifier rejection, mapped from bpftool's log. */
+export interface VerifierRejection {
+  /** The program that failed (section or function name) when bpftool says. */
+  program?: string;
+  /** The verifier's own words for the failure, e.g. "invalid access to packet, off=23 size=1, R1(...)". */
+  message: string;
+  /** The failing instruction as printed, e.g. "12: (71) r1 = *(u8 *)(r1 +23)". */
+  instruction?: string;
+  /** From the nearest `; <code> @ file.c:LINE` annotation before the failing instruction. */
+  source?: { file: string; line: number; code?: string };
+  /** The whole log. */
+  log: string;
+}
+
+/**
+ * How a request names a program:
+ * - `OBJECT/PROGRAM`: a program of an object loaded with `object.load` (pinned at /sys/fs/bpf/ebpf-netdebug/OBJECT/PROGRAM),
+ * - an absolute pin path under /sys/fs/bpf,
+ * - `id:N`: a program id.
+ */
+export type ProgramRef = string;
+/** How a request names a map: `OBJECT/MAP`, an absolute pin path, or `id:N`. */
+export type MapRef = string;
+
+// ---- host facts ----------------------------------------------------------------------------------------------
+
+export interface HelloParams { clientName: string; clientVersion: string }
+export const hello = new RequestType<HelloParams, HostFacts, AgentErrorData>('agent.hello');
+
+// ---- listings (rebuilt from bpftool JSON on every call; the kernel is the source of truth) --------------------
+
+export const listPrograms = new RequestType0<BpfProgram[], AgentErrorData>('bpf.listPrograms');
+export const listMaps = new RequestType0<BpfMap[], AgentErrorData>('bpf.listMaps');
+export const listLinks = new RequestType0<BpfLink[], AgentErrorData>('bpf.listLinks');
+
+export interface NetListParams { /** One namespace; all known namespaces (root + /run/netns) when absent. */ netns?: string }
+export interface NetListResult { namespaces: { name: string; inode?: number; interfaces: NetInterface[]; attachments: NetAttachment[] }[] }
+export const netList = new RequestType<NetListParams, NetListResult, AgentErrorData>('net.list');
+
+export interface CgroupListParams { /** A cgroup v2 directory; the whole v2 hierarchy when absent. */ path?: string }
+export const cgroupList = new RequestType<CgroupListParams, CgroupAttachment[], AgentErrorData>('cgroup.list');
+
+/** Everything under /sys/fs/bpf/ebpf-netdebug/. */
+export const pinsList = new RequestType0<PinEntry[], AgentErrorData>('pins.list');
+
+/** What the tool attached and the kernel still shows, as `Attachment`s whose ids `detach` accepts. */
+export const attachmentsList = new RequestType0<Attachment[], AgentErrorData>('attachments.list');
+
+// ---- objects -------------------------------------------------------------------------------------------------
+
+export interface ObjectLoadParams {
+  /** The object file's bytes, base64; or `path` to a file already on the host. */
+  object?: string;
+  path?: string;
+  /** Object name: [A-Za-z0-9_-]{1,64}; pins go to /sys/fs/bpf/ebpf-netdebug/NAME/. */
+  name: string;
+  /** Override the program type bpftool infers from the section name. */
+  programType?: string;
+  /** Reuse pinned maps instead of creating new ones: map name in this object -> MapRef. */
+  reuseMaps?: Record<string, MapRef>;
+  /** Replace an object already loaded under this name. */
+  replace?: boolean;
+}
+export const objectLoad = new RequestType<ObjectLoadParams, LoadedObject, AgentErrorData>('object.load');
+
+export interface ObjectUnloadParams { name: string }
+export const objectUnload = new RequestType<ObjectUnloadParams, { removedPins: string[] }, AgentErrorData>('object.unload');
+
+export const objectList = new RequestType0<LoadedObject[], AgentErrorData>('object.list');
+
+// ---- attach / detach -----------------------------------------------------------------------------------------
+
+interface ConfirmOption {
+  /**
+   * Dead-man switch: unless `attach.confirm` arrives within this many milliseconds, a watchdog that outlives the
+   * agent detaches the program. 0 or absent: no confirmation needed.
+   */
+  confirmWithin?: number;
+}
+
+export interface AttachXdpParams extends ConfirmOption {
+  program: ProgramRef;
+  dev: string;
+  netns?: string;
+  mode?: XdpMode;
+  replace?: boolean;
+  /** `bpftool net attach` (default) or `ip link set dev IF xdp object O sec S` (needs an `OBJECT/PROGRAM` ref). */
+  via?: 'bpftool' | 'iproute2';
+}
+export const attachXdp = new RequestType<AttachXdpParams, Attachment, AgentErrorData>('attach.xdp');
+
+export interface AttachTcParams extends ConfirmOption {
+  program: ProgramRef;
+  dev: string;
+  netns?: string;
+  direction: TcDirection;
+  /** clsact + cls_bpf direct-action (default, works everywhere) or tcx (kernel >= 6.6 and bpftool with tcx). */
+  via?: 'tc' | 'tcx';
+  replace?: boolean;
+}
+export const attachTc = new RequestType<AttachTcParams, Attachment, AgentErrorData>('attach.tc');
+
+export interface AttachCgroupParams {
+  program: ProgramRef;
+  /** A cgroup v2 directory (absolute), or a name created under the v2 root with prefix `end_` when `create`. */
+  cgroup: string;
+  type: string; // "sock_ops", "ingress", "egress", ...
+  create?: boolean;
+}
+export const attachCgroup = new RequestType<AttachCgroupParams, Attachment, AgentErrorData>('attach.cgroup');
+
+export interface AttachSkMsgParams { program: ProgramRef; map: MapRef; type?: 'msg_verdict' }
+export const attachSkMsg = new RequestType<AttachSkMsgParams, Attachment, AgentErrorData>('attach.skMsg');
+
+export interface AttachTracepointsParams { /** An object name from `object.load`; every program in it is attached. */ object: string }
+export const attachTracepoints = new RequestType<AttachTracepointsParams, Attachment, AgentErrorData>('attach.tracepoints');
+
+export interface AttachConfirmParams { attachment: string }
+export const attachConfirm = new RequestType<AttachConfirmParams, { confirmed: boolean }, AgentErrorData>('attach.confirm');
+
+export interface DetachParams { attachment: string }
+export const detach = new RequestType<DetachParams, { detached: Attachment }, AgentErrorData>('detach');
+
+/** Rollbacks the watchdog performed (the program cut the connection and no confirmation came). */
+export interface RollbackRecord { attachment: string; at: number; reason: string; ok: boolean; output?: string }
+export const rollbacksList = new RequestType0<RollbackRecord[], AgentErrorData>('rollbacks.list');
+
+// ---- inspection ----------------------------------------------------------------------------------------------
+
+export interface MapDumpParams { map: MapRef; /** At most this many entries (default 10,000). */ limit?: number }
+export interface MapEntry { key: unknown; value: unknown; /** bpftool's raw hex bytes. */ keyHex?: string[]; valueHex?: string[] }
+export const mapDump = new RequestType<MapDumpParams, { entries: MapEntry[]; truncated: boolean }, AgentErrorData>('map.dump');
+
+export interface XlatedInsn { pc?: number; disasm: string; src?: string; file?: string; line?: number; col?: number }
+export const progDumpXlated = new RequestType<{ program: ProgramRef }, { insns: XlatedInsn[] }, AgentErrorData>('prog.dumpXlated');
+
+// ---- trace streams -------------------------------------------------------------------------------------------
+
+export type TraceSource = 'trace_pipe' | 'perf_array' | 'packet_path';
+export interface TraceStartParams {
+  source: TraceSource;
+  /** trace_pipe: a substring (or /regex/) lines must contain. */
+  filter?: string;
+  /** packet_path: what to follow. */
+  packetFilter?: PacketFilter;
+  /** perf_array: the map to read. */
+  map?: MapRef;
+  /** Max events per notification batch and max delay before a batch is sent. */
+  batch?: { maxEvents?: number; maxDelayMs?: number };
+}
+export const traceStart = new RequestType<TraceStartParams, { stream: string }, AgentErrorData>('trace.start');
+export const traceStop = new RequestType<{ stream: string }, { stopped: boolean }, AgentErrorData>('trace.stop');
+
+/** agent -> client: a batch of events of one stream. `dropped`: events lost since the previous batch. */
+export interface TraceEventsParams {
+  stream: string;
+  source: TraceSource;
+  events: TraceEvent[] | PacketPathEvent[];
+  dropped: number;
+  /** Monotonic count of events sent on this stream (after this batch), for gap accounting across reconnects. */
+  sent: number;
+}
+export const traceEvents = new NotificationType<TraceEventsParams>('trace.events');
+
+/** agent -> client: something went wrong outside a request (an uncaught exception, a stream that died). */
+export interface AgentLogParams { level: 'info' | 'warning' | 'error'; message: string; stack?: string }
+export const agentLog = new NotificationType<AgentLogParams>('agent.log');
+
+// ---- labs ----------------------------------------------------------------------------------------------------
+
+export interface LabCreateParams { /** [a-z0-9]{1,8}: namespaces are named end_NAME_ROLE. */ name: string; topology: LabTopology }
+export const labCreate = new RequestType<LabCreateParams, Lab, AgentErrorData>('lab.create');
+export const labDestroy = new RequestType<{ name: string }, { removed: string[] }, AgentErrorData>('lab.destroy');
+export const labList = new RequestType0<Lab[], AgentErrorData>('lab.list');
+
+// ---- lifecycle -----------------------------------------------------------------------------------------------
+
+/** Ends the agent after replying; attachments stay (they live in the kernel). */
+export const shutdown = new RequestType0<null, AgentErrorData>('agent.shutdown');

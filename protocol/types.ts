@@ -1,0 +1,230 @@
+// Plain data shared by every side: what the kernel holds (programs, maps, links, attachments), what the agent
+// reports of a host, and trace events. No logic lives here (docs/DESIGN.md: protocol/ is the only shared code).
+
+/** What `agent.hello` says of a host. */
+export interface HostFacts {
+  agentVersion: string;
+  /** sha256 of the agent bundle that is running, so a client can tell whether it must redeploy. */
+  agentChecksum?: string;
+  hostname: string;
+  kernelRelease: string;
+  arch: string;
+  nodeVersion: string;
+  bpftool: BpftoolFacts | null;
+  bpftrace: { path: string; version: string } | null;
+  clang: { path: string; version: string } | null;
+  bpffs: MountState;
+  tracefs: MountState;
+  /** Kernel BTF, needed to generate vmlinux.h for this host. */
+  btf: { path: string; present: boolean };
+  privileges: { uid: number; euid: number; root: boolean };
+}
+
+export interface BpftoolFacts {
+  path: string;
+  /** e.g. "7.5.0" */
+  version: string;
+  libbpfVersion?: string;
+  features: {
+    /** `prog loadall ... autoattach` (7.2+): attaches tracepoints and pins their links. */
+    autoattach: boolean;
+    /** `net attach tcx_ingress|tcx_egress` (7.4+ on kernels >= 6.6). */
+    tcx: boolean;
+    /** `net show` lists tcx attachments (7.5 shape) rather than hiding them (7.1 shape). */
+    netShowTcx: boolean;
+  };
+}
+
+export interface MountState { path: string; mounted: boolean; /** true when the agent mounted it itself. */ mountedByAgent?: boolean }
+
+export type ProgramType = string; // bpftool's names: "xdp", "sched_cls", "sock_ops", "sk_msg", "tracepoint", ...
+export type MapType = string; // bpftool's names: "hash", "array", "sockhash", "perf_event_array", ...
+
+export interface BpfProgram {
+  id: number;
+  type: ProgramType;
+  name: string;
+  tag: string;
+  gplCompatible?: boolean;
+  /** Seconds since the epoch. */
+  loadedAt?: number;
+  uid?: number;
+  bytesXlated?: number;
+  jited?: boolean;
+  bytesJited?: number;
+  bytesMemlock?: number;
+  mapIds: number[];
+  btfId?: number;
+  pinned: string[];
+  /** Present when kernel.bpf_stats_enabled is on. */
+  runTimeNs?: number;
+  runCnt?: number;
+  /** bpftool 7.5: the program is detached from its loader and only kept by the kernel. */
+  orphaned?: boolean;
+}
+
+export interface BpfMap {
+  id: number;
+  type: MapType;
+  name: string;
+  flags?: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  bytesMemlock?: number;
+  btfId?: number;
+  frozen?: boolean;
+  pinned: string[];
+}
+
+export interface BpfLink {
+  id: number;
+  type: string; // "perf_event", "tracing", "xdp", "tcx", "cgroup", "netns", ...
+  progId: number;
+  pinned: string[];
+  /** The rest of bpftool's fields for this link type, unchanged. */
+  details: Record<string, unknown>;
+}
+
+/** Where a network namespace is: `root` for the initial one, a name from /run/netns, or `pid:N`. */
+export interface NetnsRef { name: string; inode?: number }
+
+export type XdpMode = 'native' | 'generic' | 'offload';
+/** bpftool's own words for XDP modes in `net show`. */
+export type XdpKernelMode = 'driver' | 'generic' | 'offload';
+export type TcDirection = 'ingress' | 'egress';
+
+export interface NetInterface {
+  netns: string;
+  ifindex: number;
+  name: string;
+  mtu?: number;
+  operState?: string;
+  mac?: string;
+  kind?: string; // "veth", "bridge", "loopback", ...
+  master?: string;
+  /** Addresses with prefix length, IPv4 and IPv6. */
+  addresses: string[];
+}
+
+/** One program attached to an interface, as `bpftool net show` reports it. */
+export interface NetAttachment {
+  netns: string;
+  dev: string;
+  ifindex: number;
+  kind: 'xdp' | 'tc' | 'tcx' | 'flow_dissector' | 'netfilter';
+  progId: number;
+  progName?: string;
+  /** XDP only: the mode the kernel reports. */
+  mode?: XdpKernelMode;
+  /** tc and tcx only. */
+  direction?: TcDirection;
+  /** tcx and XDP links. */
+  linkId?: number;
+  /** tc (cls_bpf) only: "da" etc. */
+  tcDetails?: { handle?: string; priority?: number; directAction?: boolean };
+}
+
+export interface CgroupAttachment {
+  cgroup: string;
+  attachType: string; // "sock_ops", "ingress", ...
+  progId: number;
+  progName?: string;
+  attachFlags?: string;
+}
+
+export interface PinEntry { path: string; kind: 'prog' | 'map' | 'link' | 'dir' | 'unknown'; id?: number }
+
+/**
+ * Something the tool attached. `id` is a self-describing string derived from kernel state (not a counter), so
+ * that a later process (the CLI's `detach`) can act on it: e.g. `xdp:root:eth0`, `tc:end_lab_a:eth0:egress`,
+ * `cgroup:sock_ops:/sys/fs/cgroup/unified/end_x:42`, `sk_msg:msg_verdict:<map pin>:17`, `tracepoints:NAME`.
+ */
+export interface Attachment {
+  id: string;
+  kind: 'xdp' | 'tc' | 'tcx' | 'cgroup' | 'sk_msg' | 'tracepoints';
+  progId?: number;
+  progName?: string;
+  dev?: string;
+  netns?: string;
+  mode?: XdpKernelMode;
+  direction?: TcDirection;
+  cgroup?: string;
+  attachType?: string;
+  map?: string;
+  via?: 'bpftool' | 'iproute2' | 'tc';
+  /** Set while a dead-man switch waits for `attach.confirm`. */
+  pendingConfirmation?: { deadline: number };
+}
+
+/** A program or map of an object loaded through `object.load`. */
+export interface LoadedProgram { name: string; id: number; type: ProgramType; section: string; pin: string }
+export interface LoadedMap { name: string; id: number; type: MapType; pin: string }
+export interface LoadedObject { name: string; dir: string; programs: LoadedProgram[]; maps: LoadedMap[] }
+
+/** One line of /sys/kernel/tracing/trace_pipe, parsed. */
+export interface TraceEvent {
+  task: string;
+  pid: number;
+  cpu: number;
+  flags: string;
+  /** Seconds since boot, as the kernel prints it. */
+  timestamp: number;
+  /** "bpf_trace_printk" etc. */
+  function?: string;
+  message: string;
+}
+
+/** What the packet path tracer matches. Absent fields match everything. */
+export interface PacketFilter {
+  protocol?: 'icmp' | 'icmp6' | 'tcp' | 'udp';
+  /** Either end of the packet. */
+  host?: string;
+  src?: string;
+  dst?: string;
+  /** Either port (TCP/UDP). */
+  port?: number;
+}
+
+/** One hop of one packet, as the tracepkt program reports it. */
+export interface PacketPathEvent {
+  /** Nanoseconds, CLOCK_MONOTONIC (bpf_ktime_get_ns). */
+  timestampNs: number;
+  tracepoint: 'net_dev_queue' | 'netif_receive_skb_entry' | 'netif_rx' | 'napi_gro_receive_entry' | string;
+  netnsInode: number;
+  /** A name the user knows: `root`, a /run/netns name, `pid:N (comm)`; absent when unknown. */
+  netnsName?: string;
+  ifindex: number;
+  ifname: string;
+  family: 4 | 6;
+  src: string;
+  dst: string;
+  protocol: 'icmp' | 'icmp6' | 'tcp' | 'udp' | string;
+  icmp?: { type: number; code: number; id: number; seq: number };
+  tcp?: { sport: number; dport: number; flags: string; seq: number; ack: number };
+  udp?: { sport: number; dport: number };
+  skb: string;
+}
+
+/** A lab: disposable namespaces joined by veth pairs, optionally through a bridge namespace. */
+export type LabTopology =
+  /** Two hosts, `a` and `b`, on one link (both ends called eth0). */
+  | { kind: 'pair'; ipv6?: boolean; rootLink?: boolean }
+  /** Hosts `a` and `b`, each linked to a bridge `br0` in a third namespace `br`. */
+  | { kind: 'bridge'; ipv6?: boolean; rootLink?: boolean };
+
+export interface LabHost {
+  /** Role inside the lab: "a", "b", "br". */
+  role: string;
+  /** The network namespace's name under /run/netns (prefix `end_`). */
+  netns: string;
+  interfaces: { name: string; addresses: string[]; peer?: string }[];
+}
+
+export interface Lab {
+  name: string;
+  topology: LabTopology;
+  hosts: LabHost[];
+  /** With `rootLink`: the root namespace's end of a veth to host `a`, and the addresses on both ends. */
+  rootLink?: { dev: string; address: string; peerAddress: string };
+}

@@ -1,0 +1,35 @@
+// Runs the test tiers with node's own test runner (TypeScript through tsx), so CI reads one closing summary.
+//   node scripts/run-tests.mjs                 every tier
+//   node scripts/run-tests.mjs unit kernel     the named tiers (test/<tier>/**/*.test.ts)
+// Tiers that touch the kernel need root; the runner says so instead of letting each test fail on its own.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const allTiers = ['unit', 'kernel', 'ssh', 'webview', 'e2e'];
+const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const chosen = tiers.length ? tiers : allTiers;
+
+function find(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? find(p) : p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const files = chosen.flatMap((t) => find(join(root, 'test', t))).sort();
+if (!files.length) {
+  console.error(`no test files in ${chosen.join(', ')}`);
+  process.exit(1);
+}
+if (process.getuid && process.getuid() !== 0 && chosen.some((t) => t !== 'unit' && t !== 'webview')) {
+  console.error('the kernel, ssh and e2e tiers need root (BPF, namespaces, sshd)');
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+  '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);
