@@ -204,6 +204,10 @@ export interface PacketPathEvent {
   tcp?: { sport: number; dport: number; flags: string; seq: number; ack: number };
   udp?: { sport: number; dport: number };
   skb: string;
+  /** IPv4 TTL or IPv6 hop limit as the packet had it at this hop. */
+  ttl?: number;
+  /** IPv4 identification: tells apart UDP datagrams of one flow (which carry no sequence number). */
+  ipId?: number;
 }
 
 /** A lab: disposable namespaces joined by veth pairs, optionally through a bridge namespace. */
