@@ -1,0 +1,44 @@
+// Activation: builds the context (two disposal scopes), the command table, the tree, the status bar, the
+// diagnostics, the task provider, the language client and the webviews. An activation failure is shown with a
+// pointer to the log and rethrown, so VS Code marks the extension as failed instead of half-working silently.
+import * as vscode from 'vscode';
+import { Ctx } from './context';
+import { createLog } from './log';
+import { openHostSession } from './sessionOpener';
+import { registerCommandTable } from './commands/table';
+import { commandTable } from './commands/index';
+import { createStatusBar } from './statusBar';
+
+let ctx: Ctx | undefined;
+
+export async function activate(extension: vscode.ExtensionContext): Promise<void> {
+  const log = createLog();
+  extension.subscriptions.push(log);
+  try {
+    ctx = new Ctx(extension, log, openHostSession);
+    ctx.pushExtCleanup(registerCommandTable(ctx, commandTable));
+    ctx.pushExtCleanup(createStatusBar(ctx));
+    log.info(`activated (${extension.extension.packageJSON.version as string}); hosts: ${ctx.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`);
+    autoConnect(ctx);
+  } catch (e) {
+    log.error(`activation failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    void vscode.window.showErrorMessage(`eBPF Network Debugger failed to start: ${e instanceof Error ? e.message : e}`, 'Show Log')
+      .then((a) => { if (a === 'Show Log') log.show(); });
+    throw e;
+  }
+}
+
+/** Connects to the default host in the background; a failure is a message, never an activation failure. */
+function autoConnect(c: Ctx): void {
+  const { autoConnect: enabled, defaultHost } = c.settings.values;
+  if (!enabled || !defaultHost) return;
+  void vscode.commands.executeCommand('ebpfNetDebug.connect', defaultHost);
+}
+
+export async function deactivate(): Promise<void> {
+  const c = ctx;
+  ctx = undefined;
+  if (!c) return;
+  await c.disconnect();
+  c.dispose();
+}

@@ -1,0 +1,195 @@
+// The VS Code side of package.json: "main", "activationEvents" and "contributes". This file is their source of
+// truth; `node extension/vscode/manifest/apply.mjs` writes them into package.json (which npm also writes, so nobody
+// edits those keys by hand). test/unit/vscode-model/manifest.test.ts checks that package.json is in sync.
+
+const category = 'eBPF';
+const bpfC = 'resourceFilename =~ /\\.bpf\\.c$/';
+const connected = 'ebpfNetDebug.connected';
+
+/** Commands: id suffix -> title (+ icon). Ids marked webview are handled by extension/vscode/webviews/. */
+const commandList = [
+  ['attachXdpEth0', 'Attach XDP to eth0', '$(debug-start)'],
+  ['attachXdp', 'Attach XDP Program to Interface...'],
+  ['attachTc', 'Attach tc Program...'],
+  ['attachSockops', 'Attach sock_ops / sk_msg...'],
+  ['detach', 'Detach', '$(debug-disconnect)'],
+  ['compile', 'Compile BPF Program', '$(tools)'],
+  ['loadObject', 'Load BPF Object...'],
+  ['connect', 'Connect to Host...', '$(plug)'],
+  ['disconnect', 'Disconnect'],
+  ['createLab', 'Create Lab...', '$(beaker)'],
+  ['destroyLab', 'Destroy Lab'],
+  ['refresh', 'Refresh', '$(refresh)'],
+  ['showXlated', 'Show Translated Instructions with Source'],
+  ['unpin', 'Unpin'],
+  ['showLog', 'Show Log'],
+  // Handled by the webview side (extension/vscode/webviews/index.ts).
+  ['showLiveTrace', 'Show Live Trace', '$(pulse)'],
+  ['tracePacketPath', 'Trace Packet Path...', '$(git-compare)'],
+  ['inspectObject', 'Inspect Object (readelf)'],
+  ['showPrograms', 'Show Programs'],
+  ['showNetwork', 'Show Network'],
+  ['showMaps', 'Show Maps'],
+  ['dumpMap', 'Dump Map'],
+];
+
+const commands = commandList.map(([id, title, icon]) => ({
+  command: `ebpfNetDebug.${id}`, title, category, ...(icon ? { icon } : {}),
+}));
+
+/** Commands that only make sense with a tree item or an argument stay out of the palette. */
+const hiddenFromPalette = ['unpin', 'showXlated', 'destroyLab', 'dumpMap'];
+
+const treeItem = (ctx) => `view == ebpfNetDebug.hosts && viewItem =~ /${ctx}/`;
+
+export const manifest = {
+  main: './dist/extension.js',
+  activationEvents: [
+    'workspaceContains:**/*.bpf.c',
+    'onView:ebpfNetDebug.hosts',
+    'onView:ebpfNetDebug.liveTrace',
+    'onWalkthrough:ebpfNetDebug.gettingStarted',
+    ...commands.map((c) => `onCommand:${c.command}`),
+  ],
+  contributes: {
+    commands,
+    viewsContainers: {
+      activitybar: [{ id: 'ebpfNetDebug', title: 'eBPF', icon: 'media/ebpf.svg' }],
+      panel: [{ id: 'ebpfNetDebugPanel', title: 'eBPF Trace', icon: 'media/ebpf.svg' }],
+    },
+    views: {
+      ebpfNetDebug: [{ id: 'ebpfNetDebug.hosts', name: 'Hosts', icon: 'media/ebpf.svg', contextualTitle: 'eBPF' }],
+      ebpfNetDebugPanel: [{ id: 'ebpfNetDebug.liveTrace', name: 'eBPF Trace', type: 'webview' }],
+    },
+    viewsWelcome: [{
+      view: 'ebpfNetDebug.hosts',
+      contents: 'No host configured yet.\n[Connect to Host...](command:ebpfNetDebug.connect)\nHosts come from the setting `ebpfNetDebug.hosts` or any alias of ~/.ssh/config.',
+    }],
+    menus: {
+      commandPalette: [
+        ...hiddenFromPalette.map((id) => ({ command: `ebpfNetDebug.${id}`, when: 'false' })),
+        { command: 'ebpfNetDebug.compile', when: `${bpfC} || !activeEditor` },
+      ],
+      'view/title': [
+        { command: 'ebpfNetDebug.refresh', when: 'view == ebpfNetDebug.hosts', group: 'navigation@1' },
+        { command: 'ebpfNetDebug.connect', when: 'view == ebpfNetDebug.hosts', group: 'navigation@2' },
+        { command: 'ebpfNetDebug.attachXdpEth0', when: `view == ebpfNetDebug.hosts && ${connected}`, group: 'navigation@3' },
+        { command: 'ebpfNetDebug.createLab', when: 'view == ebpfNetDebug.hosts', group: '2_lab' },
+        { command: 'ebpfNetDebug.showLog', when: 'view == ebpfNetDebug.hosts', group: '9_log' },
+      ],
+      'view/item/context': [
+        { command: 'ebpfNetDebug.connect', when: treeItem('host-disconnected'), group: 'inline' },
+        { command: 'ebpfNetDebug.disconnect', when: treeItem('host-connected'), group: '1_host' },
+        { command: 'ebpfNetDebug.refresh', when: treeItem('host-connected'), group: 'inline' },
+        { command: 'ebpfNetDebug.detach', when: treeItem('attachment'), group: 'inline' },
+        { command: 'ebpfNetDebug.detach', when: treeItem('attachment'), group: '1_attach' },
+        { command: 'ebpfNetDebug.attachXdp', when: treeItem('interface'), group: '1_attach@1' },
+        { command: 'ebpfNetDebug.attachTc', when: treeItem('interface'), group: '1_attach@2' },
+        { command: 'ebpfNetDebug.showXlated', when: treeItem('program'), group: '1_program@1' },
+        { command: 'ebpfNetDebug.detach', when: treeItem('program-attached'), group: '1_program@2' },
+        { command: 'ebpfNetDebug.unpin', when: treeItem('pinned'), group: '1_program@3' },
+        { command: 'ebpfNetDebug.dumpMap', when: treeItem('map'), group: '1_map' },
+        { command: 'ebpfNetDebug.destroyLab', when: treeItem('lab'), group: '1_lab' },
+        { command: 'ebpfNetDebug.createLab', when: treeItem('labs'), group: 'inline' },
+      ],
+      'explorer/context': [
+        { command: 'ebpfNetDebug.inspectObject', when: 'resourceExtname == .o', group: 'ebpf@1' },
+        { command: 'ebpfNetDebug.attachXdp', when: 'resourceExtname == .o', group: 'ebpf@2' },
+        { command: 'ebpfNetDebug.compile', when: bpfC, group: 'ebpf@1' },
+        { command: 'ebpfNetDebug.attachXdpEth0', when: bpfC, group: 'ebpf@2' },
+      ],
+      'editor/title': [
+        { command: 'ebpfNetDebug.compile', when: bpfC, group: 'navigation@1' },
+        { command: 'ebpfNetDebug.attachXdpEth0', when: `${bpfC} && ${connected}`, group: 'navigation@2' },
+      ],
+      'editor/context': [
+        { command: 'ebpfNetDebug.compile', when: bpfC, group: 'ebpf@1' },
+        { command: 'ebpfNetDebug.attachXdpEth0', when: bpfC, group: 'ebpf@2' },
+      ],
+    },
+    configuration: {
+      title: 'eBPF Network Debugger',
+      properties: {
+        'ebpfNetDebug.hosts': {
+          type: 'array',
+          default: [],
+          markdownDescription: 'Hosts to debug. `target` is `local`, an alias of ~/.ssh/config, or `user@host[:port]`.',
+          items: {
+            type: 'object',
+            required: ['name', 'target'],
+            properties: {
+              name: { type: 'string', description: 'Name shown in the tree and the status bar.' },
+              target: { type: 'string', description: 'local, an ssh_config alias, or user@host[:port].' },
+              bpftoolPath: { type: 'string', description: 'bpftool on that host (default: found on PATH).' },
+              identityFile: { type: 'string', description: 'Private key file (default: ssh_config / agent).' },
+              knownHostsFile: { type: 'string', description: 'known_hosts file (default: ~/.ssh/known_hosts).' },
+              sudo: { type: 'boolean', description: 'Run the agent through sudo -n when not logging in as root.' },
+            },
+          },
+        },
+        'ebpfNetDebug.defaultHost': { type: 'string', default: '', description: 'Name of the host to connect to first (a name from ebpfNetDebug.hosts).' },
+        'ebpfNetDebug.autoConnect': { type: 'boolean', default: true, description: 'Connect to the default host when the extension starts.' },
+        'ebpfNetDebug.xdp.defaultMode': {
+          type: 'string', enum: ['ask', 'native', 'generic'], default: 'ask',
+          enumDescriptions: ['Ask on every attach.', 'Driver mode (falls back to asking when the driver lacks it).', 'Generic (skb) mode, works on every interface.'],
+          description: 'XDP attach mode.',
+        },
+        'ebpfNetDebug.confirmWithin': {
+          type: 'number', default: 15, minimum: 0, maximum: 600,
+          markdownDescription: 'Dead-man switch: seconds the agent waits for confirmation after an XDP/tc attach before it detaches again. `0` turns it off.',
+        },
+        'ebpfNetDebug.trace.maxRows': { type: 'number', default: 5000, minimum: 100, maximum: 1000000, description: 'Rows the live trace keeps.' },
+        'ebpfNetDebug.compile.clangPath': { type: 'string', default: 'clang', description: 'clang used to build BPF programs.' },
+        'ebpfNetDebug.compile.extraFlags': { type: 'array', items: { type: 'string' }, default: [], description: 'Extra clang flags (e.g. -DDEBUG).' },
+        'ebpfNetDebug.clangd.enabled': { type: 'boolean', default: true, description: 'Language support for *.bpf.c through clangd.' },
+        'ebpfNetDebug.clangd.path': { type: 'string', default: 'clangd', description: 'clangd executable.' },
+      },
+    },
+    taskDefinitions: [{
+      type: 'ebpf',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', description: 'The BPF C file (*.bpf.c) to compile.' },
+        output: { type: 'string', description: 'Object file to write (default: next to the source, .o).' },
+      },
+    }],
+    problemMatchers: [{
+      name: 'ebpf-clang',
+      owner: 'ebpf',
+      source: 'clang',
+      fileLocation: ['autoDetect', '${workspaceFolder}'],
+      pattern: {
+        regexp: '^(.*?):(\\d+):(\\d+):\\s+(warning|error|fatal error|note):\\s+(.*)$',
+        file: 1, line: 2, column: 3, severity: 4, message: 5,
+      },
+    }],
+    languages: [{ id: 'c', extensions: ['.bpf.c'] }],
+    walkthroughs: [{
+      id: 'gettingStarted',
+      title: 'Debug a network with eBPF',
+      description: 'Connect to a host, attach an XDP program to eth0, watch its effect.',
+      steps: [
+        {
+          id: 'connect', title: 'Connect to a host',
+          description: 'Add a host to `ebpfNetDebug.hosts` (or use an ssh_config alias), then connect.\n[Connect to Host...](command:ebpfNetDebug.connect)',
+          media: { markdown: 'media/walkthrough/connect.md' }, completionEvents: ['onContext:ebpfNetDebug.connected'],
+        },
+        {
+          id: 'compile', title: 'Compile a BPF program',
+          description: 'Open a *.bpf.c file and compile it; clang errors land in Problems.\n[Compile BPF Program](command:ebpfNetDebug.compile)',
+          media: { markdown: 'media/walkthrough/compile.md' }, completionEvents: ['onCommand:ebpfNetDebug.compile'],
+        },
+        {
+          id: 'attach', title: 'Attach XDP to eth0',
+          description: 'Load the program on the host and attach it to eth0; it appears in the tree under Network.\n[Attach XDP to eth0](command:ebpfNetDebug.attachXdpEth0)',
+          media: { markdown: 'media/walkthrough/attach.md' }, completionEvents: ['onCommand:ebpfNetDebug.attachXdpEth0'],
+        },
+        {
+          id: 'trace', title: 'Watch it',
+          description: 'Open the live trace or follow a packet hop by hop.\n[Show Live Trace](command:ebpfNetDebug.showLiveTrace)',
+          media: { markdown: 'media/walkthrough/trace.md' }, completionEvents: ['onCommand:ebpfNetDebug.showLiveTrace'],
+        },
+      ],
+    }],
+  },
+};

@@ -1,0 +1,142 @@
+// The extension's settings, validated in one place (docs/STYLE.md #7). VS Code-free so test/unit can check the
+// validation with plain node --test: a bad value becomes its default and a warning naming the setting, never a throw.
+
+export type XdpDefaultMode = 'ask' | 'native' | 'generic';
+
+/** One host the user can connect to. */
+export interface HostSetting {
+  name: string;
+  /** `local`, an ssh_config alias, or user@host[:port]. */
+  target: string;
+  bpftoolPath?: string;
+  identityFile?: string;
+  knownHostsFile?: string;
+  sudo?: boolean;
+}
+
+export interface SettingsValues {
+  hosts: HostSetting[];
+  defaultHost: string;
+  autoConnect: boolean;
+  xdpDefaultMode: XdpDefaultMode;
+  /** Seconds; 0 = no dead-man switch. */
+  confirmWithin: number;
+  traceMaxRows: number;
+  clangPath: string;
+  compileExtraFlags: string[];
+  clangdEnabled: boolean;
+  clangdPath: string;
+}
+
+export const defaultSettings: SettingsValues = {
+  hosts: [],
+  defaultHost: '',
+  autoConnect: true,
+  xdpDefaultMode: 'ask',
+  confirmWithin: 15,
+  traceMaxRows: 5000,
+  clangPath: 'clang',
+  compileExtraFlags: [],
+  clangdEnabled: true,
+  clangdPath: 'clangd',
+};
+
+/** Reads one raw value by its key under `ebpfNetDebug.` (e.g. "xdp.defaultMode"). */
+export type RawSettingReader = (key: string) => unknown;
+
+export interface ParsedSettings { values: SettingsValues; warnings: string[] }
+
+const hostName = /^[A-Za-z0-9_.@:-]{1,64}$/;
+// No whitespace or shell/ssh option characters: a target starting with '-' would be an ssh option.
+const hostTarget = /^(local|[A-Za-z0-9_.][A-Za-z0-9_.@:[\]%-]{0,253})$/;
+
+export function parseSettings(read: RawSettingReader): ParsedSettings {
+  const warnings: string[] = [];
+  const bad = (key: string, why: string, fallback: unknown) =>
+    warnings.push(`Setting ebpfNetDebug.${key} ${why}; using ${JSON.stringify(fallback)}.`);
+
+  const str = (key: string, def: string, ok: (s: string) => boolean = () => true, why = 'is not valid'): string => {
+    const v = read(key);
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'string') { bad(key, 'must be a string', def); return def; }
+    if (!ok(v)) { bad(key, why, def); return def; }
+    return v;
+  };
+  const num = (key: string, def: number, min: number, max: number): number => {
+    const v = read(key);
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      bad(key, `must be a number from ${min} to ${max}`, def);
+      return def;
+    }
+    return v;
+  };
+  const bool = (key: string, def: boolean): boolean => {
+    const v = read(key);
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'boolean') { bad(key, 'must be true or false', def); return def; }
+    return v;
+  };
+
+  const hosts = parseHosts(read('hosts'), warnings);
+  const names = new Set(hosts.map((h) => h.name));
+  const defaultHost = str('defaultHost', '', (s) => s === '' || names.has(s), 'names no host of ebpfNetDebug.hosts');
+  const mode = str('xdp.defaultMode', 'ask', (s) => ['ask', 'native', 'generic'].includes(s), 'must be ask, native or generic');
+
+  const flags = read('compile.extraFlags');
+  let compileExtraFlags: string[] = [];
+  if (flags !== undefined && flags !== null) {
+    if (Array.isArray(flags) && flags.every((f) => typeof f === 'string')) compileExtraFlags = flags;
+    else bad('compile.extraFlags', 'must be a list of strings', []);
+  }
+
+  return {
+    warnings,
+    values: {
+      hosts,
+      defaultHost,
+      autoConnect: bool('autoConnect', defaultSettings.autoConnect),
+      xdpDefaultMode: mode as XdpDefaultMode,
+      confirmWithin: num('confirmWithin', defaultSettings.confirmWithin, 0, 600),
+      traceMaxRows: Math.round(num('trace.maxRows', defaultSettings.traceMaxRows, 100, 1_000_000)),
+      clangPath: str('compile.clangPath', 'clang', (s) => s.trim() !== ''),
+      compileExtraFlags,
+      clangdEnabled: bool('clangd.enabled', true),
+      clangdPath: str('clangd.path', 'clangd', (s) => s.trim() !== ''),
+    },
+  };
+}
+
+function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    warnings.push('Setting ebpfNetDebug.hosts must be a list of {name, target}; using [].');
+    return [];
+  }
+  const out: HostSetting[] = [];
+  raw.forEach((h: unknown, i) => {
+    const where = `ebpfNetDebug.hosts[${i}]`;
+    if (typeof h !== 'object' || h === null) { warnings.push(`Setting ${where} is not an object; skipped.`); return; }
+    const o = h as Record<string, unknown>;
+    if (typeof o.target !== 'string' || !hostTarget.test(o.target)) {
+      warnings.push(`Setting ${where}.target must be local, an ssh_config alias or user@host[:port]; host skipped.`);
+      return;
+    }
+    const name = typeof o.name === 'string' && o.name !== '' ? o.name : o.target;
+    if (!hostName.test(name)) { warnings.push(`Setting ${where}.name ${JSON.stringify(name)} is not a valid name; host skipped.`); return; }
+    if (out.some((x) => x.name === name)) { warnings.push(`Setting ${where}.name ${JSON.stringify(name)} is used twice; host skipped.`); return; }
+    const host: HostSetting = { name, target: o.target };
+    for (const key of ['bpftoolPath', 'identityFile', 'knownHostsFile'] as const) {
+      const v = o[key];
+      if (v === undefined) continue;
+      if (typeof v === 'string' && v.startsWith('/')) host[key] = v;
+      else warnings.push(`Setting ${where}.${key} must be an absolute path; ignored.`);
+    }
+    if (o.sudo !== undefined) {
+      if (typeof o.sudo === 'boolean') host.sudo = o.sudo;
+      else warnings.push(`Setting ${where}.sudo must be true or false; ignored.`);
+    }
+    out.push(host);
+  });
+  return out;
+}
