@@ -1,0 +1,130 @@
+// Puts the agent on a host and says how to start it: check Node.js (>= 18) first, upload dist/agent.js over SFTP
+// to ~/.cache/ebpf-netdebug/agent-<version>/ (0700) only when its sha256 differs, drop other versions, and run it
+// through `sudo -n` when the login is not root. Every failure names the fix.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RemoteProcess, Transport } from '../transport/transport';
+import { DeployError } from './deployError';
+
+export { DeployError } from './deployError';
+
+export interface DeployOptions {
+  /** The agent bundle to upload (dist/agent.js). */
+  agentPath: string;
+  /** Version directory name; default: the version in the package.json next to the bundle's dist/. */
+  agentVersion?: string;
+  /** Base directory on the host, relative to the login's home; default .cache/ebpf-netdebug. */
+  remoteBase?: string;
+}
+
+export interface DeployResult {
+  /** How to start the agent on the host. */
+  argv: string[];
+  /** Where the agent lives on the host. */
+  remotePath: string;
+  sha256: string;
+  /** false when the host already had this exact bundle (checksum hit). */
+  uploaded: boolean;
+  /** Other agent versions removed from the host. */
+  removedVersions: string[];
+  node: { path: string; version: string };
+  loginUid: number;
+  viaSudo: boolean;
+}
+
+const MIN_NODE_MAJOR = 18;
+const VERSION_DIR_RE = /^agent-[A-Za-z0-9._+-]{1,64}$/;
+
+/** The version in the package.json of the tree the bundle belongs to (dist/agent.js -> ../package.json). */
+export function bundleVersion(agentPath: string): string {
+  for (let d = dirname(agentPath), i = 0; i < 4; d = dirname(d), i++) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) {
+      const v = (JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version;
+      if (v) return v;
+    }
+  }
+  return '0.0.0';
+}
+
+async function checkNode(t: Transport): Promise<{ path: string; version: string }> {
+  // A constant script in argv (no user data): prints the version and the absolute path (sudo's secure_path may not
+  // contain node's directory, so the agent is started by absolute path).
+  const r = await t.exec(['node', '-e', 'process.stdout.write(process.version + "\\n" + process.execPath)'], { timeoutMs: 20_000 });
+  if (r.code === 127 || /not found|No such file/i.test(r.stderr) && r.code !== 0) {
+    throw new DeployError('NodeMissing', `Node.js is not installed on ${t.hostLabel} (or not on the login's PATH); the agent needs Node.js >= ${MIN_NODE_MAJOR}. ` +
+      `Install it on the host: \`sudo apt-get install nodejs\` (Debian 12 / Ubuntu 24.04 ship >= 18) or from NodeSource ` +
+      `(https://github.com/nodesource/distributions), then connect again.`, r.stderr.trim());
+  }
+  if (r.code !== 0) throw new DeployError('NodeMissing', `running node on ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
+  const [version, path] = r.stdout.split('\n');
+  const major = Number(/^v(\d+)/.exec(version ?? '')?.[1]);
+  if (!(major >= MIN_NODE_MAJOR)) {
+    throw new DeployError('NodeTooOld', `Node.js ${version} on ${t.hostLabel} is too old; the agent needs >= ${MIN_NODE_MAJOR}. ` +
+      `Upgrade it (NodeSource: https://github.com/nodesource/distributions), then connect again.`, r.stdout);
+  }
+  return { path, version };
+}
+
+async function execOk(t: Transport, argv: string[], what: string): Promise<string> {
+  const r = await t.exec(argv, { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new DeployError('CommandFailed', `${what} on ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`, r.stderr);
+  return r.stdout;
+}
+
+async function checkSudo(t: Transport, user: string, nodePath: string): Promise<void> {
+  const r = await t.exec(['sudo', '-n', 'true'], { timeoutMs: 20_000 });
+  if (r.code === 0) return;
+  if (r.code === 127 || /not found/.test(r.stderr)) {
+    throw new DeployError('SudoMissing', `${t.hostLabel}: logged in as ${user} (not root) and sudo is not installed; the agent needs root for BPF. ` +
+      `Log in as root, or install sudo and allow ${user} to run node without a password.`, r.stderr);
+  }
+  throw new DeployError('SudoNeedsPassword', `${t.hostLabel}: logged in as ${user} (not root), and \`sudo -n\` refused (${r.stderr.trim() || `exit ${r.code}`}). ` +
+    `The agent needs root for BPF and cannot type a sudo password. Fix: on the host run \`sudo visudo -f /etc/sudoers.d/ebpf-netdebug\` ` +
+    `and add \`${user} ALL=(root) NOPASSWD: ${nodePath}\`, or log in as root.`, r.stderr);
+}
+
+/** Uploads the agent when needed and returns how to start it. */
+export async function deployAgent(t: Transport, opts: DeployOptions): Promise<DeployResult> {
+  const node = await checkNode(t);
+  const uid = Number((await execOk(t, ['id', '-u'], 'id -u')).trim());
+  const user = (await execOk(t, ['id', '-un'], 'id -un')).trim();
+  const home = (await execOk(t, ['printenv', 'HOME'], 'printenv HOME')).trim();
+  if (!home.startsWith('/')) throw new DeployError('CommandFailed', `${t.hostLabel}: the login's HOME is ${JSON.stringify(home)}, not an absolute path`, '');
+  if (uid !== 0) await checkSudo(t, user, node.path);
+
+  const version = opts.agentVersion ?? bundleVersion(opts.agentPath);
+  const versionDir = `agent-${version}`;
+  if (!VERSION_DIR_RE.test(versionDir)) throw new DeployError('BadArgument', `agentVersion: ${JSON.stringify(version)} is not a usable directory name`, '');
+  const base = `${home}/${opts.remoteBase ?? '.cache/ebpf-netdebug'}`;
+  const dir = `${base}/${versionDir}`;
+  const remotePath = `${dir}/agent.js`;
+
+  const bundle = readFileSync(opts.agentPath);
+  const sha256 = createHash('sha256').update(bundle).digest('hex');
+  const have = await t.exec(['sha256sum', remotePath], { timeoutMs: 30_000 });
+  const remoteSha = have.code === 0 ? have.stdout.split(/\s+/)[0] : undefined;
+  const uploaded = remoteSha !== sha256;
+  if (uploaded) await t.writeFile(remotePath, bundle, 0o600);
+  // The directory must stay private even if it existed before with other permissions.
+  await execOk(t, ['chmod', '0700', base, dir], 'chmod');
+
+  // Other versions are replaced: a running agent of another window keeps working (Linux keeps deleted files open).
+  const removedVersions: string[] = [];
+  const listing = await t.exec(['ls', '-1', base], { timeoutMs: 10_000 });
+  for (const name of listing.stdout.split('\n').map((s) => s.trim())) {
+    if (name && name !== versionDir && VERSION_DIR_RE.test(name)) {
+      await execOk(t, ['rm', '-rf', '--', `${base}/${name}`], `removing old agent ${name}`);
+      removedVersions.push(name);
+    }
+  }
+
+  const argv = uid === 0 ? [node.path, remotePath] : ['sudo', '-n', node.path, remotePath];
+  return { argv, remotePath, sha256, uploaded, removedVersions, node, loginUid: uid, viaSudo: uid !== 0 };
+}
+
+/** Starts the agent (argv from deployAgent, or a local command) with its stdio as the protocol streams. */
+export function startAgent(t: Transport, argv: string[]): Promise<RemoteProcess> {
+  return t.spawn(argv);
+}

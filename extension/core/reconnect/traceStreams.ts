@@ -1,0 +1,241 @@
+// Trace streams that survive reconnects. The agent's stream ids die with the agent process, so the session hands out
+// its own ids and maps them to the current agent stream; after a reconnect it re-issues trace.start with the same
+// parameters and reports what was lost in between as a TraceGap (never silently: docs/ssh.md "Reconnect").
+import type { TraceEventsParams, TraceStartParams } from '../../../protocol/agent';
+import type { AgentClient } from '../agentClient';
+import type { Transport } from '../transport/transport';
+import { readTraceCounters, type TraceCounters } from './traceCounters';
+
+/** What one stream missed while the connection was down. */
+export interface TraceGap {
+  /** The session's stream id (stable). */
+  stream: string;
+  /** When the link was lost and when the stream was running again (ms since the epoch). */
+  from: number;
+  to: number;
+  /**
+   * trace_pipe: an upper bound of lines this stream missed: lines that left the host's trace buffer (read by any
+   * reader, or overwritten) between the last sample before the drop and the restart, minus the lines we received
+   * in that interval. null when the source has no such counter (packet_path, perf_array).
+   */
+  lostLines: number | null;
+  /** Events the previous agent reported as dropped (its `dropped` counter) and not already reported. */
+  droppedByAgent: number;
+  /** Events the previous agent counted as sent (`sent`) that never arrived here. */
+  sentNotReceived: number;
+  /** How lostLines was measured, in words for the user. */
+  measuredBy: string;
+}
+
+export interface SessionTraceStream {
+  readonly id: string;
+  readonly params: TraceStartParams;
+  /** Events received so far, over all connections. */
+  readonly received: number;
+  /** Sum of the agent's `dropped` counts over all connections. */
+  readonly dropped: number;
+  /** Batches of events; `params.stream` is this stream's stable id. */
+  onEvents(listener: (p: TraceEventsParams) => void): () => void;
+  onGap(listener: (g: TraceGap) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** How often trace_pipe's kernel counters are sampled while a stream is open (bounds the gap estimate's slack). */
+const SAMPLE_MS = 1000;
+
+interface StreamState {
+  id: string;
+  params: TraceStartParams;
+  agentStream: string | undefined;
+  received: number;
+  dropped: number;
+  /** The `sent` counter of the current agent stream at its last batch, and what we received from that agent. */
+  agentSent: number;
+  receivedFromAgent: number;
+  /** received at the last counter sample. */
+  receivedAtSample: number;
+  eventListeners: Set<(p: TraceEventsParams) => void>;
+  gapListeners: Set<(g: TraceGap) => void>;
+  stopped: boolean;
+}
+
+class Stream implements SessionTraceStream {
+  constructor(private readonly s: StreamState, private readonly owner: TraceStreams) {}
+  get id() { return this.s.id; }
+  get params() { return this.s.params; }
+  get received() { return this.s.received; }
+  get dropped() { return this.s.dropped; }
+  onEvents(l: (p: TraceEventsParams) => void) { this.s.eventListeners.add(l); return () => { this.s.eventListeners.delete(l); }; }
+  onGap(l: (g: TraceGap) => void) { this.s.gapListeners.add(l); return () => { this.s.gapListeners.delete(l); }; }
+  stop() { return this.owner.stop(this.s.id); }
+}
+
+export class TraceStreams {
+  private readonly streams = new Map<string, StreamState>();
+  private next = 1;
+  private subscribedClient: AgentClient | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private lastSample: { counters: TraceCounters; at: number } | undefined;
+  private sampling = false;
+  private viaSudo: boolean | undefined;
+  private lostAt: number | undefined;
+
+  constructor(
+    private readonly client: () => AgentClient,
+    private readonly transport: () => Transport,
+  ) {}
+
+  async start(params: TraceStartParams): Promise<SessionTraceStream> {
+    const id = `s${this.next++}`;
+    const s: StreamState = {
+      id, params, agentStream: undefined, received: 0, dropped: 0, agentSent: 0, receivedFromAgent: 0, receivedAtSample: 0,
+      eventListeners: new Set(), gapListeners: new Set(), stopped: false,
+    };
+    this.subscribe();
+    if (params.source === 'trace_pipe') await this.sample();
+    s.agentStream = (await this.client().traceStart(params)).stream;
+    this.streams.set(id, s);
+    this.schedule();
+    return new Stream(s, this);
+  }
+
+  async stop(id: string): Promise<void> {
+    const s = this.streams.get(id);
+    if (!s) return;
+    s.stopped = true;
+    this.streams.delete(id);
+    if (this.streams.size === 0) this.unschedule();
+    if (s.agentStream !== undefined && !this.client().isClosed) await this.client().traceStop({ stream: s.agentStream });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.streams.keys()].map((id) => this.stop(id).catch(() => undefined)));
+    this.unschedule();
+  }
+
+  /** The link died: stop sampling; remember when. */
+  connectionLost(): void {
+    this.lostAt = Date.now();
+    this.unschedule();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.subscribedClient = undefined;
+  }
+
+  /** Reconnected: measure the gap, restart every open stream under its old id, tell each stream's listeners. */
+  async resume(): Promise<TraceGap[]> {
+    const from = this.lostAt ?? Date.now();
+    this.lostAt = undefined;
+    if (this.streams.size === 0) return [];
+    this.subscribe();
+    const before = this.lastSample;
+    let after: TraceCounters | undefined;
+    let why = '';
+    if ([...this.streams.values()].some((s) => s.params.source === 'trace_pipe')) {
+      try {
+        after = await this.readCounters();
+      } catch (e) {
+        why = (e as Error).message;
+      }
+    }
+    const gaps: TraceGap[] = [];
+    for (const s of this.streams.values()) {
+      const sentNotReceived = Math.max(0, s.agentSent - s.receivedFromAgent);
+      s.agentSent = 0;
+      s.receivedFromAgent = 0;
+      const gap: TraceGap = { stream: s.id, from, to: 0, lostLines: null, droppedByAgent: 0, sentNotReceived, measuredBy: '' };
+      if (s.params.source === 'trace_pipe' && before && after) {
+        const left = after.gone - before.counters.gone;
+        gap.lostLines = Math.max(0, left - (s.received - s.receivedAtSample));
+        gap.measuredBy = `kernel trace buffer counters (read events + overrun) grew by ${left} between ${new Date(before.at).toISOString()} and the restart; ${s.received - s.receivedAtSample} of those reached this stream before the drop`;
+      } else if (s.params.source === 'trace_pipe') {
+        gap.measuredBy = `unknown: ${why || 'no counter sample before the drop'}`;
+      } else {
+        gap.measuredBy = `unknown: ${s.params.source} has no kernel-side counter; events between ${new Date(from).toISOString()} and the restart were not seen`;
+      }
+      try {
+        s.agentStream = (await this.client().traceStart(s.params)).stream;
+      } catch (e) {
+        gap.measuredBy += `; restart failed: ${(e as Error).message}`;
+        s.agentStream = undefined;
+      }
+      gap.to = Date.now();
+      if (after) s.receivedAtSample = s.received;
+      gaps.push(gap);
+      for (const l of s.gapListeners) l(gap);
+    }
+    if (after) this.lastSample = { counters: after, at: Date.now() };
+    this.schedule();
+    return gaps;
+  }
+
+  /** Gave up reconnecting: streams end. */
+  abandon(_reason: Error): void {
+    this.unschedule();
+    for (const s of this.streams.values()) s.stopped = true;
+    this.streams.clear();
+  }
+
+  private subscribe(): void {
+    const client = this.client();
+    if (this.subscribedClient === client) return;
+    this.unsubscribe?.();
+    const d = client.onTraceEvents((p) => this.route(p));
+    this.subscribedClient = client;
+    this.unsubscribe = () => d.dispose();
+  }
+
+  private route(p: TraceEventsParams): void {
+    for (const s of this.streams.values()) {
+      if (s.agentStream !== p.stream) continue;
+      s.received += p.events.length;
+      s.receivedFromAgent += p.events.length;
+      s.dropped += p.dropped;
+      s.agentSent = p.sent;
+      const out: TraceEventsParams = { ...p, stream: s.id };
+      for (const l of s.eventListeners) l(out);
+    }
+  }
+
+  private schedule(): void {
+    if (this.sampleTimer || ![...this.streams.values()].some((s) => s.params.source === 'trace_pipe')) return;
+    this.sampleTimer = setInterval(() => { void this.sample(); }, SAMPLE_MS);
+    this.sampleTimer.unref();
+  }
+
+  private unschedule(): void {
+    if (this.sampleTimer) clearInterval(this.sampleTimer);
+    this.sampleTimer = undefined;
+  }
+
+  private async sample(): Promise<void> {
+    if (this.sampling || this.lostAt !== undefined) return;
+    this.sampling = true;
+    try {
+      const counters = await this.readCounters();
+      if (this.lostAt !== undefined) return; // the link died while sampling: the sample may be incomplete
+      this.lastSample = { counters, at: Date.now() };
+      for (const s of this.streams.values()) s.receivedAtSample = s.received;
+    } catch {
+      // A failed sample leaves the previous one in place: the gap estimate only gets looser, never smaller.
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private async readCounters(): Promise<TraceCounters> {
+    if (this.viaSudo === undefined) {
+      try {
+        const c = await readTraceCounters(this.transport(), false);
+        this.viaSudo = false;
+        return c;
+      } catch {
+        const c = await readTraceCounters(this.transport(), true);
+        this.viaSudo = true;
+        return c;
+      }
+    }
+    return readTraceCounters(this.transport(), this.viaSudo);
+  }
+}

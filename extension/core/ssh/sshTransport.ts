@@ -1,0 +1,170 @@
+// Transport over ONE ssh2 connection: the agent (an exec channel), SFTP uploads and any exec share it
+// (multiplexed channels), so a host costs one TCP connection and one handshake however much we do on it.
+// argv arrays become a command string only through shellQuote.ts.
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ExecResult, RemoteProcess, Transport } from '../transport/transport';
+import { quoteArgv } from './shellQuote';
+
+export class SshTransport implements Transport {
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+  private readonly closeListeners: ((reason: Error | undefined) => void)[] = [];
+  private closedReason: { reason: Error | undefined } | undefined;
+  private lastError: Error | undefined;
+
+  constructor(
+    readonly hostLabel: string,
+    /** The connection to the host itself. */
+    readonly client: Client,
+    /** Connections to ProxyJump hosts, first hop first; closed with this one. */
+    private readonly jumps: Client[] = [],
+  ) {
+    client.on('error', (e) => { this.lastError = e; });
+    client.on('close', () => this.closed(this.lastError ?? new Error(`connection to ${hostLabel} closed`)));
+    // A jump host dying takes our forwarded socket with it; ssh2 reports that as our own 'close'.
+  }
+
+  get isClosed(): boolean { return this.closedReason !== undefined; }
+
+  exec(argv: string[], opts: { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    const command = quoteArgv(argv);
+    return new Promise((resolve, reject) => {
+      if (this.closedReason) { reject(this.closedError()); return; }
+      this.client.exec(command, (err, ch) => {
+        if (err) { reject(err); return; }
+        const out: Buffer[] = [];
+        const errb: Buffer[] = [];
+        let code: number | null = null;
+        let timer: NodeJS.Timeout | undefined;
+        ch.on('data', (b: Buffer) => out.push(b));
+        ch.stderr.on('data', (b: Buffer) => errb.push(b));
+        ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
+        ch.on('close', () => {
+          if (timer) clearTimeout(timer);
+          resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') });
+        });
+        if (opts.timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            try { ch.signal('KILL'); } catch { /* server may not support signals */ }
+            ch.close();
+          }, opts.timeoutMs);
+        }
+        ch.end(opts.stdin ?? undefined);
+      });
+    });
+  }
+
+  spawn(argv: string[]): Promise<RemoteProcess> {
+    const command = quoteArgv(argv);
+    return new Promise((resolve, reject) => {
+      if (this.closedReason) { reject(this.closedError()); return; }
+      this.client.exec(command, (err, ch: ClientChannel) => {
+        if (err) { reject(err); return; }
+        let code: number | null = null;
+        ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
+        const exited = new Promise<number | null>((res) => ch.on('close', () => res(code)));
+        resolve({
+          stdin: ch,
+          stdout: ch,
+          stderr: ch.stderr,
+          exited,
+          kill: () => {
+            try { ch.signal('TERM'); } catch { /* ignore */ }
+            // Closing the channel closes the process's stdin/stdout on the host; the agent exits on stdin EOF.
+            ch.end();
+            ch.close();
+          },
+        });
+      });
+    });
+  }
+
+  /** The login's home directory, as the SFTP server resolves ".". */
+  async home(): Promise<string> {
+    const sftp = await this.sftp();
+    return new Promise((resolve, reject) => sftp.realpath('.', (e, p) => (e ? reject(e) : resolve(p))));
+  }
+
+  async writeFile(path: string, data: Buffer, mode: number): Promise<void> {
+    const sftp = await this.sftp();
+    await this.mkdirs(sftp, posix.dirname(path));
+    // Write beside the target then rename: an agent another window is starting never reads a half-written file.
+    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+    await new Promise<void>((resolve, reject) => sftp.writeFile(tmp, data, { mode }, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => sftp.chmod(tmp, mode, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => sftp.ext_openssh_rename(tmp, path, (e) => (e ? reject(e) : resolve())))
+      .catch(async (e) => {
+        await new Promise<void>((res) => sftp.unlink(tmp, () => res()));
+        throw e;
+      });
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const sftp = await this.sftp();
+    // Read until EOF rather than trusting stat's size: sysfs files (kernel BTF) may report sizes loosely.
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const s = sftp.createReadStream(path);
+      s.on('data', (b: Buffer) => chunks.push(b));
+      s.on('error', (e: Error) => reject(new Error(`${this.hostLabel}:${path}: ${e.message}`)));
+      s.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+  }
+
+  onClose(listener: (reason: Error | undefined) => void): void {
+    if (this.closedReason) { const r = this.closedReason.reason; queueMicrotask(() => listener(r)); return; }
+    this.closeListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closedReason) return;
+    const done = new Promise<void>((res) => this.client.once('close', () => res()));
+    this.closedReason = { reason: undefined };
+    this.client.end();
+    await Promise.race([done, new Promise((r) => setTimeout(r, 3000).unref())]);
+    for (const j of [...this.jumps].reverse()) j.end();
+    this.notify(undefined);
+  }
+
+  /** One SFTP session per connection, opened on first use. */
+  sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((e, s) => (e ? reject(e) : resolve(s)));
+    }).catch((e) => { this.sftpSession = undefined; throw new Error(`SFTP on ${this.hostLabel}: ${(e as Error).message} (does sshd have "Subsystem sftp"?)`); });
+    return this.sftpSession;
+  }
+
+  private async mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
+    const exists = await new Promise<boolean>((res) => sftp.stat(dir, (e) => res(!e)));
+    if (exists || dir === '/' || dir === '.') return;
+    await this.mkdirs(sftp, posix.dirname(dir));
+    await new Promise<void>((resolve, reject) => sftp.mkdir(dir, { mode: 0o700 }, (e) => {
+      // Another window may have created it at the same moment.
+      if (e) sftp.stat(dir, (e2) => (e2 ? reject(new Error(`mkdir ${dir}: ${e.message}`)) : resolve()));
+      else resolve();
+    }));
+  }
+
+  private closed(reason: Error | undefined): void {
+    if (this.closedReason && this.closedReason.reason === undefined && reason) {
+      // close() was called: a deliberate close is reported without a reason.
+      this.notify(undefined);
+      return;
+    }
+    this.closedReason ??= { reason };
+    for (const j of [...this.jumps].reverse()) j.end();
+    this.notify(this.closedReason.reason);
+  }
+
+  private notified = false;
+  private notify(reason: Error | undefined): void {
+    if (this.notified) return;
+    this.notified = true;
+    for (const l of this.closeListeners) l(reason);
+  }
+
+  private closedError(): Error {
+    return new Error(`connection to ${this.hostLabel} is closed${this.closedReason?.reason ? `: ${this.closedReason.reason.message}` : ''}`);
+  }
+}
