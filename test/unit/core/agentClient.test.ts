@@ -42,8 +42,8 @@ test('requests use the contract method names and params', async () => {
 
 test('every request type of the protocol has a client method', () => {
   const { client, server } = pair();
-  const methods = Object.values(P).filter((v): v is { method: string } => typeof v === 'object' && v !== null && 'method' in v
-    && (v.constructor.name.startsWith('RequestType')));
+  const methods = (Object.values(P) as unknown[]).filter((v): v is { method: string } => typeof v === 'object' && v !== null
+    && 'method' in v && v.constructor.name.startsWith('RequestType'));
   const names: Record<string, string> = {
     'agent.hello': 'hello', 'bpf.listPrograms': 'listPrograms', 'bpf.listMaps': 'listMaps', 'bpf.listLinks': 'listLinks',
     'net.list': 'netList', 'cgroup.list': 'cgroupList', 'pins.list': 'pinsList', 'attachments.list': 'attachmentsList',
