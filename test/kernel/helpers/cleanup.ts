@@ -1,0 +1,70 @@
+// Everything a scenario test makes carries its file's token: namespaces end_TOKEN_*, cgroups end_TOKEN*, pins
+// /sys/fs/bpf/ebpf-netdebug/end_TOKEN* (objects loaded through the agent) and /sys/fs/bpf/end_TOKEN*. sweep(token)
+// removes all of it straight from the kernel (no agent needed: it must work when the agent is what failed), and
+// leftovers(token) lists what is still there, so a test can assert that nothing is left behind.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CGROUP2_ROOT, removeCgroup } from './cgroup';
+import { listNetns } from './netns';
+import { run, runOk } from './run';
+import { killStreams, liveStreamPids } from './tcpStream';
+
+export const AGENT_PIN_ROOT = '/sys/fs/bpf/ebpf-netdebug';
+const BPFFS = '/sys/fs/bpf';
+
+function checkToken(token: string): void {
+  // A short token would match other people's things (end_a* ...): insist on something distinctive.
+  if (!/^[a-z0-9]{3,8}$/.test(token)) throw new Error(`token "${token}" must be 3-8 lowercase letters or digits`);
+}
+
+function owned(name: string, token: string): boolean {
+  return name === `end_${token}` || name.startsWith(`end_${token}_`);
+}
+
+function ownedEntries(dir: string, token: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => owned(n, token)).map((n) => join(dir, n));
+}
+
+export interface SweepOptions {
+  /** Program ids the test loaded: reported by leftovers() while the kernel still has them. */
+  progIds?: number[];
+}
+
+/** What of the test's making is still in the kernel or running; empty when the test cleaned up. */
+export async function leftovers(token: string, opts: SweepOptions = {}): Promise<string[]> {
+  checkToken(token);
+  const found: string[] = [];
+  for (const ns of await listNetns()) if (owned(ns, token)) found.push(`netns ${ns}`);
+  for (const p of ownedEntries(CGROUP2_ROOT, token)) found.push(`cgroup ${p}`);
+  for (const p of [...ownedEntries(AGENT_PIN_ROOT, token), ...ownedEntries(BPFFS, token)]) found.push(`pin ${p}`);
+  for (const id of opts.progIds ?? []) {
+    const r = await run(['bpftool', 'prog', 'show', 'id', String(id)]);
+    if (r.code === 0) found.push(`program id ${id}: ${r.stdout.trim()}`);
+  }
+  for (const pid of liveStreamPids()) found.push(`process ${pid}`);
+  return found;
+}
+
+/**
+ * Removes everything the token names: stream processes, processes inside the test's namespaces, the namespaces
+ * (with their veths, qdiscs and XDP programs), cgroups (with their sock_ops programs) and pins (which releases
+ * the programs and maps, and the sk_msg programs attached to a sockhash). Idempotent; safe in after() hooks.
+ */
+export async function sweep(token: string): Promise<void> {
+  checkToken(token);
+  killStreams();
+  for (const ns of await listNetns()) {
+    if (!owned(ns, token)) continue;
+    // Only the test's own processes can live in its namespace; they would keep the namespace alive.
+    const pids = await run(['ip', 'netns', 'pids', ns]);
+    for (const pid of pids.stdout.split('\n').filter(Boolean).map(Number)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await runOk(['ip', 'netns', 'del', ns]);
+  }
+  for (const p of ownedEntries(CGROUP2_ROOT, token)) await removeCgroup(p);
+  for (const p of [...ownedEntries(AGENT_PIN_ROOT, token), ...ownedEntries(BPFFS, token)]) {
+    rmSync(p, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,15 @@
+// Reading a lab the agent created (protocol/types.ts Lab): which namespace, interface and IPv4 address a role has.
+import type { Lab } from '../../../protocol/types';
+
+export interface LabEnd { netns: string; dev: string; ipv4: string }
+
+/** The first interface of `role` ("a", "b", "br") with an IPv4 address. */
+export function labEnd(lab: Lab, role: string): LabEnd {
+  const host = lab.hosts.find((h) => h.role === role);
+  if (!host) throw new Error(`lab ${lab.name} has no host "${role}" (roles: ${lab.hosts.map((h) => h.role).join(', ')})`);
+  for (const itf of host.interfaces) {
+    const v4 = itf.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(a));
+    if (v4) return { netns: host.netns, dev: itf.name, ipv4: v4.split('/')[0] };
+  }
+  throw new Error(`lab ${lab.name} host "${role}" has no IPv4 address: ${JSON.stringify(host.interfaces)}`);
+}

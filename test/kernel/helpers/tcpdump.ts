@@ -1,0 +1,130 @@
+// tcpdump inside a namespace: capture to a private pcap file while a test does something, then read the packets
+// back as plain records (addresses, ports, TCP flags, payload length), i.e. what a user reads off tcpdump.
+// Capturing to a file (-w, -U) and reading it afterwards (-r) keeps the result independent of output buffering;
+// --immediate-mode matters: without it packets wait in the capture ring for up to a second, and the ones still there
+// when tcpdump is stopped are never written ("N packets received by filter, 0 captured").
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nsArgv } from './netns';
+import { runOk } from './run';
+
+export interface CapturedPacket {
+  /** tcpdump's line, for messages. */
+  line: string;
+  src: string;
+  dst: string;
+  protocol: 'tcp' | 'icmp' | 'other';
+  sport?: number;
+  dport?: number;
+  /** TCP flags as tcpdump prints them: "S", "S.", ".", "P.", "F.", "R"... */
+  flags?: string;
+  /** TCP payload bytes (tcpdump's "length N"). */
+  length?: number;
+  /** ICMP: "echo request" | "echo reply" | ... */
+  icmp?: string;
+  ttl?: number;
+}
+
+export interface Capture {
+  /** Stops tcpdump (SIGINT: it flushes the file) and returns every packet captured. */
+  stop(): Promise<CapturedPacket[]>;
+  /** Kills tcpdump without reading; safe to call more than once (for after() hooks). */
+  dispose(): void;
+}
+
+export interface CaptureOptions {
+  /** tcpdump filter expression words, e.g. ['tcp', 'port', '5001']. */
+  filter?: string[];
+  /** Also print IP header details (-v), needed to read TTLs. */
+  verbose?: boolean;
+}
+
+/** Starts tcpdump on `dev` in `netns` and resolves once it is listening (packets after that are seen). */
+export async function startCapture(netns: string, dev: string, opts: CaptureOptions = {}): Promise<Capture> {
+  const dir = mkdtempSync(join(tmpdir(), 'end-cap-'));
+  const file = join(dir, 'capture.pcap');
+  const argv = nsArgv(netns, ['tcpdump', '-i', dev, '-nn', '-U', '--immediate-mode', '-s', '200', '-w', file, ...(opts.filter ?? [])]);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('listening on')) { child.stderr?.off('data', onData); resolve(); }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`tcpdump on ${dev} in ${netns} exited ${code} before listening: ${stderr.trim()}`)));
+    child.once('error', reject);
+  });
+  child.stderr?.resume();
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return {
+    async stop() {
+      try {
+        await stopChild(child);
+        const r = await runOk(['tcpdump', '-nn', ...(opts.verbose ? ['-v'] : []), '-r', file]);
+        return parseTcpdump(r.stdout);
+      } finally {
+        dispose();
+      }
+    },
+    dispose,
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGINT');
+  });
+}
+
+/**
+ * Parses `tcpdump -nn [-v] -r` output. With -v an IPv4 packet takes two lines (the IP header with ttl, then the
+ * payload line); the ttl is carried over to the packet line that follows.
+ */
+export function parseTcpdump(text: string): CapturedPacket[] {
+  const packets: CapturedPacket[] = [];
+  let pendingTtl: number | undefined;
+  let pendingHeader = '';
+  for (const raw of text.split('\n')) {
+    let line = raw.trim();
+    if (!line) continue;
+    const ipHeader = /\bIP \(tos [^)]*\bttl (\d+),/.exec(line);
+    if (ipHeader) {
+      pendingTtl = Number(ipHeader[1]);
+      pendingHeader = line;
+      // -v: the header may end the line (packet on the next line) or be followed by the packet on this one.
+      if (/\)$/.test(line)) continue;
+    } else if (pendingHeader) {
+      line = `${pendingHeader} ${line}`;
+    }
+    pendingHeader = '';
+    const tcp = /(\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[([^\]]*)\].*?length (\d+)/.exec(line);
+    if (tcp) {
+      packets.push({ line, src: tcp[1], dst: tcp[3], sport: Number(tcp[2]), dport: Number(tcp[4]), protocol: 'tcp',
+        flags: tcp[5], length: Number(tcp[6]), ttl: pendingTtl });
+      pendingTtl = undefined;
+      continue;
+    }
+    const icmp = /(\d+\.\d+\.\d+\.\d+) > (\d+\.\d+\.\d+\.\d+): ICMP ([a-z ]+?)(,|$)/.exec(line);
+    if (icmp) {
+      packets.push({ line, src: icmp[1], dst: icmp[2], protocol: 'icmp', icmp: icmp[3], ttl: pendingTtl });
+      pendingTtl = undefined;
+      continue;
+    }
+    const other = /(\d+\.\d+\.\d+\.\d+)\S* > (\d+\.\d+\.\d+\.\d+)/.exec(line);
+    if (other) packets.push({ line, src: other[1], dst: other[2], protocol: 'other', ttl: pendingTtl });
+    pendingTtl = undefined;
+  }
+  return packets;
+}

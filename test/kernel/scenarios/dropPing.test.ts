@@ -1,0 +1,103 @@
+// Scenario "drop ping" (bpf/xdp_drop_ping.bpf.c) driven through the agent, observed the way a user would: ping
+// across a lab link works, the XDP program makes it lose every packet, its drop counter equals the pings sent,
+// and after detach ping works again. In native and generic XDP mode, attached by bpftool and by iproute2.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { attachXdp, detach, labCreate, labDestroy, netList, objectLoad, objectUnload } from '../../../protocol/agent';
+import type { Lab, XdpMode } from '../../../protocol/types';
+import { startAgent, type AgentProcess } from '../helpers/agentProcess';
+import { compileVariant, shippedObject, type Variant } from '../helpers/bpfObjects';
+import { leftovers, sweep } from '../helpers/cleanup';
+import { labEnd, type LabEnd } from '../helpers/lab';
+import { counter, mapOfProgram } from '../helpers/maps';
+import { ping } from '../helpers/ping';
+
+const TOKEN = 'h1dp';
+const OBJECT = `end_${TOKEN}_drop`;
+const REPLIES_OBJECT = `end_${TOKEN}_dropreply`;
+
+describe('xdp_drop_ping through the agent', () => {
+  let agent: AgentProcess;
+  let lab: Lab;
+  let a: LabEnd;
+  let b: LabEnd;
+  let repliesVariant: Variant | undefined;
+  const progIds: number[] = [];
+
+  before(async () => {
+    await sweep(TOKEN); // a previous run that was killed hard may have left its lab
+    agent = await startAgent();
+    lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair' } });
+    a = labEnd(lab, 'a');
+    b = labEnd(lab, 'b');
+    const loaded = await agent.request(objectLoad, { path: shippedObject('xdp_drop_ping'), name: OBJECT });
+    progIds.push(...loaded.programs.map((p) => p.id));
+  });
+
+  after(async () => {
+    repliesVariant?.dispose();
+    // The engine's own cleanup first (what a user runs), then the helper's sweep in case the agent failed.
+    await agent?.request(labDestroy, { name: TOKEN }).catch(() => undefined);
+    for (const name of [OBJECT, REPLIES_OBJECT]) await agent?.request(objectUnload, { name }).catch(() => undefined);
+    await agent?.dispose();
+    await sweep(TOKEN);
+    assert.deepEqual(await leftovers(TOKEN, { progIds }), []);
+  });
+
+  const cases: { mode: XdpMode; via: 'bpftool' | 'iproute2' }[] = [
+    { mode: 'native', via: 'bpftool' },
+    { mode: 'generic', via: 'bpftool' },
+    { mode: 'native', via: 'iproute2' },
+    { mode: 'generic', via: 'iproute2' },
+  ];
+  for (const { mode, via } of cases) {
+    it(`drops every echo request on the target (${mode} mode, attached by ${via}), counts them, and detaches`, async () => {
+      const before = await ping(a.netns, b.ipv4, { count: 5 });
+      assert.equal(before.received, 5, `ping works before attaching:\n${before.output}`);
+
+      const att = await agent.request(attachXdp, { program: `${OBJECT}/xdp_drop_ping`, dev: b.dev, netns: b.netns, mode, via });
+      assert.equal(att.mode, mode === 'native' ? 'driver' : 'generic', 'the kernel reports the mode asked for');
+      assert.ok(att.progId, 'the attachment names the program id');
+      progIds.push(att.progId!);
+      // The kernel's own listing shows it on b's interface.
+      const net = await agent.request(netList, { netns: b.netns });
+      const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp' && x.dev === b.dev);
+      assert.deepEqual(shown.map((x) => x.progId), [att.progId]);
+
+      const drops = await mapOfProgram(agent, att.progId!, 'drop_stats');
+      const dropsBefore = await counter(agent, drops, 'packets');
+      const during = await ping(a.netns, b.ipv4, { count: 10 });
+      assert.equal(during.transmitted, 10);
+      assert.equal(during.received, 0, `no reply while attached:\n${during.output}`);
+      assert.equal(during.lossPercent, 100);
+      assert.equal(await counter(agent, drops, 'packets') - dropsBefore, during.transmitted, 'drop counter = pings sent');
+
+      await agent.request(detach, { attachment: att.id });
+      const left = await agent.request(netList, { netns: b.netns });
+      assert.deepEqual(left.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp'), [], 'nothing left on the interface');
+      const afterDetach = await ping(a.netns, b.ipv4, { count: 5 });
+      assert.equal(afterDetach.received, 5, `ping works again after detach:\n${afterDetach.output}`);
+    });
+  }
+
+  it('with the knob DROP_REPLIES=1, on the pinger itself, drops the replies instead', async () => {
+    repliesVariant = await compileVariant('xdp_drop_ping', { DROP_REPLIES: 1 });
+    const loaded = await agent.request(objectLoad, { path: repliesVariant.path, name: REPLIES_OBJECT });
+    progIds.push(...loaded.programs.map((p) => p.id));
+    const att = await agent.request(attachXdp, { program: `${REPLIES_OBJECT}/xdp_drop_ping`, dev: a.dev, netns: a.netns, mode: 'native' });
+    const drops = await mapOfProgram(agent, att.progId!, 'drop_stats');
+    const during = await ping(a.netns, b.ipv4, { count: 10 });
+    assert.equal(during.received, 0, `no reply reaches the pinger:\n${during.output}`);
+    assert.equal(await counter(agent, drops, 'packets'), 10, 'one drop per reply');
+    // Only replies are dropped: a still answers b's requests, and b receives those replies.
+    const reverse = await ping(b.netns, a.ipv4, { count: 3 });
+    assert.equal(reverse.received, 3, `requests to a still pass:\n${reverse.output}`);
+    await agent.request(detach, { attachment: att.id });
+  });
+
+  it('lab.destroy and object.unload through the agent leave nothing behind', async () => {
+    await agent.request(labDestroy, { name: TOKEN });
+    for (const name of [OBJECT, REPLIES_OBJECT]) await agent.request(objectUnload, { name });
+    assert.deepEqual(await leftovers(TOKEN, { progIds }), []);
+  });
+});
