@@ -31,12 +31,25 @@ export class SshTransport implements Transport {
     const command = quoteArgv(argv);
     return new Promise((resolve, reject) => {
       if (this.closedReason) { reject(this.closedError()); return; }
+      let channel: ClientChannel | undefined;
+      let timedOut = false;
+      // The timeout covers opening the channel too: on a link that silently drops packets the open never answers.
+      const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+        timedOut = true;
+        if (channel) {
+          try { channel.signal('KILL'); } catch { /* server may not support signals */ }
+          channel.close();
+        } else {
+          reject(new Error(`${argv[0]} on ${this.hostLabel}: no answer within ${opts.timeoutMs} ms`));
+        }
+      }, opts.timeoutMs);
       this.client.exec(command, (err, ch) => {
-        if (err) { reject(err); return; }
+        if (err) { if (timer) clearTimeout(timer); reject(err); return; }
+        if (timedOut) { ch.close(); return; }
+        channel = ch;
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
         let code: number | null = null;
-        let timer: NodeJS.Timeout | undefined;
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => errb.push(b));
         ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
@@ -44,12 +57,6 @@ export class SshTransport implements Transport {
           if (timer) clearTimeout(timer);
           resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') });
         });
-        if (opts.timeoutMs !== undefined) {
-          timer = setTimeout(() => {
-            try { ch.signal('KILL'); } catch { /* server may not support signals */ }
-            ch.close();
-          }, opts.timeoutMs);
-        }
         ch.end(opts.stdin ?? undefined);
       });
     });

@@ -1,0 +1,173 @@
+// The client half of the dead-man switch (docs/ssh.md "Dead-man switch"). An XDP or tc attach on the interface
+// that carries our SSH session can cut us off; so by default such an attach asks the agent to arm a watchdog, then
+// proves the connection still works with a FRESH round trip (a new exec channel on the connection, which needs
+// new packets both ways through the interface) before confirming. If that round trip fails, the client waits for
+// the session to reconnect and reports the watchdog's rollback record.
+import type { AttachTcParams, AttachXdpParams, RollbackRecord } from '../../../protocol/agent';
+import type { Attachment } from '../../../protocol/types';
+import type { Transport } from '../transport/transport';
+import type { Session } from '../session';
+
+export interface ConfirmPolicy {
+  /** `--no-confirm`: never arm the watchdog. */
+  noConfirm?: boolean;
+  /** `--confirm-within S` (here in ms): always arm it with this window, whatever the interface. */
+  confirmWithinMs?: number;
+  /** Window used when confirmation is on by default (the SSH interface). Default 15000 ms. */
+  defaultWithinMs?: number;
+  /** How long the fresh round trip may take. Default: a third of the window, at most 5000 ms. */
+  roundTripTimeoutMs?: number;
+}
+
+export type ConfirmOutcome =
+  /** No confirmation was asked for (not the SSH interface, local host, or --no-confirm). */
+  | { status: 'not-needed'; attachment: Attachment }
+  /** The round trip worked and the agent disarmed the watchdog: the program stays. */
+  | { status: 'confirmed'; attachment: Attachment; withinMs: number }
+  /** The connection broke; after reconnecting the watchdog's record says it detached the program. */
+  | { status: 'rolled-back'; attachment: Attachment | undefined; withinMs: number; record: RollbackRecord | undefined; message: string };
+
+export interface SshInterface { dev: string; clientAddress: string; serverAddress: string }
+
+const DEFAULT_WITHIN_MS = 15_000;
+
+async function execFirstWorking(t: Transport, candidates: string[][]): Promise<string | undefined> {
+  for (const argv of candidates) {
+    const r = await t.exec(argv, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (r && r.code === 0) return r.stdout;
+  }
+  return undefined;
+}
+
+/**
+ * The interface the host uses to reach us: the client address of SSH_CONNECTION (as the host sees it, so through
+ * NAT and ProxyJump it is the last hop) and `ip route get` to it. null when unknown (then nothing is assumed).
+ */
+export async function findSshInterface(t: Transport): Promise<SshInterface | null> {
+  const conn = await execFirstWorking(t, [['printenv', 'SSH_CONNECTION']]);
+  const parts = conn?.trim().split(/\s+/);
+  if (!parts || parts.length < 4) return null;
+  const [clientAddress, , serverAddress] = parts;
+  // `ip` lives in /usr/sbin or /sbin, often not on a non-root login's PATH.
+  const out = await execFirstWorking(t, [['ip', '-j', 'route', 'get', clientAddress], ['/usr/sbin/ip', '-j', 'route', 'get', clientAddress], ['/sbin/ip', '-j', 'route', 'get', clientAddress]]);
+  if (!out) return null;
+  try {
+    const routes = JSON.parse(out) as { dev?: string }[];
+    const dev = routes[0]?.dev;
+    return dev ? { dev, clientAddress, serverAddress } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The window to ask for, or 0: explicit settings win, else on by default for the interface carrying SSH. */
+export async function confirmWindowFor(session: Session, dev: string, netns: string | undefined, policy: ConfirmPolicy): Promise<number> {
+  if (policy.noConfirm) return 0;
+  if (policy.confirmWithinMs !== undefined) {
+    if (!Number.isInteger(policy.confirmWithinMs) || policy.confirmWithinMs < 0 || policy.confirmWithinMs > 3_600_000) {
+      throw new RangeError(`confirmWithin: ${policy.confirmWithinMs} ms is not between 0 and 3600 s`);
+    }
+    return policy.confirmWithinMs;
+  }
+  if (session.isLocal) return 0;
+  // An attach inside another namespace (netns given and not the login's own) cannot be on the SSH interface.
+  if (netns !== undefined && netns !== '' && netns !== 'root') return 0;
+  const ssh = await findSshInterface(session.transport);
+  return ssh && ssh.dev === dev ? policy.defaultWithinMs ?? DEFAULT_WITHIN_MS : 0;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** After attaching with a window: confirm over a fresh round trip, or wait for the reconnect and report the rollback. */
+async function confirmOrReport(session: Session, attachment: Attachment | undefined, attachmentId: string | undefined, withinMs: number, startedAt: number, policy: ConfirmPolicy): Promise<ConfirmOutcome> {
+  const rtt = policy.roundTripTimeoutMs ?? Math.min(5000, Math.max(500, Math.floor(withinMs / 3)));
+  if (attachment && session.state === 'connected') {
+    try {
+      const fresh = await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip');
+      if (fresh.code === 0) {
+        const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id }), rtt, 'attach.confirm');
+        if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
+        // Too late: the watchdog claimed the plan first.
+        return reportRollback(session, attachment, attachmentId, withinMs, startedAt);
+      }
+    } catch {
+      // The link does not answer: the program probably cut it. Fall through and wait for the reconnect.
+    }
+  }
+  await waitForWorkingLink(session, startedAt + withinMs);
+  // Working again before the deadline (the link only hiccuped)? This round trip proves it: confirm now.
+  if (attachmentId && Date.now() < startedAt + withinMs) {
+    const r = await withTimeout(session.client.attachConfirm({ attachment: attachmentId }), rtt, 'attach.confirm').catch(() => ({ confirmed: false }));
+    if (r.confirmed && attachment) return { status: 'confirmed', attachment, withinMs };
+  }
+  return reportRollback(session, attachment, attachmentId, withinMs, startedAt);
+}
+
+/**
+ * Waits until the session works again: either it reconnected (a new client after the keepalives declared the old
+ * link dead), or, once the deadline has passed and the watchdog had its chance, the old link answers again.
+ */
+async function waitForWorkingLink(session: Session, deadline: number): Promise<void> {
+  const old = session.client;
+  const giveUp = deadline + 120_000;
+  while (Date.now() < giveUp) {
+    if (session.state === 'disconnected') throw new Error(`lost ${session.host} and could not reconnect`);
+    if (session.state === 'connected' && session.client !== old) return;
+    if (session.state === 'connected' && Date.now() > deadline) {
+      const ok = await withTimeout(session.transport.exec(['true']), 2000, 'round trip').then((r) => r.code === 0, () => false);
+      if (ok) return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${session.host} did not answer again within ${Math.round((giveUp - deadline) / 1000)} s after the confirmation deadline`);
+}
+
+async function reportRollback(session: Session, attachment: Attachment | undefined, attachmentId: string | undefined, withinMs: number, startedAt: number): Promise<ConfirmOutcome> {
+  // The watchdog fires at the deadline; give its record a moment to land.
+  let record: RollbackRecord | undefined;
+  for (let i = 0; i < 20 && !record; i++) {
+    const records = await session.client.rollbacksList().catch(() => [] as RollbackRecord[]);
+    record = records.filter((r) => r.at >= startedAt && (!attachmentId || r.attachment === attachmentId)).pop();
+    if (!record) await new Promise((r) => setTimeout(r, 500));
+  }
+  const what = attachmentId ?? 'the attachment';
+  const message = record
+    ? `${what} was ROLLED BACK by the host's watchdog: ${record.reason}${record.ok ? '' : ' -- check the host by hand'}`
+    : `the connection broke after attaching ${what} and no confirmation could be sent; no rollback record was found (the attach may not have happened)`;
+  return { status: 'rolled-back', attachment, withinMs, record, message };
+}
+
+async function attachConfirmed(
+  session: Session,
+  dev: string,
+  netns: string | undefined,
+  policy: ConfirmPolicy,
+  attach: (confirmWithin: number | undefined) => Promise<Attachment>,
+): Promise<ConfirmOutcome> {
+  const withinMs = await confirmWindowFor(session, dev, netns, policy);
+  if (withinMs === 0) return { status: 'not-needed', attachment: await attach(undefined) };
+  const startedAt = Date.now();
+  let attachment: Attachment | undefined;
+  try {
+    attachment = await attach(withinMs);
+  } catch (e) {
+    // The reply may be lost with the connection; an agent error (bad argument, verifier) is a plain failure.
+    if (session.state === 'connected' && !session.client.isClosed) throw e;
+  }
+  return confirmOrReport(session, attachment, attachment?.id, withinMs, startedAt, policy);
+}
+
+/** attach.xdp with the dead-man switch decided by `policy` (default: on for the SSH interface). */
+export function attachXdpConfirmed(session: Session, params: Omit<AttachXdpParams, 'confirmWithin'>, policy: ConfirmPolicy = {}): Promise<ConfirmOutcome> {
+  return attachConfirmed(session, params.dev, params.netns, policy, (confirmWithin) => session.client.attachXdp({ ...params, confirmWithin }));
+}
+
+/** attach.tc with the dead-man switch decided by `policy` (default: on for the SSH interface). */
+export function attachTcConfirmed(session: Session, params: Omit<AttachTcParams, 'confirmWithin'>, policy: ConfirmPolicy = {}): Promise<ConfirmOutcome> {
+  return attachConfirmed(session, params.dev, params.netns, policy, (confirmWithin) => session.client.attachTc({ ...params, confirmWithin }));
+}

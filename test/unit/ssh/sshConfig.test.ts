@@ -1,0 +1,98 @@
+// ssh_config resolution: OpenSSH's first-obtained-value-wins, Host patterns against the typed name, command-line
+// user/port over the config, ProxyJump chains resolved through the same config, ~ and %tokens in paths.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseHostSpec } from '../../../extension/core/ssh/hostSpec';
+import { resolveHost } from '../../../extension/core/ssh/sshConfig';
+
+function withConfig(text: string, fn: (env: { home: string; configPath: string; localUser: string }) => void) {
+  const home = mkdtempSync(join(tmpdir(), 'end-sshcfg-'));
+  try {
+    const configPath = join(home, 'config');
+    writeFileSync(configPath, text);
+    fn({ home, configPath, localUser: 'alice' });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test('host specs parse strictly and errors name the bad part', () => {
+  assert.deepEqual(parseHostSpec('lab'), { host: 'lab', user: undefined, port: undefined });
+  assert.deepEqual(parseHostSpec('root@10.0.0.2:2222'), { host: '10.0.0.2', user: 'root', port: 2222 });
+  assert.deepEqual(parseHostSpec('bob@[fe80::1]:22'), { host: 'fe80::1', user: 'bob', port: 22 });
+  assert.throws(() => parseHostSpec(''), /host: empty/);
+  assert.throws(() => parseHostSpec('root@h:99999'), /bad port "99999"/);
+  assert.throws(() => parseHostSpec('a b@h'), /bad user name "a b"/);
+  assert.throws(() => parseHostSpec('h;rm -rf /'), /bad host name/);
+});
+
+test('first match wins, specific Host before Host *, command line beats config', () => {
+  withConfig(`
+Host lab
+  HostName 10.1.2.3
+  User labuser
+  Port 2200
+  IdentityFile ~/.ssh/lab_key
+  StrictHostKeyChecking yes
+  UserKnownHostsFile ~/kh_lab %d/kh_second
+Host *
+  User everyone
+  Port 22
+  IdentityFile ~/.ssh/other
+  ServerAliveInterval 5
+`, (env) => {
+    const r = resolveHost('lab', env);
+    assert.equal(r.hostName, '10.1.2.3');
+    assert.equal(r.user, 'labuser');
+    assert.equal(r.port, 2200);
+    assert.deepEqual(r.identityFiles, [join(env.home, '.ssh/lab_key'), join(env.home, '.ssh/other')]);
+    assert.equal(r.strictHostKeyChecking, 'yes');
+    assert.deepEqual(r.knownHostsFiles, [join(env.home, 'kh_lab'), join(env.home, 'kh_second')]);
+    assert.equal(r.serverAliveInterval, 5);
+    const cli = resolveHost('carol@lab:2300', env);
+    assert.equal(cli.user, 'carol');
+    assert.equal(cli.port, 2300);
+    const other = resolveHost('elsewhere', env);
+    assert.equal(other.hostName, 'elsewhere');
+    assert.equal(other.user, 'everyone');
+    assert.equal(other.strictHostKeyChecking, 'ask');
+    assert.deepEqual(other.knownHostsFiles, [join(env.home, '.ssh/known_hosts')]);
+  });
+});
+
+test('no config file: OpenSSH defaults (local user, port 22, default identity files)', () => {
+  const r = resolveHost('somehost', { home: '/nonexistent-home', configPath: '/nonexistent-home/.ssh/config', localUser: 'zed' });
+  assert.equal(r.user, 'zed');
+  assert.equal(r.port, 22);
+  assert.deepEqual(r.identityFiles, ['/nonexistent-home/.ssh/id_ed25519', '/nonexistent-home/.ssh/id_ecdsa', '/nonexistent-home/.ssh/id_rsa']);
+});
+
+test('ProxyJump chains resolve each hop through the same config; %h in HostName', () => {
+  withConfig(`
+Host inner
+  HostName 192.168.7.2
+  ProxyJump bastion,jumper@hop2:2022
+Host bastion
+  HostName bastion.%h.example
+  User jumpuser
+Host hop2
+  HostName 10.9.9.9
+`, (env) => {
+    const r = resolveHost('inner', env);
+    assert.equal(r.proxyJump.length, 2);
+    assert.equal(r.proxyJump[0].hostName, 'bastion.bastion.example');
+    assert.equal(r.proxyJump[0].user, 'jumpuser');
+    assert.equal(r.proxyJump[1].hostName, '10.9.9.9');
+    assert.equal(r.proxyJump[1].user, 'jumper');
+    assert.equal(r.proxyJump[1].port, 2022);
+  });
+});
+
+test('a bad number in the config is an error naming the directive', () => {
+  withConfig('Host x\n  Port twenty\n', (env) => {
+    assert.throws(() => resolveHost('x', env), /Port "twenty" is not a number/);
+  });
+});
