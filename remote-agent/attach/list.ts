@@ -1,0 +1,49 @@
+// attachments.list: what the kernel shows now, in the form `detach` accepts. XDP/tc/tcx come from `bpftool net
+// show` in every namespace (only programs pinned under /sys/fs/bpf/ebpf-netdebug or attached by id are "ours" is
+// not knowable, so every attachment on an interface is listed); cgroup attachments of programs pinned under our
+// pin root; tracepoint link dirs; recorded sk_msg attachments whose map still exists.
+import { existsSync } from 'node:fs';
+import type { Attachment, NetAttachment } from '../../protocol/types';
+import type { AgentContext } from '../core/context';
+import { objectLinksDir, PIN_ROOT } from '../core/paths';
+import { listPrograms } from '../listings/bpf';
+import { cgroupList } from '../listings/cgroup';
+import { netAttachments, netnsNames } from '../listings/net';
+import { loadedObjectNames } from '../objects/describe';
+import { formatAttachmentId } from './attachmentId';
+import { skMsgRecords } from './skmsg';
+
+function fromNet(n: NetAttachment): Attachment | null {
+  if (n.kind === 'xdp') return { id: formatAttachmentId({ kind: 'xdp', netns: n.netns, dev: n.dev }), kind: 'xdp', progId: n.progId, progName: n.progName, dev: n.dev, netns: n.netns, mode: n.mode };
+  if ((n.kind === 'tc' || n.kind === 'tcx') && n.direction) {
+    return { id: formatAttachmentId({ kind: n.kind, netns: n.netns, dev: n.dev, direction: n.direction }), kind: n.kind, progId: n.progId, progName: n.progName, dev: n.dev, netns: n.netns, direction: n.direction };
+  }
+  return null;
+}
+
+export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> {
+  const progs = await listPrograms(ctx);
+  const ours = new Set(progs.filter((p) => p.pinned.some((x) => x.startsWith(`${PIN_ROOT}/`))).map((p) => p.id));
+  const net = (await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns).catch(() => [])))).flat();
+  const out: Attachment[] = [];
+  const seen = new Set<string>();
+  for (const n of net) {
+    const a = fromNet(n);
+    if (a && !seen.has(a.id)) {
+      seen.add(a.id);
+      out.push(a);
+    }
+  }
+  if (ctx.cgroupRoot) {
+    for (const c of await cgroupList(ctx, {}).catch(() => [])) {
+      if (!ours.has(c.progId)) continue;
+      out.push({ id: formatAttachmentId({ kind: 'cgroup', attachType: c.attachType, cgroup: c.cgroup, progId: c.progId }), kind: 'cgroup', progId: c.progId, progName: c.progName, cgroup: c.cgroup, attachType: c.attachType });
+    }
+  }
+  for (const name of loadedObjectNames()) {
+    if (existsSync(objectLinksDir(name))) out.push({ id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints' });
+  }
+  const live = new Set(progs.map((p) => p.id));
+  for (const s of skMsgRecords(ctx.stateDir)) if (s.map && existsSync(s.map) && s.progId && live.has(s.progId)) out.push(s);
+  return out;
+}

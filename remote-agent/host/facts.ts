@@ -1,0 +1,59 @@
+// agent.hello: what this host is and what it can do. Built fresh on each call (the kernel is the source of truth),
+// except the bpftool choice, which the agent makes once at start.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import type { HostFacts } from '../../protocol/types';
+import type { AgentContext } from '../core/context';
+import { BPFFS, KERNEL_BTF, TRACEFS } from '../core/paths';
+import { parseToolVersion } from '../parsers/versions';
+import { findOnPath } from './bpftool';
+import { ensureMounted } from './mounts';
+
+export const AGENT_VERSION = '0.1.0';
+
+let checksum: string | undefined;
+function agentChecksum(): string | undefined {
+  if (checksum === undefined) {
+    try {
+      checksum = createHash('sha256').update(readFileSync(__filename)).digest('hex');
+    } catch {
+      checksum = '';
+    }
+  }
+  return checksum || undefined;
+}
+
+async function toolFacts(ctx: AgentContext, tool: string, versionArg: string): Promise<{ path: string; version: string } | null> {
+  const path = findOnPath(tool);
+  if (!path) return null;
+  const r = await ctx.run([path, versionArg], { allowFailure: true, timeoutMs: 10_000 }).catch(() => null);
+  if (!r) return null;
+  return { path, version: parseToolVersion(r.stdout || r.stderr) };
+}
+
+export async function hostFacts(ctx: AgentContext): Promise<HostFacts> {
+  const [bpffs, tracefs, bpftrace, clang] = await Promise.all([
+    ensureMounted(ctx.run, BPFFS, 'bpf', 'bpf'),
+    ensureMounted(ctx.run, TRACEFS, 'tracefs', 'nodev'),
+    toolFacts(ctx, 'bpftrace', '--version'),
+    toolFacts(ctx, 'clang', '--version'),
+  ]);
+  const uid = process.getuid?.() ?? -1;
+  const euid = process.geteuid?.() ?? -1;
+  return {
+    agentVersion: AGENT_VERSION,
+    agentChecksum: agentChecksum(),
+    hostname: os.hostname(),
+    kernelRelease: os.release(),
+    arch: os.arch(),
+    nodeVersion: process.version,
+    bpftool: ctx.bpftool,
+    bpftrace,
+    clang,
+    bpffs,
+    tracefs,
+    btf: { path: KERNEL_BTF, present: existsSync(KERNEL_BTF) },
+    privileges: { uid, euid, root: euid === 0 },
+  };
+}

@@ -1,0 +1,23 @@
+// cgroup.list: `bpftool cgroup tree` over the cgroup v2 hierarchy, or `cgroup show` of one directory.
+import type { CgroupAttachment } from '../../protocol/types';
+import { bpftoolPath, type AgentContext } from '../core/context';
+import { unsupported } from '../core/errors';
+import { validateCgroupPath } from '../core/validate';
+import { parseCgroupShow, parseCgroupTree } from '../parsers/cgroupTree';
+
+export function requireCgroupRoot(ctx: AgentContext): string {
+  if (!ctx.cgroupRoot) throw unsupported('this host has no cgroup v2 hierarchy mounted');
+  return ctx.cgroupRoot;
+}
+
+export async function cgroupList(ctx: AgentContext, params: unknown): Promise<CgroupAttachment[]> {
+  const root = requireCgroupRoot(ctx);
+  const p = (params && typeof params === 'object' ? params : {}) as { path?: unknown };
+  if (p.path !== undefined) {
+    const path = validateCgroupPath(p.path, root, 'path');
+    const r = await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'show', path]);
+    return parseCgroupShow(r.stdout, path);
+  }
+  const r = await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'tree', root]);
+  return parseCgroupTree(r.stdout);
+}

@@ -1,0 +1,45 @@
+// net.list: interfaces (`ip -j -d addr`) and attachments (`bpftool -j net show`) per network namespace, both run
+// through `nsenter --net` so bpftool still sees bpffs (see core/runner.ts).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import type { NetListResult } from '../../protocol/agent';
+import type { NetAttachment } from '../../protocol/types';
+import { bpftoolPath, type AgentContext } from '../core/context';
+import { NETNS_DIR } from '../core/runner';
+import { validateNetns } from '../core/validate';
+import { parseIpAddr } from '../parsers/ipAddr';
+import { parseNetShow } from '../parsers/netShow';
+
+/** 'root' and every name under /run/netns. */
+export function netnsNames(): string[] {
+  const names = existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR).filter((n) => /^[A-Za-z0-9_.-]{1,64}$/.test(n)).sort() : [];
+  return ['root', ...names];
+}
+
+function inodeOf(netns: string): number | undefined {
+  try {
+    return statSync(netns === 'root' ? '/proc/1/ns/net' : `${NETNS_DIR}/${netns}`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function netAttachments(ctx: AgentContext, netns: string): Promise<NetAttachment[]> {
+  const r = await ctx.run([bpftoolPath(ctx), '-j', 'net', 'show'], { netns });
+  return parseNetShow(r.stdout, netns);
+}
+
+export async function netList(ctx: AgentContext, params: unknown): Promise<NetListResult> {
+  const p = (params && typeof params === 'object' ? params : {}) as { netns?: unknown };
+  const names = p.netns !== undefined ? [validateNetns(p.netns)] : netnsNames();
+  const namespaces = await Promise.all(
+    names.map(async (name) => {
+      // a namespace may vanish between listing /run/netns and entering it: report it empty rather than fail all
+      const [ip, att] = await Promise.all([
+        ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns: name, allowFailure: true }),
+        netAttachments(ctx, name).catch(() => [] as NetAttachment[]),
+      ]);
+      return { name, inode: inodeOf(name), interfaces: ip.exitCode === 0 ? parseIpAddr(ip.stdout, name) : [], attachments: att };
+    }),
+  );
+  return { namespaces };
+}

@@ -1,0 +1,75 @@
+// Entry of dist/agent.js: JSON-RPC 2.0 over stdin/stdout (vscode-jsonrpc). stdout belongs to the protocol, so
+// console.* is sent to stderr before anything else runs; exceptions that escape a request become `agent.log`
+// notifications instead of killing the agent.
+import { format } from 'node:util';
+
+for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const) {
+  console[level] = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
+}
+
+import * as os from 'node:os';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { agentLog, traceEvents, type AgentLogParams } from '../protocol/agent';
+import type { AgentContext } from './core/context';
+import { run } from './core/runner';
+import { chooseBpftool } from './host/bpftool';
+import { cgroup2Root } from './host/mounts';
+import { ensureStateDir } from './objects/store';
+import { parseOptions } from './options';
+import { runWatchdog } from './safety/deadman';
+import { methodTable, serve } from './server';
+import { TraceStreams } from './trace/streams';
+
+async function serveStdio(argv: string[]): Promise<void> {
+  const opts = parseOptions(argv);
+  ensureStateDir(opts.stateDir);
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const log = (p: AgentLogParams) => {
+    process.stderr.write(`[agent] ${p.level}: ${p.message}\n`);
+    connection.sendNotification(agentLog, p).catch(() => undefined);
+  };
+  process.on('uncaughtException', (e) => log({ level: 'error', message: `uncaught exception: ${e.message}`, stack: e.stack }));
+  process.on('unhandledRejection', (e) => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    log({ level: 'error', message: `unhandled rejection: ${err.message}`, stack: err.stack });
+  });
+
+  const kernelRelease = os.release();
+  const ctx: AgentContext = {
+    run,
+    bpftool: await chooseBpftool(run, opts.bpftool, kernelRelease),
+    bpftoolRequested: opts.bpftool,
+    kernelRelease,
+    stateDir: opts.stateDir,
+    cgroupRoot: cgroup2Root(),
+    log,
+    sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
+  };
+  const traces = new TraceStreams(ctx);
+  const exit = () => {
+    void traces.stopAll().finally(() => {
+      connection.dispose();
+      process.exit(0);
+    });
+  };
+  serve(connection, methodTable(ctx, traces, exit));
+  connection.onClose(exit);
+  process.stdin.on('end', exit);
+  connection.listen();
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const w = argv.indexOf('--watchdog');
+  if (w >= 0) {
+    if (!argv[w + 1]) throw new Error('--watchdog needs a PLANFILE');
+    await runWatchdog(argv[w + 1]);
+    return;
+  }
+  await serveStdio(argv);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`ebpf-netdebug agent: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+});

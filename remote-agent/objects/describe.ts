@@ -1,0 +1,57 @@
+// What is loaded under /sys/fs/bpf/ebpf-netdebug/NAME, read back from bpffs and bpftool (never from memory).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import type { LoadedObject } from '../../protocol/types';
+import type { AgentContext } from '../core/context';
+import { notFound } from '../core/errors';
+import { objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
+import { listMaps, listPrograms } from '../listings/bpf';
+import type { BpfMap, BpfProgram } from '../../protocol/types';
+import { readRecord } from './store';
+
+/** Pin files directly in DIR (programs) and in DIR/maps (maps). */
+function pinsOf(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => !statSync(`${dir}/${f}`).isDirectory());
+}
+
+export function loadedObjectNames(): string[] {
+  if (!existsSync(PIN_ROOT)) return [];
+  return readdirSync(PIN_ROOT).filter((f) => statSync(`${PIN_ROOT}/${f}`).isDirectory()).sort();
+}
+
+export function describeWith(ctx: AgentContext, name: string, progs: BpfProgram[], maps: BpfMap[]): LoadedObject {
+  const dir = objectDir(name);
+  const rec = readRecord(ctx.stateDir, name);
+  const byPin = new Map<string, BpfProgram>();
+  for (const p of progs) for (const pin of p.pinned) byPin.set(pin, p);
+  const mapByPin = new Map<string, BpfMap>();
+  for (const m of maps) for (const pin of m.pinned) mapByPin.set(pin, m);
+  return {
+    name,
+    dir,
+    programs: pinsOf(dir).map((f) => {
+      const pin = `${dir}/${f}`;
+      const prog = byPin.get(pin);
+      const section = rec?.programs.find((x) => x.name === f)?.section ?? '';
+      return { name: f, id: prog?.id ?? -1, type: prog?.type ?? 'unknown', section, pin };
+    }),
+    maps: pinsOf(objectMapsDir(name)).map((f) => {
+      const pin = `${objectMapsDir(name)}/${f}`;
+      const m = mapByPin.get(pin);
+      return { name: f, id: m?.id ?? -1, type: m?.type ?? 'unknown', pin };
+    }),
+  };
+}
+
+export async function describeObject(ctx: AgentContext, name: string): Promise<LoadedObject> {
+  if (!existsSync(objectDir(name))) throw notFound('name', `no object "${name}" is loaded (nothing at ${objectDir(name)})`);
+  const [progs, maps] = await Promise.all([listPrograms(ctx), listMaps(ctx)]);
+  return describeWith(ctx, name, progs, maps);
+}
+
+export async function listObjects(ctx: AgentContext): Promise<LoadedObject[]> {
+  const names = loadedObjectNames();
+  if (!names.length) return [];
+  const [progs, maps] = await Promise.all([listPrograms(ctx), listMaps(ctx)]);
+  return names.map((n) => describeWith(ctx, n, progs, maps));
+}

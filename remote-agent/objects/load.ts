@@ -1,0 +1,94 @@
+// object.load: keeps the object file in the private state dir and loads every program of it with
+// `bpftool prog loadall OBJ /sys/fs/bpf/ebpf-netdebug/NAME pinmaps /sys/fs/bpf/ebpf-netdebug/NAME/maps`
+// (always loadall, even for one program, so every object has the same layout: programs at NAME/PROG, maps at
+// NAME/maps/MAP). A refusal with a verifier log becomes VerifierRejected with the failing C line.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { ObjectLoadParams } from '../../protocol/agent';
+import type { LoadedObject } from '../../protocol/types';
+import { bpftoolPath, type AgentContext } from '../core/context';
+import { AgentError, badArgument, verifierRejected } from '../core/errors';
+import { objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
+import { toolFailed } from '../core/runner';
+import { requireObject, validateObjectName, validateSymbolName } from '../core/validate';
+import { hasVerifierLog, parseVerifierLog } from '../parsers/verifierLog';
+import { AgentErrorCode } from '../../protocol/agent';
+import { elfPrograms } from './elfPrograms';
+import { describeObject } from './describe';
+import { resolveMap } from './refs';
+import { ensureStateDir, objectFilePath, removeRecord, saveRecord } from './store';
+import { unloadObject } from './unload';
+
+const PROGRAM_TYPE = /^[a-z_][a-z0-9_/]{0,63}$/;
+
+export async function loadObject(ctx: AgentContext, raw: unknown): Promise<LoadedObject> {
+  const p = requireObject(raw, 'object.load') as Partial<ObjectLoadParams>;
+  const name = validateObjectName(p.name);
+  if (p.programType !== undefined && (typeof p.programType !== 'string' || !PROGRAM_TYPE.test(p.programType))) {
+    throw badArgument('programType', `"${String(p.programType)}" is not a program type name (e.g. xdp, tc, sock_ops)`);
+  }
+  const reuse: string[] = [];
+  const reuseRecord: Record<string, string> = {};
+  if (p.reuseMaps !== undefined) {
+    if (!p.reuseMaps || typeof p.reuseMaps !== 'object') throw badArgument('reuseMaps', 'must map map names to map refs');
+    for (const [mapName, ref] of Object.entries(p.reuseMaps)) {
+      validateSymbolName(mapName, `reuseMaps.${mapName}`);
+      const r = resolveMap(ref, `reuseMaps.${mapName}`);
+      reuse.push('map', 'name', mapName, ...r.bpftoolArgs);
+      reuseRecord[mapName] = String(ref);
+    }
+  }
+  const bytes = objectBytes(p);
+  let programs;
+  try {
+    programs = elfPrograms(bytes);
+  } catch (e) {
+    throw badArgument(p.object !== undefined ? 'object' : 'path', `not a BPF object: ${(e as Error).message}`);
+  }
+  if (!programs.length) throw badArgument(p.object !== undefined ? 'object' : 'path', 'the object holds no BPF programs');
+
+  const dir = objectDir(name);
+  if (existsSync(dir)) {
+    if (!p.replace) {
+      throw new AgentError(AgentErrorCode.AlreadyAttached, `an object named "${name}" is already loaded (pass replace: true, or object.unload it first)`, { argument: 'name' });
+    }
+    await unloadObject(ctx, { name });
+  }
+
+  ensureStateDir(ctx.stateDir);
+  const file = objectFilePath(ctx.stateDir, name);
+  writeFileSync(file, bytes, { mode: 0o600 });
+  mkdirSync(PIN_ROOT, { recursive: true });
+
+  const argv = [bpftoolPath(ctx), 'prog', 'loadall', file, dir];
+  if (p.programType) argv.push('type', p.programType);
+  argv.push(...reuse, 'pinmaps', objectMapsDir(name));
+  const r = await ctx.run(argv, { allowFailure: true, timeoutMs: 120_000 });
+  if (r.exitCode !== 0) {
+    rmSync(dir, { recursive: true, force: true }); // a failed loadall may leave half the pins
+    removeRecord(ctx.stateDir, name);
+    const output = `${r.stderr}\n${r.stdout}`;
+    if (hasVerifierLog(output)) {
+      throw verifierRejected(parseVerifierLog(output), { tool: 'bpftool', argv: r.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+    }
+    throw toolFailed(r, 'bpftool prog loadall');
+  }
+  saveRecord(ctx.stateDir, { name, file, programs, programType: p.programType, reuseMaps: p.reuseMaps ? reuseRecord : undefined, loadedAt: Date.now() });
+  return describeObject(ctx, name);
+}
+
+function objectBytes(p: Partial<ObjectLoadParams>): Buffer {
+  if (p.object !== undefined && p.path !== undefined) throw badArgument('object', 'give either object (base64) or path, not both');
+  if (typeof p.object === 'string') {
+    if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(p.object)) throw badArgument('object', 'is not base64');
+    const b = Buffer.from(p.object, 'base64');
+    if (!b.length) throw badArgument('object', 'is empty');
+    return b;
+  }
+  if (typeof p.path === 'string') {
+    if (!p.path.startsWith('/')) throw badArgument('path', `"${p.path}" must be an absolute path on the host`);
+    if (!existsSync(p.path) || !statSync(p.path).isFile()) throw badArgument('path', `no object file at ${p.path}`);
+    return readFileSync(p.path);
+  }
+  throw badArgument('object', 'object (base64 bytes) or path is required');
+}
+

@@ -1,0 +1,82 @@
+// The method table: every request of protocol/agent.ts and the function that serves it. Each handler gets the
+// raw params (validated inside, naming the bad argument) and throws AgentError on failure; this file turns
+// those into JSON-RPC errors, so the agent survives every bad request and keeps serving.
+import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import * as proto from '../protocol/agent';
+import { confirmAttachment, listRollbacks } from './safety/deadman';
+import { attachCgroup } from './attach/cgroup';
+import { detach } from './attach/detach';
+import { attachmentsList } from './attach/list';
+import { attachSkMsg } from './attach/skmsg';
+import { attachTc } from './attach/tc';
+import { attachTracepoints } from './attach/tracepoints';
+import { attachXdp } from './attach/xdp';
+import { parseAttachmentId } from './attach/attachmentId';
+import type { AgentContext } from './core/context';
+import { toAgentError } from './core/errors';
+import { requireObject } from './core/validate';
+import { hostFacts } from './host/facts';
+import { labCreate, labDestroy, labList } from './lab/labs';
+import { listLinks, listMaps, listPrograms } from './listings/bpf';
+import { cgroupList } from './listings/cgroup';
+import { mapDump, progDumpXlated } from './listings/inspect';
+import { netList } from './listings/net';
+import { pinsList } from './listings/pins';
+import { listObjects } from './objects/describe';
+import { loadObject } from './objects/load';
+import { unloadObject } from './objects/unload';
+import { TraceStreams } from './trace/streams';
+
+type Handler = (params: unknown) => Promise<unknown>;
+
+export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void): Record<string, Handler> {
+  return {
+    [proto.hello.method]: () => hostFacts(ctx),
+    [proto.listPrograms.method]: () => listPrograms(ctx),
+    [proto.listMaps.method]: () => listMaps(ctx),
+    [proto.listLinks.method]: () => listLinks(ctx),
+    [proto.netList.method]: (p) => netList(ctx, p),
+    [proto.cgroupList.method]: (p) => cgroupList(ctx, p),
+    [proto.pinsList.method]: () => pinsList(ctx),
+    [proto.attachmentsList.method]: () => attachmentsList(ctx),
+    [proto.objectLoad.method]: (p) => loadObject(ctx, p),
+    [proto.objectUnload.method]: (p) => unloadObject(ctx, p),
+    [proto.objectList.method]: () => listObjects(ctx),
+    [proto.attachXdp.method]: (p) => attachXdp(ctx, p),
+    [proto.attachTc.method]: (p) => attachTc(ctx, p),
+    [proto.attachCgroup.method]: (p) => attachCgroup(ctx, p),
+    [proto.attachSkMsg.method]: (p) => attachSkMsg(ctx, p),
+    [proto.attachTracepoints.method]: (p) => attachTracepoints(ctx, p),
+    [proto.attachConfirm.method]: async (p) => {
+      const id = requireObject(p, 'attach.confirm').attachment;
+      parseAttachmentId(id);
+      return { confirmed: await confirmAttachment(id as string) };
+    },
+    [proto.detach.method]: (p) => detach(ctx, p),
+    [proto.rollbacksList.method]: () => listRollbacks(),
+    [proto.mapDump.method]: (p) => mapDump(ctx, p),
+    [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
+    [proto.traceStart.method]: (p) => traces.start(p),
+    [proto.traceStop.method]: (p) => traces.stop(p),
+    [proto.labCreate.method]: (p) => labCreate(ctx, p),
+    [proto.labDestroy.method]: (p) => labDestroy(ctx, p),
+    [proto.labList.method]: () => labList(ctx),
+    [proto.shutdown.method]: async () => {
+      setImmediate(onShutdown);
+      return null;
+    },
+  };
+}
+
+export function serve(connection: MessageConnection, table: Record<string, Handler>): void {
+  for (const [method, handler] of Object.entries(table)) {
+    connection.onRequest(method, async (params: unknown) => {
+      try {
+        return await handler(params);
+      } catch (err) {
+        const e = toAgentError(err);
+        return new ResponseError(e.code, e.message, e.data);
+      }
+    });
+  }
+}

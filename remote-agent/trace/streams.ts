@@ -1,0 +1,107 @@
+// trace.start / trace.stop: each stream has its own filter and batcher; trace_pipe streams share one reader
+// (lineSource.ts), packet_path streams run the tracer of remote-agent/packetPath.
+import type { TraceEventsParams, TraceStartParams } from '../../protocol/agent';
+import type { PacketPathEvent, TraceEvent } from '../../protocol/types';
+import type { AgentContext } from '../core/context';
+import { badArgument, notFound, unsupported } from '../core/errors';
+import { requireObject, validateEnum } from '../core/validate';
+import { findOnPath } from '../host/bpftool';
+import { startPacketPath, type PacketPathTracer } from '../packetPath/index';
+import { parseTraceLine } from '../parsers/tracePipe';
+import { Batcher } from './batcher';
+import { TracePipeSource } from './lineSource';
+
+interface Stream {
+  id: string;
+  stop(): Promise<void>;
+}
+
+/** A filter: plain substring, or /regex/flags. */
+export function lineFilter(raw: unknown): ((line: string) => boolean) | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  if (typeof raw !== 'string' || raw.length > 1000) throw badArgument('filter', 'must be a string of at most 1000 characters');
+  const m = /^\/(.*)\/([imsu]*)$/s.exec(raw);
+  if (m) {
+    let re: RegExp;
+    try {
+      re = new RegExp(m[1], m[2]);
+    } catch (e) {
+      throw badArgument('filter', `bad regular expression: ${(e as Error).message}`);
+    }
+    return (l) => re.test(l);
+  }
+  return (l) => l.includes(raw);
+}
+
+function batchOptions(raw: unknown): { maxEvents: number; maxDelayMs: number } {
+  const b = (raw && typeof raw === 'object' ? raw : {}) as { maxEvents?: unknown; maxDelayMs?: unknown };
+  const maxEvents = b.maxEvents === undefined ? 1000 : b.maxEvents;
+  const maxDelayMs = b.maxDelayMs === undefined ? 20 : b.maxDelayMs;
+  if (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 100_000) throw badArgument('batch.maxEvents', 'must be 1..100000');
+  if (typeof maxDelayMs !== 'number' || maxDelayMs < 1 || maxDelayMs > 10_000) throw badArgument('batch.maxDelayMs', 'must be 1..10000 ms');
+  return { maxEvents, maxDelayMs };
+}
+
+export class TraceStreams {
+  private readonly streams = new Map<string, Stream>();
+  private next = 1;
+  readonly tracePipe: TracePipeSource;
+
+  constructor(private readonly ctx: AgentContext, tracePipe?: TracePipeSource) {
+    this.tracePipe = tracePipe ?? new TracePipeSource(undefined, (message) => ctx.log({ level: 'error', message }));
+  }
+
+  async start(raw: unknown): Promise<{ stream: string }> {
+    const p = requireObject(raw, 'trace.start') as Partial<TraceStartParams>;
+    const source = validateEnum(p.source, ['trace_pipe', 'perf_array', 'packet_path'] as const, 'source');
+    const opts = batchOptions(p.batch);
+    const id = `${source}-${process.pid}-${this.next++}`;
+    const send = <E extends TraceEvent | PacketPathEvent>(events: E[], dropped: number, sent: number) =>
+      Promise.resolve(this.ctx.sendTraceEvents({ stream: id, source, events, dropped, sent } as TraceEventsParams));
+    const batcher = <E>() => new Batcher<E>({ ...opts, maxQueued: Math.max(opts.maxEvents * 20, 20_000), maxInFlight: 4 }, send as never);
+
+    if (source === 'trace_pipe') {
+      const filter = lineFilter(p.filter);
+      const b = batcher<TraceEvent>();
+      const unsubscribe = this.tracePipe.subscribe((lines) => {
+        for (const line of lines) {
+          if (filter && !filter(line)) continue;
+          if (b.full) {
+            b.drop(1); // parse nothing we would drop anyway: this is what keeps up under a flood
+            continue;
+          }
+          const ev = parseTraceLine(line);
+          if (ev) b.push(ev);
+        }
+      });
+      this.streams.set(id, { id, stop: async () => { unsubscribe(); b.close(); } });
+    } else if (source === 'packet_path') {
+      const b = batcher<PacketPathEvent>();
+      const tracer: PacketPathTracer = await startPacketPath(
+        { filter: p.packetFilter ?? {}, bpftool: this.ctx.bpftool, bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null },
+        (events, dropped) => {
+          b.drop(dropped);
+          for (const e of events) b.push(e);
+        },
+      );
+      this.streams.set(id, { id, stop: async () => { await tracer.stop(); b.close(); } });
+    } else {
+      throw unsupported('perf_array streams are not built yet; use trace_pipe (bpf_printk) or packet_path');
+    }
+    return { stream: id };
+  }
+
+  async stop(raw: unknown): Promise<{ stopped: boolean }> {
+    const p = requireObject(raw, 'trace.stop');
+    const s = typeof p.stream === 'string' ? this.streams.get(p.stream) : undefined;
+    if (!s) throw notFound('stream', `stream: no trace stream "${String(p.stream)}"`);
+    this.streams.delete(s.id);
+    await s.stop();
+    return { stopped: true };
+  }
+
+  async stopAll(): Promise<void> {
+    for (const s of [...this.streams.values()]) await s.stop().catch(() => undefined);
+    this.streams.clear();
+  }
+}
