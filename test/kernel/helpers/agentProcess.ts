@@ -6,7 +6,8 @@
 // A JSON-RPC error becomes an Error whose message carries the agent's code, words and data (tool output), so a
 // failing test shows what bpftool or the verifier said.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResponseError, type MessageConnection, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
@@ -21,6 +22,8 @@ export interface AgentProcess {
   /** A typed request; rejects with AgentRequestError. */
   request<P, R>(type: RequestType<P, R, AgentErrorData>, params: P): Promise<R>;
   request0<R>(type: RequestType0<R, AgentErrorData>): Promise<R>;
+  /** The agent's private --state-dir (removed by dispose). */
+  stateDir: string;
   /** Everything the agent wrote to stderr so far (its log; never protocol). */
   stderr(): string;
   /** Asks the agent to shut down, then makes sure the process is gone. Safe to call twice. */
@@ -37,12 +40,17 @@ export class AgentRequestError extends Error {
 export interface StartAgentOptions {
   /** Extra arguments for dist/agent.js. */
   args?: string[];
+  /** bpftool for the agent (--bpftool), e.g. /opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool; the agent picks one when absent. */
+  bpftool?: string;
   env?: NodeJS.ProcessEnv;
 }
 
 export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentProcess> {
   if (!existsSync(AGENT_BUNDLE)) throw new Error(`${AGENT_BUNDLE} is missing: run \`node scripts/build.mjs\` first`);
-  const child = spawn(process.execPath, [AGENT_BUNDLE, ...(opts.args ?? [])], {
+  // A private state directory per agent: object records of tests never mix with the host's (or each other's).
+  const stateDir = mkdtempSync(join(tmpdir(), 'end-agent-'));
+  const args = ['--state-dir', stateDir, ...(opts.bpftool ? ['--bpftool', opts.bpftool] : []), ...(opts.args ?? [])];
+  const child = spawn(process.execPath, [AGENT_BUNDLE, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env },
   });
   let stderr = '';
@@ -60,6 +68,7 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   return {
     connection,
     child,
+    stateDir,
     request<P, R>(type: RequestType<P, R, AgentErrorData>, params: P): Promise<R> {
       return wrap(type.method, connection.sendRequest(type, params as never));
     },
@@ -80,6 +89,7 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
         clearTimeout(timer);
       }
       connection.dispose();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

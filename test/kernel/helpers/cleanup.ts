@@ -29,6 +29,22 @@ function ownedEntries(dir: string, token: string): string[] {
 export interface SweepOptions {
   /** Program ids the test loaded: reported by leftovers() while the kernel still has them. */
   progIds?: number[];
+  /**
+   * How long to let the kernel finish releasing programs (default 5000 ms). A removed cgroup drops its programs
+   * from a deferred work item, and a deleted namespace its XDP programs after an RCU grace period, so a program
+   * can outlive its last holder by a moment; only one still there after this is a leftover.
+   */
+  releaseWaitMs?: number;
+}
+
+async function programStillLoaded(id: number, waitMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const r = await run(['bpftool', 'prog', 'show', 'id', String(id)]);
+    if (r.code !== 0) return undefined;
+    if (Date.now() >= deadline) return r.stdout.trim();
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }
 
 /** What of the test's making is still in the kernel or running; empty when the test cleaned up. */
@@ -39,8 +55,8 @@ export async function leftovers(token: string, opts: SweepOptions = {}): Promise
   for (const p of ownedEntries(CGROUP2_ROOT, token)) found.push(`cgroup ${p}`);
   for (const p of [...ownedEntries(AGENT_PIN_ROOT, token), ...ownedEntries(BPFFS, token)]) found.push(`pin ${p}`);
   for (const id of opts.progIds ?? []) {
-    const r = await run(['bpftool', 'prog', 'show', 'id', String(id)]);
-    if (r.code === 0) found.push(`program id ${id}: ${r.stdout.trim()}`);
+    const shown = await programStillLoaded(id, opts.releaseWaitMs ?? 5_000);
+    if (shown) found.push(`program id ${id}: ${shown}`);
   }
   for (const pid of liveStreamPids()) found.push(`process ${pid}`);
   return found;

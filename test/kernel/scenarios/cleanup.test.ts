@@ -49,7 +49,7 @@ describe('cleanup helper', () => {
     await agent.dispose();
     agent = undefined;
 
-    const before = await leftovers(TOKEN, { progIds });
+    const before = await leftovers(TOKEN, { progIds, releaseWaitMs: 0 });
     for (const kind of ['netns', 'cgroup', 'pin', 'program id', 'process']) {
       assert.ok(before.some((l) => l.startsWith(kind)), `leftovers() sees the ${kind} (${before.join('; ')})`);
     }
