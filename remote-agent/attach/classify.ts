@@ -4,7 +4,7 @@ import { AgentErrorCode } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
 import { toolFailed, type RunResult } from '../core/runner';
 
-const ALREADY = /already attached|File exists|Device or resource busy|Native and generic XDP can't be active|Exclusivity flag on/i;
+const ALREADY = /already attached|File exists|Device or resource busy|Native and generic XDP can't be active|Exclusivity flag on|Filter already exists/i;
 
 export function attachFailure(r: RunResult, what: string, opts: { offload?: boolean } = {}): AgentError {
   const text = `${r.stderr}\n${r.stdout}`;

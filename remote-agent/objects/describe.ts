@@ -16,7 +16,12 @@ function pinsOf(dir: string): string[] {
 
 export function loadedObjectNames(): string[] {
   if (!existsSync(PIN_ROOT)) return [];
-  return readdirSync(PIN_ROOT).filter((f) => statSync(`${PIN_ROOT}/${f}`).isDirectory()).sort();
+  // An object dir holds program pins (files) or a maps/ dir; other tools' dirs under our root (the packet path
+  // tracer's, for one) hold neither and are not objects.
+  return readdirSync(PIN_ROOT)
+    .filter((f) => /^[A-Za-z0-9_-]{1,64}$/.test(f) && statSync(`${PIN_ROOT}/${f}`).isDirectory())
+    .filter((f) => existsSync(objectMapsDir(f)) || pinsOf(objectDir(f)).length > 0)
+    .sort();
 }
 
 export function describeWith(ctx: AgentContext, name: string, progs: BpfProgram[], maps: BpfMap[]): LoadedObject {
