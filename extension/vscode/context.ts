@@ -7,6 +7,7 @@ import type { HostSession, SessionOpener } from './hostSession';
 import type { HostSetting } from './settingsModel';
 import { Settings } from './settings';
 import { Cancelled } from './errors';
+import { VerifierDiagnostics } from './diagnostics/verifier';
 
 export type ConnectionState =
   | { kind: 'disconnected' }
@@ -16,6 +17,8 @@ export type ConnectionState =
 
 export class Ctx implements vscode.Disposable {
   readonly settings: Settings;
+  /** Verifier rejections as diagnostics on the C line. */
+  readonly verifier: VerifierDiagnostics;
   private readonly extScope: vscode.Disposable[] = [];
   private connScope: vscode.Disposable[] = [];
   private stateValue: ConnectionState = { kind: 'disconnected' };
@@ -35,7 +38,8 @@ export class Ctx implements vscode.Disposable {
     private readonly openSession: SessionOpener,
   ) {
     this.settings = new Settings(log);
-    this.pushExtCleanup(this.settings, this.stateEmitter, this.sessionEmitter, this.kernelEmitter);
+    this.verifier = new VerifierDiagnostics(log);
+    this.pushExtCleanup(this.settings, this.verifier, this.stateEmitter, this.sessionEmitter, this.kernelEmitter);
   }
 
   get state(): ConnectionState { return this.stateValue; }
@@ -69,6 +73,15 @@ export class Ctx implements vscode.Disposable {
         report: (m) => { progress(m); this.log.info(`[${host.name}] ${m}`); },
         log: (m) => this.log.info(`[${host.name}] ${m}`),
         cancelled,
+        storageDir: this.extension.globalStorageUri.fsPath,
+        confirmNewHostKey: async (q) => {
+          const accept = 'Trust and Connect';
+          const a = await vscode.window.showWarningMessage(
+            `The authenticity of ${q.host} can't be established. Its ${q.keyType} key fingerprint is ${q.fingerprint}. Trust it and record it in known_hosts?`,
+            { modal: true }, accept);
+          return a === accept;
+        },
+        prompt: (message, secret) => Promise.resolve(vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true })),
       });
       if (token.isCancellationRequested) { await session.close(); throw new Cancelled(); }
       const f = session.facts;

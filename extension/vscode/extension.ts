@@ -8,6 +8,10 @@ import { openHostSession } from './sessionOpener';
 import { registerCommandTable } from './commands/table';
 import { commandTable } from './commands/index';
 import { createStatusBar } from './statusBar';
+import { HostsTreeProvider } from './tree/provider';
+import { registerTaskProvider } from './tasks/taskProvider';
+import { startLanguageSupport } from './language/clangd';
+import { registerWebviewSide } from './webviewsBridge';
 
 let ctx: Ctx | undefined;
 
@@ -15,11 +19,18 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
   const log = createLog();
   extension.subscriptions.push(log);
   try {
-    ctx = new Ctx(extension, log, openHostSession);
-    ctx.pushExtCleanup(registerCommandTable(ctx, commandTable));
-    ctx.pushExtCleanup(createStatusBar(ctx));
-    log.info(`activated (${extension.extension.packageJSON.version as string}); hosts: ${ctx.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`);
-    autoConnect(ctx);
+    const c = new Ctx(extension, log, openHostSession);
+    ctx = c;
+    const tree = new HostsTreeProvider(c);
+    c.pushExtCleanup(tree, vscode.window.createTreeView('ebpfNetDebug.hosts', { treeDataProvider: tree, showCollapseAll: true }));
+    c.pushExtCleanup(registerCommandTable(c, commandTable(() => tree.refresh())));
+    c.pushExtCleanup(createStatusBar(c));
+    c.pushExtCleanup(registerTaskProvider(c));
+    c.pushExtCleanup(...registerWebviewSide(c));
+    log.info(`activated (${extension.extension.packageJSON.version as string}); hosts: ${c.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`);
+    // Neither may fail activation: each reports its own trouble.
+    startLanguageSupport(c).catch((e) => log.warn(`clangd: ${e instanceof Error ? e.message : e}`));
+    autoConnect(c);
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Network Debugger failed to start: ${e instanceof Error ? e.message : e}`, 'Show Log')

@@ -1,15 +1,18 @@
-// The one place the VS Code layer opens a connection to a host. Everything else sees `HostSession`: the agent
-// client, the host's facts and name, and close(). Kept apart so the rest of the layer does not depend on how the
-// engine (extension/core) deploys and starts the agent.
+// What the VS Code layer holds of a connected host: the engine's Session (extension/core/session.ts) plus the host
+// setting it was opened from. The agent client is read through the session each time, because a reconnect
+// replaces it.
 import type { AgentClient } from '../core/agentClient';
+import type { Session } from '../core/session';
 import type { HostFacts } from '../../protocol/types';
 import type { HostSetting } from './settingsModel';
 
 export interface HostSession {
-  readonly client: AgentClient;
+  readonly session: Session;
   readonly host: HostSetting;
+  /** The current agent client (a new object after a reconnect). */
+  readonly client: AgentClient;
   readonly facts: HostFacts;
-  /** Fires once when the connection is gone (error undefined when closed on purpose). */
+  /** Fires once when the connection is gone for good (error undefined when closed on purpose). */
   onDidClose(listener: (error: Error | undefined) => void): { dispose(): void };
   close(): Promise<void>;
 }
@@ -19,8 +22,14 @@ export interface OpenSessionOptions {
   report(message: string): void;
   /** Lines for the log channel. */
   log(message: string): void;
-  /** Rejects the open when it fires. */
+  /** Resolves when the user cancels. */
   cancelled: Promise<void>;
+  /** Asks the user about an unknown host key (never about a changed one: that is refused). */
+  confirmNewHostKey(question: { host: string; keyType: string; fingerprint: string }): Promise<boolean>;
+  /** Asks for a passphrase or password; undefined when the user declines. */
+  prompt(message: string, secret: boolean): Promise<string | undefined>;
+  /** A folder of the extension's own (globalStorage) for generated ssh_config files. */
+  storageDir: string;
 }
 
 export type SessionOpener = (host: HostSetting, opts: OpenSessionOptions) => Promise<HostSession>;

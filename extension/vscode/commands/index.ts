@@ -1,10 +1,28 @@
-// The command table: command id -> factory. Webview commands (showLiveTrace, ...) are registered by
-// extension/vscode/webviews/ and are not in this table.
+// The command table: command id -> factory (docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
+// registered by extension/vscode/webviews/ and are not in this table.
 import type { CommandFactory } from './table';
 import { connectCommand, disconnectCommand } from './connect';
+import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
+import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
+import { compileCommand, loadObjectCommand } from './compile';
+import { createLabCommand, destroyLabCommand } from './lab';
 
-export const commandTable: Record<string, CommandFactory> = {
-  'ebpfNetDebug.connect': connectCommand,
-  'ebpfNetDebug.disconnect': disconnectCommand,
-  'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
-};
+export function commandTable(refresh: () => void): Record<string, CommandFactory> {
+  return {
+    'ebpfNetDebug.connect': connectCommand,
+    'ebpfNetDebug.disconnect': disconnectCommand,
+    'ebpfNetDebug.attachXdpEth0': attachXdpEth0Command,
+    'ebpfNetDebug.attachXdp': attachXdpCommand,
+    'ebpfNetDebug.attachTc': attachTcCommand,
+    'ebpfNetDebug.attachSockops': attachSockopsCommand,
+    'ebpfNetDebug.detach': detachCommand,
+    'ebpfNetDebug.unpin': unpinCommand,
+    'ebpfNetDebug.showXlated': showXlatedCommand,
+    'ebpfNetDebug.compile': compileCommand,
+    'ebpfNetDebug.loadObject': loadObjectCommand,
+    'ebpfNetDebug.createLab': createLabCommand,
+    'ebpfNetDebug.destroyLab': destroyLabCommand,
+    'ebpfNetDebug.refresh': { enabled: () => refresh },
+    'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
+  };
+}

@@ -1,0 +1,103 @@
+// The "ebpf" task type: one build task per *.bpf.c, run in-process (CustomExecution: clang started with an
+// argument array, no shell) and printed to the task terminal, where the $ebpf-clang problem matcher turns clang's
+// errors into Problems. The Compile command runs the same task, so both paths report the same way.
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ClangMissingError, defaultOutputPath as defaultObjectPath } from '../../core/compile/clang';
+import { compileForHost } from '../../core/compile/compileForHost';
+import type { Ctx } from '../context';
+import { isBpfSource } from './clangArgs';
+import { buildTarget, vmlinuxCacheDir } from './target';
+
+export const TASK_TYPE = 'ebpf';
+
+interface EbpfTaskDefinition extends vscode.TaskDefinition { file: string; output?: string }
+
+export function registerTaskProvider(ctx: Ctx): vscode.Disposable {
+  return vscode.tasks.registerTaskProvider(TASK_TYPE, {
+    async provideTasks() {
+      const files = await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 200);
+      return files.map((f) => buildTask(ctx, { type: TASK_TYPE, file: f.fsPath }, vscode.workspace.getWorkspaceFolder(f)));
+    },
+    resolveTask(task) {
+      const def = task.definition as EbpfTaskDefinition;
+      if (!def.file) return undefined;
+      return buildTask(ctx, def, task.scope && typeof task.scope === 'object' ? task.scope : undefined);
+    },
+  });
+}
+
+export function buildTask(ctx: Ctx, def: EbpfTaskDefinition, folder?: vscode.WorkspaceFolder): vscode.Task {
+  const file = resolvePath(def.file, folder);
+  const output = def.output ? resolvePath(def.output, folder) : defaultObjectPath(file);
+  const task = new vscode.Task(def, folder ?? vscode.TaskScope.Workspace, `compile ${file.split('/').pop()}`, TASK_TYPE,
+    new vscode.CustomExecution(async () => new ClangTerminal(ctx, file, output, folder)), ['$ebpf-clang']);
+  task.group = vscode.TaskGroup.Build;
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, clear: true };
+  return task;
+}
+
+function resolvePath(p: string, folder?: vscode.WorkspaceFolder): string {
+  const withVar = folder ? p.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath) : p;
+  return withVar.startsWith('/') ? withVar : join(folder?.uri.fsPath ?? '/', withVar);
+}
+
+/** Include folders: bpf/include beside the file, of the workspace folder, and the one shipped with the extension. */
+export function includeDirsFor(ctx: Ctx, file: string, folder?: vscode.WorkspaceFolder): string[] {
+  const dirs = [join(dirname(file), 'include'), folder ? join(folder.uri.fsPath, 'bpf/include') : '', join(ctx.extension.extensionPath, 'bpf/include')];
+  return [...new Set(dirs.filter((d) => d && existsSync(d)))];
+}
+
+class ClangTerminal implements vscode.Pseudoterminal {
+  private readonly write = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number>();
+  onDidWrite = this.write.event;
+  onDidClose = this.closeEmitter.event;
+
+  constructor(private readonly ctx: Ctx, private readonly file: string, private readonly output: string,
+    private readonly folder?: vscode.WorkspaceFolder) {}
+
+  open(): void { void this.run().then((code) => { finished.get(this.file)?.(code); finished.delete(this.file); this.closeEmitter.fire(code); }); }
+  close(): void { /* clang runs to its end; nothing to stop */ }
+
+  private line(s: string): void { this.write.fire(s.replace(/\r?\n/g, '\r\n') + '\r\n'); }
+
+  private async run(): Promise<number> {
+    try {
+      if (!isBpfSource(this.file)) throw new Error(`${this.file} is not a BPF C file (*.bpf.c)`);
+      const s = this.ctx.settings.values;
+      const host = buildTarget(this.ctx);
+      this.line(`> compiling ${this.file} for ${this.ctx.session?.host.name ?? 'this machine'} (kernel ${host.kernelRelease}, ${host.arch})`);
+      const r = await compileForHost({
+        source: this.file, output: this.output, host, vmlinuxCacheDir: vmlinuxCacheDir(this.ctx),
+        includeDirs: includeDirsFor(this.ctx, this.file, this.folder), extraArgs: s.compileExtraFlags,
+        clang: s.clangPath, bpfIncludeDir: join(this.ctx.extension.extensionPath, 'bpf/include'),
+      });
+      this.line(`> ${r.argv.join(' ')}`);
+      this.ctx.log.info(`compile: ${JSON.stringify(r.argv)}`);
+      // clang's own lines, unchanged: the $ebpf-clang problem matcher reads them from this terminal.
+      if (r.stderr.trim()) { this.line(r.stderr.trimEnd()); this.ctx.log.info(`clang:\n${r.stderr.trimEnd()}`); }
+      this.line(r.ok ? `wrote ${r.output}` : `clang failed: ${r.diagnostics.filter((d) => d.severity === 'error').length} errors`);
+      return r.ok ? 0 : 1;
+    } catch (e) {
+      const msg = e instanceof ClangMissingError ? e.message : e instanceof Error ? e.message : String(e);
+      this.line(`error: ${msg}`);
+      this.ctx.log.error(`compile ${this.file}: ${msg}`);
+      return e instanceof ClangMissingError ? 127 : 1;
+    }
+  }
+}
+
+/** Waiters for a file's build to finish (CustomExecution tasks report no process exit code to the API). */
+const finished = new Map<string, (code: number) => void>();
+
+/** Runs the build task of `file` and resolves with clang's exit code. */
+export async function runCompileTask(ctx: Ctx, file: string): Promise<{ code: number; output: string }> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+  const output = defaultObjectPath(file);
+  const task = buildTask(ctx, { type: TASK_TYPE, file }, folder);
+  const done = new Promise<number>((resolve) => finished.set(file, resolve));
+  await vscode.tasks.executeTask(task);
+  return { code: await done, output };
+}

@@ -1,0 +1,75 @@
+// The Hosts tree: hosts from the settings (plus the connected one if it is not there), and under the connected
+// host one snapshot of the kernel per refresh. One EventEmitter refreshes it (docs/STYLE.md #11); it refreshes on
+// connection changes, on the Refresh command and after every change made through the extension.
+import * as vscode from 'vscode';
+import type { Ctx } from '../context';
+import { takeSnapshot } from './model';
+import { HostNode, SnapshotIndex, messageNode, type Node } from './nodes';
+
+export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private snapshot: Promise<SnapshotIndex> | undefined;
+  private readonly subs: vscode.Disposable[];
+
+  constructor(private readonly ctx: Ctx) {
+    this.subs = [
+      ctx.onDidChangeState(() => this.refresh()),
+      ctx.onDidChangeKernelState(() => this.refresh()),
+      ctx.settings.onDidChange(() => this.refresh()),
+    ];
+  }
+
+  refresh(): void {
+    this.snapshot = undefined;
+    this.emitter.fire(undefined);
+  }
+
+  /** The current snapshot (fetching it if needed), for commands that pick from what the tree shows. */
+  current(): Promise<SnapshotIndex> | undefined {
+    return this.ctx.session ? this.load() : undefined;
+  }
+
+  private load(): Promise<SnapshotIndex> {
+    const session = this.ctx.session;
+    if (!session) return Promise.reject(new Error('not connected'));
+    if (!this.snapshot) {
+      const started = Date.now();
+      this.snapshot = takeSnapshot(session.client).then((s) => {
+        const n = s.programs.length;
+        this.ctx.log.debug(`tree: snapshot of ${session.host.name} (${n} programs, ${s.maps.length} maps) in ${Date.now() - started} ms`);
+        for (const [part, msg] of Object.entries(s.errors)) this.ctx.log.warn(`tree: listing ${part} failed: ${msg}`);
+        return new SnapshotIndex(s, session.host.name);
+      });
+      this.snapshot.catch(() => { this.snapshot = undefined; });
+    }
+    return this.snapshot;
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem { return node.item(); }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node) {
+      try {
+        return (await node.children?.()) ?? [];
+      } catch (e) {
+        this.ctx.log.error(`tree: ${e instanceof Error ? e.message : e}`);
+        return [messageNode(`Could not read the host: ${e instanceof Error ? e.message : e}`, 'error')];
+      }
+    }
+    const st = this.ctx.state;
+    const hosts = [...this.ctx.settings.values.hosts];
+    if (st.kind !== 'disconnected' && !hosts.some((h) => h.name === st.host.name)) hosts.push(st.host);
+    return hosts.map((h) => {
+      const active = st.kind !== 'disconnected' && st.host.name === h.name;
+      const state = active ? st.kind : 'disconnected';
+      const detail = st.kind === 'connected' && active ? `kernel ${st.session.facts.kernelRelease}` : st.kind === 'failed' && active ? st.error : undefined;
+      return new HostNode(h.name, h.target, state, () => this.load(), detail);
+    });
+  }
+
+  dispose(): void {
+    for (const s of this.subs) s.dispose();
+    this.emitter.dispose();
+  }
+}
