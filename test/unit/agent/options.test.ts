@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { defaultStateDir, parseOptions } from '../../../remote-agent/options';
+import { cgroup2Root, mountPointsOfType } from '../../../remote-agent/host/mounts';
+
+it('command line and environment', () => {
+  assert.deepEqual(parseOptions(['--bpftool', '/x/bpftool', '--state-dir', '/tmp/s'], {}), { bpftool: '/x/bpftool', stateDir: '/tmp/s' });
+  assert.equal(parseOptions([], { EBPF_NETDEBUG_BPFTOOL: '/y' }).bpftool, '/y');
+  assert.equal(parseOptions(['--watchdog', '/plan.json'], {}).watchdog, '/plan.json');
+  assert.throws(() => parseOptions(['--bpftool'], {}), /--bpftool needs a value/);
+  assert.throws(() => parseOptions(['--frobnicate'], {}), /unknown option --frobnicate/);
+});
+
+it('state dir: /var/lib for root, XDG_RUNTIME_DIR otherwise', () => {
+  assert.equal(defaultStateDir({}, 0), '/var/lib/ebpf-netdebug');
+  assert.equal(defaultStateDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), '/run/user/1000/ebpf-netdebug');
+});
+
+it('mount table: bpffs, and cgroup v2 on hybrid and unified hosts', () => {
+  const hybrid = 'bpf /sys/fs/bpf bpf rw 0 0\ntmpfs /sys/fs/cgroup tmpfs rw 0 0\ncgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n';
+  assert.deepEqual(mountPointsOfType(hybrid, 'bpf'), ['/sys/fs/bpf']);
+  assert.equal(cgroup2Root(hybrid), '/sys/fs/cgroup/unified');
+  assert.equal(cgroup2Root('cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n'), '/sys/fs/cgroup');
+  assert.equal(cgroup2Root('proc /proc proc rw 0 0\n'), null);
+});
