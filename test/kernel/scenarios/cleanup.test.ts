@@ -49,9 +49,9 @@ describe('cleanup helper', () => {
     await agent.dispose();
     agent = undefined;
 
-    const before = await leftovers(TOKEN, { progIds, releaseWaitMs: 0 });
+    const made = await leftovers(TOKEN, { progIds, releaseWaitMs: 0 });
     for (const kind of ['netns', 'cgroup', 'pin', 'program id', 'process']) {
-      assert.ok(before.some((l) => l.startsWith(kind)), `leftovers() sees the ${kind} (${before.join('; ')})`);
+      assert.ok(made.some((l) => l.startsWith(kind)), `leftovers() sees the ${kind} (${made.join('; ')})`);
     }
     await sweep(TOKEN);
     assert.deepEqual(await leftovers(TOKEN, { progIds }), []);

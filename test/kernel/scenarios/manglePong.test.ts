@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload } from '../../../protocol/agent';
 import type { Lab } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
-import { shippedObject } from '../helpers/bpfObjects';
+import { compileVariant, shippedObject, type Variant } from '../helpers/bpfObjects';
 import { leftovers, sweep } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { counter, mapOfProgram } from '../helpers/maps';
@@ -15,6 +15,7 @@ import { startCapture, type Capture } from '../helpers/tcpdump';
 
 const TOKEN = 'h1mp';
 const OBJECT = `end_${TOKEN}_mangle`;
+const CAPPED_OBJECT = `end_${TOKEN}_mangle4`;
 
 describe('xdp_manglepong through the agent', () => {
   let agent: AgentProcess;
@@ -22,6 +23,7 @@ describe('xdp_manglepong through the agent', () => {
   let a: LabEnd;
   let b: LabEnd;
   let capture: Capture | undefined;
+  let capped: Variant | undefined;
   const progIds: number[] = [];
 
   before(async () => {
@@ -36,8 +38,9 @@ describe('xdp_manglepong through the agent', () => {
 
   after(async () => {
     capture?.dispose();
+    capped?.dispose();
     await agent?.request(labDestroy, { name: TOKEN }).catch(() => undefined);
-    await agent?.request(objectUnload, { name: OBJECT }).catch(() => undefined);
+    for (const name of [OBJECT, CAPPED_OBJECT]) await agent?.request(objectUnload, { name }).catch(() => undefined);
     await agent?.dispose();
     await sweep(TOKEN);
     assert.deepEqual(await leftovers(TOKEN, { progIds }), []);
@@ -49,7 +52,7 @@ describe('xdp_manglepong through the agent', () => {
     assert.equal(new Set(r.replies.map((x) => x.ttl)).size, 1, `one TTL: ${r.replies.map((x) => x.ttl)}`);
   });
 
-  it('with the program every reply arrives, with TTLs in [1, 64] that vary', async () => {
+  it('with the program every reply arrives, with TTLs in [1, 64] that vary', async (t) => {
     const att = await agent.request(attachXdp, { program: `${OBJECT}/xdp_manglepong`, dev: a.dev, netns: a.netns, mode: 'native' });
     progIds.push(att.progId!);
     const mangled = await mapOfProgram(agent, att.progId!, 'mangle_stats');
@@ -60,6 +63,7 @@ describe('xdp_manglepong through the agent', () => {
 
     assert.equal(r.received, 10, `all replies received:\n${r.output}`);
     const ttls = r.replies.map((x) => x.ttl);
+    t.diagnostic(`reply TTLs: ${ttls.join(' ')}`);
     assert.ok(new Set(ttls).size >= 3, `at least 3 distinct TTLs in 10 replies: ${ttls}`);
     for (const t of ttls) assert.ok(t >= 1 && t <= 64, `TTL ${t} in [1, 64]`);
     assert.equal(await counter(agent, mangled, 'replies'), 10, 'the program counted each reply it rewrote');
@@ -76,9 +80,23 @@ describe('xdp_manglepong through the agent', () => {
     assert.equal(new Set(plain.replies.map((x) => x.ttl)).size, 1, `one TTL again after detach: ${plain.replies.map((x) => x.ttl)}`);
   });
 
+  it('built with -DMAX_TTL=4 (the compile-time route for knobs), the TTLs stay in [1, 4]', async (t) => {
+    capped = await compileVariant('xdp_manglepong', { MAX_TTL: 4 });
+    const loaded = await agent.request(objectLoad, { path: capped.path, name: CAPPED_OBJECT });
+    progIds.push(...loaded.programs.map((p) => p.id));
+    const att = await agent.request(attachXdp, { program: `${CAPPED_OBJECT}/xdp_manglepong`, dev: a.dev, netns: a.netns, mode: 'generic' });
+    const r = await ping(a.netns, b.ipv4, { count: 10 });
+    await agent.request(detach, { attachment: att.id });
+    const ttls = r.replies.map((x) => x.ttl);
+    t.diagnostic(`reply TTLs: ${ttls.join(' ')}`);
+    assert.equal(r.received, 10, r.output);
+    for (const ttl of ttls) assert.ok(ttl >= 1 && ttl <= 4, `TTL ${ttl} in [1, 4]`);
+    assert.ok(new Set(ttls).size >= 2, `TTLs vary: ${ttls}`);
+  });
+
   it('lab.destroy and object.unload through the agent leave nothing behind', async () => {
     await agent.request(labDestroy, { name: TOKEN });
-    await agent.request(objectUnload, { name: OBJECT });
+    for (const name of [OBJECT, CAPPED_OBJECT]) await agent.request(objectUnload, { name });
     assert.deepEqual(await leftovers(TOKEN, { progIds }), []);
   });
 });

@@ -62,13 +62,14 @@ describe('sockmap_redir through the agent', () => {
 
   const dataSegments = (packets: CapturedPacket[]) => packets.filter((p) => (p.length ?? 0) > 0);
 
-  it('without the programs the data goes over lo', async () => {
+  it('without the programs the data goes over lo', async (t) => {
     const { packets, stream } = await localStream(5201);
+    t.diagnostic(`${packets.length} packets on lo, ${dataSegments(packets).length} with data`);
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match');
     assert.ok(dataSegments(packets).length > 0, `data segments on lo (${packets.length} packets)`);
   });
 
-  it('with sock_ops on the cgroup and sk_msg on the sockhash: no data segment on lo, every byte arrives', async () => {
+  it('with sock_ops on the cgroup and sk_msg on the sockhash: no data segment on lo, every byte arrives', async (t) => {
     const ops = await agent.request(attachCgroup, { program: `${OBJECT}/sockops_track`, cgroup, type: 'sock_ops' });
     const msg = await agent.request(attachSkMsg, { program: `${OBJECT}/skmsg_redirect`, map: `${OBJECT}/sock_hash` });
     const stats = await mapOfProgram(agent, ops.progId!, 'redir_stats');
@@ -76,6 +77,7 @@ describe('sockmap_redir through the agent', () => {
     const redirectedBefore = await counter(agent, stats, 'redirected');
 
     const { packets, stream } = await localStream(5202);
+    t.diagnostic(`${packets.length} packets on lo (${packets.map((p) => p.flags).join(' ')}), ${dataSegments(packets).length} with data; ${stream.received.bytes} bytes arrived`);
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match');
     assert.deepEqual(dataSegments(packets).map((p) => p.line), [], 'no data segment on lo');
     assert.ok(packets.some((p) => p.flags === 'S'), 'the handshake is still on lo');

@@ -57,14 +57,15 @@ describe('tc_tcp_psh through the agent', () => {
     return { acks, stream };
   }
 
-  it('without the program: no pure ACK carries PSH, and the stream arrives intact', async () => {
+  it('without the program: no pure ACK carries PSH, and the stream arrives intact', async (t) => {
     const { acks, stream } = await streamAndWatch(5101);
+    t.diagnostic(`${acks.filter((p) => p.flags === 'P.').length} of ${acks.length} pure ACKs with PSH`);
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match');
     assert.ok(acks.length >= 20, `enough ACKs to judge (${acks.length})`);
     assert.equal(acks.filter((p) => p.flags === 'P.').length, 0, 'the kernel never sets PSH on a pure ACK');
   });
 
-  it('with the program on b egress: 5-20% of the pure ACKs carry PSH, and the stream arrives intact', async () => {
+  it('with the program on b egress: 5-20% of the pure ACKs carry PSH, and the stream arrives intact', async (t) => {
     const att = await agent.request(attachTc, { program: `${OBJECT}/tc_tcp_psh`, dev: b.dev, netns: b.netns, direction: 'egress' });
     progIds.push(att.progId!);
     const net = await agent.request(netList, { netns: b.netns });
@@ -77,9 +78,10 @@ describe('tc_tcp_psh through the agent', () => {
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match: the rewritten ACKs were accepted');
     const withPsh = acks.filter((p) => p.flags === 'P.').length;
     const ratio = withPsh / acks.length;
+    const marked = (await counter(agent, stats, 'marked')) - markedBefore;
+    t.diagnostic(`PSH on ${withPsh} of ${acks.length} pure ACKs (${(ratio * 100).toFixed(1)}%); the program marked ${marked}`);
     assert.ok(acks.length >= 20, `enough ACKs to judge (${acks.length})`);
     assert.ok(ratio >= 0.05 && ratio <= 0.2, `PSH on ${withPsh} of ${acks.length} pure ACKs (${(ratio * 100).toFixed(1)}%)`);
-    const marked = (await counter(agent, stats, 'marked')) - markedBefore;
     assert.ok(withPsh <= marked && withPsh >= marked - 2, `tcpdump saw ${withPsh} [P.] ACKs, the program marked ${marked}`);
 
     await agent.request(detach, { attachment: att.id });
