@@ -1,0 +1,123 @@
+// Agent deployment through a real sshd: uploaded once, re-used on the next connection (checksum hit), replaced when
+// the bundle changes or its version does; two windows get two agent processes; a host without Node.js on the
+// login's PATH and a non-root login without passwordless sudo both fail with an error that names the fix.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSession, type Session } from '../../extension/core/session';
+import { DeployError } from '../../extension/core/deploy/deployAgent';
+import { startSshd, type Sshd } from './helpers/sshd';
+
+const TOKEN = 'h3dep';
+const AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
+const REMOTE_BASE = `.cache/end_${TOKEN}`;
+const NOSUDO_USER = `end_nosudo_${TOKEN}`.slice(0, 32);
+
+function userExists(name: string): boolean {
+  try { execFileSync('id', ['-u', name], { stdio: 'pipe' }); return true; } catch { return false; }
+}
+
+describe('agent deployment over SSH', () => {
+  let sshd: Sshd;
+  let noNode: Sshd;
+  let scratch: string;
+  const sessions: Session[] = [];
+  const open = async (agentPath = AGENT, extra: { agentVersion?: string } = {}) => {
+    const s = await openSession(sshd.spec, { agentPath, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE, ...extra }, reconnect: false });
+    sessions.push(s);
+    return s;
+  };
+
+  before(async () => {
+    assert.ok(existsSync(AGENT), 'dist/agent.js is built (node scripts/build.mjs)');
+    scratch = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
+    sshd = await startSshd({ token: TOKEN });
+    // The same host seen through a login whose PATH has no Node.js (a restricted environment set by sshd itself;
+    // Debian's /bin is /usr/bin, so only sbin directories remain).
+    noNode = await startSshd({ token: `${TOKEN}n`, client: sshd.client, extraConfig: ['SetEnv PATH=/usr/sbin:/sbin'] });
+    if (userExists(NOSUDO_USER)) execFileSync('userdel', ['-r', NOSUDO_USER], { stdio: 'pipe' });
+    execFileSync('useradd', ['--create-home', '--home-dir', join(scratch, 'nosudo-home'), '--shell', '/bin/bash', NOSUDO_USER]);
+    // useradd leaves the password "!" (locked), and sshd refuses locked accounts even for keys; "*" = no password.
+    execFileSync('usermod', ['-p', '*', NOSUDO_USER]);
+  });
+
+  after(async () => {
+    for (const s of sessions) await s.close().catch(() => undefined);
+    rmSync(join('/root', REMOTE_BASE), { recursive: true, force: true });
+    await noNode?.stop();
+    await sshd?.stop();
+    if (userExists(NOSUDO_USER)) execFileSync('userdel', ['-r', NOSUDO_USER], { stdio: 'pipe' });
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('uploads once to ~/.cache/.../agent-<version>/ (0700) and re-uses it on the next connection', async () => {
+    const first = await open();
+    assert.equal(first.deployment?.uploaded, true);
+    assert.equal(first.deployment?.remotePath, `/root/${REMOTE_BASE}/agent-0.1.0/agent.js`);
+    assert.equal(statSync(join('/root', REMOTE_BASE, 'agent-0.1.0')).mode & 0o777, 0o700);
+    assert.equal(first.facts.privileges.root, true);
+    assert.ok(Array.isArray(await first.client.listPrograms()), 'the agent answers a listing over the connection');
+    const second = await open();
+    assert.equal(second.deployment?.uploaded, false, 'checksum hit: not uploaded again');
+    assert.equal(second.deployment?.sha256, first.deployment?.sha256);
+  });
+
+  it('two windows on one host: each its own agent process', async () => {
+    const [a, b] = sessions.slice(-2);
+    const pids = execFileSync('pgrep', ['-f', a.deployment!.remotePath]).toString().trim().split('\n');
+    assert.ok(pids.length >= 2, `two agent processes run ${a.deployment!.remotePath} (pids ${pids.join(',')})`);
+    assert.notEqual(a.client, b.client);
+  });
+
+  it('a changed bundle is replaced; another version replaces the old version directory', async () => {
+    const changed = join(scratch, 'agent.js');
+    copyFileSync(AGENT, changed);
+    appendFileSync(changed, `\n// changed by ${TOKEN}\n`);
+    // Same version (a rebuilt bundle), different content.
+    const s = await open(changed, { agentVersion: '0.1.0' });
+    assert.equal(s.deployment?.uploaded, true, 'different sha256: uploaded');
+    assert.equal(s.deployment?.remotePath, `/root/${REMOTE_BASE}/agent-0.1.0/agent.js`);
+    const v2 = await open(AGENT, { agentVersion: '0.1.0-end2' });
+    assert.equal(v2.deployment?.uploaded, true);
+    assert.deepEqual(v2.deployment?.removedVersions, ['agent-0.1.0']);
+    assert.equal(existsSync(join('/root', REMOTE_BASE, 'agent-0.1.0')), false, 'the old version is gone');
+    assert.ok((await v2.client.listPrograms()).length >= 0);
+  });
+
+  it('a host without Node.js on PATH: a clear error saying how to install it, nothing uploaded', async () => {
+    const base = `${REMOTE_BASE}-nonode`;
+    await assert.rejects(
+      openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base }, reconnect: false }),
+      (e: unknown) => {
+        assert.ok(e instanceof DeployError, String(e));
+        assert.equal(e.kind, 'NodeMissing');
+        assert.match(e.message, /Node\.js is not installed/);
+        assert.match(e.message, /apt-get install nodejs/);
+        assert.match(e.message, /nodesource/i);
+        return true;
+      });
+    assert.equal(existsSync(join('/root', base)), false);
+  });
+
+  it('a non-root login without passwordless sudo: the error names sudo and the sudoers fix', async () => {
+    await assert.rejects(
+      openSession(`${NOSUDO_USER}@127.0.0.1:${sshd.port}`, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false }),
+      (e: unknown) => {
+        assert.ok(e instanceof DeployError, String(e));
+        assert.equal(e.kind, 'SudoNeedsPassword');
+        assert.match(e.message, new RegExp(`logged in as ${NOSUDO_USER} \\(not root\\)`));
+        assert.match(e.message, /NOPASSWD: \/usr\/bin\/node/);
+        assert.match(e.detail, /password is required/);
+        return true;
+      });
+  });
+
+  it('bad input names the bad argument', async () => {
+    await assert.rejects(openSession('root@127.0.0.1:notaport', { agentPath: AGENT }), /host: bad port "notaport"/);
+    await assert.rejects(openSession(sshd.spec, { agentPath: join(scratch, 'missing.js') }), /agentPath: .*missing\.js does not exist/);
+    await assert.rejects(open(AGENT, { agentVersion: '../../etc' }), /agentVersion: "\.\.\/\.\.\/etc"/);
+  });
+});

@@ -1,0 +1,178 @@
+// A real OpenSSH sshd for tests, with everything private to one temp directory: its config, host key,
+// authorized_keys, and a client side (home with .ssh/config, known_hosts, key) that openSession/connectSsh use
+// through SshConnectOptions, so nothing touches /root/.ssh. Runs in the foreground (-D) as our child, on loopback
+// or inside a namespace (started with `nsenter --net`, never `ip netns exec`: see KERNEL-FACTS "namespace trap").
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SshConnectOptions } from '../../../extension/core/ssh/connect';
+
+export interface SshdOptions {
+  /** Unique per test file; names temp dirs and aliases. */
+  token: string;
+  /** Run inside this namespace (/run/netns/NAME) instead of the root one; then give listenAddress (its address). */
+  netns?: string;
+  listenAddress?: string;
+  /** Default: a free port on loopback, 22 inside a namespace. */
+  port?: number;
+  /** More sshd_config lines (e.g. `SetEnv PATH=/usr/sbin`). */
+  extraConfig?: string[];
+  /** Record the host key in the client's known_hosts (default true). */
+  trustHostKey?: boolean;
+  /** The client-side directory to reuse (several sshds, one client home). */
+  client?: ClientHome;
+}
+
+export interface ClientHome {
+  home: string;
+  sshDir: string;
+  configPath: string;
+  knownHostsPath: string;
+  keyPath: string;
+  publicKey: string;
+  /** Options for connectSsh/openSession: this home, this config, short keepalives. */
+  connectOptions(extra?: Partial<SshConnectOptions>): SshConnectOptions;
+  /** Adds a Host block to the client's ssh_config. */
+  addHost(alias: string, lines: string[]): void;
+  cleanup(): void;
+}
+
+export interface Sshd {
+  host: string;
+  port: number;
+  /** `root@host:port`, ready for openSession. */
+  spec: string;
+  dir: string;
+  client: ClientHome;
+  hostKeyPath: string;
+  hostPublicKey: { type: string; blob: Buffer; line: string };
+  /** The listening sshd's pid (our child, or nsenter's exec'ed child). */
+  pid: number;
+  /** The per-connection sshd processes now serving sessions (children of the listener). */
+  sessionPids(): number[];
+  /** The last 20 KB sshd wrote to stderr (-e: its log), for assertion messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export function createClientHome(token: string): ClientHome {
+  const home = mkdtempSync(join(tmpdir(), `end_${token}_home_`));
+  const sshDir = join(home, '.ssh');
+  mkdirSync(sshDir, { mode: 0o700 });
+  const keyPath = join(sshDir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `end_${token}`, '-f', keyPath]);
+  const configPath = join(sshDir, 'config');
+  const knownHostsPath = join(sshDir, 'known_hosts');
+  writeFileSync(configPath, '');
+  writeFileSync(knownHostsPath, '');
+  return {
+    home, sshDir, configPath, knownHostsPath, keyPath,
+    publicKey: readFileSync(`${keyPath}.pub`, 'utf8').trim(),
+    connectOptions: (extra = {}) => ({
+      home, configPath, localUser: 'root', keepaliveIntervalMs: 1000, keepaliveCountMax: 3, readyTimeoutMs: 15000, ...extra,
+    }),
+    addHost: (alias, lines) => appendFileSync(configPath, `Host ${alias}\n${lines.map((l) => `  ${l}\n`).join('')}\n`),
+    cleanup: () => rmSync(home, { recursive: true, force: true }),
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Polls a TCP connect from here (a namespace sshd listens on its veth address, reachable from the root namespace). */
+async function waitForPort(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
+    const ok = await new Promise<boolean>((res) => {
+      const c = connect(port, host, () => { c.destroy(); res(true); });
+      c.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sshd did not listen on ${host}:${port}: ${log()}`);
+}
+
+export async function startSshd(opts: SshdOptions): Promise<Sshd> {
+  mkdirSync('/run/sshd', { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), `end_${opts.token}_sshd_`));
+  const client = opts.client ?? createClientHome(opts.token);
+  const ownsClient = !opts.client;
+  const hostKeyPath = join(dir, 'ssh_host_ed25519_key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyPath]);
+  const authorized = join(dir, 'authorized_keys');
+  writeFileSync(authorized, `${client.publicKey}\n`, { mode: 0o644 });
+  // Non-root test users log in too: sshd reads authorized_keys as the user, so the directory must be searchable.
+  chmodSync(dir, 0o755);
+  const host = opts.listenAddress ?? '127.0.0.1';
+  const port = opts.port ?? (opts.netns ? 22 : await freePort());
+  const config = join(dir, 'sshd_config');
+  writeFileSync(config, [
+    `Port ${port}`,
+    `ListenAddress ${host}`,
+    `HostKey ${hostKeyPath}`,
+    `AuthorizedKeysFile ${authorized}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    'UsePAM no',
+    'StrictModes no',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'Subsystem sftp /usr/lib/openssh/sftp-server',
+    'MaxSessions 64',
+    'MaxStartups 100:30:200',
+    'LogLevel VERBOSE',
+    ...(opts.extraConfig ?? []),
+    '',
+  ].join('\n'));
+  const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
+  // nsenter execs sshd in place, so the child's pid IS the listener's pid.
+  const child = opts.netns ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => { log = (log + b.toString()).slice(-20000); });
+  await waitForPort(host, port, child, () => log);
+  const [type, b64] = readFileSync(`${hostKeyPath}.pub`, 'utf8').trim().split(' ');
+  const knownName = port === 22 ? host : `[${host}]:${port}`;
+  const line = `${knownName} ${type} ${b64}`;
+  if (opts.trustHostKey !== false) appendFileSync(client.knownHostsPath, `${line}\n`);
+  const pid = child.pid!;
+  return {
+    host, port, spec: `root@${host}:${port}`, dir, client, hostKeyPath,
+    hostPublicKey: { type, blob: Buffer.from(b64, 'base64'), line },
+    pid,
+    sessionPids: () => childrenOf(pid),
+    log: () => log,
+    stop: async () => {
+      // Per-connection processes first (they would linger after the listener), then the listener.
+      for (const p of childrenOf(pid)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+      if (ownsClient) client.cleanup();
+    },
+  };
+}
+
