@@ -46,13 +46,20 @@ async function serveStdio(argv: string[]): Promise<void> {
     sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
   };
   const traces = new TraceStreams(ctx);
+  let idle: () => Promise<void> = () => Promise.resolve();
+  let exiting = false;
   const exit = () => {
-    void traces.stopAll().finally(() => {
-      connection.dispose();
-      process.exit(0);
-    });
+    if (exiting) return;
+    exiting = true;
+    // answer what is in progress (at most 30 s), stop the trace readers, then go; attachments stay in the kernel
+    void Promise.race([idle(), new Promise((r) => setTimeout(r, 30_000))])
+      .then(() => traces.stopAll())
+      .finally(() => setImmediate(() => {
+        connection.dispose();
+        process.exit(0);
+      }));
   };
-  serve(connection, methodTable(ctx, traces, exit));
+  idle = serve(connection, methodTable(ctx, traces, exit));
   connection.onClose(exit);
   process.stdin.on('end', exit);
   connection.listen();

@@ -61,6 +61,7 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.labCreate.method]: (p) => labCreate(ctx, p),
     [proto.labDestroy.method]: (p) => labDestroy(ctx, p),
     [proto.labList.method]: () => labList(ctx),
+    // Replies first, then ends once the other requests in progress have replied too.
     [proto.shutdown.method]: async () => {
       setImmediate(onShutdown);
       return null;
@@ -68,15 +69,28 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
   };
 }
 
-export function serve(connection: MessageConnection, table: Record<string, Handler>): void {
+/** Registers the table; returns a function that resolves once no request is in progress (for a clean shutdown). */
+export function serve(connection: MessageConnection, table: Record<string, Handler>): () => Promise<void> {
+  let pending = 0;
+  let waiters: (() => void)[] = [];
   for (const [method, handler] of Object.entries(table)) {
     connection.onRequest(method, async (params: unknown) => {
+      pending++;
       try {
         return await handler(params);
       } catch (err) {
         const e = toAgentError(err);
         return new ResponseError(e.code, e.message, e.data);
+      } finally {
+        // let the reply be written before anybody waiting for idleness (shutdown) exits the process
+        setImmediate(() => {
+          if (--pending === 0) {
+            for (const w of waiters) w();
+            waiters = [];
+          }
+        });
       }
     });
   }
+  return () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)));
 }
