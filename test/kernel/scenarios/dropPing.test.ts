@@ -12,6 +12,7 @@ import { shippedObject } from '../helpers/bpfObjects';
 import { leftovers, sweep } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { counter, mapOfProgram } from '../helpers/maps';
+import { inNetnsOk } from '../helpers/netns';
 import { ping } from '../helpers/ping';
 
 const TOKEN = 'h1dp';
@@ -28,7 +29,7 @@ describe('xdp_drop_ping through the agent', () => {
   before(async () => {
     await sweep(TOKEN); // a previous run that was killed hard may have left its lab
     agent = await startAgent();
-    lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair' } });
+    lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair', ipv6: true } });
     a = labEnd(lab, 'a');
     b = labEnd(lab, 'b');
     const loaded = await agent.request(objectLoad, { path: shippedObject('xdp_drop_ping'), name: OBJECT });
@@ -81,6 +82,26 @@ describe('xdp_drop_ping through the agent', () => {
       assert.equal(afterDetach.received, 5, `ping works again after detach:\n${afterDetach.output}`);
     });
   }
+
+  it('drops ICMPv6 echo requests as well, and lets neighbour discovery through', async (t) => {
+    assert.ok(b.ipv6, `the lab has IPv6 addresses: ${JSON.stringify(lab.hosts)}`);
+    const baseline = await ping(a.netns, b.ipv6!, { count: 3 });
+    assert.equal(baseline.received, 3, baseline.output);
+    const att = await agent.request(attachXdp, { program: `${OBJECT}/xdp_drop_ping`, dev: b.dev, netns: b.netns, mode: 'native' });
+    progIds.push(att.progId!);
+    const drops = await mapOfProgram(agent, att.progId!, 'drop_stats');
+    const dropsBefore = await counter(agent, drops, 'packets');
+    // Forget b's link-layer address first, so the pings also need neighbour solicitations to pass the program.
+    await inNetnsOk(a.netns, ['ip', '-6', 'neigh', 'flush', 'dev', a.dev]);
+    const during = await ping(a.netns, b.ipv6!, { count: 10 });
+    const dropped = await counter(agent, drops, 'packets') - dropsBefore;
+    t.diagnostic(`${during.transmitted} sent, ${during.received} received, drop counter +${dropped}`);
+    assert.equal(during.received, 0, during.output);
+    assert.equal(dropped, during.transmitted, 'drop counter = pings sent');
+    const neigh = await inNetnsOk(a.netns, ['ip', '-6', 'neigh', 'show', b.ipv6!, 'dev', a.dev]);
+    assert.match(neigh.stdout, /lladdr/, `a resolved b's address through the program: ${neigh.stdout.trim()}`);
+    await agent.request(detach, { attachment: att.id });
+  });
 
   it('with the knob drop_replies=1 (patched into .rodata by the engine), on the pinger, drops the replies instead', async () => {
     // The engine's route for knobs: patch the const volatile in a copy of the object, send the bytes to the agent.
