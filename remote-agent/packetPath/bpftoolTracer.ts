@@ -26,8 +26,10 @@ export interface BpftoolTracerOptions {
 }
 
 export interface RunningTracer {
-  /** The pin directory of this tracer (links/ and maps/). */
+  /** The pin directory of this tracer (links/ and maps/); '' when nothing is pinned. */
   dir: string;
+  /** The helper process that reads the events (bpftool event_pipe, or bpftrace). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,35 @@ function perfEventFds(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The programs behind the links pinned in `linksDir` (bpftool -f lists each link's pins). */
+async function pinnedProgramIds(runner: Runner, bpftool: string, linksDir: string): Promise<number[]> {
+  const r = await runner([bpftool, '-j', '-f', 'link', 'show'], { allowFailure: true });
+  try {
+    const links = JSON.parse(r.stdout) as { prog_id?: number; pinned?: string[] }[];
+    return links.filter((l) => l.pinned?.some((p) => p.startsWith(`${linksDir}/`))).map((l) => l.prog_id ?? 0).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The kernel frees an unpinned link's program a moment later (deferred work), so stop() waits, within bounds,
+ * until `bpftool prog show` no longer lists them: a caller that lists programs after stop() sees them gone.
+ */
+async function programsGone(runner: Runner, bpftool: string, ids: number[], limitMs = 5000): Promise<void> {
+  for (let waited = 0; ids.length && waited < limitMs; waited += 50) {
+    const r = await runner([bpftool, '-j', 'prog', 'show'], { allowFailure: true });
+    let live: number[] = [];
+    try {
+      live = (JSON.parse(r.stdout) as { id: number }[]).map((p) => p.id);
+    } catch {
+      return; // cannot tell: do not hold stop() up
+    }
+    if (!ids.some((id) => live.includes(id))) return;
+    await sleep(50);
+  }
+}
+
 export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<RunningTracer> {
   const runner = o.runner ?? run;
   const parent = o.tracersDir ?? TRACERS_DIR;
@@ -75,6 +106,7 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
     writeFileSync(objPath, o.object);
     await runner([o.bpftool, 'prog', 'loadall', objPath, dir.links, 'pinmaps', dir.maps, 'autoattach'], { timeoutMs: 60_000 });
 
+    const progIds = await pinnedProgramIds(runner, o.bpftool, dir.links);
     const eventsMap = join(dir.maps, 'tp_events');
     reader = spawnTied([o.bpftool, 'map', 'event_pipe', 'pinned', eventsMap]);
     const child = reader;
@@ -122,6 +154,7 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
     let stopping: Promise<void> | undefined;
     return {
       dir: pinDir,
+      pid: child.pid,
       stop: () => {
         stopping ??= (async () => {
           // detach first (unpin the links), let the reader print what is still in flight, then end it
@@ -129,6 +162,7 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
           await sleep(50);
           await stopChild(child);
           removeTracerDir(pinDir);
+          await programsGone(runner, o.bpftool, progIds);
         })();
         return stopping;
       },

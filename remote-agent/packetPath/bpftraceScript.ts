@@ -20,6 +20,8 @@ export const LINE_FIELDS = [
   'ifname',
 ] as const;
 export const LINE_MARK = 'TPKT';
+/** Printed by BEGIN, which bpftrace runs once every probe is attached ("Attaching N probes" comes before that). */
+export const READY_MARK = 'TPKT_READY';
 
 /**
  * The test that the packet's source (`s`) or destination (`d`) is `addr`: an IPv4 address is the one word $s3 of an
@@ -93,5 +95,6 @@ function probe(tracepoint: string, index: number, f: PacketFilter): string {
 }
 
 export function bpftraceScript(f: PacketFilter): string {
-  return BPFTRACE_TRACEPOINTS.map((tp, i) => probe(tp, i + 1, f)).join('\n');
+  const begin = `BEGIN {\n  printf("${READY_MARK}\\n");\n}\n`;
+  return [begin, ...BPFTRACE_TRACEPOINTS.map((tp, i) => probe(tp, i + 1, f))].join('\n');
 }

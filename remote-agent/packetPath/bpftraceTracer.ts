@@ -6,7 +6,7 @@ import { AgentErrorCode } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
 import { decodeEvent } from './eventLayout';
 import { bpftraceLineToRecord } from './bpftraceEvents';
-import { bpftraceScript } from './bpftraceScript';
+import { bpftraceScript, READY_MARK } from './bpftraceScript';
 import type { NetnsNamer } from './netnsNames';
 import { exited, spawnTied, stopChild } from './tiedSpawn';
 import type { RunningTracer } from './bpftoolTracer';
@@ -51,11 +51,11 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
       } catch {
         continue; // not one of bpftrace's JSON lines
       }
-      if (msg.type === 'attached_probes') attached();
-      else if (msg.type === 'lost_events') dropped += Number((msg.data as { events?: number })?.events ?? 0);
+      if (msg.type === 'lost_events') dropped += Number((msg.data as { events?: number })?.events ?? 0);
       else if (msg.type === 'printf' && typeof msg.data === 'string') {
         for (const l of msg.data.split('\n')) {
           if (!l) continue;
+          if (l === READY_MARK) { attached(); continue; }
           const rec = bpftraceLineToRecord(l);
           const ev = rec && decodeEvent(rec);
           if (!ev) { dropped++; continue; }
@@ -89,5 +89,5 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
   spawnError.catch(() => { /* reported above if it happened before attach */ });
 
   let stopping: Promise<void> | undefined;
-  return { dir: '', stop: () => (stopping ??= stopChild(child)) };
+  return { dir: '', pid: child.pid, stop: () => (stopping ??= stopChild(child)) };
 }

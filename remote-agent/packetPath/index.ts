@@ -30,6 +30,8 @@ export interface PacketPathTracer {
   readonly backend: 'bpftool' | 'bpftrace';
   /** bpftool backend: its pin directory (links/ and maps/ inside); '' for bpftrace. */
   readonly pinDir: string;
+  /** The helper process reading the events (bpftool event_pipe or bpftrace), for diagnostics. */
+  readonly pid?: number;
 }
 
 function executable(path: string): boolean {
@@ -54,11 +56,11 @@ export async function startPacketPath(
     const t = await startBpftoolTracer({
       bpftool: opts.bpftool.path, object: tracepktObject, filter, namer, emit, tracersDir: opts.tracersDir,
     });
-    return { backend: 'bpftool', pinDir: t.dir, stop: t.stop };
+    return { backend: 'bpftool', pinDir: t.dir, pid: t.pid, stop: t.stop };
   }
   if (opts.bpftrace && executable(opts.bpftrace.path)) {
     const t = await startBpftraceTracer({ bpftrace: opts.bpftrace.path, filter, namer, emit });
-    return { backend: 'bpftrace', pinDir: '', stop: t.stop };
+    return { backend: 'bpftrace', pinDir: '', pid: t.pid, stop: t.stop };
   }
   const have = opts.bpftool ? `bpftool ${opts.bpftool.version} at ${opts.bpftool.path} cannot attach tracepoints (no autoattach)` : 'no bpftool';
   throw new AgentError(AgentErrorCode.ToolMissing,

@@ -12,6 +12,12 @@ export interface NetnsNamerOptions {
   now?: () => number;
 }
 
+/**
+ * The inode recent kernels give the initial network namespace (PROC_NET_INIT_INO, 0xEFFFFFF9), used to name `root`
+ * when /proc/1/ns/net cannot be read (a sandbox whose pid 1 we may not inspect).
+ */
+export const INIT_NET_INODE = 0xeffffff9;
+
 function inodeOf(path: string): number | null {
   try {
     return statSync(path).ino;
@@ -44,7 +50,7 @@ export function scanNetnsNames(netnsDir = '/run/netns', procDir = '/proc'): Map<
     }
   } catch { /* no named namespaces */ }
   const root = inodeOf(join(procDir, '1/ns/net'));
-  if (root !== null) names.set(root, 'root');
+  names.set(root ?? INIT_NET_INODE, 'root');
   return names;
 }
 

@@ -1,0 +1,190 @@
+// The packet path scenarios, run once per backend (bpftool autoattach, bpftrace): a ping, an IPv6 ping and a TCP
+// handshake across the bridge lab, each followed hop by hop; a filter that leaves other traffic out; a stop that
+// leaves nothing in the kernel. The tracer sees every namespace on the machine (other test files run at the same
+// time), so assertions look only at packets of this lab's addresses and namespaces.
+import './objectLoader';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { PacketFilter, PacketPathEvent } from '../../../protocol/types';
+import { startPacketPath, type PacketPathOptions, type PacketPathTracer } from '../../../remote-agent/packetPath';
+import { groupPacketPaths, type PacketPath } from '../../../extension/core/packetPath';
+import { createBridgeLab, type BridgeLab } from './bridgeLab';
+
+const exec = promisify(execFile);
+export const BPFTOOL_75 = '/opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool';
+export const BPFTOOL_71 = '/usr/sbin/bpftool';
+
+export type Backend = 'bpftool' | 'bpftrace';
+
+export function backendOptions(backend: Backend): Omit<PacketPathOptions, 'filter'> {
+  return backend === 'bpftool'
+    ? { bpftool: { path: BPFTOOL_75, version: '7.5.0', features: { autoattach: true, tcx: true, netShowTcx: true } }, bpftrace: null }
+    // the fallback is taken for a bpftool that cannot autoattach: the real 7.1 of this machine
+    : { bpftool: { path: BPFTOOL_71, version: '7.1.0', features: { autoattach: false, tcx: false, netShowTcx: false } }, bpftrace: { path: '/usr/bin/bpftrace' } };
+}
+
+/** A running tracer and everything it emitted so far. */
+export class Capture {
+  events: PacketPathEvent[] = [];
+  dropped = 0;
+  tracer!: PacketPathTracer;
+
+  static async start(backend: Backend, filter: PacketFilter): Promise<Capture> {
+    const c = new Capture();
+    c.tracer = await startPacketPath({ ...backendOptions(backend), filter }, (evs, d) => {
+      c.events.push(...evs);
+      c.dropped += d;
+    });
+    return c;
+  }
+
+  /** Waits (bounded) until `done` holds for the packets so far; returns them either way for the assertion. */
+  async until(done: (paths: PacketPath[]) => boolean, limitMs = 8000): Promise<PacketPath[]> {
+    for (let waited = 0; waited < limitMs; waited += 50) {
+      if (done(groupPacketPaths(this.events))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return groupPacketPaths(this.events);
+  }
+}
+
+type HopView = [number, string, string];
+const hopsOf = (p: PacketPath | undefined): HopView[] => (p ? p.hops.map((h) => [h.netnsInode, h.ifname, h.tracepoint]) : []);
+
+export function packetPathScenarios(backend: Backend, token: string): void {
+  describe(`packet path tracer through ${backend}`, { timeout: 120_000 }, () => {
+    let lab: BridgeLab;
+    let ino: { a: number; br: number; b: number };
+    const running: Capture[] = [];
+
+    before(async () => {
+      lab = await createBridgeLab(token);
+      ino = { a: await lab.inodeOf(lab.ns.a), br: await lab.inodeOf(lab.ns.br), b: await lab.inodeOf(lab.ns.b) };
+    });
+    after(async () => {
+      for (const c of running) await c.tracer.stop();
+      await lab?.destroy();
+    });
+    const start = async (filter: PacketFilter) => {
+      const c = await Capture.start(backend, filter);
+      running.push(c);
+      return c;
+    };
+
+    // On a veth the sender's side shows net_dev_queue and the receiver's netif_rx (KERNEL-FACTS "Tracepoints");
+    // the bridge receives on one port and queues on the other.
+    const forward = (): HopView[] => [
+      [ino.a, lab.ifs.a, 'net_dev_queue'], [ino.br, lab.ifs.pa, 'netif_rx'],
+      [ino.br, lab.ifs.pb, 'net_dev_queue'], [ino.b, lab.ifs.b, 'netif_rx'],
+    ];
+    const backward = (): HopView[] => [
+      [ino.b, lab.ifs.b, 'net_dev_queue'], [ino.br, lab.ifs.pb, 'netif_rx'],
+      [ino.br, lab.ifs.pa, 'net_dev_queue'], [ino.a, lab.ifs.a, 'netif_rx'],
+    ];
+
+    it('follows a ping from A to B across the bridge, and its reply back, and leaves out a ping to another address', async () => {
+      const c = await start({ protocol: 'icmp', host: lab.v4.b });
+      await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.other]); // filtered out: not host b
+      const { stdout } = await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.b]);
+      assert.match(stdout, /1 received/);
+      const paths = await c.until((ps) => ps.filter((p) => p.src === lab.v4.a || p.dst === lab.v4.a).length >= 2
+        && ps.every((p) => p.hops.length >= 4));
+      const ours = paths.filter((p) => (p.src === lab.v4.a && p.dst === lab.v4.b) || (p.src === lab.v4.b && p.dst === lab.v4.a));
+      const request = ours.find((p) => p.label === 'request');
+      const reply = ours.find((p) => p.label === 'reply');
+      assert.deepEqual(hopsOf(request), forward(), 'request hops');
+      assert.deepEqual(hopsOf(reply), backward(), 'reply hops');
+      assert.equal(request!.exchange, reply!.exchange, 'request and reply share id.seq');
+      assert.equal(request!.hops[0].netnsName, lab.ns.a, 'the namespace is named as ip netns names it');
+      assert.equal(request!.hops[3].netnsName, lab.ns.b);
+      assert.ok(request!.hops.every((h, i) => i === 0 || h.sinceFirstNs >= request!.hops[i - 1].sinceFirstNs));
+      const leaked = c.events.filter((e) => e.src === lab.v4.other || e.dst === lab.v4.other);
+      assert.deepEqual(leaked, [], 'the ping to the other address does not appear');
+      assert.ok(c.events.every((e) => e.protocol === 'icmp' && (e.src === lab.v4.b || e.dst === lab.v4.b)),
+        'every event matches the filter (icmp and host b), including foreign ones');
+    });
+
+    it('follows an IPv6 ping and its reply', async () => {
+      const c = await start({ protocol: 'icmp6', host: lab.v6.b });
+      const { stdout } = await lab.run(lab.ns.a, ['ping', '-6', '-c1', '-W2', lab.v6.b]);
+      assert.match(stdout, /1 received/);
+      const mine = (p: PacketPath) => (p.src === lab.v6.a && p.dst === lab.v6.b) || (p.src === lab.v6.b && p.dst === lab.v6.a);
+      const paths = await c.until((ps) => ps.filter((p) => mine(p) && (p.label === 'request' || p.label === 'reply') && p.hops.length >= 4).length >= 2);
+      const request = paths.find((p) => mine(p) && p.label === 'request');
+      const reply = paths.find((p) => mine(p) && p.label === 'reply');
+      assert.equal(request?.family, 6);
+      assert.deepEqual(hopsOf(request), forward(), 'request hops');
+      assert.deepEqual(hopsOf(reply), backward(), 'reply hops');
+      assert.equal(request!.icmp!.type, 128);
+      assert.equal(reply!.icmp!.type, 129);
+    });
+
+    it("follows a TCP connection's SYN and SYN-ACK", async () => {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const server = lab.spawn(lab.ns.b, ['nc', '-l', lab.v4.b, String(port)]);
+      // wait until the listener is there: `ss` inside b shows it
+      for (let i = 0; i < 100; i++) {
+        const { stdout } = await lab.run(lab.ns.b, ['ss', '-Htln', `sport = :${port}`]);
+        if (stdout.trim()) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const c = await start({ protocol: 'tcp', port });
+      await lab.run(lab.ns.a, ['nc', '-z', '-w2', lab.v4.b, String(port)]);
+      const paths = await c.until((ps) => ['SYN', 'SYN|ACK'].every((f) => ps.some((p) => p.label === f && p.hops.length >= 4)));
+      const syn = paths.find((p) => p.label === 'SYN' && p.src === lab.v4.a);
+      const synAck = paths.find((p) => p.label === 'SYN|ACK' && p.src === lab.v4.b);
+      assert.deepEqual(hopsOf(syn), forward(), 'SYN hops');
+      assert.deepEqual(hopsOf(synAck), backward(), 'SYN-ACK hops');
+      assert.equal(syn!.tcp!.dport, port);
+      assert.equal(synAck!.tcp!.sport, port);
+      assert.equal(synAck!.tcp!.ack, (syn!.tcp!.seq + 1) >>> 0, 'the SYN-ACK acknowledges the SYN');
+      server.kill();
+    });
+
+    it('stop removes every link and pin', async () => {
+      const c = await start({ protocol: 'udp', host: lab.v4.b });
+      const progIds = await tracerProgramIds(c.tracer);
+      assert.ok(progIds.length >= 4, `the tracer's four programs are loaded (${progIds.join(',')})`);
+      await c.tracer.stop();
+      const { stdout } = await exec(BPFTOOL_75, ['-j', 'prog', 'show']);
+      const still = (JSON.parse(stdout) as { id: number }[]).filter((p) => progIds.includes(p.id));
+      assert.deepEqual(still, [], 'no program of the tracer is left in the kernel');
+      if (c.tracer.pinDir) assert.equal(existsSync(c.tracer.pinDir), false, 'its pin directory is gone');
+      assert.equal(processAlive(c.tracer.pid), false, 'its helper process has exited');
+      await lab.run(lab.ns.a, ['ping', '-c1', '-W1', lab.v4.b]);
+      const before = c.events.length;
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(c.events.length, before, 'no events after stop');
+    });
+  });
+}
+
+function processAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kernel's program ids behind a tracer: its pinned links' programs, or the programs bpftrace's process holds. */
+async function tracerProgramIds(t: PacketPathTracer): Promise<number[]> {
+  if (t.pinDir) {
+    const { stdout } = await exec(BPFTOOL_75, ['-j', '-f', 'link', 'show']);
+    const links = JSON.parse(stdout) as { prog_id: number; pinned?: string[] }[];
+    return links.filter((l) => l.pinned?.some((p) => p.startsWith(`${t.pinDir}/`))).map((l) => l.prog_id);
+  }
+  // bpftrace holds its programs by file descriptor: /proc/PID/fdinfo of each bpf-prog fd names the program id
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${t.pid}/fd`)) {
+    if (readlinkSync(`/proc/${t.pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
+    const m = /^prog_id:\s*(\d+)/m.exec(readFileSync(`/proc/${t.pid}/fdinfo/${fd}`, 'utf8'));
+    if (m) ids.push(Number(m[1]));
+  }
+  return ids;
+}
