@@ -1,0 +1,67 @@
+// `ebpf-netdebug trace --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]`: streams events
+// until --duration seconds pass or the user presses Ctrl-C. trace_pipe lines print as they come; packet-path hops
+// are grouped into packets (core/packetPath) and printed at the end, one block per packet. --json: trace_pipe
+// events as one JSON object per line; packet-path as one `{ packets: [...] }` document.
+import type { TraceEventsParams, TraceStartParams } from '../../../protocol/agent';
+import type { PacketPathEvent, TraceEvent } from '../../../protocol/types';
+import { formatPacketPaths, PacketFilterError, PacketPathGrouper, packetPathsJson, parsePacketFilter } from '../../core/packetPath';
+import type { TraceGap } from '../../core/reconnect/traceStreams';
+import { commonOptions, hostOptions, oneOf, parseCommand, positiveNumber, requireHost } from '../args';
+import { usageError } from '../cliError';
+import { withSession } from '../hostSession';
+import type { CliContext } from '../io';
+import { printJson } from '../output';
+
+export async function traceCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseCommand('trace', argv, {
+    ...commonOptions, ...hostOptions, source: { type: 'string' }, filter: { type: 'string' }, duration: { type: 'string' },
+  });
+  if (positionals.length) throw usageError(`trace: unexpected argument ${positionals[0]} (a filter goes in --filter "...")`);
+  const source = oneOf('--source', values.source, ['trace_pipe', 'packet-path', 'packet_path'] as const) ?? 'trace_pipe';
+  const duration = positiveNumber('--duration', values.duration);
+  const host = requireHost('trace', values.host, ctx.env);
+  const packetPath = source !== 'trace_pipe';
+  let params: TraceStartParams;
+  if (packetPath) {
+    let packetFilter;
+    try {
+      packetFilter = values.filter ? parsePacketFilter(values.filter) : undefined;
+    } catch (e) {
+      if (e instanceof PacketFilterError) throw usageError(`--filter: ${e.message}`);
+      throw e;
+    }
+    params = { source: 'packet_path', packetFilter };
+  } else {
+    params = { source: 'trace_pipe', filter: values.filter };
+  }
+
+  const grouper = new PacketPathGrouper();
+  let events = 0;
+  await withSession(ctx, host, async (s) => {
+    const stream = await s.startTrace(params);
+    stream.onEvents((batch: TraceEventsParams) => {
+      events += batch.events.length;
+      if (packetPath) grouper.add(batch.events as PacketPathEvent[]);
+      else for (const e of batch.events as TraceEvent[]) ctx.io.out(values.json ? `${JSON.stringify(e)}\n` : `${formatTraceLine(e)}\n`);
+    });
+    stream.onGap((g: TraceGap) => ctx.io.err(`trace: connection lost for ${((g.to - g.from) / 1000).toFixed(1)} s; ${g.lostLines ?? 'an unknown number of'} lines may be missing\n`));
+    const stop = duration
+      ? Promise.race([ctx.interrupted, new Promise<void>((r) => setTimeout(r, duration * 1000))])
+      : ctx.interrupted;
+    await stop;
+    await stream.stop();
+  });
+  if (packetPath) {
+    if (values.json) printJson(ctx.io, packetPathsJson(grouper.paths()));
+    else ctx.io.out(formatPacketPaths(grouper.paths()));
+  } else if (!values.json && events === 0) {
+    ctx.io.err('trace: no events\n');
+  }
+  return 0;
+}
+
+/** The shape trace_pipe itself prints: `task-pid [cpu] flags timestamp: function: message`. */
+export function formatTraceLine(e: TraceEvent): string {
+  const cpu = String(e.cpu).padStart(3, '0');
+  return `${`${e.task}-${e.pid}`.padStart(22)} [${cpu}] ${e.flags.padEnd(5)} ${e.timestamp.toFixed(6).padStart(12)}: ${e.function ? `${e.function}: ` : ''}${e.message}`;
+}

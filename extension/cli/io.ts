@@ -1,0 +1,21 @@
+// Where the CLI writes and what it reads of its environment, passed in (docs/STYLE.md #12) so tests run commands
+// in-process with real buffers instead of patching process.stdout.
+import type { Session, SessionOptions } from '../core/session';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface CliContext {
+  io: CliIo;
+  env: NodeJS.ProcessEnv;
+  openSession: (host: string, opts?: SessionOptions) => Promise<Session>;
+  /** Resolves when the user interrupts (Ctrl-C), for commands that run until stopped. */
+  interrupted: Promise<void>;
+}
+
+export const processIo: CliIo = {
+  out: (t) => { process.stdout.write(t); },
+  err: (t) => { process.stderr.write(t); },
+};

@@ -1,0 +1,83 @@
+// Entry of dist/cli.js (the `ebpf-netdebug` command): dispatches to one file per command under commands/, and
+// turns every failure into one line on stderr and a non-zero exit status (docs/DESIGN.md "The command line").
+import { AgentError } from '../core/agentError';
+import { openSession } from '../core/session';
+import { CliError } from './cliError';
+import { attachCommand } from './commands/attach';
+import { buildCommand } from './commands/build';
+import { detachCommand } from './commands/detach';
+import { infoCommand } from './commands/info';
+import { inspectCommand } from './commands/inspect';
+import { labCommand } from './commands/lab';
+import { listCommand } from './commands/list';
+import { traceCommand } from './commands/trace';
+import { CLI_VERSION } from './hostSession';
+import { processIo, type CliContext } from './io';
+import { USAGE } from './usage';
+
+type Command = (argv: string[], ctx: CliContext) => Promise<number>;
+
+export const commands: Record<string, Command> = {
+  info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand,
+};
+
+/** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    ctx.io.out(USAGE);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    ctx.io.out(`ebpf-netdebug ${CLI_VERSION}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    ctx.io.err(`ebpf-netdebug: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')}; --help for usage)\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.io.out(USAGE);
+    return 0;
+  }
+  const verbose = rest.includes('--verbose') || rest.includes('-v');
+  try {
+    return await command(rest, ctx);
+  } catch (e) {
+    const { line, details, code } = describeFailure(e);
+    ctx.io.err(`ebpf-netdebug: ${line}\n`);
+    if (verbose && details) ctx.io.err(`${details}\n`);
+    return code;
+  }
+}
+
+function describeFailure(e: unknown): { line: string; details?: string; code: number } {
+  if (e instanceof CliError) return { line: oneLine(e.message), details: e.details, code: e.exitCode };
+  if (e instanceof AgentError) return { line: oneLine(e.describe()), details: e.details(), code: 1 };
+  if (e instanceof Error) return { line: oneLine(e.message), details: e.stack, code: 1 };
+  return { line: oneLine(String(e)), code: 1 };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+async function main(): Promise<void> {
+  let interrupts = 0;
+  const interrupted = new Promise<void>((resolve) => {
+    process.on('SIGINT', () => {
+      // The first Ctrl-C stops streaming commands cleanly (trace stops its stream); a second one gives up.
+      if (++interrupts > 1) process.exit(130);
+      resolve();
+    });
+  });
+  const code = await runCli(process.argv.slice(2), { io: processIo, env: process.env, openSession, interrupted });
+  process.exitCode = code;
+  // Ends the process even if a library left a handle open; output is flushed by then (stdout writes are sync for
+  // files and pipes on Linux).
+  setImmediate(() => process.exit(code));
+}
+
+if (require.main === module) void main();

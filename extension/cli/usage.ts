@@ -1,0 +1,23 @@
+// The help text: every command with its options, in the order a user meets them.
+export const USAGE = `Usage: ebpf-netdebug COMMAND [options]
+
+Commands:
+  info     --host H                                   what the host offers (kernel, bpftool, mounts, privileges)
+  build    FILE.bpf.c [-o OUT.o] [--host H] [-D N=V]  compile (for --host's kernel); errors as file:line:col
+  inspect  FILE.o|FILE.bpf.c [--no-sections]          ELF header, sections, programs, maps, globals, license, BTF
+  attach   xdp|tc|sockops|skmsg|tracepoints --host H [options] FILE(.bpf.c|.o)
+             xdp:         --dev IF [--netns NS] [--mode native|generic|offload] [--via bpftool|iproute2] [--replace]
+             tc:          --dev IF --direction ingress|egress [--netns NS] [--via tc|tcx] [--replace]
+             sockops:     --cgroup PATH [--create-cgroup]
+             skmsg:       [--map OBJECT/MAP|PIN|id:N]
+             tracepoints: (every program of the object)
+             all:         [--program NAME] [--name OBJECT] [--reload] [--set KNOB=VALUE]... [--confirm-within MS]
+  detach   --host H ATTACHMENT_ID [--keep-object]     undo an attach (the id attach printed)
+  list     programs|maps|net|links|attachments --host H [--netns NS]
+  trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
+  lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
+
+Options for every command: --json (machine-readable output), -v/--verbose (details of a failure), -h/--help.
+--host: \`local\` (this machine, no SSH), an ssh_config alias, or user@host[:port]; default $EBPF_NETDEBUG_HOST.
+Exit status: 0 success, 1 failure, 2 wrong usage; the reason is one line on stderr.
+`;
