@@ -95,6 +95,7 @@ export function parsePacketFilter(input: string): PacketFilter {
     }
     if (i < tokens.length) {
       const j = tokens[i];
+      if (j.text.toLowerCase() in UNSUPPORTED) fail(UNSUPPORTED[j.text.toLowerCase()], j);
       if (j.text.toLowerCase() !== 'and' && j.text !== '&&') fail(`expected "and" between terms, found "${j.text}"`, j);
       i++;
       if (i >= tokens.length) fail(`"${j.text}" at the end needs a term after it`, j);
