@@ -1,0 +1,122 @@
+// trace_pipe streaming: unique markers written to trace_marker arrive parsed, two streams fan out from one reader,
+// and stopping the last stream stops the reader. trace_pipe is global and other tests read it too, so only our
+// markers are counted and foreign lines are tolerated. Token: atr.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import * as proto from '../../../protocol/agent';
+import type { TraceEvent } from '../../../protocol/types';
+import { expectError, sh, startAgent, type AgentHandle } from './agentProcess';
+
+const MARKER = `atr_${randomBytes(4).toString('hex')}`;
+const mark = (text: string) => writeFileSync('/sys/kernel/tracing/trace_marker', `${text}\n`);
+
+/** The agent's trace_pipe readers (its `cat` children). */
+function readers(agent: AgentHandle): number {
+  const r = sh(['pgrep', '-P', String(agent.child.pid), '-f', 'trace_pipe']);
+  return r.stdout.trim() ? r.stdout.trim().split('\n').length : 0;
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('trace_pipe streams', () => {
+  let agent: AgentHandle;
+  const batches = new Map<string, proto.TraceEventsParams[]>();
+  const events = (stream: string) => (batches.get(stream) ?? []).flatMap((b) => b.events as TraceEvent[]);
+  before(() => {
+    agent = startAgent();
+    agent.connection.onNotification(proto.traceEvents, (p) => {
+      if (!batches.has(p.stream)) batches.set(p.stream, []);
+      batches.get(p.stream)!.push(p);
+    });
+  });
+  after(() => agent.close());
+
+  it('markers arrive parsed: task, pid, cpu, timestamp, function and message', async () => {
+    const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_one` });
+    await until(() => readers(agent) === 1, 'the reader to start');
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 5; i++) mark(`${MARKER}_one seq=${i}`);
+    await until(() => events(stream).length >= 5, 'five markers');
+    const evs = events(stream);
+    assert.deepEqual(evs.map((e) => e.message), [0, 1, 2, 3, 4].map((i) => `${MARKER}_one seq=${i}`));
+    for (const e of evs) {
+      assert.equal(e.function, 'tracing_mark_write');
+      assert.equal(e.pid, process.pid, 'written by this test process');
+      assert.ok(e.timestamp > 0);
+      assert.ok(e.cpu >= 0);
+      assert.ok(e.task.length > 0);
+    }
+    const last = batches.get(stream)!.at(-1)!;
+    assert.equal(last.source, 'trace_pipe');
+    assert.equal(last.sent, 5);
+    assert.equal(last.dropped, 0);
+    await agent.connection.sendRequest(proto.traceStop, { stream });
+    await until(() => readers(agent) === 0, 'the reader to stop with the last stream');
+  });
+
+  it('two streams fan out from ONE reader, each with its own filter (substring and /regex/)', async () => {
+    const s1 = (await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_fan` })).stream;
+    const s2 = (await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `/${MARKER}_(fan|solo)/` })).stream;
+    await until(() => readers(agent) === 1, 'one reader');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(readers(agent), 1, 'one reader for two streams');
+    for (let i = 0; i < 3; i++) mark(`${MARKER}_fan ${i}`);
+    mark(`${MARKER}_solo`);
+    await until(() => events(s1).length >= 3 && events(s2).length >= 4, 'both streams');
+    assert.deepEqual(events(s1).map((e) => e.message), [0, 1, 2].map((i) => `${MARKER}_fan ${i}`));
+    assert.deepEqual(events(s2).map((e) => e.message), [...[0, 1, 2].map((i) => `${MARKER}_fan ${i}`), `${MARKER}_solo`]);
+    await agent.connection.sendRequest(proto.traceStop, { stream: s1 });
+    assert.equal(readers(agent), 1, 'the other stream still reads');
+    mark(`${MARKER}_solo again`);
+    await until(() => events(s2).length >= 5, 'the remaining stream');
+    await agent.connection.sendRequest(proto.traceStop, { stream: s2 });
+    await until(() => readers(agent) === 0, 'the reader to stop');
+  });
+
+  it('a client that stops reading makes the agent drop and count, not buffer without bound', async () => {
+    const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_burst`, batch: { maxEvents: 10, maxDelayMs: 5 } });
+    try {
+      await until(() => readers(agent) === 1, 'the reader');
+      await new Promise((r) => setTimeout(r, 200));
+      // Stop reading the agent's stdout: its notification writes stall, its queue (20,000 events for batches of
+      // 10) fills, and what comes after must be dropped and counted.
+      agent.child.stdout!.pause();
+      const n = 40_000;
+      for (let i = 0; i < n; i++) mark(`${MARKER}_burst ${i}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      agent.child.stdout!.resume();
+      mark(`${MARKER}_burst ${n}`); // a last line after the stall, so a batch carries the drop count
+      await until(() => events(stream).some((e) => e.message === `${MARKER}_burst ${n}`), 'the line after the stall', 30_000);
+    } finally {
+      agent.child.stdout!.resume();
+      await agent.connection.sendRequest(proto.traceStop, { stream });
+    }
+    const b = batches.get(stream)!;
+    const sent = b.reduce((s, x) => s + x.events.length, 0);
+    const dropped = b.reduce((s, x) => s + x.dropped, 0);
+    assert.equal(b.at(-1)!.sent, sent, '`sent` counts every event delivered');
+    assert.ok(dropped > 0, `events were dropped and counted (${dropped})`);
+    // the queue holds 20,000; a few hundred more fit in the pipe before the writes stall
+    assert.ok(sent < 25_000, `the queue stayed bounded (${sent} of 40,001 sent)`);
+    assert.ok(sent + dropped <= 40_001, 'nothing is counted twice');
+    assert.ok(b.every((x) => x.events.length <= 10), 'batches respect maxEvents');
+    const seq = (events(stream)).map((e) => Number(e.message.split(' ')[1]));
+    assert.ok(seq.every((v, i) => i === 0 || v > seq[i - 1]), 'events stay in order');
+  });
+
+  it('bad filters and sources are refused naming the argument', async () => {
+    const re = await expectError(agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: '/(unclosed/' }));
+    assert.equal(re.data?.argument, 'filter');
+    const src = await expectError(agent.connection.sendRequest(proto.traceStart, { source: 'dmesg' as never }));
+    assert.equal(src.data?.argument, 'source');
+    assert.equal(readers(agent), 0, 'a refused start leaves no reader');
+  });
+});
