@@ -7,7 +7,7 @@ import type { PacketPathEvent, TraceEvent } from '../../../protocol/types';
 import { formatPacketPaths, PacketFilterError, PacketPathGrouper, packetPathsJson, parsePacketFilter } from '../../core/packetPath';
 import type { TraceGap } from '../../core/reconnect/traceStreams';
 import { commonOptions, hostOptions, oneOf, parseCommand, positiveNumber, requireHost } from '../args';
-import { usageError } from '../cliError';
+import { CliError, usageError } from '../cliError';
 import { withSession } from '../hostSession';
 import type { CliContext } from '../io';
 import { printJson } from '../output';
@@ -37,7 +37,17 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
 
   const grouper = new PacketPathGrouper();
   let events = 0;
+  let failure: string | undefined;
   await withSession(ctx, host, async (s) => {
+    // A reader that dies on the host (trace_pipe busy with another reader, tracefs unmounted) is reported by the
+    // agent as an error notification: end the trace and say so, instead of printing nothing.
+    let failed!: () => void;
+    const failedNow = new Promise<void>((r) => { failed = r; });
+    const logSub = s.client.onAgentLog((l) => {
+      if (l.level !== 'error' || failure) return;
+      failure = l.message;
+      failed();
+    });
     const stream = await s.startTrace(params);
     stream.onEvents((batch: TraceEventsParams) => {
       events += batch.events.length;
@@ -45,12 +55,15 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
       else for (const e of batch.events as TraceEvent[]) ctx.io.out(values.json ? `${JSON.stringify(e)}\n` : `${formatTraceLine(e)}\n`);
     });
     stream.onGap((g: TraceGap) => ctx.io.err(`trace: connection lost for ${((g.to - g.from) / 1000).toFixed(1)} s; ${g.lostLines ?? 'an unknown number of'} lines may be missing\n`));
-    const stop = duration
-      ? Promise.race([ctx.interrupted, new Promise<void>((r) => setTimeout(r, duration * 1000))])
-      : ctx.interrupted;
-    await stop;
-    await stream.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const stops = [ctx.interrupted, failedNow];
+    if (duration) stops.push(new Promise<void>((r) => { timer = setTimeout(r, duration * 1000); }));
+    await Promise.race(stops);
+    if (timer) clearTimeout(timer);
+    logSub.dispose();
+    await stream.stop().catch(() => undefined);
   });
+  if (failure) throw new CliError(`trace: ${failure}`);
   if (packetPath) {
     if (values.json) printJson(ctx.io, packetPathsJson(grouper.paths()));
     else ctx.io.out(formatPacketPaths(grouper.paths()));
