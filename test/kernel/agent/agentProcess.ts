@@ -49,7 +49,9 @@ export function startAgent(args: string[] = []): AgentHandle {
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const logs: proto.AgentLogParams[] = [];
-  connection.onNotification(proto.agentLog, (p) => logs.push(p));
+  connection.onNotification(proto.agentLog, (p) => {
+    logs.push(p);
+  });
   connection.listen();
   return {
     connection, child, stateDir, logs,

@@ -94,7 +94,7 @@ describe('tc and tcx', () => {
   });
 
   it('bad direction and bad namespace are refused naming the argument', async () => {
-    const d = await expectError(agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'sideways' }));
+    const d = await expectError(agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'sideways' as never }));
     assert.equal(d.data?.argument, 'direction');
     const n = await expectError(agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: 'end_atc_zz', direction: 'egress' }));
     assert.equal(n.data?.argument, 'netns');
