@@ -41,10 +41,10 @@ export function buildAgent(): void {
   built = true;
 }
 
-export function startAgent(args: string[] = []): AgentHandle {
+export function startAgent(args: string[] = [], env: NodeJS.ProcessEnv = {}): AgentHandle {
   buildAgent();
   const stateDir = mkdtempSync(join(tmpdir(), 'end-agent-state-'));
-  const child = spawn(process.execPath, [AGENT, '--state-dir', stateDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT, '--state-dir', stateDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
