@@ -17,9 +17,12 @@ export function compileFixture(name: string, extraArgs: string[] = []): { path: 
   return { path: out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The objects `node scripts/build.mjs` produced. */
+/** The objects `node scripts/build.mjs` produces (built here first when a fresh checkout has none yet). */
 export function builtObjects(): string[] {
   const dir = join(root, 'dist', 'bpf');
+  const shipped = existsSync(join(root, 'bpf')) ? readdirSync(join(root, 'bpf')).filter((f) => f.endsWith('.bpf.c')) : [];
+  const missing = shipped.some((f) => !existsSync(join(dir, f.replace(/\.bpf\.c$/, '.o'))));
+  if (missing) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'ignore' });
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith('.o')).map((f) => join(dir, f));
 }
