@@ -58,7 +58,16 @@ class ClangTerminal implements vscode.Pseudoterminal {
   constructor(private readonly ctx: Ctx, private readonly file: string, private readonly output: string,
     private readonly folder?: vscode.WorkspaceFolder) {}
 
-  open(): void { void this.run().then((code) => { finished.get(this.file)?.(code); finished.delete(this.file); this.closeEmitter.fire(code); }); }
+  open(): void {
+    void this.run().then(async (code) => {
+      // Let the terminal hand the last lines to the problem matcher before the task ends: closing in the same tick
+      // as the final write loses them.
+      await new Promise((r) => setTimeout(r, 250));
+      this.closeEmitter.fire(code);
+      finished.get(this.file)?.(code);
+      finished.delete(this.file);
+    });
+  }
   close(): void { /* clang runs to its end; nothing to stop */ }
 
   private line(s: string): void { this.write.fire(s.replace(/\r?\n/g, '\r\n') + '\r\n'); }

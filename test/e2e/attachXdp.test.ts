@@ -1,0 +1,86 @@
+// The main job, as a user does it: code-server with the packaged extension, configured for a lab host reached
+// over SSH; from the palette "Attach XDP to eth0" with xdp_drop_ping.bpf.c open. bpftool on the host shows the
+// program on eth0 and a ping inside the lab stops; the tree shows it under Network -> eth0 -> xdp; "Detach" from
+// the tree's context menu removes it and the ping works again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { openWorkbench, type Workbench } from './helpers/workbench';
+import { createLabHost, type LabHost } from './helpers/labHost';
+import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { expandSection, waitConnected } from './helpers/ebpfView';
+
+let lab: LabHost | undefined;
+let cs: CodeServer | undefined;
+let wb: Workbench | undefined;
+let ws: Workspace | undefined;
+
+before(async () => {
+  lab = await createLabHost('ea1');
+  ws = bpfWorkspace('ea1');
+  cs = await startCodeServer({
+    workspace: ws.dir,
+    settings: {
+      'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }],
+      'ebpfNetDebug.defaultHost': 'lab',
+    },
+    prepareHome: (home) => lab!.installClient(home),
+  });
+  wb = await openWorkbench(cs.url, 'attach-xdp');
+});
+
+after(async () => {
+  if (wb) await wb.screenshot('final').catch(() => undefined);
+  await wb?.close();
+  if (cs && process.env.E2E_KEEP_LOG) console.log(cs.extensionLog());
+  await cs?.stop();
+  await lab?.destroy();
+  ws?.remove();
+  // The object stays loaded (pinned) after Detach, as it would for a user; the test removes what it loaded.
+  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping', { recursive: true, force: true });
+});
+
+test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the tree restores it', async () => {
+  const w = wb!;
+  const l = lab!;
+  const before = await l.ping(3);
+  assert.equal(before.received, 3, 'the lab pings before anything is attached');
+
+  await waitConnected(w, 'lab');
+  await w.screenshot('connected');
+  await w.openFile('xdp_drop_ping.bpf.c');
+  await w.screenshot('source-open');
+
+  await w.runCommand('eBPF: Attach XDP to eth0');
+  await w.pickQuickItem(/^native/);
+  const msg = await w.waitForNotification(/Attached xdp_drop_ping to eth0/, 60_000);
+  assert.match(msg, /XDP driver/);
+  await w.screenshot('attached');
+
+  const onEth0 = await l.xdpOnEth0();
+  assert.ok(onEth0, 'bpftool net show lists an XDP program on eth0');
+  assert.equal(onEth0.mode, 'driver');
+  const during = await l.ping(5);
+  assert.equal(during.received, 0, `ping is dropped while attached (${during.received}/${during.sent} came back)`);
+
+  await expandSection(w, 'Network');
+  const xdpRow = w.page.locator('.monaco-list-row', { hasText: /xdp_drop_ping #\d+ \(driver\)/ }).first();
+  await xdpRow.waitFor({ timeout: 30_000 });
+  assert.match(await xdpRow.innerText(), /^xdp/m);
+  assert.match(await xdpRow.innerText(), new RegExp(`#${onEth0.id} `));
+  // The row sits under eth0 of the host's namespace: the row before it is eth0's, with its lab address.
+  const eth0Row = w.page.locator('.monaco-list-row', { hasText: /eth0.*192\.168\.77\.1/ }).first();
+  assert.ok(await eth0Row.isVisible(), 'eth0 with its address is in the tree');
+  await w.screenshot('tree-shows-xdp');
+
+  await w.contextMenu(xdpRow, /^Detach$/);
+  await w.waitForNotification(/Detached/, 30_000);
+  await w.screenshot('detached');
+  assert.equal(await l.xdpOnEth0(), undefined, 'bpftool shows nothing on eth0 after Detach');
+  const after = await l.ping(3);
+  assert.equal(after.received, 3, 'the ping works again');
+  // The tree was rebuilt from the kernel: the slot is empty again.
+  await w.page.locator('.monaco-list-row', { hasText: /xdp_drop_ping #\d+ \(driver\)/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  await w.screenshot('tree-after-detach');
+});

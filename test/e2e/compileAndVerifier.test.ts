@@ -1,0 +1,81 @@
+// Errors land where the user looks: compiling a file with a syntax error puts a marker in Problems at the right
+// line (the ebpf task's $ebpf-clang matcher), and loading a program the verifier refuses puts a diagnostic on the
+// C line the verifier log names, with the log in the output channel.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { openWorkbench, type Workbench } from './helpers/workbench';
+import { createLabHost, type LabHost } from './helpers/labHost';
+import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { waitConnected } from './helpers/ebpfView';
+
+const fixtures = join(__dirname, 'fixtures');
+let lab: LabHost | undefined;
+let cs: CodeServer | undefined;
+let wb: Workbench | undefined;
+let ws: Workspace | undefined;
+
+before(async () => {
+  lab = await createLabHost('ec1');
+  ws = bpfWorkspace('ec1', {
+    'xdp_syntax_error.bpf.c': join(fixtures, 'xdp_syntax_error.bpf.c'),
+    'xdp_verifier_reject.bpf.c': join(fixtures, 'xdp_verifier_reject.bpf.c'),
+  });
+  cs = await startCodeServer({
+    workspace: ws.dir,
+    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab', 'ebpfNetDebug.xdp.defaultMode': 'native' },
+    prepareHome: (home) => lab!.installClient(home),
+  });
+  wb = await openWorkbench(cs.url, 'compile-verifier');
+});
+
+after(async () => {
+  if (wb) await wb.screenshot('final').catch(() => undefined);
+  await wb?.close();
+  await cs?.stop();
+  await lab?.destroy();
+  ws?.remove();
+  // A refused load leaves nothing pinned; remove the directory in case the agent created it before failing.
+  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_verifier_reject', { recursive: true, force: true });
+});
+
+async function problemRow(w: Workbench, text: RegExp) {
+  // The status bar's problem counts toggle the Problems panel: click only when it is not showing.
+  if (!(await w.page.locator('.markers-panel').first().isVisible().catch(() => false))) {
+    await w.page.locator('.statusbar-item[id="status.problems"]').first().click();
+  }
+  const row = w.page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: 30_000 });
+  return row;
+}
+
+test('a syntax error becomes a Problems marker at its line', async () => {
+  const w = wb!;
+  await waitConnected(w, 'lab');
+  await w.openFile('xdp_syntax_error.bpf.c');
+  await w.runCommand('eBPF: Compile BPF Program');
+  const msg = await w.waitForNotification(/did not compile/, 60_000);
+  assert.match(msg, /xdp_syntax_error\.bpf\.c/);
+  const row = await problemRow(w, /expected ';'/);
+  const text = await row.innerText();
+  assert.match(text, /Ln 11, Col 24/, `the marker is on line 11, column 24: ${text}`);
+  // The editor shows the squiggle too.
+  await w.page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 });
+  await w.screenshot('syntax-error-in-problems');
+});
+
+test('a verifier rejection becomes a diagnostic on the C line it names', async () => {
+  const w = wb!;
+  await w.openFile('xdp_verifier_reject.bpf.c');
+  await w.runCommand('eBPF: Attach XDP to eth0');
+  const msg = await w.waitForNotification(/verifier rejected/i, 90_000);
+  assert.match(msg, /invalid access to packet/);
+  const row = await problemRow(w, /BPF verifier: invalid access to packet/);
+  const text = await row.innerText();
+  assert.match(text, /Ln 21/, `the diagnostic is on line 21: ${text}`);
+  await w.screenshot('verifier-diagnostic');
+  // Nothing got attached: the host's eth0 is free.
+  assert.equal(await lab!.xdpOnEth0(), undefined);
+});
