@@ -2,7 +2,7 @@
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
-import type { BpfMap, BpfProgram, PacketFilter, TraceEvent } from './types';
+import type { BpfMap, BpfProgram, TraceEvent } from './types';
 
 export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath';
 
@@ -91,7 +91,10 @@ export interface ListingsReplies {
 
 // ---- ELF inspector ------------------------------------------------------------------------------------------
 
-/** What the inspector shows of one BPF object (built by the host from extension/core/elf). */
+/**
+ * What the inspector shows of one BPF object: built by the host from extension/core/elf's BpfObjectInfo (same
+ * field names where they overlap; bigints turned into the text readelf prints).
+ */
 export interface ElfSummary {
   /** The file's name as the user knows it (workspace-relative or absolute). */
   file: string;
@@ -100,77 +103,84 @@ export interface ElfSummary {
   header: { label: string; value: string }[];
   sections: { index: number; name: string; type: string; flags: string; offset: number; size: number }[];
   /** Programs with their section and the program type libbpf infers from it. */
-  programs: { name: string; section: string; programType: string; /** instructions (8 bytes each) */ insns: number }[];
-  maps: { name: string; type: string; keySize?: number; valueSize?: number; maxEntries?: number; flags?: number; pinning?: string }[];
+  programs: {
+    name: string; section: string; programType?: string; attachType?: string;
+    /** Which attach flow fits (extension/core/elf AttachKind); the attach button shows only for xdp, tc, sockops, skmsg. */
+    attachKind?: 'xdp' | 'tc' | 'sockops' | 'skmsg' | 'tracepoints';
+    target?: string; instructions: number;
+  }[];
+  maps: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number; flags: number; pinning?: number; keyType?: string; valueType?: string }[];
   license?: string;
   btf: boolean;
   btfExt: boolean;
+  warnings: string[];
 }
-
-/** Which command the attach button of a program runs; the host decides from the program type it read itself. */
-export type ElfAttachKind = 'xdp' | 'tc' | 'sockops' | 'none';
 
 /** host -> webview. */
 export type ElfInspectorToView =
-  | { type: 'elf'; elf: ElfSummary; attach: Record<string, ElfAttachKind> }
+  | { type: 'elf'; elf: ElfSummary }
   | { type: 'error'; file: string; message: string }
   | ReplyMessage<ElfInspectorReplies[keyof ElfInspectorReplies]>;
 
 /** webview -> host. */
 export type ElfInspectorToHost =
   | ReadyMessage
+  /** Run the attach command that fits the program (the host decides from the object it read, not from the view). */
   | { type: 'attach'; requestId: number; program: string }
   | { type: 'reload'; requestId: number };
 
 export interface ElfInspectorReplies {
-  attach: { started: boolean };
+  attach: { command: string };
   reload: { ok: boolean };
 }
 
 // ---- packet path --------------------------------------------------------------------------------------------
 
-/** One hop of one packet as the picture draws it. */
-export interface PathHop {
-  /** 1-based order along the whole exchange (request hops first, then reply hops). */
-  step: number;
-  leg: 'request' | 'reply';
-  tracepoint: string;
-  /** A name the user knows (root, end_lab_a, pid:N), else `ns:<inode>`. */
-  netns: string;
+/**
+ * One packet's path, grouped by the host with extension/core/packetPath (PacketPathGrouper). These mirror its
+ * PacketPath / PacketHop field for field (the host checks it at compile time), so the host posts them as they are.
+ */
+export interface PacketHopView {
   netnsInode: number;
+  netnsName?: string;
   ifname: string;
   ifindex: number;
-  /** Nanoseconds since the first hop of this packet. */
-  offsetNs: number;
-  src: string;
-  dst: string;
-  /** e.g. "icmp echo request id=7 seq=1", "tcp 40000>80 [S]". */
-  summary: string;
+  tracepoint: string;
+  timestampNs: number;
+  sinceFirstNs: number;
+  skb: string;
+  ttl?: number;
 }
-
-/** One packet's exchange (a request and its reply, or one packet when no reply was matched). */
-export interface PacketTrace {
-  id: string;
+export interface PacketPathView {
+  key: string;
+  /** "request" / "reply" for ICMP echo, TCP flags, ... */
+  label: string;
+  /** Ties a request to its reply ("#17146.001"). */
+  exchange: string;
+  family: 4 | 6;
   protocol: string;
   src: string;
   dst: string;
-  summary: string;
-  /** CLOCK_MONOTONIC ns of the first hop. */
-  startNs: number;
-  hops: PathHop[];
+  icmp?: { type: number; code: number; id: number; seq: number };
+  tcp?: { sport: number; dport: number; flags: string; seq: number; ack: number };
+  udp?: { sport: number; dport: number };
+  firstNs: number;
+  hops: PacketHopView[];
 }
 
 /** host -> webview. */
 export type PacketPathToView =
-  | { type: 'filter'; filter: PacketFilter }
-  | { type: 'packets'; packets: PacketTrace[]; /** drop what the view holds first */ replace: boolean; dropped: number }
+  | { type: 'filter'; filter: string; tracing: boolean }
+  /** Packets created or changed since the last message (matched by `key`); `replace` drops what the view holds first. */
+  | { type: 'packets'; packets: PacketPathView[]; replace: boolean; dropped: number }
   | StatusMessage
   | ReplyMessage<PacketPathReplies[keyof PacketPathReplies]>;
 
 /** webview -> host. */
 export type PacketPathToHost =
   | ReadyMessage
-  | { type: 'start'; requestId: number; filter: PacketFilter }
+  /** The filter as the user typed it ("icmp host 10.0.0.2"); the host parses it with extension/core/packetPath. */
+  | { type: 'start'; requestId: number; filter: string }
   | { type: 'stop'; requestId: number };
 
 export interface PacketPathReplies {
@@ -181,4 +191,4 @@ export interface PacketPathReplies {
 /** What a view may keep in getState/setState so it survives being hidden (never data from the host). */
 export interface LiveTraceState { filter: string; regex: boolean; follow: boolean }
 export interface ListingsState { tab: ListingsTab; filter: string; sort: { column: string; descending: boolean }; dumpMapId?: number; live: boolean }
-export interface PacketPathState { filter: PacketFilter; selected?: string }
+export interface PacketPathState { filter: string; selected?: string }
