@@ -215,6 +215,23 @@ test('trace prints trace_pipe lines that carry the filter', async () => {
   for (const l of lines) assert.match(l, new RegExp(`^ *\\S+-\\d+ +\\[\\d{3}\\] .* \\d+\\.\\d{6}: tracing_mark_write: ${marker}$`));
 });
 
+test('trace --source packet-path shows each ping hop by hop across the lab', async () => {
+  const tracing = cli('trace', '--host', 'local', '--source', 'packet-path', '--filter', `icmp and host ${addrB}`, '--duration', '6');
+  let done = false;
+  void tracing.then(() => { done = true; });
+  // The tracer needs a moment to attach: keep pinging until the trace ends.
+  while (!done) await ping(nsA, addrB, { count: 1, wait: 1 });
+  const r = await tracing;
+  assert.equal(r.code, 0, r.stderr);
+  const blocks = r.stdout.trim().split('\n\n');
+  const request = blocks.find((b) => /request #\d+\.\d+ /.test(b));
+  assert.ok(request, `no echo request traced:\n${r.stdout}`);
+  const hops = request!.split('\n');
+  assert.match(hops[0], new RegExp(`^\\[\\d+ ${nsA}\\] +eth0 +request #\\d+\\.\\d+ [\\d.]+ -> ${addrB.replace(/\./g, '\\.')} +\\+0\\.000 ms +net_dev_queue$`));
+  assert.ok(hops.some((h) => new RegExp(`^\\[\\d+ ${nsB}\\] +eth0 +request .* netif_rx$`).test(h)), request);
+  assert.ok(blocks.some((b) => b.includes(' reply #')), 'replies traced too');
+});
+
 test('lab destroy removes the namespaces', async () => {
   const r = await cli('lab', 'destroy', TOKEN, '--host', 'local');
   assert.equal(r.code, 0, r.stderr);
