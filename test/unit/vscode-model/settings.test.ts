@@ -1,0 +1,49 @@
+// The settings rules (extension/vscode/settingsModel.ts): good values pass, every bad one becomes its default
+// with a warning naming the setting, and nothing throws.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { settings } from './load';
+
+const { defaultSettings, parseSettings } = settings;
+
+const reader = (o: Record<string, unknown>) => (k: string) => o[k];
+
+test('no settings: the defaults, no warnings', () => {
+  const r = parseSettings(reader({}));
+  assert.deepEqual(r.values, defaultSettings);
+  assert.deepEqual(r.warnings, []);
+});
+
+test('good values pass through', () => {
+  const r = parseSettings(reader({
+    hosts: [{ name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool', sudo: true }, { target: 'local' }],
+    defaultHost: 'lab', 'xdp.defaultMode': 'generic', confirmWithin: 0, 'trace.maxRows': 200, 'compile.extraFlags': ['-DDEBUG'],
+  }));
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.values.hosts, [
+    { name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool', sudo: true },
+    { name: 'local', target: 'local' },
+  ]);
+  assert.equal(r.values.defaultHost, 'lab');
+  assert.equal(r.values.xdpDefaultMode, 'generic');
+  assert.equal(r.values.confirmWithin, 0);
+  assert.equal(r.values.traceMaxRows, 200);
+});
+
+test('bad values become defaults, each with a warning naming it', () => {
+  const r = parseSettings(reader({
+    hosts: [{ name: 'a', target: '-oProxyCommand=evil' }, { name: 'b', target: 'b.example', identityFile: 'relative/key' }, { name: 'b', target: 'c' }, 7],
+    defaultHost: 'nope', 'xdp.defaultMode': 'fast', confirmWithin: -1, 'trace.maxRows': 'lots', autoConnect: 'yes', 'compile.extraFlags': '-O3',
+  }));
+  assert.deepEqual(r.values.hosts, [{ name: 'b', target: 'b.example' }], 'only the valid host stays, without the bad path');
+  assert.equal(r.values.defaultHost, '');
+  assert.equal(r.values.xdpDefaultMode, 'ask');
+  assert.equal(r.values.confirmWithin, 15);
+  assert.equal(r.values.traceMaxRows, 5000);
+  assert.equal(r.values.autoConnect, true);
+  assert.deepEqual(r.values.compileExtraFlags, []);
+  const all = r.warnings.join('\n');
+  for (const key of ['hosts[0].target', 'hosts[1].identityFile', 'hosts[2].name', 'hosts[3]', 'defaultHost', 'xdp.defaultMode', 'confirmWithin', 'trace.maxRows', 'autoConnect', 'compile.extraFlags']) {
+    assert.ok(all.includes(`ebpfNetDebug.${key}`), `a warning names ebpfNetDebug.${key}:\n${all}`);
+  }
+});
