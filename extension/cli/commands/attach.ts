@@ -3,7 +3,7 @@
 // (its `id` is what `detach` takes). An object whose bytes are already loaded under its default name is reused,
 // which is how `attach sockops` and then `attach skmsg` of one object share its maps.
 import type { Attachment, LoadedObject } from '../../../protocol/types';
-import type { AgentClient } from '../../core/agentClient';
+import { AgentError, type AgentClient } from '../../core/agentClient';
 import type { ObjectProgram } from '../../core/elf/bpfObject';
 import type { AttachKind } from '../../core/elf/programTypes';
 import type { Session } from '../../core/session';
@@ -71,7 +71,16 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
         ref, name, obj, dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
         createCgroup: values['create-cgroup'], map: values.map, replace: values.replace, confirmWithin,
       });
-      if (confirmWithin) await s.client.attachConfirm({ attachment: att.id });
+      if (confirmWithin) {
+        // A fresh round trip after the attach: if the program cut the way to the host, this cannot arrive and the
+        // host's watchdog takes the program off again when the time is up.
+        try {
+          await s.client.attachConfirm({ attachment: att.id });
+        } catch (e) {
+          throw new CliError(`attach ${kind}: could not confirm ${att.id} (${errorText(e)}); the host's watchdog detaches it `
+            + `${confirmWithin} ms after the attach unless it is confirmed`);
+        }
+      }
       return { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name) };
     } catch (e) {
       // Leave nothing behind for a failed attach: an object we loaded just for it goes again.
@@ -82,6 +91,10 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   if (values.json) printJson(ctx.io, result);
   else ctx.io.out(describeAttachment(result));
   return 0;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof AgentError ? e.describe() : e instanceof Error ? e.message : String(e);
 }
 
 function choosePrograms(kind: AttachKind, obj: PreparedObject, wanted: string | undefined, file: string): ObjectProgram[] {

@@ -159,6 +159,17 @@ test('--set drop_replies=1 changes what the loaded program drops', async () => {
   assert.equal((await ping(nsA, addrB, { count: 2 })).lossPercent, 0);
 });
 
+test('--confirm-within: the CLI confirms, so the watchdog leaves the program attached', async () => {
+  const att = await attachJson('--dev', 'eth0', '--netns', nsA, '--name', `end_${TOKEN}_confirm`, '--confirm-within', '1500', DROP_PING_O);
+  // Past the deadline: an unconfirmed attachment would have been rolled back by now.
+  await new Promise((r) => setTimeout(r, 3000));
+  const listed = await cli('list', 'attachments', '--host', 'local', '--json');
+  const still = JSON.parse(listed.stdout).find((a: { id: string }) => a.id === att.id);
+  assert.equal(still?.progId, att.progId);
+  assert.equal(still?.pendingConfirmation, undefined);
+  assert.equal((await detach(att.id)).code, 0);
+});
+
 test('a bad --set is refused before anything is loaded', async () => {
   const r = await cli('attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--netns', nsA, '--set', 'drop_replies=300', DROP_PING_O);
   assertOneLineFailure(r, /drop_replies \(const volatile __u8\) holds 0\.\.255, got 300/);
