@@ -2,7 +2,7 @@
 // shapes the views receive, with the agent's own bpftool parsers (remote-agent/parsers) where they exist.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TraceEvent } from '../../../protocol/types';
+import type { PacketPathEvent, TraceEvent } from '../../../protocol/types';
 import { repoRoot } from './viewPage';
 
 export const fixtureDir = join(repoRoot, 'test/fixtures/webview');
@@ -22,5 +22,20 @@ export function capturedTrace(): TraceEvent[] {
     const e = parseTraceLine(l);
     if (!e) throw new Error(`unparsable fixture line: ${l}`);
     return e;
+  });
+}
+
+const swap16 = (n: number) => ((n & 0xff) << 8) | (n >> 8);
+
+/** The captured hops (bpftrace on the net tracepoints; id/seq in network byte order) as PacketPathEvents. */
+export function capturedPathEvents(): PacketPathEvent[] {
+  const names = JSON.parse(readFixture('netns_names.json')) as Record<string, string>;
+  return readFixture('packet_path.jsonl').split('\n').filter(Boolean).map((l) => {
+    const r = JSON.parse(l) as { ts: number; tp: string; ns: number; ifindex: number; ifname: string; src: string; dst: string; type: number; id: number; seq: number; skb: string };
+    return {
+      timestampNs: r.ts, tracepoint: r.tp.replace('tracepoint:net:', ''), netnsInode: r.ns, netnsName: names[String(r.ns)],
+      ifindex: r.ifindex, ifname: r.ifname, family: 4, src: r.src, dst: r.dst, protocol: 'icmp',
+      icmp: { type: r.type, code: 0, id: swap16(r.id), seq: swap16(r.seq) }, skb: r.skb,
+    };
   });
 }
