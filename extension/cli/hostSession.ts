@@ -4,7 +4,11 @@ import type { Session } from '../core/session';
 import type { CliContext } from './io';
 
 export async function withSession<T>(ctx: CliContext, host: string, work: (s: Session) => Promise<T>): Promise<T> {
-  const session = await ctx.openSession(host, { clientName: 'ebpf-netdebug-cli', clientVersion: CLI_VERSION });
+  // $EBPF_NETDEBUG_REMOTE_BASE: where on an SSH host the agent is deployed, relative to the login's home.
+  const remoteBase = ctx.env.EBPF_NETDEBUG_REMOTE_BASE;
+  const session = await ctx.openSession(host, {
+    clientName: 'ebpf-netdebug-cli', clientVersion: CLI_VERSION, ...(remoteBase ? { deploy: { remoteBase } } : {}),
+  });
   try {
     return await work(session);
   } finally {

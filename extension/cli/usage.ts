@@ -19,5 +19,7 @@ Commands:
 
 Options for every command: --json (machine-readable output), -v/--verbose (details of a failure), -h/--help.
 --host: \`local\` (this machine, no SSH), an ssh_config alias, or user@host[:port]; default $EBPF_NETDEBUG_HOST.
+  Over SSH the agent is deployed under ~/.cache/ebpf-netdebug on the host ($EBPF_NETDEBUG_REMOTE_BASE: another
+  directory relative to the login's home).
 Exit status: 0 success, 1 failure, 2 wrong usage; the reason is one line on stderr.
 `;
