@@ -40,54 +40,70 @@ function rawU16(value: number): number {
   return endianness() === 'LE' ? b.readUInt16LE(0) : b.readUInt16BE(0);
 }
 
-/** The condition a packet must meet, in bpftrace syntax ("1" when the filter is empty). */
-export function filterCondition(f: PacketFilter): string {
+/** The protocol test, in bpftrace syntax: made first, so that a packet the filter leaves out costs few reads. */
+export function protocolCondition(f: PacketFilter): string {
+  return f.protocol ? `$proto == ${FILTER_PROTOCOL[f.protocol]}` : '($proto == 1 || $proto == 58 || $proto == 6 || $proto == 17)';
+}
+
+/** The address tests, in bpftrace syntax ("1" when the filter names no address). */
+export function addressCondition(f: PacketFilter): string {
   const parts: string[] = [];
-  if (f.protocol) parts.push(`$proto == ${FILTER_PROTOCOL[f.protocol]}`);
-  else parts.push('($proto == 1 || $proto == 58 || $proto == 6 || $proto == 17)');
   if (f.host) parts.push(`((${addressTest('s', f.host)}) || (${addressTest('d', f.host)}))`);
   if (f.src) parts.push(`(${addressTest('s', f.src)})`);
   if (f.dst) parts.push(`(${addressTest('d', f.dst)})`);
-  return parts.join(' && ');
+  return parts.length ? parts.join(' && ') : '1';
 }
 
 function probe(tracepoint: string, index: number, f: PacketFilter): string {
   const port = f.port !== undefined ? rawU16(f.port) : undefined;
   const portTest = port !== undefined ? `($proto == 6 || $proto == 17) && ($a == ${port} || $b == ${port})` : '1';
   const fmt = `${LINE_MARK} ${LINE_FIELDS.map((n) => (n === 'ifname' ? '%s' : n === 'timestampNs' || n === 'skb' ? '%llu' : '%u')).join(' ')}\\n`;
+  const ip4 = rawU16(0x0800);
+  const ip6 = rawU16(0x86dd);
+  // Every field is a separate probe read in bpftrace: read in the order that rejects soonest (ethertype,
+  // version, protocol, addresses, ports) and no more than the filter needs before it can say no.
   return `tracepoint:net:${tracepoint} {
   $skb = (struct sk_buff *)args->skbaddr;
-  $dev = $skb->dev;
-  $mac = $skb->mac_header;
-  $hh = $dev->hard_header_len;
-  $l3 = (uint64)$skb->head + $skb->network_header;
-  if ($mac != 0xffff && $hh > 0 && $hh <= 64) { $l3 = (uint64)$skb->head + $mac + $hh; }
   $eth = $skb->protocol;
-  $fam = 0; $proto = 0; $ttl = 0; $ipid = (uint16)0; $l4 = (uint64)0;
-  $s0 = (uint32)0; $s1 = (uint32)0; $s2 = (uint32)0; $s3 = (uint32)0;
-  $d0 = (uint32)0; $d1 = (uint32)0; $d2 = (uint32)0; $d3 = (uint32)0;
-  if ($eth == ${rawU16(0x0800)} && (*(uint8 *)$l3 >> 4) == 4) {
-    $fam = 4; $proto = *(uint8 *)($l3 + 9); $ttl = *(uint8 *)($l3 + 8); $ipid = *(uint16 *)($l3 + 4);
-    $s3 = *(uint32 *)($l3 + 12); $d3 = *(uint32 *)($l3 + 16);
-    $l4 = $l3 + (*(uint8 *)$l3 & 0xf) * 4;
-  }
-  if ($eth == ${rawU16(0x86dd)} && (*(uint8 *)$l3 >> 4) == 6) {
-    $fam = 6; $proto = *(uint8 *)($l3 + 6); $ttl = *(uint8 *)($l3 + 7);
-    $s0 = *(uint32 *)($l3 + 8); $s1 = *(uint32 *)($l3 + 12); $s2 = *(uint32 *)($l3 + 16); $s3 = *(uint32 *)($l3 + 20);
-    $d0 = *(uint32 *)($l3 + 24); $d1 = *(uint32 *)($l3 + 28); $d2 = *(uint32 *)($l3 + 32); $d3 = *(uint32 *)($l3 + 36);
-    $l4 = $l3 + 40;
-  }
-  if ($fam != 0 && ${filterCondition(f)}) {
-    $t = (uint8)0; $c = (uint8)0; $fl = (uint8)0; $a = (uint16)0; $b = (uint16)0; $sq = (uint32)0; $ak = (uint32)0;
-    if ($proto == 1 || $proto == 58) {
-      $t = *(uint8 *)$l4; $c = *(uint8 *)($l4 + 1); $a = *(uint16 *)($l4 + 4); $b = *(uint16 *)($l4 + 6);
-    } else {
-      $a = *(uint16 *)$l4; $b = *(uint16 *)($l4 + 2);
-      if ($proto == 6) { $sq = *(uint32 *)($l4 + 4); $ak = *(uint32 *)($l4 + 8); $fl = *(uint8 *)($l4 + 13); }
+  if ($eth == ${ip4} || $eth == ${ip6}) {
+    $dev = $skb->dev;
+    $mac = $skb->mac_header;
+    $hh = $dev->hard_header_len;
+    $l3 = (uint64)$skb->head + $skb->network_header;
+    if ($mac != 0xffff && $hh > 0 && $hh <= 64) { $l3 = (uint64)$skb->head + $mac + $hh; }
+    $vb = *(uint8 *)$l3;
+    $fam = 0; $proto = (uint8)0; $ttl = (uint8)0; $ipid = (uint16)0; $l4 = (uint64)0;
+    $s0 = (uint32)0; $s1 = (uint32)0; $s2 = (uint32)0; $s3 = (uint32)0;
+    $d0 = (uint32)0; $d1 = (uint32)0; $d2 = (uint32)0; $d3 = (uint32)0;
+    if ($eth == ${ip4} && ($vb >> 4) == 4) {
+      $proto = *(uint8 *)($l3 + 9);
+      if (${protocolCondition(f)}) {
+        $fam = 4; $ttl = *(uint8 *)($l3 + 8); $ipid = *(uint16 *)($l3 + 4);
+        $s3 = *(uint32 *)($l3 + 12); $d3 = *(uint32 *)($l3 + 16);
+        $l4 = $l3 + ($vb & 0xf) * 4;
+      }
     }
-    if (${portTest}) {
-      printf("${fmt}", ${index}, nsecs, (uint64)$skb, $dev->nd_net.net->ns.inum, $dev->ifindex, $fam, $proto, $t, $c,
-        $fl, $ipid, $a, $b, $sq, $ak, $ttl, $s0, $s1, $s2, $s3, $d0, $d1, $d2, $d3, $dev->name);
+    if ($eth == ${ip6} && ($vb >> 4) == 6) {
+      $proto = *(uint8 *)($l3 + 6);
+      if (${protocolCondition(f)}) {
+        $fam = 6; $ttl = *(uint8 *)($l3 + 7);
+        $s0 = *(uint32 *)($l3 + 8); $s1 = *(uint32 *)($l3 + 12); $s2 = *(uint32 *)($l3 + 16); $s3 = *(uint32 *)($l3 + 20);
+        $d0 = *(uint32 *)($l3 + 24); $d1 = *(uint32 *)($l3 + 28); $d2 = *(uint32 *)($l3 + 32); $d3 = *(uint32 *)($l3 + 36);
+        $l4 = $l3 + 40;
+      }
+    }
+    if ($fam != 0 && ${addressCondition(f)}) {
+      $t = (uint8)0; $c = (uint8)0; $fl = (uint8)0; $a = (uint16)0; $b = (uint16)0; $sq = (uint32)0; $ak = (uint32)0;
+      if ($proto == 1 || $proto == 58) {
+        $t = *(uint8 *)$l4; $c = *(uint8 *)($l4 + 1); $a = *(uint16 *)($l4 + 4); $b = *(uint16 *)($l4 + 6);
+      } else {
+        $a = *(uint16 *)$l4; $b = *(uint16 *)($l4 + 2);
+      }
+      if (${portTest}) {
+        if ($proto == 6) { $sq = *(uint32 *)($l4 + 4); $ak = *(uint32 *)($l4 + 8); $fl = *(uint8 *)($l4 + 13); }
+        printf("${fmt}", ${index}, nsecs, (uint64)$skb, $dev->nd_net.net->ns.inum, $dev->ifindex, $fam, $proto, $t, $c,
+          $fl, $ipid, $a, $b, $sq, $ak, $ttl, $s0, $s1, $s2, $s3, $d0, $d1, $d2, $d3, $dev->name);
+      }
     }
   }
 }
