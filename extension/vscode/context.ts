@@ -12,7 +12,7 @@ import { VerifierDiagnostics } from './diagnostics/verifier';
 export type ConnectionState =
   | { kind: 'disconnected' }
   | { kind: 'connecting'; host: HostSetting }
-  | { kind: 'connected'; host: HostSetting; session: HostSession }
+  | { kind: 'connected'; host: HostSetting; session: HostSession; /** The engine is re-establishing the link. */ reconnecting?: boolean }
   | { kind: 'failed'; host: HostSetting; error: string };
 
 export class Ctx implements vscode.Disposable {
@@ -98,8 +98,15 @@ export class Ctx implements vscode.Disposable {
           });
         }
       });
+      const reconnectSub = session.onDidChangeReconnecting((reconnecting) => {
+        if (this.session !== session) return;
+        this.log.warn(`[${host.name}] ${reconnecting ? 'connection lost; reconnecting' : 'reconnected'}`);
+        this.setState({ kind: 'connected', host, session, reconnecting });
+        // Whatever the views showed may have changed while away (the watchdog may have rolled an attach back).
+        if (!reconnecting) this.kernelStateChanged();
+      });
       this.setState({ kind: 'connected', host, session });
-      this.connScope.push(closeSub);
+      this.connScope.push(closeSub, reconnectSub);
       this.sessionEmitter.fire(session);
       return session;
     } catch (e) {

@@ -12,6 +12,8 @@ export interface HostSession {
   /** The current agent client (a new object after a reconnect). */
   readonly client: AgentClient;
   readonly facts: HostFacts;
+  /** Fires when the engine loses the connection and starts reconnecting (true), and when it is back (false). */
+  onDidChangeReconnecting(listener: (reconnecting: boolean) => void): { dispose(): void };
   /** Fires once when the connection is gone for good (error undefined when closed on purpose). */
   onDidClose(listener: (error: Error | undefined) => void): { dispose(): void };
   close(): Promise<void>;

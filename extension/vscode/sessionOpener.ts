@@ -35,6 +35,13 @@ function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): Ho
     session, host,
     get client() { return session.client; },
     get facts() { return session.facts; },
+    onDidChangeReconnecting(listener) {
+      const off = session.onStateChange((c) => {
+        if (c.state === 'reconnecting') listener(true);
+        if (c.state === 'connected') listener(false);
+      });
+      return { dispose: off };
+    },
     onDidClose(listener) {
       const off = session.onStateChange((c) => {
         if (c.state === 'reconnecting') opts.log(`connection lost (${c.reason?.message ?? 'unknown reason'}); reconnecting`);

@@ -10,6 +10,12 @@ export function createStatusBar(ctx: Ctx): vscode.Disposable {
     const host = s.kind === 'disconnected' ? ctx.preferredHost()?.name : s.host.name;
     switch (s.kind) {
       case 'connected':
+        if (s.reconnecting) {
+          item.text = `$(sync~spin) eBPF: ${host}`;
+          item.tooltip = `eBPF host ${host}: connection lost, reconnecting...`;
+          item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+          break;
+        }
         item.text = `$(pulse) eBPF: ${host}`;
         item.tooltip = `eBPF host ${host}: connected (kernel ${s.session.facts.kernelRelease}, bpftool ${s.session.facts.bpftool?.version ?? 'missing'}). Click to switch host.`;
         item.backgroundColor = undefined;

@@ -68,7 +68,6 @@ export const manifest = {
     menus: {
       commandPalette: [
         ...hiddenFromPalette.map((id) => ({ command: `ebpfNetDebug.${id}`, when: 'false' })),
-        { command: 'ebpfNetDebug.compile', when: `${bpfC} || !activeEditor` },
       ],
       'view/title': [
         { command: 'ebpfNetDebug.refresh', when: 'view == ebpfNetDebug.hosts', group: 'navigation@1' },
