@@ -1,7 +1,10 @@
-// Everything a scenario test makes carries its file's token: namespaces end_TOKEN_*, cgroups end_TOKEN*, pins
+// Everything a scenario test makes carries its token: namespaces end_TOKEN_*, cgroups end_TOKEN*, pins
 // /sys/fs/bpf/ebpf-netdebug/end_TOKEN* (objects loaded through the agent) and /sys/fs/bpf/end_TOKEN*. sweep(token)
 // removes all of it straight from the kernel (no agent needed: it must work when the agent is what failed), and
 // leftovers(token) lists what is still there, so a test can assert that nothing is left behind.
+// A token is the file's base plus the test process's pid (runToken), so two runs of the same file at once (two
+// people on one machine) never touch each other's things, and sweepStale(base) can still remove what a run that
+// was killed hard left behind: its pid is gone.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CGROUP2_ROOT, removeCgroup } from './cgroup';
@@ -15,6 +18,41 @@ const BPFFS = '/sys/fs/bpf';
 function checkToken(token: string): void {
   // A short token would match other people's things (end_a* ...): insist on something distinctive.
   if (!/^[a-z0-9]{3,8}$/.test(token)) throw new Error(`token "${token}" must be 3-8 lowercase letters or digits`);
+}
+
+/** A token unique to this run of a test file: BASE (3 lowercase letters/digits) + this process's pid in base 36. */
+export function runToken(base: string, pid = process.pid): string {
+  if (!/^[a-z0-9]{3}$/.test(base)) throw new Error(`token base "${base}" must be 3 lowercase letters or digits`);
+  return `${base}${pid.toString(36)}`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Sweeps what earlier runs of a file left when they were killed: every token BASE+pid whose process no longer
+ * exists. Returns the tokens swept. (A pid that was reused meanwhile only makes it wait for a later sweep.)
+ */
+export async function sweepStale(base: string): Promise<string[]> {
+  runToken(base, 1); // validates base
+  const names = [...(await listNetns()), ...[CGROUP2_ROOT, AGENT_PIN_ROOT, BPFFS].flatMap((d) => (existsSync(d) ? readdirSync(d) : []))];
+  const stale = new Set<string>();
+  for (const name of names) {
+    const m = /^end_([a-z0-9]+)(_|$)/.exec(name);
+    if (!m || !m[1].startsWith(base)) continue;
+    const rest = m[1].slice(base.length);
+    if (!/^[0-9a-z]{1,6}$/.test(rest)) continue;
+    const pid = parseInt(rest, 36);
+    if (pid !== process.pid && !pidAlive(pid)) stale.add(m[1]);
+  }
+  for (const token of stale) await sweep(token);
+  return [...stale];
 }
 
 function owned(name: string, token: string): boolean {

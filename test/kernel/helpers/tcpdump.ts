@@ -4,7 +4,7 @@
 // --immediate-mode matters: without it packets wait in the capture ring for up to a second, and the ones still there
 // when tcpdump is stopped are never written ("N packets received by filter, 0 captured").
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nsArgv } from './netns';
@@ -27,9 +27,17 @@ export interface CapturedPacket {
   ttl?: number;
 }
 
+/** tcpdump's closing counts. captured < receivedByFilter means packets were lost before tcpdump wrote them. */
+export interface CaptureStats { captured: number; receivedByFilter: number; droppedByKernel: number }
+
 export interface Capture {
-  /** Stops tcpdump (SIGINT: it flushes the file) and returns every packet captured. */
+  /**
+   * Waits until tcpdump has written everything it was given (the file stops growing), stops it and returns every
+   * packet captured. Rejects when tcpdump reports that it lost packets, so "no such packet" is never a lost one.
+   */
   stop(): Promise<CapturedPacket[]>;
+  /** tcpdump's counts, once stop() has returned. */
+  stats(): CaptureStats | undefined;
   /** Kills tcpdump without reading; safe to call more than once (for after() hooks). */
   dispose(): void;
 }
@@ -48,17 +56,17 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
   const argv = nsArgv(netns, ['tcpdump', '-i', dev, '-nn', '-U', '--immediate-mode', '-s', '200', '-w', file, ...(opts.filter ?? [])]);
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      stderr += d.toString();
+    const onData = () => {
       if (stderr.includes('listening on')) { child.stderr?.off('data', onData); resolve(); }
     };
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`tcpdump on ${dev} in ${netns} exited ${code} before listening: ${stderr.trim()}`)));
     child.once('error', reject);
   });
-  child.stderr?.resume();
   let disposed = false;
+  let stats: CaptureStats | undefined;
   const dispose = () => {
     if (disposed) return;
     disposed = true;
@@ -68,15 +76,53 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
   return {
     async stop() {
       try {
+        await settled(file);
         await stopChild(child);
+        stats = parseStats(stderr);
+        if (!stats) throw new Error(`tcpdump on ${dev} in ${netns} printed no counts: ${stderr.trim()}`);
+        // On lo the filter sees every packet twice (leaving and arriving); libpcap keeps one copy.
+        const offered = dev === 'lo' ? stats.receivedByFilter / 2 : stats.receivedByFilter;
+        if (stats.captured < offered || stats.droppedByKernel > 0) {
+          throw new Error(`tcpdump on ${dev} in ${netns} lost packets: ${JSON.stringify(stats)}`);
+        }
         const r = await runOk(['tcpdump', '-nn', ...(opts.verbose ? ['-v'] : []), '-r', file]);
         return parseTcpdump(r.stdout);
       } finally {
         dispose();
       }
     },
+    stats: () => stats,
     dispose,
   };
+}
+
+/**
+ * Resolves once the capture file has not grown for half a second (or after 10 s): with -U every packet tcpdump
+ * handles is written at once, so a still file means it has caught up. Stopping it earlier loses the packets still
+ * waiting in its capture ring (SIGINT ends its loop without reading them), which happens on a busy machine.
+ */
+async function settled(file: string): Promise<void> {
+  let last = -1;
+  let stillFor = 0;
+  for (let waited = 0; stillFor < 500 && waited < 10_000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    stillFor = size === last ? stillFor + 100 : 0;
+    last = size;
+  }
+}
+
+/** tcpdump's closing lines: "N packets captured", "N packets received by filter", "N packets dropped by kernel". */
+export function parseStats(stderr: string): CaptureStats | undefined {
+  const num = (what: string) => {
+    const m = new RegExp(`(\\d+) packets? ${what}`).exec(stderr);
+    return m ? Number(m[1]) : undefined;
+  };
+  const captured = num('captured');
+  const receivedByFilter = num('received by filter');
+  const droppedByKernel = num('dropped by kernel');
+  if (captured === undefined || receivedByFilter === undefined || droppedByKernel === undefined) return undefined;
+  return { captured, receivedByFilter, droppedByKernel };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

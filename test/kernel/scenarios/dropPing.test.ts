@@ -9,13 +9,13 @@ import type { Lab, XdpMode } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { setGlobals } from '../../../extension/core/elf/globals';
 import { shippedObject } from '../helpers/bpfObjects';
-import { leftovers, sweep } from '../helpers/cleanup';
+import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { counter, mapOfProgram } from '../helpers/maps';
 import { inNetnsOk } from '../helpers/netns';
 import { ping } from '../helpers/ping';
 
-const TOKEN = 'h1dp';
+const TOKEN = runToken('bdp');
 const OBJECT = `end_${TOKEN}_drop`;
 const REPLIES_OBJECT = `end_${TOKEN}_dropreply`;
 
@@ -27,7 +27,7 @@ describe('xdp_drop_ping through the agent', () => {
   const progIds: number[] = [];
 
   before(async () => {
-    await sweep(TOKEN); // a previous run that was killed hard may have left its lab
+    await sweepStale('bdp'); // what runs of this file that were killed hard left behind
     agent = await startAgent();
     lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair', ipv6: true } });
     a = labEnd(lab, 'a');

@@ -7,13 +7,13 @@ import { attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload } fr
 import type { Lab } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { compileVariant, shippedObject, type Variant } from '../helpers/bpfObjects';
-import { leftovers, sweep } from '../helpers/cleanup';
+import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { counter, mapOfProgram } from '../helpers/maps';
 import { ping } from '../helpers/ping';
 import { startCapture, type Capture } from '../helpers/tcpdump';
 
-const TOKEN = 'h1mp';
+const TOKEN = runToken('bmp');
 const OBJECT = `end_${TOKEN}_mangle`;
 const CAPPED_OBJECT = `end_${TOKEN}_mangle4`;
 
@@ -27,7 +27,7 @@ describe('xdp_manglepong through the agent', () => {
   const progIds: number[] = [];
 
   before(async () => {
-    await sweep(TOKEN);
+    await sweepStale('bmp'); // what runs of this file that were killed hard left behind
     agent = await startAgent();
     lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair' } });
     a = labEnd(lab, 'a');

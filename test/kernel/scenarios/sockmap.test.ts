@@ -9,13 +9,13 @@ import type { Lab } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { shippedObject } from '../helpers/bpfObjects';
 import { createCgroup, removeCgroup } from '../helpers/cgroup';
-import { leftovers, sweep } from '../helpers/cleanup';
+import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { counter, mapOfProgram } from '../helpers/maps';
 import { startCapture, type Capture, type CapturedPacket } from '../helpers/tcpdump';
 import { runStream, type StreamResult } from '../helpers/tcpStream';
 
-const TOKEN = 'h1sm';
+const TOKEN = runToken('bsm');
 const OBJECT = `end_${TOKEN}_redir`;
 const CGROUP = `end_${TOKEN}_cg`;
 const STREAM_BYTES = 1 << 20;
@@ -29,7 +29,7 @@ describe('sockmap_redir through the agent', () => {
   const progIds: number[] = [];
 
   before(async () => {
-    await sweep(TOKEN);
+    await sweepStale('bsm'); // what runs of this file that were killed hard left behind
     agent = await startAgent();
     lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair' } });
     a = labEnd(lab, 'a');
@@ -66,7 +66,7 @@ describe('sockmap_redir through the agent', () => {
     const { packets, stream } = await localStream(5201);
     t.diagnostic(`${packets.length} packets on lo, ${dataSegments(packets).length} with data`);
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match');
-    assert.ok(dataSegments(packets).length > 0, `data segments on lo (${packets.length} packets)`);
+    assert.ok(dataSegments(packets).length > 0, `data segments on lo: ${packets.map((p) => p.line).join("\n")}`);
   });
 
   it('with sock_ops on the cgroup and sk_msg on the sockhash: no data segment on lo, every byte arrives', async (t) => {

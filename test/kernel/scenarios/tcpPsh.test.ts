@@ -9,13 +9,13 @@ import { attachTc, detach, labCreate, labDestroy, netList, objectLoad, objectUnl
 import type { Lab } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { shippedObject } from '../helpers/bpfObjects';
-import { leftovers, sweep } from '../helpers/cleanup';
+import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { counter, mapOfProgram } from '../helpers/maps';
 import { startCapture, type Capture, type CapturedPacket } from '../helpers/tcpdump';
 import { runStream, type StreamResult } from '../helpers/tcpStream';
 
-const TOKEN = 'h1psh';
+const TOKEN = runToken('bps');
 const OBJECT = `end_${TOKEN}_psh`;
 const STREAM_BYTES = 8 << 20; // ~100+ pure ACKs from b: enough for a ratio
 
@@ -28,7 +28,7 @@ describe('tc_tcp_psh through the agent', () => {
   const progIds: number[] = [];
 
   before(async () => {
-    await sweep(TOKEN);
+    await sweepStale('bps'); // what runs of this file that were killed hard left behind
     agent = await startAgent();
     lab = await agent.request(labCreate, { name: TOKEN, topology: { kind: 'pair' } });
     a = labEnd(lab, 'a');
