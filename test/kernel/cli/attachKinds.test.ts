@@ -97,6 +97,13 @@ test('attach sockops then skmsg of one object: shared sockhash, no data on lo; d
   const msg = await attach('skmsg', obj('sockmap_redir'));
   assert.equal(msg.object, ops.object, 'the second attach reuses the object the first loaded');
   assert.equal(msg.map, join(AGENT_PIN_ROOT, ops.object, 'maps', 'sock_hash'));
+  // What inspect read from the object's BTF is what the kernel created.
+  const fromElf = JSON.parse((await cli('inspect', '--json', obj('sockmap_redir'))).stdout).maps
+    .map((m: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number }) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]);
+  const inKernel = JSON.parse((await cli('list', 'maps', '--host', 'local', '--json')).stdout)
+    .filter((m: { pinned: string[] }) => m.pinned.some((p) => p.startsWith(join(AGENT_PIN_ROOT, ops.object, 'maps'))))
+    .map((m: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number }) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]);
+  assert.deepEqual(inKernel.sort(), fromElf.sort());
 
   capture = await startCapture(nsA, 'lo', { filter: ['tcp', 'port', '5303'] });
   const s = await runStream({ server: { netns: nsA, port: 5303, bind: '127.0.0.1', cgroup }, client: { netns: nsA, host: '127.0.0.1', cgroup }, bytes: 1 << 20 });

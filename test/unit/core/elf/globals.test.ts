@@ -71,3 +71,19 @@ test('listGlobals names the settable variables with their types', () => {
   assert.ok(names.includes('k_u64:const volatile __u64'));
   assert.ok(names.includes('k_name:const volatile char[16]'));
 });
+
+test('big-endian objects (bpfeb): globals are read and written in the object\'s byte order', () => {
+  const be = compileFixture('knobs', ['-target', 'bpfeb']);
+  try {
+    const bytes = readFileSync(be.path);
+    assert.equal(readBpfObject(bytes).headerText.data, "2's complement, big endian");
+    assert.equal(initial(bytes, 'k_s32').readInt32BE(), -5);
+    const patched = setGlobals(bytes, { k_u64: 0x0102030405060708n, k_s32: -2 });
+    assert.equal(initial(patched, 'k_u64').readBigUInt64BE(), 0x0102030405060708n);
+    assert.equal(initial(patched, 'k_s32').readInt32BE(), -2);
+    const maps = readBpfObject(bytes).maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]);
+    assert.deepEqual(maps, [['h_map', 'hash', 16, 24, 128], ['rb', 'ringbuf', 0, 0, 4096], ['sized', 'lru_hash', 4, 12, 8]]);
+  } finally {
+    be.cleanup();
+  }
+});

@@ -38,9 +38,11 @@ function readelf(path: string): { header: Record<string, string>; sections: Read
 }
 
 const fixture = compileFixture('knobs');
-const objects = [...builtObjects(), fixture.path];
+// The same source for big-endian BPF (bpfeb): the reader must follow the object's byte order.
+const bigEndian = compileFixture('knobs', ['-target', 'bpfeb']);
+const objects = [...builtObjects(), fixture.path, bigEndian.path];
 
-test.after(() => fixture.cleanup());
+test.after(() => { fixture.cleanup(); bigEndian.cleanup(); });
 
 for (const path of objects) {
   test(`agrees with readelf -h -S -W on ${path.split('/').slice(-2).join('/')}`, () => {
