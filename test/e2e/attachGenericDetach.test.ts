@@ -1,0 +1,62 @@
+// The other way in: "Attach XDP Program to Interface..." with nothing open picks the interface (across the host's
+// namespaces), the program (a *.bpf.c of the workspace, compiled first) and generic mode; "Detach" from the
+// palette picks what the agent reports attached. Generic XDP is the trap of docs/KERNEL-FACTS.md (`xdp off`
+// leaves it attached): after Detach bpftool must show nothing and the ping must come back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { openWorkbench, type Workbench } from './helpers/workbench';
+import { createLabHost, type LabHost } from './helpers/labHost';
+import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { waitConnected } from './helpers/ebpfView';
+
+let lab: LabHost | undefined;
+let cs: CodeServer | undefined;
+let wb: Workbench | undefined;
+let ws: Workspace | undefined;
+
+before(async () => {
+  lab = await createLabHost('eg1');
+  ws = bpfWorkspace('eg1');
+  cs = await startCodeServer({
+    workspace: ws.dir,
+    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab' },
+    prepareHome: (home) => lab!.installClient(home),
+  });
+  wb = await openWorkbench(cs.url, 'attach-generic');
+});
+
+after(async () => {
+  if (wb) await wb.screenshot('final').catch(() => undefined);
+  await wb?.close();
+  await cs?.stop();
+  await lab?.destroy();
+  ws?.remove();
+  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping', { recursive: true, force: true });
+});
+
+test('attach to a picked interface in generic mode, then Detach from the palette', async () => {
+  const w = wb!;
+  const l = lab!;
+  await waitConnected(w, 'lab');
+  await w.runCommand('eBPF: Attach XDP Program to Interface...');
+  // Interfaces are listed with their addresses: the lab host's eth0 is the one with 192.168.77.1.
+  await w.pickQuickItem(/^eth0.*192\.168\.77\.1\//);
+  await w.screenshot('interface-picked');
+  await w.pickQuickItem(/^xdp_drop_ping\.bpf\.c/);
+  await w.pickQuickItem(/^generic/);
+  const msg = await w.waitForNotification(/Attached xdp_drop_ping to eth0/, 90_000);
+  assert.match(msg, /XDP generic/);
+  await w.screenshot('attached-generic');
+  const shown = await l.xdpOnEth0();
+  assert.equal(shown?.mode, 'generic', 'bpftool reports generic mode on eth0');
+  assert.equal((await l.ping(5)).received, 0, 'the ping is dropped');
+
+  await w.runCommand('eBPF: Detach');
+  await w.pickQuickItem(/xdp.*eth0/);
+  await w.waitForNotification(/Detached/, 30_000);
+  await w.screenshot('detached');
+  assert.equal(await l.xdpOnEth0(), undefined, 'nothing left on eth0, not even in generic mode');
+  assert.equal((await l.ping(3)).received, 3, 'the ping answers again');
+});
