@@ -1,0 +1,57 @@
+// A ping through a router namespace: a -- r -- b on two subnets, r forwarding. The tracer follows the packet
+// across the routing hop as one packet, and the TTL it reports drops by one where r forwards it.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { Capture, type Backend } from './scenarios';
+
+const exec = promisify(execFile);
+
+describe('packet path through a router namespace', { timeout: 120_000 }, () => {
+  const ns = { a: 'end_ppq_a', r: 'end_ppq_r', b: 'end_ppq_b' };
+  const x = randomInt(16, 250);
+  const addr = { a: `10.${x}.1.2`, ra: `10.${x}.1.1`, rb: `10.${x}.2.1`, b: `10.${x}.2.2` };
+  const run = (n: string, argv: string[]) => exec('nsenter', [`--net=/run/netns/${n}`, '--', ...argv]);
+  const ip = (...args: string[]) => exec('ip', args);
+
+  before(async () => {
+    for (const n of Object.values(ns)) await ip('netns', 'add', n);
+    await ip('link', 'add', 'ppqa', 'netns', ns.a, 'type', 'veth', 'peer', 'name', 'ppqra', 'netns', ns.r);
+    await ip('link', 'add', 'ppqb', 'netns', ns.b, 'type', 'veth', 'peer', 'name', 'ppqrb', 'netns', ns.r);
+    await ip('-n', ns.a, 'addr', 'add', `${addr.a}/24`, 'dev', 'ppqa');
+    await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', 'ppqra');
+    await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', 'ppqrb');
+    await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', 'ppqb');
+    for (const [n, dev] of [[ns.a, 'ppqa'], [ns.r, 'ppqra'], [ns.r, 'ppqrb'], [ns.b, 'ppqb']]) await ip('-n', n, 'link', 'set', dev, 'up');
+    await ip('-n', ns.a, 'route', 'add', 'default', 'via', addr.ra);
+    await ip('-n', ns.b, 'route', 'add', 'default', 'via', addr.rb);
+    // /proc/sys/net belongs to the namespace of the process that opens it: nsenter --net is enough
+    await run(ns.r, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    await run(ns.a, ['ping', '-c1', '-W2', addr.b]);
+  });
+  after(async () => {
+    for (const n of Object.values(ns)) await ip('netns', 'del', n).catch(() => undefined);
+  });
+
+  for (const backend of ['bpftool', 'bpftrace'] as Backend[]) {
+    it(`follows the request across the router, TTL 64 then 63 (${backend})`, async () => {
+      const c = await Capture.start(backend, { protocol: 'icmp', host: addr.b });
+      try {
+        await run(ns.a, ['ping', '-c1', '-W2', addr.b]);
+        const mine = (p: { src: string; label: string; hops: unknown[] }) => p.label === 'request' && p.src === addr.a && p.hops.length >= 4;
+        const paths = await c.until((ps) => ps.some(mine));
+        const request = paths.find(mine);
+        assert.deepEqual(request?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint, h.ttl]), [
+          [ns.a, 'ppqa', 'net_dev_queue', 64], [ns.r, 'ppqra', 'netif_rx', 64],
+          [ns.r, 'ppqrb', 'net_dev_queue', 63], [ns.b, 'ppqb', 'netif_rx', 63],
+        ]);
+        const reply = paths.find((p) => p.label === 'reply' && p.src === addr.b);
+        assert.deepEqual(reply?.hops.map((h) => h.ttl), [64, 64, 63, 63], 'the reply loses one on the way back too');
+      } finally {
+        await c.tracer.stop();
+      }
+    });
+  }
+});
