@@ -65,30 +65,33 @@ describe('tc_tcp_psh through the agent', () => {
     assert.equal(acks.filter((p) => p.flags === 'P.').length, 0, 'the kernel never sets PSH on a pure ACK');
   });
 
-  it('with the program on b egress: 5-20% of the pure ACKs carry PSH, and the stream arrives intact', async (t) => {
-    const att = await agent.request(attachTc, { program: `${OBJECT}/tc_tcp_psh`, dev: b.dev, netns: b.netns, direction: 'egress' });
-    progIds.push(att.progId!);
-    const net = await agent.request(netList, { netns: b.netns });
-    const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.dev === b.dev && x.direction === 'egress');
-    assert.deepEqual(shown.map((x) => x.progId), [att.progId], 'the kernel lists it on b egress');
-    const stats = await mapOfProgram(agent, att.progId!, 'psh_stats');
-    const markedBefore = await counter(agent, stats, 'marked');
+  // The same program through both of the kernel's egress hooks: clsact + cls_bpf (tc) and tcx (kernel >= 6.6).
+  for (const [via, port] of [['tc', 5110], ['tcx', 5120]] as const) {
+    it(`with the program on b egress (via ${via}): 5-20% of the pure ACKs carry PSH, and the stream arrives intact`, async (t) => {
+      const att = await agent.request(attachTc, { program: `${OBJECT}/tc_tcp_psh`, dev: b.dev, netns: b.netns, direction: 'egress', via });
+      progIds.push(att.progId!);
+      const net = await agent.request(netList, { netns: b.netns });
+      const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.dev === b.dev && x.direction === 'egress');
+      assert.deepEqual(shown.map((x) => x.progId), [att.progId], 'the kernel lists it on b egress');
+      const stats = await mapOfProgram(agent, att.progId!, 'psh_stats');
+      const markedBefore = await counter(agent, stats, 'marked');
 
-    const { acks, stream } = await streamAndWatch(5102);
-    assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match: the rewritten ACKs were accepted');
-    const withPsh = acks.filter((p) => p.flags === 'P.').length;
-    const ratio = withPsh / acks.length;
-    const marked = (await counter(agent, stats, 'marked')) - markedBefore;
-    t.diagnostic(`PSH on ${withPsh} of ${acks.length} pure ACKs (${(ratio * 100).toFixed(1)}%); the program marked ${marked}`);
-    assert.ok(acks.length >= 20, `enough ACKs to judge (${acks.length})`);
-    assert.ok(ratio >= 0.05 && ratio <= 0.2, `PSH on ${withPsh} of ${acks.length} pure ACKs (${(ratio * 100).toFixed(1)}%)`);
-    assert.ok(withPsh <= marked && withPsh >= marked - 2, `tcpdump saw ${withPsh} [P.] ACKs, the program marked ${marked}`);
+      const { acks, stream } = await streamAndWatch(port + 1);
+      assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match: the rewritten ACKs were accepted');
+      const withPsh = acks.filter((p) => p.flags === 'P.').length;
+      const ratio = withPsh / acks.length;
+      const marked = (await counter(agent, stats, 'marked')) - markedBefore;
+      t.diagnostic(`PSH on ${withPsh} of ${acks.length} pure ACKs (${(ratio * 100).toFixed(1)}%); the program marked ${marked}`);
+      assert.ok(acks.length >= 20, `enough ACKs to judge (${acks.length})`);
+      assert.ok(ratio >= 0.05 && ratio <= 0.2, `PSH on ${withPsh} of ${acks.length} pure ACKs (${(ratio * 100).toFixed(1)}%)`);
+      assert.ok(withPsh <= marked && withPsh >= marked - 2, `tcpdump saw ${withPsh} [P.] ACKs, the program marked ${marked}`);
 
-    await agent.request(detach, { attachment: att.id });
-    const again = await streamAndWatch(5103);
-    assert.deepEqual(again.stream.received, again.stream.sent);
-    assert.equal(again.acks.filter((p) => p.flags === 'P.').length, 0, 'no PSH once detached');
-  });
+      await agent.request(detach, { attachment: att.id });
+      const again = await streamAndWatch(port + 2);
+      assert.deepEqual(again.stream.received, again.stream.sent);
+      assert.equal(again.acks.filter((p) => p.flags === 'P.').length, 0, 'no PSH once detached');
+    });
+  }
 
   it('lab.destroy and object.unload through the agent leave nothing behind', async () => {
     await agent.request(labDestroy, { name: TOKEN });
