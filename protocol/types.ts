@@ -6,6 +6,8 @@ export interface HostFacts {
   agentVersion: string;
   /** sha256 of the agent bundle that is running, so a client can tell whether it must redeploy. */
   agentChecksum?: string;
+  /** The agent's process id on the host: after a reconnect the client ends its previous agent if it still runs. */
+  agentPid?: number;
   hostname: string;
   kernelRelease: string;
   arch: string;

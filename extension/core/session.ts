@@ -13,6 +13,7 @@ import { connectSsh, type SshConnectOptions } from './ssh/connect';
 import { deployAgent, startAgent, type DeployOptions, type DeployResult } from './deploy/deployAgent';
 import { TraceStreams, type SessionTraceStream, type TraceGap } from './reconnect/traceStreams';
 import { reconnectWithBackoff, type BackoffOptions } from './reconnect/backoff';
+import { endStaleAgent } from './reconnect/staleAgent';
 
 export type SessionState = 'connected' | 'reconnecting' | 'disconnected';
 
@@ -148,6 +149,8 @@ export class Session {
     try {
       const next = await reconnectWithBackoff(() => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)), this.opts.reconnect || {});
       if (this.closing) { next.client.dispose(); await next.transport.close(); return; }
+      // The previous agent may still hold trace_pipe (one reader at a time): end it before resuming streams.
+      await endStaleAgent(next.transport, this.factsValue.agentPid, this.deploymentValue?.remotePath, this.deploymentValue?.viaSudo ?? false).catch(() => undefined);
       this.transportValue = next.transport;
       this.clientValue = next.client;
       this.factsValue = next.facts;

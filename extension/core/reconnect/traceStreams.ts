@@ -42,6 +42,11 @@ export interface SessionTraceStream {
 
 /** How often trace_pipe's kernel counters are sampled while a stream is open (bounds the gap estimate's slack). */
 const SAMPLE_MS = 1000;
+/** trace_pipe has one reader at a time: when the agent's reader fails (busy), retry with this backoff. */
+const RESTART_MIN_MS = 250;
+const RESTART_MAX_MS = 4000;
+/** What the agent says (agent.log) when its trace_pipe reader fails; see remote-agent/trace/lineSource.ts. */
+const READER_FAILED = /trace_pipe reader (ended|failed)/;
 
 interface StreamState {
   id: string;
@@ -52,8 +57,10 @@ interface StreamState {
   /** The `sent` counter of the current agent stream at its last batch, and what we received from that agent. */
   agentSent: number;
   receivedFromAgent: number;
-  /** received at the last counter sample. */
-  receivedAtSample: number;
+  /** Baseline for the gap: the kernel's `gone` counter and our `received` at the last sample while healthy. */
+  base: { gone: number; received: number; at: number } | undefined;
+  /** The agent's reader failed (trace_pipe busy) or the link is down: the baseline stays where it was. */
+  broken: boolean;
   eventListeners: Set<(p: TraceEventsParams) => void>;
   gapListeners: Set<(g: TraceGap) => void>;
   stopped: boolean;
@@ -76,10 +83,11 @@ export class TraceStreams {
   private subscribedClient: AgentClient | undefined;
   private unsubscribe: (() => void) | undefined;
   private sampleTimer: NodeJS.Timeout | undefined;
-  private lastSample: { counters: TraceCounters; at: number } | undefined;
   private sampling = false;
   private viaSudo: boolean | undefined;
   private lostAt: number | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartDelay = RESTART_MIN_MS;
 
   constructor(
     private readonly client: () => AgentClient,
@@ -89,13 +97,17 @@ export class TraceStreams {
   async start(params: TraceStartParams): Promise<SessionTraceStream> {
     const id = `s${this.next++}`;
     const s: StreamState = {
-      id, params, agentStream: undefined, received: 0, dropped: 0, agentSent: 0, receivedFromAgent: 0, receivedAtSample: 0,
-      eventListeners: new Set(), gapListeners: new Set(), stopped: false,
+      id, params, agentStream: undefined, received: 0, dropped: 0, agentSent: 0, receivedFromAgent: 0, base: undefined,
+      broken: false, eventListeners: new Set(), gapListeners: new Set(), stopped: false,
     };
     this.subscribe();
-    if (params.source === 'trace_pipe') await this.sample();
     s.agentStream = (await this.client().traceStart(params)).stream;
     this.streams.set(id, s);
+    if (params.source === 'trace_pipe') {
+      // The stream's start is its first baseline, even if its reader fails at once (trace_pipe busy).
+      const c = await this.readCounters().catch(() => undefined);
+      if (c && !s.base) s.base = { gone: c.gone, received: s.received, at: Date.now() };
+    }
     this.schedule();
     return new Stream(s, this);
   }
@@ -110,6 +122,8 @@ export class TraceStreams {
   }
 
   async stopAll(): Promise<void> {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     await Promise.all([...this.streams.keys()].map((id) => this.stop(id).catch(() => undefined)));
     this.unschedule();
   }
@@ -117,6 +131,8 @@ export class TraceStreams {
   /** The link died: stop sampling; remember when. */
   connectionLost(): void {
     this.lostAt = Date.now();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.unschedule();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
@@ -129,50 +145,86 @@ export class TraceStreams {
     this.lostAt = undefined;
     if (this.streams.size === 0) return [];
     this.subscribe();
-    const before = this.lastSample;
+    const gaps = await this.restart([...this.streams.values()], from, 'reconnected');
+    this.schedule();
+    return gaps;
+  }
+
+  /**
+   * Restarts `streams` on the current agent and reports, per stream, what was missed since its baseline: the growth
+   * of the kernel's `gone` counter minus what the stream received in that interval (an upper bound).
+   */
+  private async restart(streams: StreamState[], from: number, why: string): Promise<TraceGap[]> {
     let after: TraceCounters | undefined;
-    let why = '';
-    if ([...this.streams.values()].some((s) => s.params.source === 'trace_pipe')) {
+    let counterError = '';
+    if (streams.some((s) => s.params.source === 'trace_pipe')) {
       try {
         after = await this.readCounters();
       } catch (e) {
-        why = (e as Error).message;
+        counterError = (e as Error).message;
       }
     }
     const gaps: TraceGap[] = [];
-    for (const s of this.streams.values()) {
+    for (const s of streams) {
+      if (s.stopped) continue;
       const sentNotReceived = Math.max(0, s.agentSent - s.receivedFromAgent);
-      s.agentSent = 0;
-      s.receivedFromAgent = 0;
       const gap: TraceGap = { stream: s.id, from, to: 0, lostLines: null, droppedByAgent: 0, sentNotReceived, measuredBy: '' };
-      if (s.params.source === 'trace_pipe' && before && after) {
-        const left = after.gone - before.counters.gone;
-        gap.lostLines = Math.max(0, left - (s.received - s.receivedAtSample));
-        gap.measuredBy = `kernel trace buffer counters (read events + overrun) grew by ${left} between ${new Date(before.at).toISOString()} and the restart; ${s.received - s.receivedAtSample} of those reached this stream before the drop`;
+      if (s.params.source === 'trace_pipe' && s.base && after) {
+        const left = after.gone - s.base.gone;
+        const got = s.received - s.base.received;
+        gap.lostLines = Math.max(0, left - got);
+        gap.measuredBy = `kernel trace buffer counters (read events + overrun) grew by ${left} since ${new Date(s.base.at).toISOString()}; ${got} of those lines reached this stream (${why})`;
       } else if (s.params.source === 'trace_pipe') {
-        gap.measuredBy = `unknown: ${why || 'no counter sample before the drop'}`;
+        gap.measuredBy = `unknown (${why}): ${counterError || 'no counter sample before the interruption'}`;
       } else {
-        gap.measuredBy = `unknown: ${s.params.source} has no kernel-side counter; events between ${new Date(from).toISOString()} and the restart were not seen`;
+        gap.measuredBy = `unknown (${why}): ${s.params.source} has no kernel-side counter; events between ${new Date(from).toISOString()} and the restart were not seen`;
       }
+      const old = s.agentStream;
       try {
         s.agentStream = (await this.client().traceStart(s.params)).stream;
+        s.agentSent = 0;
+        s.receivedFromAgent = 0;
+        s.broken = false;
+        // The next gap counts from here (set before awaiting anything: a new failure may be reported meanwhile).
+        if (after) s.base = { gone: after.gone, received: s.received, at: Date.now() };
       } catch (e) {
         gap.measuredBy += `; restart failed: ${(e as Error).message}`;
-        s.agentStream = undefined;
+        s.broken = true;
+      }
+      // After a reader failure on a live connection the old agent stream still exists: end it.
+      if (old && old !== s.agentStream && !this.client().isClosed && why !== 'reconnected') {
+        await this.client().traceStop({ stream: old }).catch(() => undefined);
       }
       gap.to = Date.now();
-      if (after) s.receivedAtSample = s.received;
       gaps.push(gap);
       for (const l of s.gapListeners) l(gap);
     }
-    if (after) this.lastSample = { counters: after, at: Date.now() };
-    this.schedule();
     return gaps;
+  }
+
+  /** The agent's trace_pipe reader failed (another reader holds trace_pipe): retry with backoff. */
+  private readerFailed(): void {
+    const pipes = [...this.streams.values()].filter((s) => s.params.source === 'trace_pipe');
+    if (!pipes.length || this.lostAt !== undefined) return;
+    const first = !pipes.some((s) => s.broken);
+    for (const s of pipes) s.broken = true;
+    if (first) this.restartDelay = RESTART_MIN_MS;
+    if (this.restartTimer) return;
+    const from = Date.now();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.lostAt !== undefined) return; // the reconnect restarts them
+      const still = [...this.streams.values()].filter((s) => s.params.source === 'trace_pipe' && s.broken);
+      this.restartDelay = Math.min(RESTART_MAX_MS, this.restartDelay * 2);
+      void this.restart(still, from, 'trace_pipe reader failed, restarted');
+    }, this.restartDelay);
+    this.restartTimer.unref();
   }
 
   /** Gave up reconnecting: streams end. */
   abandon(_reason: Error): void {
     this.unschedule();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     for (const s of this.streams.values()) s.stopped = true;
     this.streams.clear();
   }
@@ -182,8 +234,9 @@ export class TraceStreams {
     if (this.subscribedClient === client) return;
     this.unsubscribe?.();
     const d = client.onTraceEvents((p) => this.route(p));
+    const l = client.onAgentLog((p) => { if (READER_FAILED.test(p.message)) this.readerFailed(); });
     this.subscribedClient = client;
-    this.unsubscribe = () => d.dispose();
+    this.unsubscribe = () => { d.dispose(); l.dispose(); };
   }
 
   private route(p: TraceEventsParams): void {
@@ -215,10 +268,12 @@ export class TraceStreams {
     try {
       const counters = await this.readCounters();
       if (this.lostAt !== undefined) return; // the link died while sampling: the sample may be incomplete
-      this.lastSample = { counters, at: Date.now() };
-      for (const s of this.streams.values()) s.receivedAtSample = s.received;
+      const at = Date.now();
+      for (const s of this.streams.values()) {
+        if (s.params.source === 'trace_pipe' && !s.broken) s.base = { gone: counters.gone, received: s.received, at };
+      }
     } catch {
-      // A failed sample leaves the previous one in place: the gap estimate only gets looser, never smaller.
+      // A failed sample leaves the previous baseline in place: the gap estimate only gets looser, never smaller.
     } finally {
       this.sampling = false;
     }
