@@ -18,6 +18,11 @@ export const openHostSession: SessionOpener = async (host, opts) => {
     confirmNewHostKey: (q: { host: string; keyType: string; fingerprint: string }) => opts.confirmNewHostKey(q),
     prompt: (r: { message: string; echo: boolean }) => opts.prompt(r.message, !r.echo),
   };
+  if (host.bpftoolPath) {
+    // The engine's SessionOptions has no way yet to pass agent arguments (the agent takes --bpftool PATH); until it
+    // does, the agent picks the newest bpftool it finds on the host. Say so rather than ignore the setting silently.
+    opts.log(`bpftoolPath ${host.bpftoolPath} is not passed to the agent yet; it uses the newest bpftool it finds`);
+  }
   const opening = openSession(ssh?.configPath ? host.name : target, {
     clientName: 'ebpf-netdebug-vscode',
     ...(ssh ? { ssh } : {}),
