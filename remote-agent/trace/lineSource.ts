@@ -3,7 +3,8 @@
 // child (a blocked read of trace_pipe in Node's thread pool could not be cancelled), started with the first
 // subscriber and killed with the last.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { TRACE_PIPE } from '../core/paths';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { TRACE_PIPE, TRACEFS } from '../core/paths';
 import { splitLines } from '../parsers/tracePipe';
 
 export type LineListener = (lines: string[]) => void;
@@ -16,6 +17,7 @@ export class TracePipeSource {
   constructor(
     private readonly path = TRACE_PIPE,
     private readonly onError: (message: string) => void = () => undefined,
+    private readonly onInfo: (message: string) => void = () => undefined,
   ) {}
 
   get subscribers(): number {
@@ -32,6 +34,7 @@ export class TracePipeSource {
   }
 
   private start(): void {
+    this.expandRingBuffer();
     const child = spawn('cat', [this.path], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout.setEncoding('utf8');
@@ -50,6 +53,24 @@ export class TracePipeSource {
         if (this.listeners.size) this.onError(`trace_pipe reader ended (code ${code}, signal ${signal}) ${err.trim()}`);
       }
     });
+  }
+
+  /**
+   * Until something uses tracing, the kernel keeps its ring buffer at a few KB per CPU ("7 (expanded: 1408)" in
+   * buffer_size_kb), and a trace_marker or printk burst then overwrites almost everything before any reader sees
+   * it. Grow it to the size the kernel itself would expand it to, as its own tracers do on first use.
+   */
+  private expandRingBuffer(): void {
+    const file = `${TRACEFS}/buffer_size_kb`;
+    try {
+      const m = /\(expanded: (\d+)\)/.exec(readFileSync(file, 'utf8'));
+      if (m) {
+        writeFileSync(file, m[1]);
+        this.onInfo(`expanded the trace ring buffer to the kernel's default of ${m[1]} KB per CPU`);
+      }
+    } catch {
+      // not fatal: the reader still works with the buffer as it is
+    }
   }
 
   private stop(): void {

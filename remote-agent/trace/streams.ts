@@ -48,7 +48,11 @@ export class TraceStreams {
   readonly tracePipe: TracePipeSource;
 
   constructor(private readonly ctx: AgentContext, tracePipe?: TracePipeSource) {
-    this.tracePipe = tracePipe ?? new TracePipeSource(undefined, (message) => ctx.log({ level: 'error', message }));
+    this.tracePipe = tracePipe ?? new TracePipeSource(
+      undefined,
+      (message) => ctx.log({ level: 'error', message }),
+      (message) => ctx.log({ level: 'info', message }),
+    );
   }
 
   async start(raw: unknown): Promise<{ stream: string }> {

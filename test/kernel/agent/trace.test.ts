@@ -42,23 +42,28 @@ describe('trace_pipe streams', () => {
   it('markers arrive parsed: task, pid, cpu, timestamp, function and message', async () => {
     const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_one` });
     await until(() => readers(agent) === 1, 'the reader to start');
-    await new Promise((r) => setTimeout(r, 200));
-    for (let i = 0; i < 5; i++) mark(`${MARKER}_one seq=${i}`);
-    await until(() => events(stream).length >= 5, 'five markers');
+    // Another process may read trace_pipe at the same time and take some lines: keep writing until ours has five.
+    let seq = 0;
+    await until(() => {
+      mark(`${MARKER}_one seq=${seq++}`);
+      return events(stream).length >= 5;
+    }, 'five markers');
     const evs = events(stream);
-    assert.deepEqual(evs.map((e) => e.message), [0, 1, 2, 3, 4].map((i) => `${MARKER}_one seq=${i}`));
     for (const e of evs) {
+      assert.match(e.message, new RegExp(`^${MARKER}_one seq=\\d+$`));
       assert.equal(e.function, 'tracing_mark_write');
       assert.equal(e.pid, process.pid, 'written by this test process');
       assert.ok(e.timestamp > 0);
       assert.ok(e.cpu >= 0);
       assert.ok(e.task.length > 0);
     }
+    const seqs = evs.map((e) => Number(e.message.split('=')[1]));
+    assert.ok(seqs.every((v, i) => i === 0 || v > seqs[i - 1]), 'in the order written');
+    await agent.connection.sendRequest(proto.traceStop, { stream });
     const last = batches.get(stream)!.at(-1)!;
     assert.equal(last.source, 'trace_pipe');
-    assert.equal(last.sent, 5);
-    assert.equal(last.dropped, 0);
-    await agent.connection.sendRequest(proto.traceStop, { stream });
+    assert.equal(last.sent, events(stream).length, '`sent` counts the events delivered');
+    assert.equal(batches.get(stream)!.reduce((n, b) => n + b.dropped, 0), 0);
     await until(() => readers(agent) === 0, 'the reader to stop with the last stream');
   });
 
@@ -66,35 +71,49 @@ describe('trace_pipe streams', () => {
     const s1 = (await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_fan` })).stream;
     const s2 = (await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `/${MARKER}_(fan|solo)/` })).stream;
     await until(() => readers(agent) === 1, 'one reader');
-    await new Promise((r) => setTimeout(r, 200));
+    let i = 0;
+    await until(() => {
+      mark(`${MARKER}_fan ${i}`);
+      mark(`${MARKER}_solo ${i++}`);
+      return events(s1).length >= 3 && events(s2).some((e) => e.message.includes('_solo'));
+    }, 'both streams');
     assert.equal(readers(agent), 1, 'one reader for two streams');
-    for (let i = 0; i < 3; i++) mark(`${MARKER}_fan ${i}`);
-    mark(`${MARKER}_solo`);
-    await until(() => events(s1).length >= 3 && events(s2).length >= 4, 'both streams');
-    assert.deepEqual(events(s1).map((e) => e.message), [0, 1, 2].map((i) => `${MARKER}_fan ${i}`));
-    assert.deepEqual(events(s2).map((e) => e.message), [...[0, 1, 2].map((i) => `${MARKER}_fan ${i}`), `${MARKER}_solo`]);
+    await new Promise((r) => setTimeout(r, 100)); // let the last batches of both streams arrive
+    // Whatever the one reader got, both streams got: the fan lines of s2 are exactly the lines of s1.
+    const fan1 = events(s1).map((e) => e.message);
+    const fan2 = events(s2).map((e) => e.message).filter((m) => m.includes('_fan'));
+    assert.deepEqual(fan2, fan1);
+    assert.ok(fan1.every((m) => m.startsWith(`${MARKER}_fan `)), 'the substring filter holds');
     await agent.connection.sendRequest(proto.traceStop, { stream: s1 });
     assert.equal(readers(agent), 1, 'the other stream still reads');
-    mark(`${MARKER}_solo again`);
-    await until(() => events(s2).length >= 5, 'the remaining stream');
+    const before = events(s2).length;
+    await until(() => {
+      mark(`${MARKER}_solo again`);
+      return events(s2).length > before;
+    }, 'the remaining stream');
     await agent.connection.sendRequest(proto.traceStop, { stream: s2 });
     await until(() => readers(agent) === 0, 'the reader to stop');
   });
 
   it('a client that stops reading makes the agent drop and count, not buffer without bound', async () => {
     const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_burst`, batch: { maxEvents: 10, maxDelayMs: 5 } });
+    const n = 60_000;
+    let k = n;
     try {
       await until(() => readers(agent) === 1, 'the reader');
       await new Promise((r) => setTimeout(r, 200));
       // Stop reading the agent's stdout: its notification writes stall, its queue (20,000 events for batches of
       // 10) fills, and what comes after must be dropped and counted.
       agent.child.stdout!.pause();
-      const n = 40_000;
       for (let i = 0; i < n; i++) mark(`${MARKER}_burst ${i}`);
       await new Promise((r) => setTimeout(r, 1000));
       agent.child.stdout!.resume();
-      mark(`${MARKER}_burst ${n}`); // a last line after the stall, so a batch carries the drop count
-      await until(() => events(stream).some((e) => e.message === `${MARKER}_burst ${n}`), 'the line after the stall', 30_000);
+      // lines after the stall (repeated: another reader may take some), so a batch carries the drop count
+      k = n;
+      await until(() => {
+        mark(`${MARKER}_burst ${k++}`);
+        return events(stream).some((e) => Number(e.message.split(' ')[1]) >= n);
+      }, 'a line after the stall', 30_000);
     } finally {
       agent.child.stdout!.resume();
       await agent.connection.sendRequest(proto.traceStop, { stream });
@@ -105,8 +124,8 @@ describe('trace_pipe streams', () => {
     assert.equal(b.at(-1)!.sent, sent, '`sent` counts every event delivered');
     assert.ok(dropped > 0, `events were dropped and counted (${dropped})`);
     // the queue holds 20,000; a few hundred more fit in the pipe before the writes stall
-    assert.ok(sent < 25_000, `the queue stayed bounded (${sent} of 40,001 sent)`);
-    assert.ok(sent + dropped <= 40_001, 'nothing is counted twice');
+    assert.ok(sent < 25_000, `the queue stayed bounded (${sent} of ${k} sent)`);
+    assert.ok(sent + dropped <= k, 'nothing is counted twice');
     assert.ok(b.every((x) => x.events.length <= 10), 'batches respect maxEvents');
     const seq = (events(stream)).map((e) => Number(e.message.split(' ')[1]));
     assert.ok(seq.every((v, i) => i === 0 || v > seq[i - 1]), 'events stay in order');
