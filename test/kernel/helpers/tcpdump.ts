@@ -4,7 +4,7 @@
 // --immediate-mode matters: without it packets wait in the capture ring for up to a second, and the ones still there
 // when tcpdump is stopped are never written ("N packets received by filter, 0 captured").
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nsArgv } from './netns';
@@ -76,13 +76,11 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
   return {
     async stop() {
       try {
-        await settled(file);
+        await caughtUp(child, dev, () => stderr);
         await stopChild(child);
         stats = parseStats(stderr);
         if (!stats) throw new Error(`tcpdump on ${dev} in ${netns} printed no counts: ${stderr.trim()}`);
-        // On lo the filter sees every packet twice (leaving and arriving); libpcap keeps one copy.
-        const offered = dev === 'lo' ? stats.receivedByFilter / 2 : stats.receivedByFilter;
-        if (stats.captured < offered || stats.droppedByKernel > 0) {
+        if (stats.captured < offered(stats, dev) || stats.droppedByKernel > 0) {
           throw new Error(`tcpdump on ${dev} in ${netns} lost packets: ${JSON.stringify(stats)}`);
         }
         const r = await runOk(['tcpdump', '-nn', ...(opts.verbose ? ['-v'] : []), '-r', file]);
@@ -97,26 +95,34 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
 }
 
 /**
- * Resolves once the capture file has not grown for half a second (or after 10 s): with -U every packet tcpdump
- * handles is written at once, so a still file means it has caught up. Stopping it earlier loses the packets still
- * waiting in its capture ring (SIGINT ends its loop without reading them), which happens on a busy machine.
+ * Resolves once tcpdump has written every packet its filter accepted so far (or after 15 s). It asks with SIGUSR1,
+ * on which tcpdump prints its counts without stopping. Stopping it earlier loses the packets still waiting in its
+ * capture ring (SIGINT ends its loop without reading them), which happens on a busy machine.
  */
-async function settled(file: string): Promise<void> {
-  let last = -1;
-  let stillFor = 0;
-  for (let waited = 0; stillFor < 500 && waited < 10_000; waited += 100) {
+async function caughtUp(child: ChildProcess, dev: string, stderr: () => string): Promise<void> {
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    const before = stderr().length;
+    child.kill('SIGUSR1');
+    for (let i = 0; i < 20 && stderr().length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    const stats = parseStats(stderr());
+    if (stats && stats.captured >= offered(stats, dev)) return;
     await new Promise((r) => setTimeout(r, 100));
-    const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-    stillFor = size === last ? stillFor + 100 : 0;
-    last = size;
   }
 }
 
-/** tcpdump's closing lines: "N packets captured", "N packets received by filter", "N packets dropped by kernel". */
+/** Packets the filter handed to tcpdump. On lo it sees each one twice (leaving and arriving); libpcap keeps one. */
+function offered(stats: CaptureStats, dev: string): number {
+  return dev === 'lo' ? stats.receivedByFilter / 2 : stats.receivedByFilter;
+}
+
+/**
+ * tcpdump's latest counts: "N packets captured", "N packets received by filter", "N packets dropped by kernel",
+ * on one line (after SIGUSR1) or three (at exit).
+ */
 export function parseStats(stderr: string): CaptureStats | undefined {
   const num = (what: string) => {
-    const m = new RegExp(`(\\d+) packets? ${what}`).exec(stderr);
-    return m ? Number(m[1]) : undefined;
+    const all = [...stderr.matchAll(new RegExp(`(\\d+) packets? ${what}`, 'g'))];
+    return all.length ? Number(all[all.length - 1][1]) : undefined;
   };
   const captured = num('captured');
   const receivedByFilter = num('received by filter');
