@@ -1,5 +1,5 @@
 // What is loaded under /sys/fs/bpf/ebpf-netdebug/NAME, read back from bpffs and bpftool (never from memory).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { LoadedObject } from '../../protocol/types';
 import type { AgentContext } from '../core/context';
 import { notFound } from '../core/errors';
@@ -8,18 +8,27 @@ import { listMaps, listPrograms } from '../listings/bpf';
 import type { BpfMap, BpfProgram } from '../../protocol/types';
 import { readRecord } from './store';
 
-/** Pin files directly in DIR (programs) and in DIR/maps (maps). */
+/** Pin files directly in DIR (programs) and in DIR/maps (maps); nothing when DIR vanished meanwhile. */
 function pinsOf(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => !statSync(`${dir}/${f}`).isDirectory());
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 export function loadedObjectNames(): string[] {
-  if (!existsSync(PIN_ROOT)) return [];
+  let entries;
+  try {
+    entries = readdirSync(PIN_ROOT, { withFileTypes: true });
+  } catch {
+    return [];
+  }
   // An object dir holds program pins (files) or a maps/ dir; other tools' dirs under our root (the packet path
   // tracer's, for one) hold neither and are not objects.
-  return readdirSync(PIN_ROOT)
-    .filter((f) => /^[A-Za-z0-9_-]{1,64}$/.test(f) && statSync(`${PIN_ROOT}/${f}`).isDirectory())
+  return entries
+    .filter((e) => e.isDirectory() && /^[A-Za-z0-9_-]{1,64}$/.test(e.name))
+    .map((e) => e.name)
     .filter((f) => existsSync(objectMapsDir(f)) || pinsOf(objectDir(f)).length > 0)
     .sort();
 }
