@@ -1,10 +1,28 @@
 // One TCP stream between two namespaces (or inside one), with both ends as real processes (tcpPeer.ts), and the
 // proof that every byte arrived: the sender's and the receiver's byte counts and sha256 digests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { nsArgv } from './netns';
 
-const PEER = join(__dirname, 'tcpPeer.ts');
+const PEER_SOURCE = join(__dirname, 'tcpPeer.ts');
+let peerScript: string | undefined;
+
+/**
+ * tcpPeer.ts compiled once per test process to plain JavaScript: starting it through tsx costs a second or more
+ * per process on a busy machine, and a stream needs two.
+ */
+function peer(): string {
+  if (!peerScript) {
+    const dir = mkdtempSync(join(tmpdir(), 'end-peer-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    peerScript = join(dir, 'tcpPeer.js');
+    buildSync({ entryPoints: [PEER_SOURCE], outfile: peerScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+  }
+  return peerScript;
+}
 
 export interface StreamEnd { netns: string; cgroup?: string }
 
@@ -27,7 +45,7 @@ interface PeerSummary { role?: string; listening?: number; bytes?: number; sha25
 const live = new Set<ChildProcess>();
 
 function startPeer(netns: string, args: string[]): { child: ChildProcess; lines: AsyncIterable<PeerSummary>; stderr: () => string } {
-  const argv = nsArgv(netns, [process.execPath, '--import', 'tsx', PEER, ...args]);
+  const argv = nsArgv(netns, [process.execPath, peer(), ...args]);
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));

@@ -17,7 +17,7 @@ import { runStream, type StreamResult } from '../helpers/tcpStream';
 
 const TOKEN = runToken('bps');
 const OBJECT = `end_${TOKEN}_psh`;
-const STREAM_BYTES = 8 << 20; // ~100+ pure ACKs from b: enough for a ratio
+const STREAM_BYTES = 8 << 20; // ~80-250 pure ACKs from b: enough for a ratio
 
 describe('tc_tcp_psh through the agent', () => {
   let agent: AgentProcess;
