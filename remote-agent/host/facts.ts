@@ -44,6 +44,7 @@ export async function hostFacts(ctx: AgentContext): Promise<HostFacts> {
   return {
     agentVersion: AGENT_VERSION,
     agentChecksum: agentChecksum(),
+    agentPid: process.pid,
     hostname: os.hostname(),
     kernelRelease: os.release(),
     arch: os.arch(),

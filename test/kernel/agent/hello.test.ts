@@ -28,6 +28,7 @@ describe('agent.hello', () => {
     assert.match(f.bpftrace?.version ?? '', /^0\.\d+/);
     assert.match(f.clang?.version ?? '', /^\d+\./);
     assert.match(f.agentChecksum ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(f.agentPid, agent.child.pid);
   });
 
   it('bad input: a clear error naming the argument, and the agent still answers hello', async () => {
