@@ -21,6 +21,8 @@ export interface BpftoolTracerOptions {
   filter: PacketFilter;
   namer: NetnsNamer;
   emit: (events: PacketPathEvent[], dropped: number) => void;
+  /** The reader ended on its own (killed, crashed) after start: no more events will come. */
+  onFailure?: (err: Error) => void;
   tracersDir?: string;
   runner?: Runner;
 }
@@ -152,6 +154,12 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
 
     const pinDir = dir.root;
     let stopping: Promise<void> | undefined;
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      o.onFailure?.(new AgentError(AgentErrorCode.ToolFailed,
+        `the packet path reader (bpftool map event_pipe) ended by itself (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no output'}`,
+        { tool: 'bpftool', argv: child.spawnargs, exitCode: code, stderr }));
+    });
     return {
       dir: pinDir,
       pid: child.pid,

@@ -16,6 +16,8 @@ export interface BpftraceTracerOptions {
   filter: PacketFilter;
   namer: NetnsNamer;
   emit: (events: PacketPathEvent[], dropped: number) => void;
+  /** bpftrace ended on its own after start: no more events will come. */
+  onFailure?: (err: Error) => void;
   /** How long bpftrace may take to compile and attach (about 1.1 s here; slow hosts take longer). */
   startTimeoutMs?: number;
 }
@@ -68,9 +70,12 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
     if (events.length || dropped) o.emit(events, dropped);
   });
 
+  const ended = (when: string) => new AgentError(AgentErrorCode.ToolFailed,
+    `bpftrace exited ${when} (${child.signalCode ?? `exit ${child.exitCode}`}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
+    { tool: 'bpftrace', argv, exitCode: child.exitCode, stderr });
+  let attachedYet = false;
   const failed = exited(child).then(() => {
-    throw new AgentError(AgentErrorCode.ToolFailed, `bpftrace exited before attaching: ${stderr.trim().split('\n').slice(-5).join(' | ')}`,
-      { tool: 'bpftrace', argv, exitCode: child.exitCode, stderr });
+    throw ended(attachedYet ? 'while tracing' : 'before attaching');
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -85,9 +90,12 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
   } finally {
     clearTimeout(timer);
   }
-  failed.catch(() => { /* after start, an exit is what stop() does */ });
+  attachedYet = true;
+  let stopping: Promise<void> | undefined;
+  failed.catch((err: Error) => {
+    if (!stopping) o.onFailure?.(err);
+  });
   spawnError.catch(() => { /* reported above if it happened before attach */ });
 
-  let stopping: Promise<void> | undefined;
   return { dir: '', pid: child.pid, stop: () => (stopping ??= stopChild(child)) };
 }

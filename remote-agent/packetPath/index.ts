@@ -21,6 +21,8 @@ export interface PacketPathOptions {
   tracersDir?: string;
   /** Names for namespace inodes (a shared one keeps its cache across tracers). */
   namer?: NetnsNamer;
+  /** Called once if the tracer's helper process (event_pipe or bpftrace) ends by itself after start. */
+  onFailure?: (err: Error) => void;
 }
 
 export interface PacketPathTracer {
@@ -54,12 +56,12 @@ export async function startPacketPath(
 
   if (opts.bpftool?.features.autoattach && executable(opts.bpftool.path)) {
     const t = await startBpftoolTracer({
-      bpftool: opts.bpftool.path, object: tracepktObject, filter, namer, emit, tracersDir: opts.tracersDir,
+      bpftool: opts.bpftool.path, object: tracepktObject, filter, namer, emit, tracersDir: opts.tracersDir, onFailure: opts.onFailure,
     });
     return { backend: 'bpftool', pinDir: t.dir, pid: t.pid, stop: t.stop };
   }
   if (opts.bpftrace && executable(opts.bpftrace.path)) {
-    const t = await startBpftraceTracer({ bpftrace: opts.bpftrace.path, filter, namer, emit });
+    const t = await startBpftraceTracer({ bpftrace: opts.bpftrace.path, filter, namer, emit, onFailure: opts.onFailure });
     return { backend: 'bpftrace', pinDir: '', pid: t.pid, stop: t.stop };
   }
   const have = opts.bpftool ? `bpftool ${opts.bpftool.version} at ${opts.bpftool.path} cannot attach tracepoints (no autoattach)` : 'no bpftool';

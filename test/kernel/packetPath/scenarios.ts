@@ -30,11 +30,13 @@ export function backendOptions(backend: Backend): Omit<PacketPathOptions, 'filte
 export class Capture {
   events: PacketPathEvent[] = [];
   dropped = 0;
+  failures: Error[] = [];
   tracer!: PacketPathTracer;
 
   static async start(backend: Backend, filter: PacketFilter): Promise<Capture> {
     const c = new Capture();
-    c.tracer = await startPacketPath({ ...backendOptions(backend), filter }, (evs, d) => {
+    const onFailure = (err: Error) => c.failures.push(err);
+    c.tracer = await startPacketPath({ ...backendOptions(backend), filter, onFailure }, (evs, d) => {
       c.events.push(...evs);
       c.dropped += d;
     });
@@ -142,6 +144,25 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       assert.equal(synAck!.tcp!.sport, port);
       assert.equal(synAck!.tcp!.ack, (syn!.tcp!.seq + 1) >>> 0, 'the SYN-ACK acknowledges the SYN');
       server.kill();
+    });
+
+    it('reports a reader that dies while tracing, and stop still removes everything', async () => {
+      const c = await start({ protocol: 'udp', host: lab.v4.b });
+      const progIds = await tracerProgramIds(c.tracer);
+      process.kill(c.tracer.pid!, 'SIGKILL');
+      for (let i = 0; i < 100 && !c.failures.length; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(c.failures.length, 1);
+      assert.match(c.failures[0].message, /ended by itself|exited while tracing/);
+      assert.match(c.failures[0].message, /SIGKILL/);
+      await c.tracer.stop();
+      if (c.tracer.pinDir) assert.equal(existsSync(c.tracer.pinDir), false, 'its pin directory is gone');
+      for (let i = 0; i < 100; i++) {
+        const { stdout } = await exec(BPFTOOL_75, ['-j', 'prog', 'show']);
+        if (!(JSON.parse(stdout) as { id: number }[]).some((p) => progIds.includes(p.id))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const { stdout } = await exec(BPFTOOL_75, ['-j', 'prog', 'show']);
+      assert.deepEqual((JSON.parse(stdout) as { id: number }[]).filter((p) => progIds.includes(p.id)), [], 'no program is left');
     });
 
     it('stop removes every link and pin', async () => {
