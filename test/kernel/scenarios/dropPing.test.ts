@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { attachXdp, detach, labCreate, labDestroy, netList, objectLoad, objectUnload } from '../../../protocol/agent';
+import { AgentErrorCode, attachXdp, detach, labCreate, labDestroy, netList, objectLoad, objectUnload } from '../../../protocol/agent';
 import type { Lab, XdpMode } from '../../../protocol/types';
-import { startAgent, type AgentProcess } from '../helpers/agentProcess';
+import { AgentRequestError, startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { setGlobals } from '../../../extension/core/elf/globals';
 import { shippedObject } from '../helpers/bpfObjects';
 import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
@@ -116,6 +116,26 @@ describe('xdp_drop_ping through the agent', () => {
     // Only replies are dropped: a still answers b's requests, and b receives those replies.
     const reverse = await ping(b.netns, a.ipv4, { count: 3 });
     assert.equal(reverse.received, 3, `requests to a still pass:\n${reverse.output}`);
+    await agent.request(detach, { attachment: att.id });
+  });
+
+  it('refuses a second program on the interface and a missing interface, naming the argument, and loses nothing', async () => {
+    const att = await agent.request(attachXdp, { program: `${OBJECT}/xdp_drop_ping`, dev: b.dev, netns: b.netns, mode: 'native' });
+    // The kernel's trap: native and generic XDP cannot both be active; a second attach must not replace the first.
+    await assert.rejects(
+      agent.request(attachXdp, { program: `${OBJECT}/xdp_drop_ping`, dev: b.dev, netns: b.netns, mode: 'generic' }),
+      (e: unknown) => e instanceof AgentRequestError && e.code === AgentErrorCode.AlreadyAttached,
+    );
+    await assert.rejects(
+      agent.request(attachXdp, { program: `${OBJECT}/xdp_drop_ping`, dev: 'nosuchdev0', netns: b.netns, mode: 'native' }),
+      (e: unknown) => e instanceof AgentRequestError && e.data?.argument === 'dev' && /nosuchdev0/.test(e.agentMessage),
+    );
+    // The first attachment is intact and still does its job.
+    const net = await agent.request(netList, { netns: b.netns });
+    const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp' && x.dev === b.dev);
+    assert.deepEqual(shown.map((x) => [x.progId, x.mode]), [[att.progId, 'driver']]);
+    const r = await ping(a.netns, b.ipv4, { count: 3 });
+    assert.equal(r.received, 0, r.output);
     await agent.request(detach, { attachment: att.id });
   });
 
