@@ -12,7 +12,10 @@ import { DeployError } from '../../extension/core/deploy/deployAgent';
 import { startSshd, type Sshd } from './helpers/sshd';
 
 const TOKEN = 'h3dep';
-const AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
+const BUILT_AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
+// A private copy (see before()): a concurrent `node scripts/build.mjs` must not change the bundle between two
+// connections of one test. Version given explicitly, since the copy has no package.json beside it.
+let AGENT = BUILT_AGENT;
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
 const NOSUDO_USER = `end_nosudo_${TOKEN}`.slice(0, 32);
 
@@ -26,14 +29,16 @@ describe('agent deployment over SSH', () => {
   let scratch: string;
   const sessions: Session[] = [];
   const open = async (agentPath = AGENT, extra: { agentVersion?: string } = {}) => {
-    const s = await openSession(sshd.spec, { agentPath, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE, ...extra }, reconnect: false });
+    const s = await openSession(sshd.spec, { agentPath, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE, agentVersion: '0.1.0', ...extra }, reconnect: false });
     sessions.push(s);
     return s;
   };
 
   before(async () => {
-    assert.ok(existsSync(AGENT), 'dist/agent.js is built (node scripts/build.mjs)');
+    assert.ok(existsSync(BUILT_AGENT), 'dist/agent.js is built (node scripts/build.mjs)');
     scratch = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
+    AGENT = join(scratch, 'agent-copy.js');
+    copyFileSync(BUILT_AGENT, AGENT);
     sshd = await startSshd({ token: TOKEN });
     // The same host seen through a login whose PATH has no Node.js (a restricted environment set by sshd itself;
     // Debian's /bin is /usr/bin, so only sbin directories remain).
@@ -77,7 +82,7 @@ describe('agent deployment over SSH', () => {
     copyFileSync(AGENT, changed);
     appendFileSync(changed, `\n// changed by ${TOKEN}\n`);
     // Same version (a rebuilt bundle), different content.
-    const s = await open(changed, { agentVersion: '0.1.0' });
+    const s = await open(changed);
     assert.equal(s.deployment?.uploaded, true, 'different sha256: uploaded');
     assert.equal(s.deployment?.remotePath, `/root/${REMOTE_BASE}/agent-0.1.0/agent.js`);
     const v2 = await open(AGENT, { agentVersion: '0.1.0-end2' });

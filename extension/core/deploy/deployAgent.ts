@@ -48,23 +48,44 @@ export function bundleVersion(agentPath: string): string {
   return '0.0.0';
 }
 
-async function checkNode(t: Transport): Promise<{ path: string; version: string }> {
-  // A constant script in argv (no user data): prints the version and the absolute path (sudo's secure_path may not
-  // contain node's directory, so the agent is started by absolute path).
-  const r = await t.exec(['node', '-e', 'process.stdout.write(process.version + "\\n" + process.execPath)'], { timeoutMs: 20_000 });
-  if (r.code === 127 || /not found|No such file/i.test(r.stderr) && r.code !== 0) {
+/**
+ * One round trip to learn everything deployment needs. A CONSTANT script: the only inputs (base directory and
+ * version directory) travel as positional arguments ($1, $2), never inside the script text.
+ */
+const PROBE_SCRIPT = [
+  'printf "uid=%s\\n" "$(id -u)"',
+  'printf "user=%s\\n" "$(id -un)"',
+  'printf "home=%s\\n" "$HOME"',
+  'if command -v node >/dev/null 2>&1; then',
+  '  node -e \'process.stdout.write("node=" + process.version + " " + process.execPath + "\\n")\' || echo "node=broken"',
+  'else echo "node=missing"; fi',
+  'f="$HOME/$1/$2/agent.js"',
+  'if [ -f "$f" ]; then printf "sha256=%s\\n" "$(sha256sum "$f" | cut -d" " -f1)"; fi',
+].join('\n');
+
+interface Probe { uid: number; user: string; home: string; node: { path: string; version: string }; remoteSha?: string }
+
+async function probeHost(t: Transport, base: string, versionDir: string): Promise<Probe> {
+  const r = await t.exec(['/bin/sh', '-c', PROBE_SCRIPT, 'sh', base, versionDir], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new DeployError('CommandFailed', `probing ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
+  const kv = new Map(r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
+  const nodeLine = kv.get('node') ?? 'missing';
+  if (nodeLine === 'missing' || nodeLine === 'broken') {
     throw new DeployError('NodeMissing', `Node.js is not installed on ${t.hostLabel} (or not on the login's PATH); the agent needs Node.js >= ${MIN_NODE_MAJOR}. ` +
       `Install it on the host: \`sudo apt-get install nodejs\` (Debian 12 / Ubuntu 24.04 ship >= 18) or from NodeSource ` +
       `(https://github.com/nodesource/distributions), then connect again.`, r.stderr.trim());
   }
-  if (r.code !== 0) throw new DeployError('NodeMissing', `running node on ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
-  const [version, path] = r.stdout.split('\n');
-  const major = Number(/^v(\d+)/.exec(version ?? '')?.[1]);
+  const [version, ...pathParts] = nodeLine.split(' ');
+  const major = Number(/^v(\d+)/.exec(version)?.[1]);
   if (!(major >= MIN_NODE_MAJOR)) {
     throw new DeployError('NodeTooOld', `Node.js ${version} on ${t.hostLabel} is too old; the agent needs >= ${MIN_NODE_MAJOR}. ` +
       `Upgrade it (NodeSource: https://github.com/nodesource/distributions), then connect again.`, r.stdout);
   }
-  return { path, version };
+  const uid = Number(kv.get('uid'));
+  const home = kv.get('home') ?? '';
+  if (!Number.isInteger(uid)) throw new DeployError('CommandFailed', `${t.hostLabel}: could not read the login's uid (${r.stdout.trim()})`, r.stderr);
+  if (!home.startsWith('/')) throw new DeployError('CommandFailed', `${t.hostLabel}: the login's HOME is ${JSON.stringify(home)}, not an absolute path`, '');
+  return { uid, user: kv.get('user') ?? String(uid), home, node: { version, path: pathParts.join(' ') }, remoteSha: kv.get('sha256') };
 }
 
 async function execOk(t: Transport, argv: string[], what: string): Promise<string> {
@@ -85,43 +106,42 @@ async function checkSudo(t: Transport, user: string, nodePath: string): Promise<
     `and add \`${user} ALL=(root) NOPASSWD: ${nodePath}\`, or log in as root.`, r.stderr);
 }
 
+/** After an upload: keep the directories private and list the versions there, in one round trip. */
+const FINISH_SCRIPT = 'chmod 0700 "$HOME/$1" "$HOME/$1/$2" && ls -1 "$HOME/$1"';
+
 /** Uploads the agent when needed and returns how to start it. */
 export async function deployAgent(t: Transport, opts: DeployOptions): Promise<DeployResult> {
-  const node = await checkNode(t);
-  const uid = Number((await execOk(t, ['id', '-u'], 'id -u')).trim());
-  const user = (await execOk(t, ['id', '-un'], 'id -un')).trim();
-  const home = (await execOk(t, ['printenv', 'HOME'], 'printenv HOME')).trim();
-  if (!home.startsWith('/')) throw new DeployError('CommandFailed', `${t.hostLabel}: the login's HOME is ${JSON.stringify(home)}, not an absolute path`, '');
-  if (uid !== 0) await checkSudo(t, user, node.path);
-
   const version = opts.agentVersion ?? bundleVersion(opts.agentPath);
   const versionDir = `agent-${version}`;
   if (!VERSION_DIR_RE.test(versionDir)) throw new DeployError('BadArgument', `agentVersion: ${JSON.stringify(version)} is not a usable directory name`, '');
-  const base = `${home}/${opts.remoteBase ?? '.cache/ebpf-netdebug'}`;
-  const dir = `${base}/${versionDir}`;
-  const remotePath = `${dir}/agent.js`;
-
+  const relBase = opts.remoteBase ?? '.cache/ebpf-netdebug';
+  if (relBase.startsWith('/') || relBase.split('/').includes('..') || !/^[A-Za-z0-9._/-]+$/.test(relBase)) {
+    throw new DeployError('BadArgument', `remoteBase: ${JSON.stringify(relBase)} must be a plain path relative to the login's home`, '');
+  }
   const bundle = readFileSync(opts.agentPath);
   const sha256 = createHash('sha256').update(bundle).digest('hex');
-  const have = await t.exec(['sha256sum', remotePath], { timeoutMs: 30_000 });
-  const remoteSha = have.code === 0 ? have.stdout.split(/\s+/)[0] : undefined;
-  const uploaded = remoteSha !== sha256;
-  if (uploaded) await t.writeFile(remotePath, bundle, 0o600);
-  // The directory must stay private even if it existed before with other permissions.
-  await execOk(t, ['chmod', '0700', base, dir], 'chmod');
 
-  // Other versions are replaced: a running agent of another window keeps working (Linux keeps deleted files open).
+  const probe = await probeHost(t, relBase, versionDir);
+  if (probe.uid !== 0) await checkSudo(t, probe.user, probe.node.path);
+  const base = `${probe.home}/${relBase}`;
+  const remotePath = `${base}/${versionDir}/agent.js`;
+
+  const uploaded = probe.remoteSha !== sha256;
   const removedVersions: string[] = [];
-  const listing = await t.exec(['ls', '-1', base], { timeoutMs: 10_000 });
-  for (const name of listing.stdout.split('\n').map((s) => s.trim())) {
-    if (name && name !== versionDir && VERSION_DIR_RE.test(name)) {
-      await execOk(t, ['rm', '-rf', '--', `${base}/${name}`], `removing old agent ${name}`);
-      removedVersions.push(name);
+  if (uploaded) {
+    await t.writeFile(remotePath, bundle, 0o600);
+    // Other versions are replaced: a running agent of another window keeps working (Linux keeps deleted files open).
+    const listing = await execOk(t, ['/bin/sh', '-c', FINISH_SCRIPT, 'sh', relBase, versionDir], 'chmod/ls');
+    for (const name of listing.split('\n').map((x) => x.trim())) {
+      if (name && name !== versionDir && VERSION_DIR_RE.test(name)) {
+        await execOk(t, ['rm', '-rf', '--', `${base}/${name}`], `removing old agent ${name}`);
+        removedVersions.push(name);
+      }
     }
   }
 
-  const argv = uid === 0 ? [node.path, remotePath] : ['sudo', '-n', node.path, remotePath];
-  return { argv, remotePath, sha256, uploaded, removedVersions, node, loginUid: uid, viaSudo: uid !== 0 };
+  const argv = probe.uid === 0 ? [probe.node.path, remotePath] : ['sudo', '-n', probe.node.path, remotePath];
+  return { argv, remotePath, sha256, uploaded, removedVersions, node: probe.node, loginUid: probe.uid, viaSudo: probe.uid !== 0 };
 }
 
 /** Starts the agent (argv from deployAgent, or a local command) with its stdio as the protocol streams. */

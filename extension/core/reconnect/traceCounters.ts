@@ -31,7 +31,7 @@ export function parseTraceStats(text: string): TraceCounters {
 
 /** Reads the counters over `transport`; tracefs is root-only, so a non-root login goes through `sudo -n`. */
 export async function readTraceCounters(transport: Transport, viaSudo: boolean): Promise<TraceCounters> {
-  const argv = viaSudo ? ['sudo', '-n', 'sh', '-c', READ_STATS] : ['sh', '-c', READ_STATS];
+  const argv = viaSudo ? ['sudo', '-n', '/bin/sh', '-c', READ_STATS] : ['/bin/sh', '-c', READ_STATS];
   const r = await transport.exec(argv, { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`reading trace buffer stats failed (exit ${r.code}): ${r.stderr.trim()}`);
   return parseTraceStats(r.stdout);
