@@ -102,7 +102,9 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
     agents.push(agent);
     const events: PacketPathEvent[] = [];
     agent.connection.onNotification(proto.traceEvents, (p) => {
-      if (p.source === 'packet_path') events.push(...(p.events as PacketPathEvent[]));
+      // only this lab's namespaces: other test files' labs may use the same addresses at the same time
+      const mine = Object.values(lab.ns) as (string | undefined)[];
+      if (p.source === 'packet_path') events.push(...(p.events as PacketPathEvent[]).filter((e) => mine.includes(e.netnsName)));
     });
     const { stream } = await agent.request(proto.traceStart, { source: 'packet_path', packetFilter: { protocol: 'icmp', host: lab.v4.b } });
     await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.b]);

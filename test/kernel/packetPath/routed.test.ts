@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Capture, type Backend } from './scenarios';
@@ -37,7 +38,7 @@ describe('packet path through a router namespace', { timeout: 120_000 }, () => {
 
   for (const backend of ['bpftool', 'bpftrace'] as Backend[]) {
     it(`follows the request across the router, TTL 64 then 63 (${backend})`, async () => {
-      const c = await Capture.start(backend, { protocol: 'icmp', host: addr.b });
+      const c = await Capture.start(backend, { protocol: 'icmp', host: addr.b }, Object.values(ns).map((n) => statSync(`/run/netns/${n}`).ino));
       try {
         await run(ns.a, ['ping', '-c1', '-W2', addr.b]);
         const mine = (p: { src: string; label: string; hops: unknown[] }) => p.label === 'request' && p.src === addr.a && p.hops.length >= 4;

@@ -32,9 +32,12 @@ export class Capture {
   dropped = 0;
   failures: Error[] = [];
   tracer!: PacketPathTracer;
+  /** Namespace inodes whose events count (the tracer also sees other test files' labs, which may reuse addresses). */
+  only?: Set<number>;
 
-  static async start(backend: Backend, filter: PacketFilter): Promise<Capture> {
+  static async start(backend: Backend, filter: PacketFilter, only?: number[]): Promise<Capture> {
     const c = new Capture();
+    if (only) c.only = new Set(only);
     const onFailure = (err: Error) => c.failures.push(err);
     c.tracer = await startPacketPath({ ...backendOptions(backend), filter, onFailure }, (evs, d) => {
       c.events.push(...evs);
@@ -46,10 +49,14 @@ export class Capture {
   /** Waits (bounded) until `done` holds for the packets so far; returns them either way for the assertion. */
   async until(done: (paths: PacketPath[]) => boolean, limitMs = 8000): Promise<PacketPath[]> {
     for (let waited = 0; waited < limitMs; waited += 50) {
-      if (done(groupPacketPaths(this.events))) break;
+      if (done(this.paths())) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    return groupPacketPaths(this.events);
+    return this.paths();
+  }
+
+  paths(): PacketPath[] {
+    return groupPacketPaths(this.only ? this.events.filter((e) => this.only!.has(e.netnsInode)) : this.events);
   }
 }
 
@@ -71,7 +78,7 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       await lab?.destroy();
     });
     const start = async (filter: PacketFilter) => {
-      const c = await Capture.start(backend, filter);
+      const c = await Capture.start(backend, filter, [ino.a, ino.br, ino.b]);
       running.push(c);
       return c;
     };
