@@ -32,9 +32,9 @@ describe('ELF inspector webview', () => {
       const readelf = readFixture('readelf-h.txt').split('\n').slice(1).filter(Boolean).map((l) => l.trim().replace(/:\s+/, ': ').trim());
       assert.deepEqual(header, readelf, 'the header reads like readelf -h');
       assert.ok(header.includes('Machine: Linux BPF'));
-      const programs = await v.page.$$eval('table[aria-label="Programs"] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+      const programs = await v.page.$$eval('table[aria-label="Programs"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
       assert.deepEqual(programs.map((r) => r.slice(0, 3)), [['xdp_pass_count', 'xdp', 'xdp']]);
-      const maps = await v.page.$$eval('table[aria-label="Maps"] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+      const maps = await v.page.$$eval('table[aria-label="Maps"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
       assert.deepEqual(maps.map((r) => r.slice(0, 5)), [['proto_count', 'percpu_array', '4', '16', '256']]);
       assert.equal(await v.page.$eval('[data-fact="license"]', (e) => e.textContent), 'License: GPL');
       assert.equal(await v.page.$eval('[data-fact=".BTF"]', (e) => e.className), 'fact');
@@ -53,7 +53,7 @@ describe('ELF inspector webview', () => {
     await v.send({ type: 'elf', elf: summary });
     const n = (await v.posted()).length;
     await v.page.click('vscode-button[data-program="xdp_pass_count"]');
-    const req = await v.waitPosted('attach', n) as { requestId: number; program: string };
+    const req = await v.waitPosted<{ requestId: number; program: string }>('attach', n);
     assert.equal(req.program, 'xdp_pass_count');
     await v.send({ type: 'reply', requestId: req.requestId, ok: true, result: { command: 'ebpfNetDebug.attachXdp' } });
     await v.page.waitForFunction(() => document.querySelector('#status')!.textContent === 'Running ebpfNetDebug.attachXdp for xdp_pass_count');

@@ -37,7 +37,7 @@ describe('packet path webview', () => {
       assert.match(arrows[0].title!, /^1: request end_wvcap_a\/wvcapa → end_wvcap_b\/wvcapb \(napi_gro_receive_entry\)$/);
       assert.equal(arrows[1].cls, 'arrow reply');
       assert.match(arrows[1].title!, /^2: reply end_wvcap_b\/wvcapb → end_wvcap_a\/wvcapa \(netif_rx\)$/);
-      const rows = await v.page.$$eval('table[aria-label="Hops"] tbody tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 6).map((c) => c.textContent)));
+      const rows = await v.page.$$eval('table[aria-label="Hops"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).slice(0, 6).map((c) => c.textContent)));
       assert.deepEqual(rows, [
         ['1', '', 'request', 'end_wvcap_a', 'wvcapa (2)', 'net_dev_queue'],
         ['2', '1', 'request', 'end_wvcap_b', 'wvcapb (2)', 'napi_gro_receive_entry'],
@@ -69,7 +69,7 @@ describe('packet path webview', () => {
     await v.page.fill('#filter >> input', 'icmp host 10.213.7.2');
     const n = (await v.posted()).length;
     await v.page.click('#start');
-    const req = await v.waitPosted('start', n) as { requestId: number; filter: string };
+    const req = await v.waitPosted<{ requestId: number; filter: string }>('start', n);
     assert.equal(req.filter, 'icmp host 10.213.7.2');
     await v.send({ type: 'reply', requestId: req.requestId, ok: false, error: 'Bad filter "hots": expected icmp, tcp, udp, host, src, dst or port' });
     await v.page.waitForFunction(() => document.querySelector('#state')!.textContent!.startsWith('Bad filter'));

@@ -3,6 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PacketPathEvent, TraceEvent } from '../../../protocol/types';
+import type { ListingsSnapshot } from '../../../protocol/webview';
+import { parseProgShow } from '../../../remote-agent/parsers/progShow';
+import { parseMapShow } from '../../../remote-agent/parsers/mapShow';
+import { parseNetShow } from '../../../remote-agent/parsers/netShow';
+import { parseMapDump } from '../../../remote-agent/parsers/mapDump';
 import { repoRoot } from './viewPage';
 
 export const fixtureDir = join(repoRoot, 'test/fixtures/webview');
@@ -39,3 +44,20 @@ export function capturedPathEvents(): PacketPathEvent[] {
     };
   });
 }
+
+/** A listings snapshot from one bpftool version's captured JSON, parsed by the agent's own parsers. */
+export function capturedSnapshot(version: '7.1' | '7.5'): ListingsSnapshot {
+  const dir = `bpftool-${version}`;
+  const names = JSON.parse(readFixture('netns_names.json')) as Record<string, string>;
+  return {
+    host: 'local', at: Date.parse('2026-11-25T13:00:00Z'),
+    programs: parseProgShow(readFixture(`${dir}/prog_show.json`)),
+    maps: parseMapShow(readFixture(`${dir}/map_show.json`)),
+    namespaces: Object.entries(names).map(([inode, name]) => ({
+      name, inode: Number(inode), interfaces: [], attachments: parseNetShow(readFixture(`${dir}/net_show_${name}.json`), name),
+    })),
+    statsEnabled: true,
+  };
+}
+
+export const capturedDump = (version: '7.1' | '7.5') => parseMapDump(readFixture(`bpftool-${version}/map_dump_proto_count.json`));

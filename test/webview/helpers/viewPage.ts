@@ -35,7 +35,7 @@ export interface ViewPage {
   /** Messages the view posted to the host, in order. */
   posted(): Promise<{ type: string; [k: string]: unknown }[]>;
   /** Waits for the first posted message of this type (after `after` earlier ones of any type). */
-  waitPosted(type: string, after?: number): Promise<{ type: string; [k: string]: unknown }>;
+  waitPosted<T = { type: string; [k: string]: unknown }>(type: string, after?: number): Promise<T>;
   /** Delivers a host -> webview message. */
   send(message: unknown): Promise<void>;
   /** Whatever the view last gave setState. */
@@ -120,12 +120,13 @@ export async function startHarness(): Promise<ViewHarness> {
       const vp: ViewPage = {
         page, errors,
         posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
-        async waitPosted(type, after = 0) {
+        async waitPosted<T>(type: string, after = 0): Promise<T> {
           const h = await page.waitForFunction(({ type, after }) =>
             (window as unknown as { __posted: { type: string }[] }).__posted.slice(after).find((m) => m.type === type), { type, after });
-          return (await h.jsonValue()) as { type: string };
+          return (await h.jsonValue()) as T;
         },
-        send: (message) => page.evaluate((m) => { window.postMessage(m, '*'); }, message),
+        // As a JSON string: playwright's own argument serialisation is slow for large batches.
+        send: (message) => page.evaluate((json) => { window.postMessage(JSON.parse(json), '*'); }, JSON.stringify(message)),
         state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),
         async screenshot(name) {
           const dir = join(repoRoot, 'test-results/webview');
