@@ -11,7 +11,8 @@ Commands:
              sockops:     --cgroup PATH [--create-cgroup]
              skmsg:       [--map OBJECT/MAP|PIN|id:N]
              tracepoints: (every program of the object)
-             all:         [--program NAME] [--name OBJECT] [--reload] [--set KNOB=VALUE]... [--confirm-within MS]
+             xdp, tc:     [--confirm-within SECONDS | --no-confirm] (dead-man switch; on by default on the SSH interface)
+             all:         [--program NAME] [--name OBJECT] [--reload] [--set KNOB=VALUE]...
   detach   --host H ATTACHMENT_ID [--keep-object]     undo an attach (the id attach printed)
   list     programs|maps|net|links|attachments --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]

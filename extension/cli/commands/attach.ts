@@ -3,7 +3,7 @@
 // (its `id` is what `detach` takes). An object whose bytes are already loaded under its default name is reused,
 // which is how `attach sockops` and then `attach skmsg` of one object share its maps.
 import type { Attachment, LoadedObject } from '../../../protocol/types';
-import { AgentError, type AgentClient } from '../../core/agentClient';
+import { attachTcConfirmed, attachXdpConfirmed, type ConfirmPolicy } from '../../core/reconnect/confirmedAttach';
 import type { ObjectProgram } from '../../core/elf/bpfObject';
 import type { AttachKind } from '../../core/elf/programTypes';
 import type { Session } from '../../core/session';
@@ -23,13 +23,13 @@ const attachOptions = {
   dev: { type: 'string' }, netns: { type: 'string' }, mode: { type: 'string' }, direction: { type: 'string' },
   via: { type: 'string' }, cgroup: { type: 'string' }, 'create-cgroup': { type: 'boolean' }, map: { type: 'string' },
   program: { type: 'string' }, name: { type: 'string' }, set: { type: 'string', multiple: true },
-  replace: { type: 'boolean' }, reload: { type: 'boolean' }, 'confirm-within': { type: 'string' },
+  replace: { type: 'boolean' }, reload: { type: 'boolean' }, 'confirm-within': { type: 'string' }, 'no-confirm': { type: 'boolean' },
 } as const;
 
 /** Which options each kind takes (beyond the common ones): anything else is a usage error, not ignored. */
 const kindOptions: Record<AttachKind, readonly string[]> = {
-  xdp: ['dev', 'netns', 'mode', 'via', 'replace', 'confirm-within'],
-  tc: ['dev', 'netns', 'direction', 'via', 'replace', 'confirm-within'],
+  xdp: ['dev', 'netns', 'mode', 'via', 'replace', 'confirm-within', 'no-confirm'],
+  tc: ['dev', 'netns', 'direction', 'via', 'replace', 'confirm-within', 'no-confirm'],
   sockops: ['cgroup', 'create-cgroup'],
   skmsg: ['map'],
   tracepoints: [],
@@ -55,7 +55,10 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   const direction = oneOf('--direction', values.direction, ['ingress', 'egress'] as const);
   const via = kind === 'xdp' ? oneOf('--via', values.via, ['bpftool', 'iproute2'] as const) : undefined;
   const tcVia = kind === 'tc' ? oneOf('--via', values.via, ['tc', 'tcx'] as const) : undefined;
-  const confirmWithin = positiveNumber('--confirm-within', values['confirm-within']);
+  // Seconds, like the editor's ebpfNetDebug.confirmWithin setting.
+  const confirmSeconds = positiveNumber('--confirm-within', values['confirm-within']);
+  if (confirmSeconds !== undefined && values['no-confirm']) throw usageError(`attach ${kind}: --confirm-within and --no-confirm contradict each other`);
+  const policy: ConfirmPolicy = { noConfirm: values['no-confirm'], confirmWithinMs: confirmSeconds === undefined ? undefined : Math.round(confirmSeconds * 1000) };
   const set = parseAssignments('--set', values.set);
   if (values.name !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(values.name)) {
     throw usageError(`--name ${values.name}: object names are 1-64 letters, digits, '_' or '-'`);
@@ -67,21 +70,11 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
     const { name, loadedNow } = await ensureLoaded(s, obj, values.name, values.reload ?? false, `attach ${kind}`, ctx);
     const ref = `${name}/${programs[0].name}`;
     try {
-      const att = await attachOne(s.client, kind, {
+      const { attachment: att, confirmation } = await attachOne(s, kind, {
         ref, name, obj, dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
-        createCgroup: values['create-cgroup'], map: values.map, replace: values.replace, confirmWithin,
-      });
-      if (confirmWithin) {
-        // A fresh round trip after the attach: if the program cut the way to the host, this cannot arrive and the
-        // host's watchdog takes the program off again when the time is up.
-        try {
-          await s.client.attachConfirm({ attachment: att.id });
-        } catch (e) {
-          throw new CliError(`attach ${kind}: could not confirm ${att.id} (${errorText(e)}); the host's watchdog detaches it `
-            + `${confirmWithin} ms after the attach unless it is confirmed`);
-        }
-      }
-      return { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name) };
+        createCgroup: values['create-cgroup'], map: values.map, replace: values.replace,
+      }, policy);
+      return { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name), confirmation };
     } catch (e) {
       // Leave nothing behind for a failed attach: an object we loaded just for it goes again.
       if (loadedNow) await s.client.objectUnload({ name }).catch(() => undefined);
@@ -91,10 +84,6 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   if (values.json) printJson(ctx.io, result);
   else ctx.io.out(describeAttachment(result));
   return 0;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof AgentError ? e.describe() : e instanceof Error ? e.message : String(e);
 }
 
 function choosePrograms(kind: AttachKind, obj: PreparedObject, wanted: string | undefined, file: string): ObjectProgram[] {
@@ -133,17 +122,30 @@ async function ensureLoaded(s: Session, obj: PreparedObject, explicitName: strin
 interface AttachArgs {
   ref: string; name: string; obj: PreparedObject; dev?: string; netns?: string; mode?: 'native' | 'generic' | 'offload';
   direction?: 'ingress' | 'egress'; via?: 'bpftool' | 'iproute2'; tcVia?: 'tc' | 'tcx'; cgroup?: string; createCgroup?: boolean;
-  map?: string; replace?: boolean; confirmWithin?: number;
+  map?: string; replace?: boolean;
 }
 
-function attachOne(client: AgentClient, kind: AttachKind, a: AttachArgs): Promise<Attachment> {
+/** What the dead-man switch did: nothing (not needed), or the attach was confirmed within `withinMs`. */
+type Confirmation = { status: 'not-needed' } | { status: 'confirmed'; withinMs: number };
+
+async function attachOne(s: Session, kind: AttachKind, a: AttachArgs, policy: ConfirmPolicy): Promise<{ attachment: Attachment; confirmation?: Confirmation }> {
+  const client = s.client;
   switch (kind) {
     case 'xdp':
-      return client.attachXdp({ program: a.ref, dev: a.dev!, netns: a.netns, mode: a.mode, replace: a.replace, via: a.via, confirmWithin: a.confirmWithin });
-    case 'tc':
-      return client.attachTc({ program: a.ref, dev: a.dev!, netns: a.netns, direction: a.direction!, via: a.tcVia, replace: a.replace, confirmWithin: a.confirmWithin });
+    case 'tc': {
+      // XDP and tc can cut the connection to the host: on the SSH interface (or when asked) the agent arms its
+      // watchdog and the attach is confirmed over a fresh round trip (core/reconnect/confirmedAttach.ts).
+      const outcome = kind === 'xdp'
+        ? await attachXdpConfirmed(s, { program: a.ref, dev: a.dev!, netns: a.netns, mode: a.mode, replace: a.replace, via: a.via }, policy)
+        : await attachTcConfirmed(s, { program: a.ref, dev: a.dev!, netns: a.netns, direction: a.direction!, via: a.tcVia, replace: a.replace }, policy);
+      if (outcome.status === 'rolled-back') throw new CliError(`attach ${kind}: ${outcome.message}`);
+      return {
+        attachment: outcome.attachment,
+        confirmation: outcome.status === 'confirmed' ? { status: 'confirmed', withinMs: outcome.withinMs } : { status: 'not-needed' },
+      };
+    }
     case 'sockops':
-      return client.attachCgroup({ program: a.ref, cgroup: a.cgroup!, type: 'sock_ops', create: a.createCgroup });
+      return { attachment: await client.attachCgroup({ program: a.ref, cgroup: a.cgroup!, type: 'sock_ops', create: a.createCgroup }) };
     case 'skmsg': {
       let map = a.map;
       if (!map) {
@@ -153,14 +155,14 @@ function attachOne(client: AgentClient, kind: AttachKind, a: AttachArgs): Promis
         }
         map = `${a.name}/${socks[0].name}`;
       }
-      return client.attachSkMsg({ program: a.ref, map });
+      return { attachment: await client.attachSkMsg({ program: a.ref, map }) };
     }
     case 'tracepoints':
-      return client.attachTracepoints({ object: a.name });
+      return { attachment: await client.attachTracepoints({ object: a.name }) };
   }
 }
 
-export function describeAttachment(a: Attachment & { object: string; program?: string; programs: string[] }): string {
+export function describeAttachment(a: Attachment & { object: string; program?: string; programs: string[]; confirmation?: Confirmation }): string {
   const where: string[] = [];
   if (a.dev) where.push(`to ${a.dev}${a.direction ? ` ${a.direction}` : ''} in netns ${a.netns ?? 'root'}`);
   if (a.mode) where.push(`mode ${a.mode}`);
@@ -168,5 +170,6 @@ export function describeAttachment(a: Attachment & { object: string; program?: s
   if (a.map) where.push(`to map ${a.map}`);
   if (a.kind === 'tracepoints') where.push(`(${a.programs.join(', ')})`);
   const what = a.program ?? `the tracepoints of ${a.object}`;
-  return `attached ${what}${a.progId ? ` (prog ${a.progId})` : ''} ${where.join(', ')}\nobject: ${a.object}\nid: ${a.id}\n`;
+  const confirmed = a.confirmation?.status === 'confirmed' ? `confirmed: the host was still reachable (the watchdog stood down within ${a.confirmation.withinMs / 1000} s)\n` : '';
+  return `attached ${what}${a.progId ? ` (prog ${a.progId})` : ''} ${where.join(', ')}\n${confirmed}object: ${a.object}\nid: ${a.id}\n`;
 }

@@ -3,18 +3,19 @@
 // - sockops then skmsg of the same object: the second attach reuses the loaded object and its sockhash, so a
 //   localhost stream in the cgroup sends no data segment over lo; detaching both unloads the object;
 // - tracepoints: every program of the object attached as pinned links, listed, and gone after detach.
-// Names carry this file's token (lab `clik2`, namespaces end_clik2_*, cgroup end_clik2_cg, objects end_clik2_*).
+// Names carry a token unique to this run of this file (lab `ck2<pid>`, namespaces end_<token>_*, cgroup
+// end_<token>_cg, objects end_<token>_*).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCgroup } from '../helpers/cgroup';
-import { AGENT_PIN_ROOT, leftovers, sweep } from '../helpers/cleanup';
+import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { run, type RunResult } from '../helpers/run';
 import { startCapture, type Capture, type CapturedPacket } from '../helpers/tcpdump';
 import { runStream } from '../helpers/tcpStream';
 
-const TOKEN = 'clik2';
+const TOKEN = runToken('ck2');
 const ROOT = join(__dirname, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const obj = (name: string) => join(ROOT, 'dist', 'bpf', `${name}.o`);
@@ -46,6 +47,7 @@ async function detach(id: string): Promise<string> {
 }
 
 before(async () => {
+  await sweepStale('ck2');
   await sweep(TOKEN);
   if (!existsSync(CLI) || !existsSync(obj('tc_tcp_psh'))) {
     const b = await run([process.execPath, join(ROOT, 'scripts', 'build.mjs')], { timeoutMs: 300_000 });
@@ -125,7 +127,7 @@ test('attach tracepoints: every program linked and listed; detach removes the li
   assert.equal(r.code, 0, r.stderr);
   const id = `tracepoints:end_${TOKEN}_tp`;
   attached.add(id);
-  assert.match(r.stdout, /^attached the tracepoints of end_clik2_tp \(tp_net_dev_queue, tp_netif_rx, tp_netif_receive_skb_entry, tp_napi_gro_receive_entry\)$/m);
+  assert.match(r.stdout, new RegExp(`^attached the tracepoints of end_${TOKEN}_tp \\(tp_net_dev_queue, tp_netif_rx, tp_netif_receive_skb_entry, tp_napi_gro_receive_entry\\)$`, 'm'));
   assert.match(r.stdout, new RegExp(`^id: ${id}$`, 'm'));
   const links = await cli('list', 'links', '--host', 'local', '--json');
   const ours = JSON.parse(links.stdout).filter((l: { pinned: string[] }) => l.pinned.some((p) => p.startsWith(join(AGENT_PIN_ROOT, `end_${TOKEN}_tp`))));

@@ -1,17 +1,18 @@
 // The CLI as a user runs it (`node dist/cli.js ...` with --host local) against the real kernel: a lab of two
 // namespaces, an XDP program compiled from .bpf.c and attached to a lab host's eth0, its effect seen by ping, the
 // listings, detach by the printed id, knobs set with --set, verifier and argument errors as one line on stderr.
-// Everything is named with this file's token (lab `clik1`, namespaces end_clik1_*, objects end_clik1_*).
+// Everything is named with a token unique to this run of this file (lab `ck1<pid>`, namespaces end_<token>_*,
+// objects end_<token>_*), so two runs at once (two engineers, CI) never touch each other's things.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync } from 'node:fs';
-import { release } from 'node:os';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leftovers, sweep, AGENT_PIN_ROOT } from '../helpers/cleanup';
+import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { ping } from '../helpers/ping';
 import { run, type RunResult } from '../helpers/run';
 
-const TOKEN = 'clik1';
+const TOKEN = runToken('ck1');
 const ROOT = join(__dirname, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const DROP_PING_C = join(ROOT, 'bpf', 'xdp_drop_ping.bpf.c');
@@ -39,7 +40,7 @@ function assertOneLineFailure(r: RunResult, pattern: RegExp): void {
   assert.match(r.stderr, pattern);
 }
 
-async function attachJson(...args: string[]): Promise<{ id: string; object: string; progId: number; mode?: string }> {
+async function attachJson(...args: string[]): Promise<{ id: string; object: string; progId: number; mode?: string; confirmation?: unknown }> {
   const r = await cli('attach', 'xdp', '--host', 'local', '--json', ...args);
   assert.equal(r.code, 0, r.stderr);
   const att = JSON.parse(r.stdout);
@@ -56,6 +57,7 @@ async function detach(id: string): Promise<RunResult> {
 }
 
 before(async () => {
+  await sweepStale('ck1'); // what runs of this file that were killed hard left behind
   await sweep(TOKEN);
   if (!existsSync(CLI) || !existsSync(join(ROOT, 'dist', 'agent.js')) || !existsSync(DROP_PING_O)) {
     const b = await run([process.execPath, join(ROOT, 'scripts', 'build.mjs')], { timeoutMs: 300_000 });
@@ -96,7 +98,7 @@ test('build of a good file writes the object; inspect reads it like readelf', as
   try {
     const b = await cli('build', DROP_PING_C, '-o', out);
     assert.equal(b.code, 0, b.stderr);
-    assert.match(b.stdout, /^built \/tmp\/end_clik1_drop\.o$/m);
+    assert.equal(b.stdout, `built ${out}\n`);
     const r = await cli('inspect', out);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ {2}Machine: +Linux BPF$/m);
@@ -125,7 +127,14 @@ test('lab create makes two namespaces joined by eth0', async () => {
 });
 
 test('attach xdp from .bpf.c to a lab host: listed in net, ping stops; detach by the printed id: ping works', async () => {
-  const att = await attachJson('--dev', 'eth0', '--netns', nsB, DROP_PING_C);
+  // A copy in a directory of our own: its path is in the object's debug info, so the default object name (base
+  // name + hash of the bytes) is this run's alone.
+  const dir = mkdtempSync(join(tmpdir(), `end_${TOKEN}_src_`));
+  const source = join(dir, 'xdp_drop_ping.bpf.c');
+  copyFileSync(DROP_PING_C, source);
+  const att = await attachJson('--dev', 'eth0', '--netns', nsB, source);
+  rmSync(dir, { recursive: true, force: true });
+  assert.match(att.object, /^xdp_drop_ping-[0-9a-f]{10}$/);
   assert.equal(att.id, `xdp:${nsB}:eth0`);
   assert.equal(att.mode, 'driver');
 
@@ -160,7 +169,8 @@ test('--set drop_replies=1 changes what the loaded program drops', async () => {
 });
 
 test('--confirm-within: the CLI confirms, so the watchdog leaves the program attached', async () => {
-  const att = await attachJson('--dev', 'eth0', '--netns', nsA, '--name', `end_${TOKEN}_confirm`, '--confirm-within', '1500', DROP_PING_O);
+  const att = await attachJson('--dev', 'eth0', '--netns', nsA, '--name', `end_${TOKEN}_confirm`, '--confirm-within', '1.5', DROP_PING_O);
+  assert.deepEqual(att.confirmation, { status: 'confirmed', withinMs: 1500 });
   // Past the deadline: an unconfirmed attachment would have been rolled back by now.
   await new Promise((r) => setTimeout(r, 3000));
   const listed = await cli('list', 'attachments', '--host', 'local', '--json');
@@ -193,7 +203,7 @@ test('a bad interface name, a missing namespace and bad usage are one-line error
   const long = await cli('attach', 'xdp', '--host', 'local', '--dev', 'a-very-long-interface-name', '--netns', nsB, DROP_PING_O);
   assertOneLineFailure(long, /longer than 15 characters/);
   const ns = await cli('attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--netns', `end_${TOKEN}_zz`, DROP_PING_O);
-  assertOneLineFailure(ns, /end_clik1_zz/);
+  assertOneLineFailure(ns, new RegExp(`end_${TOKEN}_zz`));
   const usage = await cli('attach', 'xdp', '--host', 'local', DROP_PING_O);
   assertOneLineFailure(usage, /attach xdp: --dev IFACE is required/);
   assert.equal(usage.code, 2);

@@ -5,12 +5,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { leftovers, sweep } from '../helpers/cleanup';
+import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { ping } from '../helpers/ping';
 import { run, type RunResult } from '../helpers/run';
 import { startSshd, type Sshd } from '../../ssh/helpers/sshd';
 
-const TOKEN = 'clik3';
+const TOKEN = runToken('ck3');
 const ALIAS = `end-${TOKEN}`;
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
 const ROOT = join(__dirname, '..', '..', '..');
@@ -27,6 +27,7 @@ function cli(...args: string[]): Promise<RunResult> {
 }
 
 before(async () => {
+  await sweepStale('ck3');
   await sweep(TOKEN);
   if (!existsSync(CLI) || !existsSync(join(ROOT, 'dist', 'agent.js')) || !existsSync(DROP_PING_O)) {
     const b = await run([process.execPath, join(ROOT, 'scripts', 'build.mjs')], { timeoutMs: 300_000 });
@@ -82,7 +83,7 @@ test('an unknown host key and an unknown host fail with one line and exit 1', as
   assert.equal(r.code, 1);
   assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
   assert.match(r.stderr, /^ebpf-netdebug: .*(host key|known_hosts)/i);
-  const none = await cli('info', '--host', 'end-clik3-nosuchhost.invalid');
+  const none = await cli('info', '--host', `end-${TOKEN}-nosuchhost.invalid`);
   assert.equal(none.code, 1);
   assert.equal(none.stderr.split('\n').filter(Boolean).length, 1, none.stderr);
 });

@@ -33,6 +33,9 @@ test('per-kind requirements and options that do not apply', async () => {
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--mode', 'turbo', 'x.o'], /--mode turbo: expected one of native, generic, offload/);
   await usage(['attach', 'tc', '--host', 'local', '--dev', 'eth0', '--direction', 'up', 'x.o'], /--direction up: expected one of ingress, egress/);
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--confirm-within=-5', 'x.o'], /--confirm-within -5: expected a positive number/);
+  await usage(['attach', 'tc', '--host', 'local', '--dev', 'eth0', '--direction', 'egress', '--confirm-within', '5', '--no-confirm', 'x.o'],
+    /attach tc: --confirm-within and --no-confirm contradict each other/);
+  await usage(['attach', 'sockops', '--host', 'local', '--cgroup', '/x', '--no-confirm', 'x.o'], /--no-confirm does not apply/);
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--set', 'x', 'x.o'], /--set x: expected NAME=VALUE/);
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--name', 'a/b', 'x.o'], /--name a\/b: object names are 1-64/);
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0'], /attach xdp: an object \(FILE\.o\) or source \(FILE\.bpf\.c\) is required/);
