@@ -1,0 +1,52 @@
+// The webview side of the extension: the live trace panel view and the listings, ELF inspector and packet path
+// editor panels, with the commands that open them. The VS Code layer calls registerWebviews once from activate().
+import * as vscode from 'vscode';
+import { parsePacketFilter } from '../../core/packetPath';
+import { ElfInspectorPanels } from './elfInspectorPanel';
+import { ListingsPanel } from './listingsPanel';
+import { LIVE_TRACE_VIEW_ID, LiveTraceView } from './liveTraceView';
+import { PacketPathPanel } from './packetPathPanel';
+import type { WebviewHost } from './webviewHost';
+
+export type { WebviewHost } from './webviewHost';
+
+export function registerWebviews(host: WebviewHost): vscode.Disposable[] {
+  const liveTrace = new LiveTraceView(host);
+  const listings = new ListingsPanel(host);
+  const elf = new ElfInspectorPanels(host);
+  const packetPath = new PacketPathPanel(host);
+  const command = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  return [
+    liveTrace, listings, elf, packetPath,
+    vscode.window.registerWebviewViewProvider(LIVE_TRACE_VIEW_ID, liveTrace, { webviewOptions: { retainContextWhenHidden: true } }),
+    command('ebpfNetDebug.showLiveTrace', () => liveTrace.show()),
+    command('ebpfNetDebug.showPrograms', () => listings.show('programs')),
+    command('ebpfNetDebug.showNetwork', () => listings.show('network')),
+    command('ebpfNetDebug.showMaps', () => listings.show('maps')),
+    command('ebpfNetDebug.dumpMap', (arg) => {
+      const id = mapIdOf(arg);
+      if (id === undefined) { void vscode.window.showErrorMessage(`Dump Map: expected a map id, got ${JSON.stringify(arg)}`); return; }
+      listings.show('maps', id);
+    }),
+    command('ebpfNetDebug.inspectObject', (arg) => elf.open(arg instanceof vscode.Uri ? arg : undefined)),
+    command('ebpfNetDebug.tracePacketPath', async (arg) => {
+      const filter = typeof arg === 'string' ? arg : await vscode.window.showInputBox({
+        title: 'Trace Packet Path', prompt: 'What to follow (empty: every packet)', placeHolder: 'icmp host 10.0.0.2',
+        validateInput: (v) => { try { parsePacketFilter(v); return undefined; } catch (e) { return (e as Error).message; } },
+      });
+      if (filter === undefined) return;
+      await packetPath.open(filter);
+    }),
+  ];
+}
+
+/** A map id from a command argument: a number, "id:N", or a tree node carrying `id` / `map.id`. */
+function mapIdOf(arg: unknown): number | undefined {
+  if (typeof arg === 'number') return Number.isInteger(arg) && arg > 0 ? arg : undefined;
+  if (typeof arg === 'string') { const m = /^(?:id:)?(\d+)$/.exec(arg); return m ? Number(m[1]) : undefined; }
+  if (arg && typeof arg === 'object') {
+    const o = arg as { id?: unknown; map?: { id?: unknown } };
+    return mapIdOf(o.map?.id ?? o.id);
+  }
+  return undefined;
+}

@@ -1,0 +1,128 @@
+// The "eBPF Trace" panel view: subscribes to trace_pipe on the current session while the view exists, and
+// forwards batches to the webview. retainContextWhenHidden is on for this one view because its ring of up to
+// ebpfNetDebug.trace.maxRows rows lives in the webview: without it, hiding the panel would throw them away (and
+// re-sending 100,000 rows through getState on every batch would cost far more than keeping the page alive).
+import * as vscode from 'vscode';
+import type { TraceEvent } from '../../../protocol/types';
+import type { LiveTraceToHost, LiveTraceToView } from '../../../protocol/webview';
+import type { Session } from '../../core/session';
+import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
+import { ViewChannel, describe } from './channel';
+import { renderView } from './viewPage';
+import type { WebviewHost } from './webviewHost';
+
+export const LIVE_TRACE_VIEW_ID = 'ebpfNetDebug.liveTrace';
+/** Batches from the agent are merged for at most this long, so a flood costs a few posts per second, not thousands. */
+const FLUSH_MS = 50;
+const DEFAULT_MAX_ROWS = 100_000;
+
+export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private channel: ViewChannel<LiveTraceToView, LiveTraceToHost> | undefined;
+  private stream: SessionTraceStream | undefined;
+  private streamOff: (() => void) | undefined;
+  private wanted = true;
+  private pending: TraceEvent[] = [];
+  private pendingDropped = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly host: WebviewHost) {
+    this.disposables.push(host.onDidChangeSession((s) => void this.follow(s)));
+    if (host.onDidChangeTraceMaxRows) this.disposables.push(host.onDidChangeTraceMaxRows((n) => this.channel?.post({ type: 'config', maxRows: n })));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const channel = this.channel = new ViewChannel<LiveTraceToView, LiveTraceToHost>(view.webview, this.host.log);
+    renderView(view.webview, this.host.extensionUri, 'liveTrace', 'eBPF Trace');
+    const subs = [
+      channel.onMessage((m) => this.onMessage(m)),
+      view.onDidDispose(() => {
+        for (const d of subs) d.dispose();
+        this.view = undefined;
+        this.channel = undefined;
+        void this.stop();
+      }),
+    ];
+  }
+
+  /** "Show Live Trace": reveal the panel view (VS Code resolves it if it was never shown). */
+  async show(): Promise<void> {
+    await vscode.commands.executeCommand(`${LIVE_TRACE_VIEW_ID}.focus`);
+  }
+
+  private onMessage(m: LiveTraceToHost): void {
+    switch (m.type) {
+      case 'ready':
+        this.channel?.post({ type: 'config', maxRows: this.host.traceMaxRows?.() ?? DEFAULT_MAX_ROWS });
+        void this.follow(this.host.getSession());
+        break;
+      case 'save':
+        void this.channel?.answer(m.requestId, () => this.save(m.format, m.content));
+        break;
+      case 'stream':
+        void this.channel?.answer(m.requestId, async () => {
+          this.wanted = m.on;
+          if (m.on) await this.follow(this.host.getSession()); else await this.stop();
+          return { on: this.stream !== undefined };
+        });
+        break;
+    }
+  }
+
+  /** (Re)subscribes to the given session's trace_pipe, or says there is none. */
+  private async follow(session: Session | undefined): Promise<void> {
+    await this.stop();
+    if (!this.channel) return;
+    if (!session) { this.channel.post({ type: 'status', state: 'noSession' }); return; }
+    if (!this.wanted) return;
+    this.channel.post({ type: 'status', state: 'connecting', host: session.host });
+    try {
+      const stream = await session.startTrace({ source: 'trace_pipe' });
+      this.stream = stream;
+      this.streamOff = stream.onEvents((p) => {
+        this.pending.push(...(p.events as TraceEvent[]));
+        this.pendingDropped += p.dropped;
+        this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+      });
+      this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+    } catch (e) {
+      this.host.log.error(`live trace on ${session.host}: ${describe(e)}`);
+      this.channel?.post({ type: 'status', state: 'error', host: session.host, message: describe(e) });
+    }
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (!this.pending.length && !this.pendingDropped) return;
+    this.channel?.post({ type: 'lines', lines: this.pending, dropped: this.pendingDropped });
+    this.pending = [];
+    this.pendingDropped = 0;
+  }
+
+  private async stop(): Promise<void> {
+    this.streamOff?.();
+    this.streamOff = undefined;
+    const s = this.stream;
+    this.stream = undefined;
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flush(); }
+    if (s) await s.stop().catch((e: unknown) => this.host.log.warn(`stopping the trace stream: ${describe(e)}`));
+  }
+
+  private async save(format: 'text' | 'json', content: string): Promise<{ saved: boolean; path?: string }> {
+    const target = await vscode.window.showSaveDialog({
+      title: 'Save trace lines', saveLabel: 'Save',
+      filters: format === 'json' ? { JSON: ['json'] } : { Text: ['txt', 'log'] },
+      defaultUri: vscode.Uri.file(`trace.${format === 'json' ? 'json' : 'txt'}`),
+    });
+    if (!target) return { saved: false };
+    await vscode.workspace.fs.writeFile(target, Buffer.from(content, 'utf8'));
+    return { saved: true, path: target.fsPath };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    void this.stop();
+  }
+}
