@@ -1,7 +1,10 @@
-// attachments.list: what the kernel shows now, in the form `detach` accepts. XDP/tc/tcx come from `bpftool net
-// show` in every namespace (only programs pinned under /sys/fs/bpf/ebpf-netdebug or attached by id are "ours" is
-// not knowable, so every attachment on an interface is listed); cgroup attachments of programs pinned under our
-// pin root; tracepoint link dirs; recorded sk_msg attachments whose map still exists.
+// attachments.list: what the kernel shows now, in the form `detach` accepts:
+// - every XDP/tc/tcx attachment on every interface of every namespace (`bpftool net show`): the kernel does not say
+//   who attached a program to an interface, so all of them are listed, ours and anybody else's;
+// - cgroup attachments of programs pinned under our pin root (a host's own cgroup programs, systemd's for one,
+//   are not ours to list);
+// - objects whose tracepoints are attached (link pins in OBJECT/links);
+// - recorded sk_msg attachments whose program and map still exist (the kernel lists those nowhere).
 import { existsSync } from 'node:fs';
 import type { Attachment, NetAttachment } from '../../protocol/types';
 import type { AgentContext } from '../core/context';

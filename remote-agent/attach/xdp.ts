@@ -63,9 +63,12 @@ export async function attachXdp(ctx: AgentContext, raw: unknown): Promise<Attach
 
   const now = await xdpOn(ctx, netns, dev);
   if (!now) throw notFound('dev', `the XDP attach on ${dev} reported success but bpftool net show does not list it`);
+  // net show gives XDP programs by id only; the name makes the reply readable
+  const shown = await ctx.run([bpftool, '-j', 'prog', 'show', 'id', String(now.progId)], { allowFailure: true });
+  const progName = shown.exitCode === 0 ? (JSON.parse(shown.stdout) as { name?: string }).name : undefined;
   const att: Attachment = {
     id: formatAttachmentId({ kind: 'xdp', netns, dev }),
-    kind: 'xdp', progId: now.progId, progName: now.progName, dev, netns, mode: now.mode, via,
+    kind: 'xdp', progId: now.progId, progName: progName ?? now.progName, dev, netns, mode: now.mode, via,
   };
   return armIfAsked(att, within, xdpDetachCommands(bpftool, netns, dev, now.mode ?? 'driver'), `xdp on ${dev} (netns ${netns})`);
 }

@@ -51,6 +51,7 @@ for (const [label, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['bpftool 7.1', BPF
           const att = await agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode, via });
           const expected = mode === 'native' ? 'driver' : 'generic';
           assert.equal(att.id, `xdp:${NS_B}:eth0`);
+          assert.equal(att.progName, 'xdp_drop_icmp');
           assert.equal(att.mode, expected);
           assert.equal(kernelXdp()?.mode, expected, 'bpftool net show reports the mode');
           assert.equal(kernelXdp()?.id, att.progId);
