@@ -1,9 +1,26 @@
 // Hands the webview side (extension/vscode/webviews/, the webview engineer's) what it needs: the extension's
-// Uri, the current engine Session and its changes, and the log.
-// TEMPORARY: extension/vscode/webviews/index.ts does not exist yet; until it does, no webviews are registered.
-import type * as vscode from 'vscode';
+// Uri, the current engine Session and its changes, the log, the validated trace.maxRows setting, and the
+// "kernel state changed" signal so its listings refresh after an attach or detach made here.
+import * as vscode from 'vscode';
 import type { Ctx } from './context';
+import { registerWebviews } from './webviews/index';
 
-export function registerWebviewSide(_c: Ctx): vscode.Disposable[] {
-  return [];
+export function registerWebviewSide(c: Ctx): vscode.Disposable[] {
+  const maxRows = new vscode.EventEmitter<number>();
+  let last = c.settings.values.traceMaxRows;
+  const settingsSub = c.settings.onDidChange((v) => {
+    if (v.traceMaxRows !== last) { last = v.traceMaxRows; maxRows.fire(last); }
+  });
+  return [
+    maxRows, settingsSub,
+    ...registerWebviews({
+      extensionUri: c.extension.extensionUri,
+      getSession: () => c.session?.session,
+      onDidChangeSession: (listener, thisArg, disposables) => c.onDidChangeSession((s) => listener.call(thisArg, s?.session), undefined, disposables),
+      log: c.log,
+      traceMaxRows: () => c.settings.values.traceMaxRows,
+      onDidChangeTraceMaxRows: maxRows.event,
+      onDidChangeKernelState: c.onDidChangeKernelState,
+    }),
+  ];
 }
