@@ -10,7 +10,7 @@ import { cleanup, expectError, inNetns, ipOf, pingLoss, sh, startAgent, type Age
 const NAMES = ['alba', 'albb', 'albc'];
 const everything = () => ({
   netns: NAMES.flatMap((n) => [`end_${n}_a`, `end_${n}_b`, `end_${n}_br`]),
-  links: NAMES.map((n) => `end_${n}_r`),
+  links: [...NAMES.map((n) => `end_${n}_r`), 'end_albc_rp'],
 });
 
 function addr(lab: Lab, role: string, family: 4 | 6, dev = 'eth0'): string {
@@ -62,6 +62,17 @@ describe('labs', () => {
     const bad = await expectError(agent.connection.sendRequest(labCreate, { name: 'albc', topology: { kind: 'ring' } as never }));
     assert.equal(bad.data?.argument, 'topology.kind');
     assert.equal(existsSync('/run/netns/end_albc_a'), false, 'a refused create makes nothing');
+  });
+
+  it('a create that fails half-way removes what it had made', async () => {
+    // an interface already holding the root link's name makes the last step fail, after the namespaces exist
+    assert.equal(sh(['ip', 'link', 'add', 'end_albc_r', 'type', 'veth', 'peer', 'name', 'end_albc_rp']).code, 0);
+    const e = await expectError(agent.connection.sendRequest(labCreate, { name: 'albc', topology: { kind: 'bridge', rootLink: true } }));
+    assert.equal(e.code, AgentErrorCode.ToolFailed);
+    assert.match(e.message, /File exists/);
+    assert.deepEqual(e.data?.argv?.slice(0, 4), ['ip', 'link', 'add', 'end_albc_r']);
+    for (const role of ['a', 'b', 'br']) assert.equal(existsSync(`/run/netns/end_albc_${role}`), false, `end_albc_${role} removed`);
+    assert.equal((await agent.connection.sendRequest(labList)).some((l) => l.name === 'albc'), false);
   });
 
   it('destroy leaves nothing: namespaces, root link and the lab cgroups are gone', async () => {
