@@ -31,6 +31,8 @@ export interface DeployResult {
   node: { path: string; version: string };
   loginUid: number;
   viaSudo: boolean;
+  /** The host's interface carrying this connection, learned in the same round trip (dead-man default). */
+  sshInterface: SshInterface | null;
 }
 
 const MIN_NODE_MAJOR = 18;
@@ -61,9 +63,30 @@ const PROBE_SCRIPT = [
   'else echo "node=missing"; fi',
   'f="$HOME/$1/$2/agent.js"',
   'if [ -f "$f" ]; then printf "sha256=%s\\n" "$(sha256sum "$f" | cut -d" " -f1)"; fi',
+  // The interface this session arrives on (for the dead-man switch): the route back to the client's address.
+  'printf "sshconn=%s\\n" "${SSH_CONNECTION:-}"',
+  'set -- ${SSH_CONNECTION:-}',
+  'if [ -n "${1:-}" ]; then for ip in ip /usr/sbin/ip /sbin/ip; do',
+  '  r=$("$ip" -j route get "$1" 2>/dev/null) && { printf "sshroute=%s\\n" "$r"; break; }',
+  'done; fi',
 ].join('\n');
 
-interface Probe { uid: number; user: string; home: string; node: { path: string; version: string }; remoteSha?: string }
+interface Probe { uid: number; user: string; home: string; node: { path: string; version: string }; remoteSha?: string; sshInterface: SshInterface | null }
+
+/** The host's interface that carries this SSH session (null when unknown). */
+export interface SshInterface { dev: string; clientAddress: string; serverAddress: string }
+
+/** SSH_CONNECTION ("client port server port") and `ip -j route get CLIENT` -> the interface, or null. */
+export function parseSshInterface(sshConnection: string | undefined, routeJson: string | undefined): SshInterface | null {
+  const parts = sshConnection?.trim().split(/\s+/);
+  if (!parts || parts.length < 4 || !routeJson) return null;
+  try {
+    const dev = (JSON.parse(routeJson) as { dev?: string }[])[0]?.dev;
+    return dev ? { dev, clientAddress: parts[0], serverAddress: parts[2] } : null;
+  } catch {
+    return null;
+  }
+}
 
 async function probeHost(t: Transport, base: string, versionDir: string): Promise<Probe> {
   const r = await t.exec(['/bin/sh', '-c', PROBE_SCRIPT, 'sh', base, versionDir], { timeoutMs: 30_000 });
@@ -85,7 +108,10 @@ async function probeHost(t: Transport, base: string, versionDir: string): Promis
   const home = kv.get('home') ?? '';
   if (!Number.isInteger(uid)) throw new DeployError('CommandFailed', `${t.hostLabel}: could not read the login's uid (${r.stdout.trim()})`, r.stderr);
   if (!home.startsWith('/')) throw new DeployError('CommandFailed', `${t.hostLabel}: the login's HOME is ${JSON.stringify(home)}, not an absolute path`, '');
-  return { uid, user: kv.get('user') ?? String(uid), home, node: { version, path: pathParts.join(' ') }, remoteSha: kv.get('sha256') };
+  return {
+    uid, user: kv.get('user') ?? String(uid), home, node: { version, path: pathParts.join(' ') }, remoteSha: kv.get('sha256'),
+    sshInterface: parseSshInterface(kv.get('sshconn'), kv.get('sshroute')),
+  };
 }
 
 async function execOk(t: Transport, argv: string[], what: string): Promise<string> {
@@ -141,7 +167,7 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
   }
 
   const argv = probe.uid === 0 ? [probe.node.path, remotePath] : ['sudo', '-n', probe.node.path, remotePath];
-  return { argv, remotePath, sha256, uploaded, removedVersions, node: probe.node, loginUid: probe.uid, viaSudo: probe.uid !== 0 };
+  return { argv, remotePath, sha256, uploaded, removedVersions, node: probe.node, loginUid: probe.uid, viaSudo: probe.uid !== 0, sshInterface: probe.sshInterface };
 }
 
 /** Starts the agent (argv from deployAgent, or a local command) with its stdio as the protocol streams. */

@@ -17,6 +17,12 @@ export interface ConfirmPolicy {
   defaultWithinMs?: number;
   /** How long the fresh round trip may take. Default: a third of the window, at most 5000 ms. */
   roundTripTimeoutMs?: number;
+  /**
+   * The fresh round trip: `agent` (default) sends agent.hello on the agent's channel; `exec` opens a new exec
+   * channel. Both need new packets in both directions through the interface after the attach; `agent` is one
+   * request instead of a process start on the host.
+   */
+  roundTrip?: 'agent' | 'exec';
 }
 
 export type ConfirmOutcome =
@@ -27,7 +33,8 @@ export type ConfirmOutcome =
   /** The connection broke; after reconnecting the watchdog's record says it detached the program. */
   | { status: 'rolled-back'; attachment: Attachment | undefined; withinMs: number; record: RollbackRecord | undefined; message: string };
 
-export interface SshInterface { dev: string; clientAddress: string; serverAddress: string }
+import { parseSshInterface, type SshInterface } from '../deploy/deployAgent';
+export type { SshInterface } from '../deploy/deployAgent';
 
 const DEFAULT_WITHIN_MS = 15_000;
 
@@ -45,19 +52,11 @@ async function execFirstWorking(t: Transport, candidates: string[][]): Promise<s
  */
 export async function findSshInterface(t: Transport): Promise<SshInterface | null> {
   const conn = await execFirstWorking(t, [['printenv', 'SSH_CONNECTION']]);
-  const parts = conn?.trim().split(/\s+/);
-  if (!parts || parts.length < 4) return null;
-  const [clientAddress, , serverAddress] = parts;
+  const client = conn?.trim().split(/\s+/)[0];
+  if (!client) return null;
   // `ip` lives in /usr/sbin or /sbin, often not on a non-root login's PATH.
-  const out = await execFirstWorking(t, [['ip', '-j', 'route', 'get', clientAddress], ['/usr/sbin/ip', '-j', 'route', 'get', clientAddress], ['/sbin/ip', '-j', 'route', 'get', clientAddress]]);
-  if (!out) return null;
-  try {
-    const routes = JSON.parse(out) as { dev?: string }[];
-    const dev = routes[0]?.dev;
-    return dev ? { dev, clientAddress, serverAddress } : null;
-  } catch {
-    return null;
-  }
+  const out = await execFirstWorking(t, [['ip', '-j', 'route', 'get', client], ['/usr/sbin/ip', '-j', 'route', 'get', client], ['/sbin/ip', '-j', 'route', 'get', client]]);
+  return parseSshInterface(conn, out);
 }
 
 /** The window to ask for, or 0: explicit settings win, else on by default for the interface carrying SSH. */
@@ -72,7 +71,8 @@ export async function confirmWindowFor(session: Session, dev: string, netns: str
   if (session.isLocal) return 0;
   // An attach inside another namespace (netns given and not the login's own) cannot be on the SSH interface.
   if (netns !== undefined && netns !== '' && netns !== 'root') return 0;
-  const ssh = await findSshInterface(session.transport);
+  // Learned while deploying (same round trip as the other probes); asked again only if that did not work.
+  const ssh = session.deployment?.sshInterface ?? await findSshInterface(session.transport);
   return ssh && ssh.dev === dev ? policy.defaultWithinMs ?? DEFAULT_WITHIN_MS : 0;
 }
 
@@ -88,8 +88,10 @@ async function confirmOrReport(session: Session, attachment: Attachment | undefi
   const rtt = policy.roundTripTimeoutMs ?? Math.min(5000, Math.max(500, Math.floor(withinMs / 3)));
   if (attachment && session.state === 'connected') {
     try {
-      const fresh = await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip');
-      if (fresh.code === 0) {
+      const fresh = policy.roundTrip === 'exec'
+        ? (await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip')).code === 0
+        : !!(await withTimeout(session.client.hello(), rtt, 'fresh round trip (agent.hello)'));
+      if (fresh) {
         const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id }), rtt, 'attach.confirm');
         if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
         // Too late: the watchdog claimed the plan first.

@@ -1,0 +1,77 @@
+// Edit-to-attached over SSH, against a namespace host (sshd inside it, reached over a veth), same run:
+//   ours:    node dist/cli.js attach xdp --host root@HOST --dev eth0 bpf/xdp_pass_count.bpf.c
+//            (compile for the host's kernel with its cached vmlinux.h, connect, deploy check, load, attach, and the
+//             dead-man confirmation the CLI does by default on the SSH interface)
+//   by hand: clang; scp; ssh bpftool prog load; ssh bpftool net attach   (OpenSSH client, one connection per step)
+// Each run is undone (not timed) before the next. Prints medians and ours/by-hand (goal <= 0.5x).
+//   node --import tsx bench/ssh-edit-to-attached.bench.ts [ROUNDS]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNsHost } from '../test/ssh/helpers/nsHost';
+import { startSshd } from '../test/ssh/helpers/sshd';
+
+const ROUNDS = Number(process.argv[2] ?? 5);
+const TOKEN = 'h3be';
+const ROOT = join(__dirname, '..');
+const SOURCE = join(ROOT, 'bpf', 'xdp_pass_count.bpf.c');
+const REMOTE_BASE = `.cache/end_${TOKEN}`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const host = createNsHost(TOKEN);
+  const sshd = await startSshd({ token: TOKEN, netns: host.netns, listenAddress: host.address });
+  const work = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
+  const target = `root@${host.address}`;
+  // The CLI reads ~/.ssh/config and known_hosts of $HOME: the fixture's private home.
+  const env = { ...process.env, HOME: sshd.client.home, EBPF_NETDEBUG_REMOTE_BASE: REMOTE_BASE };
+  const sshOpts = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`,
+    '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath];
+  const ssh = (...argv: string[]) => execFileSync('ssh', [...sshOpts, target, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = (...argv: string[]) => execFileSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const ours: number[] = [];
+  const hand: number[] = [];
+  try {
+    // Warm-up (not timed): the host's vmlinux.h is generated once per kernel release, the agent uploaded once.
+    const warm = JSON.parse(cli('attach', 'xdp', '--json', '--host', target, '--dev', 'eth0', '--name', `end_${TOKEN}_w`, SOURCE)) as { id: string };
+    cli('detach', '--host', target, warm.id);
+    for (let r = 0; r < ROUNDS; r++) {
+      let t = Date.now();
+      const att = JSON.parse(cli('attach', 'xdp', '--json', '--host', target, '--dev', 'eth0', '--name', `end_${TOKEN}_${r}`, SOURCE)) as { id: string };
+      ours.push(Date.now() - t);
+      cli('detach', '--host', target, att.id);
+
+      const obj = join(work, `hand_${r}.o`);
+      const pin = `/sys/fs/bpf/end_${TOKEN}_hand_${r}`;
+      t = Date.now();
+      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf', 'include'), '-I', join(ROOT, '.cache', 'vmlinux'), '-c', SOURCE, '-o', obj]);
+      execFileSync('scp', [...sshOpts, '-q', obj, `${target}:/tmp/end_${TOKEN}_hand.o`], { stdio: 'ignore' });
+      ssh('bpftool', 'prog', 'load', `/tmp/end_${TOKEN}_hand.o`, pin);
+      ssh('bpftool', 'net', 'attach', 'xdp', 'pinned', pin, 'dev', 'eth0');
+      hand.push(Date.now() - t);
+      host.exec(['bpftool', 'net', 'detach', 'xdp', 'dev', 'eth0']);
+      rmSync(pin, { force: true });
+    }
+    const o = median(ours);
+    const h = median(hand);
+    console.log(`edit-to-attached over SSH to a namespace host, median of ${ROUNDS}:`);
+    console.log(`  ebpf-netdebug attach xdp (one command)          ${o} ms  [${ours.join(', ')}]`);
+    console.log(`  by hand: clang; scp; ssh load; ssh net attach   ${h} ms  [${hand.join(', ')}]`);
+    console.log(`ratio ours / by hand: ${(o / h).toFixed(2)}x (goal <= 0.5x)`);
+  } finally {
+    try { host.exec(['bpftool', 'net', 'detach', 'xdp', 'dev', 'eth0']); } catch { /* nothing attached */ }
+    for (let r = 0; r < ROUNDS; r++) rmSync(`/sys/fs/bpf/end_${TOKEN}_hand_${r}`, { force: true });
+    rmSync(`/tmp/end_${TOKEN}_hand.o`, { force: true });
+    await sshd.stop();
+    host.destroy();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(join('/root', REMOTE_BASE), { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => { console.error(String((e as { stderr?: Buffer }).stderr ?? ''), e); process.exit(1); });
