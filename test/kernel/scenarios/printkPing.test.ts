@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload, traceEvents, traceStart, traceStop } from '../../../protocol/agent';
+import { agentLog, attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload, traceEvents, traceStart, traceStop } from '../../../protocol/agent';
 import type { Lab, TraceEvent } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { shippedObject } from '../helpers/bpfObjects';
@@ -61,6 +61,8 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
   it('prints one line per echo request, with the ping\'s sequence numbers', async (t) => {
     const marker = `end-ping ${a.ipv4} > ${b.ipv4} `;
     const events: TraceEvent[] = [];
+    const logs: string[] = [];
+    agent.connection.onNotification(agentLog, (p) => { logs.push(`${p.level}: ${p.message}`); });
     agent.connection.onNotification(traceEvents, (p) => {
       if (p.stream === stream) events.push(...(p.events as TraceEvent[]));
     });
@@ -72,9 +74,9 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
     // (at most 5 rounds), waiting up to 3 s per round for the batches, and judge every line that came.
     let rounds = 0;
     let received = 0;
-    let readers: string[] = [];
+    const readers: string[] = [];
     while (rounds < 5 && events.length === 0) {
-      if (rounds) readers = tracePipeReaders();
+      if (rounds) readers.push(`before round ${rounds + 1}: ${tracePipeReaders().join(', ') || 'none'}`);
       rounds++;
       const r = await ping(a.netns, b.ipv4, { count: 10 });
       received += r.received;
@@ -84,7 +86,7 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
     await agent.request(detach, { attachment: att.id });
 
     t.diagnostic(`${events.length} lines reached this stream for ${received} echo requests in ${rounds} round(s); first: ${events[0]?.message ?? '-'}`);
-    assert.ok(events.length >= 1, `our lines arrived (trace_pipe readers during the last round: ${readers.join('; ') || 'none'})`);
+    assert.ok(events.length >= 1, `our lines arrived (trace_pipe readers: ${readers.join('; ')}; agent log: ${logs.join('; ') || 'nothing'})`);
     const seen = new Set<string>();
     for (const ev of events) {
       const m = /^end-ping (\S+) > (\S+) (echo-request|echo-reply) id=(\d+) seq=(\d+)$/.exec(ev.message);
