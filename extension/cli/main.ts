@@ -11,6 +11,7 @@ import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
 import { listCommand } from './commands/list';
 import { traceCommand } from './commands/trace';
+import { unloadCommand } from './commands/unload';
 import { CLI_VERSION } from './hostSession';
 import { processIo, type CliContext } from './io';
 import { USAGE } from './usage';
@@ -19,7 +20,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */

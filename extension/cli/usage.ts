@@ -14,7 +14,8 @@ Commands:
              xdp, tc:     [--confirm-within SECONDS | --no-confirm] (dead-man switch; on by default on the SSH interface)
              all:         [--program NAME] [--name OBJECT] [--reload] [--set KNOB=VALUE]...
   detach   --host H ATTACHMENT_ID [--keep-object]     undo an attach (the id attach printed)
-  list     programs|maps|net|links|attachments --host H [--netns NS]
+  unload   --host H OBJECT [--force]                  remove an object attach loaded (detach does it for the last one)
+  list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
   lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
 

@@ -1,6 +1,6 @@
 // `ebpf-netdebug list programs|maps|net|links|attachments --host H`: the kernel's view, rebuilt from bpftool on
 // every call, as aligned tables (or --json).
-import type { Attachment, BpfLink, BpfMap, BpfProgram } from '../../../protocol/types';
+import type { Attachment, BpfLink, BpfMap, BpfProgram, LoadedObject } from '../../../protocol/types';
 import type { NetListResult } from '../../../protocol/agent';
 import { commonOptions, hostOptions, oneOf, parseCommand, requireHost } from '../args';
 import { usageError } from '../cliError';
@@ -8,7 +8,7 @@ import { withSession } from '../hostSession';
 import type { CliContext } from '../io';
 import { printJson, table } from '../output';
 
-const WHAT = ['programs', 'maps', 'net', 'links', 'attachments'] as const;
+const WHAT = ['programs', 'maps', 'net', 'links', 'attachments', 'objects'] as const;
 
 export async function listCommand(argv: string[], ctx: CliContext): Promise<number> {
   const [whatArg, ...rest] = argv;
@@ -23,6 +23,7 @@ export async function listCommand(argv: string[], ctx: CliContext): Promise<numb
       case 'programs': return s.client.listPrograms();
       case 'maps': return s.client.listMaps();
       case 'links': return s.client.listLinks();
+      case 'objects': return s.client.objectList();
       case 'attachments': return withProgramNames(await s.client.attachmentsList(), await s.client.listPrograms());
       case 'net': {
         const r = await s.client.netList(values.netns ? { netns: values.netns } : {});
@@ -41,6 +42,7 @@ export async function listCommand(argv: string[], ctx: CliContext): Promise<numb
     case 'links': ctx.io.out(linksTable(data as BpfLink[])); break;
     case 'attachments': ctx.io.out(attachmentsTable(data as Attachment[])); break;
     case 'net': ctx.io.out(netTables(data as NetListResult)); break;
+    case 'objects': ctx.io.out(objectsTable(data as LoadedObject[])); break;
   }
   return 0;
 }
@@ -75,6 +77,11 @@ export function attachmentsTable(as: Attachment[]): string {
 function where(a: Attachment): string {
   if (a.dev) return `${a.netns ?? 'root'}/${a.dev}`;
   return a.cgroup ?? a.map ?? '';
+}
+
+export function objectsTable(os: LoadedObject[]): string {
+  return table(['NAME', 'PROGRAMS', 'MAPS', 'DIR'], os.map((o) => [o.name,
+    o.programs.map((p) => `${p.name}(${p.id})`).join(' '), o.maps.map((m) => m.name).join(' '), o.dir]));
 }
 
 export function netTables(r: NetListResult): string {

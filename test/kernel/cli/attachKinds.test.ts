@@ -7,7 +7,8 @@
 // end_<token>_cg, objects end_<token>_*).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCgroup } from '../helpers/cgroup';
 import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
@@ -95,8 +96,14 @@ test('attach tc egress with --set every_n=1: every pure ACK from b carries PSH; 
 
 test('attach sockops then skmsg of one object: shared sockhash, no data on lo; detaching both unloads it', async () => {
   const cgroup = createCgroup(`end_${TOKEN}_cg`);
-  const ops = await attach('sockops', '--cgroup', cgroup, obj('sockmap_redir'));
-  const msg = await attach('skmsg', obj('sockmap_redir'));
+  // From a copy of the source in a directory of our own: its path is in the object's debug info, so the default
+  // object name (base name + hash of the bytes) belongs to this run, while both attaches compile the same bytes.
+  const dir = mkdtempSync(join(tmpdir(), `end_${TOKEN}_src_`));
+  const source = join(dir, 'sockmap_redir.bpf.c');
+  copyFileSync(join(ROOT, 'bpf', 'sockmap_redir.bpf.c'), source);
+  const ops = await attach('sockops', '--cgroup', cgroup, source);
+  const msg = await attach('skmsg', source);
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(msg.object, ops.object, 'the second attach reuses the object the first loaded');
   assert.equal(msg.map, join(AGENT_PIN_ROOT, ops.object, 'maps', 'sock_hash'));
   // What inspect read from the object's BTF is what the kernel created.

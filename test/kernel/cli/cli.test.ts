@@ -180,6 +180,24 @@ test('--confirm-within: the CLI confirms, so the watchdog leaves the program att
   assert.equal((await detach(att.id)).code, 0);
 });
 
+test('list objects and unload: an object kept by detach --keep-object is listed, refused while attached, then removed', async () => {
+  const name = `end_${TOKEN}_kept`;
+  const att = await attachJson('--dev', 'eth0', '--netns', nsA, '--name', name, DROP_PING_O);
+  const busy = await cli('unload', '--host', 'local', name);
+  assertOneLineFailure(busy, new RegExp(`unload: ${name} is still attached \\(xdp:${nsA}:eth0\\); detach first, or --force`));
+  const d = await cli('detach', '--host', 'local', '--keep-object', att.id);
+  assert.equal(d.code, 0, d.stderr);
+  attached.delete(att.id);
+  assert.doesNotMatch(d.stdout, /unloaded object/);
+  const listed = await cli('list', 'objects', '--host', 'local');
+  assert.match(listed.stdout, new RegExp(`^${name} +xdp_drop_ping\\(${att.progId}\\) +drop_stats\\b`, 'm'));
+  const u = await cli('unload', '--host', 'local', name);
+  assert.equal(u.code, 0, u.stderr);
+  assert.match(u.stdout, new RegExp(`^unloaded object ${name} \\(\\d+ pins removed\\)$`, 'm'));
+  assert.equal(existsSync(join(AGENT_PIN_ROOT, name)), false);
+  assertOneLineFailure(await cli('unload', '--host', 'local', name), new RegExp(`no object named "${name}" is loaded`));
+});
+
 test('a bad --set is refused before anything is loaded', async () => {
   const r = await cli('attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--netns', nsA, '--set', 'drop_replies=300', DROP_PING_O);
   assertOneLineFailure(r, /drop_replies \(const volatile __u8\) holds 0\.\.255, got 300/);
