@@ -88,8 +88,15 @@ export function compileFixture(name: string, outDir: string): Buffer {
   return readFileSync(out);
 }
 
+/** A scratch directory, removed when the test process exits (also when a test failed). */
+const scratch: string[] = [];
+process.once('exit', () => {
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
 export function tmpDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `end-${tag}-`));
+  const d = mkdtempSync(join(tmpdir(), `end-${tag}-`));
+  scratch.push(d);
+  return d;
 }
 
 /** Runs a command and returns its exit code and output, never throwing (for observing effects). */

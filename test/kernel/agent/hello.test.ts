@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { AgentErrorCode, hello, attachXdp, labCreate, netList, objectLoad, detach, traceStop, listPrograms } from '../../../protocol/agent';
-import { AGENT, BPFTOOL_71, BPFTOOL_75, buildAgent, expectError, startAgent, type AgentHandle } from './agentProcess';
+import { AGENT, BPFTOOL_71, BPFTOOL_75, buildAgent, expectError, startAgent, tmpDir, type AgentHandle } from './agentProcess';
 
 const client = { clientName: 'kernel-test', clientVersion: '0' };
 
@@ -107,7 +107,7 @@ describe('bpftool choice', () => {
 
 it('nothing but JSON-RPC frames reaches stdout', async () => {
   buildAgent();
-  const child = spawn(process.execPath, [AGENT, '--state-dir', '/tmp/end-ahl-raw-state'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT, '--state-dir', tmpDir('ahl-raw-state')], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const send = (o: object) => {
