@@ -59,6 +59,8 @@ const list = new VirtualList<TraceEvent>(
     createRow() {
       const row = el('div', { class: 'row' });
       for (const c of ['time', 'cpu', 'task', 'message']) row.append(el('span', { class: c, role: 'cell' }));
+      // The full message as a tooltip only when pointed at (setting it on every repaint costs a flood).
+      row.addEventListener('mouseenter', () => { row.title = row.lastElementChild!.textContent ?? ''; });
       return row;
     },
     fillRow(row, e) {
@@ -67,7 +69,6 @@ const list = new VirtualList<TraceEvent>(
       cpu.textContent = String(e.cpu);
       task.textContent = `${e.task}/${e.pid}`;
       message.textContent = e.message;
-      row.title = e.message;
     },
     onFollowChange(follow) { followButton.toggleAttribute('disabled', follow); persist(); },
   },

@@ -20,6 +20,11 @@ export class VirtualList<T> {
   readonly viewport: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly pool: HTMLElement[] = [];
+  /** What each pooled row shows now, so a render touches only rows whose content changed. */
+  private readonly shownItem: (T | undefined)[] = [];
+  private readonly shownIndex: number[] = [];
+  private spacerHeight = -1;
+  private rowCount = -1;
   private follow = true;
   private frame = 0;
   /** scrollTop we set ourselves, so our own scrolling does not read as the user's. */
@@ -62,29 +67,40 @@ export class VirtualList<T> {
     this.renders++;
     const h = this.opts.rowHeight;
     const n = this.source.count();
-    this.spacer.style.height = `${n * h}px`;
-    this.viewport.setAttribute('aria-rowcount', String(n));
+    // Read layout first, then write: a read after a write would force a synchronous layout every frame.
     const height = this.viewport.clientHeight;
+    let top = this.viewport.scrollTop;
+    const total = n * h;
+    if (this.spacerHeight !== total) { this.spacer.style.height = `${total}px`; this.spacerHeight = total; }
+    if (this.rowCount !== n) { this.viewport.setAttribute('aria-rowcount', String(n)); this.rowCount = n; }
     if (this.follow) {
-      const bottom = Math.max(0, n * h - height);
-      if (Math.abs(this.viewport.scrollTop - bottom) > 1) { this.viewport.scrollTop = bottom; this.ownScrollTop = this.viewport.scrollTop; }
+      const bottom = Math.max(0, total - height);
+      if (Math.abs(top - bottom) > 1) { this.viewport.scrollTop = bottom; top = bottom; this.ownScrollTop = bottom; }
     }
-    const first = Math.max(0, Math.floor(this.viewport.scrollTop / h));
-    const visible = Math.min(n - first, Math.ceil(height / h) + 1);
+    const first = Math.max(0, Math.min(Math.floor(top / h), n - 1));
+    const visible = Math.max(0, Math.min(n - first, Math.ceil(height / h) + 1));
     while (this.pool.length < visible) {
       const row = this.opts.createRow();
       row.setAttribute('role', 'row');
       this.pool.push(row);
+      this.shownItem.push(undefined);
       this.spacer.append(row);
     }
     for (let k = 0; k < this.pool.length; k++) {
       const row = this.pool[k];
       const item = k < visible ? this.source.at(first + k) : undefined;
-      if (item === undefined) { row.hidden = true; continue; }
-      row.hidden = false;
-      row.style.transform = `translateY(${(first + k) * h}px)`;
-      row.setAttribute('aria-rowindex', String(first + k + 1));
-      this.opts.fillRow(row, item, first + k);
+      if (item === undefined) { if (!row.hidden) row.hidden = true; this.shownItem[k] = undefined; continue; }
+      if (row.hidden) row.hidden = false;
+      const index = first + k;
+      if (this.shownIndex[k] !== index) {
+        row.style.transform = `translateY(${index * h}px)`;
+        row.setAttribute('aria-rowindex', String(index + 1));
+        this.shownIndex[k] = index;
+      }
+      // Unchanged rows (scrolled back, or nothing new) keep their text: no DOM work.
+      if (this.shownItem[k] === item) continue;
+      this.shownItem[k] = item;
+      this.opts.fillRow(row, item, index);
       this.renderedRows++;
     }
   }

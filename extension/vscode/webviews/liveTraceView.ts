@@ -4,6 +4,7 @@
 // re-sending 100,000 rows through getState on every batch would cost far more than keeping the page alive).
 import * as vscode from 'vscode';
 import type { TraceEvent } from '../../../protocol/types';
+import { TraceBatcher } from './traceBatcher';
 import type { LiveTraceToHost, LiveTraceToView } from '../../../protocol/webview';
 import type { Session } from '../../core/session';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
@@ -12,8 +13,6 @@ import { renderView } from './viewPage';
 import type { WebviewHost } from './webviewHost';
 
 export const LIVE_TRACE_VIEW_ID = 'ebpfNetDebug.liveTrace';
-/** Batches from the agent are merged for at most this long, so a flood costs a few posts per second, not thousands. */
-const FLUSH_MS = 50;
 const DEFAULT_MAX_ROWS = 100_000;
 
 export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -22,9 +21,7 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
   private stream: SessionTraceStream | undefined;
   private streamOff: (() => void) | undefined;
   private wanted = true;
-  private pending: TraceEvent[] = [];
-  private pendingDropped = 0;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly batcher = new TraceBatcher((lines, dropped) => this.channel?.post({ type: 'lines', lines, dropped }));
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly host: WebviewHost) {
@@ -81,11 +78,7 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
     try {
       const stream = await session.startTrace({ source: 'trace_pipe' });
       this.stream = stream;
-      this.streamOff = stream.onEvents((p) => {
-        this.pending.push(...(p.events as TraceEvent[]));
-        this.pendingDropped += p.dropped;
-        this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
-      });
+      this.streamOff = stream.onEvents((p) => this.batcher.add(p.events as TraceEvent[], p.dropped));
       this.channel?.post({ type: 'status', state: 'connected', host: session.host });
     } catch (e) {
       this.host.log.error(`live trace on ${session.host}: ${describe(e)}`);
@@ -93,20 +86,12 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
     }
   }
 
-  private flush(): void {
-    this.flushTimer = undefined;
-    if (!this.pending.length && !this.pendingDropped) return;
-    this.channel?.post({ type: 'lines', lines: this.pending, dropped: this.pendingDropped });
-    this.pending = [];
-    this.pendingDropped = 0;
-  }
-
   private async stop(): Promise<void> {
     this.streamOff?.();
     this.streamOff = undefined;
     const s = this.stream;
     this.stream = undefined;
-    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flush(); }
+    this.batcher.flush();
     if (s) await s.stop().catch((e: unknown) => this.host.log.warn(`stopping the trace stream: ${describe(e)}`));
   }
 

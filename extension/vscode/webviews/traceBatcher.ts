@@ -1,0 +1,29 @@
+// Merges trace batches from the agent for a short while before posting them to the live trace webview, so a
+// flood costs about 1000/flushMs posts per second however small the agent's batches are. Free of 'vscode' so
+// the benchmark drives exactly this code.
+import type { TraceEvent } from '../../../protocol/types';
+
+export class TraceBatcher {
+  private pending: TraceEvent[] = [];
+  private dropped = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly post: (lines: TraceEvent[], dropped: number) => void, private readonly flushMs = 50) {}
+
+  add(events: readonly TraceEvent[], dropped: number): void {
+    for (const e of events) this.pending.push(e);
+    this.dropped += dropped;
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pending.length && !this.dropped) return;
+    const lines = this.pending;
+    const dropped = this.dropped;
+    this.pending = [];
+    this.dropped = 0;
+    this.post(lines, dropped);
+  }
+}
