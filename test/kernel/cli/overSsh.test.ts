@@ -3,7 +3,8 @@
 // an XDP attach whose effect ping sees, detach. An unknown host key and an unknown alias fail with one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { ping } from '../helpers/ping';
@@ -57,6 +58,18 @@ test('info --host ALIAS deploys the agent through the ssh_config alias and repor
   assert.equal(facts.host, ALIAS);
   assert.equal(facts.privileges.root, true);
   assert.ok(existsSync(join('/root', REMOTE_BASE)), 'the agent went under the chosen remote base');
+});
+
+test('build --host ALIAS compiles against the host\'s own BTF, fetched over SSH into the cache', async () => {
+  const out = join(sshd!.client.home, 'drop.o');
+  const r = await cli('build', '--host', ALIAS, join(ROOT, 'bpf', 'xdp_drop_ping.bpf.c'), '-o', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `built ${out}\n`);
+  // The client's cache now holds vmlinux.h for the host's kernel release (here the same machine's).
+  const header = join(sshd!.client.home, '.cache', 'ebpf-netdebug', 'vmlinux', release(), 'vmlinux.h');
+  assert.match(readFileSync(header, 'utf8').slice(0, 2_000_000), /struct xdp_md \{/);
+  const inspected = await cli('inspect', out);
+  assert.match(inspected.stdout, /^ {2}Machine: +Linux BPF$/m);
 });
 
 test('lab, attach xdp, ping loss, detach: the same flow over SSH', async () => {
