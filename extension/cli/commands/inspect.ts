@@ -15,7 +15,7 @@ import type { CliContext } from '../io';
 import { keyValues, printJson, table } from '../output';
 
 export async function inspectCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseCommand('inspect', argv, { ...commonOptions, sections: { type: 'boolean' } });
+  const { values, positionals } = parseCommand('inspect', argv, { ...commonOptions, 'no-sections': { type: 'boolean' } });
   const file = exactlyOne('inspect', 'an object file (FILE.o) or source (FILE.bpf.c)', positionals);
   const bytes = await objectBytes(file, ctx);
   let info: BpfObjectInfo;
@@ -28,7 +28,7 @@ export async function inspectCommand(argv: string[], ctx: CliContext): Promise<n
   if (values.json) {
     printJson(ctx.io, { file, ...info, header: { ...info.header, ident: Buffer.from(info.header.ident).toString('hex') } });
   } else {
-    ctx.io.out(formatObject(info, { sections: values.sections ?? true }));
+    ctx.io.out(formatObject(info, { sections: !values['no-sections'] }));
   }
   return 0;
 }

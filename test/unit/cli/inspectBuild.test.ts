@@ -28,6 +28,14 @@ test('inspect prints a readelf -h style header, programs, maps, globals, license
   assert.match(r.out, /^BTF: +yes \(\.BTF\.ext: yes/m);
 });
 
+test('inspect --no-sections leaves the section table out', async () => {
+  const r = await runInProcess(['inspect', '--no-sections', fixture.path]);
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.out, /^Sections:$/m);
+  assert.match(r.out, /^Programs:$/m);
+  assert.match((await runInProcess(['inspect', fixture.path])).out, /^Sections:\n {2}NR +NAME +TYPE +OFFSET +SIZE +FLAGS\n {3}0 +- +NULL/m);
+});
+
 test('inspect --json is one document with the same facts', async () => {
   const r = await runInProcess(['inspect', '--json', fixture.path]);
   const j = JSON.parse(r.out);
