@@ -22,11 +22,16 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
     const c = new Ctx(extension, log, openHostSession);
     ctx = c;
     const tree = new HostsTreeProvider(c);
-    c.pushExtCleanup(tree, vscode.window.createTreeView('ebpfNetDebug.hosts', { treeDataProvider: tree, showCollapseAll: true }));
+    const treeView = vscode.window.createTreeView('ebpfNetDebug.hosts', { treeDataProvider: tree, showCollapseAll: true });
+    c.pushExtCleanup(tree, treeView);
     c.pushExtCleanup(registerCommandTable(c, commandTable(() => tree.refresh())));
     c.pushExtCleanup(createStatusBar(c));
     c.pushExtCleanup(registerTaskProvider(c));
-    c.pushExtCleanup(...registerWebviewSide(c));
+    c.pushExtCleanup(...registerWebviewSide(c, async (item) => {
+      const node = await tree.find(item);
+      if (node) await treeView.reveal(node, { select: true, focus: true, expand: true });
+      else void vscode.window.showInformationMessage(`eBPF: ${item.kind} #${item.id} is no longer on the host.`);
+    }));
     log.info(`activated (${extension.extension.packageJSON.version as string}); hosts: ${c.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`);
     // Neither may fail activation: each reports its own trouble.
     startLanguageSupport(c).catch((e) => log.warn(`clangd: ${e instanceof Error ? e.message : e}`));

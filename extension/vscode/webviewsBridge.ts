@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import type { Ctx } from './context';
 import { registerWebviews } from './webviews/index';
 
-export function registerWebviewSide(c: Ctx): vscode.Disposable[] {
+export type RevealItem = { kind: 'program' | 'map' | 'attachment'; id: number; netns?: string; dev?: string };
+
+export function registerWebviewSide(c: Ctx, reveal: (item: RevealItem) => Promise<void>): vscode.Disposable[] {
   const maxRows = new vscode.EventEmitter<number>();
   let last = c.settings.values.traceMaxRows;
   const settingsSub = c.settings.onDidChange((v) => {
@@ -21,6 +23,7 @@ export function registerWebviewSide(c: Ctx): vscode.Disposable[] {
       traceMaxRows: () => c.settings.values.traceMaxRows,
       onDidChangeTraceMaxRows: maxRows.event,
       onDidChangeKernelState: c.onDidChangeKernelState,
+      reveal: (item) => { reveal(item).catch((e) => c.log.warn(`reveal ${item.kind} #${item.id}: ${e instanceof Error ? e.message : e}`)); },
     }),
   ];
 }

@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { join } from 'node:path';
+import { repoRoot, startCodeServer, type CodeServer } from './helpers/codeServer';
 import { openWorkbench, type Workbench } from './helpers/workbench';
 import { createLabHost, type LabHost } from './helpers/labHost';
 import { bpfWorkspace, type Workspace } from './helpers/workspace';
@@ -18,7 +19,9 @@ let ws: Workspace | undefined;
 
 before(async () => {
   lab = await createLabHost('eg1');
-  ws = bpfWorkspace('eg1');
+  // The same program under a file name of its own: objects are named after their file and pinned host-wide, so
+  // this file and attachXdp.test.ts (running at the same time) never replace each other's object.
+  ws = bpfWorkspace('eg1', { 'xdp_drop_ping_eg1.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') });
   cs = await startCodeServer({
     workspace: ws.dir,
     settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab' },
@@ -33,7 +36,7 @@ after(async () => {
   await cs?.stop();
   await lab?.destroy();
   ws?.remove();
-  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping', { recursive: true, force: true });
+  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping_eg1', { recursive: true, force: true });
 });
 
 test('attach to a picked interface in generic mode, then Detach from the palette', async () => {
@@ -44,7 +47,7 @@ test('attach to a picked interface in generic mode, then Detach from the palette
   // Interfaces are listed with their addresses: the lab host's eth0 is the one with 192.168.77.1.
   await w.pickQuickItem(/^eth0.*192\.168\.77\.1\//);
   await w.screenshot('interface-picked');
-  await w.pickQuickItem(/^xdp_drop_ping\.bpf\.c/);
+  await w.pickQuickItem(/^xdp_drop_ping_eg1\.bpf\.c/);
   await w.pickQuickItem(/^generic/);
   const msg = await w.waitForNotification(/Attached xdp_drop_ping to eth0/, 90_000);
   assert.match(msg, /XDP generic/);

@@ -4,13 +4,15 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { takeSnapshot } from './model';
-import { HostNode, SnapshotIndex, messageNode, type Node } from './nodes';
+import { HostNode, InterfaceTreeNode, MapNode, ProgramNode, SlotNode, SnapshotIndex, messageNode, type Node } from './nodes';
 
 export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private snapshot: Promise<SnapshotIndex> | undefined;
   private readonly subs: vscode.Disposable[];
+  /** Parent of every node handed out, for TreeView.reveal (nodes are rebuilt on refresh; ids stay stable). */
+  private parents = new WeakMap<Node, Node | undefined>();
 
   constructor(private readonly ctx: Ctx) {
     this.subs = [
@@ -48,7 +50,41 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
 
   getTreeItem(node: Node): vscode.TreeItem { return node.item(); }
 
+  getParent(node: Node): Node | undefined { return this.parents.get(node); }
+
   async getChildren(node?: Node): Promise<Node[]> {
+    const kids = await this.childrenOf(node);
+    for (const k of kids) this.parents.set(k, node);
+    return kids;
+  }
+
+  /**
+   * Finds the row of a program, map or attachment by walking the tree the way the user would expand it (one
+   * snapshot, no agent calls beyond it). Undefined when the kernel no longer has it.
+   */
+  async find(item: { kind: 'program' | 'map' | 'attachment'; id: number; netns?: string; dev?: string }): Promise<Node | undefined> {
+    const host = (await this.getChildren()).find((h) => h instanceof HostNode && h.item().contextValue === 'host-connected');
+    if (!host) return undefined;
+    const sections = await this.getChildren(host);
+    const section = sections.find((s) => s.item().label === (item.kind === 'program' ? 'Programs' : item.kind === 'map' ? 'Maps' : 'Network'));
+    if (!section) return undefined;
+    const walk = async (n: Node, depth: number): Promise<Node | undefined> => {
+      for (const k of await this.getChildren(n)) {
+        if (item.kind === 'program' && k instanceof ProgramNode && k.program.id === item.id) return k;
+        if (item.kind === 'map' && k instanceof MapNode && k.map.id === item.id) return k;
+        if (item.kind === 'attachment' && k instanceof SlotNode && k.slot.attachments.some((a) => a.progId === item.id && (!item.dev || a.dev === item.dev))) return k;
+        if (item.kind === 'attachment' && k instanceof InterfaceTreeNode && item.dev && k.dev !== item.dev) continue;
+        if (depth > 0 && !(k instanceof ProgramNode) && !(k instanceof MapNode)) {
+          const found = await walk(k, depth - 1);
+          if (found) return found;
+        }
+      }
+      return undefined;
+    };
+    return walk(section, 3);
+  }
+
+  private async childrenOf(node?: Node): Promise<Node[]> {
     if (node) {
       try {
         return (await node.children?.()) ?? [];
