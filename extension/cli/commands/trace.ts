@@ -1,10 +1,10 @@
 // `ebpf-netdebug trace --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]`: streams events
 // until --duration seconds pass or the user presses Ctrl-C. trace_pipe lines print as they come; packet-path hops
-// are grouped into packets (core/packetPath) and printed at the end, one block per packet. --json: trace_pipe
+// are grouped into packets (core/packetPath) and printed as each packet settles, one block per packet. --json: trace_pipe
 // events as one JSON object per line; packet-path as one `{ packets: [...] }` document.
 import type { TraceEventsParams, TraceStartParams } from '../../../protocol/agent';
 import type { PacketPathEvent, TraceEvent } from '../../../protocol/types';
-import { formatPacketPaths, PacketFilterError, PacketPathGrouper, packetPathsJson, parsePacketFilter } from '../../core/packetPath';
+import { formatPacketPaths, PacketFilterError, PacketPathGrouper, packetPathsJson, parsePacketFilter, SAME_PACKET_WINDOW_NS, type PacketPath } from '../../core/packetPath';
 import type { TraceGap } from '../../core/reconnect/traceStreams';
 import { commonOptions, hostOptions, oneOf, parseCommand, positiveNumber, requireHost } from '../args';
 import { CliError, usageError } from '../cliError';
@@ -37,6 +37,17 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
 
   const grouper = new PacketPathGrouper();
   let events = 0;
+  // Packet paths print as they settle: once the host's clock has moved a grouping window past a packet's last hop,
+  // no late hop (from another CPU's buffer) can still join it. The rest print when the trace ends.
+  const printed = new Set<PacketPath>();
+  let latestNs = 0;
+  const printSettled = (all: boolean) => {
+    const ready = grouper.paths().filter((p) => !printed.has(p)
+      && (all || latestNs - p.hops[p.hops.length - 1].timestampNs > SAME_PACKET_WINDOW_NS));
+    if (!ready.length) return;
+    ctx.io.out(`${printed.size ? '\n' : ''}${formatPacketPaths(ready)}`);
+    for (const p of ready) printed.add(p);
+  };
   let failure: string | undefined;
   await withSession(ctx, host, async (s) => {
     // A reader that dies on the host (trace_pipe busy with another reader, tracefs unmounted) is reported by the
@@ -51,8 +62,13 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
     const stream = await s.startTrace(params);
     stream.onEvents((batch: TraceEventsParams) => {
       events += batch.events.length;
-      if (packetPath) grouper.add(batch.events as PacketPathEvent[]);
-      else for (const e of batch.events as TraceEvent[]) ctx.io.out(values.json ? `${JSON.stringify(e)}\n` : `${formatTraceLine(e)}\n`);
+      if (packetPath) {
+        grouper.add(batch.events as PacketPathEvent[]);
+        for (const e of batch.events as PacketPathEvent[]) latestNs = Math.max(latestNs, e.timestampNs);
+        if (!values.json) printSettled(false);
+      } else {
+        for (const e of batch.events as TraceEvent[]) ctx.io.out(values.json ? `${JSON.stringify(e)}\n` : `${formatTraceLine(e)}\n`);
+      }
     });
     stream.onGap((g: TraceGap) => ctx.io.err(`trace: connection lost for ${((g.to - g.from) / 1000).toFixed(1)} s; ${g.lostLines ?? 'an unknown number of'} lines may be missing\n`));
     let timer: NodeJS.Timeout | undefined;
@@ -66,7 +82,8 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
   if (failure) throw new CliError(`trace: ${failure}`);
   if (packetPath) {
     if (values.json) printJson(ctx.io, packetPathsJson(grouper.paths()));
-    else ctx.io.out(formatPacketPaths(grouper.paths()));
+    else if (grouper.paths().length) printSettled(true);
+    else ctx.io.out(formatPacketPaths([]));
   } else if (!values.json && events === 0) {
     ctx.io.err('trace: no events\n');
   }
