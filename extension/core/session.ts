@@ -10,7 +10,8 @@ import { AgentClient } from './agentClient';
 import { LocalTransport } from './transport/local';
 import type { Transport } from './transport/transport';
 import { connectSsh, type SshConnectOptions } from './ssh/connect';
-import { deployAgent, startAgent, type DeployOptions, type DeployResult } from './deploy/deployAgent';
+import { DeployError, deployAgent, startAgent, type DeployOptions, type DeployResult } from './deploy/deployAgent';
+import { HostKeyError } from './ssh/knownHosts';
 import { TraceStreams, type SessionTraceStream, type TraceGap } from './reconnect/traceStreams';
 import { reconnectWithBackoff, type BackoffOptions } from './reconnect/backoff';
 import { endStaleAgent } from './reconnect/staleAgent';
@@ -147,7 +148,12 @@ export class Session {
     this.setState({ state: 'reconnecting', reason });
     await this.transportValue.close().catch(() => undefined);
     try {
-      const next = await reconnectWithBackoff(() => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)), this.opts.reconnect || {});
+      const backoff = this.opts.reconnect || {};
+      const next = await reconnectWithBackoff(() => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)), {
+        ...backoff,
+        // Retrying cannot fix a changed host key, a refused deployment or a closed session: say so at once.
+        isPermanent: (e) => e instanceof HostKeyError || e instanceof DeployError || this.closing || (backoff.isPermanent?.(e) ?? false),
+      });
       if (this.closing) { next.client.dispose(); await next.transport.close(); return; }
       // The previous agent may still hold trace_pipe (one reader at a time): end it before resuming streams.
       await endStaleAgent(next.transport, this.factsValue.agentPid, this.deploymentValue?.remotePath, this.deploymentValue?.viaSudo ?? false).catch(() => undefined);
