@@ -73,7 +73,7 @@ test('the side-panel trace shows the lines of a bpf_printk program attached in t
   await w.runCommand('eBPF: Show Live Trace');
   // The view subscribes when it is shown; then every ping writes a line on the lab host.
   const status = await inWebview(w.page, (f) => f.$eval('#stat-conn', (e) => e.textContent ?? ''), (t) => t.startsWith('Tracing trace_pipe on'));
-  assert.equal(status, 'Tracing trace_pipe on lab');
+  assert.equal(status, `Tracing trace_pipe on ${l.alias}`, 'the view names the host it traces');
   const ping = await l.ping(3);
   assert.equal(ping.received, 3, 'the printk program passes every packet');
   const wanted = `end-ping ${l.peerAddress} > ${l.hostAddress} echo-request`;
