@@ -1,9 +1,10 @@
 // The ONE reader of /sys/kernel/tracing/trace_pipe in this agent process. trace_pipe is consumed destructively, so
 // two readers would each see half the lines; every trace stream subscribes here instead. The reader is a `cat`
 // child (a blocked read of trace_pipe in Node's thread pool could not be cancelled), started with the first
-// subscriber and killed with the last.
+// subscriber and killed with the last. The kernel lets only one process at a time open trace_pipe (EBUSY for the
+// next): while another holds it, the reader says who (agent.log) and retries until it gets it or nobody listens.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { TRACE_PIPE, TRACEFS } from '../core/paths';
 import { splitLines } from '../parsers/tracePipe';
 
@@ -13,6 +14,9 @@ export class TracePipeSource {
   private child: ChildProcess | null = null;
   private readonly listeners = new Set<LineListener>();
   private rest = '';
+  private retry: NodeJS.Timeout | null = null;
+  private busySaid = false;
+  static readonly RETRY_MS = 250;
 
   constructor(
     private readonly path = TRACE_PIPE,
@@ -46,13 +50,50 @@ export class TracePipeSource {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => this.onError(`trace_pipe reader failed: ${e.message}`));
+    child.stdout.once('data', () => (this.busySaid = false));
     child.on('exit', (code, signal) => {
-      if (this.child === child) {
-        this.child = null;
-        this.rest = '';
-        if (this.listeners.size) this.onError(`trace_pipe reader ended (code ${code}, signal ${signal}) ${err.trim()}`);
+      if (this.child !== child) return;
+      this.child = null;
+      this.rest = '';
+      if (!this.listeners.size) return;
+      if (/busy/i.test(err)) {
+        if (!this.busySaid) this.onInfo(`trace_pipe is busy (the kernel allows one reader): held by ${this.holders()}; retrying every ${TracePipeSource.RETRY_MS} ms`);
+        this.busySaid = true;
+      } else {
+        this.onError(`trace_pipe reader ended (code ${code}, signal ${signal}) ${err.trim()}; restarting`);
       }
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        if (this.listeners.size && !this.child) this.start();
+      }, TracePipeSource.RETRY_MS);
     });
+  }
+
+  /** Which processes hold trace_pipe open, e.g. "pid 1234 (cat)", so a user can tell who competes. */
+  private holders(): string {
+    const found: string[] = [];
+    for (const pid of readdirSafe('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      for (const fd of readdirSafe(`/proc/${pid}/fd`)) {
+        let target = '';
+        try {
+          target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          continue;
+        }
+        if (target === this.path || target.endsWith('/tracing/trace_pipe')) {
+          let comm = '?';
+          try {
+            comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+          } catch {
+            // the process ended meanwhile
+          }
+          found.push(`pid ${pid} (${comm})`);
+          break;
+        }
+      }
+    }
+    return found.length ? found.join(', ') : 'another process';
   }
 
   /**
@@ -74,9 +115,20 @@ export class TracePipeSource {
   }
 
   private stop(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    this.busySaid = false;
     const c = this.child;
     this.child = null;
     this.rest = '';
     c?.kill('SIGTERM');
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }

@@ -3,7 +3,8 @@
 // markers are counted and foreign lines are tolerated. Token: atr.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import type { TraceEvent } from '../../../protocol/types';
@@ -12,13 +13,29 @@ import { expectError, sh, startAgent, type AgentHandle } from './agentProcess';
 const MARKER = `atr_${randomBytes(4).toString('hex')}`;
 const mark = (text: string) => writeFileSync('/sys/kernel/tracing/trace_marker', `${text}\n`);
 
-/** The agent's trace_pipe readers (its `cat` children). */
-function readers(agent: AgentHandle): number {
-  const r = sh(['pgrep', '-P', String(agent.child.pid), '-f', 'trace_pipe']);
-  return r.stdout.trim() ? r.stdout.trim().split('\n').length : 0;
+/** Whether process pid has trace_pipe open. */
+function holderOpen(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('/tracing/trace_pipe');
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+/** The agent's trace_pipe readers: its children that hold trace_pipe open (not one waiting for a busy pipe). */
+function readers(agent: AgentHandle): number {
+  const r = sh(['pgrep', '-P', String(agent.child.pid)]);
+  return r.stdout.trim() ? r.stdout.trim().split('\n').map(Number).filter(holderOpen).length : 0;
+}
+
+// Waits are long: the kernel lets one process at a time read trace_pipe, and other test files may hold it a while.
+async function until(cond: () => boolean, what: string, ms = 90_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
@@ -129,6 +146,29 @@ describe('trace_pipe streams', () => {
     assert.ok(b.every((x) => x.events.length <= 10), 'batches respect maxEvents');
     const seq = (events(stream)).map((e) => Number(e.message.split(' ')[1]));
     assert.ok(seq.every((v, i) => i === 0 || v > seq[i - 1]), 'events stay in order');
+  });
+
+  it('while another process holds trace_pipe, the agent names it and reads as soon as it is free', async () => {
+    // our own competing reader (retried until the kernel gives it trace_pipe: other tests may hold it too)
+    let holder: ChildProcess | undefined;
+    await until(() => {
+      if (holder && holder.exitCode === null && holderOpen(holder.pid!)) return true;
+      holder = spawn('cat', ['/sys/kernel/tracing/trace_pipe'], { stdio: ['ignore', 'ignore', 'ignore'] });
+      return false;
+    }, 'our own reader to hold trace_pipe');
+    try {
+      const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_busy` });
+      await until(() => agent.logs.some((l) => l.message.includes('trace_pipe is busy') && l.message.includes(`pid ${holder!.pid} (cat)`)), 'the busy report naming our reader');
+      holder!.kill();
+      await until(() => {
+        mark(`${MARKER}_busy after`);
+        return events(stream).length > 0;
+      }, 'the stream to read once trace_pipe is free');
+      await agent.connection.sendRequest(proto.traceStop, { stream });
+    } finally {
+      holder?.kill();
+    }
+    await until(() => readers(agent) === 0, 'the reader to stop');
   });
 
   it('bad filters and sources are refused naming the argument', async () => {
