@@ -70,11 +70,15 @@ function hopOf(e: PacketPathEvent, firstNs: number): PacketHop {
  */
 export class PacketPathGrouper {
   private readonly all: PacketPath[] = [];
+  /** Packets that may still get hops, by key; older ones are let go so a long live trace does not grow this. */
   private readonly open = new Map<string, PacketPath>();
+  private newestNs = 0;
 
   /** Adds events; returns the packets they created or changed. */
   add(events: readonly PacketPathEvent[]): PacketPath[] {
     const changed = new Set<PacketPath>();
+    // `all` stays in first-hop order; re-sorting is needed only when a packet lands before the last one
+    let unsorted = false;
     for (const e of [...events].sort((a, b) => a.timestampNs - b.timestampNs)) {
       const key = packetKey(e);
       let p = this.open.get(key);
@@ -89,15 +93,26 @@ export class PacketPathGrouper {
         if (e.tcp) p.tcp = { ...e.tcp };
         if (e.udp) p.udp = { ...e.udp };
         this.open.set(key, p);
+        const last = this.all[this.all.length - 1];
+        if (last && last.firstNs > p.firstNs) unsorted = true;
         this.all.push(p);
       }
       p.hops.push(hopOf(e, p.firstNs));
-      if (e.timestampNs < p.firstNs) p.firstNs = e.timestampNs;
+      if (e.timestampNs < p.firstNs) {
+        p.firstNs = e.timestampNs;
+        unsorted = true;
+      }
       p.hops.sort((a, b) => a.timestampNs - b.timestampNs);
       for (const h of p.hops) h.sinceFirstNs = h.timestampNs - p.firstNs;
       changed.add(p);
+      if (e.timestampNs > this.newestNs) this.newestNs = e.timestampNs;
     }
-    if (changed.size) this.all.sort((a, b) => a.firstNs - b.firstNs);
+    if (unsorted) this.all.sort((a, b) => a.firstNs - b.firstNs);
+    if (this.open.size > 1024) {
+      for (const [key, p] of this.open) {
+        if (this.newestNs - p.hops[p.hops.length - 1].timestampNs > 2 * SAME_PACKET_WINDOW_NS) this.open.delete(key);
+      }
+    }
     return [...changed];
   }
 

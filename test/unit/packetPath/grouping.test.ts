@@ -47,6 +47,20 @@ describe('groupPacketPaths', () => {
     assert.equal(groupPacketPaths([...events, ...later]).length, 2);
   });
 
+  it('keeps grouping right over a long live trace (thousands of pings, batch by batch)', () => {
+    const request = decodeEventPipe().events.slice(0, 4);
+    const g = new PacketPathGrouper();
+    for (let seq = 1; seq <= 3000; seq++) {
+      // one ping every 10 ms, its hops in two batches as the per-CPU buffers might deliver them
+      const hops = request.map((e) => ({ ...e, icmp: { ...e.icmp!, seq }, timestampNs: e.timestampNs + seq * 10_000_000 }));
+      g.add(hops.slice(2));
+      g.add(hops.slice(0, 2));
+    }
+    const paths = g.paths();
+    assert.equal(paths.length, 3000);
+    assert.ok(paths.every((p, i) => p.icmp!.seq === i + 1 && p.hops.length === 4 && p.hops[0].tracepoint === 'net_dev_queue'));
+  });
+
   it('follows a TCP connection segment by segment', () => {
     const t = lab.tcpCapture!;
     const { events } = decodeEventPipe(golden('event-pipe-tcp.txt'));
