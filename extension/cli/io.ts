@@ -11,8 +11,11 @@ export interface CliContext {
   io: CliIo;
   env: NodeJS.ProcessEnv;
   openSession: (host: string, opts?: SessionOptions) => Promise<Session>;
-  /** Resolves when the user interrupts (Ctrl-C), for commands that run until stopped. */
-  interrupted: Promise<void>;
+  /**
+   * For commands that run until stopped: from the first call on, Ctrl-C resolves the promise instead of killing the
+   * process (a second Ctrl-C still does). Other commands never call it, so Ctrl-C ends them as usual.
+   */
+  interrupted: () => Promise<void>;
 }
 
 export const processIo: CliIo = {

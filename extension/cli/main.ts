@@ -66,15 +66,16 @@ function oneLine(s: string): string {
 }
 
 async function main(): Promise<void> {
-  let interrupts = 0;
-  const interrupted = new Promise<void>((resolve) => {
+  let interrupted: Promise<void> | undefined;
+  const onInterrupt = () => interrupted ??= new Promise<void>((resolve) => {
+    let interrupts = 0;
     process.on('SIGINT', () => {
-      // The first Ctrl-C stops streaming commands cleanly (trace stops its stream); a second one gives up.
+      // The first Ctrl-C stops a streaming command cleanly (trace stops its stream); a second one gives up.
       if (++interrupts > 1) process.exit(130);
       resolve();
     });
   });
-  const code = await runCli(process.argv.slice(2), { io: processIo, env: process.env, openSession, interrupted });
+  const code = await runCli(process.argv.slice(2), { io: processIo, env: process.env, openSession, interrupted: onInterrupt });
   process.exitCode = code;
   // Ends the process even if a library left a handle open; output is flushed by then (stdout writes are sync for
   // files and pipes on Linux).

@@ -72,7 +72,7 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
     });
     stream.onGap((g: TraceGap) => ctx.io.err(`trace: connection lost for ${((g.to - g.from) / 1000).toFixed(1)} s; ${g.lostLines ?? 'an unknown number of'} lines may be missing\n`));
     let timer: NodeJS.Timeout | undefined;
-    const stops = [ctx.interrupted, failedNow];
+    const stops = [ctx.interrupted(), failedNow];
     if (duration) stops.push(new Promise<void>((r) => { timer = setTimeout(r, duration * 1000); }));
     await Promise.race(stops);
     if (timer) clearTimeout(timer);

@@ -16,7 +16,7 @@ export async function runInProcess(argv: string[], env: NodeJS.ProcessEnv = {}):
       connected.push(host);
       throw new Error(`unit tests do not connect (asked for ${host})`);
     },
-    interrupted: new Promise(() => undefined),
+    interrupted: () => new Promise(() => undefined),
   };
   const code = await runCli(argv, ctx);
   return { code, out, err, connected };
