@@ -47,7 +47,8 @@ export async function sweepStale(base: string): Promise<string[]> {
     const m = /^end_([a-z0-9]+)(_|$)/.exec(name);
     if (!m || !m[1].startsWith(base)) continue;
     const rest = m[1].slice(base.length);
-    if (!/^[0-9a-z]{1,6}$/.test(rest)) continue;
+    // Test pids are in the hundreds at least (2+ base-36 digits); a 1-letter tail is somebody else's naming.
+    if (!/^[0-9a-z]{2,6}$/.test(rest)) continue;
     const pid = parseInt(rest, 36);
     if (pid !== process.pid && !pidAlive(pid)) stale.add(m[1]);
   }
