@@ -3,7 +3,7 @@
 // its own array map; it is loaded COPIES times with `bpftool prog loadall` (one bpftool run per copy, not per
 // program, so setting up 1,000 programs takes seconds).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,22 @@ function source(perObject: number): string {
   }
   parts.push('char LICENSE[] SEC("license") = "GPL";');
   return parts.join('\n');
+}
+
+/** Removes what earlier runs left when they were killed outright: end_bench_<pid> dirs whose process is gone. */
+export function sweepStaleFixtures(): string[] {
+  const swept: string[] = [];
+  for (const name of readdirSync('/sys/fs/bpf')) {
+    const m = /^end_bench_(\d+)$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      rmSync(`/sys/fs/bpf/${name}`, { recursive: true, force: true });
+      swept.push(name);
+    }
+  }
+  return swept;
 }
 
 export function loadListingFixture(root: string, bpftool: string, total = 1000, perObject = 100): ListingFixture {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as proto from '../protocol/agent';
 import { startAgent, BPFTOOL_75, type AgentHandle } from '../test/kernel/agent/agentProcess';
-import { loadListingFixture, type ListingFixture } from './listings-fixture';
+import { loadListingFixture, sweepStaleFixtures, type ListingFixture } from './listings-fixture';
 
 const execFileP = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -31,10 +31,14 @@ async function main(): Promise<void> {
   let fixture: ListingFixture | undefined;
   let agent: AgentHandle | undefined;
   const cleanup = () => fixture?.remove();
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      cleanup();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
+  const swept = sweepStaleFixtures();
+  if (swept.length) console.log(`removed pins of killed earlier runs: ${swept.join(', ')}`);
   try {
     fixture = loadListingFixture(ROOT, bpftool, programs);
     agent = startAgent(['--bpftool', bpftool]);
