@@ -10,6 +10,7 @@
 //   node --import tsx bench/webview-trace.bench.ts [SECONDS] [RATE]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TraceEvent } from '../protocol/types';
@@ -76,8 +77,10 @@ async function partA(): Promise<void> {
     const base = await h.browser.newPage();
     await base.goto(`${h.origin}/dist/webview/liveTrace.css`); // any page of the same origin
     await base.evaluate(`window.__n = 0; window.addEventListener('message', (e) => { window.__n += e.data.lines.length; });`);
+    await base.evaluate(installProbes);
     const b = await base.evaluate(`(${floodInPage})(${JSON.stringify({ rate: RATE, seconds: SECONDS, template })})`) as { sent: number; seconds: number };
     const baseHandled = (await base.evaluate('window.__n') as number) / b.seconds;
+    const bp = await probes(base);
     await base.close();
 
     const v = await h.open('liveTrace', { width: 1200, height: 700 });
@@ -89,11 +92,13 @@ async function partA(): Promise<void> {
     const heapAfter = await heapMb(v.page);
     await v.page.close();
     const handled = s.received / r.seconds;
+    console.log(`   (load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs)`);
     console.log(`A. ${RATE.toLocaleString('en-US')} lines/s for ${SECONDS} s posted into the live trace view (Chromium, ${r.sent.toLocaleString('en-US')} lines):`);
     console.log(`   baseline page (count only)   ${Math.round(baseHandled).toLocaleString('en-US')} lines/s`);
     console.log(`   live trace view              ${Math.round(handled).toLocaleString('en-US')} lines/s handled, ${(s.renders / r.seconds).toFixed(0)} frames/s, ${Math.round(s.renderedRows / r.seconds).toLocaleString('en-US')} rows painted/s, ring ${s.rows.toLocaleString('en-US')} rows`);
     console.log(`   ratio view / baseline: ${(handled / baseHandled).toFixed(3)}`);
-    console.log(`   longest main-thread task: ${p.longtasks ? `${p.longest.toFixed(0)} ms (${p.longtasks} tasks over 50 ms)` : 'none over 50 ms'}; longest gap between frames ${p.maxFrameGap.toFixed(0)} ms`);
+    const lt = (x: { longest: number; longtasks: number }) => (x.longtasks ? `${x.longest.toFixed(0)} ms (${x.longtasks} tasks over 50 ms)` : 'none over 50 ms');
+    console.log(`   longest main-thread task: view ${lt(p)}, baseline page ${lt(bp)}; longest gap between frames: view ${p.maxFrameGap.toFixed(0)} ms, baseline ${bp.maxFrameGap.toFixed(0)} ms`);
     console.log(`   JS heap: ${heapBefore.toFixed(1)} MB before, ${heapAfter.toFixed(1)} MB after (${s.rows.toLocaleString('en-US')} rows kept)`);
   } finally {
     await h.close();

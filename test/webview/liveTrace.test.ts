@@ -181,6 +181,26 @@ describe('live trace webview', () => {
     await again.page.close();
   });
 
+  it('tells screen readers what the list holds and scrolls by keyboard', async () => {
+    const v = await h.open('liveTrace', { height: 300 });
+    await v.send({ type: 'lines', lines: flood(500), dropped: 0 });
+    await frame(v);
+    const table = await v.page.$eval('.viewport', (e) => ({ role: e.getAttribute('role'), label: e.getAttribute('aria-label'), rows: e.getAttribute('aria-rowcount'), tab: (e as HTMLElement).tabIndex }));
+    assert.deepEqual(table, { role: 'table', label: 'Trace lines', rows: '500', tab: 0 });
+    const last = await v.page.$$eval('.row:not([hidden])', (rs) => rs.map((r) => [r.getAttribute('role'), r.getAttribute('aria-rowindex')]));
+    assert.ok(last.some(([role, i]) => role === 'row' && i === '500'), 'the newest row carries its position');
+    assert.equal(await v.page.getAttribute('[role="toolbar"]', 'aria-label'), 'Trace controls');
+    await v.page.focus('.viewport');
+    await v.page.keyboard.press('Home');
+    await frame(v);
+    assert.ok((await visibleMessages(v))[0].endsWith('#0'));
+    assert.equal(await v.page.$eval('#follow', (e) => e.hasAttribute('disabled')), false, 'Home stops following the tail');
+    await v.page.keyboard.press('End');
+    await frame(v);
+    assert.ok((await visibleMessages(v)).at(-1)!.endsWith('#499'));
+    await v.page.close();
+  });
+
   it('loads under the strict CSP: no inline script runs, the bundle and styles do', async () => {
     const v = await h.open('liveTrace');
     const csp = await v.page.$eval('meta[http-equiv="Content-Security-Policy"]', (e) => e.getAttribute('content'));

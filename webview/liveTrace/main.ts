@@ -53,7 +53,7 @@ const status = el('div', { class: 'status' }, connStat, rowsStat, rateStat, drop
 const header = el('div', { class: 'header', role: 'presentation' }, el('span', {}, 'Time (s)'), el('span', {}, 'CPU'), el('span', {}, 'Task/PID'), el('span', {}, 'Message'));
 
 const list = new VirtualList<TraceEvent>(
-  { count: () => ring.shown, at: (i) => ring.shownAt(i) },
+  { count: () => ring.shown, at: (i) => ring.shownAt(i), key: (i) => ring.shownSeq(i) },
   {
     rowHeight: ROW_HEIGHT,
     createRow() {
@@ -138,7 +138,7 @@ function onMessage(m: Exclude<LiveTraceToView, { type: 'reply' }>): void {
       }
       break;
     case 'config':
-      if (m.maxRows !== ring.maxRows) { ring.resize(m.maxRows); list.invalidate(); }
+      if (m.maxRows !== ring.maxRows) { ring.resize(m.maxRows); list.reset(); }
       break;
     case 'status':
       connStat.textContent = describeStatus(m.state, m.host, m.message);
@@ -173,7 +173,7 @@ filterField.addEventListener('input', applyFilter);
 regexBox.addEventListener('change', applyFilter);
 pauseButton.addEventListener('click', () => setPaused(!paused));
 followButton.addEventListener('click', () => list.setFollow(true));
-clearButton.addEventListener('click', () => { ring.clear(); held = []; heldTotal = 0; list.invalidate(); updateStatus(); });
+clearButton.addEventListener('click', () => { ring.clear(); held = []; heldTotal = 0; list.reset(); updateStatus(); });
 saveTextButton.addEventListener('click', () => void save('text'));
 saveJsonButton.addEventListener('click', () => void save('json'));
 setInterval(() => { rate = received - lastReceived; lastReceived = received; updateStatus(); }, 1000);

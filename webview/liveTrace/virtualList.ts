@@ -4,6 +4,8 @@
 export interface VirtualSource<T> {
   count(): number;
   at(i: number): T | undefined;
+  /** What identifies row i's content (it changes when another item takes place i). */
+  key(i: number): number;
 }
 
 export interface VirtualListOptions<T> {
@@ -21,7 +23,7 @@ export class VirtualList<T> {
   private readonly spacer: HTMLElement;
   private readonly pool: HTMLElement[] = [];
   /** What each pooled row shows now, so a render touches only rows whose content changed. */
-  private readonly shownItem: (T | undefined)[] = [];
+  private shownKey: (number | undefined)[] = [];
   private readonly shownIndex: number[] = [];
   private spacerHeight = -1;
   private rowCount = -1;
@@ -57,6 +59,12 @@ export class VirtualList<T> {
     this.invalidate();
   }
 
+  /** Forgets what the rows show (the source was cleared or rebuilt), then renders. */
+  reset(): void {
+    this.shownKey = this.shownKey.map(() => undefined);
+    this.invalidate();
+  }
+
   /** Schedules one render in the next frame. */
   invalidate(): void {
     if (this.frame) return;
@@ -83,23 +91,25 @@ export class VirtualList<T> {
       const row = this.opts.createRow();
       row.setAttribute('role', 'row');
       this.pool.push(row);
-      this.shownItem.push(undefined);
+      this.shownKey.push(undefined);
       this.spacer.append(row);
     }
     for (let k = 0; k < this.pool.length; k++) {
       const row = this.pool[k];
-      const item = k < visible ? this.source.at(first + k) : undefined;
-      if (item === undefined) { if (!row.hidden) row.hidden = true; this.shownItem[k] = undefined; continue; }
-      if (row.hidden) row.hidden = false;
       const index = first + k;
+      if (k >= visible) { if (!row.hidden) row.hidden = true; this.shownKey[k] = undefined; continue; }
+      if (row.hidden) row.hidden = false;
       if (this.shownIndex[k] !== index) {
         row.style.transform = `translateY(${index * h}px)`;
         row.setAttribute('aria-rowindex', String(index + 1));
         this.shownIndex[k] = index;
       }
       // Unchanged rows (scrolled back, or nothing new) keep their text: no DOM work.
-      if (this.shownItem[k] === item) continue;
-      this.shownItem[k] = item;
+      const key = this.source.key(index);
+      if (this.shownKey[k] === key) continue;
+      const item = this.source.at(index);
+      if (item === undefined) continue;
+      this.shownKey[k] = key;
       this.opts.fillRow(row, item, index);
       this.renderedRows++;
     }
