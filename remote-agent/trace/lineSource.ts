@@ -3,9 +3,10 @@
 // child (a blocked read of trace_pipe in Node's thread pool could not be cancelled), started with the first
 // subscriber and killed with the last. The kernel lets only one process at a time open trace_pipe (EBUSY for the
 // next): while another holds it, the reader says who (agent.log) and retries until it gets it or nobody listens.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { TRACE_PIPE, TRACEFS } from '../core/paths';
+import { spawnTied } from '../packetPath/tiedSpawn';
 import { splitLines } from '../parsers/tracePipe';
 
 export type LineListener = (lines: string[]) => void;
@@ -39,7 +40,10 @@ export class TracePipeSource {
 
   private start(): void {
     this.expandRingBuffer();
-    const child = spawn('cat', [this.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // tied to the agent (pdeathsig): a reader orphaned by a killed agent would hold trace_pipe, which admits one
+    // reader, against everybody for good
+    const child = spawnTied(['cat', this.path]);
+    child.stdin.end();
     this.child = child;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

@@ -171,6 +171,19 @@ describe('trace_pipe streams', () => {
     await until(() => readers(agent) === 0, 'the reader to stop');
   });
 
+  it('an agent killed outright leaves no reader holding trace_pipe', async () => {
+    const doomed = startAgent();
+    try {
+      await doomed.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_doomed` });
+      await until(() => readers(doomed) === 1, 'the doomed agent to read');
+      const reader = Number(sh(['pgrep', '-P', String(doomed.child.pid)]).stdout.trim().split('\n').find((p) => holderOpen(Number(p))));
+      doomed.child.kill('SIGKILL');
+      await until(() => !holderOpen(reader), 'the orphaned reader to go');
+    } finally {
+      await doomed.close();
+    }
+  });
+
   it('bad filters and sources are refused naming the argument', async () => {
     const re = await expectError(agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: '/(unclosed/' }));
     assert.equal(re.data?.argument, 'filter');
