@@ -26,6 +26,19 @@ test('a broken file: ok=false, parsed diagnostics with absolute paths, no object
   await assert.rejects(stat(out));
 });
 
+test('a BPF backend error (stack over 512 bytes) is located in the source too', async () => {
+  const source = join(fixtures, 'stack_limit.bpf.c');
+  const r = await compileBpf({ source, output: join(work, 'stack.o') });
+  assert.equal(r.ok, false);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  assert.ok(errors.length > 0, r.stderr);
+  for (const d of errors) {
+    assert.equal(d.file, source);
+    assert.match(d.message, /BPF stack limit of 512 bytes is exceeded/);
+  }
+  assert.ok(errors.some((d) => d.line === 13), `expected line 13: ${JSON.stringify(errors)}`);
+});
+
 test('a good uapi-only file compiles with defines; the object has BTF and the define took effect', async () => {
   const out = join(work, 'ok.o');
   const r = await compileBpf({ source: join(fixtures, 'ok_uapi.bpf.c'), output: out, defines: { KNOB: 5 } });
