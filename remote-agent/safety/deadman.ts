@@ -7,6 +7,7 @@
 //
 // Files (STATE_DIR, root-only 0700, /run so a reboot, which also clears attachments, clears it too):
 //   plans/<key>.json        armed, waiting            plans/<key>.firing  the watchdog is rolling back
+//   plans/<key>.pid         the watchdog's pid (so confirm can end it at once)
 //   records/<at>-<key>.json what a rollback did (listRollbacks)
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
@@ -39,7 +40,6 @@ interface PlanFile extends RollbackPlan {
   armedAt: number;
   deadline: number;
   armedBy: number;
-  watchdogPid?: number;
 }
 
 const WATCHDOG_FLAG = '--watchdog';
@@ -93,10 +93,13 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
     child.once('error', (e) => reject(new Error(`dead-man watchdog did not start (${argv[0]}): ${e.message}`)));
   });
   child.unref();
-  content.watchdogPid = child.pid;
-  // Best effort: lets confirm wake the watchdog at once; the watchdog also works without it (it re-reads the file).
-  await writeFile(`${file}.tmp`, JSON.stringify(content), { mode: 0o600 });
-  await rename(`${file}.tmp`, file).catch(() => undefined);
+  // Beside the plan, never by rewriting it: a confirmation may already have claimed (renamed) the plan, and a
+  // rewrite would bring it back for the watchdog to fire. The pid only lets confirm wake the watchdog at once.
+  await writeFile(pidFileOf(file), String(child.pid), { mode: 0o600 }).catch(() => undefined);
+}
+
+function pidFileOf(planFile: string): string {
+  return planFile.replace(/\.json$/, '.pid');
 }
 
 /** Disarms the watchdog of `attachment`; false when none was waiting (already rolled back or never armed). */
@@ -111,12 +114,13 @@ export async function confirmAttachment(attachment: string, opts?: DeadmanOption
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;
   }
-  let pid: number | undefined;
-  try {
-    pid = (JSON.parse(await readFile(claimed, 'utf8')) as PlanFile).watchdogPid;
-  } catch { /* unreadable plan: the watchdog will find no file and exit */ }
   await unlink(claimed).catch(() => undefined);
-  if (pid) {
+  // Wake the watchdog so it exits now rather than at the deadline (it would find no plan and exit then anyway).
+  const pid = Number(await readFile(pidFileOf(file), 'utf8').catch(() => ''));
+  await unlink(pidFileOf(file)).catch(() => undefined);
+  // Only if that pid is still a watchdog for this plan (pids are reused).
+  const cmdline = Number.isInteger(pid) && pid > 1 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+  if (cmdline.split('\0').includes(file)) {
     try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
   }
   return true;
@@ -174,6 +178,7 @@ export async function runWatchdog(planFile: string): Promise<void> {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, plan.deadline - Date.now()))));
   }
   if (confirmed) return;
+  await unlink(pidFileOf(planFile)).catch(() => undefined);
   // Claim the plan; if the rename fails, a confirmation (or a re-arm) got there first.
   const firing = planFile.replace(/\.json$/, '.firing');
   try {
