@@ -12,6 +12,7 @@ import { HostsTreeProvider } from './tree/provider';
 import { registerTaskProvider } from './tasks/taskProvider';
 import { startLanguageSupport } from './language/clangd';
 import { registerWebviewSide } from './webviewsBridge';
+import { registerXlatedProvider } from './commands/detach';
 
 let ctx: Ctx | undefined;
 
@@ -26,7 +27,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
     c.pushExtCleanup(tree, treeView);
     c.pushExtCleanup(registerCommandTable(c, commandTable(() => tree.refresh())));
     c.pushExtCleanup(createStatusBar(c));
-    c.pushExtCleanup(registerTaskProvider(c));
+    c.pushExtCleanup(registerTaskProvider(c), registerXlatedProvider());
     c.pushExtCleanup(...registerWebviewSide(c, async (item) => {
       const node = await tree.find(item);
       if (node) await treeView.reveal(node, { select: true, focus: true, expand: true });

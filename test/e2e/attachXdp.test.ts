@@ -74,8 +74,23 @@ test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the 
   assert.ok(await eth0Row.isVisible(), 'eth0 with its address is in the tree');
   await w.screenshot('tree-shows-xdp');
 
+  // Programs -> xdp -> the program: "Show Translated Instructions with Source" opens the xlated dump with the C
+  // lines it came from.
+  await expandSection(w, 'Programs');
+  const typeRow = await w.expandRow(/^xdp\d+$/);
+  // Other engineers' runs may have loaded hundreds of programs on this kernel: page down to ours.
+  const progRow = await w.scrollToRow(typeRow, new RegExp(`^xdp_drop_ping#${onEth0.id} `));
+  await w.contextMenu(progRow, /Show Translated Instructions/);
+  // Monaco renders spaces as no-break spaces: \s matches both.
+  const dump = w.page.locator('.monaco-editor .view-lines', { hasText: /r\d\s=\s/ }).first();
+  await dump.waitFor({ timeout: 30_000 });
+  const dumpText = await dump.innerText();
+  assert.match(dumpText, /^;\sxdp_drop_ping\.bpf\.c:\d+\s/m, 'source lines (file:line) head the instructions');
+  assert.match(dumpText, /\(\w\w\)\sr\d\s=/, "bpftool's instructions follow");
+  await w.screenshot('xlated-with-source');
+
   await w.contextMenu(xdpRow, /^Detach$/);
-  await w.waitForNotification(/Detached/, 30_000);
+  await w.waitForNotification(/Detached XDP from eth0/, 30_000);
   await w.screenshot('detached');
   assert.equal(await l.xdpOnEth0(), undefined, 'bpftool shows nothing on eth0 after Detach');
   const after = await l.ping(3);

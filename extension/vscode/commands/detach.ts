@@ -10,7 +10,9 @@ export const detachCommand: CommandFactory = needsSession(async (ctx, s, arg) =>
   const id = detachIdOf(arg) ?? await pickAttachment(s, programIdOf(arg));
   const r = await withProgress(`eBPF: detaching ${id}`, () => s.client.detach({ attachment: id }));
   ctx.kernelStateChanged();
-  const what = r.detached.progName ? `${r.detached.progName} from ${r.detached.dev ?? r.detached.cgroup ?? r.detached.map ?? id}` : id;
+  const d = r.detached;
+  const from = d.dev ? `${d.dev}${d.netns && d.netns !== 'root' ? ` (${d.netns})` : ''}` : d.cgroup ?? d.map;
+  const what = from ? `${d.kind === 'xdp' ? 'XDP' : d.kind}${d.progName ? ` ${d.progName}` : ''}${d.direction ? ` ${d.direction}` : ''} from ${from}` : id;
   ctx.log.info(`detached ${r.detached.id}`);
   void vscode.window.showInformationMessage(`Detached ${what}.`);
 }, 'Detach');
@@ -61,9 +63,25 @@ export const showXlatedCommand: CommandFactory = needsSession(async (ctx, s, arg
     if (src && src !== lastSrc) { lines.push(`; ${src}`); lastSrc = src; }
     lines.push(`${String(i.pc ?? '').padStart(5)}: ${i.disasm}`);
   }
-  const doc = await vscode.workspace.openTextDocument({ content: lines.join('\n') + '\n', language: 'asm' });
+  // A read-only document of our own scheme: closing it never asks to save an untitled file.
+  const uri = vscode.Uri.from({ scheme: XLATED_SCHEME, path: `/${s.host.name}/prog-${progId}.xlated` });
+  xlatedDocs.set(uri.toString(), lines.join('\n') + '\n');
+  xlatedChanged.fire(uri);
+  const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { preview: true });
 }, 'Show Translated Instructions');
+
+export const XLATED_SCHEME = 'ebpf-xlated';
+const xlatedDocs = new Map<string, string>();
+const xlatedChanged = new vscode.EventEmitter<vscode.Uri>();
+
+/** Serves the xlated dumps Show Translated Instructions produced (read-only, kept until the window reloads). */
+export function registerXlatedProvider(): vscode.Disposable {
+  return vscode.Disposable.from(xlatedChanged, vscode.workspace.registerTextDocumentContentProvider(XLATED_SCHEME, {
+    onDidChange: xlatedChanged.event,
+    provideTextDocumentContent: (uri) => xlatedDocs.get(uri.toString()) ?? 'This dump is gone: run Show Translated Instructions again.\n',
+  }));
+}
 
 function programIdOf(arg: unknown): number | undefined {
   if (typeof arg === 'number') return arg;

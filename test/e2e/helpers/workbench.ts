@@ -2,7 +2,7 @@
 // command palette, notifications, tree rows and their context menus, and the Problems panel. Every step can be
 // screenshotted to test-results/e2e/<suite>/NN-step.png so a person can look at what the test saw.
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './codeServer';
 
@@ -26,6 +26,11 @@ export interface Workbench {
   treeRow(match: RegExp): Locator;
   /** Expands a tree row if collapsed. */
   expandRow(match: RegExp, timeoutMs?: number): Promise<Locator>;
+  /**
+   * A row that may be far down a long (virtualized) list: only visible rows exist in the DOM, so this focuses
+   * `from` and pages down until a row matching `match` is rendered.
+   */
+  scrollToRow(from: Locator, match: RegExp, maxPages?: number): Promise<Locator>;
   /** Opens the context menu of a row and clicks an entry. */
   contextMenu(row: Locator, entry: RegExp): Promise<void>;
   /** Opens a file of the workspace through Quick Open. */
@@ -42,6 +47,8 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
       '--disable-component-update', '--disable-sync'],
   });
   const shots = join(repoRoot, 'test-results/e2e', suite);
+  // A fresh folder per run, so the numbered steps on disk are this run's.
+  rmSync(shots, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
   let step = 0;
   try {
@@ -94,6 +101,18 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
         await row.waitFor({ timeout: timeoutMs });
         if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
         return row;
+      },
+      async scrollToRow(from, match, maxPages = 200) {
+        const row = page.locator('.monaco-list-row', { hasText: match }).first();
+        if (await row.count()) { await row.scrollIntoViewIfNeeded(); return row; }
+        // Clicking a tree row also toggles it: put it back to expanded before paging.
+        await from.click();
+        if ((await from.getAttribute('aria-expanded')) === 'false') await page.keyboard.press('ArrowRight');
+        for (let i = 0; i < maxPages; i++) {
+          if (await row.count()) { await row.scrollIntoViewIfNeeded(); return row; }
+          await page.keyboard.press('PageDown');
+        }
+        throw new Error(`no row matching ${match} after ${maxPages} pages`);
       },
       async contextMenu(row, entry) {
         await row.click({ button: 'right' });
