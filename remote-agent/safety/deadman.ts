@@ -9,9 +9,9 @@
 //   plans/<key>.json        armed, waiting            plans/<key>.firing  the watchdog is rolling back
 //   plans/<key>.pid         the watchdog's pid (so confirm can end it at once)
 //   records/<at>-<key>.json what a rollback did (listRollbacks)
-import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RollbackRecord } from '../../protocol/agent';
@@ -37,6 +37,8 @@ export interface DeadmanOptions {
 
 /** What the watchdog reads: the plan, when it fires, and who armed it. */
 interface PlanFile extends RollbackPlan {
+  /** The agent's network namespace (the watchdog inherits it; records carry it). */
+  netns: string;
   armedAt: number;
   deadline: number;
   armedBy: number;
@@ -50,10 +52,19 @@ export function stateDirOf(opts?: DeadmanOptions): string {
   return opts?.stateDir ?? process.env.EBPF_NETDEBUG_DEADMAN_DIR ?? '/run/ebpf-netdebug/deadman';
 }
 
-/** A file-name-safe key for an attachment id (ids hold ':' and '/'). */
-function keyOf(attachment: string): string {
+/**
+ * The network namespace this process runs in, e.g. "net:[4026531840]". Attachment ids name interfaces relative to
+ * the agent's namespace ("xdp:root:eth0"), and agents reached through sshds in different namespaces of one machine
+ * share the state directory: plans and records are kept apart by namespace.
+ */
+function ownNetns(): string {
+  try { return readlinkSync('/proc/self/ns/net'); } catch { return 'net:[unknown]'; }
+}
+
+/** A file-name-safe key for an attachment id (ids hold ':' and '/') in this network namespace. */
+function keyOf(attachment: string, netns = ownNetns()): string {
   const readable = attachment.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80);
-  return `${readable}-${createHash('sha256').update(attachment).digest('hex').slice(0, 12)}`;
+  return `${readable}-${createHash('sha256').update(`${netns} ${attachment}`).digest('hex').slice(0, 12)}`;
 }
 
 function validatePlan(plan: RollbackPlan, withinMs: number): void {
@@ -82,7 +93,7 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
   const d = await dirs(opts);
   const file = join(d.plans, `${keyOf(plan.attachment)}.json`);
   const now = Date.now();
-  const content: PlanFile = { ...plan, armedAt: now, deadline: now + withinMs, armedBy: process.pid };
+  const content: PlanFile = { ...plan, netns: ownNetns(), armedAt: now, deadline: now + withinMs, armedBy: process.pid };
   // A plan for the same attachment replaces the old one; its watchdog finds its file gone (or re-armed) and exits.
   await writeFile(`${file}.tmp`, JSON.stringify(content), { mode: 0o600 });
   await rename(`${file}.tmp`, file);
@@ -126,8 +137,9 @@ export async function confirmAttachment(attachment: string, opts?: DeadmanOption
   return true;
 }
 
-/** Rollbacks the watchdogs performed on this host, newest last. */
+/** Rollbacks the watchdogs performed on this host (this agent's network namespace), newest last. */
 export async function listRollbacks(opts?: DeadmanOptions): Promise<RollbackRecord[]> {
+  const netns = ownNetns();
   const records = join(stateDirOf(opts), 'records');
   let names: string[];
   try {
@@ -139,7 +151,10 @@ export async function listRollbacks(opts?: DeadmanOptions): Promise<RollbackReco
   const out: RollbackRecord[] = [];
   for (const n of names.filter((x) => x.endsWith('.json'))) {
     try {
-      out.push(JSON.parse(await readFile(join(records, n), 'utf8')) as RollbackRecord);
+      const r = JSON.parse(await readFile(join(records, n), 'utf8')) as RollbackRecord & { netns?: string };
+      if (r.netns && r.netns !== netns) continue;
+      const { netns: _own, ...record } = r;
+      out.push(record);
     } catch { /* a record being written right now */ }
   }
   return out.sort((a, b) => a.at - b.at);
@@ -196,7 +211,8 @@ export async function runWatchdog(planFile: string): Promise<void> {
     if (r.ok) { ok = true; break; }
   }
   const at = Date.now();
-  const record: RollbackRecord = {
+  const record: RollbackRecord & { netns: string } = {
+    netns: plan.netns,
     attachment: plan.attachment,
     at,
     reason: `no confirmation within ${Math.round((plan.deadline - plan.armedAt) / 1000)} s after attaching ${plan.description}: ` +
@@ -206,7 +222,7 @@ export async function runWatchdog(planFile: string): Promise<void> {
   };
   const records = join(stateDirOf(), 'records');
   await mkdir(records, { recursive: true, mode: 0o700 });
-  const name = `${at}-${keyOf(plan.attachment)}.json`;
+  const name = `${at}-${keyOf(plan.attachment, plan.netns)}.json`;
   await writeFile(join(records, `${name}.tmp`), JSON.stringify(record), { mode: 0o600 });
   await rename(join(records, `${name}.tmp`), join(records, name));
   await unlink(firing).catch(() => undefined);
