@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { groupPacketPaths } from '../../extension/core/packetPath';
 import { startHarness, type ViewHarness } from './helpers/viewPage';
-import { capturedPathEvents } from './helpers/fixtures';
+import type { PacketPathView } from '../../protocol/webview';
+import { capturedPathEvents, readFixture } from './helpers/fixtures';
 
 describe('packet path webview', () => {
   let h: ViewHarness;
@@ -50,6 +51,20 @@ describe('packet path webview', () => {
       assert.deepEqual(v.errors, []);
       await v.page.close();
     }
+  });
+
+  it('draws the same picture from our own tracer\'s output (agent tracepkt, grouped by the CLI)', async () => {
+    const agent = (JSON.parse(readFixture('packet_path_agent.json')) as { packets: PacketPathView[] }).packets;
+    assert.ok(agent.some((p) => p.label === 'request') && agent.some((p) => p.label === 'reply'));
+    const v = await h.open('packetPath');
+    await v.send({ type: 'packets', packets: agent, replace: true, dropped: 0 });
+    await v.page.waitForSelector('svg.path-picture');
+    assert.equal(await v.page.$$eval('#packets li', (l) => l.length), new Set(agent.map((p) => p.exchange)).size);
+    assert.deepEqual(await v.page.$$eval('g.netns', (gs) => gs.map((g) => g.getAttribute('data-netns'))), ['end_wvcap_a', 'end_wvcap_b']);
+    const arrows = await v.page.$$eval('g.arrow', (gs) => gs.map((g) => `${g.querySelector('text')!.textContent} ${g.getAttribute('class')}`));
+    assert.deepEqual(arrows, ['1 arrow request', '2 arrow reply']);
+    await v.screenshot('packetPath-agent-dark');
+    await v.page.close();
   });
 
   it('moves between packets with the keyboard and remembers the selection', async () => {
