@@ -1,0 +1,61 @@
+// Create Lab... from the palette makes disposable namespaces on the host (the agent's lab.create), the tree lists
+// the lab under Labs, and Destroy Lab from its context menu removes the namespaces again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { openWorkbench, type Workbench } from './helpers/workbench';
+import { createLabHost, type LabHost } from './helpers/labHost';
+import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { expandSection, waitConnected } from './helpers/ebpfView';
+
+const LAB = 'elb1';
+let lab: LabHost | undefined;
+let cs: CodeServer | undefined;
+let wb: Workbench | undefined;
+let ws: Workspace | undefined;
+
+const labNamespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+  .split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`end_${LAB}_`)).sort();
+
+before(async () => {
+  lab = await createLabHost('elb');
+  ws = bpfWorkspace('elb');
+  cs = await startCodeServer({
+    workspace: ws.dir,
+    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab' },
+    prepareHome: (home) => lab!.installClient(home),
+  });
+  wb = await openWorkbench(cs.url, 'labs');
+});
+
+after(async () => {
+  if (wb) await wb.screenshot('final').catch(() => undefined);
+  await wb?.close();
+  await cs?.stop();
+  await lab?.destroy();
+  ws?.remove();
+  // Whatever the test did not get to destroy through the UI.
+  for (const ns of labNamespaces()) execFileSync('ip', ['netns', 'del', ns]);
+});
+
+test('Create Lab... then Destroy Lab from the tree', async () => {
+  const w = wb!;
+  await waitConnected(w, 'lab');
+  await w.runCommand('eBPF: Create Lab...');
+  await w.answerInput(LAB);
+  await w.pickQuickItem(/^pair/);
+  const msg = await w.waitForNotification(new RegExp(`Lab ${LAB} created`), 60_000);
+  assert.match(msg, new RegExp(`end_${LAB}_a`));
+  assert.deepEqual(labNamespaces(), [`end_${LAB}_a`, `end_${LAB}_b`], 'the host has both namespaces');
+
+  await expandSection(w, 'Labs');
+  const row = w.page.locator('.monaco-list-row', { hasText: new RegExp(`^${LAB}pair`) }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await w.screenshot('lab-in-tree');
+  await w.contextMenu(row, /^Destroy Lab$/);
+  await w.waitForNotification(new RegExp(`Lab ${LAB} destroyed`), 60_000);
+  await w.screenshot('lab-destroyed');
+  assert.deepEqual(labNamespaces(), [], 'the namespaces are gone');
+  await row.waitFor({ state: 'detached', timeout: 30_000 });
+});
