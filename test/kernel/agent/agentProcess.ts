@@ -57,9 +57,11 @@ export function startAgent(args: string[] = [], env: NodeJS.ProcessEnv = {}): Ag
     connection, child, stateDir, logs,
     stderr: () => stderr,
     close: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        await Promise.race([connection.sendRequest(proto.shutdown).catch(() => undefined), exited]);
+        // sendRequest throws at once on a connection already closed (an agent that died): that is fine here
+        const asked = (async () => connection.sendRequest(proto.shutdown))().catch(() => undefined);
+        await Promise.race([asked, exited]);
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
