@@ -7,7 +7,7 @@
 //     trace_pipe) and the host's TraceBatcher, into the webview; against `ssh HOST cat /sys/kernel/tracing/trace_pipe`
 //     through the same sshd, one after the other (trace_pipe has one reader at a time). Goal >= 0.9 of it, and
 //     no main-thread task over 50 ms.
-//   node --import tsx bench/webview-trace.bench.ts [SECONDS] [RATE]
+//   node --import tsx bench/webview-trace.bench.ts [SECONDS] [RATE] [A|B|AB]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -21,6 +21,7 @@ import { repoRoot, startHarness } from '../test/webview/helpers/viewPage';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const RATE = Number(process.argv[3] ?? 50_000);
+const PARTS = process.argv[4] ?? 'AB';
 const TOKEN = 'wvb';
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
 
@@ -190,8 +191,8 @@ async function partB(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await partA();
-  await partB();
+  if (PARTS.includes('A')) await partA();
+  if (PARTS.includes('B')) await partB();
 }
 
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
