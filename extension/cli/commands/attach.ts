@@ -14,7 +14,7 @@ import type { CliContext } from '../io';
 import { explainLoadFailure } from '../loadErrors';
 import { prepareObject, type PreparedObject } from '../objectInput';
 import { printJson } from '../output';
-import { sessionTarget } from '../targetHost';
+import { sessionTarget } from '../../core/compile/sessionTarget';
 
 const KINDS = ['xdp', 'tc', 'sockops', 'skmsg', 'tracepoints'] as const;
 

@@ -8,7 +8,7 @@ import { CliError, usageError } from '../cliError';
 import { withSession } from '../hostSession';
 import type { CliContext } from '../io';
 import { printJson } from '../output';
-import { sessionTarget } from '../targetHost';
+import { sessionTarget } from '../../core/compile/sessionTarget';
 
 export async function buildCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand('build', argv, {
