@@ -151,8 +151,9 @@ export class Session {
       const backoff = this.opts.reconnect || {};
       const next = await reconnectWithBackoff(() => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)), {
         ...backoff,
-        // Retrying cannot fix a changed host key, a refused deployment or a closed session: say so at once.
-        isPermanent: (e) => e instanceof HostKeyError || e instanceof DeployError || this.closing || (backoff.isPermanent?.(e) ?? false),
+        // Retrying cannot fix a changed host key, a refused login or deployment, or a closed session: say so at once.
+        isPermanent: (e) => e instanceof HostKeyError || e instanceof DeployError || /^authentication to .* failed/.test(e.message)
+          || this.closing || (backoff.isPermanent?.(e) ?? false),
       });
       if (this.closing) { next.client.dispose(); await next.transport.close(); return; }
       // The previous agent may still hold trace_pipe (one reader at a time): end it before resuming streams.
