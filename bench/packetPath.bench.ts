@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { PacketFilter } from '../protocol/types';
 import { startPacketPath, type PacketPathTracer } from '../remote-agent/packetPath';
 import { backendOptions, type Backend } from '../test/kernel/packetPath/scenarios';
-import { createBridgeLab, type BridgeLab } from '../test/kernel/packetPath/bridgeLab';
+import { createBridgeLab, uniqueToken, type BridgeLab } from '../test/kernel/packetPath/bridgeLab';
 
 const MIB = Number(process.argv[2] ?? 256);
 const ROUNDS = Number(process.argv[3] ?? 9);
@@ -75,7 +75,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 interface Mode { name: string; backend?: Backend; filter?: PacketFilter }
 
 async function main() {
-  const lab = await createBridgeLab('ppb');
+  const lab = await createBridgeLab(uniqueToken('pb'));
   const tmp = mkdtempSync(join(tmpdir(), 'packetpath-bench-'));
   const modes: Mode[] = [{ name: 'no tracer (baseline)' }];
   for (const backend of ['bpftool', 'bpftrace'] as const) {

@@ -15,7 +15,7 @@ import { groupPacketPaths } from '../../../extension/core/packetPath';
 import { startPacketPath } from '../../../remote-agent/packetPath';
 import { TRACERS_DIR } from '../../../remote-agent/packetPath/tracerDirs';
 import { AgentRequestError, startAgent, type AgentProcess } from '../helpers/agentProcess';
-import { createBridgeLab, type BridgeLab } from './bridgeLab';
+import { createBridgeLab, uniqueToken, type BridgeLab } from './bridgeLab';
 import { backendOptions, BPFTOOL_71, BPFTOOL_75 } from './scenarios';
 
 const exec = promisify(execFile);
@@ -90,7 +90,7 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
   let lab: BridgeLab;
   const agents: AgentProcess[] = [];
   before(async () => {
-    lab = await createBridgeLab('ppj');
+    lab = await createBridgeLab(uniqueToken('pj'));
   });
   after(async () => {
     for (const a of agents) await a.dispose();

@@ -24,6 +24,15 @@ export interface BridgeLab {
   destroy(): Promise<void>;
 }
 
+/**
+ * A token for one test file's names in one run: its own 2-letter prefix plus 3 random characters, so the same file
+ * run twice at once (two sessions running the kernel tier) does not collide either.
+ */
+export function uniqueToken(prefix: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return prefix + Array.from({ length: 3 }, () => alphabet[randomInt(alphabet.length)]).join('');
+}
+
 export async function createBridgeLab(token: string): Promise<BridgeLab> {
   if (!/^[a-z0-9]{2,6}$/.test(token)) throw new Error(`lab token "${token}" must be 2-6 lowercase letters or digits`);
   const ns = { a: `end_${token}_a`, br: `end_${token}_br`, b: `end_${token}_b` };

@@ -6,11 +6,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { NetnsNamer, scanNetnsNames } from '../../../remote-agent/packetPath/netnsNames';
+import { uniqueToken } from './bridgeLab';
 
 const exec = promisify(execFile);
 
 describe('network namespace names', () => {
-  const named = 'end_ppn_named';
+  const tok = uniqueToken('pn');
+  const named = `end_${tok}_named`;
   let unnamed: ChildProcess;
   let unnamedIno: number;
 
@@ -43,7 +45,7 @@ describe('network namespace names', () => {
     let clock = 0;
     const namer = new NetnsNamer({ minRescanMs: 1000, now: () => clock });
     namer.rescan();
-    const late = 'end_ppn_late';
+    const late = `end_${tok}_late`;
     await exec('ip', ['netns', 'add', late]);
     try {
       const ino = statSync(`/run/netns/${late}`).ino;

@@ -6,12 +6,15 @@ import { randomInt } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { uniqueToken } from './bridgeLab';
 import { Capture, type Backend } from './scenarios';
 
 const exec = promisify(execFile);
 
 describe('packet path through a router namespace', { timeout: 120_000 }, () => {
-  const ns = { a: 'end_ppq_a', r: 'end_ppq_r', b: 'end_ppq_b' };
+  const tok = uniqueToken('pq');
+  const ns = { a: `end_${tok}_a`, r: `end_${tok}_r`, b: `end_${tok}_b` };
+  const dev = { a: `${tok}a`, ra: `${tok}ra`, rb: `${tok}rb`, b: `${tok}b` };
   const x = randomInt(16, 250);
   const addr = { a: `10.${x}.1.2`, ra: `10.${x}.1.1`, rb: `10.${x}.2.1`, b: `10.${x}.2.2` };
   const run = (n: string, argv: string[]) => exec('nsenter', [`--net=/run/netns/${n}`, '--', ...argv]);
@@ -19,13 +22,13 @@ describe('packet path through a router namespace', { timeout: 120_000 }, () => {
 
   before(async () => {
     for (const n of Object.values(ns)) await ip('netns', 'add', n);
-    await ip('link', 'add', 'ppqa', 'netns', ns.a, 'type', 'veth', 'peer', 'name', 'ppqra', 'netns', ns.r);
-    await ip('link', 'add', 'ppqb', 'netns', ns.b, 'type', 'veth', 'peer', 'name', 'ppqrb', 'netns', ns.r);
-    await ip('-n', ns.a, 'addr', 'add', `${addr.a}/24`, 'dev', 'ppqa');
-    await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', 'ppqra');
-    await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', 'ppqrb');
-    await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', 'ppqb');
-    for (const [n, dev] of [[ns.a, 'ppqa'], [ns.r, 'ppqra'], [ns.r, 'ppqrb'], [ns.b, 'ppqb']]) await ip('-n', n, 'link', 'set', dev, 'up');
+    await ip('link', 'add', dev.a, 'netns', ns.a, 'type', 'veth', 'peer', 'name', dev.ra, 'netns', ns.r);
+    await ip('link', 'add', dev.b, 'netns', ns.b, 'type', 'veth', 'peer', 'name', dev.rb, 'netns', ns.r);
+    await ip('-n', ns.a, 'addr', 'add', `${addr.a}/24`, 'dev', dev.a);
+    await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', dev.ra);
+    await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', dev.rb);
+    await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', dev.b);
+    for (const [n, d] of [[ns.a, dev.a], [ns.r, dev.ra], [ns.r, dev.rb], [ns.b, dev.b]]) await ip('-n', n, 'link', 'set', d, 'up');
     await ip('-n', ns.a, 'route', 'add', 'default', 'via', addr.ra);
     await ip('-n', ns.b, 'route', 'add', 'default', 'via', addr.rb);
     // /proc/sys/net belongs to the namespace of the process that opens it: nsenter --net is enough
@@ -45,8 +48,8 @@ describe('packet path through a router namespace', { timeout: 120_000 }, () => {
         const paths = await c.until((ps) => ps.some(mine));
         const request = paths.find(mine);
         assert.deepEqual(request?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint, h.ttl]), [
-          [ns.a, 'ppqa', 'net_dev_queue', 64], [ns.r, 'ppqra', 'netif_rx', 64],
-          [ns.r, 'ppqrb', 'net_dev_queue', 63], [ns.b, 'ppqb', 'netif_rx', 63],
+          [ns.a, dev.a, 'net_dev_queue', 64], [ns.r, dev.ra, 'netif_rx', 64],
+          [ns.r, dev.rb, 'net_dev_queue', 63], [ns.b, dev.b, 'netif_rx', 63],
         ]);
         const reply = paths.find((p) => p.label === 'reply' && p.src === addr.b);
         assert.deepEqual(reply?.hops.map((h) => h.ttl), [64, 64, 63, 63], 'the reply loses one on the way back too');

@@ -1,4 +1,5 @@
 // The packet path tracer with bpftool 7.5 (autoattach, pinned links): see scenarios.ts.
+import { uniqueToken } from './bridgeLab';
 import { packetPathScenarios } from './scenarios';
 
-packetPathScenarios('bpftool', 'ppt');
+packetPathScenarios('bpftool', uniqueToken('pt'));

@@ -1,4 +1,5 @@
 // The packet path tracer's fallback through bpftrace, chosen because this host's bpftool 7.1 cannot autoattach.
+import { uniqueToken } from './bridgeLab';
 import { packetPathScenarios } from './scenarios';
 
-packetPathScenarios('bpftrace', 'ppr');
+packetPathScenarios('bpftrace', uniqueToken('pr'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { createBridgeLab, type BridgeLab } from './bridgeLab';
+import { createBridgeLab, uniqueToken, type BridgeLab } from './bridgeLab';
 import { Capture, type Backend } from './scenarios';
 
 const exec = promisify(execFile);
@@ -18,7 +18,7 @@ describe('packet path with XDP on the receiving interface', { timeout: 120_000 }
   let lab: BridgeLab;
   let tmp: string;
   before(async () => {
-    lab = await createBridgeLab('ppx');
+    lab = await createBridgeLab(uniqueToken('px'));
     tmp = mkdtempSync(join(tmpdir(), 'ppx-'));
     const obj = join(tmp, 'xdp_pass.o');
     await exec('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', SOURCE, '-o', obj]);
