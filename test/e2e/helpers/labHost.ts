@@ -47,6 +47,13 @@ export async function createLabHost(token: string): Promise<LabHost> {
   if (!/^[a-z0-9]{1,6}$/.test(token)) throw new Error(`token ${JSON.stringify(token)}: use 1-6 of [a-z0-9]`);
   const hostNs = `end_${token}_h`;
   const peerNs = `end_${token}_p`;
+  // Checked before anything is made: destroy() must never remove namespaces another run owns.
+  const existing = (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]);
+  for (const ns of [hostNs, peerNs]) {
+    if (existing.includes(ns)) {
+      throw new Error(`namespace ${ns} exists already: another run with token ${token} is going on (or died without cleaning up); use a token of its own per test file`);
+    }
+  }
   const dir = mkdtempSync(join(tmpdir(), `end-${token}-lab-`));
   let sshd: ChildProcess | undefined;
 

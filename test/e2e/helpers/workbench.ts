@@ -116,9 +116,16 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
       },
       async contextMenu(row, entry) {
         await row.click({ button: 'right' });
+        const menu = page.locator('.context-view .monaco-menu').first();
         const item = page.locator('.context-view .action-item', { hasText: entry }).first();
         await item.waitFor({ timeout: 10_000 });
+        await item.hover();
         await item.click();
+        // Under load a click can land while the menu is still settling and do nothing: the menu then stays open.
+        if (!(await menu.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) {
+          await item.click();
+          await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+        }
       },
       async openFile(name) {
         await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
@@ -126,7 +133,8 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
         const input = page.locator('.quick-input-widget input');
         await input.waitFor({ timeout: 10_000 });
         await input.fill(name);
-        await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+        // Quick Open searches the workspace: slow when the machine is busy.
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 60_000 });
         await input.press('Enter');
         await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
       },
