@@ -1,7 +1,7 @@
 // The packet path tracer with bpftool >= 7.2: `prog loadall ... autoattach` attaches the four tracepoint programs
 // of tracepkt.o and pins their links; `map event_pipe` streams the perf event array; the filter goes into the
 // pinned `tp_filter` map once the reader is listening, so no matching packet is missed or sent to nobody.
-import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PacketFilter, PacketPathEvent } from '../../protocol/types';
@@ -170,6 +170,10 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
           await sleep(50);
           await stopChild(child);
           removeTracerDir(pinDir);
+          // the last tracer out leaves no empty parent behind (another tracer's mkdir recreates it if needed)
+          try {
+            rmdirSync(parent);
+          } catch { /* not empty: other tracers are running */ }
           await programsGone(runner, o.bpftool, progIds);
         })();
         return stopping;

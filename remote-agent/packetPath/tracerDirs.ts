@@ -27,9 +27,16 @@ export interface TracerDir { root: string; links: string; maps: string }
 export function createTracerDir(parent = TRACERS_DIR, pid = process.pid): TracerDir {
   const start = processStartTime(pid) ?? '0';
   const root = join(parent, `${pid}_${start}_${randomBytes(4).toString('hex')}`);
-  mkdirSync(join(root, 'links'), { recursive: true });
-  mkdirSync(join(root, 'maps'), { recursive: true });
-  return { root, links: join(root, 'links'), maps: join(root, 'maps') };
+  // a stopping tracer removes the parent when it is empty: if that happens between our mkdirs, try again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      mkdirSync(join(root, 'links'), { recursive: true });
+      mkdirSync(join(root, 'maps'), { recursive: true });
+      return { root, links: join(root, 'links'), maps: join(root, 'maps') };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
+    }
+  }
 }
 
 /**
