@@ -19,7 +19,8 @@ export type ReplyMessage<R = unknown> =
 /** host -> webview: where the data comes from, shown in every view's status line. */
 export interface StatusMessage {
   type: 'status';
-  state: 'connected' | 'connecting' | 'disconnected' | 'noSession' | 'error';
+  /** `waiting`: connected, but the source cannot be read yet (trace_pipe held by another reader); message says why. */
+  state: 'connected' | 'connecting' | 'waiting' | 'disconnected' | 'noSession' | 'error';
   /** The host label (`local`, an ssh alias). */
   host?: string;
   message?: string;

@@ -40,6 +40,11 @@ describe('live trace webview', () => {
     assert.match(ping![0]!, /^\d+\.\d{6}$/);
     assert.equal(await text(v, '#stat-rows'), `${captured.length} rows`);
     assert.equal(await text(v, '#stat-conn'), 'Tracing trace_pipe on local');
+    // What the agent says when another reader holds trace_pipe, shown until lines flow again.
+    const busy = 'trace_pipe is busy (the kernel allows one reader): held by pid 3757 (cat); retrying every 500 ms';
+    await v.send({ type: 'status', state: 'waiting', host: 'local', message: busy });
+    assert.equal(await text(v, '#stat-conn'), `Waiting on local: ${busy}`);
+    await v.send({ type: 'status', state: 'connected', host: 'local' });
     assert.deepEqual(v.errors, []);
     await v.screenshot('liveTrace-dark');
     await v.page.close();

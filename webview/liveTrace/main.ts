@@ -159,6 +159,7 @@ function describeStatus(state: string, host?: string, message?: string): string 
   switch (state) {
     case 'connected': return `Tracing trace_pipe on${where}`;
     case 'connecting': return `Connecting to${where}…`;
+    case 'waiting': return `Waiting on${where}: ${message ?? ''}`;
     case 'noSession': return 'Not connected: run "eBPF: Connect to Host..." to see trace lines';
     case 'disconnected': return `Disconnected from${where}${message ? `: ${message}` : ''}`;
     default: return `Error${where}: ${message ?? ''}`;
