@@ -3,7 +3,7 @@
 // the stream under the same id, and reports a gap that accounts for every marker that never arrived.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openSession, type Session, type StateChange } from '../../extension/core/session';
@@ -26,6 +26,20 @@ function descendants(pid: number): number[] {
 
 function comm(pid: number): string {
   try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; }
+}
+
+/** Processes that hold trace_pipe open (this kernel allows one reader at a time). */
+function tracePipeHolders(): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readdirSync(`/proc/${d}/fd`).some((fd) => { try { return readlinkSync(`/proc/${d}/fd/${fd}`) === '/sys/kernel/tracing/trace_pipe'; } catch { return false; } })) {
+        out.push(`${d} ${readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`);
+      }
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out;
 }
 
 async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -57,6 +71,11 @@ describe('reconnect with a trace stream open', () => {
   });
 
   it('resumes the stream under the same id and counts what was missed', async (t) => {
+    // trace_pipe has one reader at a time on this kernel and other test files read it too: wait our turn (bounded),
+    // and say who held it if it never came.
+    let holders: string[] = [];
+    await until(() => (holders = tracePipeHolders()).length === 0, 'trace_pipe to be free', 240_000)
+      .catch((e: Error) => { throw new Error(`${e.message}; held by: ${holders.join('; ')}`); });
     const stream = await session.startTrace({ source: 'trace_pipe', filter: MARKER, batch: { maxDelayMs: 50 } });
     const received = new Set<number>();
     const streamIds = new Set<string>();
@@ -74,7 +93,7 @@ describe('reconnect with a trace stream open', () => {
 
     let seq = 0;
     writer = setInterval(() => { writeFileSync('/sys/kernel/tracing/trace_marker', `${MARKER} seq=${seq++}\n`); }, 10);
-    await until(() => received.size >= 50, 'the first 50 markers');
+    await until(() => received.size >= 50, 'the first 50 markers', 120_000);
 
     // Kill the sshd processes serving our connection (not the listener, not the agent).
     const victims = sshd.sessionPids().flatMap((p) => [p, ...descendants(p)]).filter((p) => comm(p) === 'sshd');
@@ -84,7 +103,7 @@ describe('reconnect with a trace stream open', () => {
 
     await until(() => changes.some((c) => c.state === 'connected'), 'the reconnect');
     const resumedAt = seq;
-    await until(() => [...received].some((s) => s > resumedAt + 20), 'markers after the reconnect');
+    await until(() => [...received].some((s) => s > resumedAt + 20), 'markers after the reconnect', 120_000);
     clearInterval(writer);
     writer = undefined;
     const lastWritten = seq - 1;

@@ -19,7 +19,7 @@ export interface TraceGap {
    * in that interval. null when the source has no such counter (packet_path, perf_array).
    */
   lostLines: number | null;
-  /** Events the previous agent reported as dropped (its `dropped` counter) and not already reported. */
+  /** Events the interrupted agent stream reported as dropped (sum of its batches' `dropped`), for the summary. */
   droppedByAgent: number;
   /** Events the previous agent counted as sent (`sent`) that never arrived here. */
   sentNotReceived: number;
@@ -57,6 +57,7 @@ interface StreamState {
   /** The `sent` counter of the current agent stream at its last batch, and what we received from that agent. */
   agentSent: number;
   receivedFromAgent: number;
+  droppedFromAgent: number;
   /** Baseline for the gap: the kernel's `gone` counter and our `received` at the last sample while healthy. */
   base: { gone: number; received: number; at: number } | undefined;
   /** The agent's reader failed (trace_pipe busy) or the link is down: the baseline stays where it was. */
@@ -97,7 +98,7 @@ export class TraceStreams {
   async start(params: TraceStartParams): Promise<SessionTraceStream> {
     const id = `s${this.next++}`;
     const s: StreamState = {
-      id, params, agentStream: undefined, received: 0, dropped: 0, agentSent: 0, receivedFromAgent: 0, base: undefined,
+      id, params, agentStream: undefined, received: 0, dropped: 0, agentSent: 0, receivedFromAgent: 0, droppedFromAgent: 0, base: undefined,
       broken: false, eventListeners: new Set(), gapListeners: new Set(), stopped: false,
     };
     this.subscribe();
@@ -168,7 +169,7 @@ export class TraceStreams {
     for (const s of streams) {
       if (s.stopped) continue;
       const sentNotReceived = Math.max(0, s.agentSent - s.receivedFromAgent);
-      const gap: TraceGap = { stream: s.id, from, to: 0, lostLines: null, droppedByAgent: 0, sentNotReceived, measuredBy: '' };
+      const gap: TraceGap = { stream: s.id, from, to: 0, lostLines: null, droppedByAgent: s.droppedFromAgent, sentNotReceived, measuredBy: '' };
       if (s.params.source === 'trace_pipe' && s.base && after) {
         const left = after.gone - s.base.gone;
         const got = s.received - s.base.received;
@@ -184,6 +185,7 @@ export class TraceStreams {
         s.agentStream = (await this.client().traceStart(s.params)).stream;
         s.agentSent = 0;
         s.receivedFromAgent = 0;
+        s.droppedFromAgent = 0;
         s.broken = false;
         // The next gap counts from here (set before awaiting anything: a new failure may be reported meanwhile).
         if (after) s.base = { gone: after.gone, received: s.received, at: Date.now() };
@@ -245,6 +247,7 @@ export class TraceStreams {
       s.received += p.events.length;
       s.receivedFromAgent += p.events.length;
       s.dropped += p.dropped;
+      s.droppedFromAgent += p.dropped;
       s.agentSent = p.sent;
       const out: TraceEventsParams = { ...p, stream: s.id };
       for (const l of s.eventListeners) l(out);

@@ -22,6 +22,8 @@ export interface SshEnvironment {
   configPath?: string;
   /** The local user name (OpenSSH's default remote user, `%u`). */
   localUser?: string;
+  /** known_hosts files to use instead of UserKnownHostsFile / HOME/.ssh/known_hosts (the first one is written). */
+  knownHostsFiles?: string[];
 }
 
 export interface ResolvedHost {
@@ -124,7 +126,7 @@ export function resolveHost(spec: string, environment: SshEnvironment = {}, dept
 
   const khRaw = c.userknownhostsfile;
   const khList = khRaw === undefined ? [] : (Array.isArray(khRaw) ? khRaw : [khRaw]).flatMap((s) => s.split(/\s+/)).filter(Boolean);
-  const knownHostsFiles = khList.length
+  const knownHostsFiles = environment.knownHostsFiles?.length ? environment.knownHostsFiles : khList.length
     ? khList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
     : [join(env.home, '.ssh', 'known_hosts')];
 

@@ -96,3 +96,10 @@ test('a bad number in the config is an error naming the directive', () => {
     assert.throws(() => resolveHost('x', env), /Port "twenty" is not a number/);
   });
 });
+
+test('an injected known_hosts list wins over UserKnownHostsFile', () => {
+  withConfig('Host k\n  UserKnownHostsFile ~/from_config\n', (env) => {
+    assert.deepEqual(resolveHost('k', { ...env, knownHostsFiles: ['/tmp/injected_kh'] }).knownHostsFiles, ['/tmp/injected_kh']);
+    assert.deepEqual(resolveHost('k', env).knownHostsFiles, [join(env.home, 'from_config')]);
+  });
+});
