@@ -9,7 +9,8 @@ import { createLabHost, type LabHost } from './helpers/labHost';
 import { bpfWorkspace, type Workspace } from './helpers/workspace';
 import { expandSection, waitConnected } from './helpers/ebpfView';
 
-const LAB = 'elb1';
+// The agent's lab name (1-8 of [a-z0-9]): per process, like the lab host's token.
+const LAB = 'elc' + (process.pid % 1296).toString(36).padStart(2, '0');
 let lab: LabHost | undefined;
 let cs: CodeServer | undefined;
 let wb: Workbench | undefined;

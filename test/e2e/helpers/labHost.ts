@@ -43,8 +43,14 @@ export interface LabHost {
 
 const bpftool = '/usr/sbin/bpftool';
 
-export async function createLabHost(token: string): Promise<LabHost> {
-  if (!/^[a-z0-9]{1,6}$/.test(token)) throw new Error(`token ${JSON.stringify(token)}: use 1-6 of [a-z0-9]`);
+/**
+ * `base` is the test file's own token (1-6 of [a-z0-9]); unless `fixedToken`, two characters of this process's
+ * pid are appended, so two runs of the same file at the same time (two engineers, or a tier run beside a single
+ * file) do not collide either.
+ */
+export async function createLabHost(base: string, opts: { fixedToken?: boolean } = {}): Promise<LabHost> {
+  if (!/^[a-z0-9]{1,6}$/.test(base)) throw new Error(`token ${JSON.stringify(base)}: use 1-6 of [a-z0-9]`);
+  const token = opts.fixedToken ? base : base + (process.pid % 1296).toString(36).padStart(2, '0');
   const hostNs = `end_${token}_h`;
   const peerNs = `end_${token}_p`;
   // Checked before anything is made: destroy() must never remove namespaces another run owns.

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
   try {
     console.log('[start] creating the lab host (namespaces, veths, sshd)...');
-    lab = await createLabHost(TOKEN);
+    lab = await createLabHost(TOKEN, { fixedToken: true });
     const port = await portToUse();
     cs = await startCodeServer({
       workspace: workspace(),
