@@ -64,7 +64,9 @@ export class Session {
     private readonly opts: SessionOptions,
     private readonly agentPath: string,
   ) {
-    this.traces = new TraceStreams(() => this.clientValue, () => this.transportValue);
+    this.traces = new TraceStreams(() => this.clientValue, () => this.transportValue, () => (this.deploymentValue
+      ? { path: this.deploymentValue.node.path, viaSudo: this.deploymentValue.viaSudo }
+      : { path: process.execPath, viaSudo: typeof process.getuid === 'function' && process.getuid() !== 0 }));
     this.watch();
   }
 

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession, type Session } from '../../extension/core/session';
@@ -18,6 +18,8 @@ const BUILT_AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
 let AGENT = BUILT_AGENT;
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
 const NOSUDO_USER = `end_nosudo_${TOKEN}`.slice(0, 32);
+const SUDO_USER = `end_sudo_${TOKEN}`.slice(0, 32);
+const SUDOERS = `/etc/sudoers.d/end_${TOKEN}`;
 
 function userExists(name: string): boolean {
   try { execFileSync('id', ['-u', name], { stdio: 'pipe' }); return true; } catch { return false; }
@@ -37,13 +39,19 @@ describe('agent deployment over SSH', () => {
   before(async () => {
     assert.ok(existsSync(BUILT_AGENT), 'dist/agent.js is built (node scripts/build.mjs)');
     scratch = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
+    chmodSync(scratch, 0o755); // the test users' homes live inside
     AGENT = join(scratch, 'agent-copy.js');
     copyFileSync(BUILT_AGENT, AGENT);
     sshd = await startSshd({ token: TOKEN });
     // The same host seen through a login whose PATH has no Node.js (a restricted environment set by sshd itself;
     // Debian's /bin is /usr/bin, so only sbin directories remain).
     noNode = await startSshd({ token: `${TOKEN}n`, client: sshd.client, extraConfig: ['SetEnv PATH=/usr/sbin:/sbin'] });
-    if (userExists(NOSUDO_USER)) execFileSync('userdel', ['-r', NOSUDO_USER], { stdio: 'pipe' });
+    for (const u of [NOSUDO_USER, SUDO_USER]) if (userExists(u)) execFileSync('userdel', ['-r', u], { stdio: 'pipe' });
+    // A login allowed to run exactly node as root without a password: the sudoers line our error message suggests.
+    execFileSync('useradd', ['--create-home', '--home-dir', join(scratch, 'sudo-home'), '--shell', '/bin/bash', SUDO_USER]);
+    execFileSync('usermod', ['-p', '*', SUDO_USER]);
+    writeFileSync(SUDOERS, `${SUDO_USER} ALL=(root) NOPASSWD: /usr/bin/node\n`, { mode: 0o440 });
+    execFileSync('visudo', ['-c', '-f', SUDOERS], { stdio: 'pipe' });
     execFileSync('useradd', ['--create-home', '--home-dir', join(scratch, 'nosudo-home'), '--shell', '/bin/bash', NOSUDO_USER]);
     // useradd leaves the password "!" (locked), and sshd refuses locked accounts even for keys; "*" = no password.
     execFileSync('usermod', ['-p', '*', NOSUDO_USER]);
@@ -54,7 +62,8 @@ describe('agent deployment over SSH', () => {
     rmSync(join('/root', REMOTE_BASE), { recursive: true, force: true });
     await noNode?.stop();
     await sshd?.stop();
-    if (userExists(NOSUDO_USER)) execFileSync('userdel', ['-r', NOSUDO_USER], { stdio: 'pipe' });
+    for (const u of [NOSUDO_USER, SUDO_USER]) if (userExists(u)) execFileSync('userdel', ['-r', u], { stdio: 'pipe' });
+    rmSync(SUDOERS, { force: true });
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -118,6 +127,20 @@ describe('agent deployment over SSH', () => {
         assert.match(e.detail, /password is required/);
         return true;
       });
+  });
+
+  it('a non-root login with passwordless sudo for node: the agent runs as root through sudo -n', async () => {
+    const s = await openSession(`${SUDO_USER}@127.0.0.1:${sshd.port}`, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE, agentVersion: '0.1.0' }, reconnect: false });
+    sessions.push(s);
+    assert.equal(s.deployment?.viaSudo, true);
+    assert.notEqual(s.deployment?.loginUid, 0);
+    assert.deepEqual(s.deployment?.argv.slice(0, 3), ['sudo', '-n', '/usr/bin/node']);
+    assert.ok(s.deployment?.remotePath.startsWith(join(scratch, 'sudo-home')), s.deployment?.remotePath);
+    assert.equal(s.facts.privileges.root, true, 'the agent is root');
+    assert.ok(Array.isArray(await s.client.listPrograms()));
+    // The trace counters for gap accounting go through the same sudo rule (node only).
+    const stream = await s.startTrace({ source: 'trace_pipe', filter: `end_${TOKEN}_never` });
+    await stream.stop();
   });
 
   it('bad input names the bad argument', async () => {

@@ -121,7 +121,8 @@ async function execOk(t: Transport, argv: string[], what: string): Promise<strin
 }
 
 async function checkSudo(t: Transport, user: string, nodePath: string): Promise<void> {
-  const r = await t.exec(['sudo', '-n', 'true'], { timeoutMs: 20_000 });
+  // Exactly what the agent start will run (a sudoers rule may allow only node): node with an empty script.
+  const r = await t.exec(['sudo', '-n', nodePath, '-e', ''], { timeoutMs: 20_000 });
   if (r.code === 0) return;
   if (r.code === 127 || /not found/.test(r.stderr)) {
     throw new DeployError('SudoMissing', `${t.hostLabel}: logged in as ${user} (not root) and sudo is not installed; the agent needs root for BPF. ` +

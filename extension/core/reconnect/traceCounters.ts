@@ -4,8 +4,12 @@
 // Their sum only grows; what grew while we were away and never reached us is the gap.
 import type { Transport } from '../transport/transport';
 
-/** Constant script (no user data in it): prints every CPU's stats file of the top-level trace buffer. */
-const READ_STATS = 'cat /sys/kernel/tracing/per_cpu/cpu*/stats';
+/**
+ * Constant Node.js script (no user data in it) printing every CPU's stats file of the top-level trace buffer. Node,
+ * not sh: the agent needs node on the host anyway, and the sudoers rule we recommend allows only node.
+ */
+const READ_STATS_JS = "const fs=require('fs'),d='/sys/kernel/tracing/per_cpu';let o='';" +
+  "for(const c of fs.readdirSync(d))if(/^cpu[0-9]+$/.test(c))o+=fs.readFileSync(d+'/'+c+'/stats','utf8');process.stdout.write(o)";
 
 export interface TraceCounters {
   /** Sum over CPUs of "read events" + "overrun": lines that have left the buffer, host-wide. */
@@ -29,9 +33,12 @@ export function parseTraceStats(text: string): TraceCounters {
   return { gone, entries };
 }
 
-/** Reads the counters over `transport`; tracefs is root-only, so a non-root login goes through `sudo -n`. */
-export async function readTraceCounters(transport: Transport, viaSudo: boolean): Promise<TraceCounters> {
-  const argv = viaSudo ? ['sudo', '-n', '/bin/sh', '-c', READ_STATS] : ['/bin/sh', '-c', READ_STATS];
+/** How to run node on the host: its absolute path, and whether through `sudo -n` (tracefs is root-only). */
+export interface HostNode { path: string; viaSudo: boolean }
+
+/** Reads the counters over `transport`. */
+export async function readTraceCounters(transport: Transport, node: HostNode): Promise<TraceCounters> {
+  const argv = [...(node.viaSudo ? ['sudo', '-n'] : []), node.path, '-e', READ_STATS_JS];
   const r = await transport.exec(argv, { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`reading trace buffer stats failed (exit ${r.code}): ${r.stderr.trim()}`);
   return parseTraceStats(r.stdout);

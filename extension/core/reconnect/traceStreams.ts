@@ -4,7 +4,7 @@
 import type { TraceEventsParams, TraceStartParams } from '../../../protocol/agent';
 import type { AgentClient } from '../agentClient';
 import type { Transport } from '../transport/transport';
-import { readTraceCounters, type TraceCounters } from './traceCounters';
+import { readTraceCounters, type HostNode, type TraceCounters } from './traceCounters';
 
 /** What one stream missed while the connection was down. */
 export interface TraceGap {
@@ -85,7 +85,6 @@ export class TraceStreams {
   private unsubscribe: (() => void) | undefined;
   private sampleTimer: NodeJS.Timeout | undefined;
   private sampling = false;
-  private viaSudo: boolean | undefined;
   private lostAt: number | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartDelay = RESTART_MIN_MS;
@@ -93,6 +92,8 @@ export class TraceStreams {
   constructor(
     private readonly client: () => AgentClient,
     private readonly transport: () => Transport,
+    /** node on the host and whether it runs through sudo (from the deployment; the local node otherwise). */
+    private readonly hostNode: () => HostNode,
   ) {}
 
   async start(params: TraceStartParams): Promise<SessionTraceStream> {
@@ -282,18 +283,7 @@ export class TraceStreams {
     }
   }
 
-  private async readCounters(): Promise<TraceCounters> {
-    if (this.viaSudo === undefined) {
-      try {
-        const c = await readTraceCounters(this.transport(), false);
-        this.viaSudo = false;
-        return c;
-      } catch {
-        const c = await readTraceCounters(this.transport(), true);
-        this.viaSudo = true;
-        return c;
-      }
-    }
-    return readTraceCounters(this.transport(), this.viaSudo);
+  private readCounters(): Promise<TraceCounters> {
+    return readTraceCounters(this.transport(), this.hostNode());
   }
 }
