@@ -3,11 +3,12 @@
 // markers are counted and foreign lines are tolerated. Token: atr.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import type { TraceEvent } from '../../../protocol/types';
+import { spawnTied } from '../../../remote-agent/packetPath/tiedSpawn';
 import { expectError, sh, startAgent, type AgentHandle } from './agentProcess';
 
 const MARKER = `atr_${randomBytes(4).toString('hex')}`;
@@ -149,24 +150,36 @@ describe('trace_pipe streams', () => {
   });
 
   it('while another process holds trace_pipe, the agent names it and reads as soon as it is free', async () => {
-    // our own competing reader (retried until the kernel gives it trace_pipe: other tests may hold it too)
+    // our own competing reader: one `cat` at a time, each either gets trace_pipe or exits with EBUSY (other tests
+    // may hold it); every one started is killed in `finally`, so none can outlive the test holding trace_pipe
+    const started: ChildProcess[] = [];
     let holder: ChildProcess | undefined;
-    await until(() => {
-      if (holder && holder.exitCode === null && holderOpen(holder.pid!)) return true;
-      holder = spawn('cat', ['/sys/kernel/tracing/trace_pipe'], { stdio: ['ignore', 'ignore', 'ignore'] });
-      return false;
-    }, 'our own reader to hold trace_pipe');
+    const tryHold = async (): Promise<ChildProcess | undefined> => {
+      const c = spawnTied(['cat', '/sys/kernel/tracing/trace_pipe']); // dies with this process, whatever happens
+      c.stdout.resume();
+      started.push(c);
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
+      for (let i = 0; i < 40; i++) {
+        if (holderOpen(c.pid!)) return c;
+        if (await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 25))])) return undefined;
+      }
+      c.kill();
+      return undefined;
+    };
+    const give = Date.now() + 90_000;
+    while (!holder && Date.now() < give) holder = await tryHold();
+    assert.ok(holder, 'our own reader got trace_pipe');
     try {
       const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_busy` });
       await until(() => agent.logs.some((l) => l.message.includes('trace_pipe is busy') && l.message.includes(`pid ${holder!.pid} (cat)`)), 'the busy report naming our reader');
-      holder!.kill();
+      holder.kill();
       await until(() => {
         mark(`${MARKER}_busy after`);
         return events(stream).length > 0;
       }, 'the stream to read once trace_pipe is free');
       await agent.connection.sendRequest(proto.traceStop, { stream });
     } finally {
-      holder?.kill();
+      for (const c of started) c.kill();
     }
     await until(() => readers(agent) === 0, 'the reader to stop');
   });
