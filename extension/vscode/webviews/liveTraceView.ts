@@ -75,24 +75,26 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
     if (!session) { this.channel.post({ type: 'status', state: 'noSession' }); return; }
     if (!this.wanted) return;
     this.channel.post({ type: 'status', state: 'connecting', host: session.host });
+    // The agent says on agent.log when trace_pipe is held by another reader (the kernel admits one) and it
+    // retries; the view shows that instead of an empty list that looks like silence, until lines flow again.
+    // Subscribed before trace.start: the agent says it once, as soon as its first reader fails.
+    let waiting = false;
+    const logSub = session.client.onAgentLog((p) => {
+      if (!/^trace_pipe (is busy|reader)/.test(p.message)) return;
+      waiting = true;
+      this.channel?.post({ type: 'status', state: 'waiting', host: session.host, message: p.message });
+    });
     try {
       const stream = await session.startTrace({ source: 'trace_pipe' });
       this.stream = stream;
-      // The agent says on agent.log when trace_pipe is held by another reader (the kernel admits one) and it
-      // retries; the view shows that instead of an empty list that looks like silence, until lines flow again.
-      let waiting = false;
-      const logSub = session.client.onAgentLog((p) => {
-        if (!/^trace_pipe (is busy|reader)/.test(p.message)) return;
-        waiting = true;
-        this.channel?.post({ type: 'status', state: 'waiting', host: session.host, message: p.message });
-      });
       const eventsOff = stream.onEvents((p) => {
         if (waiting) { waiting = false; this.channel?.post({ type: 'status', state: 'connected', host: session.host }); }
         this.batcher.add(p.events as TraceEvent[], p.dropped);
       });
       this.streamOff = () => { eventsOff(); logSub.dispose(); };
-      this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+      if (!waiting) this.channel?.post({ type: 'status', state: 'connected', host: session.host });
     } catch (e) {
+      logSub.dispose();
       this.host.log.error(`live trace on ${session.host}: ${describe(e)}`);
       this.channel?.post({ type: 'status', state: 'error', host: session.host, message: describe(e) });
     }
