@@ -159,7 +159,10 @@ export class Session {
       });
       if (this.closing) { next.client.dispose(); await next.transport.close(); return; }
       // The previous agent may still hold trace_pipe (one reader at a time): end it before resuming streams.
-      await endStaleAgent(next.transport, this.factsValue.agentPid, this.deploymentValue?.remotePath, this.deploymentValue?.viaSudo ?? false).catch(() => undefined);
+      if (next.deployment) {
+        const node = { path: next.deployment.node.path, viaSudo: next.deployment.viaSudo };
+        await endStaleAgent(next.transport, this.factsValue.agentPid, this.deploymentValue?.remotePath, node).catch(() => undefined);
+      }
       this.transportValue = next.transport;
       this.clientValue = next.client;
       this.factsValue = next.facts;

@@ -3,11 +3,12 @@
 // the stream under the same id, and reports a gap that accounts for every marker that never arrived.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openSession, type Session, type StateChange } from '../../extension/core/session';
 import type { TraceGap } from '../../extension/core/reconnect/traceStreams';
+import { endStaleAgent } from '../../extension/core/reconnect/staleAgent';
 import type { TraceEvent } from '../../protocol/types';
 import { startSshd, type Sshd } from './helpers/sshd';
 
@@ -129,5 +130,22 @@ describe('reconnect with a trace stream open', () => {
     assert.ok(received.has(highest));
     assert.ok(changes[1].recovered?.gaps.some((g) => g.stream === stream.id), 'the state change carries the gap too');
     await stream.stop();
+  });
+
+  it('a previous agent still running is ended by pid (checked against its command line first)', async () => {
+    const other = await openSession(sshd.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false });
+    try {
+      const pid = other.facts.agentPid;
+      assert.ok(pid && existsSync(`/proc/${pid}`), 'the other agent runs');
+      const node = { path: session.deployment!.node.path, viaSudo: false };
+      // A pid that runs something else is left alone.
+      assert.equal(await endStaleAgent(session.transport, process.pid, other.deployment!.remotePath, node), 'gone');
+      const closed = new Promise((r) => other.client.onClose(r));
+      assert.equal(await endStaleAgent(session.transport, pid, other.deployment!.remotePath, node), 'ended');
+      await closed;
+      assert.equal(existsSync(`/proc/${pid}`), false);
+    } finally {
+      await other.close().catch(() => undefined);
+    }
   });
 });

@@ -87,6 +87,9 @@ export class TraceStreams {
   private sampling = false;
   private lostAt: number | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Counts the agent's reader failures (agent.log), to notice one that arrives while a restart is in flight. */
+  private readerFailures = 0;
+  private restarting: Promise<void> = Promise.resolve();
   private restartDelay = RESTART_MIN_MS;
 
   constructor(
@@ -182,12 +185,15 @@ export class TraceStreams {
         gap.measuredBy = `unknown (${why}): ${s.params.source} has no kernel-side counter; events between ${new Date(from).toISOString()} and the restart were not seen`;
       }
       const old = s.agentStream;
+      const failuresBefore = this.readerFailures;
       try {
         s.agentStream = (await this.client().traceStart(s.params)).stream;
         s.agentSent = 0;
         s.receivedFromAgent = 0;
         s.droppedFromAgent = 0;
-        s.broken = false;
+        // A reader failure reported while trace.start was in flight (trace_pipe busy at once) keeps the stream
+        // broken, so the restart timer readerFailed() set will try again.
+        s.broken = this.readerFailures !== failuresBefore;
         // The next gap counts from here (set before awaiting anything: a new failure may be reported meanwhile).
         if (after) s.base = { gone: after.gone, received: s.received, at: Date.now() };
       } catch (e) {
@@ -207,6 +213,7 @@ export class TraceStreams {
 
   /** The agent's trace_pipe reader failed (another reader holds trace_pipe): retry with backoff. */
   private readerFailed(): void {
+    this.readerFailures++;
     const pipes = [...this.streams.values()].filter((s) => s.params.source === 'trace_pipe');
     if (!pipes.length || this.lostAt !== undefined) return;
     const first = !pipes.some((s) => s.broken);
@@ -219,7 +226,10 @@ export class TraceStreams {
       if (this.lostAt !== undefined) return; // the reconnect restarts them
       const still = [...this.streams.values()].filter((s) => s.params.source === 'trace_pipe' && s.broken);
       this.restartDelay = Math.min(RESTART_MAX_MS, this.restartDelay * 2);
-      void this.restart(still, from, 'trace_pipe reader failed, restarted');
+      // One restart at a time; a failure during it schedules the next round.
+      this.restarting = this.restarting
+        .then(() => this.restart(still.filter((s) => s.broken), from, 'trace_pipe reader failed, restarted'))
+        .then(() => undefined, () => undefined);
     }, this.restartDelay);
     this.restartTimer.unref();
   }
