@@ -162,17 +162,25 @@ async function partB(): Promise<void> {
 
     // Theirs: ssh HOST cat trace_pipe, same sshd, same writer, counted on our side.
     const marker2 = `end-wvb-${process.pid}-ssh`;
-    const ssh = spawn('ssh', ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath, '-p', String(sshd.port), 'root@127.0.0.1', 'cat', '/sys/kernel/tracing/trace_pipe'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sshArgs = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath, '-p', String(sshd.port), 'root@127.0.0.1', 'cat', '/sys/kernel/tracing/trace_pipe'];
     let theirs = 0;
     let tail = '';
-    ssh.stdout.on('data', (d: Buffer) => {
+    let ssh: ChildProcess | undefined;
+    // trace_pipe admits one reader: until our agent's reader is gone (or a parallel test lets go), cat says busy.
+    for (let attempt = 0; attempt < 40 && !ssh; attempt++) {
+      const child = spawn('ssh', sshArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<boolean>((r) => { child.once('exit', () => r(true)); setTimeout(() => r(false), 1000); });
+      if (await exited) continue;
+      ssh = child;
+    }
+    if (!ssh) throw new Error('ssh cat trace_pipe never got the pipe (another reader holds it)');
+    ssh.stdout!.on('data', (d: Buffer) => {
       const text = tail + d.toString('latin1');
       const lines = text.split('\n');
       tail = lines.pop() ?? '';
       for (const l of lines) if (l.includes(marker2)) theirs++;
     });
-    await new Promise((r) => setTimeout(r, 1000));
     const written2 = await writerDone(startWriter(marker2, RATE, SECONDS));
     await new Promise((r) => setTimeout(r, 1500));
     ssh.kill();
