@@ -110,11 +110,12 @@ describe('reconnect with a trace stream open', () => {
     const lastWritten = seq - 1;
     await new Promise((r) => setTimeout(r, 500));
 
-    assert.deepEqual(changes.map((c) => c.state), ['reconnecting', 'connected']);
+    const story = JSON.stringify({ states: changes.map((c) => [c.state, c.reason?.message]), gaps });
+    assert.deepEqual(changes.map((c) => c.state), ['reconnecting', 'connected'], story);
     assert.deepEqual([...streamIds], [stream.id], 'one stable stream id before and after');
     // One gap for the reconnect; more only if another process held trace_pipe (one reader at a time) meanwhile.
     const gap = gaps.find((g) => /reconnected/.test(g.measuredBy));
-    assert.ok(gap, JSON.stringify(gaps));
+    assert.ok(gap, story);
     assert.equal(gap.stream, stream.id);
     assert.equal(typeof gap.lostLines, 'number', gap.measuredBy);
     assert.match(gap.measuredBy, /kernel trace buffer counters/);
@@ -125,7 +126,7 @@ describe('reconnect with a trace stream open', () => {
     t.diagnostic(`written ${lastWritten + 1}, received ${received.size}, missing ${missing.length}, gaps reported ${gaps.map((g) => g.lostLines).join('+')} (sent-not-received ${gap.sentNotReceived}); outage ${gap.to - gap.from} ms`);
     // Never silently skip: everything that did not arrive is inside the reported gap (an upper bound: it also
     // counts other readers' and other programs' lines on this shared machine).
-    assert.ok(reported >= missing.length, `gaps ${reported} >= ${missing.length} markers missing (killed at ${killedAt}, resumed at ${resumedAt})`);
+    assert.ok(reported >= missing.length, `gaps ${reported} >= ${missing.length} markers missing (killed at ${killedAt}, resumed at ${resumedAt}; missing ${missing.slice(0, 20).join(',')}...): ${story}`);
     // The resumed stream is live: the markers written well after the reconnect arrived.
     assert.ok(received.has(highest));
     assert.ok(changes[1].recovered?.gaps.some((g) => g.stream === stream.id), 'the state change carries the gap too');
