@@ -31,7 +31,8 @@ export function tcxDetachCommands(bpftool: string, netns: string, dev: string, d
 /** tc needs a pin path; a program given as id:N is pinned for the duration of the attach. */
 async function withPin<T>(ctx: AgentContext, prog: ResolvedRef, fn: (pin: string) => Promise<T>): Promise<T> {
   if (prog.pin) return fn(prog.pin);
-  const tmp = `${PIN_ROOT}/.tmp-tc-${process.pid}-${Date.now()}`;
+  // bpffs refuses names with a dot (EPERM), hence underscores.
+  const tmp = `${PIN_ROOT}/tmp_tc_${process.pid}_${Date.now()}`;
   await ctx.run(['mkdir', '-p', PIN_ROOT]);
   await ctx.run([bpftoolPath(ctx), 'prog', 'pin', ...prog.bpftoolArgs, tmp]);
   try {

@@ -9,15 +9,19 @@ import { validateNetns } from '../core/validate';
 import { parseIpAddr } from '../parsers/ipAddr';
 import { parseNetShow } from '../parsers/netShow';
 
-/** 'root' and every name under /run/netns. */
+/**
+ * 'root' (the agent's own namespace: where commands without nsenter run) and every name under /run/netns, except
+ * a name for the agent's own namespace (an agent started inside a lab host would otherwise list it twice).
+ */
 export function netnsNames(): string[] {
   const names = existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR).filter((n) => /^[A-Za-z0-9_.-]{1,64}$/.test(n)).sort() : [];
-  return ['root', ...names];
+  const self = inodeOf('root');
+  return ['root', ...names.filter((n) => self === undefined || inodeOf(n) !== self)];
 }
 
 function inodeOf(netns: string): number | undefined {
   try {
-    return statSync(netns === 'root' ? '/proc/1/ns/net' : `${NETNS_DIR}/${netns}`).ino;
+    return statSync(netns === 'root' ? '/proc/self/ns/net' : `${NETNS_DIR}/${netns}`).ino;
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import type { BpftoolFacts, PacketFilter, PacketPathEvent } from '../../protocol/types';
 import { AgentErrorCode } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
-import tracepktObject from '../../dist/bpf/tracepkt.o';
+import tracepktObject from '../../dist/bpf/embed/tracepkt.o';
 import { startBpftoolTracer } from './bpftoolTracer';
 import { startBpftraceTracer } from './bpftraceTracer';
 import { validatePacketFilter } from './filterEncoding';

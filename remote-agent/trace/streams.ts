@@ -82,7 +82,12 @@ export class TraceStreams {
     } else if (source === 'packet_path') {
       const b = batcher<PacketPathEvent>();
       const tracer: PacketPathTracer = await startPacketPath(
-        { filter: p.packetFilter ?? {}, bpftool: this.ctx.bpftool, bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null },
+        {
+          filter: p.packetFilter ?? {}, bpftool: this.ctx.bpftool,
+          bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null,
+          // A reader that dies by itself would otherwise leave the stream silent: say so to the client.
+          onFailure: (err) => this.ctx.log({ level: 'error', message: `packet path stream ${id}: ${err.message}` }),
+        },
         (events, dropped) => {
           b.drop(dropped);
           for (const e of events) b.push(e);
