@@ -2,7 +2,8 @@
 // turns every failure into one line on stderr and a non-zero exit status (docs/DESIGN.md "The command line").
 import { AgentError } from '../core/agentError';
 import { openSession } from '../core/session';
-import { CliError } from './cliError';
+import { terminalPrompt } from '../core/ssh/terminalPrompt';
+import { CliError, usageError } from './cliError';
 import { attachCommand } from './commands/attach';
 import { buildCommand } from './commands/build';
 import { detachCommand } from './commands/detach';
@@ -45,13 +46,50 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   }
   const verbose = rest.includes('--verbose') || rest.includes('-v');
   try {
-    return await command(rest, ctx);
+    const { argv: commandArgv, ctx: connCtx } = takeConnectionOptions(rest, ctx);
+    return await command(commandArgv, connCtx);
   } catch (e) {
     const { line, details, code } = describeFailure(e);
     ctx.io.err(`ebpf-netdebug: ${line}\n`);
     if (verbose && details) ctx.io.err(`${details}\n`);
     return code;
   }
+}
+
+/**
+ * Options about how to reach a host, accepted by every command that connects: `--accept-new-host-key` (record a
+ * host key never seen before; a changed key is still refused) and `--bpftool PATH` (the host's bpftool). They are
+ * taken out here and folded into every session the command opens, so each command's own parser stays about its job.
+ */
+export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: string[]; ctx: CliContext } {
+  const rest: string[] = [];
+  let acceptNewHostKey = false;
+  let bpftoolPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { rest.push(...argv.slice(i)); break; }
+    if (a === '--accept-new-host-key') { acceptNewHostKey = true; continue; }
+    if (a === '--bpftool' || a.startsWith('--bpftool=')) {
+      const v = a === '--bpftool' ? argv[++i] : a.slice('--bpftool='.length);
+      if (!v || v.startsWith('-')) throw usageError('--bpftool: expected the path of bpftool on the host');
+      if (!v.startsWith('/')) throw usageError(`--bpftool ${v}: expected an absolute path`);
+      bpftoolPath = v;
+      continue;
+    }
+    rest.push(a);
+  }
+  if (!acceptNewHostKey && !bpftoolPath && process.stdin.isTTY !== true) return { argv: rest, ctx };
+  const openSession: CliContext['openSession'] = (host, opts = {}) => ctx.openSession(host, {
+    ...opts,
+    ...(bpftoolPath ? { bpftoolPath } : {}),
+    ssh: {
+      ...opts.ssh,
+      ...(acceptNewHostKey ? { acceptNewHostKey } : {}),
+      // Passphrases and passwords are asked on the terminal, never echoed; without a terminal there is nobody to ask.
+      ...(process.stdin.isTTY === true && !opts.ssh?.prompt ? { prompt: terminalPrompt() } : {}),
+    },
+  });
+  return { argv: rest, ctx: { ...ctx, openSession } };
 }
 
 function describeFailure(e: unknown): { line: string; details?: string; code: number } {

@@ -21,6 +21,9 @@ Commands:
 
 Options for every command: --json (machine-readable output), -v/--verbose (details of a failure), -h/--help.
 --host: \`local\` (this machine, no SSH), an ssh_config alias, or user@host[:port]; default $EBPF_NETDEBUG_HOST.
+  --accept-new-host-key: record a host key never seen before (a CHANGED key is always refused, with both
+  fingerprints); passphrases and passwords are asked on the terminal without echo.
+  --bpftool PATH: the bpftool the agent runs on the host (default: the newest it finds).
   Over SSH the agent is deployed under ~/.cache/ebpf-netdebug on the host ($EBPF_NETDEBUG_REMOTE_BASE: another
   directory relative to the login's home).
 Exit status: 0 success, 1 failure, 2 wrong usage; the reason is one line on stderr.

@@ -27,6 +27,8 @@ export interface SessionOptions {
   ssh?: SshConnectOptions;
   /** SSH only: where and how the agent is deployed. */
   deploy?: Omit<DeployOptions, 'agentPath'>;
+  /** The bpftool the agent uses on this host (its `--bpftool PATH`); default: the newest the agent finds. */
+  bpftoolPath?: string;
   /** SSH only: reconnect when the connection drops (default on). */
   reconnect?: false | BackoffOptions;
 }
@@ -204,6 +206,8 @@ async function connectAgent(host: string, opts: SessionOptions, agentPath: strin
       throw e;
     }
   }
+  // An argument of its own, never part of a shell string: SSH quotes each argv element (ssh/quote.ts).
+  if (opts.bpftoolPath) argv = [...argv, '--bpftool', opts.bpftoolPath];
   try {
     const proc = await startAgent(transport, argv);
     const client = AgentClient.fromProcess(proc, { clientName: opts.clientName, clientVersion: opts.clientVersion });

@@ -72,6 +72,10 @@ export class Ctx implements vscode.Disposable {
       const session = await this.openSession(host, {
         report: (m) => { progress(m); this.log.info(`[${host.name}] ${m}`); },
         log: (m) => this.log.info(`[${host.name}] ${m}`),
+        warn: (m) => {
+          this.log.warn(`[${host.name}] ${m}`);
+          void vscode.window.showWarningMessage(m, 'Show Log').then((a) => { if (a === 'Show Log') this.log.show(); });
+        },
         cancelled,
         storageDir: this.extension.globalStorageUri.fsPath,
         confirmNewHostKey: async (q) => {

@@ -24,6 +24,8 @@ export interface OpenSessionOptions {
   report(message: string): void;
   /** Lines for the log channel. */
   log(message: string): void;
+  /** Something the user must see (a rollback the host's watchdog performed while the connection was away). */
+  warn(message: string): void;
   /** Resolves when the user cancels. */
   cancelled: Promise<void>;
   /** Asks the user about an unknown host key (never about a changed one: that is refused). */

@@ -18,14 +18,10 @@ export const openHostSession: SessionOpener = async (host, opts) => {
     confirmNewHostKey: (q: { host: string; keyType: string; fingerprint: string }) => opts.confirmNewHostKey(q),
     prompt: (r: { message: string; echo: boolean }) => opts.prompt(r.message, !r.echo),
   };
-  if (host.bpftoolPath) {
-    // The engine's SessionOptions has no way yet to pass agent arguments (the agent takes --bpftool PATH); until it
-    // does, the agent picks the newest bpftool it finds on the host. Say so rather than ignore the setting silently.
-    opts.log(`bpftoolPath ${host.bpftoolPath} is not passed to the agent yet; it uses the newest bpftool it finds`);
-  }
   const opening = openSession(ssh?.configPath ? host.name : target, {
     clientName: 'ebpf-netdebug-vscode',
     ...(ssh ? { ssh } : {}),
+    ...(host.bpftoolPath ? { bpftoolPath: host.bpftoolPath } : {}),
   });
   const session = await Promise.race([opening, opts.cancelled.then(() => { throw new Cancelled(); })]).catch(async (e) => {
     // A cancelled open may still finish: close what it opened.
@@ -52,7 +48,10 @@ function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): Ho
         if (c.state === 'reconnecting') opts.log(`connection lost (${c.reason?.message ?? 'unknown reason'}); reconnecting`);
         if (c.state === 'connected' && c.recovered) {
           opts.log('reconnected');
-          for (const r of c.recovered.rollbacks) opts.log(`the host's watchdog rolled back ${r.attachment}: ${r.reason}`);
+          for (const r of c.recovered.rollbacks) {
+            opts.log(`the host's watchdog rolled back ${r.attachment}: ${r.reason}`);
+            opts.warn(`${host.name}: the attach ${r.attachment} was rolled back by the host's watchdog (${r.reason}).`);
+          }
         }
         if (c.state === 'disconnected') { off(); listener(c.reason); }
       });

@@ -9,6 +9,7 @@ import { findOnPath } from '../host/bpftool';
 import { startPacketPath, type PacketPathTracer } from '../packetPath/index';
 import { parseTraceLine } from '../parsers/tracePipe';
 import { Batcher } from './batcher';
+import { TaskNames, UNKNOWN_TASK } from './taskNames';
 import { TracePipeSource } from './lineSource';
 
 interface Stream {
@@ -46,6 +47,7 @@ export class TraceStreams {
   private readonly streams = new Map<string, Stream>();
   private next = 1;
   readonly tracePipe: TracePipeSource;
+  private readonly taskNames = new TaskNames();
 
   constructor(private readonly ctx: AgentContext, tracePipe?: TracePipeSource) {
     this.tracePipe = tracePipe ?? new TracePipeSource(
@@ -75,7 +77,9 @@ export class TraceStreams {
             continue;
           }
           const ev = parseTraceLine(line);
-          if (ev) b.push(ev);
+          if (!ev) continue;
+          if (ev.task === UNKNOWN_TASK) ev.task = this.taskNames.resolve(ev.pid);
+          b.push(ev);
         }
       });
       this.streams.set(id, { id, stop: async () => { unsubscribe(); b.close(); } });

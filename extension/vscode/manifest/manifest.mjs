@@ -119,7 +119,7 @@ export const manifest = {
             properties: {
               name: { type: 'string', description: 'Name shown in the tree and the status bar.' },
               target: { type: 'string', description: 'local, an ssh_config alias, or user@host[:port].' },
-              bpftoolPath: { type: 'string', description: 'bpftool on that host (default: found on PATH).' },
+              bpftoolPath: { type: 'string', description: 'Absolute path of bpftool on that host (default: the newest the agent finds: /opt/ebpf-netdebug/bpftool-*, /usr/sbin/bpftool, PATH).' },
               identityFile: { type: 'string', description: 'Private key file (default: ssh_config / agent).' },
               knownHostsFile: { type: 'string', description: 'known_hosts file (default: ~/.ssh/known_hosts).' },
               sudo: { type: 'boolean', description: 'Run the agent through sudo -n when not logging in as root.' },

@@ -100,3 +100,20 @@ test('an unknown host key and an unknown host fail with one line and exit 1', as
   assert.equal(none.code, 1);
   assert.equal(none.stderr.split('\n').filter(Boolean).length, 1, none.stderr);
 });
+
+test('--accept-new-host-key records the unknown key; later runs need no flag; --bpftool picks the host\'s bpftool', async () => {
+  const knownHosts = join(sshd!.client.home, '.ssh', 'known_hosts');
+  const before = readFileSync(knownHosts, 'utf8');
+  assert.ok(!before.includes(`[127.0.0.1]:${untrusted!.port}`), 'the untrusted host starts unknown');
+  const r = await cli('info', '--host', `${ALIAS}-untrusted`, '--accept-new-host-key', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(`\\[127\\.0\\.0\\.1\\]:${untrusted!.port} ssh-`));
+  // The key is now known: no flag needed. And the agent runs the bpftool it is told to (7.1 here).
+  const again = await cli('info', '--host', `${ALIAS}-untrusted`, '--bpftool', '/usr/sbin/bpftool', '--json');
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).bpftool.path, '/usr/sbin/bpftool');
+  assert.match(JSON.parse(again.stdout).bpftool.version, /^7\.1/);
+  const relative = await cli('info', '--host', ALIAS, '--bpftool', 'bpftool');
+  assert.equal(relative.code, 2);
+  assert.match(relative.stderr, /--bpftool bpftool: expected an absolute path/);
+});

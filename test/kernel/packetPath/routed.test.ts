@@ -45,7 +45,9 @@ describe('packet path through a router namespace', { timeout: 120_000 }, () => {
       try {
         await run(ns.a, ['ping', '-c1', '-W2', addr.b]);
         const mine = (p: { src: string; label: string; hops: unknown[] }) => p.label === 'request' && p.src === addr.a && p.hops.length >= 4;
-        const paths = await c.until((ps) => ps.some(mine));
+        const itsReply = (p: { src: string; label: string; hops: unknown[] }) => p.label === 'reply' && p.src === addr.b && p.hops.length >= 4;
+        // Wait for both directions: the reply's last hops can arrive in a later batch than the request's.
+        const paths = await c.until((ps) => ps.some(mine) && ps.some(itsReply));
         const request = paths.find(mine);
         assert.deepEqual(request?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint, h.ttl]), [
           [ns.a, dev.a, 'net_dev_queue', 64], [ns.r, dev.ra, 'netif_rx', 64],
