@@ -92,8 +92,11 @@ test('the side-panel trace shows the lines of a bpf_printk program attached in t
   assert.ok(ours.length >= 3, `the view showed ${ours.length} of our ping lines`);
   for (const r of ours) {
     assert.match(r[3], /echo-request id=\d+ seq=\d+$/);
-    assert.match(r[2], /^ping\/\d+$/, 'the task that sent the ping is named');
+    assert.match(r[2], /^\S.*\/\d+$/, 'every row names a task and its pid');
   }
+  // XDP runs in softirq, in whatever task the CPU was in when the packet was processed: usually the ping that
+  // sent it over the veth, but sometimes another (ksoftirqd, a shell). At least one row names ping.
+  assert.ok(ours.some((r) => /^ping\/\d+$/.test(r[2])), `no row names ping: ${ours.map((r) => r[2]).join(', ')}`);
   await w.screenshot('live-trace');
 });
 
