@@ -42,7 +42,9 @@ cs_marker="$cs_dir/.installed-$code_server_version"
 if [ ! -f "$cs_marker" ] || [ ! -f "$cs_bin" ]; then
   log "installing code-server $code_server_version into .cache/code-server (about 90 s)"
   mkdir -p "$cs_dir"
-  PATH="$node_pkg/bin:$PATH" npm_config_nodedir="$node_pkg" \
+  # Under `npm test` the outer npm (Node 20) exports npm_config_user_agent ("... node/v20 ..."), which the inner
+  # npm would inherit as its own config, and code-server's postinstall reads the Node version from it: drop it.
+  env -u npm_config_user_agent PATH="$node_pkg/bin:$PATH" npm_config_nodedir="$node_pkg" \
     npm install --prefix "$cs_dir" --no-audit --no-fund --no-save --loglevel=error "code-server@$code_server_version"
   touch "$cs_marker"
 fi
