@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { TraceEvent } from '../../protocol/types';
 import { startHarness, type ViewHarness, type ViewPage } from './helpers/viewPage';
 import { capturedTrace } from './helpers/fixtures';
+import { toTraceColumns } from '../../protocol/webview';
 
 const captured = capturedTrace();
 
@@ -15,6 +16,9 @@ function flood(n: number, from = 0): TraceEvent[] {
     return { ...base, timestamp: base.timestamp + (from + i) / 1e6, message: `${base.message} #${from + i}` };
   });
 }
+
+/** A `lines` message as the host posts it (columns). */
+const linesMessage = (events: TraceEvent[], dropped: number) => ({ type: 'lines', dropped, ...toTraceColumns(events) });
 
 const visibleMessages = (v: ViewPage) => v.page.$$eval('.row:not([hidden]) .message', (els) =>
   els.map((e) => ({ text: e.textContent ?? '', top: e.getBoundingClientRect().top, bottom: e.getBoundingClientRect().bottom }))
@@ -30,7 +34,7 @@ describe('live trace webview', () => {
   it('shows captured kernel lines as rows with time, cpu, task/pid and message', async () => {
     const v = await h.open('liveTrace');
     await v.send({ type: 'status', state: 'connected', host: 'local' });
-    await v.send({ type: 'lines', lines: captured, dropped: 0 });
+    await v.send(linesMessage(captured, 0));
     await frame(v);
     const rows = await v.page.$$eval('.row:not([hidden])', (els) => els.map((r) => Array.from(r.children).map((c) => c.textContent)));
     assert.equal(rows.length, captured.length);
@@ -52,7 +56,7 @@ describe('live trace webview', () => {
 
   it('shows markup in a message as text and runs nothing', async () => {
     const v = await h.open('liveTrace', { theme: 'light' });
-    await v.send({ type: 'lines', lines: captured, dropped: 0 });
+    await v.send(linesMessage(captured, 0));
     await frame(v);
     const markup = captured.find((e) => e.message.includes('<img'))!;
     const shown = await visibleMessages(v);
@@ -68,7 +72,7 @@ describe('live trace webview', () => {
 
   it('filters by text and by regex, and reports a bad regex without losing rows', async () => {
     const v = await h.open('liveTrace');
-    await v.send({ type: 'lines', lines: captured, dropped: 0 });
+    await v.send(linesMessage(captured, 0));
     await v.page.fill('#filter >> input', 'end-ping');
     await frame(v);
     const pings = captured.filter((e) => e.message.includes('end-ping')).length;
@@ -90,11 +94,11 @@ describe('live trace webview', () => {
 
   it('keeps and counts lines that arrive while paused, and shows them on resume', async () => {
     const v = await h.open('liveTrace');
-    await v.send({ type: 'lines', lines: captured, dropped: 0 });
+    await v.send(linesMessage(captured, 0));
     await v.page.click('#pause');
     assert.equal(await v.page.getAttribute('#pause', 'aria-pressed'), 'true');
-    await v.send({ type: 'lines', lines: flood(40), dropped: 5 });
-    await v.send({ type: 'lines', lines: flood(10, 40), dropped: 7 });
+    await v.send(linesMessage(flood(40), 5));
+    await v.send(linesMessage(flood(10, 40), 7));
     await frame(v);
     assert.equal(await text(v, '#stat-rows'), `${captured.length} rows`, 'the display holds still');
     assert.equal(await text(v, '#stat-held'), 'paused: 50 new lines held');
@@ -109,13 +113,13 @@ describe('live trace webview', () => {
 
   it('renders only the visible rows of 100,000 and bounds the ring to maxRows', async () => {
     const v = await h.open('liveTrace');
-    for (let i = 0; i < 10; i++) await v.send({ type: 'lines', lines: flood(10_000, i * 10_000), dropped: 0 });
+    for (let i = 0; i < 10; i++) await v.send(linesMessage(flood(10_000, i * 10_000), 0));
     await frame(v);
     assert.equal(await text(v, '#stat-rows'), '100,000 rows');
     const domRows = await v.page.$$eval('.row', (e) => e.length);
     assert.ok(domRows < 60, `only visible rows are in the DOM (${domRows})`);
     assert.ok((await visibleMessages(v)).at(-1)!.endsWith('#99999'));
-    await v.send({ type: 'lines', lines: flood(5, 100_000), dropped: 0 });
+    await v.send(linesMessage(flood(5, 100_000), 0));
     await frame(v);
     assert.equal(await text(v, '#stat-rows'), '100,000 rows', 'the default limit is 100,000');
     assert.match(await text(v, '#stat-dropped'), /5 past the 100,000 row limit/);
@@ -126,18 +130,27 @@ describe('live trace webview', () => {
     await v.send({ type: 'config', maxRows: 1000 });
     await frame(v);
     assert.equal(await text(v, '#stat-rows'), '1,000 rows');
+    // One batch longer than the ring: its newest 1,000 rows stay, in order.
+    await v.send(linesMessage(flood(2500, 200_000), 0));
+    await v.page.keyboard.press('Home');
+    await frame(v);
+    assert.equal(await text(v, '#stat-rows'), '1,000 rows');
+    assert.ok((await visibleMessages(v))[0].endsWith('#201500'), 'the oldest kept row of the long batch');
+    await v.page.keyboard.press('End');
+    await frame(v);
+    assert.ok((await visibleMessages(v)).at(-1)!.endsWith('#202499'));
     await v.page.close();
   });
 
   it('stops following the tail when the user scrolls up, and follows again on request', async () => {
     const v = await h.open('liveTrace');
-    await v.send({ type: 'lines', lines: flood(2000), dropped: 0 });
+    await v.send(linesMessage(flood(2000), 0));
     await frame(v);
     await v.page.hover('.viewport');
     await v.page.mouse.wheel(0, -2000);
     await v.page.waitForFunction(() => !document.querySelector('#follow')!.hasAttribute('disabled'));
     const before = await visibleMessages(v);
-    await v.send({ type: 'lines', lines: flood(500, 2000), dropped: 0 });
+    await v.send(linesMessage(flood(500, 2000), 0));
     await frame(v);
     assert.deepEqual(await visibleMessages(v), before, 'rows under the reader do not move');
     await v.page.click('#follow');
@@ -149,7 +162,7 @@ describe('live trace webview', () => {
 
   it('saves the shown rows as text in trace_pipe layout and as JSON, through the host', async () => {
     const v = await h.open('liveTrace');
-    await v.send({ type: 'lines', lines: captured, dropped: 0 });
+    await v.send(linesMessage(captured, 0));
     await v.page.fill('#filter >> input', 'end-ping');
     const n = (await v.posted()).length;
     await v.page.click('#save-text');
@@ -179,7 +192,7 @@ describe('live trace webview', () => {
     await v.page.close();
     const again = await h.open('liveTrace', { state, theme: 'hc' });
     assert.equal(await again.page.$eval('#filter', (e) => (e as HTMLElement & { value: string }).value), 'echo-(request|reply)');
-    await again.send({ type: 'lines', lines: captured, dropped: 0 });
+    await again.send(linesMessage(captured, 0));
     await frame(again);
     assert.equal((await visibleMessages(again)).length, 3);
     await again.screenshot('liveTrace-hc');
@@ -188,7 +201,7 @@ describe('live trace webview', () => {
 
   it('tells screen readers what the list holds and scrolls by keyboard', async () => {
     const v = await h.open('liveTrace', { height: 300 });
-    await v.send({ type: 'lines', lines: flood(500), dropped: 0 });
+    await v.send(linesMessage(flood(500), 0));
     await frame(v);
     const table = await v.page.$eval('.viewport', (e) => ({ role: e.getAttribute('role'), label: e.getAttribute('aria-label'), rows: e.getAttribute('aria-rowcount'), tab: (e as HTMLElement).tabIndex }));
     assert.deepEqual(table, { role: 'table', label: 'Trace lines', rows: '500', tab: 0 });

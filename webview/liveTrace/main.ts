@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/theme.css';
 import './liveTrace.css';
 import type { TraceEvent } from '../../protocol/types';
-import type { LiveTraceReplies, LiveTraceState, LiveTraceToHost, LiveTraceToView } from '../../protocol/webview';
+import type { LiveTraceReplies, LiveTraceState, LiveTraceToHost, LiveTraceToView, TraceColumns } from '../../protocol/webview';
 import { HostChannel } from '../shared/hostChannel';
 import { custom, el, formatCount } from '../shared/dom';
 import { makeFilter, TraceRing } from './traceRing';
@@ -22,8 +22,9 @@ const saved = channel.state();
 
 const ring = new TraceRing(DEFAULT_MAX_ROWS);
 let paused = false;
-/** Lines that arrived while paused: kept (up to maxRows) and counted, appended on resume. */
-let held: TraceEvent[] = [];
+/** Batches that arrived while paused, each from row `from` on: kept (up to maxRows rows) and counted, appended on resume. */
+let held: { c: TraceColumns; from: number }[] = [];
+let heldRows = 0;
 let heldTotal = 0;
 let received = 0;
 let dropped = 0;
@@ -96,8 +97,9 @@ function setPaused(p: boolean): void {
   pauseButton.textContent = p ? 'Resume' : 'Pause';
   pauseButton.setAttribute('aria-pressed', String(p));
   if (!p && held.length) {
-    ring.append(held);
+    for (const b of held) ring.appendColumns(b.c, b.from);
     held = [];
+    heldRows = 0;
   }
   if (!p) heldTotal = 0;
   list.invalidate();
@@ -126,14 +128,13 @@ function updateStatus(): void {
 function onMessage(m: Exclude<LiveTraceToView, { type: 'reply' }>): void {
   switch (m.type) {
     case 'lines':
-      received += m.lines.length;
+      received += m.count;
       dropped += m.dropped;
       if (paused) {
-        heldTotal += m.lines.length;
-        held.push(...m.lines);
-        if (held.length > ring.maxRows) { ring.evicted += held.length - ring.maxRows; held = held.slice(-ring.maxRows); }
+        heldTotal += m.count;
+        hold(m);
       } else {
-        ring.append(m.lines);
+        ring.appendColumns(m);
         list.invalidate();
       }
       break;
@@ -145,6 +146,20 @@ function onMessage(m: Exclude<LiveTraceToView, { type: 'reply' }>): void {
       break;
   }
   scheduleStatus();
+}
+
+/** Keeps a batch while paused, forgetting the oldest held rows past maxRows (counted as evicted). */
+function hold(c: TraceColumns): void {
+  held.push({ c, from: 0 });
+  heldRows += c.count;
+  while (heldRows > ring.maxRows) {
+    const first = held[0];
+    const drop = Math.min(heldRows - ring.maxRows, first.c.count - first.from);
+    first.from += drop;
+    heldRows -= drop;
+    ring.evicted += drop;
+    if (first.from === first.c.count) held.shift();
+  }
 }
 
 let statusQueued = false;
@@ -174,7 +189,7 @@ filterField.addEventListener('input', applyFilter);
 regexBox.addEventListener('change', applyFilter);
 pauseButton.addEventListener('click', () => setPaused(!paused));
 followButton.addEventListener('click', () => list.setFollow(true));
-clearButton.addEventListener('click', () => { ring.clear(); held = []; heldTotal = 0; list.reset(); updateStatus(); });
+clearButton.addEventListener('click', () => { ring.clear(); held = []; heldRows = 0; heldTotal = 0; list.reset(); updateStatus(); });
 saveTextButton.addEventListener('click', () => void save('text'));
 saveJsonButton.addEventListener('click', () => void save('json'));
 setInterval(() => { rate = received - lastReceived; lastReceived = received; updateStatus(); }, 1000);

@@ -3,8 +3,11 @@
 // change is one pass; the virtual list only asks "row i of what is shown".
 // Rows are kept in columns (numbers in typed arrays, repeated words such as task names interned) rather than as
 // 100,000 objects: the garbage collector then has about one object per row to trace instead of five, which is
-// what kept its pauses long under a 50,000 lines/s flood.
+// what kept its pauses long under a 50,000 lines/s flood. Messages are not split into one string per row either:
+// each batch's text is kept whole (a "chunk") and a row holds its chunk and offsets, so appending a batch
+// allocates nothing per row; a message becomes a string only when it is shown, filtered or saved.
 import type { TraceEvent } from '../../protocol/types';
+import { toTraceColumns, type TraceColumns } from '../../protocol/webview';
 
 export type RowFilter = (e: TraceEvent) => boolean;
 
@@ -31,7 +34,12 @@ export class TraceRing {
   private task!: Uint32Array;
   private flags!: Uint32Array;
   private fn!: Uint32Array;
-  private message!: (string | undefined)[];
+  private msgChunk!: Uint32Array;
+  private msgStart!: Uint32Array;
+  private msgEnd!: Uint32Array;
+  /** Batch texts still referenced by kept rows, with how many rows point into each. */
+  private chunks = new Map<number, { text: string; rows: number }>();
+  private nextChunk = 0;
   private words = new Words();
   /** Sequence number of the next appended row; the oldest kept row is `total - size`. */
   private total = 0;
@@ -49,22 +57,36 @@ export class TraceRing {
   get shown(): number { return this.filter ? this.matches.length - this.matchStart : this.size; }
   get maxRows(): number { return this.capacity; }
 
-  append(events: readonly TraceEvent[]): void {
+  append(events: readonly TraceEvent[]): void { if (events.length) this.appendColumns(toTraceColumns(events)); }
+
+  /** Appends rows `from` to `to` (exclusive) of a batch: a few array writes per row, no allocation per row. */
+  appendColumns(c: TraceColumns, from = 0, to = c.count): void {
+    if (to <= from) return;
     if (this.words.list.length >= 65_535) this.compactWords();
-    for (const e of events) {
-      if (this.size === this.capacity) { this.size--; this.evicted++; }
+    // The batch's few distinct words, mapped to ours once rather than looked up for every row.
+    const ids = c.words.map((w) => this.words.id(w));
+    const chunkId = this.nextChunk++;
+    const chunk = { text: c.text, rows: 0 };
+    this.chunks.set(chunkId, chunk);
+    const filter = this.filter;
+    for (let i = from; i < to; i++) {
       const slot = this.total % this.capacity;
-      this.timestamp[slot] = e.timestamp;
-      this.cpu[slot] = e.cpu;
-      this.pid[slot] = e.pid;
-      this.task[slot] = this.words.id(e.task);
-      this.flags[slot] = this.words.id(e.flags);
-      this.fn[slot] = this.words.id(e.function ?? '');
-      this.message[slot] = e.message;
-      if (this.filter?.(e)) this.matches.push(this.total);
+      if (this.size === this.capacity) { this.release(slot); this.size--; this.evicted++; }
+      this.timestamp[slot] = c.timestamp[i];
+      this.cpu[slot] = c.cpu[i];
+      this.pid[slot] = c.pid[i];
+      this.task[slot] = ids[c.task[i]];
+      this.flags[slot] = ids[c.flags[i]];
+      this.fn[slot] = ids[c.fn[i]];
+      this.msgChunk[slot] = chunkId;
+      this.msgStart[slot] = i ? c.end[i - 1] : 0;
+      this.msgEnd[slot] = c.end[i];
+      chunk.rows++;
       this.total++;
       this.size++;
+      if (filter && filter(this.bySeq(this.total - 1))) this.matches.push(this.total - 1);
     }
+    if (!chunk.rows) this.chunks.delete(chunkId);
     this.dropEvictedMatches();
   }
 
@@ -92,6 +114,7 @@ export class TraceRing {
 
   clear(): void {
     this.allocate(this.capacity);
+    this.chunks.clear();
     this.size = 0;
     this.matches = [];
     this.matchStart = 0;
@@ -104,6 +127,7 @@ export class TraceRing {
     this.evicted += this.size - n;
     this.capacity = capacity;
     this.allocate(capacity);
+    this.chunks.clear();
     this.total = Math.ceil(this.total / capacity) * capacity;
     this.size = 0;
     const f = this.filter;
@@ -115,7 +139,7 @@ export class TraceRing {
   private bySeq(seq: number): TraceEvent {
     const s = seq % this.capacity;
     const w = this.words.list;
-    const e: TraceEvent = { task: w[this.task[s]], pid: this.pid[s], cpu: this.cpu[s], flags: w[this.flags[s]], timestamp: this.timestamp[s], message: this.message[s]! };
+    const e: TraceEvent = { task: w[this.task[s]], pid: this.pid[s], cpu: this.cpu[s], flags: w[this.flags[s]], timestamp: this.timestamp[s], message: this.chunks.get(this.msgChunk[s])!.text.slice(this.msgStart[s], this.msgEnd[s]) };
     const fn = w[this.fn[s]];
     if (fn) e.function = fn;
     return e;
@@ -128,8 +152,18 @@ export class TraceRing {
     this.task = new Uint32Array(capacity);
     this.flags = new Uint32Array(capacity);
     this.fn = new Uint32Array(capacity);
-    this.message = new Array(capacity);
+    this.msgChunk = new Uint32Array(capacity);
+    this.msgStart = new Uint32Array(capacity);
+    this.msgEnd = new Uint32Array(capacity);
     this.words = new Words();
+  }
+
+  /** The row in `slot` is overwritten: its batch text goes once no kept row points into it. */
+  private release(slot: number): void {
+    const id = this.msgChunk[slot];
+    const chunk = this.chunks.get(id)!;
+    // (A batch longer than the ring overwrites its own first rows: its chunk stays until the batch is in.)
+    if (--chunk.rows === 0 && id !== this.nextChunk - 1) this.chunks.delete(id);
   }
 
   /** Rebuilds the word table from the rows still kept (after a storm of distinct task names). */

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { TraceEvent } from '../../../protocol/types';
 import { TraceBatcher } from './traceBatcher';
-import type { LiveTraceToHost, LiveTraceToView } from '../../../protocol/webview';
+import { toTraceColumns, type LiveTraceToHost, type LiveTraceToView } from '../../../protocol/webview';
 import type { Session } from '../../core/session';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { ViewChannel, describe } from './channel';
@@ -21,7 +21,9 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
   private stream: SessionTraceStream | undefined;
   private streamOff: (() => void) | undefined;
   private wanted = true;
-  private readonly batcher = new TraceBatcher((lines, dropped) => this.channel?.post({ type: 'lines', lines, dropped }));
+  // Posted as columns (protocol/webview.ts TraceColumns): the webview then unpacks a handful of arrays per batch
+  // instead of thousands of objects, which is what kept its main thread and garbage collector busy in a flood.
+  private readonly batcher = new TraceBatcher((lines, dropped) => this.channel?.post({ type: 'lines', dropped, ...toTraceColumns(lines) }));
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly host: WebviewHost) {
