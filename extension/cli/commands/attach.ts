@@ -12,9 +12,10 @@ import { CliError, usageError } from '../cliError';
 import { withSession } from '../hostSession';
 import type { CliContext } from '../io';
 import { explainLoadFailure } from '../loadErrors';
-import { prepareObject, type PreparedObject } from '../objectInput';
+import { type PreparedObject } from '../objectInput';
+import { startObjectForHost } from '../earlyCompile';
 import { printJson } from '../output';
-import { sessionTarget } from '../../core/compile/sessionTarget';
+import { makeTimer } from '../timing';
 
 const KINDS = ['xdp', 'tc', 'sockops', 'skmsg', 'tracepoints'] as const;
 
@@ -64,23 +65,32 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
     throw usageError(`--name ${values.name}: object names are 1-64 letters, digits, '_' or '-'`);
   }
 
+  const timer = makeTimer(ctx.env, ctx.io.err);
+  timer.mark('attach: arguments parsed');
+  // Compiling starts now, in parallel with connecting (earlyCompile.ts); the session checks the guessed kernel.
+  const object = startObjectForHost(host, file, { set, io: ctx.io, command: `attach ${kind}` });
   const result = await withSession(ctx, host, async (s) => {
-    const obj = await prepareObject(file, { target: async () => sessionTarget(s), set, io: ctx.io, command: `attach ${kind}` });
+    timer.mark('attach: session open');
+    const obj = await timer.phase('compile (what remains after connecting)', () => object.forSession(s));
     const programs = choosePrograms(kind, obj, values.program, file);
-    const { name, loadedNow } = await ensureLoaded(s, obj, values.name, values.reload ?? false, `attach ${kind}`, ctx);
+    const { name, loadedNow } = await timer.phase('load', () => ensureLoaded(s, obj, values.name, values.reload ?? false, `attach ${kind}`, ctx));
     const ref = `${name}/${programs[0].name}`;
     try {
-      const { attachment: att, confirmation } = await attachOne(s, kind, {
+      const { attachment: att, confirmation } = await timer.phase('attach+confirm', () => attachOne(s, kind, {
         ref, name, obj, dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
         createCgroup: values['create-cgroup'], map: values.map, replace: values.replace,
-      }, policy);
+      }, policy));
       return { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name), confirmation };
     } catch (e) {
       // Leave nothing behind for a failed attach: an object we loaded just for it goes again.
       if (loadedNow) await s.client.objectUnload({ name }).catch(() => undefined);
       throw e;
     }
+  }).catch(async (e: unknown) => {
+    await object.settled();
+    throw e;
   });
+  timer.mark('attach: session closed');
   if (values.json) printJson(ctx.io, result);
   else ctx.io.out(describeAttachment(result));
   return 0;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { RemoteProcess, Transport } from '../transport/transport';
 import { DeployError } from './deployError';
 
@@ -51,24 +52,40 @@ export function bundleVersion(agentPath: string): string {
 }
 
 /**
- * One round trip to learn everything deployment needs. A CONSTANT script: the only inputs (base directory and
- * version directory) travel as positional arguments ($1, $2), never inside the script text.
+ * One round trip to learn everything deployment needs, and on the common path (root login, Node.js >= 18, the
+ * bundle already there with our checksum) the agent's start too: the script then ends with `exec node agent.js`,
+ * so the same channel becomes the agent's stdio and no second exec round trip is needed. A CONSTANT script: the
+ * only inputs (base directory, version directory, our bundle's sha256) travel as positional arguments ($1 $2 $3),
+ * never inside the script text. The last probe line is `agent=exec` (the agent follows) or `agent=none`.
  */
 const PROBE_SCRIPT = [
-  'printf "uid=%s\\n" "$(id -u)"',
+  'uid=$(id -u)',
+  'printf "uid=%s\\n" "$uid"',
   'printf "user=%s\\n" "$(id -un)"',
   'printf "home=%s\\n" "$HOME"',
-  'if command -v node >/dev/null 2>&1; then',
-  '  node -e \'process.stdout.write("node=" + process.version + " " + process.execPath + "\\n")\' || echo "node=broken"',
+  // `node --version` answers before Node boots its JavaScript (a few ms instead of a full `node -e` start);
+  // the absolute path is what process.execPath would say: the binary with symlinks resolved.
+  'np=""; nmaj=0',
+  'if n=$(command -v node 2>/dev/null) && v=$("$n" --version 2>/dev/null); then',
+  '  np=$(readlink -f "$n" 2>/dev/null) || np=$n; [ -n "$np" ] || np=$n',
+  '  printf "node=%s %s\\n" "$v" "$np"',
+  '  nmaj=${v#v}; nmaj=${nmaj%%.*}; case $nmaj in ""|*[!0-9]*) nmaj=0;; esac',
+  'elif [ -n "${n:-}" ]; then echo "node=broken"',
   'else echo "node=missing"; fi',
   'f="$HOME/$1/$2/agent.js"',
-  'if [ -f "$f" ]; then printf "sha256=%s\\n" "$(sha256sum "$f" | cut -d" " -f1)"; fi',
+  'sha=""',
+  'if [ -f "$f" ]; then sha=$(sha256sum "$f" | cut -d" " -f1); printf "sha256=%s\\n" "$sha"; fi',
   // The interface this session arrives on (for the dead-man switch): the route back to the client's address.
   'printf "sshconn=%s\\n" "${SSH_CONNECTION:-}"',
+  'b1=$1; b2=$2; want=${3:-}',
   'set -- ${SSH_CONNECTION:-}',
   'if [ -n "${1:-}" ]; then for ip in ip /usr/sbin/ip /sbin/ip; do',
   '  r=$("$ip" -j route get "$1" 2>/dev/null) && { printf "sshroute=%s\\n" "$r"; break; }',
   'done; fi',
+  'if [ "$uid" = 0 ] && [ -n "$want" ] && [ "$sha" = "$want" ] && [ "$nmaj" -ge 18 ]; then',
+  '  echo "agent=exec"; exec "$np" "$f"',
+  'fi',
+  'echo "agent=none"',
 ].join('\n');
 
 interface Probe { uid: number; user: string; home: string; node: { path: string; version: string }; remoteSha?: string; sshInterface: SshInterface | null }
@@ -88,9 +105,68 @@ export function parseSshInterface(sshConnection: string | undefined, routeJson: 
   }
 }
 
-async function probeHost(t: Transport, base: string, versionDir: string): Promise<Probe> {
-  const r = await t.exec(['/bin/sh', '-c', PROBE_SCRIPT, 'sh', base, versionDir], { timeoutMs: 30_000 });
+/** Agents started by the probe itself, handed to startAgent for the same transport and argv. */
+const prestarted = new WeakMap<Transport, { argv: string[]; proc: RemoteProcess }>();
+
+/** Runs the probe; its stdout up to the `agent=` line is the report, anything after belongs to the agent. */
+async function runProbe(t: Transport, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; proc?: RemoteProcess }> {
+  const proc = await t.spawn(['/bin/sh', '-c', PROBE_SCRIPT, 'sh', ...args]);
+  proc.stdin.on('error', () => undefined);
+  let stderr = '';
+  const onErr = (b: Buffer) => { stderr += b.toString('utf8'); };
+  proc.stderr.on('data', onErr);
+  return new Promise((resolve, reject) => {
+    let out = Buffer.alloc(0);
+    let done = false;
+    const timer = setTimeout(() => finish(() => { proc.kill(); reject(new DeployError('CommandFailed', `probing ${t.hostLabel}: no answer within 30 s`, stderr)); }), 30_000);
+    const finish = (f: () => void) => { if (done) return; done = true; clearTimeout(timer); proc.stdout.off('data', onData); f(); };
+    const onData = (b: Buffer) => {
+      out = Buffer.concat([out, b]);
+      const m = /(?:^|\n)agent=(exec|none)\n/.exec(out.toString('latin1'));
+      if (!m) return;
+      const end = m.index + m[0].length;
+      const report = out.subarray(0, end).toString('utf8');
+      if (m[1] === 'none') {
+        finish(() => { void proc.exited.then((code) => resolve({ code, stdout: report, stderr })); });
+        return;
+      }
+      finish(() => {
+        // The agent's stdout from here on: what was read past the report first, then the rest of the channel,
+        // buffered until the agent's client reads it.
+        const stdout = new PassThrough();
+        if (end < out.length) stdout.write(out.subarray(end));
+        proc.stdout.pipe(stdout);
+        proc.stderr.off('data', onErr);
+        // Its exit is reported after its last words went through that buffer and had a moment to be handled
+        // (vscode-jsonrpc handles a reply, e.g. to agent.shutdown, a few ticks after reading it: an exit seen first
+        // would fail that request); a client that stopped reading does not hold it up for more than a second.
+        const drained = new Promise<void>((res) => { stdout.once('end', res); stdout.once('close', res); });
+        const exited = proc.exited.then(async (code) => {
+          await Promise.race([drained, new Promise((res) => setTimeout(res, 1000).unref())]);
+          await new Promise((res) => setTimeout(res, 50).unref());
+          return code;
+        });
+        resolve({ code: 0, stdout: report, stderr, proc: { ...proc, stdout, exited } });
+      });
+    };
+    proc.stdout.on('data', onData);
+    // Ended without the last line (the shell failed): the exit code and stderr say why.
+    void proc.exited.then((code) => finish(() => resolve({ code, stdout: out.toString('utf8'), stderr })));
+  });
+}
+
+async function probeHost(t: Transport, base: string, versionDir: string, sha256: string): Promise<Probe & { proc?: RemoteProcess }> {
+  const r = await runProbe(t, [base, versionDir, sha256]);
   if (r.code !== 0) throw new DeployError('CommandFailed', `probing ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
+  try {
+    return { ...parseProbe(t, r), proc: r.proc };
+  } catch (e) {
+    r.proc?.kill();
+    throw e;
+  }
+}
+
+function parseProbe(t: Transport, r: { stdout: string; stderr: string }): Probe {
   const kv = new Map(r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
   const nodeLine = kv.get('node') ?? 'missing';
   if (nodeLine === 'missing' || nodeLine === 'broken') {
@@ -148,10 +224,12 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
   const bundle = readFileSync(opts.agentPath);
   const sha256 = createHash('sha256').update(bundle).digest('hex');
 
-  const probe = await probeHost(t, relBase, versionDir);
+  const probe = await probeHost(t, relBase, versionDir, sha256);
   if (probe.uid !== 0) await checkSudo(t, probe.user, probe.node.path);
   const base = `${probe.home}/${relBase}`;
   const remotePath = `${base}/${versionDir}/agent.js`;
+  const argv = probe.uid === 0 ? [probe.node.path, remotePath] : ['sudo', '-n', probe.node.path, remotePath];
+  if (probe.proc) prestarted.set(t, { argv, proc: probe.proc });
 
   const uploaded = probe.remoteSha !== sha256;
   const removedVersions: string[] = [];
@@ -167,11 +245,16 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
     }
   }
 
-  const argv = probe.uid === 0 ? [probe.node.path, remotePath] : ['sudo', '-n', probe.node.path, remotePath];
   return { argv, remotePath, sha256, uploaded, removedVersions, node: probe.node, loginUid: probe.uid, viaSudo: probe.uid !== 0, sshInterface: probe.sshInterface };
 }
 
 /** Starts the agent (argv from deployAgent, or a local command) with its stdio as the protocol streams. */
 export function startAgent(t: Transport, argv: string[]): Promise<RemoteProcess> {
+  // The probe already started exactly this agent (see PROBE_SCRIPT): use it. Asked for another argv (e.g. with
+  // --bpftool), end that one and start what was asked.
+  const pre = prestarted.get(t);
+  prestarted.delete(t);
+  if (pre && pre.argv.length === argv.length && pre.argv.every((a, i) => a === argv[i])) return Promise.resolve(pre.proc);
+  pre?.proc.kill();
   return t.spawn(argv);
 }
