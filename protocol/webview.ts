@@ -2,7 +2,7 @@
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
-import type { BpfMap, BpfProgram, TraceEvent } from './types';
+import type { BpfMap, BpfProgram, PacketHop, PacketPath, TraceEvent } from './types';
 
 export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath';
 
@@ -187,37 +187,9 @@ export interface ElfInspectorReplies {
 
 // ---- packet path --------------------------------------------------------------------------------------------
 
-/**
- * One packet's path, grouped by the host with extension/core/packetPath (PacketPathGrouper). These mirror its
- * PacketPath / PacketHop field for field (the host checks it at compile time), so the host posts them as they are.
- */
-export interface PacketHopView {
-  netnsInode: number;
-  netnsName?: string;
-  ifname: string;
-  ifindex: number;
-  tracepoint: string;
-  timestampNs: number;
-  sinceFirstNs: number;
-  skb: string;
-  ttl?: number;
-}
-export interface PacketPathView {
-  key: string;
-  /** "request" / "reply" for ICMP echo, TCP flags, ... */
-  label: string;
-  /** Ties a request to its reply ("#17146.001"). */
-  exchange: string;
-  family: 4 | 6;
-  protocol: string;
-  src: string;
-  dst: string;
-  icmp?: { type: number; code: number; id: number; seq: number };
-  tcp?: { sport: number; dport: number; flags: string; seq: number; ack: number };
-  udp?: { sport: number; dport: number };
-  firstNs: number;
-  hops: PacketHopView[];
-}
+/** One packet's path, grouped by the host with extension/core/packetPath and posted as it is. */
+export type PacketHopView = PacketHop;
+export type PacketPathView = PacketPath;
 
 /** host -> webview. */
 export type PacketPathToView =

@@ -2,15 +2,12 @@
 // packets with extension/core/packetPath, and posts the packets each batch created or changed.
 import * as vscode from 'vscode';
 import type { PacketPathEvent } from '../../../protocol/types';
-import type { PacketPathToHost, PacketPathToView, PacketPathView } from '../../../protocol/webview';
-import { PacketPathGrouper, parsePacketFilter, type PacketPath } from '../../core/packetPath';
+import type { PacketPathToHost, PacketPathToView } from '../../../protocol/webview';
+import { PacketPathGrouper, parsePacketFilter } from '../../core/packetPath';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { ViewChannel, describe } from './channel';
 import { renderView } from './viewPage';
 import type { WebviewHost } from './webviewHost';
-
-// The view's packet shape mirrors the core's; this line stops compiling if they drift apart.
-const asView: (p: PacketPath) => PacketPathView = (p) => p;
 
 export class PacketPathPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -42,7 +39,7 @@ export class PacketPathPanel implements vscode.Disposable {
     if (!c) return;
     if (m.type === 'ready') {
       c.post({ type: 'filter', filter: this.filter, tracing: this.stream !== undefined });
-      c.post({ type: 'packets', packets: this.grouper.paths().map(asView), replace: true, dropped: 0 });
+      c.post({ type: 'packets', packets: this.grouper.paths(), replace: true, dropped: 0 });
     } else if (m.type === 'start') {
       void c.answer(m.requestId, async () => { await this.start(m.filter); return { tracing: true }; });
     } else if (m.type === 'stop') {
@@ -61,7 +58,7 @@ export class PacketPathPanel implements vscode.Disposable {
     const stream = this.stream = await session.startTrace({ source: 'packet_path', packetFilter });
     this.off = stream.onEvents((p) => {
       const changed = this.grouper.add(p.events as PacketPathEvent[]);
-      this.channel?.post({ type: 'packets', packets: changed.map(asView), replace: false, dropped: p.dropped });
+      this.channel?.post({ type: 'packets', packets: changed, replace: false, dropped: p.dropped });
     });
     this.channel?.post({ type: 'status', state: 'connected', host: session.host });
   }
