@@ -1,7 +1,7 @@
 // agent.hello: what this host is and what it can do. Built fresh on each call (the kernel is the source of truth),
-// except the bpftool choice, which the agent makes once at start.
+// except the bpftool choice, which the agent makes once at start, and tool versions, asked once per binary.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import type { HostFacts } from '../../protocol/types';
 import type { AgentContext } from '../core/context';
@@ -24,12 +24,25 @@ function agentChecksum(): string | undefined {
   return checksum || undefined;
 }
 
+// A tool's version is asked once per binary (path + mtime): hello is also the client's cheap "fresh round trip"
+// (the dead-man confirmation), and spawning bpftrace/clang for --version each time cost ~50 ms of it. A tool
+// installed or upgraded while the agent runs has a new path or mtime, so it is asked again.
+const versionCache = new Map<string, { path: string; version: string } | null>();
+
 async function toolFacts(ctx: AgentContext, tool: string, versionArg: string): Promise<{ path: string; version: string } | null> {
   const path = findOnPath(tool);
   if (!path) return null;
+  let key: string;
+  try {
+    key = `${path}@${statSync(path).mtimeMs}`;
+  } catch {
+    return null;
+  }
+  if (versionCache.has(key)) return versionCache.get(key) ?? null;
   const r = await ctx.run([path, versionArg], { allowFailure: true, timeoutMs: 10_000 }).catch(() => null);
-  if (!r) return null;
-  return { path, version: parseToolVersion(r.stdout || r.stderr) };
+  const facts = r ? { path, version: parseToolVersion(r.stdout || r.stderr) } : null;
+  if (r) versionCache.set(key, facts);
+  return facts;
 }
 
 export async function hostFacts(ctx: AgentContext): Promise<HostFacts> {
