@@ -6,36 +6,24 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, startCodeServer, type CodeServer } from './helpers/codeServer';
-import { openWorkbench, type Workbench } from './helpers/workbench';
-import { createLabHost, type LabHost } from './helpers/labHost';
-import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { repoRoot } from './helpers/codeServer';
+import type { Workbench } from './helpers/workbench';
+import type { LabHost } from './helpers/labHost';
+import { LabEditorFixture } from './helpers/labEditor';
 import { waitConnected } from './helpers/ebpfView';
 
 let lab: LabHost | undefined;
-let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
-let ws: Workspace | undefined;
+const fixture = new LabEditorFixture();
 
 before(async () => {
-  lab = await createLabHost('eg1');
   // The same program under a file name of its own: objects are named after their file and pinned host-wide, so
   // this file and attachXdp.test.ts (running at the same time) never replace each other's object.
-  ws = bpfWorkspace('eg1', { 'xdp_drop_ping_eg1.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') });
-  cs = await startCodeServer({
-    workspace: ws.dir,
-    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab' },
-    prepareHome: (home) => lab!.installClient(home),
-  });
-  wb = await openWorkbench(cs.url, 'attach-generic');
+  ({ lab, wb } = await fixture.start('eg1', 'attach-generic', { files: { 'xdp_drop_ping_eg1.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') } }));
 });
 
 after(async () => {
-  if (wb) await wb.screenshot('final').catch(() => undefined);
-  await wb?.close();
-  await cs?.stop();
-  await lab?.destroy();
-  ws?.remove();
+  await fixture.stop();
   rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping_eg1', { recursive: true, force: true });
 });
 

@@ -5,38 +5,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startCodeServer, type CodeServer } from './helpers/codeServer';
-import { openWorkbench, type Workbench } from './helpers/workbench';
-import { createLabHost, type LabHost } from './helpers/labHost';
-import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import type { Workbench } from './helpers/workbench';
+import type { LabHost } from './helpers/labHost';
+import { LabEditorFixture } from './helpers/labEditor';
 import { expandSection, waitConnected } from './helpers/ebpfView';
 
 let lab: LabHost | undefined;
-let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
-let ws: Workspace | undefined;
+const fixture = new LabEditorFixture();
 
 before(async () => {
-  lab = await createLabHost('ea1');
-  ws = bpfWorkspace('ea1');
-  cs = await startCodeServer({
-    workspace: ws.dir,
-    settings: {
-      'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }],
-      'ebpfNetDebug.defaultHost': 'lab',
-    },
-    prepareHome: (home) => lab!.installClient(home),
-  });
-  wb = await openWorkbench(cs.url, 'attach-xdp');
+  ({ lab, wb } = await fixture.start('ea1', 'attach-xdp'));
 });
 
 after(async () => {
-  if (wb) await wb.screenshot('final').catch(() => undefined);
-  await wb?.close();
-  if (cs && process.env.E2E_KEEP_LOG) console.log(cs.extensionLog());
-  await cs?.stop();
-  await lab?.destroy();
-  ws?.remove();
+  await fixture.stop();
   // The object stays loaded (pinned) after Detach, as it would for a user; the test removes what it loaded.
   rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping', { recursive: true, force: true });
 });

@@ -5,38 +5,25 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { startCodeServer, type CodeServer } from './helpers/codeServer';
-import { openWorkbench, type Workbench } from './helpers/workbench';
-import { createLabHost, type LabHost } from './helpers/labHost';
-import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import type { Workbench } from './helpers/workbench';
+import type { LabHost } from './helpers/labHost';
+import { LabEditorFixture } from './helpers/labEditor';
 import { waitConnected } from './helpers/ebpfView';
 
 const fixtures = join(__dirname, 'fixtures');
 let lab: LabHost | undefined;
-let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
-let ws: Workspace | undefined;
+const fixture = new LabEditorFixture();
 
 before(async () => {
-  lab = await createLabHost('ec1');
-  ws = bpfWorkspace('ec1', {
-    'xdp_syntax_error.bpf.c': join(fixtures, 'xdp_syntax_error.bpf.c'),
-    'xdp_verifier_reject.bpf.c': join(fixtures, 'xdp_verifier_reject.bpf.c'),
-  });
-  cs = await startCodeServer({
-    workspace: ws.dir,
-    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab', 'ebpfNetDebug.xdp.defaultMode': 'native' },
-    prepareHome: (home) => lab!.installClient(home),
-  });
-  wb = await openWorkbench(cs.url, 'compile-verifier');
+  ({ lab, wb } = await fixture.start('ec1', 'compile-verifier', { files: {
+      'xdp_syntax_error.bpf.c': join(fixtures, 'xdp_syntax_error.bpf.c'),
+      'xdp_verifier_reject.bpf.c': join(fixtures, 'xdp_verifier_reject.bpf.c'),
+    }, settings: { 'ebpfNetDebug.xdp.defaultMode': 'native' } }));
 });
 
 after(async () => {
-  if (wb) await wb.screenshot('final').catch(() => undefined);
-  await wb?.close();
-  await cs?.stop();
-  await lab?.destroy();
-  ws?.remove();
+  await fixture.stop();
   // A refused load leaves nothing pinned; remove the directory in case the agent created it before failing.
   rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_verifier_reject', { recursive: true, force: true });
 });

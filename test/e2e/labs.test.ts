@@ -3,39 +3,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startCodeServer, type CodeServer } from './helpers/codeServer';
-import { openWorkbench, type Workbench } from './helpers/workbench';
-import { createLabHost, type LabHost } from './helpers/labHost';
-import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import type { Workbench } from './helpers/workbench';
+import { LabEditorFixture } from './helpers/labEditor';
 import { expandSection, waitConnected } from './helpers/ebpfView';
 
 // The agent's lab name (1-8 of [a-z0-9]): per process, like the lab host's token.
 const LAB = 'elc' + (process.pid % 1296).toString(36).padStart(2, '0');
-let lab: LabHost | undefined;
-let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
-let ws: Workspace | undefined;
+const fixture = new LabEditorFixture();
 
 const labNamespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
   .split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`end_${LAB}_`)).sort();
 
 before(async () => {
-  lab = await createLabHost('elb');
-  ws = bpfWorkspace('elb');
-  cs = await startCodeServer({
-    workspace: ws.dir,
-    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab' },
-    prepareHome: (home) => lab!.installClient(home),
-  });
-  wb = await openWorkbench(cs.url, 'labs');
+  ({ wb } = await fixture.start('elb', 'labs'));
 });
 
 after(async () => {
-  if (wb) await wb.screenshot('final').catch(() => undefined);
-  await wb?.close();
-  await cs?.stop();
-  await lab?.destroy();
-  ws?.remove();
+  await fixture.stop();
   // Whatever the test did not get to destroy through the UI.
   for (const ns of labNamespaces()) execFileSync('ip', ['netns', 'del', ns]);
 });
