@@ -18,6 +18,8 @@ Commands:
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
   lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
+  diff     --host A --host B [--no-contents] [--netns-scope own|all]
+                                                      programs, attachments, maps (and their contents) of two hosts
 
 Several hosts (info, list, attach, detach, trace): instead of --host give
   --hosts H1,H2,...           specs as for --host, or ssh_config Host patterns (web-*) expanded against ~/.ssh/config
