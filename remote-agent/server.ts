@@ -25,6 +25,7 @@ import { pinsList } from './listings/pins';
 import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
+import { progRun } from './progRun/run';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
@@ -56,6 +57,7 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.rollbacksList.method]: () => listRollbacks(),
     [proto.mapDump.method]: (p) => mapDump(ctx, p),
     [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
+    [proto.progRun.method]: (p) => progRun(ctx, p),
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
     [proto.labCreate.method]: (p) => labCreate(ctx, p),

@@ -18,6 +18,9 @@ Commands:
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
   lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
+  run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
+                                                      a packet through an XDP/tc program (kernel test run): verdict,
+                                                      time per run, changes to the packet and the program's maps
 
 Options for every command: --json (machine-readable output), -v/--verbose (details of a failure), -h/--help.
 --host: \`local\` (this machine, no SSH), an ssh_config alias, or user@host[:port]; default $EBPF_NETDEBUG_HOST.

@@ -103,6 +103,7 @@ export class AgentClient {
 
   mapDump(params: P.MapDumpParams): Promise<{ entries: P.MapEntry[]; truncated: boolean }> { return this.request(P.mapDump, params); }
   progDumpXlated(params: { program: P.ProgramRef }): Promise<{ insns: P.XlatedInsn[] }> { return this.request(P.progDumpXlated, params); }
+  progRun(params: P.ProgRunParams): Promise<P.ProgRunResult> { return this.request(P.progRun, params); }
 
   traceStart(params: P.TraceStartParams): Promise<{ stream: string }> { return this.request(P.traceStart, params); }
   traceStop(params: { stream: string }): Promise<{ stopped: boolean }> { return this.request(P.traceStop, params); }
