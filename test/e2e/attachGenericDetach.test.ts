@@ -4,13 +4,13 @@
 // leaves it attached): after Detach bpftool must show nothing and the ping must come back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/codeServer';
 import type { Workbench } from './helpers/workbench';
 import type { LabHost } from './helpers/labHost';
 import { LabEditorFixture } from './helpers/labEditor';
 import { waitConnected } from './helpers/ebpfView';
+import { removeObjectPins } from './helpers/pins';
 
 let lab: LabHost | undefined;
 let wb: Workbench | undefined;
@@ -24,7 +24,7 @@ before(async () => {
 
 after(async () => {
   await fixture.stop();
-  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping_eg1', { recursive: true, force: true });
+  removeObjectPins('xdp_drop_ping_eg1');
 });
 
 test('attach to a picked interface in generic mode, then Detach from the palette', async () => {

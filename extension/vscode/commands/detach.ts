@@ -9,7 +9,7 @@ import { needsSession, type CommandFactory } from './table';
 export const detachCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
   const id = detachIdOf(arg) ?? await pickAttachment(s, programIdOf(arg));
   const r = await withProgress(`eBPF: detaching ${id}`, () => s.client.detach({ attachment: id }));
-  ctx.kernelStateChanged();
+  await ctx.kernelStateChanged();
   const d = r.detached;
   const from = d.dev ? `${d.dev}${d.netns && d.netns !== 'root' ? ` (${d.netns})` : ''}` : d.cgroup ?? d.map;
   const what = from ? `${d.kind === 'xdp' ? 'XDP' : d.kind}${d.progName ? ` ${d.progName}` : ''}${d.direction ? ` ${d.direction}` : ''} from ${from}` : id;
@@ -48,7 +48,7 @@ export const unpinCommand: CommandFactory = needsSession(async (ctx, s, arg) => 
   const ok = await vscode.window.showWarningMessage(`Unpin object ${objectName} (${pin})? Programs still attached stay attached until detached.`, { modal: true }, 'Unpin');
   if (ok !== 'Unpin') throw new Cancelled();
   const r = await withProgress(`eBPF: unpinning ${objectName}`, () => s.client.objectUnload({ name: objectName }));
-  ctx.kernelStateChanged();
+  await ctx.kernelStateChanged();
   void vscode.window.showInformationMessage(`Unpinned ${objectName}: removed ${r.removedPins.length} pins.`);
 }, 'Unpin');
 
