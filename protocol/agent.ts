@@ -178,6 +178,17 @@ export const mapDump = new RequestType<MapDumpParams, { entries: MapEntry[]; tru
 export interface XlatedInsn { pc?: number; disasm: string; src?: string; file?: string; line?: number; col?: number }
 export const progDumpXlated = new RequestType<{ program: ProgramRef }, { insns: XlatedInsn[] }, AgentErrorData>('prog.dumpXlated');
 
+// ---- fleet: health probe and clock ---------------------------------------------------------------------------
+
+export interface HostPingParams { /** An IPv4/IPv6 address or host name. */ target: string; /** 1-20, default 3. */ count?: number; /** Seconds to wait for the last reply, 1-10 (default 1). */ waitS?: number }
+export interface HostPingResult { target: string; sent: number; received: number; avgRttMs?: number; /** ping's last lines. */ output: string }
+/** Runs ping on the host (a rollout's health probe, see extension/core/fleet/rollout.ts). */
+export const hostPing = new RequestType<HostPingParams, HostPingResult, AgentErrorData>('host.ping');
+
+export interface ClockNowResult { /** The host's CLOCK_MONOTONIC in ns (the packet path tracer's timestamps). */ monotonicNs: number }
+/** The host's monotonic clock, for estimating its offset against the client's (cross-host packet paths). */
+export const clockNow = new RequestType0<ClockNowResult, AgentErrorData>('clock.now');
+
 // ---- trace streams -------------------------------------------------------------------------------------------
 
 export type TraceSource = 'trace_pipe' | 'perf_array' | 'packet_path';
@@ -187,6 +198,11 @@ export interface TraceStartParams {
   filter?: string;
   /** packet_path: what to follow. */
   packetFilter?: PacketFilter;
+  /**
+   * packet_path: `all` (default) reports hops in every network namespace of the kernel; `own` only those in the
+   * agent's own namespace (a container's view; namespace hosts sharing one kernel each see only their own hops).
+   */
+  netnsScope?: 'all' | 'own';
   /** perf_array: the map to read. */
   map?: MapRef;
   /** Max events per notification batch and max delay before a batch is sent. */
