@@ -50,8 +50,8 @@ test('attach to a picked interface in generic mode, then Detach from the palette
   const ours = w.page.locator('.quick-input-widget .monaco-list-row', { hasText: /xdp_drop_ping #\d+ on eth0, generic/ }).first();
   const detached = w.waitForNotification(/Detached/, 30_000);
   void ours.waitFor({ timeout: 30_000 }).then(() => ours.click()).catch(() => undefined);
-  const msg = await detached;
-  assert.match(msg, /Detached XDP from eth0: xdp_drop_ping #\d+, generic/, 'the message names the program');
+  const detachMsg = await detached;
+  assert.match(detachMsg, /Detached XDP from eth0: xdp_drop_ping #\d+, generic/, 'the message names the program');
   await w.screenshot('detached');
   assert.equal(await l.xdpOnEth0(), undefined, 'nothing left on eth0, not even in generic mode');
   assert.equal((await l.ping(3)).received, 3, 'the ping answers again');
