@@ -27,6 +27,7 @@ import { pinsList } from './listings/pins';
 import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
+import { progRun } from './progRun/run';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
@@ -58,6 +59,7 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.rollbacksList.method]: () => listRollbacks(),
     [proto.mapDump.method]: (p) => mapDump(ctx, p),
     [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
+    [proto.progRun.method]: (p) => progRun(ctx, p),
     [proto.hostPing.method]: (p) => hostPing(ctx, p),
     [proto.clockNow.method]: async () => clockNow(),
     [proto.traceStart.method]: (p) => traces.start(p),

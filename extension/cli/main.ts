@@ -11,6 +11,7 @@ import { infoCommand } from './commands/info';
 import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
 import { listCommand } from './commands/list';
+import { runCommand } from './commands/run';
 import { traceCommand } from './commands/trace';
 import { unloadCommand } from './commands/unload';
 import { runFleetCommand } from './fleetDispatch';
@@ -23,7 +24,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */

@@ -18,6 +18,9 @@ Commands:
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
   lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
+  run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
+                                                      a packet through an XDP/tc program (kernel test run): verdict,
+                                                      time per run, changes to the packet and the program's maps
 
 Several hosts (info, list, attach, detach, trace): instead of --host give
   --hosts H1,H2,...           specs as for --host, or ssh_config Host patterns (web-*) expanded against ~/.ssh/config
