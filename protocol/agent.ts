@@ -187,6 +187,8 @@ export interface TraceStartParams {
   filter?: string;
   /** packet_path: what to follow. */
   packetFilter?: PacketFilter;
+  /** packet_path: how many of each packet's first bytes to copy into its events (0-256, default 128; 0 = none). */
+  packetBytes?: number;
   /** perf_array: the map to read. */
   map?: MapRef;
   /** Max events per notification batch and max delay before a batch is sent. */
