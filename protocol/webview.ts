@@ -28,6 +28,9 @@ export interface StatusMessage {
 
 // ---- live trace (a WebviewView in the panel) ----------------------------------------------------------------
 
+/** Rows the live trace keeps unless ebpfNetDebug.trace.maxRows says otherwise (the setting's default too). */
+export const DEFAULT_TRACE_MAX_ROWS = 100_000;
+
 /** host -> webview. `lines` batches arrive as the agent sends `trace.events` for a trace_pipe stream. */
 export type LiveTraceToView =
   | { type: 'config'; /** ebpfNetDebug.trace.maxRows */ maxRows: number }
