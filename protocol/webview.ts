@@ -1,4 +1,4 @@
-// Messages between the extension host and the webviews (docs/STYLE.md #10). One union per direction per view;
+// Messages between the extension host and the webviews (../shared/docs/STYLE.md #10). One union per direction per view;
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
