@@ -1,5 +1,5 @@
 // Plain data shared by every side: what the kernel holds (programs, maps, links, attachments), what the agent
-// reports of a host, and trace events. No logic lives here (docs/DESIGN.md: protocol/ is the only shared code).
+// reports of a host, and trace events. No logic lives here (../shared/docs/DESIGN.md: protocol/ is the only shared code).
 
 /** What `agent.hello` says of a host. */
 export interface HostFacts {
@@ -111,6 +111,8 @@ export interface NetInterface {
 
 /** One program attached to an interface, as `bpftool net show` reports it. */
 export interface NetAttachment {
+  /** The id `detach` takes (XDP, tc and tcx; given by the agent, the only place ids are made). */
+  id?: string;
   netns: string;
   dev: string;
   ifindex: number;
@@ -154,6 +156,8 @@ export interface Attachment {
   cgroup?: string;
   attachType?: string;
   map?: string;
+  /** Tracepoints: the object whose programs are linked. */
+  object?: string;
   via?: 'bpftool' | 'iproute2' | 'tc';
   /** Set while a dead-man switch waits for `attach.confirm`. */
   pendingConfirmation?: { deadline: number };
@@ -189,10 +193,33 @@ export interface PacketFilter {
 }
 
 /** One hop of one packet, as the tracepkt program reports it. */
+/** Where and why the kernel dropped a packet (skb:kfree_skb). */
+export interface PacketDrop {
+  /**
+   * The host kernel's `enum skb_drop_reason` name without `SKB_DROP_REASON_` (`NETFILTER_DROP`), read from its BTF;
+   * `reason 12` when the BTF could not be read; absent where the kernel's kfree_skb has no reason field (< 5.17).
+   */
+  reason?: string;
+  /** The kernel function that dropped it (the tracepoint's location through /proc/kallsyms), else its address. */
+  location: string;
+}
+
+/** The first bytes of a packet as the tracer copied them (TraceStartParams.packetBytes). */
+export interface PacketBytes {
+  /** Base64. */
+  data: string;
+  /** The packet's length from the first of these bytes (what pcap calls the original length). */
+  length: number;
+  /** Where the bytes start: the Ethernet header, or the IP header (no link-layer header on that device). */
+  link: 'ethernet' | 'raw';
+}
+
 export interface PacketPathEvent {
   /** Nanoseconds, CLOCK_MONOTONIC (bpf_ktime_get_ns). */
   timestampNs: number;
-  tracepoint: 'net_dev_queue' | 'netif_receive_skb_entry' | 'netif_rx' | 'napi_gro_receive_entry' | string;
+  /** The same moment on the host's wall clock: ns since the Unix epoch, decimal (too large for a JSON number). */
+  epochNs?: string;
+  tracepoint: 'net_dev_queue' | 'netif_receive_skb_entry' | 'netif_rx' | 'napi_gro_receive_entry' | 'kfree_skb' | string;
   netnsInode: number;
   /** A name the user knows: `root`, a /run/netns name, `pid:N (comm)`; absent when unknown. */
   netnsName?: string;
@@ -210,6 +237,10 @@ export interface PacketPathEvent {
   ttl?: number;
   /** IPv4 identification: tells apart UDP datagrams of one flow (which carry no sequence number). */
   ipId?: number;
+  /** tracepoint kfree_skb: the packet ended here. */
+  drop?: PacketDrop;
+  /** The packet's first bytes (absent with the bpftrace backend, or when packetBytes is 0). */
+  packet?: PacketBytes;
 }
 
 /** A lab: disposable namespaces joined by veth pairs, optionally through a bridge namespace. */
@@ -250,6 +281,10 @@ export interface PacketHop {
   /** The kernel buffer that carried the packet here (it changes when the stack copies or rebuilds it). */
   skb: string;
   ttl?: number;
+  epochNs?: string;
+  /** The packet was dropped at this hop (the last one). */
+  drop?: PacketDrop;
+  packet?: PacketBytes;
 }
 
 export interface PacketPath {
@@ -270,4 +305,21 @@ export interface PacketPath {
   firstNs: number;
   /** In time order. */
   hops: PacketHop[];
+  /** The packet was dropped: the same as its kfree_skb hop's. */
+  drop?: PacketDrop;
+}
+
+/** An attachment as the host diff shows it: with its program's tag and its attach point. */
+export type DiffAttachment = Attachment & { tag?: string; point: string };
+
+/** Two hosts compared (extension/core/fleet/hostDiff.ts): the CLI's `diff --json` and the host diff webview. */
+export interface HostDiff {
+  a: string;
+  b: string;
+  programs: { onlyA: BpfProgram[]; onlyB: BpfProgram[]; differ: { key: string; a: BpfProgram[]; b: BpfProgram[] }[]; same: number };
+  /** `point`: where it sits, as matched ("xdp root/eth0", "tc root/eth0 ingress", "cgroup sock_ops /sys/fs/cgroup/x"). */
+  attachments: { onlyA: DiffAttachment[]; onlyB: DiffAttachment[]; differ: { point: string; a: DiffAttachment; b: DiffAttachment }[]; same: number };
+  maps: { onlyA: BpfMap[]; onlyB: BpfMap[]; differ: { key: string; a: BpfMap; b: BpfMap; what: string }[]; same: number };
+  contents: { map: string; onlyA: string[]; onlyB: string[]; differ: { key: string; a: string; b: string }[]; truncated: boolean }[];
+  identical: boolean;
 }

@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 debs=(clang llvm libbpf-dev bpftool iproute2 iputils-ping tcpdump openssh-server openssh-client bpftrace
       util-linux procps psmisc binutils ethtool netcat-openbsd sudo
-      mmdebstrap dropbear-bin qemu-user-static)
+      tshark nftables iptables mmdebstrap dropbear-bin qemu-user-static)
 e2e_debs=(chromium libkrb5-dev build-essential pkg-config python3 imagemagick)
 
 missing=()
@@ -57,7 +57,9 @@ if [ "${#missing[@]}" -gt 0 ] || [ ! -x "$bpftool75_dir/usr/sbin/bpftool" ] || [
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # noninteractive through sudo too (sudo resets the environment): tshark asks a debconf question (setuid dumpcap)
+  # that must take its default, no, rather than wait for an answer.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # bpftool 7.5 side by side: unpacked, not installed, so the system's 7.1 (and its package) stay as they are.

@@ -1,10 +1,12 @@
-// Where the CLI writes and what it reads of its environment, passed in (docs/STYLE.md #12) so tests run commands
+// Where the CLI writes and what it reads of its environment, passed in (../shared/docs/STYLE.md #12) so tests run commands
 // in-process with real buffers instead of patching process.stdout.
 import type { Session, SessionOptions } from '../core/session';
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Binary output to stdout (`trace -w -` writes pcapng there); absent where stdout takes text only. */
+  bytes?(data: Uint8Array): void;
 }
 
 export interface CliContext {
@@ -21,4 +23,5 @@ export interface CliContext {
 export const processIo: CliIo = {
   out: (t) => { process.stdout.write(t); },
   err: (t) => { process.stderr.write(t); },
+  bytes: (b) => { process.stdout.write(b); },
 };

@@ -7,6 +7,7 @@ import { badArgument, notFound, unsupported } from '../core/errors';
 import { requireObject, validateEnum } from '../core/validate';
 import { findOnPath } from '../host/bpftool';
 import { startPacketPath, type PacketPathTracer } from '../packetPath/index';
+import { netnsScopeFilter } from './netnsScope';
 import { parseTraceLine } from '../parsers/tracePipe';
 import { Batcher } from './batcher';
 import { TaskNames, UNKNOWN_TASK } from './taskNames';
@@ -85,16 +86,17 @@ export class TraceStreams {
       this.streams.set(id, { id, stop: async () => { unsubscribe(); b.close(); } });
     } else if (source === 'packet_path') {
       const b = batcher<PacketPathEvent>();
+      const inScope = netnsScopeFilter(p.netnsScope);
       const tracer: PacketPathTracer = await startPacketPath(
         {
-          filter: p.packetFilter ?? {}, bpftool: this.ctx.bpftool,
+          filter: p.packetFilter ?? {}, packetBytes: p.packetBytes, bpftool: this.ctx.bpftool,
           bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null,
           // A reader that dies by itself would otherwise leave the stream silent: say so to the client.
           onFailure: (err) => this.ctx.log({ level: 'error', message: `packet path stream ${id}: ${err.message}` }),
         },
         (events, dropped) => {
           b.drop(dropped);
-          for (const e of events) b.push(e);
+          for (const e of events) if (inScope(e)) b.push(e);
         },
       );
       this.streams.set(id, { id, stop: async () => { await tracer.stop(); b.close(); } });

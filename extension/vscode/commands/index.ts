@@ -1,10 +1,11 @@
-// The command table: command id -> factory (docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
+// The command table: command id -> factory (../shared/docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
 // registered by extension/vscode/webviews/ and are not in this table.
 import type { CommandFactory } from './table';
 import { connectCommand, disconnectCommand } from './connect';
 import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
 import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
-import { compileCommand, loadObjectCommand } from './compile';
+import { compileCommand } from './compile';
+import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
