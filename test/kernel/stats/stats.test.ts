@@ -15,6 +15,7 @@ import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd } from '../helpers/lab';
 import { inNetnsOk } from '../helpers/netns';
 import { run, runOk } from '../helpers/run';
+import { REPO_ROOT } from '../helpers/agentProcess';
 
 const TOKEN = runToken('bst');
 const OBJECT = `end_${TOKEN}_pass`;
@@ -121,4 +122,18 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
       }
     });
   }
+
+  it('`ebpf-netdebug top --json` prints one object per program per interval, and statistics are off when it ends', async () => {
+    const r = await run([process.execPath, join(REPO_ROOT, 'dist', 'cli.js'), 'top', '--host', 'local', '--interval', '0.5', '--duration', '1.8', '--json'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ours = rows.filter((x) => x.id === progId);
+    assert.ok(ours.length >= 2, `one row per interval for our program: ${ours.length}`);
+    for (const row of ours) {
+      assert.deepEqual(Object.keys(row), ['at', 'id', 'name', 'type', 'runsPerSec', 'avgNs', 'cpuPercent', 'attachedTo']);
+      assert.equal(row.name, 'xdp_pass_count');
+      assert.equal(row.type, 'xdp');
+    }
+    await until('statistics are off after top ended', async () => !(await statsOn(progId, packetFile)));
+  });
 });
