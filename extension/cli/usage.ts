@@ -23,6 +23,8 @@ Commands:
                                                       time per run, changes to the packet and the program's maps
   top      --host H [--interval S] [--duration S]     programs by CPU share: runs/s, avg ns/run, CPU %, where attached
                                                       (kernel run-time statistics on only while it runs)
+  diff     --host A --host B [--no-contents] [--netns-scope own|all]
+                                                      programs, attachments, maps (and their contents) of two hosts
 
 Several hosts (info, list, attach, detach, trace): instead of --host give
   --hosts H1,H2,...           specs as for --host, or ssh_config Host patterns (web-*) expanded against ~/.ssh/config
