@@ -51,14 +51,21 @@ export interface CaptureCounters {
   verdicts: number[];
 }
 
-/** Sums `bpftool -j map dump` of the per-CPU `ndcap_stats` (with BTF, bpftool prints the fields by name). */
+type StatsValue = { seen?: number; matched?: number; failed?: number; verdicts?: number[] };
+type StatsEntry = { values?: { value?: StatsValue | string[] }[]; formatted?: StatsEntry };
+
+/**
+ * Sums `bpftool -j map dump` of the per-CPU `ndcap_stats`: with BTF, each entry has the raw bytes and a `formatted`
+ * copy with the fields by name.
+ */
 export function sumStats(json: string): CaptureCounters {
   const out: CaptureCounters = { seen: 0, matched: 0, failed: 0, verdicts: new Array<number>(VERDICT_SLOTS).fill(0) };
-  const entries = JSON.parse(json) as { values?: { value?: { seen?: number; matched?: number; failed?: number; verdicts?: number[] } }[] }[];
-  for (const e of entries) {
+  const entries = JSON.parse(json) as StatsEntry[];
+  for (const raw of entries) {
+    const e = raw.formatted ?? raw;
     for (const v of e.values ?? []) {
       const s = v.value;
-      if (!s) continue;
+      if (!s || Array.isArray(s)) continue;
       out.seen += s.seen ?? 0;
       out.matched += s.matched ?? 0;
       out.failed += s.failed ?? 0;

@@ -16,8 +16,11 @@ import { type PreparedObject } from '../objectInput';
 import { startObjectForHost } from '../earlyCompile';
 import { printJson } from '../output';
 import { makeTimer } from '../timing';
+import { captureJson, captureRequest, describeCapture, runCapture } from './attachCapture';
 
 const KINDS = ['xdp', 'tc', 'sockops', 'skmsg', 'tracepoints'] as const;
+/** `--capture` and its companions (attachCapture.ts). */
+const CAPTURE_OPTIONS = ['capture', 'filter', 'snap-length', 'duration'];
 
 const attachOptions = {
   ...commonOptions, ...hostOptions,
@@ -25,12 +28,13 @@ const attachOptions = {
   via: { type: 'string' }, cgroup: { type: 'string' }, 'create-cgroup': { type: 'boolean' }, map: { type: 'string' },
   program: { type: 'string' }, name: { type: 'string' }, set: { type: 'string', multiple: true },
   replace: { type: 'boolean' }, reload: { type: 'boolean' }, 'confirm-within': { type: 'string' }, 'no-confirm': { type: 'boolean' },
+  capture: { type: 'string' }, filter: { type: 'string' }, 'snap-length': { type: 'string' }, duration: { type: 'string' },
 } as const;
 
 /** Which options each kind takes (beyond the common ones): anything else is a usage error, not ignored. */
 const kindOptions: Record<AttachKind, readonly string[]> = {
-  xdp: ['dev', 'netns', 'mode', 'via', 'replace', 'confirm-within', 'no-confirm'],
-  tc: ['dev', 'netns', 'direction', 'via', 'replace', 'confirm-within', 'no-confirm'],
+  xdp: ['dev', 'netns', 'mode', 'via', 'replace', 'confirm-within', 'no-confirm', ...CAPTURE_OPTIONS],
+  tc: ['dev', 'netns', 'direction', 'via', 'replace', 'confirm-within', 'no-confirm', ...CAPTURE_OPTIONS],
   sockops: ['cgroup', 'create-cgroup'],
   skmsg: ['map'],
   tracepoints: [],
@@ -65,6 +69,10 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
     throw usageError(`--name ${values.name}: object names are 1-64 letters, digits, '_' or '-'`);
   }
 
+  const capture = captureRequest(kind, file, values);
+  // With `--capture -` stdout carries the pcapng file: the report goes to stderr.
+  const report = capture?.file === '-' ? ctx.io.err : ctx.io.out;
+
   const timer = makeTimer(ctx.env, ctx.io.err);
   timer.mark('attach: arguments parsed');
   // Compiling starts now, in parallel with connecting (earlyCompile.ts); the session checks the guessed kernel.
@@ -80,7 +88,16 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
         ref, name, obj, dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
         createCgroup: values['create-cgroup'], map: values.map, replace: values.replace,
       }, policy));
-      return { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name), confirmation };
+      const result = { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name), confirmation };
+      if (!capture) return { result };
+      // The plain program stays attached whatever happens to the capture.
+      const captured = await runCapture(s, ctx, capture, {
+        attachment: att.id, source: obj.source ?? file, program: programs[0].name, section: programs[0].section, kind: kind as 'xdp' | 'tc', set,
+      }).catch((e: unknown) => {
+        if (e instanceof CliError) e.message += ` (${programs[0].name} stays attached: id ${att.id})`;
+        throw e;
+      });
+      return { result, captured };
     } catch (e) {
       // Leave nothing behind for a failed attach: an object we loaded just for it goes again.
       if (loadedNow) await s.client.objectUnload({ name }).catch(() => undefined);
@@ -91,8 +108,9 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
     throw e;
   });
   timer.mark('attach: session closed');
-  if (values.json) printJson(ctx.io, result);
-  else ctx.io.out(describeAttachment(result));
+  const { result: att, captured } = result;
+  if (values.json) printJson({ ...ctx.io, out: report }, captured ? { ...att, capture: captureJson(captured) } : att);
+  else report(describeAttachment(att) + (captured ? describeCapture(captured) : ''));
   return 0;
 }
 
