@@ -3,7 +3,8 @@
 // its verdict for S seconds (or until Ctrl-C) into a pcapng file (`-`: stdout, for `| tshark -r -`), then put the
 // plain program back. The counts come from the kernel: `lost` is never silent.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { CaptureInfo, CaptureSummary, PacketFilter } from '../../../protocol/types';
+import { rm } from 'node:fs/promises';
+import type { CaptureInfo, CaptureSummary, CapturedPacket, PacketFilter } from '../../../protocol/types';
 import { buildInstrumented } from '../../core/capture/build';
 import { CapturePcapng } from '../../core/capture/pcapng';
 import { CaptureRun } from '../../core/capture/run';
@@ -85,22 +86,25 @@ export async function runCapture(s: Session, ctx: CliContext, req: CaptureReques
   }
   const sink = (chunk: Buffer) => (stream ? stream.write(chunk) : ctx.io.outBytes!(chunk));
 
-  let info: CaptureInfo | undefined;
-  let pcap: CapturePcapng | undefined;
-  const pending: Parameters<CapturePcapng['add']>[1][] = [];
+  // Packets may arrive before capture.start's reply names the capture: held until the writer knows its interface.
+  const state: { info?: CaptureInfo; pcap?: CapturePcapng; pending: CapturedPacket[] } = { pending: [] };
   const run = await CaptureRun.start(s.client, {
     attachment: a.attachment, object: build.bytes, program: a.program, filter: req.filter, snapLength: req.snapLength,
     onPackets: (packets) => {
-      if (!info || !pcap) return void pending.push(...packets);
-      for (const p of packets) pcap.add(info, p);
+      if (!state.info || !state.pcap) return void state.pending.push(...packets);
+      for (const p of packets) state.pcap.add(state.info, p);
     },
+  }).catch(async (e: unknown) => {
+    // nothing was captured: leave no empty file behind
+    if (stream) await new Promise<void>((resolve) => stream!.end(() => resolve())).then(() => rm(req.file, { force: true }));
+    throw e;
   });
-  info = run.info;
-  pcap = new CapturePcapng(sink);
-  for (const p of pending) pcap.add(info, p);
-  {
-    ctx.io.err(`capturing the verdicts of ${a.program} on ${a.attachment}${req.filterText ? ` (filter: ${req.filterText})` : ''}${req.durationS ? ` for ${req.durationS} s` : ''}; Ctrl-C stops\n`);
-  }
+  const info = run.info;
+  const pcap = new CapturePcapng(sink);
+  state.info = info;
+  state.pcap = pcap;
+  for (const p of state.pending) pcap.add(info, p);
+  ctx.io.err(`capturing the verdicts of ${a.program} on ${a.attachment}${req.filterText ? ` (filter: ${req.filterText})` : ''}${req.durationS ? ` for ${req.durationS} s` : ''}; Ctrl-C stops\n`);
   let timer: NodeJS.Timeout | undefined;
   const stops: Promise<void>[] = [ctx.interrupted()];
   if (req.durationS) stops.push(new Promise<void>((r) => { timer = setTimeout(r, req.durationS! * 1000); }));

@@ -52,7 +52,7 @@ test('every request type of the protocol has a client method', () => {
     'attach.tracepoints': 'attachTracepoints', 'attach.confirm': 'attachConfirm', detach: 'detach',
     'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated',
     'trace.start': 'traceStart', 'trace.stop': 'traceStop', 'lab.create': 'labCreate', 'lab.destroy': 'labDestroy',
-    'lab.list': 'labList', 'agent.shutdown': 'shutdown',
+    'lab.list': 'labList', 'agent.shutdown': 'shutdown', 'capture.start': 'captureStart', 'capture.stop': 'captureStop',
   };
   assert.ok(methods.length >= 27);
   for (const m of methods) {
