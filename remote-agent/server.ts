@@ -16,7 +16,9 @@ import { parseAttachmentId } from './attach/attachmentId';
 import type { AgentContext } from './core/context';
 import { toAgentError } from './core/errors';
 import { requireObject } from './core/validate';
+import { clockNow } from './host/clock';
 import { hostFacts } from './host/facts';
+import { hostPing } from './host/ping';
 import { labCreate, labDestroy, labList } from './lab/labs';
 import { listLinks, listMaps, listPrograms } from './listings/bpf';
 import { cgroupList } from './listings/cgroup';
@@ -26,6 +28,7 @@ import { pinsList } from './listings/pins';
 import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
+import { progRun } from './progRun/run';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
@@ -57,6 +60,9 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.rollbacksList.method]: () => listRollbacks(),
     [proto.mapDump.method]: (p) => mapDump(ctx, p),
     [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
+    [proto.progRun.method]: (p) => progRun(ctx, p),
+    [proto.hostPing.method]: (p) => hostPing(ctx, p),
+    [proto.clockNow.method]: async () => clockNow(),
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
     ...(captures ? {
