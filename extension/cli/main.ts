@@ -7,6 +7,7 @@ import { CliError, usageError } from './cliError';
 import { attachCommand } from './commands/attach';
 import { buildCommand } from './commands/build';
 import { detachCommand } from './commands/detach';
+import { diffCommand } from './commands/diff';
 import { infoCommand } from './commands/info';
 import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
@@ -24,7 +25,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, diff: diffCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */

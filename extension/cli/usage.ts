@@ -23,6 +23,8 @@ Commands:
   run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
                                                       a packet through an XDP/tc program (kernel test run): verdict,
                                                       time per run, changes to the packet and the program's maps
+  diff     --host A --host B [--no-contents] [--netns-scope own|all]
+                                                      programs, attachments, maps (and their contents) of two hosts
 
 Several hosts (info, list, attach, detach, trace): instead of --host give
   --hosts H1,H2,...           specs as for --host, or ssh_config Host patterns (web-*) expanded against ~/.ssh/config

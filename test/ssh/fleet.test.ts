@@ -129,4 +129,29 @@ describe('fleet: a chain of namespace hosts A - R - B', () => {
       ping.kill('SIGKILL');
     }
   });
+
+  it('a diff of two hosts names the XDP program one of them has in addition', async () => {
+    try { lab.r.exec(['ip', 'link', 'show', 'probe0']); } catch {
+      lab.r.exec(['ip', 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']);
+    }
+    const att = await cli(['attach', 'xdp', '--host', `root@${lab.r.address}`, '--dev', 'probe0', '--no-confirm', '--json', object]);
+    assert.equal(att.code, 0, att.err);
+    try {
+      const same = await cli(['diff', '--host', `root@${lab.a.address}`, '--host', `root@${lab.b.address}`, '--netns-scope', 'own', '--no-contents']);
+      assert.equal(same.code, 0, same.out + same.err);
+      assert.match(same.out, /the hosts are the same/);
+      const r = await cli(['diff', '--host', `root@${lab.a.address}`, '--host', `root@${lab.r.address}`, '--netns-scope', 'own']);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.out, /only on B {2}xdp root\/probe0: xdp_drop_ping tag [0-9a-f]{16} \(prog \d+\)/);
+      assert.doesNotMatch(r.out, /only on A/);
+      const j = await cli(['diff', '--host', `root@${lab.a.address}`, '--host', `root@${lab.r.address}`, '--netns-scope', 'own', '--no-contents', '--json']);
+      const d = JSON.parse(j.out) as { attachments: { onlyB: { dev: string; progName: string }[] }; identical: boolean };
+      assert.deepEqual(d.attachments.onlyB.map((x) => `${x.dev} ${x.progName}`), ['probe0 xdp_drop_ping']);
+      assert.equal(d.identical, false);
+    } finally {
+      const det = await cli(['detach', '--host', `root@${lab.r.address}`, 'xdp:root:probe0']);
+      assert.equal(det.code, 0, det.err);
+    }
+    assert.equal(xdpOn(lab.r, 'probe0'), undefined);
+  });
 });

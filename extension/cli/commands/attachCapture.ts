@@ -61,7 +61,7 @@ export interface CaptureOutcome {
 
 /** Runs the capture on an attachment that was just made; returns what the kernel counted. */
 export async function runCapture(s: Session, ctx: CliContext, req: CaptureRequest, a: {
-  attachment: string; source: string; program: string; section: string; kind: CaptureKind; set: Record<string, string>;
+  attachment: string; source: string; program: string; section?: string; kind: CaptureKind; set: Record<string, string>;
 }): Promise<CaptureOutcome> {
   let build;
   try {

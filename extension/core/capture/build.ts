@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { compileForHost, type TargetHost } from '../compile/compileForHost';
 import type { CompileDiagnostic } from '../compile/diagnostics';
-import { readBpfObject } from '../elf/bpfObject';
 import { setGlobals } from '../elf/globals';
 import { instrumentSource, type CaptureKind } from './instrument';
 
@@ -26,12 +25,7 @@ export interface BuildInstrumentedOptions {
   set?: Record<string, string>;
 }
 
-/** The section of `program` in the plain build of the source (read from a plain compile's object). */
-export function sectionOf(object: Buffer, program: string): string | undefined {
-  return readBpfObject(object).programs.find((p) => p.name === program)?.section;
-}
-
-export async function buildInstrumented(o: BuildInstrumentedOptions & { section: string }): Promise<InstrumentedBuild> {
+export async function buildInstrumented(o: BuildInstrumentedOptions & { section?: string }): Promise<InstrumentedBuild> {
   const path = resolve(o.source);
   const text = instrumentSource({ source: await readFile(path, 'utf8'), path, program: o.program, section: o.section, kind: o.kind });
   const dir = await mkdtemp(join(tmpdir(), 'ebpf-netdebug-vcap-'));

@@ -18,8 +18,8 @@ export interface InstrumentOptions {
   path: string;
   /** The entry function (the program's name in the object). */
   program: string;
-  /** Its ELF section, e.g. "xdp", "tc", "classifier/ingress", "xdp.frags". */
-  section: string;
+  /** Its ELF section in the plain object, e.g. "xdp", "tc", "xdp.frags", checked against the source; default: the source's. */
+  section?: string;
   kind: CaptureKind;
 }
 
@@ -46,7 +46,7 @@ export function blankCommentsAndStrings(src: string): string {
 /** The C text of the instrumented variant. Throws InstrumentError when the entry cannot be found exactly once. */
 export function instrumentSource(o: InstrumentOptions): string {
   if (!IDENT.test(o.program)) throw new InstrumentError(`"${o.program}" is not a C function name`);
-  if (/["\\\n]/.test(o.section)) throw new InstrumentError(`section "${o.section}" cannot be written back as a C string`);
+  if (o.section !== undefined && /["\\\n]/.test(o.section)) throw new InstrumentError(`section "${o.section}" cannot be written back as a C string`);
   // SEC("...") [qualifiers, return type] NAME ( : searched on a copy whose comments and strings are blanked (so a
   // commented-out definition does not count), then read and rewritten at the same offsets of the original.
   const blank = blankCommentsAndStrings(o.source);
@@ -57,14 +57,15 @@ export function instrumentSource(o: InstrumentOptions): string {
     hits.push({ start: m.index, end: m.index + m[0].length, between: m[1], paren: m[2] });
   }
   if (hits.length === 0) {
-    throw new InstrumentError(`cannot find the definition of ${o.program} (SEC("${o.section}") ... ${o.program}(...)) in ${o.path}`);
+    throw new InstrumentError(`cannot find the definition of ${o.program} (SEC("${o.section ?? '...'}") ... ${o.program}(...)) in ${o.path}`);
   }
   if (hits.length > 1) throw new InstrumentError(`${o.program} is defined ${hits.length} times with SEC(...) in ${o.path}`);
   const h = hits[0];
   const original = o.source.slice(h.start, h.end);
   const secText = /^SEC\s*\(\s*"((?:\\.|[^"\\])*)"\s*\)/.exec(original);
   if (!secText) throw new InstrumentError(`cannot read the SEC(...) of ${o.program} in ${o.path}`);
-  if (secText[1] !== o.section) {
+  const section = secText[1];
+  if (o.section !== undefined && section !== o.section) {
     throw new InstrumentError(`${o.program} is in section "${secText[1]}" in ${o.path}, but in "${o.section}" in the object: is the object built from this file?`);
   }
   const declStart = h.start + secText[0].length;
@@ -81,7 +82,7 @@ export function instrumentSource(o: InstrumentOptions): string {
     // From here on, errors are ours: they must not be reported on a line of the user's file.
     '#line 1 "<ebpf-netdebug verdict capture>"',
     '#include "netdebug_capture.h"',
-    `${macro}("${o.section}", ${o.program}, ${INNER_PREFIX}${o.program})`,
+    `${macro}("${section}", ${o.program}, ${INNER_PREFIX}${o.program})`,
     '',
   ].join('\n');
 }

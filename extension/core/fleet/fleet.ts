@@ -31,9 +31,12 @@ export class Fleet {
 
   session(name: string): Session | undefined { return this.members.find((m) => m.host.name === name)?.session; }
 
-  /** Runs `work` on every connected host (bounded like the connects, no stagger: the connections exist). */
-  run<T>(work: (session: Session, host: FleetHost) => Promise<T>): Promise<HostResult<T>[]> {
-    return forEachHost(this.hostNames, { ...this.bounds, staggerMs: 0 }, (_n, i) => work(this.members[i].session, this.members[i].host));
+  /**
+   * Runs `work` on every connected host: at most the fleet's bound at once unless `concurrency` says otherwise, and
+   * no stagger (the connections exist; sshd's MaxStartups is about logins).
+   */
+  run<T>(work: (session: Session, host: FleetHost) => Promise<T>, opts: { concurrency?: number } = {}): Promise<HostResult<T>[]> {
+    return forEachHost(this.hostNames, { concurrency: opts.concurrency ?? this.bounds.concurrency, staggerMs: 0 }, (_n, i) => work(this.members[i].session, this.members[i].host));
   }
 
   /** Closes every session (agents end; attachments stay in the kernels). */
