@@ -27,8 +27,8 @@
 #define NDCAP_F_PORT 0x08
 
 /*
- * Key 0 of `ndcap_config`, written by the agent before the swap. The first 56 bytes are struct tracepkt_filter's
- * layout (remote-agent/packetPath/filterEncoding.ts writes them), with the snap length in its spare bytes 6-7.
+ * Key 0 of `ndcap_config`, written by the agent before the swap: struct tracepkt_filter's layout (tracepkt.h), so
+ * remote-agent/packetPath/filterEncoding.ts writes it, the snap length included.
  */
 struct ndcap_config {
 	__u8 enabled;    /*  0  0 = record nothing (count only) */
@@ -36,11 +36,13 @@ struct ndcap_config {
 	__u8 flags;      /*  2  NDCAP_F_* */
 	__u8 _pad0;      /*  3 */
 	__u16 port;      /*  4  network order */
-	__u16 snaplen;   /*  6  bytes of each packet to record, 0..NDCAP_MAX_SNAPLEN */
+	__u16 _pad1;     /*  6 */
 	__u8 host[16];   /*  8  IPv4 as ::ffff:a.b.c.d */
 	__u8 src[16];    /* 24 */
 	__u8 dst[16];    /* 40 */
-};                       /* 56 */
+	__u16 snaplen;   /* 56  bytes of each packet to record, 0..NDCAP_MAX_SNAPLEN (host order) */
+	__u8 _pad2[6];   /* 58 */
+};                       /* 64 */
 
 /* Counters (per CPU, key 0): the agent sums them; lost = matched - what the reader received. */
 #define NDCAP_VERDICT_SLOTS 16

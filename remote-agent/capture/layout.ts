@@ -6,8 +6,8 @@ import { encodePacketFilter, FILTER_SIZE } from '../packetPath/filterEncoding';
 
 /** sizeof(struct ndcap_event): the header before the packet's bytes. */
 export const EVENT_HEADER_SIZE = 32;
-/** sizeof(struct ndcap_config). */
-export const CONFIG_SIZE = 56;
+/** sizeof(struct ndcap_config): struct tracepkt_filter's layout. */
+export const CONFIG_SIZE = 64;
 /** NDCAP_MAX_SNAPLEN. */
 export const MAX_SNAP_LENGTH = 4096;
 export const DEFAULT_SNAP_LENGTH = 128;
@@ -35,11 +35,10 @@ export function decodeEventHeader(b: Buffer): EventHeader {
   };
 }
 
-/** The config entry: struct tracepkt_filter's bytes (enabled set) with the snap length in bytes 6-7. */
+/** The config entry: exactly struct tracepkt_filter's bytes (enabled set, the snap length at offset 56). */
 export function encodeConfig(filter: PacketFilter, snapLength: number): Buffer {
-  if (CONFIG_SIZE !== FILTER_SIZE) throw new Error('ndcap_config and tracepkt_filter layouts diverged');
-  const b = encodePacketFilter(filter);
-  b.writeUInt16LE(snapLength, 6);
+  const b = encodePacketFilter(filter, snapLength);
+  if (b.length !== CONFIG_SIZE || FILTER_SIZE !== CONFIG_SIZE) throw new Error('ndcap_config and tracepkt_filter layouts diverged');
   return b;
 }
 

@@ -76,7 +76,7 @@ export async function runCapture(s: Session, ctx: CliContext, req: CaptureReques
   }
 
   const toStdout = req.file === '-';
-  if (toStdout && !ctx.io.outBytes) throw new CliError('--capture -: this output cannot take binary data');
+  if (toStdout && !ctx.io.bytes) throw new CliError('--capture -: this output cannot take binary data');
   let stream: WriteStream | undefined;
   if (!toStdout) {
     const s = createWriteStream(req.file);
@@ -84,7 +84,7 @@ export async function runCapture(s: Session, ctx: CliContext, req: CaptureReques
     await new Promise<void>((resolve, reject) => { s.once('open', () => resolve()); s.once('error', reject); })
       .catch((e: Error) => { throw new CliError(`--capture: cannot write ${req.file}: ${e.message}`); });
   }
-  const sink = (chunk: Buffer) => (stream ? stream.write(chunk) : ctx.io.outBytes!(chunk));
+  const sink = (chunk: Buffer) => { if (stream) stream.write(chunk); else ctx.io.bytes!(chunk); };
 
   // Packets may arrive before capture.start's reply names the capture: held until the writer knows its interface.
   const state: { info?: CaptureInfo; pcap?: CapturePcapng; pending: CapturedPacket[] } = { pending: [] };

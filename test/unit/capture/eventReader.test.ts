@@ -72,14 +72,14 @@ describe('layout', () => {
     assert.deepEqual(sumStats(json), { seen: 15, matched: 13, failed: 1, verdicts: [0, 4, 3, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] });
   });
 
-  it('writes the filter as tracepkt does, with the snap length in bytes 6-7', () => {
+  it('writes the filter as tracepkt does, with the snap length at offset 56', () => {
     const b = encodeConfig({ protocol: 'tcp', port: 80, dst: '10.0.0.2' }, 128);
-    assert.equal(b.length, 56);
+    assert.equal(b.length, 64);
     assert.equal(b[0], 1, 'enabled');
     assert.equal(b[1], 6, 'tcp');
     assert.equal(b[2], 0x04 | 0x08, 'dst and port');
     assert.equal(b.readUInt16BE(4), 80);
-    assert.equal(b.readUInt16LE(6), 128);
+    assert.equal(b.readUInt16LE(56), 128);
     assert.deepEqual([...b.subarray(40, 56)], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 2]);
   });
 
