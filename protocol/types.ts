@@ -367,6 +367,7 @@ export interface CaptureSummary {
   /** The program attached again (the plain one) and whether the swap back succeeded. */
   restored: { progId: number; ok: boolean; message?: string };
   durationMs: number;
+}
 
 /** An attachment as the host diff shows it: with its program's tag and its attach point. */
 export type DiffAttachment = Attachment & { tag?: string; point: string };
