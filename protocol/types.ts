@@ -1,5 +1,5 @@
 // Plain data shared by every side: what the kernel holds (programs, maps, links, attachments), what the agent
-// reports of a host, and trace events. No logic lives here (docs/DESIGN.md: protocol/ is the only shared code).
+// reports of a host, and trace events. No logic lives here (../shared/docs/DESIGN.md: protocol/ is the only shared code).
 
 /** What `agent.hello` says of a host. */
 export interface HostFacts {

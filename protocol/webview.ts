@@ -1,4 +1,4 @@
-// Messages between the extension host and the webviews (docs/STYLE.md #10). One union per direction per view;
+// Messages between the extension host and the webviews (../shared/docs/STYLE.md #10). One union per direction per view;
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
@@ -27,6 +27,9 @@ export interface StatusMessage {
 }
 
 // ---- live trace (a WebviewView in the panel) ----------------------------------------------------------------
+
+/** Rows the live trace keeps unless ebpfNetDebug.trace.maxRows says otherwise (the setting's default too). */
+export const DEFAULT_TRACE_MAX_ROWS = 100_000;
 
 /** host -> webview. `lines` batches arrive as the agent sends `trace.events` for a trace_pipe stream. */
 export type LiveTraceToView =

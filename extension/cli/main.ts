@@ -1,5 +1,5 @@
 // Entry of dist/cli.js (the `ebpf-netdebug` command): dispatches to one file per command under commands/, and
-// turns every failure into one line on stderr and a non-zero exit status (docs/DESIGN.md "The command line").
+// turns every failure into one line on stderr and a non-zero exit status (../shared/docs/DESIGN.md "The command line").
 import { AgentError } from '../core/agentError';
 import { openSession } from '../core/session';
 import { terminalPrompt } from '../core/ssh/terminalPrompt';

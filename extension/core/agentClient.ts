@@ -1,5 +1,5 @@
 // The typed client of the agent's JSON-RPC contract (protocol/agent.ts). It only needs a pair of streams
-// (docs/STYLE.md #3): a local child process, an ssh2 exec channel, or an in-memory pair in tests.
+// (../shared/docs/STYLE.md #3): a local child process, an ssh2 exec channel, or an in-memory pair in tests.
 import type { Readable, Writable } from 'node:stream';
 import * as nodeTimers from 'node:timers';
 import { ErrorCodes, ResponseError, type Disposable, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc';

@@ -1,4 +1,4 @@
-// The agent client over an in-memory stream pair (docs/STYLE.md #3): the other end is a real vscode-jsonrpc
+// The agent client over an in-memory stream pair (../shared/docs/STYLE.md #3): the other end is a real vscode-jsonrpc
 // connection serving the contract's method names, so these tests check the wire behaviour the real agent sees:
 // method names and params, error codes and data turned into AgentError, notifications, and closing.
 import { test } from 'node:test';
