@@ -3,7 +3,7 @@
 // Direction: every request travels client -> agent; notifications say which way they go.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
-  Attachment, BpfLink, BpfMap, BpfProgram, CgroupAttachment, HostFacts, Lab, LabTopology, LoadedObject,
+  Attachment, BpfLink, BpfMap, BpfProgram, CaptureInfo, CaptureSummary, CapturedPacket, CgroupAttachment, HostFacts, Lab, LabTopology, LoadedObject,
   NetAttachment, NetInterface, PacketFilter, PacketPathEvent, PinEntry, TcDirection, TraceEvent, XdpMode,
 } from './types';
 
@@ -287,6 +287,38 @@ export const traceEvents = new NotificationType<TraceEventsParams>('trace.events
 /** agent -> client: something went wrong outside a request (an uncaught exception, a stream that died). */
 export interface AgentLogParams { level: 'info' | 'warning' | 'error'; message: string; stack?: string }
 export const agentLog = new NotificationType<AgentLogParams>('agent.log');
+
+// ---- verdict capture (docs/verdict-capture.md) -----------------------------------------------------------------
+
+/**
+ * Swaps the program of an XDP or tc attachment for its instrumented variant (built by the client from the same
+ * source), which reuses the plain program's maps and reports each packet's verdict and first bytes; `capture.stop`
+ * (or the agent's exit, or the watchdog if the agent dies) puts the plain program back.
+ */
+export interface CaptureStartParams {
+  /** `xdp:NETNS:DEV` or `tc:NETNS:DEV:DIRECTION` of a program loaded through object.load. */
+  attachment: string;
+  /** The instrumented object (base64), see extension/core/capture/instrument.ts. */
+  object: string;
+  /** Its entry program; default the name of the program attached now. */
+  program?: string;
+  /** Which packets to record (all are counted); default every packet. */
+  filter?: PacketFilter;
+  /** Bytes of each packet to record, 0..4096; default 128. */
+  snapLength?: number;
+  /** The watchdog's lease: if the agent stops renewing it (it died), the plain program is put back. Default 30000. */
+  leaseMs?: number;
+}
+export const captureStart = new RequestType<CaptureStartParams, CaptureInfo, AgentErrorData>('capture.start');
+export const captureStop = new RequestType<{ capture: string }, CaptureSummary, AgentErrorData>('capture.stop');
+
+/** agent -> client: packets of one capture. `lost`: packets lost since the previous batch (counted, never silent). */
+export interface CapturePacketsParams {
+  capture: string;
+  packets: CapturedPacket[];
+  lost: number;
+}
+export const capturePackets = new NotificationType<CapturePacketsParams>('capture.packets');
 
 // ---- labs ----------------------------------------------------------------------------------------------------
 

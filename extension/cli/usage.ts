@@ -12,6 +12,8 @@ Commands:
              skmsg:       [--map OBJECT/MAP|PIN|id:N]
              tracepoints: (every program of the object)
              xdp, tc:     [--confirm-within SECONDS | --no-confirm] (dead-man switch; on by default on the SSH interface)
+             xdp, tc:     [--capture FILE.pcapng|- [--filter F] [--snap-length N] [--duration S]] (FILE.bpf.c only:
+                          record every packet's verdict, then leave the plain program attached)
              all:         [--program NAME] [--name OBJECT] [--reload] [--set KNOB=VALUE]...
   detach   --host H ATTACHMENT_ID [--keep-object]     undo an attach (the id attach printed)
   unload   --host H OBJECT [--force]                  remove an object attach loaded (detach does it for the last one)
