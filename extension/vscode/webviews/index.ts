@@ -8,10 +8,12 @@ import { LIVE_TRACE_VIEW_ID, LiveTraceView } from './liveTraceView';
 import { PacketPathPanel } from './packetPathPanel';
 import { ProgRunPanels } from './progRunPanel';
 import { ProgramStatsPanel } from './programStatsPanel';
-import type { BpfProgram } from '../../../protocol/types';
 import type { WebviewHost } from './webviewHost';
 
 export type { WebviewHost } from './webviewHost';
+
+/** The panels the command table's commands open (commands/progRun.ts); set once registerWebviews has run. */
+export let panels: { programStats: ProgramStatsPanel; progRun: ProgRunPanels } | undefined;
 
 export function registerWebviews(host: WebviewHost): vscode.Disposable[] {
   const liveTrace = new LiveTraceView(host);
@@ -20,11 +22,10 @@ export function registerWebviews(host: WebviewHost): vscode.Disposable[] {
   const packetPath = new PacketPathPanel(host);
   const programStats = new ProgramStatsPanel(host);
   const progRun = new ProgRunPanels(host);
+  panels = { programStats, progRun };
   const command = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
     liveTrace, listings, elf, packetPath, programStats, progRun,
-    command('ebpfNetDebug.showProgramStats', () => programStats.show()),
-    command('ebpfNetDebug.runOnPacket', (arg, packet) => runOnPacket(host, progRun, arg, typeof packet === 'string' ? packet : undefined)),
     vscode.window.registerWebviewViewProvider(LIVE_TRACE_VIEW_ID, liveTrace, { webviewOptions: { retainContextWhenHidden: true } }),
     command('ebpfNetDebug.showLiveTrace', () => liveTrace.show()),
     command('ebpfNetDebug.showPrograms', () => listings.show('programs')),
@@ -58,28 +59,3 @@ function mapIdOf(arg: unknown): number | undefined {
   return undefined;
 }
 
-const RUNNABLE = ['xdp', 'sched_cls', 'sched_act'];
-
-/** "Run Program on Packet...": the program from a tree node or an id, else picked from the host's XDP and tc programs. */
-async function runOnPacket(host: WebviewHost, panels: ProgRunPanels, arg: unknown, packet?: string): Promise<void> {
-  const session = host.getSession();
-  if (!session) { void vscode.window.showErrorMessage('Run Program on Packet: connect to a host first'); return; }
-  const programs = (await session.client.listPrograms()).filter((p) => RUNNABLE.includes(p.type));
-  const wanted = programIdOf(arg);
-  let prog: BpfProgram | undefined = wanted !== undefined ? programs.find((p) => p.id === wanted) : undefined;
-  if (wanted !== undefined && !prog) { void vscode.window.showErrorMessage(`Run Program on Packet: program ${wanted} is not an XDP or tc program on this host`); return; }
-  if (!prog) {
-    if (!programs.length) { void vscode.window.showInformationMessage('Run Program on Packet: no XDP or tc program is loaded on this host'); return; }
-    const pick = await vscode.window.showQuickPick(programs.map((p) => ({ label: p.name || '(no name)', description: `#${p.id} ${p.type}`, p })), { title: 'Run Program on Packet', placeHolder: 'Which program?' });
-    if (!pick) return;
-    prog = pick.p;
-  }
-  panels.open({ ref: `id:${prog.id}`, id: prog.id, name: prog.name, type: prog.type }, packet);
-}
-
-function programIdOf(arg: unknown): number | undefined {
-  if (typeof arg === 'number') return Number.isInteger(arg) && arg > 0 ? arg : undefined;
-  if (typeof arg === 'string') { const m = /^(?:id:)?(\d+)$/.exec(arg); return m ? Number(m[1]) : undefined; }
-  if (arg && typeof arg === 'object') return programIdOf((arg as { program?: { id?: unknown } }).program?.id);
-  return undefined;
-}
