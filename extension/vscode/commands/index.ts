@@ -1,6 +1,7 @@
 // The command table: command id -> factory (../shared/docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
 // registered by extension/vscode/webviews/ and are not in this table.
 import type { CommandFactory } from './table';
+import { cleanHostCommand } from './cleanHost';
 import { connectCommand, disconnectCommand } from './connect';
 import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
 import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
@@ -13,6 +14,7 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
   return {
     'ebpfNetDebug.connect': connectCommand,
     'ebpfNetDebug.disconnect': disconnectCommand,
+    'ebpfNetDebug.cleanHost': cleanHostCommand,
     'ebpfNetDebug.attachXdpEth0': attachXdpEth0Command,
     'ebpfNetDebug.attachXdp': attachXdpCommand,
     'ebpfNetDebug.attachTc': attachTcCommand,
