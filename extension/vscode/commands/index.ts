@@ -7,6 +7,7 @@ import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
 import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
+import { captureVerdictsCommand } from './captureVerdicts';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
   return {
@@ -25,5 +26,6 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.destroyLab': destroyLabCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
+    'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,
   };
 }
