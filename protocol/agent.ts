@@ -249,6 +249,37 @@ export interface ClockNowResult { /** The host's CLOCK_MONOTONIC in ns (the pack
 /** The host's monotonic clock, for estimating its offset against the client's (cross-host packet paths). */
 export const clockNow = new RequestType0<ClockNowResult, AgentErrorData>('clock.now');
 
+// ---- program run-time statistics (kernel BPF stats, on only while somebody watches) ------------------------------
+
+/**
+ * How the agent turned statistics on: `fd` holds a BPF_ENABLE_STATS file descriptor in a helper process (the
+ * kernel turns them off when the last such fd closes, also when the agent is killed); `sysctl` set
+ * kernel.bpf_stats_enabled=1 with a watcher that writes the old value back; `already` found them on already (and
+ * leaves them as they were).
+ */
+export type StatsMode = 'fd' | 'sysctl' | 'already';
+export const statsStart = new RequestType0<{ subscription: string; mode: StatsMode }, AgentErrorData>('stats.start');
+export const statsStop = new RequestType<{ subscription: string }, { stopped: boolean; statsOn: boolean }, AgentErrorData>('stats.stop');
+
+export interface ProgramCounters {
+  id: number;
+  name: string;
+  type: string;
+  runCnt: number;
+  runTimeNs: number;
+  /** Where it is attached: "xdp eth0 (end_demo_b)", "tc egress eth0 (root)", "cgroup sock_ops /sys/fs/cgroup/x". */
+  attachedTo: string[];
+}
+/** Cumulative counters of every program at one moment; rates come from two samples (extension/core/stats). */
+export interface StatsSample {
+  /** CLOCK_MONOTONIC of the host, in ns. */
+  atNs: number;
+  programs: ProgramCounters[];
+  /** Whether statistics are being collected now. */
+  statsOn: boolean;
+}
+export const statsSample = new RequestType0<StatsSample, AgentErrorData>('stats.sample');
+
 // ---- trace streams -------------------------------------------------------------------------------------------
 
 export type TraceSource = 'trace_pipe' | 'perf_array' | 'packet_path';

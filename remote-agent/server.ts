@@ -29,11 +29,12 @@ import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
 import { progRun } from './progRun/run';
+import { StatsSubscriptions } from './stats/subscriptions';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
 
-export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void, captures?: Captures): Record<string, Handler> {
+export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void, captures?: Captures, stats = new StatsSubscriptions(ctx)): Record<string, Handler> {
   return {
     [proto.hello.method]: () => hostFacts(ctx),
     [proto.listPrograms.method]: () => listPrograms(ctx),
@@ -61,6 +62,9 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.mapDump.method]: (p) => mapDump(ctx, p),
     [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
     [proto.progRun.method]: (p) => progRun(ctx, p),
+    [proto.statsStart.method]: () => stats.start(),
+    [proto.statsStop.method]: (p) => stats.stop(p),
+    [proto.statsSample.method]: () => stats.sample(),
     [proto.hostPing.method]: (p) => hostPing(ctx, p),
     [proto.clockNow.method]: async () => clockNow(),
     [proto.traceStart.method]: (p) => traces.start(p),

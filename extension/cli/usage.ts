@@ -24,6 +24,8 @@ Commands:
   run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
                                                       a packet through an XDP/tc program (kernel test run): verdict,
                                                       time per run, changes to the packet and the program's maps
+  top      --host H [--interval S] [--duration S]     programs by CPU share: runs/s, avg ns/run, CPU %, where attached
+                                                      (kernel run-time statistics on only while it runs)
   diff     --host A --host B [--no-contents] [--netns-scope own|all]
                                                       programs, attachments, maps (and their contents) of two hosts
 

@@ -104,6 +104,9 @@ export class AgentClient {
   mapDump(params: P.MapDumpParams): Promise<{ entries: P.MapEntry[]; truncated: boolean }> { return this.request(P.mapDump, params); }
   progDumpXlated(params: { program: P.ProgramRef }): Promise<{ insns: P.XlatedInsn[] }> { return this.request(P.progDumpXlated, params); }
   progRun(params: P.ProgRunParams): Promise<P.ProgRunResult> { return this.request(P.progRun, params); }
+  statsStart(): Promise<{ subscription: string; mode: P.StatsMode }> { return this.request0(P.statsStart); }
+  statsStop(params: { subscription: string }): Promise<{ stopped: boolean; statsOn: boolean }> { return this.request(P.statsStop, params); }
+  statsSample(): Promise<P.StatsSample> { return this.request0(P.statsSample); }
 
   hostPing(params: P.HostPingParams): Promise<P.HostPingResult> { return this.request(P.hostPing, params); }
   clockNow(): Promise<P.ClockNowResult> { return this.request0(P.clockNow); }
