@@ -8,6 +8,7 @@ import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
 import { captureVerdictsCommand } from './captureVerdicts';
+import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
   return {
@@ -24,6 +25,8 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.loadObject': loadObjectCommand,
     'ebpfNetDebug.createLab': createLabCommand,
     'ebpfNetDebug.destroyLab': destroyLabCommand,
+    'ebpfNetDebug.runOnPacket': runOnPacketCommand,
+    'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
     'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,
