@@ -28,7 +28,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, host: hostCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand, host: hostCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */

@@ -8,6 +8,7 @@ import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
 import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
+import { captureVerdictsCommand } from './captureVerdicts';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
@@ -30,5 +31,6 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
+    'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,
   };
 }
