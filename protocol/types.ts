@@ -308,3 +308,18 @@ export interface PacketPath {
   /** The packet was dropped: the same as its kfree_skb hop's. */
   drop?: PacketDrop;
 }
+
+/** An attachment as the host diff shows it: with its program's tag and its attach point. */
+export type DiffAttachment = Attachment & { tag?: string; point: string };
+
+/** Two hosts compared (extension/core/fleet/hostDiff.ts): the CLI's `diff --json` and the host diff webview. */
+export interface HostDiff {
+  a: string;
+  b: string;
+  programs: { onlyA: BpfProgram[]; onlyB: BpfProgram[]; differ: { key: string; a: BpfProgram[]; b: BpfProgram[] }[]; same: number };
+  /** `point`: where it sits, as matched ("xdp root/eth0", "tc root/eth0 ingress", "cgroup sock_ops /sys/fs/cgroup/x"). */
+  attachments: { onlyA: DiffAttachment[]; onlyB: DiffAttachment[]; differ: { point: string; a: DiffAttachment; b: DiffAttachment }[]; same: number };
+  maps: { onlyA: BpfMap[]; onlyB: BpfMap[]; differ: { key: string; a: BpfMap; b: BpfMap; what: string }[]; same: number };
+  contents: { map: string; onlyA: string[]; onlyB: string[]; differ: { key: string; a: string; b: string }[]; truncated: boolean }[];
+  identical: boolean;
+}

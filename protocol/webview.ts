@@ -2,9 +2,9 @@
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
-import type { BpfMap, BpfProgram, PacketHop, PacketPath, TraceEvent } from './types';
+import type { BpfMap, BpfProgram, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
 
-export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath';
+export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff';
 
 // ---- common -------------------------------------------------------------------------------------------------
 
@@ -218,3 +218,19 @@ export interface PacketPathReplies {
 export interface LiveTraceState { filter: string; regex: boolean; follow: boolean }
 export interface ListingsState { tab: ListingsTab; filter: string; sort: { column: string; descending: boolean }; dumpMapId?: number; live: boolean }
 export interface PacketPathState { filter: string; selected?: string }
+
+// ---- host diff (two hosts compared: extension/core/fleet/hostDiff.ts) ------------------------------------------
+
+/** host -> webview: the comparison (sent after `ready` and after every refresh), or why there is none. */
+export type HostDiffToView =
+  | { type: 'diff'; diff: HostDiff; /** ms since the epoch, when the hosts were read */ at: number }
+  | { type: 'error'; message: string }
+  | StatusMessage;
+
+/** webview -> host. */
+export type HostDiffToHost =
+  | ReadyMessage
+  /** Read both hosts again. */
+  | { type: 'refresh' };
+
+export interface HostDiffState { /** Show the counts of what is the same too. */ showSame: boolean }

@@ -23,8 +23,8 @@ export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
   /** Hosts in path order (a host appears once per segment). */
   hosts: string[];
   hops: FleetHop[];
-  /** Where the packet died (the hop with a drop: `reason` is its PacketDrop), when a host saw it die. */
-  drop?: { host: string; ifname: string; reason: unknown };
+  /** Where the packet died (the hop with a drop reason), when a host saw it die. */
+  drop?: PacketDrop & { host: string; ifname: string };
 }
 
 const SENDS = new Set(['net_dev_queue']);
@@ -37,10 +37,6 @@ function firstTtl(s: Segment): number {
 
 function startsWithReceive(s: Segment): number {
   return SENDS.has(s.path.hops[0]?.tracepoint) ? 0 : 1;
-}
-
-function dropOf(x: unknown): unknown {
-  return x && typeof x === 'object' && 'drop' in x ? (x as { drop?: unknown }).drop : undefined;
 }
 
 /** Joins the hosts' packets; a packet seen on one host only is a path of that host alone. In time order. */
@@ -68,10 +64,9 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
         for (const h of s.path.hops) {
           if (drop) break;
           hops.push({ ...h, host: s.host, clientNs: h.timestampNs - s.offset, sinceFirstNs: 0 });
-          const reason = dropOf(h);
-          if (reason !== undefined) drop = { host: s.host, ifname: h.ifname, reason };
+          if (h.drop) drop = { ...h.drop, host: s.host, ifname: h.ifname };
         }
-        if (!drop && dropOf(s.path) !== undefined) drop = { host: s.host, ifname: s.path.hops[s.path.hops.length - 1].ifname, reason: dropOf(s.path) };
+        if (!drop && s.path.drop) drop = { ...s.path.drop, host: s.host, ifname: s.path.hops[s.path.hops.length - 1].ifname };
       }
       const first = hops[0].clientNs;
       for (const h of hops) h.sinceFirstNs = h.clientNs - first;
@@ -82,12 +77,6 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
     }
   }
   return out.sort((a, b) => a.firstNs - b.firstNs);
-}
-
-/** A hop's PacketDrop as the packet path text prints it (`DROP NETFILTER_DROP at nft_do_chain`). */
-function dropLine(drop: unknown): string {
-  if (drop && typeof drop === 'object' && 'location' in drop) return dropText(drop as PacketDrop);
-  return `DROP ${typeof drop === 'string' ? drop : JSON.stringify(drop)}`;
 }
 
 function ms(ns: number): string {
@@ -109,7 +98,7 @@ export function formatFleetPaths(paths: FleetPacketPath[], clocks: { host: strin
   const ifW = Math.max(...paths.flatMap((p) => p.hops.map((h) => h.ifname.length)));
   for (const p of paths) {
     lines.push('');
-    lines.push(`${p.label} ${p.exchange} ${p.src} -> ${p.dst}  [${p.hosts.join(' -> ')}]${p.drop ? `  DROPPED on ${p.drop.host} ${p.drop.ifname}` : ''}`);
+    lines.push(`${p.label} ${p.exchange} ${p.src} -> ${p.dst}  [${p.hosts.join(' -> ')}]${p.drop ? `  DROPPED on ${p.drop.host} ${p.drop.ifname}: ${dropText(p.drop)}` : ''}`);
     let segmentStart = p.hops[0];
     p.hops.forEach((h, i) => {
       const prev = p.hops[i - 1];
@@ -118,8 +107,7 @@ export function formatFleetPaths(paths: FleetPacketPath[], clocks: { host: strin
         lines.push(`  ${''.padEnd(hostW)}  ~~ wire ~~  ${ms(h.clientNs - prev.clientNs)} by the clock estimates (+/- ${(plusMinus / 1e6).toFixed(3)} ms)`);
         segmentStart = h;
       }
-      const drop = dropOf(h);
-      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${drop !== undefined ? `  ${dropLine(drop)}` : ''}`);
+      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${h.drop ? `  ${dropText(h.drop)}` : ''}`);
     });
   }
   return `${lines.join('\n')}\n`;
