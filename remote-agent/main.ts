@@ -9,7 +9,8 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const)
 
 import * as os from 'node:os';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { agentLog, traceEvents, type AgentLogParams } from '../protocol/agent';
+import { agentLog, capturePackets, traceEvents, type AgentLogParams } from '../protocol/agent';
+import { Captures } from './capture/captures';
 import type { AgentContext } from './core/context';
 import { run } from './core/runner';
 import { chooseBpftool } from './host/bpftool';
@@ -46,6 +47,7 @@ async function serveStdio(argv: string[]): Promise<void> {
     sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
   };
   const traces = new TraceStreams(ctx);
+  const captures = new Captures(ctx, (p) => connection.sendNotification(capturePackets, p));
   let idle: () => Promise<void> = () => Promise.resolve();
   let exiting = false;
   const exit = () => {
@@ -53,13 +55,13 @@ async function serveStdio(argv: string[]): Promise<void> {
     exiting = true;
     // answer what is in progress (at most 30 s), stop the trace readers, then go; attachments stay in the kernel
     void Promise.race([idle(), new Promise((r) => setTimeout(r, 30_000))])
-      .then(() => traces.stopAll())
+      .then(() => Promise.all([traces.stopAll(), captures.stopAll()]))
       .finally(() => setImmediate(() => {
         connection.dispose();
         process.exit(0);
       }));
   };
-  idle = serve(connection, methodTable(ctx, traces, exit));
+  idle = serve(connection, methodTable(ctx, traces, exit, captures));
   connection.onClose(exit);
   process.stdin.on('end', exit);
   connection.listen();

@@ -13,6 +13,7 @@ import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
 import { listCommand } from './commands/list';
 import { runCommand } from './commands/run';
+import { topCommand } from './commands/top';
 import { traceCommand } from './commands/trace';
 import { unloadCommand } from './commands/unload';
 import { runFleetCommand } from './fleetDispatch';
@@ -25,7 +26,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, diff: diffCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */

@@ -50,10 +50,11 @@ test('every request type of the protocol has a client method', () => {
     'object.load': 'objectLoad', 'object.unload': 'objectUnload', 'object.list': 'objectList', 'attach.xdp': 'attachXdp',
     'attach.tc': 'attachTc', 'attach.cgroup': 'attachCgroup', 'attach.skMsg': 'attachSkMsg',
     'attach.tracepoints': 'attachTracepoints', 'attach.confirm': 'attachConfirm', detach: 'detach',
-    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun',
+    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun', 'stats.start': 'statsStart', 'stats.stop': 'statsStop', 'stats.sample': 'statsSample',
     'trace.start': 'traceStart', 'trace.stop': 'traceStop', 'lab.create': 'labCreate', 'lab.destroy': 'labDestroy',
     'lab.list': 'labList', 'agent.shutdown': 'shutdown', 'host.ping': 'hostPing', 'clock.now': 'clockNow',
     'host.sshInterface': 'hostSshInterface', 'trace.counters': 'traceCounters', 'agent.endPrevious': 'agentEndPrevious',
+    'capture.start': 'captureStart', 'capture.stop': 'captureStop',
   };
   assert.ok(methods.length >= 27);
   for (const m of methods) {
