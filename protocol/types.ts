@@ -383,3 +383,28 @@ export interface HostDiff {
   contents: { map: string; onlyA: string[]; onlyB: string[]; differ: { key: string; a: string; b: string }[]; truncated: boolean }[];
   identical: boolean;
 }
+
+/** How a host's CLOCK_MONOTONIC sits against the client's (extension/core/fleet/clockOffset.ts). */
+export interface HostClock {
+  /** Host clock minus the client's, ns: a host timestamp minus this is the client's clock. */
+  offsetNs: number;
+  /** Half the best round trip, ns: the offset is right within this. */
+  uncertaintyNs: number;
+  samples: number;
+}
+
+/** A hop of a packet followed across hosts (extension/core/fleet/crossHostPath.ts). */
+export interface FleetHop extends PacketHop {
+  host: string;
+  /** This hop's time on the client's clock (host time minus the host's offset), ns. */
+  clientNs: number;
+}
+
+/** One packet's path across hosts: the CLI's `trace --hosts ... --json` lines and the fleet path webview. */
+export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
+  /** Hosts in path order (a host appears once per segment). */
+  hosts: string[];
+  hops: FleetHop[];
+  /** Where the packet died (the hop with a drop reason), when a host saw it die. */
+  drop?: PacketDrop & { host: string; ifname: string };
+}

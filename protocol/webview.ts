@@ -2,9 +2,9 @@
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
-import type { BpfMap, BpfProgram, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
+import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
 
-export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff';
+export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath';
 
 // ---- common -------------------------------------------------------------------------------------------------
 
@@ -234,3 +234,15 @@ export type HostDiffToHost =
   | { type: 'refresh' };
 
 export interface HostDiffState { /** Show the counts of what is the same too. */ showSame: boolean }
+
+// ---- packets across hosts (the fleet's joined packet paths: extension/core/fleet/crossHostPath.ts) ------------
+
+/** host -> webview: the joined paths of one trace across hosts, with each host's clock offset. */
+export type FleetPathToView =
+  | { type: 'paths'; paths: FleetPacketPath[]; clocks: { host: string; clock: HostClock }[] }
+  | StatusMessage;
+
+/** webview -> host. */
+export type FleetPathToHost = ReadyMessage;
+
+export interface FleetPathState { /** The exchange shown (`#id.seq`, a flow). */ selected?: string }

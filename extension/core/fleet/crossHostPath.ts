@@ -7,25 +7,13 @@
 // millisecond; a veth crossing takes microseconds): a segment with a higher TTL comes first (routers lower it),
 // at equal TTL one that starts by sending comes before one that starts by receiving, then the corrected time
 // decides. A hop with a drop reason ends the joined path: the packet died there.
-import type { PacketDrop, PacketHop, PacketPath } from '../../../protocol/types';
+import type { FleetHop, FleetPacketPath, PacketPath } from '../../../protocol/types';
+
+export type { FleetHop, FleetPacketPath } from '../../../protocol/types';
 import { dropText, SAME_PACKET_WINDOW_NS } from '../packetPath';
-import type { ClockOffset } from './clockOffset';
+import type { HostClock as ClockOffset } from '../../../protocol/types';
 
 export interface HostPaths { host: string; paths: PacketPath[]; clock: ClockOffset }
-
-export interface FleetHop extends PacketHop {
-  host: string;
-  /** This hop's time on the client's clock (host time minus the host's offset), ns. */
-  clientNs: number;
-}
-
-export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
-  /** Hosts in path order (a host appears once per segment). */
-  hosts: string[];
-  hops: FleetHop[];
-  /** Where the packet died (the hop with a drop reason), when a host saw it die. */
-  drop?: PacketDrop & { host: string; ifname: string };
-}
 
 const SENDS = new Set(['net_dev_queue']);
 
