@@ -8,6 +8,7 @@ import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
+import { compareHostsCommand } from './compareHosts';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
   return {
@@ -26,6 +27,7 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.destroyLab': destroyLabCommand,
     'ebpfNetDebug.runOnPacket': runOnPacketCommand,
     'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
+    'ebpfNetDebug.compareHosts': compareHostsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
   };
