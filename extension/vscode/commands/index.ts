@@ -7,6 +7,7 @@ import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
 import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
+import { captureVerdictsCommand } from './captureVerdicts';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
 import { compareHostsCommand } from './compareHosts';
 
@@ -30,5 +31,6 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.compareHosts': compareHostsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
+    'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,
   };
 }
