@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { agentLog, traceEvents, type AgentLogParams } from '../protocol/agent';
 import type { AgentContext } from './core/context';
+import { FrameGuard } from './core/frameGuard';
 import { run } from './core/runner';
 import { chooseBpftool } from './host/bpftool';
 import { cgroup2Root } from './host/mounts';
@@ -23,7 +24,20 @@ import { TraceStreams } from './trace/streams';
 async function serveStdio(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   ensureStateDir(opts.stateDir);
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  // Malformed framing: say so (stderr and agent.log) and exit. Nothing after it can be trusted to start a frame,
+  // and an agent that runs on without answering is worse than one that is visibly gone.
+  let traces: TraceStreams | null = null;
+  let framingBroken = false;
+  const brokenFraming = (why: string) => {
+    if (framingBroken) return;
+    framingBroken = true;
+    log({ level: 'error', message: `malformed framing on stdin: ${why}; exiting` });
+    setTimeout(() => process.exit(3), 200).unref();
+    void (traces?.stopAll() ?? Promise.resolve()).finally(() => process.stdout.write('', () => process.exit(3)));
+  };
+  const guard = new FrameGuard(brokenFraming);
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new StreamMessageWriter(process.stdout));
+  connection.onError(([e]) => brokenFraming(e.message));
   const log = (p: AgentLogParams) => {
     process.stderr.write(`[agent] ${p.level}: ${p.message}\n`);
     connection.sendNotification(agentLog, p).catch(() => undefined);
@@ -45,7 +59,8 @@ async function serveStdio(argv: string[]): Promise<void> {
     log,
     sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
   };
-  const traces = new TraceStreams(ctx);
+  const streams = new TraceStreams(ctx);
+  traces = streams;
   let idle: () => Promise<void> = () => Promise.resolve();
   let exiting = false;
   const exit = () => {
@@ -53,13 +68,13 @@ async function serveStdio(argv: string[]): Promise<void> {
     exiting = true;
     // answer what is in progress (at most 30 s), stop the trace readers, then go; attachments stay in the kernel
     void Promise.race([idle(), new Promise((r) => setTimeout(r, 30_000))])
-      .then(() => traces.stopAll())
+      .then(() => streams.stopAll())
       .finally(() => setImmediate(() => {
         connection.dispose();
         process.exit(0);
       }));
   };
-  idle = serve(connection, methodTable(ctx, traces, exit));
+  idle = serve(connection, methodTable(ctx, streams, exit));
   connection.onClose(exit);
   process.stdin.on('end', exit);
   connection.listen();

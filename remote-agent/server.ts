@@ -1,8 +1,11 @@
-// The method table: every request of protocol/agent.ts and the function that serves it. Each handler gets the
-// raw params (validated inside, naming the bad argument) and throws AgentError on failure; this file turns
-// those into JSON-RPC errors, so the agent survives every bad request and keeps serving.
-import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+// The method table: every request of protocol/agent.ts and the function that serves it. Every request's params
+// are first checked against its method's schema (protocol/schemas.ts, core/paramsCheck.ts); a method without a
+// schema is not served at all. Handlers then validate meaning (does the namespace exist...) and throw AgentError
+// on failure; this file turns those into JSON-RPC errors, so the agent survives every bad request and keeps
+// serving. At most MAX_IN_FLIGHT requests run at once; more get Busy at once instead of piling up.
+import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as proto from '../protocol/agent';
+import { AgentErrorCode } from '../protocol/agent';
 import { confirmAttachment, listRollbacks } from './safety/deadman';
 import { attachCgroup } from './attach/cgroup';
 import { detach } from './attach/detach';
@@ -13,7 +16,8 @@ import { attachTracepoints } from './attach/tracepoints';
 import { attachXdp } from './attach/xdp';
 import { parseAttachmentId } from './attach/attachmentId';
 import type { AgentContext } from './core/context';
-import { toAgentError } from './core/errors';
+import { AgentError, toAgentError } from './core/errors';
+import { paramsCheckOf, type ParamsCheck } from './core/paramsCheck';
 import { requireObject } from './core/validate';
 import { hostFacts } from './host/facts';
 import { labCreate, labDestroy, labList } from './lab/labs';
@@ -28,6 +32,9 @@ import { unloadObject } from './objects/unload';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
+
+/** Requests in progress at once; a client never needs nearly this many, a flood gets Busy. */
+export const MAX_IN_FLIGHT = 64;
 
 export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void): Record<string, Handler> {
   return {
@@ -69,28 +76,45 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
   };
 }
 
-/** Registers the table; returns a function that resolves once no request is in progress (for a clean shutdown). */
-export function serve(connection: MessageConnection, table: Record<string, Handler>): () => Promise<void> {
+/**
+ * Registers the table; returns a function that resolves once no request is in progress (for a clean shutdown).
+ * Throws if a method of the table has no schema in protocol/schemas.ts: such an agent would not start.
+ */
+export function serve(connection: MessageConnection, table: Record<string, Handler>, maxInFlight = MAX_IN_FLIGHT): () => Promise<void> {
+  const checks = new Map<string, ParamsCheck>();
+  for (const method of Object.keys(table)) {
+    const check = paramsCheckOf(method);
+    if (!check) throw new Error(`agent method ${method} has no params schema in protocol/schemas.ts`);
+    checks.set(method, check);
+  }
   let pending = 0;
   let waiters: (() => void)[] = [];
-  for (const [method, handler] of Object.entries(table)) {
-    connection.onRequest(method, async (params: unknown) => {
-      pending++;
-      try {
-        return await handler(params);
-      } catch (err) {
-        const e = toAgentError(err);
-        return new ResponseError(e.code, e.message, e.data);
-      } finally {
-        // let the reply be written before anybody waiting for idleness (shutdown) exits the process
-        setImmediate(() => {
-          if (--pending === 0) {
-            for (const w of waiters) w();
-            waiters = [];
-          }
-        });
-      }
-    });
-  }
+  // One handler for every method, so the params arrive exactly as sent (a per-method handler would get an array
+  // spread into arguments and no params replaced by a cancellation token).
+  connection.onRequest(async (method: string, params: unknown) => {
+    const handler = Object.hasOwn(table, method) ? table[method] : undefined;
+    const check = checks.get(method);
+    if (!handler || !check) return new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method.slice(0, 100)}`);
+    if (pending >= maxInFlight) {
+      const e = new AgentError(AgentErrorCode.Busy, `the agent has ${pending} requests in progress (at most ${maxInFlight}); try again when some have replied`);
+      return new ResponseError(e.code, e.message, e.data);
+    }
+    pending++;
+    try {
+      check(params);
+      return await handler(params);
+    } catch (err) {
+      const e = toAgentError(err);
+      return new ResponseError(e.code, e.message, e.data);
+    } finally {
+      // let the reply be written before anybody waiting for idleness (shutdown) exits the process
+      setImmediate(() => {
+        if (--pending === 0) {
+          for (const w of waiters) w();
+          waiters = [];
+        }
+      });
+    }
+  });
   return () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)));
 }

@@ -8,7 +8,7 @@ import type { LoadedObject } from '../../protocol/types';
 import { bpftoolPath, type AgentContext } from '../core/context';
 import { AgentError, badArgument, verifierRejected } from '../core/errors';
 import { objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
-import { toolFailed } from '../core/runner';
+import { clipOutput, toolFailed } from '../core/runner';
 import { requireObject, validateObjectName, validateSymbolName } from '../core/validate';
 import { hasVerifierLog, parseVerifierLog } from '../parsers/verifierLog';
 import { AgentErrorCode } from '../../protocol/agent';
@@ -68,7 +68,7 @@ export async function loadObject(ctx: AgentContext, raw: unknown): Promise<Loade
     removeRecord(ctx.stateDir, name);
     const output = `${r.stderr}\n${r.stdout}`;
     if (hasVerifierLog(output)) {
-      throw verifierRejected(parseVerifierLog(output), { tool: 'bpftool', argv: r.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+      throw verifierRejected(parseVerifierLog(output), { tool: 'bpftool', argv: r.argv, exitCode: r.exitCode, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
     }
     throw toolFailed(r, 'bpftool prog loadall');
   }
@@ -79,8 +79,11 @@ export async function loadObject(ctx: AgentContext, raw: unknown): Promise<Loade
 function objectBytes(p: Partial<ObjectLoadParams>): Buffer {
   if (p.object !== undefined && p.path !== undefined) throw badArgument('object', 'give either object (base64) or path, not both');
   if (typeof p.object === 'string') {
-    if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(p.object)) throw badArgument('object', 'is not base64');
-    const b = Buffer.from(p.object, 'base64');
+    // Linear: whitespace out in one pass, then a pattern whose parts cannot overlap (the old one let `\s*` and the
+    // newlines compete, and 32,000 newlines before a bad character took seconds to refuse).
+    const compact = p.object.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) throw badArgument('object', 'is not base64');
+    const b = Buffer.from(compact, 'base64');
     if (!b.length) throw badArgument('object', 'is empty');
     return b;
   }
