@@ -31,9 +31,11 @@ async function serveStdio(argv: string[]): Promise<void> {
   const brokenFraming = (why: string) => {
     if (framingBroken) return;
     framingBroken = true;
-    log({ level: 'error', message: `malformed framing on stdin: ${why}; exiting` });
-    setTimeout(() => process.exit(3), 200).unref();
-    void (traces?.stopAll() ?? Promise.resolve()).finally(() => process.stdout.write('', () => process.exit(3)));
+    const message = `malformed framing on stdin: ${why}; exiting`;
+    process.stderr.write(`[agent] error: ${message}\n`);
+    setTimeout(() => process.exit(3), 2000).unref();
+    void Promise.allSettled([connection.sendNotification(agentLog, { level: 'error', message }), traces?.stopAll()])
+      .then(() => process.stdout.write('', () => process.exit(3)));
   };
   const guard = new FrameGuard(brokenFraming);
   const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new StreamMessageWriter(process.stdout));

@@ -67,11 +67,22 @@ export async function attachTc(ctx: AgentContext, raw: unknown): Promise<Attachm
   } else {
     const q = await ctx.run(['tc', 'qdisc', 'add', 'dev', dev, 'clsact'], { netns, allowFailure: true });
     if (q.exitCode !== 0 && !/File exists|Exclusivity flag on/.test(q.stderr)) throw attachFailure(q, `add clsact qdisc on ${dev}`);
-    await withPin(ctx, prog, async (pin) => {
-      const verb = p.replace ? 'replace' : 'add';
-      const r = await ctx.run(['tc', 'filter', verb, 'dev', dev, direction, 'pref', TC_PREF, 'handle', '1', 'bpf', 'da', 'pinned', pin], { netns, allowFailure: true });
-      if (r.exitCode !== 0) throw attachFailure(r, `attach tc ${direction} on ${dev}`);
-    });
+    const addedQdisc = q.exitCode === 0;
+    try {
+      await withPin(ctx, prog, async (pin) => {
+        const verb = p.replace ? 'replace' : 'add';
+        const r = await ctx.run(['tc', 'filter', verb, 'dev', dev, direction, 'pref', TC_PREF, 'handle', '1', 'bpf', 'da', 'pinned', pin], { netns, allowFailure: true });
+        if (r.exitCode !== 0) throw attachFailure(r, `attach tc ${direction} on ${dev}`);
+      });
+    } catch (e) {
+      // the clsact this attach added goes again, if nobody put a filter on it meanwhile (one that was there before
+      // stays: it may hold others' filters)
+      if (addedQdisc) {
+        const shown = await Promise.all(['ingress', 'egress'].map((d) => ctx.run(['tc', 'filter', 'show', 'dev', dev, d], { netns, allowFailure: true })));
+        if (shown.every((r) => r.exitCode === 0 && !r.stdout.trim())) await ctx.run(['tc', 'qdisc', 'del', 'dev', dev, 'clsact'], { netns, allowFailure: true });
+      }
+      throw e;
+    }
     commands = tcDetachCommands(netns, dev, direction);
   }
 

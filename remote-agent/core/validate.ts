@@ -4,7 +4,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { badArgument, notFound } from './errors';
 import { NETNS_DIR } from './runner';
-import { BPFFS } from './paths';
+import { BPFFS, isReservedName, RESERVED_NAMES, RESERVED_PREFIX } from './paths';
 
 const IFNAMSIZ = 16; // includes the terminating NUL: names are at most 15 characters
 
@@ -37,6 +37,7 @@ export function validateObjectName(value: unknown, argument = 'name'): string {
   if (typeof value !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/.test(value)) {
     throw badArgument(argument, `object name "${String(value).slice(0, 80)}" must be 1-64 letters, digits, '_' or '-', not starting with '-'`);
   }
+  if (isReservedName(value)) throw badArgument(argument, `"${value}" is reserved for the agent's own pins (${RESERVED_NAMES.join(', ')}, ${RESERVED_PREFIX}*)`);
   return value;
 }
 
