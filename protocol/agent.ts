@@ -185,6 +185,77 @@ export const mapDump = new RequestType<MapDumpParams, { entries: MapEntry[]; tru
 export interface XlatedInsn { pc?: number; disasm: string; src?: string; file?: string; line?: number; col?: number }
 export const progDumpXlated = new RequestType<{ program: ProgramRef }, { insns: XlatedInsn[] }, AgentErrorData>('prog.dumpXlated');
 
+// ---- running a program on a packet (the kernel's BPF_PROG_TEST_RUN through `bpftool prog run`) ----------------
+
+export interface ProgRunParams {
+  /** An XDP or tc (sched_cls / sched_act) program. */
+  program: ProgramRef;
+  /** The packet as hex (from the Ethernet header on), 14..65535 bytes. */
+  packet: string;
+  /**
+   * The kernel's repeat: the program runs this many times on one buffer (changes accumulate: the output is what the
+   * last run left) and `durationNs` is the kernel's average per run. 1..1,000,000; default 1.
+   */
+  repeat?: number;
+  /**
+   * Independent runs: each on a fresh copy of the input (one `bpftool batch` of test runs), so a program whose
+   * verdict or rewrite varies (a random TTL, every tenth segment) shows its distribution in `outputs`. 1..10,000;
+   * default 1. With both, every one of the `runs` repeats `repeat` times.
+   */
+  runs?: number;
+}
+
+/** One entry of a program's map that a run changed. `delta`: after minus before for every number inside the value. */
+export interface MapChange {
+  map: { id: number; name: string; type: string };
+  key: unknown;
+  keyHex?: string[];
+  /** null: the entry was created (before) or deleted (after). */
+  before: unknown;
+  after: unknown;
+  delta?: unknown;
+}
+
+export interface ProgRunOutput {
+  /** Verdict by name: XDP_DROP, TC_ACT_OK...; the number when it has no name. */
+  verdict: string;
+  retval: number;
+  /** The packet the program left, hex. */
+  output: string;
+  /** How many of the runs ended like this. */
+  count: number;
+}
+
+export interface ProgRunResult {
+  program: { id: number; name: string; type: string };
+  /** Of the last run. */
+  verdict: string;
+  retval: number;
+  output: string;
+  /** Average time per run in ns (the kernel's measure, over all repeats and runs). */
+  durationNs: number;
+  repeat: number;
+  runs: number;
+  /** The distinct results of the runs, most frequent first. */
+  outputs: ProgRunOutput[];
+  /** What the runs changed in the program's maps (dumped before and after). */
+  mapChanges: MapChange[];
+  /** Maps not compared, with the reason (too large, not dumpable). */
+  mapsSkipped: { id: number; name: string; reason: string }[];
+}
+export const progRun = new RequestType<ProgRunParams, ProgRunResult, AgentErrorData>('prog.run');
+
+// ---- fleet: health probe and clock ---------------------------------------------------------------------------
+
+export interface HostPingParams { /** An IPv4/IPv6 address or host name. */ target: string; /** 1-20, default 3. */ count?: number; /** Seconds to wait for the last reply, 1-10 (default 1). */ waitS?: number }
+export interface HostPingResult { target: string; sent: number; received: number; avgRttMs?: number; /** ping's last lines. */ output: string }
+/** Runs ping on the host (a rollout's health probe, see extension/core/fleet/rollout.ts). */
+export const hostPing = new RequestType<HostPingParams, HostPingResult, AgentErrorData>('host.ping');
+
+export interface ClockNowResult { /** The host's CLOCK_MONOTONIC in ns (the packet path tracer's timestamps). */ monotonicNs: number }
+/** The host's monotonic clock, for estimating its offset against the client's (cross-host packet paths). */
+export const clockNow = new RequestType0<ClockNowResult, AgentErrorData>('clock.now');
+
 // ---- trace streams -------------------------------------------------------------------------------------------
 
 export type TraceSource = 'trace_pipe' | 'perf_array' | 'packet_path';
@@ -194,6 +265,11 @@ export interface TraceStartParams {
   filter?: string;
   /** packet_path: what to follow. */
   packetFilter?: PacketFilter;
+  /**
+   * packet_path: `all` (default) reports hops in every network namespace of the kernel; `own` only those in the
+   * agent's own namespace (a container's view; namespace hosts sharing one kernel each see only their own hops).
+   */
+  netnsScope?: 'all' | 'own';
   /** perf_array: the map to read. */
   map?: MapRef;
   /** Max events per notification batch and max delay before a batch is sent. */

@@ -111,6 +111,8 @@ export interface NetInterface {
 
 /** One program attached to an interface, as `bpftool net show` reports it. */
 export interface NetAttachment {
+  /** The id `detach` takes (XDP, tc and tcx; given by the agent, the only place ids are made). */
+  id?: string;
   netns: string;
   dev: string;
   ifindex: number;
@@ -154,6 +156,8 @@ export interface Attachment {
   cgroup?: string;
   attachType?: string;
   map?: string;
+  /** Tracepoints: the object whose programs are linked. */
+  object?: string;
   via?: 'bpftool' | 'iproute2' | 'tc';
   /** Set while a dead-man switch waits for `attach.confirm`. */
   pendingConfirmation?: { deadline: number };

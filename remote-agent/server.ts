@@ -19,7 +19,9 @@ import type { AgentContext } from './core/context';
 import { AgentError, toAgentError } from './core/errors';
 import { paramsCheckOf, type ParamsCheck } from './core/paramsCheck';
 import { requireObject } from './core/validate';
+import { clockNow } from './host/clock';
 import { hostFacts } from './host/facts';
+import { hostPing } from './host/ping';
 import { labCreate, labDestroy, labList } from './lab/labs';
 import { listLinks, listMaps, listPrograms } from './listings/bpf';
 import { cgroupList } from './listings/cgroup';
@@ -29,6 +31,7 @@ import { pinsList } from './listings/pins';
 import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
+import { progRun } from './progRun/run';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
@@ -63,6 +66,9 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.rollbacksList.method]: () => listRollbacks(),
     [proto.mapDump.method]: (p) => mapDump(ctx, p),
     [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
+    [proto.progRun.method]: (p) => progRun(ctx, p),
+    [proto.hostPing.method]: (p) => hostPing(ctx, p),
+    [proto.clockNow.method]: async () => clockNow(),
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
     [proto.labCreate.method]: (p) => labCreate(ctx, p),

@@ -13,7 +13,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 debs=(clang llvm libbpf-dev bpftool iproute2 iputils-ping tcpdump openssh-server openssh-client bpftrace
-      util-linux procps psmisc binutils ethtool netcat-openbsd sudo)
+      util-linux procps psmisc binutils ethtool netcat-openbsd sudo
+      tshark nftables iptables)
 e2e_debs=(chromium libkrb5-dev build-essential pkg-config python3 imagemagick)
 
 missing=()
@@ -49,7 +50,9 @@ if [ "${#missing[@]}" -gt 0 ] || [ ! -x "$bpftool75_dir/usr/sbin/bpftool" ] || [
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # noninteractive through sudo too (sudo resets the environment): tshark asks a debconf question (setuid dumpcap)
+  # that must take its default, no, rather than wait for an answer.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # bpftool 7.5 side by side: unpacked, not installed, so the system's 7.1 (and its package) stay as they are.

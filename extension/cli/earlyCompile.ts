@@ -9,9 +9,10 @@ import { recallTarget, rememberTarget } from '../core/compile/lastTarget';
 import { sessionTarget } from '../core/compile/sessionTarget';
 import { defaultVmlinuxCacheDir } from '../core/compile/vmlinux';
 import type { Session } from '../core/session';
-import { CliError } from './cliError';
+import { AttachError } from '../core/attach/attachError';
+import { prepareObject, type PrepareOptions, type PreparedObject } from '../core/attach/preparedObject';
+import { formatDiagnostic } from '../core/compile/diagnostics';
 import type { CliIo } from './io';
-import { prepareObject, type PreparedObject } from './objectInput';
 
 export interface ObjectForSession {
   /** The object for the session's host: the early one when the guess was right, else compiled now. */
@@ -24,15 +25,18 @@ interface Opts { set: Record<string, string>; io: CliIo; command: string }
 type Outcome = { ok: true; obj: PreparedObject } | { ok: false; error: unknown };
 
 export function startObjectForHost(host: string, file: string, opts: Opts): ObjectForSession {
+  const prepare = (target: PrepareOptions['target'], io: CliIo) => prepareObject(file, {
+    target, set: opts.set, command: opts.command, onDiagnostics: (ds) => { for (const d of ds) io.out(`${formatDiagnostic(d)}\n`); },
+  });
   if (!file.endsWith('.c')) {
     // An object file needs no target: read it once connected, as always.
-    return { forSession: () => prepareObject(file, { target: () => Promise.reject(new Error('no target needed')), ...opts }), settled: async () => undefined };
+    return { forSession: () => prepare(() => Promise.reject(new Error('no target needed')), opts.io), settled: async () => undefined };
   }
   // Diagnostics of the early compile are held back until we know its target was the right one.
   const held: string[] = [];
   const early = guessTarget(host).then(async (target) => {
     if (!target) return undefined;
-    const outcome: Outcome = await prepareObject(file, { target: async () => target, set: opts.set, command: opts.command, io: { out: (t) => held.push(t), err: (t) => held.push(t) } })
+    const outcome: Outcome = await prepare(async () => target, { out: (t) => held.push(t), err: (t) => held.push(t) })
       .then((obj) => ({ ok: true as const, obj }), (error: unknown) => ({ ok: false as const, error }));
     return { target, outcome };
   }).catch(() => undefined);
@@ -45,12 +49,12 @@ export function startObjectForHost(host: string, file: string, opts: Opts): Obje
       // A compile error is the source's fault whatever the target: report it. Anything else (clang missing...) is
       // left to the normal path, which says it the usual way.
       if (guess && guess.target.kernelRelease === real.kernelRelease && guess.target.arch === real.arch
-        && (guess.outcome.ok || guess.outcome.error instanceof CliError)) {
+        && (guess.outcome.ok || guess.outcome.error instanceof AttachError)) {
         for (const t of held) opts.io.out(t);
         if (guess.outcome.ok) return guess.outcome.obj;
         throw guess.outcome.error;
       }
-      return prepareObject(file, { target: async () => real, ...opts });
+      return prepare(async () => real, opts.io);
     },
     settled: async () => { await early; },
   };

@@ -7,12 +7,16 @@ import { CliError, usageError } from './cliError';
 import { attachCommand } from './commands/attach';
 import { buildCommand } from './commands/build';
 import { detachCommand } from './commands/detach';
+import { diffCommand } from './commands/diff';
 import { infoCommand } from './commands/info';
 import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
 import { listCommand } from './commands/list';
+import { runCommand } from './commands/run';
 import { traceCommand } from './commands/trace';
 import { unloadCommand } from './commands/unload';
+import { runFleetCommand } from './fleetDispatch';
+import { wantsFleet } from './fleetOptions';
 import { CLI_VERSION } from './hostSession';
 import { processIo, type CliContext } from './io';
 import { USAGE } from './usage';
@@ -21,7 +25,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, diff: diffCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */
@@ -47,6 +51,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const verbose = rest.includes('--verbose') || rest.includes('-v');
   try {
     const { argv: commandArgv, ctx: connCtx } = takeConnectionOptions(rest, ctx);
+    // --hosts / --inventory: the same command on several hosts (fleetDispatch.ts).
+    if (wantsFleet(commandArgv)) return await runFleetCommand(name, commandArgv, connCtx, commands, describeFailure);
     return await command(commandArgv, connCtx);
   } catch (e) {
     const { line, details, code } = describeFailure(e);
@@ -92,7 +98,7 @@ export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: 
   return { argv: rest, ctx: { ...ctx, openSession } };
 }
 
-function describeFailure(e: unknown): { line: string; details?: string; code: number } {
+export function describeFailure(e: unknown): { line: string; details?: string; code: number } {
   if (e instanceof CliError) return { line: oneLine(e.message), details: e.details, code: e.exitCode };
   if (e instanceof AgentError) return { line: oneLine(e.describe()), details: e.details(), code: 1 };
   if (e instanceof Error) return { line: oneLine(e.message), details: e.stack, code: 1 };

@@ -18,6 +18,23 @@ Commands:
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
   lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
+  run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
+                                                      a packet through an XDP/tc program (kernel test run): verdict,
+                                                      time per run, changes to the packet and the program's maps
+  diff     --host A --host B [--no-contents] [--netns-scope own|all]
+                                                      programs, attachments, maps (and their contents) of two hosts
+
+Several hosts (info, list, attach, detach, trace): instead of --host give
+  --hosts H1,H2,...           specs as for --host, or ssh_config Host patterns (web-*) expanded against ~/.ssh/config
+  --inventory FILE [--limit P] an Ansible inventory (INI or YAML) or an ssh_config file; --limit: groups/hosts (globs)
+  --parallel N (default 10, $EBPF_NETDEBUG_PARALLEL)  --stagger MS (between connection starts, default 50)
+  Text output is grouped by host; --json prints one JSON object per line with a "host" field. A host that fails
+  does not stop the others; the summary on stderr names each failure (exit status 1 when any host failed).
+  attach xdp|tc ... --rollout canary [--health-ping ADDR] [--wave N]: one host first, then waves of N (default
+    --parallel); each host's dead-man switch armed (--confirm-within, default 15 s), ADDR pinged from each host;
+    the first failure stops the rollout and detaches what it attached.
+  trace --source packet-path [--netns-scope own|all]: one path per packet across the hosts (clock offsets stated);
+    own: each host reports only hops in its agent's network namespace.
 
 Options for every command: --json (machine-readable output), -v/--verbose (details of a failure), -h/--help.
 --host: \`local\` (this machine, no SSH), an ssh_config alias, or user@host[:port]; default $EBPF_NETDEBUG_HOST.

@@ -56,6 +56,12 @@ export class Session {
   private readonly stateListeners = new Set<Listener<StateChange>>();
   private closing = false;
   readonly traces: TraceStreams;
+  /** Watchdog records already shown (or there before this session opened), as `at:attachment`. */
+  private readonly seenRollbacks = new Set<string>();
+  /** Records present when the session opened count as seen: only rollbacks from now on are news. */
+  private readonly rollbackBaseline: Promise<void>;
+  /** Attaches waiting for their confirmation: they report the rollbacks a reconnect finds (attachWorkflow.ts). */
+  private rollbackHolds = 0;
 
   private constructor(
     readonly host: string,
@@ -69,6 +75,7 @@ export class Session {
     this.traces = new TraceStreams(() => this.clientValue, () => this.transportValue, () => (this.deploymentValue
       ? { path: this.deploymentValue.node.path, viaSudo: this.deploymentValue.viaSudo }
       : { path: process.execPath, viaSudo: typeof process.getuid === 'function' && process.getuid() !== 0 }));
+    this.rollbackBaseline = clientValue.rollbacksList().then((rs) => this.markRollbacksSeen(rs), () => undefined);
     this.watch();
   }
 
@@ -104,6 +111,31 @@ export class Session {
         if (c.state === 'disconnected') { off(); reject(c.reason ?? new Error(`session to ${this.host} is disconnected`)); }
       });
     });
+  }
+
+  /**
+   * The host watchdog's rollback records this session has not shown yet. The host keeps every record, and its
+   * clock is not ours: "not shown yet" (records there at open count as shown) instead of a time filter.
+   */
+  async unseenRollbacks(): Promise<RollbackRecord[]> {
+    await this.rollbackBaseline;
+    const all = await this.clientValue.rollbacksList();
+    return all.filter((r) => !this.seenRollbacks.has(rollbackKey(r)));
+  }
+
+  /** These records were shown: never again. */
+  markRollbacksSeen(records: RollbackRecord[]): void {
+    for (const r of records) this.seenRollbacks.add(rollbackKey(r));
+  }
+
+  /**
+   * While held, a reconnect reports no rollbacks in `recovered`: the attach waiting for its confirmation reports
+   * (and marks seen) the one that concerns it. Returns the release function.
+   */
+  holdRollbacks(): () => void {
+    this.rollbackHolds++;
+    let released = false;
+    return () => { if (!released) { released = true; this.rollbackHolds--; } };
   }
 
   /** The host's kernel BTF (for a vmlinux.h matching that host; see extension/core/compile/). */
@@ -171,7 +203,8 @@ export class Session {
       this.deploymentValue = next.deployment;
       this.watch();
       const gaps = await this.traces.resume();
-      const rollbacks = await this.clientValue.rollbacksList().catch(() => []);
+      const rollbacks = this.rollbackHolds > 0 ? [] : await this.unseenRollbacks().catch(() => []);
+      this.markRollbacksSeen(rollbacks);
       this.setState({ state: 'connected', reason, recovered: { gaps, rollbacks } });
     } catch (e) {
       this.traces.abandon(e as Error);
@@ -183,6 +216,10 @@ export class Session {
   static create(host: string, c: Connected, opts: SessionOptions, agentPath: string): Session {
     return new Session(host, c.transport, c.client, c.facts, c.deployment, opts, agentPath);
   }
+}
+
+function rollbackKey(r: RollbackRecord): string {
+  return `${r.at}:${r.attachment}`;
 }
 
 interface Connected { transport: Transport; client: AgentClient; facts: HostFacts; deployment?: DeployResult }

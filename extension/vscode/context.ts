@@ -25,6 +25,7 @@ export class Ctx implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionState>();
   private readonly sessionEmitter = new vscode.EventEmitter<HostSession | undefined>();
   private readonly kernelEmitter = new vscode.EventEmitter<void>();
+  private readonly kernelRefreshers = new Set<() => Promise<unknown>>();
   /** The connection state changed (status bar, command table, tree). */
   readonly onDidChangeState = this.stateEmitter.event;
   /** The session appeared or went (webviews). */
@@ -53,8 +54,20 @@ export class Ctx implements vscode.Disposable {
     this.connScope.push(...d);
   }
 
-  /** Tells every view to rebuild from the agent (after an attach, detach, load...). */
-  kernelStateChanged(): void { this.kernelEmitter.fire(); }
+  /**
+   * Tells every view to rebuild from the agent (after an attach, detach, load...). Resolves once the views that
+   * registered a refresher (the tree) hold the new state, so a message after it never contradicts what they show.
+   */
+  async kernelStateChanged(): Promise<void> {
+    this.kernelEmitter.fire();
+    await Promise.all([...this.kernelRefreshers].map((f) => f().catch((e: unknown) => this.log.warn(`refresh: ${e instanceof Error ? e.message : e}`))));
+  }
+
+  /** A view that rebuilds on kernelStateChanged and can say when it is done. */
+  addKernelRefresher(refresh: () => Promise<unknown>): vscode.Disposable {
+    this.kernelRefreshers.add(refresh);
+    return { dispose: () => { this.kernelRefreshers.delete(refresh); } };
+  }
 
   /** The host the user means: the connected one, else the default host, else the only one. */
   preferredHost(): HostSetting | undefined {
@@ -107,7 +120,7 @@ export class Ctx implements vscode.Disposable {
         this.log.warn(`[${host.name}] ${reconnecting ? 'connection lost; reconnecting' : 'reconnected'}`);
         this.setState({ kind: 'connected', host, session, reconnecting });
         // Whatever the views showed may have changed while away (the watchdog may have rolled an attach back).
-        if (!reconnecting) this.kernelStateChanged();
+        if (!reconnecting) void this.kernelStateChanged();
       });
       this.setState({ kind: 'connected', host, session });
       this.connScope.push(closeSub, reconnectSub);

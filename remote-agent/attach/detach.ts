@@ -31,7 +31,7 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       if (await xdpOn(ctx, netns, a.dev)) {
         throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, { argv: r.argv, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
       }
-      return { detached: { id: formatAttachmentId(a), kind: 'xdp', progId: now.progId, dev: a.dev, netns, mode } };
+      return { detached: { id: formatAttachmentId(a), kind: 'xdp', progId: now.progId, progName: now.progName, dev: a.dev, netns, mode } };
     }
     case 'tc':
     case 'tcx': {
@@ -75,7 +75,7 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       const links = objectLinksDir(a.object);
       if (!existsSync(links)) throw notFound('attachment', `the tracepoints of "${a.object}" are not attached`);
       rmSync(links, { recursive: true, force: true });
-      return { detached: { id: formatAttachmentId(a), kind: 'tracepoints' } };
+      return { detached: { id: formatAttachmentId(a), kind: 'tracepoints', object: a.object } };
     }
   }
 }

@@ -17,9 +17,10 @@ import { formatAttachmentId } from './attachmentId';
 import { skMsgRecords } from './skmsg';
 
 function fromNet(n: NetAttachment): Attachment | null {
-  if (n.kind === 'xdp') return { id: formatAttachmentId({ kind: 'xdp', netns: n.netns, dev: n.dev }), kind: 'xdp', progId: n.progId, progName: n.progName, dev: n.dev, netns: n.netns, mode: n.mode };
+  if (!n.id) return null;
+  if (n.kind === 'xdp') return { id: n.id, kind: 'xdp', progId: n.progId, progName: n.progName, dev: n.dev, netns: n.netns, mode: n.mode };
   if ((n.kind === 'tc' || n.kind === 'tcx') && n.direction) {
-    return { id: formatAttachmentId({ kind: n.kind, netns: n.netns, dev: n.dev, direction: n.direction }), kind: n.kind, progId: n.progId, progName: n.progName, dev: n.dev, netns: n.netns, direction: n.direction };
+    return { id: n.id, kind: n.kind, progId: n.progId, progName: n.progName, dev: n.dev, netns: n.netns, direction: n.direction };
   }
   return null;
 }
@@ -44,7 +45,7 @@ export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> 
     }
   }
   for (const name of loadedObjectNames()) {
-    if (existsSync(objectLinksDir(name))) out.push({ id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints' });
+    if (existsSync(objectLinksDir(name))) out.push({ id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints', object: name });
   }
   const live = new Set(progs.map((p) => p.id));
   for (const s of skMsgRecords(ctx.stateDir)) if (s.map && existsSync(s.map) && s.progId && live.has(s.progId)) out.push(s);

@@ -34,5 +34,5 @@ export async function attachTracepoints(ctx: AgentContext, raw: unknown): Promis
     rmSync(links, { recursive: true, force: true });
     throw toolFailed(r, 'bpftool prog loadall ... autoattach');
   }
-  return { id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints', progName: rec.programs.map((x) => x.name).join(','), via: 'bpftool' };
+  return { id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints', object: name, progName: rec.programs.map((x) => x.name).join(','), via: 'bpftool' };
 }

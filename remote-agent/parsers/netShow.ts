@@ -1,7 +1,9 @@
 // `bpftool -j net show` of one namespace -> NetAttachment[].
 // 7.1: [{"xdp":[{devname,ifindex,mode,id}], "tc":[{devname,ifindex,kind:"clsact/egress",name,id}], "flow_dissector":[]}]
 // 7.5 adds "netfilter":[] and tcx entries in "tc": {devname,ifindex,kind:"tcx/ingress",name,prog_id,link_id,...}.
+// XDP, tc and tcx entries carry the id `detach` takes (attach/attachmentId.ts), so no client builds one.
 import type { NetAttachment, TcDirection, XdpKernelMode } from '../../protocol/types';
+import { formatAttachmentId } from '../attach/attachmentId';
 import { asArray, num, parseJsonArray, str, type Json } from './bpftoolJson';
 
 function direction(kind: string): TcDirection | undefined {
@@ -22,8 +24,9 @@ export function parseNetShow(stdout: string, netns: string): NetAttachment[] {
   for (const section of parseJsonArray(stdout)) {
     for (const x of asArray(section.xdp)) {
       const mode = str(x.mode) as XdpKernelMode | undefined;
+      const dev = str(x.devname) ?? '';
       out.push({
-        netns, dev: str(x.devname) ?? '', ifindex: num(x.ifindex) ?? -1, kind: 'xdp',
+        id: formatAttachmentId({ kind: 'xdp', netns, dev }), netns, dev, ifindex: num(x.ifindex) ?? -1, kind: 'xdp',
         progId: num(x.id) ?? num(x.prog_id) ?? -1, progName: str(x.name), mode,
         ...(num(x.link_id) ? { linkId: num(x.link_id) } : {}),
       });
@@ -46,6 +49,7 @@ function tcEntry(t: Json, netns: string): NetAttachment {
     netns, dev: str(t.devname) ?? '', ifindex: num(t.ifindex) ?? -1, kind: isTcx ? 'tcx' : 'tc',
     progId: num(t.prog_id) ?? num(t.id) ?? -1, progName: progName(str(t.name)), direction: direction(kind),
   };
+  if (a.direction) a.id = formatAttachmentId({ kind: a.kind as 'tc' | 'tcx', netns, dev: a.dev, direction: a.direction });
   if (isTcx && num(t.link_id)) a.linkId = num(t.link_id);
   if (!isTcx) a.tcDetails = { directAction: str(t.name)?.includes('[*fsobj]') || undefined };
   return a;

@@ -9,6 +9,7 @@ import { requireObject, validateEnum } from '../core/validate';
 import { linearRegex } from '../core/linearRegex';
 import { findOnPath } from '../host/bpftool';
 import { startPacketPath, type PacketPathTracer } from '../packetPath/index';
+import { netnsScopeFilter } from './netnsScope';
 import { parseTraceLine } from '../parsers/tracePipe';
 import { Batcher } from './batcher';
 import { TaskNames, UNKNOWN_TASK } from './taskNames';
@@ -92,6 +93,7 @@ export class TraceStreams {
       this.streams.set(id, { id, stop: async () => { unsubscribe(); b.close(); } });
     } else if (source === 'packet_path') {
       const b = batcher<PacketPathEvent>();
+      const inScope = netnsScopeFilter(p.netnsScope);
       const tracer: PacketPathTracer = await startPacketPath(
         {
           filter: p.packetFilter ?? {}, bpftool: this.ctx.bpftool,
@@ -101,7 +103,7 @@ export class TraceStreams {
         },
         (events, dropped) => {
           b.drop(dropped);
-          for (const e of events) b.push(e);
+          for (const e of events) if (inScope(e)) b.push(e);
         },
       );
       this.streams.set(id, { id, stop: async () => { await tracer.stop(); b.close(); } });

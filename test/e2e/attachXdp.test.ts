@@ -4,11 +4,11 @@
 // the tree's context menu removes it and the ping works again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import type { Workbench } from './helpers/workbench';
 import type { LabHost } from './helpers/labHost';
 import { LabEditorFixture } from './helpers/labEditor';
 import { expandSection, waitConnected } from './helpers/ebpfView';
+import { removeObjectPins } from './helpers/pins';
 
 let lab: LabHost | undefined;
 let wb: Workbench | undefined;
@@ -21,7 +21,7 @@ before(async () => {
 after(async () => {
   await fixture.stop();
   // The object stays loaded (pinned) after Detach, as it would for a user; the test removes what it loaded.
-  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_drop_ping', { recursive: true, force: true });
+  removeObjectPins('xdp_drop_ping');
 });
 
 test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the tree restores it', async () => {

@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { Workbench } from './helpers/workbench';
 import type { LabHost } from './helpers/labHost';
 import { LabEditorFixture } from './helpers/labEditor';
 import { waitConnected } from './helpers/ebpfView';
+import { removeObjectPins } from './helpers/pins';
 
 const fixtures = join(__dirname, 'fixtures');
 let lab: LabHost | undefined;
@@ -25,7 +25,7 @@ before(async () => {
 after(async () => {
   await fixture.stop();
   // A refused load leaves nothing pinned; remove the directory in case the agent created it before failing.
-  rmSync('/sys/fs/bpf/ebpf-netdebug/xdp_verifier_reject', { recursive: true, force: true });
+  removeObjectPins('xdp_verifier_reject');
 });
 
 async function problemRow(w: Workbench, text: RegExp) {

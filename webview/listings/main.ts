@@ -132,7 +132,9 @@ networkPanel.append(network.element);
 mapsPanel.append(maps.element, dumpSection);
 
 function detachButton(a: Attachment): Node {
-  const id = a.kind === 'xdp' ? `xdp:${a.netns}:${a.dev}` : `${a.kind}:${a.netns}:${a.dev}:${a.direction ?? ''}`;
+  // The agent gives the id with its listing; an attachment without one (flow_dissector...) has nothing to detach by.
+  const id = a.id;
+  if (!id) return el('span', {}, '');
   const b = custom('vscode-button', { secondary: '', 'aria-label': `Detach ${a.progName ?? a.progId} from ${a.dev} in ${a.netns}`, 'data-detach': id }, 'Detach');
   b.addEventListener('click', () => channel.post({ type: 'runCommand', command: 'ebpfNetDebug.detach', args: [id] }));
   return b;

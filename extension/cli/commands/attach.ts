@@ -2,17 +2,16 @@
 // host's kernel), set --set knobs, load the object through the agent, attach the program, print the attachment
 // (its `id` is what `detach` takes). An object whose bytes are already loaded under its default name is reused,
 // which is how `attach sockops` and then `attach skmsg` of one object share its maps.
-import type { Attachment, LoadedObject } from '../../../protocol/types';
-import { attachTcConfirmed, attachXdpConfirmed, type ConfirmPolicy } from '../../core/reconnect/confirmedAttach';
-import type { ObjectProgram } from '../../core/elf/bpfObject';
+import type { Attachment } from '../../../protocol/types';
+import type { ConfirmPolicy } from '../../core/reconnect/confirmedAttach';
+import { AttachError } from '../../core/attach/attachError';
+import { attachWorkflow, type Confirmation } from '../../core/attach/attachWorkflow';
 import type { AttachKind } from '../../core/elf/programTypes';
-import type { Session } from '../../core/session';
 import { commonOptions, exactlyOne, hostOptions, oneOf, parseAssignments, parseCommand, positiveNumber, requireHost } from '../args';
 import { CliError, usageError } from '../cliError';
 import { withSession } from '../hostSession';
 import type { CliContext } from '../io';
 import { explainLoadFailure } from '../loadErrors';
-import { type PreparedObject } from '../objectInput';
 import { startObjectForHost } from '../earlyCompile';
 import { printJson } from '../output';
 import { makeTimer } from '../timing';
@@ -71,21 +70,26 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   const object = startObjectForHost(host, file, { set, io: ctx.io, command: `attach ${kind}` });
   const result = await withSession(ctx, host, async (s) => {
     timer.mark('attach: session open');
-    const obj = await timer.phase('compile (what remains after connecting)', () => object.forSession(s));
-    const programs = choosePrograms(kind, obj, values.program, file);
-    const { name, loadedNow } = await timer.phase('load', () => ensureLoaded(s, obj, values.name, values.reload ?? false, `attach ${kind}`, ctx));
-    const ref = `${name}/${programs[0].name}`;
-    try {
-      const { attachment: att, confirmation } = await timer.phase('attach+confirm', () => attachOne(s, kind, {
-        ref, name, obj, dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
+    // The workflow shared with the editor (core/attach/attachWorkflow.ts); the CLI answers its questions from
+    // the options and says what is missing instead of asking.
+    const r = await timer.phase('compile+load+attach+confirm', () => attachWorkflow(s, {
+      kind, command: `attach ${kind}`, programLabel: '--program',
+      object: { file, prepared: (sess) => timer.phase('compile (what remains after connecting)', () => object.forSession(sess)) },
+      target: {
+        dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
         createCgroup: values['create-cgroup'], map: values.map, replace: values.replace,
-      }, policy));
-      return { ...att, object: name, program: kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name), confirmation };
-    } catch (e) {
-      // Leave nothing behind for a failed attach: an object we loaded just for it goes again.
-      if (loadedNow) await s.client.objectUnload({ name }).catch(() => undefined);
-      throw e;
-    }
+      },
+      program: values.program, name: values.name, reload: values.reload, confirm: policy,
+    }, {
+      chooseProgram: (fit) => {
+        throw usageError(`attach ${kind}: ${file} has ${fit.length} ${kind} programs (${fit.map((p) => `${p.name} (${p.section})`).join(', ')}); choose one with --program NAME`);
+      },
+      chooseMap: (socks) => {
+        throw usageError(`attach skmsg: --map is required (the object has ${socks.length} sockmap/sockhash maps: ${socks.map((m) => m.name).join(', ')})`);
+      },
+      loadRejected: (e, obj) => explainLoadFailure(e, { command: `attach ${kind}`, source: obj.source, includeDirs: obj.includeDirs, io: ctx.io }),
+    }).catch((e: unknown) => { throw asCliError(e); }));
+    return { ...r.attachment, object: r.object, program: r.program, programs: r.programs, confirmation: r.confirmation };
   }).catch(async (e: unknown) => {
     await object.settled();
     throw e;
@@ -96,80 +100,10 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   return 0;
 }
 
-function choosePrograms(kind: AttachKind, obj: PreparedObject, wanted: string | undefined, file: string): ObjectProgram[] {
-  const all = obj.info.programs;
-  const list = (ps: ObjectProgram[]) => ps.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
-  if (wanted !== undefined) {
-    const p = all.find((x) => x.name === wanted);
-    if (!p) throw usageError(`--program ${wanted}: ${file} has no such program (it has: ${list(all)})`);
-    if (p.attachKind && p.attachKind !== kind) throw usageError(`--program ${wanted}: section "${p.section}" is a ${p.programType} program; attach it with \`attach ${p.attachKind}\``);
-    return [p];
-  }
-  const fit = all.filter((p) => p.attachKind === kind);
-  if (!fit.length) throw new CliError(`attach ${kind}: ${file} has no ${kind} program (its programs: ${list(all)})`);
-  if (kind === 'tracepoints') return fit;
-  if (fit.length > 1) throw usageError(`attach ${kind}: ${file} has ${fit.length} ${kind} programs (${list(fit)}); choose one with --program NAME`);
-  return fit;
-}
-
-async function ensureLoaded(s: Session, obj: PreparedObject, explicitName: string | undefined, reload: boolean, command: string,
-  ctx: CliContext): Promise<{ name: string; loadedNow: boolean; loaded: LoadedObject }> {
-  const name = explicitName ?? obj.defaultName;
-  const existing = (await s.client.objectList()).find((o) => o.name === name);
-  // The default name carries a hash of the bytes: the same name means the same object, so reuse it (and its maps).
-  if (existing && !explicitName && !reload) return { name, loadedNow: false, loaded: existing };
-  if (existing && !reload) {
-    throw new CliError(`${command}: an object named "${name}" is already loaded on ${s.host}; add --reload to load this one in its place`);
-  }
-  try {
-    const loaded = await s.client.objectLoad({ name, object: obj.bytes.toString('base64'), replace: reload || undefined });
-    return { name, loadedNow: true, loaded };
-  } catch (e) {
-    explainLoadFailure(e, { command, source: obj.source, includeDirs: obj.includeDirs, io: ctx.io });
-  }
-}
-
-interface AttachArgs {
-  ref: string; name: string; obj: PreparedObject; dev?: string; netns?: string; mode?: 'native' | 'generic' | 'offload';
-  direction?: 'ingress' | 'egress'; via?: 'bpftool' | 'iproute2'; tcVia?: 'tc' | 'tcx'; cgroup?: string; createCgroup?: boolean;
-  map?: string; replace?: boolean;
-}
-
-/** What the dead-man switch did: nothing (not needed), or the attach was confirmed within `withinMs`. */
-type Confirmation = { status: 'not-needed' } | { status: 'confirmed'; withinMs: number };
-
-async function attachOne(s: Session, kind: AttachKind, a: AttachArgs, policy: ConfirmPolicy): Promise<{ attachment: Attachment; confirmation?: Confirmation }> {
-  const client = s.client;
-  switch (kind) {
-    case 'xdp':
-    case 'tc': {
-      // XDP and tc can cut the connection to the host: on the SSH interface (or when asked) the agent arms its
-      // watchdog and the attach is confirmed over a fresh round trip (core/reconnect/confirmedAttach.ts).
-      const outcome = kind === 'xdp'
-        ? await attachXdpConfirmed(s, { program: a.ref, dev: a.dev!, netns: a.netns, mode: a.mode, replace: a.replace, via: a.via }, policy)
-        : await attachTcConfirmed(s, { program: a.ref, dev: a.dev!, netns: a.netns, direction: a.direction!, via: a.tcVia, replace: a.replace }, policy);
-      if (outcome.status === 'rolled-back') throw new CliError(`attach ${kind}: ${outcome.message}`);
-      return {
-        attachment: outcome.attachment,
-        confirmation: outcome.status === 'confirmed' ? { status: 'confirmed', withinMs: outcome.withinMs } : { status: 'not-needed' },
-      };
-    }
-    case 'sockops':
-      return { attachment: await client.attachCgroup({ program: a.ref, cgroup: a.cgroup!, type: 'sock_ops', create: a.createCgroup }) };
-    case 'skmsg': {
-      let map = a.map;
-      if (!map) {
-        const socks = a.obj.info.maps.filter((m) => m.type === 'sockhash' || m.type === 'sockmap');
-        if (socks.length !== 1) {
-          throw usageError(`attach skmsg: --map is required (the object has ${socks.length} sockmap/sockhash maps${socks.length ? `: ${socks.map((m) => m.name).join(', ')}` : ''})`);
-        }
-        map = `${a.name}/${socks[0].name}`;
-      }
-      return { attachment: await client.attachSkMsg({ program: a.ref, map }) };
-    }
-    case 'tracepoints':
-      return { attachment: await client.attachTracepoints({ object: a.name }) };
-  }
+/** The workflow's errors in the CLI's terms: wrong input exits 2, everything else 1. */
+function asCliError(e: unknown): unknown {
+  if (e instanceof AttachError) return new CliError(e.message, e.usage ? 2 : 1, e.details);
+  return e;
 }
 
 export function describeAttachment(a: Attachment & { object: string; program?: string; programs: string[]; confirmation?: Confirmation }): string {

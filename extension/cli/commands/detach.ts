@@ -18,7 +18,7 @@ export async function detachCommand(argv: string[], ctx: CliContext): Promise<nu
     let unloaded: string | undefined;
     if (!values['keep-object']) {
       const owner = detached.kind === 'tracepoints'
-        ? objects.find((o) => `tracepoints:${o.name}` === id)
+        ? objects.find((o) => o.name === detached.object)
         : objects.find((o) => o.programs.some((p) => p.id === detached.progId));
       if (owner && !(await stillAttached(s.client, owner.programs.map((p) => p.id), owner.name))) {
         await s.client.objectUnload({ name: owner.name });
@@ -39,5 +39,5 @@ export async function detachCommand(argv: string[], ctx: CliContext): Promise<nu
 
 async function stillAttached(client: AgentClient, progIds: number[], objectName: string): Promise<boolean> {
   const atts = await client.attachmentsList();
-  return atts.some((a) => (a.progId !== undefined && progIds.includes(a.progId)) || a.id === `tracepoints:${objectName}`);
+  return atts.some((a) => (a.progId !== undefined && progIds.includes(a.progId)) || (a.kind === 'tracepoints' && a.object === objectName));
 }

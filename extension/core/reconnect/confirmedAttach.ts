@@ -83,10 +83,20 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+/** What the workflow tells while confirming, and how it names the attach ("xdp_drop_ping on eth0"). */
+export interface ConfirmHooks {
+  progress?(message: string): void;
+  what?: string;
+}
+
 /** After attaching with a window: confirm over a fresh round trip, or wait for the reconnect and report the rollback. */
-async function confirmOrReport(session: Session, attachment: Attachment | undefined, attachmentId: string | undefined, withinMs: number, startedAt: number, policy: ConfirmPolicy): Promise<ConfirmOutcome> {
+async function confirmOrReport(session: Session, attachment: Attachment | undefined, withinMs: number, startedAt: number, policy: ConfirmPolicy,
+  hooks: ConfirmHooks): Promise<ConfirmOutcome> {
   const rtt = policy.roundTripTimeoutMs ?? Math.min(5000, Math.max(500, Math.floor(withinMs / 3)));
+  const what = describeAttach(attachment, hooks.what);
+  const say = (m: string) => hooks.progress?.(m);
   if (attachment && session.state === 'connected') {
+    say(`confirming ${session.host} still answers (a new round trip within ${rtt / 1000} s)`);
     try {
       const fresh = policy.roundTrip === 'exec'
         ? (await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip')).code === 0
@@ -95,19 +105,28 @@ async function confirmOrReport(session: Session, attachment: Attachment | undefi
         const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id }), rtt, 'attach.confirm');
         if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
         // Too late: the watchdog claimed the plan first.
-        return reportRollback(session, attachment, attachmentId, withinMs, startedAt);
+        return reportRollback(session, attachment, what, withinMs);
       }
     } catch {
       // The link does not answer: the program probably cut it. Fall through and wait for the reconnect.
     }
   }
+  const left = Math.max(0, Math.round((startedAt + withinMs - Date.now()) / 1000));
+  say(`${session.host} does not answer since attaching ${what}: unless the attach can be confirmed, the host undoes it within ${left} s; waiting for the connection`);
   await waitForWorkingLink(session, startedAt + withinMs);
   // Working again before the deadline (the link only hiccuped)? This round trip proves it: confirm now.
-  if (attachmentId && Date.now() < startedAt + withinMs) {
-    const r = await withTimeout(session.client.attachConfirm({ attachment: attachmentId }), rtt, 'attach.confirm').catch(() => ({ confirmed: false }));
-    if (r.confirmed && attachment) return { status: 'confirmed', attachment, withinMs };
+  if (attachment && Date.now() < startedAt + withinMs) {
+    const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id }), rtt, 'attach.confirm').catch(() => ({ confirmed: false }));
+    if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
   }
-  return reportRollback(session, attachment, attachmentId, withinMs, startedAt);
+  say(`connected again; asking the host's watchdog what it did with ${what}`);
+  return reportRollback(session, attachment, what, withinMs);
+}
+
+/** "xdp_drop_ping (prog 864) on eth0": the program by name and the interface, not the attachment id. */
+function describeAttach(a: Attachment | undefined, fallback: string | undefined): string {
+  if (a?.progName && a.dev) return `${a.progName}${a.progId ? ` (prog ${a.progId})` : ''} on ${a.dev}${a.netns && a.netns !== 'root' ? ` in netns ${a.netns}` : ''}`;
+  return fallback ?? a?.id ?? 'the program';
 }
 
 /**
@@ -121,23 +140,29 @@ async function waitForWorkingLink(session: Session, deadline: number): Promise<v
     if (session.state === 'disconnected') throw new Error(`lost ${session.host} and could not reconnect`);
     if (session.state === 'connected' && session.client !== old) return;
     if (session.state === 'connected' && Date.now() > deadline) {
-      const ok = await withTimeout(session.transport.exec(['true']), 2000, 'round trip').then((r) => r.code === 0, () => false);
+      const ok = await withTimeout(session.client.hello(), 2000, 'round trip').then(() => true, () => false);
       if (ok) return;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    // Woken by the reconnect, or after a short while to check the old link again.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 250);
+      const off = session.onStateChange(done);
+      function done() { clearTimeout(timer); off(); resolve(); }
+    });
   }
   throw new Error(`${session.host} did not answer again within ${Math.round((giveUp - deadline) / 1000)} s after the confirmation deadline`);
 }
 
-async function reportRollback(session: Session, attachment: Attachment | undefined, attachmentId: string | undefined, withinMs: number, startedAt: number): Promise<ConfirmOutcome> {
-  // The watchdog fires at the deadline; give its record a moment to land.
+async function reportRollback(session: Session, attachment: Attachment | undefined, what: string, withinMs: number): Promise<ConfirmOutcome> {
+  // The watchdog fires at the deadline; give its record a moment to land. Only records this session has not shown
+  // yet count (the host keeps every record), so an old rollback is never reported as this one.
   let record: RollbackRecord | undefined;
   for (let i = 0; i < 20 && !record; i++) {
-    const records = await session.client.rollbacksList().catch(() => [] as RollbackRecord[]);
-    record = records.filter((r) => r.at >= startedAt && (!attachmentId || r.attachment === attachmentId)).pop();
+    const records = await session.unseenRollbacks().catch(() => [] as RollbackRecord[]);
+    record = records.filter((r) => !attachment || r.attachment === attachment.id).pop();
     if (!record) await new Promise((r) => setTimeout(r, 500));
   }
-  const what = attachmentId ?? 'the attachment';
+  if (record) session.markRollbacksSeen([record]);
   const message = record
     ? `${what} was ROLLED BACK by the host's watchdog: ${record.reason}${record.ok ? '' : ' -- check the host by hand'}`
     : `the connection broke after attaching ${what} and no confirmation could be sent; no rollback record was found (the attach may not have happened)`;
@@ -149,27 +174,35 @@ async function attachConfirmed(
   dev: string,
   netns: string | undefined,
   policy: ConfirmPolicy,
+  hooks: ConfirmHooks,
   attach: (confirmWithin: number | undefined) => Promise<Attachment>,
 ): Promise<ConfirmOutcome> {
   const withinMs = await confirmWindowFor(session, dev, netns, policy);
   if (withinMs === 0) return { status: 'not-needed', attachment: await attach(undefined) };
-  const startedAt = Date.now();
-  let attachment: Attachment | undefined;
+  // While this attach waits for its confirmation, a rollback the session finds on reconnecting is this command's
+  // to report (once, naming the program), not the session's general warning.
+  const release = session.holdRollbacks();
   try {
-    attachment = await attach(withinMs);
-  } catch (e) {
-    // The reply may be lost with the connection; an agent error (bad argument, verifier) is a plain failure.
-    if (session.state === 'connected' && !session.client.isClosed) throw e;
+    const startedAt = Date.now();
+    let attachment: Attachment | undefined;
+    try {
+      attachment = await attach(withinMs);
+    } catch (e) {
+      // The reply may be lost with the connection; an agent error (bad argument, verifier) is a plain failure.
+      if (session.state === 'connected' && !session.client.isClosed) throw e;
+    }
+    return await confirmOrReport(session, attachment, withinMs, startedAt, policy, hooks);
+  } finally {
+    release();
   }
-  return confirmOrReport(session, attachment, attachment?.id, withinMs, startedAt, policy);
 }
 
 /** attach.xdp with the dead-man switch decided by `policy` (default: on for the SSH interface). */
-export function attachXdpConfirmed(session: Session, params: Omit<AttachXdpParams, 'confirmWithin'>, policy: ConfirmPolicy = {}): Promise<ConfirmOutcome> {
-  return attachConfirmed(session, params.dev, params.netns, policy, (confirmWithin) => session.client.attachXdp({ ...params, confirmWithin }));
+export function attachXdpConfirmed(session: Session, params: Omit<AttachXdpParams, 'confirmWithin'>, policy: ConfirmPolicy = {}, hooks: ConfirmHooks = {}): Promise<ConfirmOutcome> {
+  return attachConfirmed(session, params.dev, params.netns, policy, hooks, (confirmWithin) => session.client.attachXdp({ ...params, confirmWithin }));
 }
 
 /** attach.tc with the dead-man switch decided by `policy` (default: on for the SSH interface). */
-export function attachTcConfirmed(session: Session, params: Omit<AttachTcParams, 'confirmWithin'>, policy: ConfirmPolicy = {}): Promise<ConfirmOutcome> {
-  return attachConfirmed(session, params.dev, params.netns, policy, (confirmWithin) => session.client.attachTc({ ...params, confirmWithin }));
+export function attachTcConfirmed(session: Session, params: Omit<AttachTcParams, 'confirmWithin'>, policy: ConfirmPolicy = {}, hooks: ConfirmHooks = {}): Promise<ConfirmOutcome> {
+  return attachConfirmed(session, params.dev, params.netns, policy, hooks, (confirmWithin) => session.client.attachTc({ ...params, confirmWithin }));
 }

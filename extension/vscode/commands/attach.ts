@@ -1,24 +1,29 @@
 // Attach XDP to eth0, Attach XDP Program to Interface..., Attach tc Program..., Attach sock_ops / sk_msg...
-// Each asks only what it must (which program when the object has several, the XDP mode unless a default is set,
-// the interface when none is given), loads the object, attaches, confirms the dead-man switch over a fresh round
-// trip, and refreshes every view from the kernel.
+// Each asks what only a person can answer (the interface, the XDP mode unless a default is set, the tc direction,
+// the cgroup), then runs the attach workflow the CLI runs too (extension/core/attach/attachWorkflow.ts): compile
+// for the host, load or reuse, attach, the dead-man confirmation over a fresh timed round trip, unload on failure.
+// Its questions (which program, which map) are pickers, its progress the notification. A rollback by the host's
+// watchdog is this command's outcome, told once, naming the program and the interface.
 import * as vscode from 'vscode';
-import type { Attachment, XdpMode } from '../../../protocol/types';
+import type { XdpMode } from '../../../protocol/types';
+import { AttachRolledBack } from '../../core/attach/attachError';
+import { attachWorkflow, type AttachHooks, type AttachRequest, type AttachResult } from '../../core/attach/attachWorkflow';
+import type { PreparedObject } from '../../core/attach/preparedObject';
+import type { ObjectMap, ObjectProgram } from '../../core/elf/bpfObject';
 import type { Ctx } from '../context';
 import type { HostSession } from '../hostSession';
-import { Cancelled, checkCancelled, withProgress } from '../errors';
+import { Cancelled, withProgress } from '../errors';
 import { needsSession, type CommandFactory } from './table';
-import { chooseObject } from './objectSource';
-import { chooseProgram, loadObject } from './load';
+import { chooseObject, compileWithTask, prepareChoice, showVerifierRejection, type ObjectChoice } from './objectSource';
 import { pickInterface, type InterfaceChoice } from './pickInterface';
 
 export const attachXdpEth0Command: CommandFactory = needsSession(
-  (ctx, s, arg) => attachXdp(ctx, s, arg, { netns: undefined, dev: 'eth0' }), 'Attach XDP to eth0');
+  (ctx, s, arg) => attachXdp(ctx, s, arg, { netns: undefined, dev: 'eth0' }, 'Attach XDP to eth0'), 'Attach XDP to eth0');
 
 export const attachXdpCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
   // From the tree's interface row the interface is given; from the palette or the explorer it is asked.
   const iface = interfaceOf(arg) ?? await pickInterface(s, 'Attach XDP to which interface?');
-  return attachXdp(ctx, s, interfaceOf(arg) ? undefined : arg, iface);
+  return attachXdp(ctx, s, interfaceOf(arg) ? undefined : arg, iface, 'Attach XDP Program to Interface');
 }, 'Attach XDP Program to Interface...');
 
 export const attachTcCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
@@ -27,66 +32,93 @@ export const attachTcCommand: CommandFactory = needsSession(async (ctx, s, arg) 
     { label: 'egress', description: 'packets leaving the interface' }, { label: 'ingress', description: 'packets arriving' },
   ], { title: `tc direction on ${iface.dev}` });
   if (!dir) throw new Cancelled();
-  const obj = await chooseObject(ctx, interfaceOf(arg) ? undefined : arg, 'Attach tc program');
-  const program = await withProgress(`eBPF: loading ${obj.name}`, (p) => loadObject(ctx, s, obj, (m) => p.report({ message: m })));
-  const prog = await chooseProgram(program, ['sched_cls', 'sched_act'], obj.program);
-  const att = await withProgress(`eBPF: attaching ${prog.name} to ${iface.dev} ${dir.label}`, async (p, token) => {
-    const a = await s.client.attachTc({
-      program: `${program.name}/${prog.name}`, dev: iface.dev, netns: iface.netns, direction: dir.label as 'ingress' | 'egress',
-      replace: true, confirmWithin: confirmMs(ctx),
-    });
-    checkCancelled(token);
-    return confirm(ctx, s, a, (m) => p.report({ message: m }));
+  const direction = dir.label as 'ingress' | 'egress';
+  const choice = await chooseObject(ctx, interfaceOf(arg) ? undefined : arg, 'Attach tc program');
+  const r = await runAttach(ctx, s, choice, {
+    kind: 'tc', command: 'Attach tc Program', target: { dev: iface.dev, netns: iface.netns, direction, replace: true },
   });
-  done(ctx, `Attached ${prog.name} to ${iface.dev} tc ${dir.label}${nsText(iface.netns)}.`, att);
+  if (r) await done(ctx, `Attached ${programName(r)} to ${iface.dev} tc ${direction}${nsText(iface.netns)}${progIdText(r, ' (', ')')}.`, r);
 }, 'Attach tc Program...');
 
 export const attachSockopsCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
-  const obj = await chooseObject(ctx, arg, 'Attach sock_ops / sk_msg');
-  const loaded = await withProgress(`eBPF: loading ${obj.name}`, (p) => loadObject(ctx, s, obj, (m) => p.report({ message: m })));
-  const sockops = loaded.programs.filter((p) => p.type === 'sock_ops');
-  const skmsg = loaded.programs.filter((p) => p.type === 'sk_msg');
-  if (!sockops.length && !skmsg.length) throw new Error(`${loaded.name} has no sock_ops or sk_msg program`);
+  const choice = await chooseObject(ctx, arg, 'Attach sock_ops / sk_msg');
+  // Compiled once for both attaches; the second finds the object loaded by the first (same bytes, same name) and
+  // so shares its maps.
+  const obj = await withProgress(`eBPF: preparing ${choice.file.split('/').pop()}`, () => prepareChoice(ctx, s, choice, 'Attach sock_ops / sk_msg'));
+  const kinds = new Set(obj.info.programs.map((p) => p.attachKind));
+  if (!kinds.has('sockops') && !kinds.has('skmsg')) throw new Error(`${choice.file.split('/').pop()} has no sock_ops or sk_msg program`);
+  const prepared = { file: choice.file, prepared: async () => obj };
   const msgs: string[] = [];
-  if (sockops.length) {
+  let last: AttachResult | undefined;
+  if (kinds.has('sockops')) {
     const cg = await vscode.window.showInputBox({
       title: 'Attach sock_ops', prompt: 'cgroup v2 directory (absolute), or a new name (end_...) to create under the v2 root',
       value: 'end_sockmap', validateInput: (v) => (/^(\/[^\0]+|end_[A-Za-z0-9_-]{1,60})$/.test(v) ? undefined : 'An absolute cgroup path or a name starting with end_'),
     });
     if (!cg) throw new Cancelled();
-    const prog = await chooseProgram(loaded, ['sock_ops']);
-    await withProgress(`eBPF: attaching ${prog.name} to ${cg}`, () =>
-      s.client.attachCgroup({ program: `${loaded.name}/${prog.name}`, cgroup: cg, type: 'sock_ops', create: !cg.startsWith('/') }));
-    msgs.push(`${prog.name} on cgroup ${cg}`);
+    last = await runAttach(ctx, s, prepared, { kind: 'sockops', command: 'Attach sock_ops', target: { cgroup: cg, createCgroup: !cg.startsWith('/') } });
+    if (!last) return;
+    msgs.push(`${describeProgram(last)} on cgroup ${cg}`);
   }
-  if (skmsg.length) {
-    const prog = await chooseProgram(loaded, ['sk_msg']);
-    const maps = loaded.maps.filter((m) => m.type === 'sockhash' || m.type === 'sockmap');
-    const map = maps.length === 1 ? maps[0] : (await vscode.window.showQuickPick(maps.map((m) => ({ label: m.name, description: m.type, m })), { title: 'Which sock map?' }))?.m;
-    if (!map) throw new Error(`${loaded.name} has no sockhash/sockmap for ${prog.name}`);
-    await withProgress(`eBPF: attaching ${prog.name} to ${map.name}`, () =>
-      s.client.attachSkMsg({ program: `${loaded.name}/${prog.name}`, map: `${loaded.name}/${map.name}` }));
-    msgs.push(`${prog.name} on ${map.name}`);
+  if (kinds.has('skmsg')) {
+    last = await runAttach(ctx, s, prepared, { kind: 'skmsg', command: 'Attach sk_msg', target: {} });
+    if (!last) return;
+    msgs.push(`${describeProgram(last)} on ${last.attachment.map ?? 'its sock map'}`);
   }
-  ctx.kernelStateChanged();
+  await ctx.kernelStateChanged();
   void vscode.window.showInformationMessage(`Attached ${msgs.join(' and ')}.`);
 }, 'Attach sock_ops / sk_msg...');
 
-async function attachXdp(ctx: Ctx, s: HostSession, arg: unknown, iface: InterfaceChoice): Promise<Attachment> {
-  const obj = await chooseObject(ctx, arg, `Attach XDP to ${iface.dev}`);
-  const loaded = await withProgress(`eBPF: loading ${obj.name} on ${s.host.name}`, (p) => loadObject(ctx, s, obj, (m) => p.report({ message: m })));
-  const prog = await chooseProgram(loaded, ['xdp'], obj.program);
+async function attachXdp(ctx: Ctx, s: HostSession, arg: unknown, iface: InterfaceChoice, command: string): Promise<AttachResult | undefined> {
+  const choice = await chooseObject(ctx, arg, `Attach XDP to ${iface.dev}`);
   const mode = await chooseMode(ctx);
-  const att = await withProgress(`eBPF: attaching ${prog.name} to ${iface.dev}`, async (p, token) => {
-    p.report({ message: `${mode} mode` });
-    const a = await s.client.attachXdp({
-      program: `${loaded.name}/${prog.name}`, dev: iface.dev, netns: iface.netns, mode, replace: true, confirmWithin: confirmMs(ctx),
+  const r = await runAttach(ctx, s, choice, { kind: 'xdp', command, target: { dev: iface.dev, netns: iface.netns, mode, replace: true } });
+  if (r) await done(ctx, `Attached ${programName(r)} to ${iface.dev}${nsText(iface.netns)} (XDP ${r.attachment.mode ?? mode}${progIdText(r, ', ', '')}).`, r);
+  return r;
+}
+
+type EditorRequest = Omit<AttachRequest, 'object' | 'program' | 'confirm'>;
+
+/**
+ * Runs the workflow under a notification. Resolves undefined when the host's watchdog rolled the attach back: that
+ * outcome was told (a warning naming the program and the interface) and the views were refreshed.
+ */
+async function runAttach(ctx: Ctx, s: HostSession, choice: ObjectChoice | { file: string; prepared: () => Promise<PreparedObject> },
+  req: EditorRequest): Promise<AttachResult | undefined> {
+  const object = 'prepared' in choice ? choice : { file: choice.file, compile: compileWithTask(ctx) };
+  const program = 'program' in choice ? choice.program : undefined;
+  const withinMs = Math.round(ctx.settings.values.confirmWithin * 1000);
+  try {
+    return await withProgress(`eBPF: ${req.command} on ${s.host.name}`, async (p) => {
+      const hooks: AttachHooks = {
+        progress: (m) => { p.report({ message: m }); ctx.log.info(`${req.command}: ${m}`); },
+        chooseProgram: (fit) => pickProgram(fit),
+        chooseMap: (maps) => pickMap(maps),
+        loadRejected: (e, obj) => showVerifierRejection(ctx, e, obj),
+      };
+      // ebpfNetDebug.confirmWithin: the window for the interface carrying SSH (0 turns the switch off).
+      return attachWorkflow(s.session, { ...req, object, program, confirm: withinMs === 0 ? { noConfirm: true } : { defaultWithinMs: withinMs } }, hooks);
     });
-    checkCancelled(token);
-    return confirm(ctx, s, a, (m) => p.report({ message: m }));
-  });
-  done(ctx, `Attached ${prog.name} to ${iface.dev}${nsText(iface.netns)} (XDP ${att.mode ?? mode}).`, att);
-  return att;
+  } catch (e) {
+    if (!(e instanceof AttachRolledBack)) throw e;
+    ctx.log.warn(`${req.command}: ${e.message}`);
+    await ctx.kernelStateChanged();
+    void vscode.window.showWarningMessage(e.message, 'Show Log').then((a) => { if (a === 'Show Log') ctx.log.show(); });
+    return undefined;
+  }
+}
+
+async function pickProgram(fit: ObjectProgram[]): Promise<ObjectProgram> {
+  const pick = await vscode.window.showQuickPick(fit.map((p) => ({ label: p.name, description: `${p.programType ?? p.section}, section ${p.section}`, p })),
+    { title: 'Which program?' });
+  if (!pick) throw new Cancelled();
+  return pick.p;
+}
+
+async function pickMap(maps: ObjectMap[]): Promise<ObjectMap> {
+  const pick = await vscode.window.showQuickPick(maps.map((m) => ({ label: m.name, description: m.type, m })), { title: 'Which sock map?' });
+  if (!pick) throw new Cancelled();
+  return pick.m;
 }
 
 async function chooseMode(ctx: Ctx): Promise<XdpMode> {
@@ -100,29 +132,25 @@ async function chooseMode(ctx: Ctx): Promise<XdpMode> {
   return pick.label as XdpMode;
 }
 
-function confirmMs(ctx: Ctx): number {
-  return Math.round(ctx.settings.values.confirmWithin * 1000);
+function programName(r: AttachResult): string {
+  return r.program ?? r.attachment.progName ?? r.object;
 }
 
-/**
- * The dead-man switch: a fresh round trip after the attach proves the host is still reachable; only then is the
- * attachment confirmed. If this round trip cannot happen, the host's watchdog detaches on its own.
- */
-async function confirm(ctx: Ctx, s: HostSession, a: Attachment, report: (m: string) => void): Promise<Attachment> {
-  if (!a.pendingConfirmation) return a;
-  report('confirming the host is still reachable');
-  await s.client.listPrograms();
-  const r = await s.client.attachConfirm({ attachment: a.id });
-  ctx.log.info(`dead-man switch for ${a.id}: ${r.confirmed ? 'confirmed' : 'NOT confirmed (rolled back already?)'}`);
-  if (!r.confirmed) throw new Error(`the host rolled ${a.id} back before it could be confirmed`);
-  return { ...a, pendingConfirmation: undefined };
+/** "xdp_drop_ping #864": the program by name and kernel id. */
+function describeProgram(r: AttachResult): string {
+  return `${programName(r)}${progIdText(r, ' ', '')}`;
 }
 
-function done(ctx: Ctx, message: string, att: Attachment): void {
-  ctx.log.info(`${message} attachment ${att.id}`);
-  ctx.kernelStateChanged();
+function progIdText(r: AttachResult, before: string, after: string): string {
+  return r.attachment.progId ? `${before}#${r.attachment.progId}${after}` : '';
+}
+
+async function done(ctx: Ctx, message: string, r: AttachResult): Promise<void> {
+  const confirmed = r.confirmation.status === 'confirmed' ? ' (confirmed: the host still answers)' : '';
+  ctx.log.info(`${message}${confirmed} object ${r.object}${r.loadedNow ? '' : ' (already loaded, reused)'}, attachment ${r.attachment.id}`);
+  await ctx.kernelStateChanged();
   void vscode.window.showInformationMessage(message, 'Detach').then((a) => {
-    if (a === 'Detach') void vscode.commands.executeCommand('ebpfNetDebug.detach', att.id);
+    if (a === 'Detach') void vscode.commands.executeCommand('ebpfNetDebug.detach', r.attachment.id);
   });
 }
 

@@ -1,13 +1,10 @@
 // Compile BPF Program: runs the "ebpf" build task of the active (or given, or picked) *.bpf.c; clang's errors
-// land in Problems through the $ebpf-clang matcher. Load BPF Object: load without attaching.
+// land in Problems through the $ebpf-clang matcher. (Load BPF Object is in load.ts.)
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
 import { Cancelled, withProgress } from '../errors';
 import { isBpfSource } from '../tasks/clangArgs';
 import { runCompileTask } from '../tasks/taskProvider';
-import { needsSession, type CommandFactory } from './table';
-import { chooseObject } from './objectSource';
-import { loadObject } from './load';
+import type { CommandFactory } from './table';
 
 export const compileCommand: CommandFactory = {
   enabled: (ctx) => async (arg?: unknown) => {
@@ -38,9 +35,3 @@ async function sourceOf(arg: unknown): Promise<string> {
   if (!pick) throw new Cancelled();
   return pick.f.fsPath;
 }
-
-export const loadObjectCommand: CommandFactory = needsSession(async (ctx: Ctx, s, arg) => {
-  const obj = await chooseObject(ctx, arg, 'Load BPF object');
-  const loaded = await withProgress(`eBPF: loading ${obj.name}`, (p) => loadObject(ctx, s, obj, (m) => p.report({ message: m })));
-  void vscode.window.showInformationMessage(`Loaded ${loaded.name}: ${loaded.programs.map((p) => `${p.name} #${p.id}`).join(', ')}.`);
-}, 'Load BPF Object');

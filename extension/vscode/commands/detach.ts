@@ -1,20 +1,19 @@
 // Detach (from a tree row, a notification's button with an attachment id, or the palette's pick of what the
 // agent reports attached), Unpin, Show Translated Instructions. The agent detaches in the mode the kernel reports.
 import * as vscode from 'vscode';
-import type { Attachment } from '../../../protocol/types';
 import type { HostSession } from '../hostSession';
 import { Cancelled, withProgress } from '../errors';
 import { needsSession, type CommandFactory } from './table';
+import { detachChoices, detachedMessage } from '../tree/detachChoice';
 
 export const detachCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
   const id = detachIdOf(arg) ?? await pickAttachment(s, programIdOf(arg));
-  const r = await withProgress(`eBPF: detaching ${id}`, () => s.client.detach({ attachment: id }));
-  ctx.kernelStateChanged();
-  const d = r.detached;
-  const from = d.dev ? `${d.dev}${d.netns && d.netns !== 'root' ? ` (${d.netns})` : ''}` : d.cgroup ?? d.map;
-  const what = from ? `${d.kind === 'xdp' ? 'XDP' : d.kind}${d.progName ? ` ${d.progName}` : ''}${d.direction ? ` ${d.direction}` : ''} from ${from}` : id;
-  ctx.log.info(`detached ${r.detached.id}`);
-  void vscode.window.showInformationMessage(`Detached ${what}.`);
+  const r = await withProgress(`eBPF: detaching from ${s.host.name}`, () => s.client.detach({ attachment: id }));
+  // The tree shows the kernel without it before the message says it is gone.
+  await ctx.kernelStateChanged();
+  const message = detachedMessage(r.detached);
+  ctx.log.info(`${message} (${r.detached.id})`);
+  void vscode.window.showInformationMessage(message);
 }, 'Detach');
 
 /** Accepts an attachment id, a tree row with `detachId`, or a program row (its attachments are looked up). */
@@ -27,17 +26,14 @@ function detachIdOf(arg: unknown): string | undefined {
   return undefined;
 }
 
+/** The one attachment there is, or the user's pick among several, each named by its program. */
 async function pickAttachment(s: HostSession, progId?: number): Promise<string> {
-  const list = (await s.client.attachmentsList()).filter((a) => progId === undefined || a.progId === progId);
-  if (!list.length) throw new Error(progId === undefined ? `nothing attached by ebpf-netdebug on ${s.host.name}` : `program #${progId} has no attachment the tool can detach`);
-  if (list.length === 1 && progId !== undefined) return list[0].id;
-  const pick = await vscode.window.showQuickPick(list.map((a) => ({ label: a.id, description: describe(a), a })), { title: 'Detach which attachment?' });
+  const { choices, ask } = detachChoices(await s.client.attachmentsList(), progId);
+  if (!choices.length) throw new Error(progId === undefined ? `nothing attached on ${s.host.name} that ebpf-netdebug can detach` : `program #${progId} has no attachment the tool can detach`);
+  if (!ask) return choices[0].attachment.id;
+  const pick = await vscode.window.showQuickPick(choices, { title: 'Detach which program?' });
   if (!pick) throw new Cancelled();
-  return pick.a.id;
-}
-
-function describe(a: Attachment): string {
-  return [a.progName && `${a.progName} #${a.progId}`, a.mode, a.direction].filter(Boolean).join(' · ');
+  return pick.attachment.id;
 }
 
 export const unpinCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
@@ -48,7 +44,7 @@ export const unpinCommand: CommandFactory = needsSession(async (ctx, s, arg) => 
   const ok = await vscode.window.showWarningMessage(`Unpin object ${objectName} (${pin})? Programs still attached stay attached until detached.`, { modal: true }, 'Unpin');
   if (ok !== 'Unpin') throw new Cancelled();
   const r = await withProgress(`eBPF: unpinning ${objectName}`, () => s.client.objectUnload({ name: objectName }));
-  ctx.kernelStateChanged();
+  await ctx.kernelStateChanged();
   void vscode.window.showInformationMessage(`Unpinned ${objectName}: removed ${r.removedPins.length} pins.`);
 }, 'Unpin');
 

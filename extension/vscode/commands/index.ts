@@ -4,7 +4,8 @@ import type { CommandFactory } from './table';
 import { connectCommand, disconnectCommand } from './connect';
 import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
 import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
-import { compileCommand, loadObjectCommand } from './compile';
+import { compileCommand } from './compile';
+import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {

@@ -15,7 +15,7 @@ export const createLabCommand: CommandFactory = needsSession(async (ctx, s) => {
   ], { title: `Lab ${name}: topology` });
   if (!kind) throw new Cancelled();
   const lab = await withProgress(`eBPF: creating lab ${name}`, () => s.client.labCreate({ name, topology: { kind: kind.label as 'pair' | 'bridge' } }));
-  ctx.kernelStateChanged();
+  await ctx.kernelStateChanged();
   const hosts = lab.hosts.map((h) => `${h.netns} (${h.interfaces.map((i) => `${i.name} ${i.addresses.join(' ')}`).join(', ')})`).join('; ');
   ctx.log.info(`lab ${name}: ${hosts}`);
   void vscode.window.showInformationMessage(`Lab ${name} created: ${hosts}`);
@@ -26,6 +26,6 @@ export const destroyLabCommand: CommandFactory = needsSession(async (ctx, s, arg
     : (await vscode.window.showQuickPick((await s.client.labList()).map((l) => l.name), { title: 'Destroy which lab?' }));
   if (!name) throw new Cancelled();
   const r = await withProgress(`eBPF: destroying lab ${name}`, () => s.client.labDestroy({ name }));
-  ctx.kernelStateChanged();
+  await ctx.kernelStateChanged();
   void vscode.window.showInformationMessage(`Lab ${name} destroyed (${r.removed.join(', ')}).`);
 }, 'Destroy Lab');

@@ -1,34 +1,35 @@
 // Where the object to load comes from: a command argument (a .o or .bpf.c Uri, or {object, program} from the ELF
-// inspector), the active *.bpf.c editor (compiled first), or the user's pick among the workspace's objects and
-// BPF sources and the programs shipped with the extension.
+// inspector), the active *.bpf.c editor, or the user's pick among the workspace's objects and BPF sources and the
+// programs shipped with the extension. A source is compiled by the build task (clang's errors in Problems) for the
+// connected host, inside the attach workflow (extension/core/attach/).
 import * as vscode from 'vscode';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
+import type { AgentError } from '../../core/agentError';
+import { prepareObject, type CompileHook, type PreparedObject } from '../../core/attach/preparedObject';
+import { sessionTarget } from '../../core/compile/sessionTarget';
 import type { Ctx } from '../context';
-import { isBpfSource, objectNameFor } from '../tasks/clangArgs';
+import type { HostSession } from '../hostSession';
+import { isBpfSource } from '../tasks/clangArgs';
 import { runCompileTask } from '../tasks/taskProvider';
 import { Cancelled } from '../errors';
 
 export interface ObjectChoice {
-  /** The object's bytes. */
-  bytes: Buffer;
-  /** Name on the host (pins under /sys/fs/bpf/ebpf-netdebug/NAME). */
-  name: string;
-  /** The C source, for verifier diagnostics. */
-  source?: vscode.Uri;
+  /** The .o or .bpf.c to attach (a source is compiled for the connected host by the attach workflow). */
+  file: string;
   /** A program the caller already named (ELF inspector). */
   program?: string;
 }
 
 export async function chooseObject(ctx: Ctx, arg: unknown, purpose: string): Promise<ObjectChoice> {
   const { uri, program } = fromArg(arg);
-  if (uri) return { ...(await fromFile(ctx, uri)), program };
+  if (uri) return { ...(await fromFile(uri)), program };
   const active = vscode.window.activeTextEditor?.document;
-  if (active && active.uri.scheme === 'file' && isBpfSource(active.uri.fsPath)) return fromFile(ctx, active.uri);
+  if (active && active.uri.scheme === 'file' && isBpfSource(active.uri.fsPath)) return fromFile(active.uri);
   const picked = await pickObject(ctx, purpose);
   if (!picked) throw new Cancelled();
-  return fromFile(ctx, picked);
+  return fromFile(picked);
 }
 
 function fromArg(arg: unknown): { uri?: vscode.Uri; program?: string } {
@@ -41,24 +42,36 @@ function fromArg(arg: unknown): { uri?: vscode.Uri; program?: string } {
   return {};
 }
 
-async function fromFile(ctx: Ctx, uri: vscode.Uri): Promise<ObjectChoice> {
+async function fromFile(uri: vscode.Uri): Promise<ObjectChoice> {
   if (isBpfSource(uri.fsPath)) {
+    // What the user sees in the editor is what gets compiled.
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (doc?.isDirty) await doc.save();
-    const { code, output } = await runCompileTask(ctx, uri.fsPath);
-    if (code !== 0) {
-      throw new Error(`${uri.fsPath.split('/').pop()} did not compile (clang exit ${code}); see Problems`);
-    }
-    return { bytes: await readFile(output), name: objectNameFor(uri.fsPath), source: uri };
+    return { file: uri.fsPath };
   }
   if (!uri.fsPath.endsWith('.o')) throw new Error(`object: ${uri.fsPath} is neither a BPF object (.o) nor a BPF C file (*.bpf.c)`);
-  const bytes = await readFile(uri.fsPath);
-  // EM_BPF (247) at offset 18: refuse anything else before the host's bpftool does it with a vaguer message.
-  if (bytes.length < 20 || bytes.readUInt32BE(0) !== 0x7f454c46 || bytes.readUInt16LE(18) !== 247) {
-    throw new Error(`object: ${uri.fsPath} is not a BPF ELF object (readelf -h would not say "Machine: Linux BPF")`);
-  }
-  const src = uri.fsPath.replace(/\.o$/, '.bpf.c');
-  return { bytes, name: objectNameFor(uri.fsPath), source: existsSync(src) ? vscode.Uri.file(src) : undefined };
+  return { file: uri.fsPath };
+}
+
+/** The workflow's compile step in the editor: the "ebpf" build task, so clang's errors land in Problems. */
+export function compileWithTask(ctx: Ctx): CompileHook {
+  return async (source) => {
+    const { code, output, includeDirs } = await runCompileTask(ctx, source);
+    if (code !== 0) throw new Error(`${source.split('/').pop()} did not compile (clang exit ${code}); see Problems`);
+    return { bytes: await readFile(output), includeDirs };
+  };
+}
+
+/** The object of a choice, compiled for the connected host when it is a source, named BASENAME-HASH. */
+export function prepareChoice(ctx: Ctx, s: HostSession, choice: ObjectChoice, command: string): Promise<PreparedObject> {
+  return prepareObject(choice.file, { target: async () => sessionTarget(s.session), compile: compileWithTask(ctx), command });
+}
+
+/** The verifier's complaint on the C line it names (Problems), and that file shown. */
+export async function showVerifierRejection(ctx: Ctx, e: AgentError, obj: PreparedObject): Promise<void> {
+  if (!e.data.verifier) return;
+  const file = await ctx.verifier.report(e.data.verifier, obj.source ? vscode.Uri.file(obj.source) : undefined, obj.includeDirs);
+  if (file) void vscode.window.showTextDocument(file, { preview: false, preserveFocus: true });
 }
 
 async function pickObject(ctx: Ctx, purpose: string): Promise<vscode.Uri | undefined> {

@@ -78,10 +78,12 @@ class ClangTerminal implements vscode.Pseudoterminal {
       const s = this.ctx.settings.values;
       const host = buildTarget(this.ctx);
       this.line(`> compiling ${this.file} for ${this.ctx.session?.host.name ?? 'this machine'} (kernel ${host.kernelRelease}, ${host.arch})`);
+      const shipped = join(this.ctx.extension.extensionPath, 'bpf/include');
       const r = await compileForHost({
         source: this.file, output: this.output, host, vmlinuxCacheDir: vmlinuxCacheDir(this.ctx),
-        includeDirs: includeDirsFor(this.ctx, this.file, this.folder), extraArgs: s.compileExtraFlags,
-        clang: s.clangPath, bpfIncludeDir: join(this.ctx.extension.extensionPath, 'bpf/include'),
+        // The shipped bpf/include once, as clang's last -I before vmlinux.h (not again among the project's folders).
+        includeDirs: includeDirsFor(this.ctx, this.file, this.folder).filter((d) => d !== shipped), extraArgs: s.compileExtraFlags,
+        clang: s.clangPath, bpfIncludeDir: shipped,
       });
       this.line(`> ${r.argv.join(' ')}`);
       this.ctx.log.info(`compile: ${JSON.stringify(r.argv)}`);
@@ -102,11 +104,11 @@ class ClangTerminal implements vscode.Pseudoterminal {
 const finished = new Map<string, (code: number) => void>();
 
 /** Runs the build task of `file` and resolves with clang's exit code. */
-export async function runCompileTask(ctx: Ctx, file: string): Promise<{ code: number; output: string }> {
+export async function runCompileTask(ctx: Ctx, file: string): Promise<{ code: number; output: string; includeDirs: string[] }> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
   const output = defaultObjectPath(file);
   const task = buildTask(ctx, { type: TASK_TYPE, file }, folder);
   const done = new Promise<number>((resolve) => finished.set(file, resolve));
   await vscode.tasks.executeTask(task);
-  return { code: await done, output };
+  return { code: await done, output, includeDirs: [...includeDirsFor(ctx, file, folder), join(ctx.extension.extensionPath, 'bpf/include')] };
 }

@@ -125,16 +125,9 @@ export function slotKind(a: NetAttachment): SlotKind | undefined {
   return undefined;
 }
 
-/**
- * The id `detach` takes for an attachment seen on an interface: the agent's own id when its attachment list has
- * one for the same place, else the self-describing form of protocol/types.ts Attachment.id.
- */
-export function detachIdFor(a: NetAttachment, known: Attachment[]): string {
-  const kind = a.kind === 'tcx' ? 'tcx' : a.kind;
-  const match = known.find((k) => k.kind === kind && k.dev === a.dev && (k.netns ?? 'root') === a.netns
-    && (a.kind === 'xdp' || k.direction === a.direction));
-  if (match) return match.id;
-  return a.kind === 'xdp' ? `xdp:${a.netns}:${a.dev}` : `${kind}:${a.netns}:${a.dev}:${a.direction ?? 'ingress'}`;
+/** The id `detach` takes for an attachment seen on an interface: the agent gives it with the listing. */
+export function detachIdFor(a: NetAttachment): string | undefined {
+  return a.id;
 }
 
 /** One line for an attachment row: "xdp_drop_ping #42 (driver)". */

@@ -171,7 +171,7 @@ export class SlotNode implements Node {
   constructor(readonly idx: SnapshotIndex, readonly iface: InterfaceNode, readonly slot: AttachmentSlot) {}
   /** The attachment this row stands for (the first one; tc can stack several, shown as children). */
   get attachment(): NetAttachment | undefined { return this.slot.attachments[0]; }
-  get detachId(): string | undefined { const a = this.attachment; return a ? detachIdFor(a, this.idx.snapshot.attachments) : undefined; }
+  get detachId(): string | undefined { const a = this.attachment; return a ? detachIdFor(a) : undefined; }
   item(): vscode.TreeItem {
     const a = this.slot.attachments;
     const t = new vscode.TreeItem(this.slot.kind, a.length > 1 ? vscode.TreeItemCollapsibleState.Expanded : none);
@@ -194,25 +194,24 @@ class CgroupNode implements Node {
     return t;
   }
   children(): Node[] {
+    // The agent lists (with ids) the cgroup attachments of programs it loaded; any other is shown, not detachable.
     return this.atts.map((c) => {
       const known = this.idx.snapshot.attachments.find((a) => a.kind === 'cgroup' && a.cgroup === c.cgroup && a.progId === c.progId);
-      return new ToolAttachmentNode(this.idx, known ?? {
-        id: `cgroup:${c.attachType}:${c.cgroup}:${c.progId}`, kind: 'cgroup', progId: c.progId, progName: c.progName,
-        cgroup: c.cgroup, attachType: c.attachType,
-      });
+      return new ToolAttachmentNode(this.idx, known ?? { kind: 'cgroup', progId: c.progId, progName: c.progName, cgroup: c.cgroup, attachType: c.attachType });
     });
   }
 }
 
 export class ToolAttachmentNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly attachmentValue: Attachment) {}
-  get detachId(): string { return this.attachmentValue.id; }
+  constructor(readonly idx: SnapshotIndex, readonly attachmentValue: Omit<Attachment, 'id'> & { id?: string }) {}
+  get detachId(): string | undefined { return this.attachmentValue.id; }
   item(): vscode.TreeItem {
     const a = this.attachmentValue;
     const t = new vscode.TreeItem(a.attachType ?? a.kind, none);
-    t.id = `${this.idx.hostName}/att/${a.id}`;
+    t.id = `${this.idx.hostName}/att/${a.id ?? `${a.kind}/${a.cgroup ?? ''}/${a.attachType ?? ''}/${a.progId ?? ''}`}`;
     t.description = `${a.progName ?? this.idx.programsById.get(a.progId ?? -1)?.name ?? ''} #${a.progId ?? '?'}${a.map ? ` → ${a.map}` : ''}`;
-    t.contextValue = 'attachment';
+    // Detach is offered only for what the agent gave an id.
+    t.contextValue = a.id ? 'attachment' : 'foreign-attachment';
     t.iconPath = icon('debug-breakpoint-function', 'charts.green');
     return t;
   }

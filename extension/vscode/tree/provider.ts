@@ -17,7 +17,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   constructor(private readonly ctx: Ctx) {
     this.subs = [
       ctx.onDidChangeState(() => this.refresh()),
-      ctx.onDidChangeKernelState(() => this.refresh()),
+      // After a change made through the extension: the command's message waits until the tree has the new state.
+      ctx.addKernelRefresher(async () => { this.refresh(); await this.current(); }),
       ctx.settings.onDidChange(() => this.refresh()),
     ];
   }

@@ -16,6 +16,8 @@ for (const v of VERSIONS) {
       assert.equal(tc?.progName, 'tc_drop_icmp');
       assert.equal(tc?.tcDetails?.directAction, true);
       assert.ok(tc!.progId > 0);
+      assert.equal(xdp?.id, 'xdp:end_cap_a:capa', 'the agent gives the id detach takes');
+      assert.equal(tc?.id, 'tc:end_cap_a:capa:egress');
     });
 
     it('native ("driver") XDP, and tcx ingress only where bpftool shows it', () => {

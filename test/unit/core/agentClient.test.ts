@@ -50,9 +50,9 @@ test('every request type of the protocol has a client method', () => {
     'object.load': 'objectLoad', 'object.unload': 'objectUnload', 'object.list': 'objectList', 'attach.xdp': 'attachXdp',
     'attach.tc': 'attachTc', 'attach.cgroup': 'attachCgroup', 'attach.skMsg': 'attachSkMsg',
     'attach.tracepoints': 'attachTracepoints', 'attach.confirm': 'attachConfirm', detach: 'detach',
-    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated',
+    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun',
     'trace.start': 'traceStart', 'trace.stop': 'traceStop', 'lab.create': 'labCreate', 'lab.destroy': 'labDestroy',
-    'lab.list': 'labList', 'agent.shutdown': 'shutdown',
+    'lab.list': 'labList', 'agent.shutdown': 'shutdown', 'host.ping': 'hostPing', 'clock.now': 'clockNow',
   };
   assert.ok(methods.length >= 27);
   for (const m of methods) {

@@ -4,3 +4,4 @@ export * as model from '../../../extension/vscode/tree/model';
 export type { SnapshotSource } from '../../../extension/vscode/tree/model';
 export * as settings from '../../../extension/vscode/settingsModel';
 export * as clangdConfig from '../../../extension/vscode/language/clangdConfig';
+export * as detachChoice from '../../../extension/vscode/tree/detachChoice';

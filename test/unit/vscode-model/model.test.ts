@@ -56,12 +56,12 @@ test('network: root first, a namespace seen under two names shown once, slots pe
   assert.deepEqual(other.slots.map((s) => s.kind), ['xdp', 'tc ingress', 'tc egress'], 'empty xdp/tc slots are rows to attach to; tcx only when used');
 });
 
-test("detach ids: the agent's own id when it knows the attachment, else the self-describing form", () => {
+test("detach ids: the agent's own, from its listing; the tree builds none", () => {
   const xdp = net.namespaces[1].attachments[0] as NetAttachment;
   const tc = net.namespaces[1].attachments[1] as NetAttachment;
-  assert.equal(detachIdFor(xdp, []), 'xdp:root:eth0');
-  assert.equal(detachIdFor(tc, []), 'tc:root:eth0:egress');
-  assert.equal(detachIdFor(xdp, [{ id: 'xdp:root:eth0#7', kind: 'xdp', dev: 'eth0', netns: 'root' }]), 'xdp:root:eth0#7');
+  assert.equal(detachIdFor({ ...xdp, id: 'xdp:root:eth0' }), 'xdp:root:eth0');
+  assert.equal(detachIdFor({ ...tc, id: 'tc:root:eth0:egress' }), 'tc:root:eth0:egress');
+  assert.equal(detachIdFor({ ...xdp, id: undefined }), undefined, 'no id from the agent: nothing to detach by');
 });
 
 test('a snapshot keeps what listed fine when one listing fails, and says which', async () => {

@@ -1,0 +1,88 @@
+// `ebpf-netdebug trace --source packet-path --hosts A,R,B [--netns-scope own|all] [--filter F] [--duration S]`:
+// the packet path tracer on several hosts at once, each host's hops grouped there, then joined into one path per
+// packet across hosts (core/fleet/crossHostPath.ts) with each host's clock offset estimated from agent round trips
+// and stated. Text: one block per packet, hops labelled with their host, `~~ wire ~~` between hosts. --json: one
+// line per host's clock (`{host, clock}`), then one line per packet (`{host: first host, hosts, hops: [{host,...}]}`).
+import type { TraceEventsParams } from '../../../protocol/agent';
+import type { PacketPathEvent } from '../../../protocol/types';
+import { estimateClockOffset, type ClockOffset } from '../../core/fleet/clockOffset';
+import { formatFleetPaths, joinPacketPaths } from '../../core/fleet/crossHostPath';
+import { Fleet } from '../../core/fleet/fleet';
+import { PacketFilterError, PacketPathGrouper, parsePacketFilter } from '../../core/packetPath';
+import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
+import { commonOptions, oneOf, parseCommand, positiveNumber } from '../args';
+import { usageError } from '../cliError';
+import { CLI_VERSION } from '../hostSession';
+import type { CliContext } from '../io';
+import type { FleetOptions } from '../fleetOptions';
+import { printSummary } from '../fleetRun';
+
+export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOpts: FleetOptions): Promise<number> {
+  const { values, positionals } = parseCommand('trace', argv, {
+    ...commonOptions, source: { type: 'string' }, filter: { type: 'string' }, duration: { type: 'string' }, 'netns-scope': { type: 'string' },
+  });
+  if (positionals.length) throw usageError(`trace: unexpected argument ${positionals[0]} (a filter goes in --filter "...")`);
+  const scope = oneOf('--netns-scope', values['netns-scope'], ['own', 'all'] as const) ?? 'all';
+  const duration = positiveNumber('--duration', values.duration);
+  let packetFilter;
+  try {
+    packetFilter = values.filter ? parsePacketFilter(values.filter) : undefined;
+  } catch (e) {
+    if (e instanceof PacketFilterError) throw usageError(`--filter: ${e.message}`);
+    throw e;
+  }
+  const remoteBase = ctx.env.EBPF_NETDEBUG_REMOTE_BASE;
+  const { fleet, failures } = await Fleet.open(fleetOpts.hosts, ctx.openSession, {
+    clientName: 'ebpf-netdebug-cli', clientVersion: CLI_VERSION, ...(remoteBase ? { deploy: { remoteBase } } : {}),
+  }, fleetOpts.bounds);
+  const problems = new Map<string, string>(failures.map((f) => [f.host, f.error.message]));
+  try {
+    // Clocks are sampled before the streams start and again after they stop (not while tracers load: that busy
+    // moment makes round trips long); the sample with the shortest round trip wins.
+    const clocks = new Map<string, ClockOffset>();
+    const sampleClocks = () => fleet.run(async (s, h) => {
+      const c = await estimateClockOffset(() => s.client.clockNow(), 9);
+      const had = clocks.get(h.name);
+      if (!had || c.uncertaintyNs < had.uncertaintyNs) clocks.set(h.name, c);
+    });
+    await sampleClocks();
+    const grouped = new Map<string, PacketPathGrouper>();
+    const streams: SessionTraceStream[] = [];
+    const started = await fleet.run(async (s, h) => {
+      if (!clocks.has(h.name)) throw new Error('the clock could not be read (clock.now)');
+      const g = new PacketPathGrouper();
+      grouped.set(h.name, g);
+      const stream = await s.startTrace({ source: 'packet_path', packetFilter, netnsScope: scope });
+      stream.onEvents((b: TraceEventsParams) => g.add(b.events as PacketPathEvent[]));
+      const logSub = s.client.onAgentLog((l) => { if (l.level === 'error' && !problems.has(h.name)) problems.set(h.name, l.message); });
+      streams.push(stream);
+      return logSub;
+    });
+    for (const r of started) if (!r.ok) problems.set(r.host, r.error.message);
+    if (!streams.length) {
+      printSummary(fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) ?? 'not traced' })), ctx.io);
+      return 1;
+    }
+    if (!values.json) ctx.io.err(`tracing on ${streams.length} host${streams.length === 1 ? '' : 's'} (netns scope ${scope})${duration ? ` for ${duration} s` : '; Ctrl-C to stop'}\n`);
+    let timer: NodeJS.Timeout | undefined;
+    const stops = [ctx.interrupted()];
+    if (duration) stops.push(new Promise<void>((r) => { timer = setTimeout(r, duration * 1000); }));
+    await Promise.race(stops);
+    if (timer) clearTimeout(timer);
+    await Promise.all(streams.map((s) => s.stop().catch(() => undefined)));
+    for (const r of started) if (r.ok) r.value.dispose();
+    await sampleClocks();
+    const inputs = [...grouped].filter(([h]) => clocks.has(h)).map(([host, g]) => ({ host, paths: g.paths(), clock: clocks.get(host)! }));
+    const joined = joinPacketPaths(inputs);
+    const clockList = fleet.hostNames.filter((h) => clocks.has(h)).map((host) => ({ host, clock: clocks.get(host)! }));
+    if (values.json) {
+      for (const c of clockList) ctx.io.out(`${JSON.stringify(c)}\n`);
+      for (const p of joined) ctx.io.out(`${JSON.stringify({ host: p.hosts[0], ...p })}\n`);
+    } else {
+      ctx.io.out(formatFleetPaths(joined, clockList));
+    }
+  } finally {
+    await fleet.close();
+  }
+  return printSummary(fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) })), ctx.io);
+}
