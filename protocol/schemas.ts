@@ -112,6 +112,15 @@ export const paramSchemas: Record<string, TSchema> = {
   [agent.rollbacksList.method]: noParams,
   [agent.mapDump.method]: paramsOf<agent.MapDumpParams>()(Obj({ map: Ref, limit: Opt(Int(1, 1_000_000)) })),
   [agent.progDumpXlated.method]: paramsOf<{ program: agent.ProgramRef }>()(Obj({ program: Ref })),
+  [agent.progRun.method]: paramsOf<agent.ProgRunParams>()(Obj({
+    program: Ref,
+    // hex (whitespace allowed between bytes; remote-agent/progRun/run.ts checks the length in bytes)
+    packet: Type.String({ minLength: 1, maxLength: 4 * 65536, pattern: '^[0-9a-fA-F\\s:]*$', description: 'hex digits, two per byte' }),
+    repeat: Opt(Int(1, 1_000_000)),
+    runs: Opt(Int(1, 10_000)),
+  })),
+  [agent.hostPing.method]: paramsOf<agent.HostPingParams>()(Obj({ target: Text(255), count: Opt(Int(1, 20)), waitS: Opt(Int(1, 10)) })),
+  [agent.clockNow.method]: noParams,
   [agent.traceStart.method]: paramsOf<agent.TraceStartParams>()(Obj({
     source: Type.Union([Type.Literal('trace_pipe'), Type.Literal('perf_array'), Type.Literal('packet_path')]),
     // a substring or /regex/: may start with '-' ("->"), so only NUL is refused
