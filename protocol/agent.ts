@@ -265,6 +265,8 @@ export interface TraceStartParams {
   filter?: string;
   /** packet_path: what to follow. */
   packetFilter?: PacketFilter;
+  /** packet_path: how many of each packet's first bytes to copy into its events (0-256, default 128; 0 = none). */
+  packetBytes?: number;
   /**
    * packet_path: `all` (default) reports hops in every network namespace of the kernel; `own` only those in the
    * agent's own namespace (a container's view; namespace hosts sharing one kernel each see only their own hops).

@@ -193,10 +193,33 @@ export interface PacketFilter {
 }
 
 /** One hop of one packet, as the tracepkt program reports it. */
+/** Where and why the kernel dropped a packet (skb:kfree_skb). */
+export interface PacketDrop {
+  /**
+   * The host kernel's `enum skb_drop_reason` name without `SKB_DROP_REASON_` (`NETFILTER_DROP`), read from its BTF;
+   * `reason 12` when the BTF could not be read; absent where the kernel's kfree_skb has no reason field (< 5.17).
+   */
+  reason?: string;
+  /** The kernel function that dropped it (the tracepoint's location through /proc/kallsyms), else its address. */
+  location: string;
+}
+
+/** The first bytes of a packet as the tracer copied them (TraceStartParams.packetBytes). */
+export interface PacketBytes {
+  /** Base64. */
+  data: string;
+  /** The packet's length from the first of these bytes (what pcap calls the original length). */
+  length: number;
+  /** Where the bytes start: the Ethernet header, or the IP header (no link-layer header on that device). */
+  link: 'ethernet' | 'raw';
+}
+
 export interface PacketPathEvent {
   /** Nanoseconds, CLOCK_MONOTONIC (bpf_ktime_get_ns). */
   timestampNs: number;
-  tracepoint: 'net_dev_queue' | 'netif_receive_skb_entry' | 'netif_rx' | 'napi_gro_receive_entry' | string;
+  /** The same moment on the host's wall clock: ns since the Unix epoch, decimal (too large for a JSON number). */
+  epochNs?: string;
+  tracepoint: 'net_dev_queue' | 'netif_receive_skb_entry' | 'netif_rx' | 'napi_gro_receive_entry' | 'kfree_skb' | string;
   netnsInode: number;
   /** A name the user knows: `root`, a /run/netns name, `pid:N (comm)`; absent when unknown. */
   netnsName?: string;
@@ -214,6 +237,10 @@ export interface PacketPathEvent {
   ttl?: number;
   /** IPv4 identification: tells apart UDP datagrams of one flow (which carry no sequence number). */
   ipId?: number;
+  /** tracepoint kfree_skb: the packet ended here. */
+  drop?: PacketDrop;
+  /** The packet's first bytes (absent with the bpftrace backend, or when packetBytes is 0). */
+  packet?: PacketBytes;
 }
 
 /** A lab: disposable namespaces joined by veth pairs, optionally through a bridge namespace. */
@@ -254,6 +281,10 @@ export interface PacketHop {
   /** The kernel buffer that carried the packet here (it changes when the stack copies or rebuilds it). */
   skb: string;
   ttl?: number;
+  epochNs?: string;
+  /** The packet was dropped at this hop (the last one). */
+  drop?: PacketDrop;
+  packet?: PacketBytes;
 }
 
 export interface PacketPath {
@@ -274,4 +305,6 @@ export interface PacketPath {
   firstNs: number;
   /** In time order. */
   hops: PacketHop[];
+  /** The packet was dropped: the same as its kfree_skb hop's. */
+  drop?: PacketDrop;
 }

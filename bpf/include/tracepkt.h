@@ -17,7 +17,18 @@ enum tracepkt_point {
 	TRACEPKT_NETIF_RECEIVE_SKB_ENTRY = 2,
 	TRACEPKT_NETIF_RX = 3,
 	TRACEPKT_NAPI_GRO_RECEIVE_ENTRY = 4,
+	TRACEPKT_KFREE_SKB = 5, /* skb:kfree_skb: the packet was dropped here (reason, location) */
 };
+
+/* Most packet bytes an event carries (tracepkt_filter.snaplen is cut to this). */
+#define TRACEPKT_MAX_BYTES 256
+
+/* tracepkt_event.drop_flags */
+#define TRACEPKT_DROP_HAS_REASON 0x01 /* this kernel's kfree_skb has the `reason` field */
+
+/* tracepkt_event.data_link: where data[] starts. */
+#define TRACEPKT_DATA_L3  0 /* at the IP header (pcap LINKTYPE_RAW) */
+#define TRACEPKT_DATA_ETH 1 /* at the Ethernet header (pcap LINKTYPE_ETHERNET) */
 
 /* Filter protocols (tracepkt_filter.protocol); 0 = any of them. */
 enum tracepkt_proto {
@@ -49,9 +60,14 @@ struct tracepkt_filter {
 	__u8 host[16];   /*  8 */
 	__u8 src[16];    /* 24 */
 	__u8 dst[16];    /* 40 */
-};                       /* 56 bytes */
+	__u16 snaplen;   /* 56  packet bytes to copy into each event, <= TRACEPKT_MAX_BYTES (0: none) */
+	__u8 _pad2[6];   /* 58 */
+};                       /* 64 bytes */
 
-/* One hop of one packet, sent through the perf event array `tp_events`. */
+/*
+ * One hop of one packet, sent through the perf event array `tp_events`: the fixed part (TRACEPKT_HEADER_SIZE
+ * bytes), then `caplen` bytes of the packet. The record is only as long as that, so its length varies.
+ */
 struct tracepkt_event {
 	__u64 timestamp_ns;             /*   0  bpf_ktime_get_ns() */
 	__u64 skb;                      /*   8  skb address, to follow one buffer */
@@ -73,6 +89,16 @@ struct tracepkt_event {
 	__u8 _pad[3];                   /*  61 */
 	__u8 saddr[16];                 /*  64  IPv4 in the first 4 bytes */
 	__u8 daddr[16];                 /*  80 */
-};                                      /*  96 bytes */
+	__u64 drop_location;            /*  96  kfree_skb: the kernel address that dropped it; else 0 */
+	__u32 drop_reason;              /* 104  kfree_skb: enum skb_drop_reason of this kernel; else 0 */
+	__u32 wire_len;                 /* 108  the packet's length counted from data[0] */
+	__u16 caplen;                   /* 112  bytes in data[] */
+	__u8 data_link;                 /* 114  TRACEPKT_DATA_* */
+	__u8 drop_flags;                /* 115  TRACEPKT_DROP_* */
+	__u32 _pad2;                    /* 116 */
+	__u8 data[TRACEPKT_MAX_BYTES];  /* 120  the packet's first bytes */
+};
+
+#define TRACEPKT_HEADER_SIZE 120
 
 #endif

@@ -5,6 +5,8 @@ import type { Session, SessionOptions } from '../core/session';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Binary output to stdout (`trace -w -` writes pcapng there); absent where stdout takes text only. */
+  bytes?(data: Uint8Array): void;
 }
 
 export interface CliContext {
@@ -21,4 +23,5 @@ export interface CliContext {
 export const processIo: CliIo = {
   out: (t) => { process.stdout.write(t); },
   err: (t) => { process.stderr.write(t); },
+  bytes: (b) => { process.stdout.write(b); },
 };

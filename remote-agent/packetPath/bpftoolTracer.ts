@@ -1,4 +1,4 @@
-// The packet path tracer with bpftool >= 7.2: `prog loadall ... autoattach` attaches the four tracepoint programs
+// The packet path tracer with bpftool >= 7.2: `prog loadall ... autoattach` attaches the five tracepoint programs
 // of tracepkt.o and pins their links; `map event_pipe` streams the perf event array; the filter goes into the
 // pinned `tp_filter` map once the reader is listening, so no matching packet is missed or sent to nobody.
 import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import type { PacketFilter, PacketPathEvent } from '../../protocol/types';
 import { AgentErrorCode } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
 import { run, type Runner } from '../core/runner';
-import { EVENT_SIZE, decodeEvent } from './eventLayout';
+import { recordSize } from './eventLayout';
 import { EventPipeParser } from './eventPipeParser';
 import { encodePacketFilter, hexWords } from './filterEncoding';
 import type { NetnsNamer } from './netnsNames';
@@ -19,6 +19,10 @@ export interface BpftoolTracerOptions {
   bpftool: string;
   object: Uint8Array;
   filter: PacketFilter;
+  /** Packet bytes to copy into each event (0-256). */
+  packetBytes: number;
+  /** A record's bytes into an event (eventLayout.ts decodeEvent with drop names and the wall clock). */
+  decode: (rec: Buffer) => PacketPathEvent | null;
   namer: NetnsNamer;
   emit: (events: PacketPathEvent[], dropped: number) => void;
   /** The reader ended on its own (killed, crashed) after start: no more events will come. */
@@ -117,9 +121,9 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
     child.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
     let dropped = 0;
     let batch: PacketPathEvent[] = [];
-    const parser = new EventPipeParser(EVENT_SIZE, {
+    const parser = new EventPipeParser((head) => recordSize(head), {
       record: (bytes) => {
-        const ev = decodeEvent(bytes);
+        const ev = o.decode(bytes);
         if (!ev) return void dropped++;
         const name = o.namer.nameOf(ev.netnsInode);
         if (name !== undefined) ev.netnsName = name;
@@ -150,7 +154,7 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
       await sleep(10);
     }
     await runner([o.bpftool, 'map', 'update', 'pinned', join(dir.maps, 'tp_filter'), 'key', 'hex', '00', '00', '00', '00',
-      'value', 'hex', ...hexWords(encodePacketFilter(o.filter))]);
+      'value', 'hex', ...hexWords(encodePacketFilter(o.filter, o.packetBytes))]);
 
     const pinDir = dir.root;
     let stopping: Promise<void> | undefined;

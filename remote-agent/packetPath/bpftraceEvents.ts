@@ -1,7 +1,7 @@
 // Turns a line printed by the bpftrace fallback (bpftraceScript.ts) back into the bytes of struct tracepkt_event,
 // so that eventLayout.ts decodes both backends' events the same way.
 import { endianness } from 'node:os';
-import { EVENT_SIZE, OFF } from './eventLayout';
+import { EVENT_HEADER_SIZE, OFF } from './eventLayout';
 import { LINE_FIELDS, LINE_MARK } from './bpftraceScript';
 
 const LE = endianness() === 'LE';
@@ -15,7 +15,7 @@ export function bpftraceLineToRecord(line: string): Buffer | null {
   v.ifname = parts.slice(LINE_FIELDS.length).join(' ');
   const num = (k: string) => Number(v[k]);
   if (LINE_FIELDS.some((k) => k !== 'ifname' && !/^\d+$/.test(v[k]))) return null;
-  const b = Buffer.alloc(EVENT_SIZE);
+  const b = Buffer.alloc(EVENT_HEADER_SIZE); // caplen 0: bpftrace copies no packet bytes
   const u16 = (val: number, o: number) => (LE ? b.writeUInt16LE(val, o) : b.writeUInt16BE(val, o));
   const u32 = (val: number, o: number) => (LE ? b.writeUInt32LE(val, o) : b.writeUInt32BE(val, o));
   const u64 = (val: bigint, o: number) => (LE ? b.writeBigUInt64LE(val, o) : b.writeBigUInt64BE(val, o));
@@ -36,6 +36,9 @@ export function bpftraceLineToRecord(line: string): Buffer | null {
   u32(num('seqRaw'), OFF.tcpSeq);
   u32(num('ackRaw'), OFF.tcpAck);
   b[OFF.ttl] = num('ttl');
+  u32(num('dropReason'), OFF.dropReason);
+  u64(BigInt(v.dropLocation), OFF.dropLocation);
+  b[OFF.dropFlags] = num('dropFlags');
   const s = ['s0', 's1', 's2', 's3'].map(num);
   const d = ['d0', 'd1', 'd2', 'd3'].map(num);
   if (num('family') === 4) {

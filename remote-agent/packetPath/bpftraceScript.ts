@@ -10,14 +10,21 @@ import { addressBytes } from './addresses';
 import { FILTER_PROTOCOL } from './filterEncoding';
 import { hostOrder } from './eventLayout';
 
-/** Tracepoints in enum tracepkt_point order (value = index + 1). */
-export const BPFTRACE_TRACEPOINTS = ['net_dev_queue', 'netif_receive_skb_entry', 'netif_rx', 'napi_gro_receive_entry'];
+/** Tracepoints (category:name) in enum tracepkt_point order (value = index + 1). */
+export const BPFTRACE_TRACEPOINTS = ['net:net_dev_queue', 'net:netif_receive_skb_entry', 'net:netif_rx', 'net:napi_gro_receive_entry', 'skb:kfree_skb'];
+
+/**
+ * What skb:kfree_skb offers on this host: `hasReason` when its format has the `reason` field (kernels >= 5.17;
+ * bpftrace refuses a script naming a field the tracepoint lacks), `consumed` the value of SKB_CONSUMED when the
+ * kernel has it (a free that is no drop). No packet bytes: bpftrace prints no byte arrays we could read back.
+ */
+export interface KfreeSkbFacts { hasReason: boolean; consumed?: number }
 
 /** The printf line's fields, in order; bpftraceEvents.ts reads them by these names. */
 export const LINE_FIELDS = [
   'tracepoint', 'timestampNs', 'skb', 'netnsInode', 'ifindex', 'family', 'protocol', 'icmpType', 'icmpCode',
   'tcpFlags', 'ipIdRaw', 'aRaw', 'bRaw', 'seqRaw', 'ackRaw', 'ttl', 's0', 's1', 's2', 's3', 'd0', 'd1', 'd2', 'd3',
-  'ifname',
+  'dropReason', 'dropLocation', 'dropFlags', 'ifname',
 ] as const;
 export const LINE_MARK = 'TPKT';
 /** Printed by BEGIN, which bpftrace runs once every probe is attached ("Attaching N probes" comes before that). */
@@ -54,18 +61,22 @@ export function addressCondition(f: PacketFilter): string {
   return parts.length ? parts.join(' && ') : '1';
 }
 
-function probe(tracepoint: string, index: number, f: PacketFilter): string {
+function probe(tracepoint: string, index: number, f: PacketFilter, kfree: KfreeSkbFacts): string {
+  const isDrop = tracepoint === 'skb:kfree_skb';
+  // kfree_skb: the reason (where the kernel has it) and the caller's address; a consumed packet is no drop
+  const dropFields = !isDrop ? '0, 0, 0' : kfree.hasReason ? '(uint32)args->reason, (uint64)args->location, 1' : '0, (uint64)args->location, 0';
+  const notConsumed = isDrop && kfree.hasReason && kfree.consumed !== undefined ? ` && (uint32)args->reason != ${kfree.consumed}` : '';
   const port = f.port !== undefined ? rawU16(f.port) : undefined;
   const portTest = port !== undefined ? `($proto == 6 || $proto == 17) && ($a == ${port} || $b == ${port})` : '1';
-  const fmt = `${LINE_MARK} ${LINE_FIELDS.map((n) => (n === 'ifname' ? '%s' : n === 'timestampNs' || n === 'skb' ? '%llu' : '%u')).join(' ')}\\n`;
+  const fmt = `${LINE_MARK} ${LINE_FIELDS.map((n) => (n === 'ifname' ? '%s' : n === 'timestampNs' || n === 'skb' || n === 'dropLocation' ? '%llu' : '%u')).join(' ')}\\n`;
   const ip4 = rawU16(0x0800);
   const ip6 = rawU16(0x86dd);
   // Every field is a separate probe read in bpftrace: read in the order that rejects soonest (ethertype,
   // version, protocol, addresses, ports) and no more than the filter needs before it can say no.
-  return `tracepoint:net:${tracepoint} {
+  return `tracepoint:${tracepoint} {
   $skb = (struct sk_buff *)args->skbaddr;
   $eth = $skb->protocol;
-  if ($eth == ${ip4} || $eth == ${ip6}) {
+  if (($eth == ${ip4} || $eth == ${ip6})${notConsumed}) {
     $dev = $skb->dev;
     $mac = $skb->mac_header;
     $hh = $dev->hard_header_len;
@@ -102,7 +113,7 @@ function probe(tracepoint: string, index: number, f: PacketFilter): string {
       if (${portTest}) {
         if ($proto == 6) { $sq = *(uint32 *)($l4 + 4); $ak = *(uint32 *)($l4 + 8); $fl = *(uint8 *)($l4 + 13); }
         printf("${fmt}", ${index}, nsecs, (uint64)$skb, $dev->nd_net.net->ns.inum, $dev->ifindex, $fam, $proto, $t, $c,
-          $fl, $ipid, $a, $b, $sq, $ak, $ttl, $s0, $s1, $s2, $s3, $d0, $d1, $d2, $d3, $dev->name);
+          $fl, $ipid, $a, $b, $sq, $ak, $ttl, $s0, $s1, $s2, $s3, $d0, $d1, $d2, $d3, ${dropFields}, $dev->name);
       }
     }
   }
@@ -110,7 +121,7 @@ function probe(tracepoint: string, index: number, f: PacketFilter): string {
 `;
 }
 
-export function bpftraceScript(f: PacketFilter): string {
+export function bpftraceScript(f: PacketFilter, kfree: KfreeSkbFacts = { hasReason: true }): string {
   const begin = `BEGIN {\n  printf("${READY_MARK}\\n");\n}\n`;
-  return [begin, ...BPFTRACE_TRACEPOINTS.map((tp, i) => probe(tp, i + 1, f))].join('\n');
+  return [begin, ...BPFTRACE_TRACEPOINTS.map((tp, i) => probe(tp, i + 1, f, kfree))].join('\n');
 }

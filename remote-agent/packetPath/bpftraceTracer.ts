@@ -4,9 +4,8 @@
 import type { PacketFilter, PacketPathEvent } from '../../protocol/types';
 import { AgentErrorCode } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
-import { decodeEvent } from './eventLayout';
 import { bpftraceLineToRecord } from './bpftraceEvents';
-import { bpftraceScript, READY_MARK } from './bpftraceScript';
+import { bpftraceScript, READY_MARK, type KfreeSkbFacts } from './bpftraceScript';
 import type { NetnsNamer } from './netnsNames';
 import { exited, spawnTied, stopChild } from './tiedSpawn';
 import type { RunningTracer } from './bpftoolTracer';
@@ -14,6 +13,10 @@ import type { RunningTracer } from './bpftoolTracer';
 export interface BpftraceTracerOptions {
   bpftrace: string;
   filter: PacketFilter;
+  /** A record's bytes into an event (eventLayout.ts decodeEvent with drop names and the wall clock). */
+  decode: (rec: Buffer) => PacketPathEvent | null;
+  /** What the kfree_skb probe may read (see bpftraceScript.ts). */
+  kfreeSkb: KfreeSkbFacts;
   namer: NetnsNamer;
   emit: (events: PacketPathEvent[], dropped: number) => void;
   /** bpftrace ended on its own after start: no more events will come. */
@@ -25,7 +28,7 @@ export interface BpftraceTracerOptions {
 interface JsonLine { type?: string; data?: unknown }
 
 export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<RunningTracer> {
-  const argv = [o.bpftrace, '-f', 'json', '-e', bpftraceScript(o.filter)];
+  const argv = [o.bpftrace, '-f', 'json', '-e', bpftraceScript(o.filter, o.kfreeSkb)];
   const child = spawnTied(argv);
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -59,7 +62,7 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
           if (!l) continue;
           if (l === READY_MARK) { attached(); continue; }
           const rec = bpftraceLineToRecord(l);
-          const ev = rec && decodeEvent(rec);
+          const ev = rec && o.decode(rec);
           if (!ev) { dropped++; continue; }
           const name = o.namer.nameOf(ev.netnsInode);
           if (name !== undefined) ev.netnsName = name;

@@ -4,8 +4,8 @@
 //   a4 01 d2 0c 8b 00 00 00  00 7a cd 09 81 88 ff ff
 //   ...                                              (the sample, 16 bytes a row, padded to 8 bytes)
 //   lost 3 events                                    (the kernel dropped records: the reader was too slow)
-// A record is handed over as soon as `recordSize` bytes have arrived, so the newest event is not held back until
-// the next one comes.
+// A record is handed over as soon as it is whole (`recordSize` says how long it is once its head has arrived: the
+// packet bytes make records differ in length), so the newest event is not held back until the next one comes.
 
 export interface EventPipeSink {
   record(bytes: Buffer): void;
@@ -17,7 +17,8 @@ export class EventPipeParser {
   private bytes: number[] = [];
   private inRecord = false;
 
-  constructor(private readonly recordSize: number, private readonly sink: EventPipeSink) {}
+  /** recordSize: the record's length given its bytes so far, undefined while that cannot be told yet. */
+  constructor(private readonly recordSize: (head: Uint8Array) => number | undefined, private readonly sink: EventPipeSink) {}
 
   push(chunk: string): void {
     const text = this.partial + chunk;
@@ -42,9 +43,10 @@ export class EventPipeParser {
     for (const word of line.trim().split(/\s+/)) {
       if (/^[0-9a-f]{2}$/i.test(word)) this.bytes.push(parseInt(word, 16));
     }
-    if (this.bytes.length >= this.recordSize) {
+    const size = this.recordSize(Uint8Array.from(this.bytes));
+    if (size !== undefined && this.bytes.length >= size) {
       this.inRecord = false;
-      this.sink.record(Buffer.from(this.bytes.slice(0, this.recordSize)));
+      this.sink.record(Buffer.from(this.bytes.slice(0, size)));
     }
   }
 }

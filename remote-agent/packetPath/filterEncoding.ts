@@ -1,5 +1,6 @@
 // The PacketFilter of a trace.start request, checked and turned into the bytes of `struct tracepkt_filter`
 // (bpf/include/tracepkt.h), the one entry of the tracer's `tp_filter` map.
+import { endianness } from 'node:os';
 import type { PacketFilter } from '../../protocol/types';
 import { badArgument } from '../core/errors';
 import { addressBytes, filterAddressBytes } from './addresses';
@@ -8,7 +9,19 @@ import { addressBytes, filterAddressBytes } from './addresses';
 export const FILTER_PROTOCOL = { icmp: 1, icmp6: 58, tcp: 6, udp: 17 } as const;
 export const FILTER_FLAG = { host: 0x01, src: 0x02, dst: 0x04, port: 0x08 } as const;
 /** sizeof(struct tracepkt_filter). */
-export const FILTER_SIZE = 56;
+export const FILTER_SIZE = 64;
+/** TRACEPKT_MAX_BYTES: the most packet bytes an event carries. */
+export const MAX_PACKET_BYTES = 256;
+export const DEFAULT_PACKET_BYTES = 128;
+
+/** TraceStartParams.packetBytes, checked: an integer 0-256, 128 when absent. */
+export function validatePacketBytes(value: unknown, argument = 'packetBytes'): number {
+  if (value === undefined || value === null) return DEFAULT_PACKET_BYTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_PACKET_BYTES) {
+    throw badArgument(argument, `"${String(value)}" is not a byte count from 0 to ${MAX_PACKET_BYTES}`);
+  }
+  return value;
+}
 
 /** A filter whose every field was checked; unknown keys are refused rather than silently ignored. */
 export function validatePacketFilter(value: unknown, argument = 'packetFilter'): PacketFilter {
@@ -50,9 +63,12 @@ export function validatePacketFilter(value: unknown, argument = 'packetFilter'):
   return out;
 }
 
-/** The bytes of struct tracepkt_filter for a validated filter, `enabled` set. */
-export function encodePacketFilter(filter: PacketFilter): Buffer {
+/** The bytes of struct tracepkt_filter for a validated filter, `enabled` set, `packetBytes` of each packet copied. */
+export function encodePacketFilter(filter: PacketFilter, packetBytes = DEFAULT_PACKET_BYTES): Buffer {
   const b = Buffer.alloc(FILTER_SIZE);
+  // snaplen is a host-order u16 (the BPF side compares it as a number, not as packet bytes)
+  if (endianness() === 'LE') b.writeUInt16LE(packetBytes, 56);
+  else b.writeUInt16BE(packetBytes, 56);
   b[0] = 1; // enabled
   b[1] = filter.protocol ? FILTER_PROTOCOL[filter.protocol] : 0;
   let flags = 0;

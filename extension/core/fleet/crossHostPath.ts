@@ -7,8 +7,8 @@
 // millisecond; a veth crossing takes microseconds): a segment with a higher TTL comes first (routers lower it),
 // at equal TTL one that starts by sending comes before one that starts by receiving, then the corrected time
 // decides. A hop with a drop reason ends the joined path: the packet died there.
-import type { PacketHop, PacketPath } from '../../../protocol/types';
-import { SAME_PACKET_WINDOW_NS } from '../packetPath';
+import type { PacketDrop, PacketHop, PacketPath } from '../../../protocol/types';
+import { dropText, SAME_PACKET_WINDOW_NS } from '../packetPath';
 import type { ClockOffset } from './clockOffset';
 
 export interface HostPaths { host: string; paths: PacketPath[]; clock: ClockOffset }
@@ -19,11 +19,11 @@ export interface FleetHop extends PacketHop {
   clientNs: number;
 }
 
-export interface FleetPacketPath extends Omit<PacketPath, 'hops'> {
+export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
   /** Hosts in path order (a host appears once per segment). */
   hosts: string[];
   hops: FleetHop[];
-  /** Where the packet died (the hop with a drop reason), when a host saw it die. */
+  /** Where the packet died (the hop with a drop: `reason` is its PacketDrop), when a host saw it die. */
   drop?: { host: string; ifname: string; reason: unknown };
 }
 
@@ -77,11 +77,17 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
       for (const h of hops) h.sinceFirstNs = h.clientNs - first;
       const hosts: string[] = [];
       for (const h of hops) if (hosts[hosts.length - 1] !== h.host) hosts.push(h.host);
-      const { hops: _ignored, ...rest } = segs[0].path;
+      const { hops: _ignored, drop: _dropOfOneHost, ...rest } = segs[0].path;
       out.push({ ...rest, firstNs: first, hosts, hops, ...(drop ? { drop } : {}) });
     }
   }
   return out.sort((a, b) => a.firstNs - b.firstNs);
+}
+
+/** A hop's PacketDrop as the packet path text prints it (`DROP NETFILTER_DROP at nft_do_chain`). */
+function dropLine(drop: unknown): string {
+  if (drop && typeof drop === 'object' && 'location' in drop) return dropText(drop as PacketDrop);
+  return `DROP ${typeof drop === 'string' ? drop : JSON.stringify(drop)}`;
 }
 
 function ms(ns: number): string {
@@ -113,7 +119,7 @@ export function formatFleetPaths(paths: FleetPacketPath[], clocks: { host: strin
         segmentStart = h;
       }
       const drop = dropOf(h);
-      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${drop !== undefined ? `  DROP ${typeof drop === 'string' ? drop : JSON.stringify(drop)}` : ''}`);
+      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${drop !== undefined ? `  ${dropLine(drop)}` : ''}`);
     });
   }
   return `${lines.join('\n')}\n`;

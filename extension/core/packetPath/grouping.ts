@@ -61,6 +61,9 @@ function hopOf(e: PacketPathEvent, firstNs: number): PacketHop {
   };
   if (e.netnsName !== undefined) hop.netnsName = e.netnsName;
   if (e.ttl !== undefined) hop.ttl = e.ttl;
+  if (e.epochNs !== undefined) hop.epochNs = e.epochNs;
+  if (e.drop) hop.drop = { ...e.drop };
+  if (e.packet) hop.packet = { ...e.packet };
   return hop;
 }
 
@@ -98,6 +101,8 @@ export class PacketPathGrouper {
         this.all.push(p);
       }
       p.hops.push(hopOf(e, p.firstNs));
+      // a dropped packet carries its drop (the kfree_skb hop's) on the packet too
+      if (e.drop) p.drop = { ...e.drop };
       if (e.timestampNs < p.firstNs) {
         p.firstNs = e.timestampNs;
         unsorted = true;

@@ -1,5 +1,6 @@
 // The packet path tracer's client side: the filter parser and the grouping/formatting of hop events.
 export { parsePacketFilter, formatPacketFilter, PacketFilterError } from './filter';
 export { groupPacketPaths, PacketPathGrouper, packetKey, SAME_PACKET_WINDOW_NS } from './grouping';
-export { formatPacketPaths, packetPathsJson } from './format';
+export { formatPacketPaths, packetPathsJson, dropText } from './format';
+export { PacketPathPcapng } from './pcapng';
 export type { PacketPath, PacketHop } from './types';

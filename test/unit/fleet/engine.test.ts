@@ -93,7 +93,7 @@ describe('estimateClockOffset', () => {
 function path(key: string, hops: { ifname: string; tracepoint: string; t: number; ttl: number; drop?: string }[]): PacketPath {
   return {
     key, label: 'request', exchange: '#7.001', family: 4, protocol: 'icmp', src: '10.1.0.1', dst: '10.2.0.2', firstNs: hops[0].t,
-    hops: hops.map((h) => ({ netnsInode: 1, ifname: h.ifname, ifindex: 2, tracepoint: h.tracepoint, timestampNs: h.t, sinceFirstNs: h.t - hops[0].t, skb: 'ff', ttl: h.ttl, ...(h.drop ? { drop: h.drop } : {}) })),
+    hops: hops.map((h) => ({ netnsInode: 1, ifname: h.ifname, ifindex: 2, tracepoint: h.tracepoint, timestampNs: h.t, sinceFirstNs: h.t - hops[0].t, skb: 'ff', ttl: h.ttl, ...(h.drop ? { drop: { reason: h.drop, location: 'ip_forward' } } : {}) })),
   };
 }
 
@@ -126,7 +126,7 @@ describe('joinPacketPaths', () => {
   it('ends the path where a host saw the packet dropped', () => {
     const dropped = [inputs[1], { host: 'R', clock: clocks.R, paths: [path(key, [{ ifname: 'eth0', tracepoint: 'netif_rx', t: 800_030, ttl: 64, drop: 'IP_INHDR' }])] }];
     const [p] = joinPacketPaths(dropped);
-    assert.deepEqual(p.drop, { host: 'R', ifname: 'eth0', reason: 'IP_INHDR' });
+    assert.deepEqual(p.drop, { host: 'R', ifname: 'eth0', reason: { reason: 'IP_INHDR', location: 'ip_forward' } });
     assert.deepEqual(p.hosts, ['A', 'R']);
     assert.match(formatFleetPaths([p], []), /DROPPED on R eth0/);
   });

@@ -2,7 +2,7 @@
 // become the same PacketPathEvents (bpf/include/tracepkt.h <-> remote-agent/packetPath/eventLayout.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEvent, EVENT_SIZE, OFF, tcpFlagsText } from '../../../remote-agent/packetPath/eventLayout';
+import { decodeEvent, EVENT_HEADER_SIZE, OFF, recordSize, tcpFlagsText } from '../../../remote-agent/packetPath/eventLayout';
 import { bpftraceLineToRecord } from '../../../remote-agent/packetPath/bpftraceEvents';
 import { EventPipeParser } from '../../../remote-agent/packetPath/eventPipeParser';
 import { decodeBpftraceCapture, decodeEventPipe, eventPipeText, lab } from './fixtures';
@@ -40,17 +40,19 @@ describe('event_pipe records', () => {
   it('count the records the kernel says it lost, and hand a record over once all its bytes are in', () => {
     const got: Buffer[] = [];
     let lost = 0;
-    const p = new EventPipeParser(EVENT_SIZE, { record: (b) => got.push(b), lost: (n) => { lost += n; } });
+    const p = new EventPipeParser((head) => recordSize(head), { record: (b) => got.push(b), lost: (n) => { lost += n; } });
     const [, firstRecord] = eventPipeText().split(/(?=== @)/);
     p.push('lost 12 events\n');
-    p.push(firstRecord.split('\n').slice(0, 7).join('\n') + '\n'); // header + 6 rows (96 bytes): no next header yet
+    p.push(firstRecord.split('\n').slice(0, 7).join('\n') + '\n'); // header + 6 rows (96 bytes): not whole yet
+    assert.equal(got.length, 0);
+    p.push(firstRecord.split('\n').slice(7, 9).join('\n') + '\n'); // the last 24 bytes: whole, no next header yet
     assert.equal(lost, 12);
     assert.equal(got.length, 1, 'the record is not held back until the next one');
   });
 
   it('refuse records that are short or not from tracepkt', () => {
-    assert.equal(decodeEvent(Buffer.alloc(EVENT_SIZE - 1)), null);
-    const b = Buffer.alloc(EVENT_SIZE);
+    assert.equal(decodeEvent(Buffer.alloc(EVENT_HEADER_SIZE - 1)), null);
+    const b = Buffer.alloc(EVENT_HEADER_SIZE);
     b[OFF.tracepoint] = 9;
     b[OFF.family] = 4;
     assert.equal(decodeEvent(b), null);

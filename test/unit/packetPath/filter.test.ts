@@ -75,7 +75,9 @@ describe('validatePacketFilter (agent side)', () => {
 describe('encodePacketFilter (struct tracepkt_filter)', () => {
   it('lays the fields out as tracepkt.h says', () => {
     const b = encodePacketFilter({ protocol: 'tcp', host: '10.1.0.2', dst: 'fd00::2', port: 443 });
-    assert.equal(b.length, 56);
+    assert.equal(b.length, 64);
+    assert.equal(b.readUInt16LE(56), 128, 'snaplen: 128 packet bytes by default (host order)');
+    assert.equal(encodePacketFilter({}, 0).readUInt16LE(56), 0);
     assert.equal(b[0], 1, 'enabled');
     assert.equal(b[1], 6, 'IPPROTO_TCP');
     assert.equal(b[2], 0x01 | 0x04 | 0x08, 'host, dst and port flags');

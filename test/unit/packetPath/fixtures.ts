@@ -1,9 +1,13 @@
 // Real captures (test/fixtures/packetPath/): a ping across the bridge lab read by `bpftool map event_pipe`, and an
-// IPv6 ping read by the bpftrace fallback, decoded the way the agent decodes them.
+// IPv6 ping read by the bpftrace fallback, decoded the way the agent decodes them. Those two were taken before the
+// event grew its drop fields and packet bytes (96 -> 120 bytes + data; three more bpftrace fields): upgrade() gives
+// them the new layout with those fields zero, exactly what the tracer sends for a hop without drop or bytes.
+// event-pipe-drop.txt is a capture of the new layout (a ping dropped by nftables, with its bytes).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PacketPathEvent } from '../../../protocol/types';
-import { decodeEvent, EVENT_SIZE } from '../../../remote-agent/packetPath/eventLayout';
+import { decodeEvent, recordSize, type DecodeContext } from '../../../remote-agent/packetPath/eventLayout';
+import { LINE_FIELDS } from '../../../remote-agent/packetPath/bpftraceScript';
 import { EventPipeParser } from '../../../remote-agent/packetPath/eventPipeParser';
 import { bpftraceLineToRecord } from '../../../remote-agent/packetPath/bpftraceEvents';
 
@@ -23,29 +27,49 @@ export function named(events: PacketPathEvent[]): PacketPathEvent[] {
   return events.map((e) => ({ ...e, netnsName: names.get(e.netnsInode) }));
 }
 
-export function eventPipeText(): string {
-  return readFileSync(join(FIXTURES, 'event-pipe-ping4.txt'), 'utf8');
+/** A pre-drop-fields event_pipe capture in today's layout: 24 zero bytes after each 96-byte record (records of
+ * today's layout, 120 bytes and more, are left as they are). */
+export function upgradeEventPipe(text: string): string {
+  return text.split(/(?=== @)/).map((rec) => {
+    if (!rec.startsWith('== @')) return rec;
+    const [head, ...rows] = rec.trimEnd().split('\n');
+    const words = rows.join(' ').trim().split(/\s+/).filter((w) => /^[0-9a-f]{2}$/i.test(w));
+    if (words.length >= 120) return rec;
+    const bytes = words.slice(0, 96);
+    const all = [...bytes, ...Array(24).fill('00')];
+    const out = [];
+    for (let i = 0; i < all.length; i += 16) out.push(all.slice(i, i + 16).join(' '));
+    return `${head}\n${out.join('\n')}\n`;
+  }).join('');
+}
+
+export function eventPipeText(name = 'event-pipe-ping4.txt'): string {
+  return upgradeEventPipe(readFileSync(join(FIXTURES, name), 'utf8'));
 }
 
 /** Feeds the event_pipe capture in chunks of `chunk` characters (as a pipe may cut it). */
-export function decodeEventPipe(text = eventPipeText(), chunk = 4096): { events: PacketPathEvent[]; lost: number } {
+export function decodeEventPipe(text = eventPipeText(), chunk = 4096, ctx?: DecodeContext): { events: PacketPathEvent[]; lost: number } {
   const events: PacketPathEvent[] = [];
   let lost = 0;
-  const p = new EventPipeParser(EVENT_SIZE, {
-    record: (b) => { const e = decodeEvent(b); if (e) events.push(e); },
+  const p = new EventPipeParser((head) => recordSize(head), {
+    record: (b) => { const e = decodeEvent(b, undefined, ctx); if (e) events.push(e); },
     lost: (n) => { lost += n; },
   });
-  for (let i = 0; i < text.length; i += chunk) p.push(text.slice(i, i + chunk));
+  const today = upgradeEventPipe(text);
+  for (let i = 0; i < today.length; i += chunk) p.push(today.slice(i, i + chunk));
   return { events, lost };
 }
 
 export function decodeBpftraceCapture(): PacketPathEvent[] {
   const events: PacketPathEvent[] = [];
-  for (const line of readFileSync(join(FIXTURES, 'bpftrace-ping6.jsonl'), 'utf8').split('\n')) {
-    if (!line) continue;
-    const msg = JSON.parse(line) as { type: string; data: unknown };
+  for (const jsonLine of readFileSync(join(FIXTURES, 'bpftrace-ping6.jsonl'), 'utf8').split('\n')) {
+    if (!jsonLine) continue;
+    const msg = JSON.parse(jsonLine) as { type: string; data: unknown };
     if (msg.type !== 'printf') continue;
-    const rec = bpftraceLineToRecord(String(msg.data).trim());
+    // the capture predates the three drop fields (reason, location, flags), which come before the interface name
+    const old = String(msg.data).trim().split(' ');
+    const line = old.length === LINE_FIELDS.length - 2 ? [...old.slice(0, -1), '0', '0', '0', old[old.length - 1]].join(' ') : old.join(' ');
+    const rec = bpftraceLineToRecord(line);
     const e = rec && decodeEvent(rec);
     if (e) events.push(e);
   }

@@ -87,7 +87,7 @@ test('shipped objects: programs, maps and knobs match their sources', () => {
   assert.deepEqual([sh.type, sh.keySize, sh.valueSize, sh.maxEntries], ['sockhash', 16, 8, 65535]);
   const tp = byName['tracepkt.o'];
   assert.deepEqual(tp.programs.map((p) => p.target).sort(),
-    ['net/napi_gro_receive_entry', 'net/net_dev_queue', 'net/netif_receive_skb_entry', 'net/netif_rx']);
+    ['net/napi_gro_receive_entry', 'net/net_dev_queue', 'net/netif_receive_skb_entry', 'net/netif_rx', 'skb/kfree_skb']);
   assert.equal(tp.maps.find((m) => m.name === 'tp_events')?.type, 'perf_event_array');
   for (const [name, info] of Object.entries(byName)) {
     assert.equal(info.isBpf, true, name);
