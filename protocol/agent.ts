@@ -166,7 +166,11 @@ export const attachSkMsg = new RequestType<AttachSkMsgParams, Attachment, AgentE
 export interface AttachTracepointsParams { /** An object name from `object.load`; every program in it is attached. */ object: string }
 export const attachTracepoints = new RequestType<AttachTracepointsParams, Attachment, AgentErrorData>('attach.tracepoints');
 
-export interface AttachConfirmParams { attachment: string }
+export interface AttachConfirmParams {
+  attachment: string;
+  /** The token of the plan to disarm (the attach's pendingConfirmation.plan); without it, only plans this agent armed. */
+  plan?: string;
+}
 export const attachConfirm = new RequestType<AttachConfirmParams, { confirmed: boolean }, AgentErrorData>('attach.confirm');
 
 export interface DetachParams { attachment: string }

@@ -57,7 +57,14 @@ const Opt = Type.Optional;
 /** Methods without params (RequestType0): nothing, or an empty object/array. */
 export const noParams = Type.Union([Type.Undefined(), Type.Null(), Obj({}), Type.Tuple([])]);
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Mutually assignable AND the same property names, at every level (optional properties count: a new optional param
+ * in protocol/agent.ts must get its schema too). */
+type SameKeys<A, B> = A extends object ? (B extends object
+  ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A]
+    ? (false extends { [K in keyof A & keyof B]: SameKeys<NonNullable<A[K]>, NonNullable<B[K]>> }[keyof A & keyof B] ? false : true)
+    : false) : false)
+  : false) : true;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? SameKeys<A, B> : false) : false;
 /** Accepts a schema only if its static type equals T (both ways): the schema cannot drift from the interface. */
 export const paramsOf = <T>() => <S extends TSchema>(schema: S & (Same<Static<S>, T> extends true ? unknown : { schemaDiffersFrom: T })): S => schema;
 
@@ -107,7 +114,9 @@ export const paramSchemas: Record<string, TSchema> = {
   })),
   [agent.attachSkMsg.method]: paramsOf<agent.AttachSkMsgParams>()(Obj({ program: Ref, map: Ref, type: Opt(Type.Literal('msg_verdict')) })),
   [agent.attachTracepoints.method]: paramsOf<agent.AttachTracepointsParams>()(Obj({ object: ObjectName })),
-  [agent.attachConfirm.method]: paramsOf<agent.AttachConfirmParams>()(Obj({ attachment: AttachmentId })),
+  [agent.attachConfirm.method]: paramsOf<agent.AttachConfirmParams>()(Obj({
+    attachment: AttachmentId, plan: Opt(Type.String({ pattern: '^[0-9a-f]{16}$', description: 'a plan token (16 hex digits)' })),
+  })),
   [agent.detach.method]: paramsOf<agent.DetachParams>()(Obj({ attachment: AttachmentId })),
   [agent.rollbacksList.method]: noParams,
   [agent.mapDump.method]: paramsOf<agent.MapDumpParams>()(Obj({ map: Ref, limit: Opt(Int(1, 1_000_000)) })),
@@ -126,6 +135,8 @@ export const paramSchemas: Record<string, TSchema> = {
     // a substring or /regex/: may start with '-' ("->"), so only NUL is refused
     filter: Opt(Type.String({ maxLength: 1000, pattern: '^[^\\u0000]*$' })),
     packetFilter: Opt(PacketFilter),
+    packetBytes: Opt(Int(0, 256)),
+    netnsScope: Opt(Type.Union([Type.Literal('all'), Type.Literal('own')])),
     map: Opt(Ref),
     batch: Opt(Obj({ maxEvents: Opt(Int(1, 100_000)), maxDelayMs: Opt(Type.Number({ minimum: 1, maximum: 10_000 })) })),
   })),

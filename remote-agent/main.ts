@@ -17,7 +17,7 @@ import { chooseBpftool } from './host/bpftool';
 import { cgroup2Root } from './host/mounts';
 import { ensureStateDir } from './objects/store';
 import { parseOptions } from './options';
-import { runWatchdog } from './safety/deadman';
+import { rememberOwnCode, runWatchdog } from './safety/deadman';
 import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
 
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
     await runWatchdog(argv[w + 1]);
     return;
   }
+  // Keep this bundle's code in memory: dead-man watchdogs are started from it, whatever a later deploy does to the
+  // file (remote-agent/safety/deadman.ts).
+  rememberOwnCode();
   await serveStdio(argv);
 }
 

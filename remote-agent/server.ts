@@ -58,9 +58,9 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.attachSkMsg.method]: (p) => attachSkMsg(ctx, p),
     [proto.attachTracepoints.method]: (p) => attachTracepoints(ctx, p),
     [proto.attachConfirm.method]: async (p) => {
-      const id = requireObject(p, 'attach.confirm').attachment;
-      parseAttachmentId(id);
-      return { confirmed: await confirmAttachment(id as string) };
+      const { attachment, plan } = requireObject(p, 'attach.confirm') as { attachment: string; plan?: string };
+      parseAttachmentId(attachment);
+      return { confirmed: await confirmAttachment(attachment, { plan }) };
     },
     [proto.detach.method]: (p) => detach(ctx, p),
     [proto.rollbacksList.method]: () => listRollbacks(),

@@ -107,6 +107,9 @@ export function parseSettings(read: RawSettingReader): ParsedSettings {
   };
 }
 
+/** An absolute path with no whitespace, control character, quote or backslash (ssh_config and argv safe). */
+const plainAbsolutePath = /^\/[^\s\x00-\x1f\x7f"'\\]*$/;
+
 function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
@@ -129,8 +132,10 @@ function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
     for (const key of ['bpftoolPath', 'identityFile', 'knownHostsFile'] as const) {
       const v = o[key];
       if (v === undefined) continue;
-      if (typeof v === 'string' && v.startsWith('/')) host[key] = v;
-      else warnings.push(`Setting ${where}.${key} must be an absolute path; ignored.`);
+      // These reach an argv (bpftoolPath) or a generated ssh_config (the files): a newline would add config lines
+      // (`StrictHostKeyChecking no`), a space would split one path into two.
+      if (typeof v === 'string' && plainAbsolutePath.test(v)) host[key] = v;
+      else warnings.push(`Setting ${where}.${key} must be an absolute path without spaces, quotes or control characters; ignored.`);
     }
     if (o.sudo !== undefined) {
       if (typeof o.sudo === 'boolean') host.sudo = o.sudo;
