@@ -1,9 +1,9 @@
-// Lint: typescript-eslint's recommended rules, plus the one architectural rule of docs/DESIGN.md:
+// Lint: typescript-eslint's recommended rules, plus the one architectural rule of docs/design.md:
 // only extension/vscode/ may import 'vscode'.
 import tseslint from 'typescript-eslint';
 
 const noVscode = {
-  'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: "Only extension/vscode/ imports 'vscode' (docs/DESIGN.md)." }] }],
+  'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: "Only extension/vscode/ imports 'vscode' (docs/design.md)." }] }],
 };
 
 export default tseslint.config(

@@ -3,7 +3,7 @@
 // Direction: every request travels client -> agent; notifications say which way they go.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
-  Attachment, BpfLink, BpfMap, BpfProgram, CgroupAttachment, HostFacts, Lab, LabTopology, LoadedObject,
+  Attachment, BpfLink, BpfMap, BpfProgram, CaptureInfo, CaptureSummary, CapturedPacket, CgroupAttachment, HostFacts, Lab, LabTopology, LoadedObject,
   NetAttachment, NetInterface, PacketFilter, PacketPathEvent, PinEntry, TcDirection, TraceEvent, XdpMode,
 } from './types';
 
@@ -260,6 +260,37 @@ export interface ClockNowResult { /** The host's CLOCK_MONOTONIC in ns (the pack
 /** The host's monotonic clock, for estimating its offset against the client's (cross-host packet paths). */
 export const clockNow = new RequestType0<ClockNowResult, AgentErrorData>('clock.now');
 
+// ---- program run-time statistics (kernel BPF stats, on only while somebody watches) ------------------------------
+
+/**
+ * How the agent turned statistics on: `fd` holds a BPF_ENABLE_STATS file descriptor in a helper process (the
+ * kernel turns them off when the last such fd closes, also when the agent is killed); `sysctl` set
+ * kernel.bpf_stats_enabled=1 with a watcher that writes the old value back; `already` found them on already (and
+ * leaves them as they were).
+ */
+export type StatsMode = 'fd' | 'sysctl' | 'already';
+export const statsStart = new RequestType0<{ subscription: string; mode: StatsMode }, AgentErrorData>('stats.start');
+export const statsStop = new RequestType<{ subscription: string }, { stopped: boolean; statsOn: boolean }, AgentErrorData>('stats.stop');
+
+export interface ProgramCounters {
+  id: number;
+  name: string;
+  type: string;
+  runCnt: number;
+  runTimeNs: number;
+  /** Where it is attached: "xdp eth0 (end_demo_b)", "tc egress eth0 (root)", "cgroup sock_ops /sys/fs/cgroup/x". */
+  attachedTo: string[];
+}
+/** Cumulative counters of every program at one moment; rates come from two samples (extension/core/stats). */
+export interface StatsSample {
+  /** CLOCK_MONOTONIC of the host, in ns. */
+  atNs: number;
+  programs: ProgramCounters[];
+  /** Whether statistics are being collected now. */
+  statsOn: boolean;
+}
+export const statsSample = new RequestType0<StatsSample, AgentErrorData>('stats.sample');
+
 // ---- trace streams -------------------------------------------------------------------------------------------
 
 export type TraceSource = 'trace_pipe' | 'perf_array' | 'packet_path';
@@ -298,6 +329,38 @@ export const traceEvents = new NotificationType<TraceEventsParams>('trace.events
 /** agent -> client: something went wrong outside a request (an uncaught exception, a stream that died). */
 export interface AgentLogParams { level: 'info' | 'warning' | 'error'; message: string; stack?: string }
 export const agentLog = new NotificationType<AgentLogParams>('agent.log');
+
+// ---- verdict capture (docs/verdict-capture.md) -----------------------------------------------------------------
+
+/**
+ * Swaps the program of an XDP or tc attachment for its instrumented variant (built by the client from the same
+ * source), which reuses the plain program's maps and reports each packet's verdict and first bytes; `capture.stop`
+ * (or the agent's exit, or the watchdog if the agent dies) puts the plain program back.
+ */
+export interface CaptureStartParams {
+  /** `xdp:NETNS:DEV` or `tc:NETNS:DEV:DIRECTION` of a program loaded through object.load. */
+  attachment: string;
+  /** The instrumented object (base64), see extension/core/capture/instrument.ts. */
+  object: string;
+  /** Its entry program; default the name of the program attached now. */
+  program?: string;
+  /** Which packets to record (all are counted); default every packet. */
+  filter?: PacketFilter;
+  /** Bytes of each packet to record, 0..4096; default 128. */
+  snapLength?: number;
+  /** The watchdog's lease: if the agent stops renewing it (it died), the plain program is put back. Default 30000. */
+  leaseMs?: number;
+}
+export const captureStart = new RequestType<CaptureStartParams, CaptureInfo, AgentErrorData>('capture.start');
+export const captureStop = new RequestType<{ capture: string }, CaptureSummary, AgentErrorData>('capture.stop');
+
+/** agent -> client: packets of one capture. `lost`: packets lost since the previous batch (counted, never silent). */
+export interface CapturePacketsParams {
+  capture: string;
+  packets: CapturedPacket[];
+  lost: number;
+}
+export const capturePackets = new NotificationType<CapturePacketsParams>('capture.packets');
 
 // ---- labs ----------------------------------------------------------------------------------------------------
 

@@ -130,6 +130,18 @@ export const paramSchemas: Record<string, TSchema> = {
   })),
   [agent.hostPing.method]: paramsOf<agent.HostPingParams>()(Obj({ target: Text(255), count: Opt(Int(1, 20)), waitS: Opt(Int(1, 10)) })),
   [agent.clockNow.method]: noParams,
+  [agent.statsStart.method]: noParams,
+  [agent.statsStop.method]: paramsOf<{ subscription: string }>()(Obj({ subscription: Text(128) })),
+  [agent.statsSample.method]: noParams,
+  [agent.captureStart.method]: paramsOf<agent.CaptureStartParams>()(Obj({
+    attachment: AttachmentId,
+    object: Type.String({ minLength: 1, maxLength: MAX_OBJECT_BASE64 }),
+    program: Opt(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$', description: 'a program name (a C identifier)' })),
+    filter: Opt(PacketFilter),
+    snapLength: Opt(Int(0, 4096)),
+    leaseMs: Opt(Int(3000, 600_000)),
+  })),
+  [agent.captureStop.method]: paramsOf<{ capture: string }>()(Obj({ capture: Text(128) })),
   [agent.traceStart.method]: paramsOf<agent.TraceStartParams>()(Obj({
     source: Type.Union([Type.Literal('trace_pipe'), Type.Literal('perf_array'), Type.Literal('packet_path')]),
     // a substring or /regex/: may start with '-' ("->"), so only NUL is refused

@@ -1,5 +1,5 @@
 // Plain data shared by every side: what the kernel holds (programs, maps, links, attachments), what the agent
-// reports of a host, and trace events. No logic lives here (docs/DESIGN.md: protocol/ is the only shared code).
+// reports of a host, and trace events. No logic lives here (../shared/docs/DESIGN.md: protocol/ is the only shared code).
 
 /** What `agent.hello` says of a host. */
 export interface HostFacts {
@@ -310,4 +310,104 @@ export interface PacketPath {
   hops: PacketHop[];
   /** The packet was dropped: the same as its kfree_skb hop's. */
   drop?: PacketDrop;
+}
+
+// ---- verdict capture ------------------------------------------------------------------------------------------
+
+/** The return values of XDP programs (enum xdp_action) and of tc direct-action programs (TC_ACT_*), by number. */
+export const XDP_VERDICTS: Readonly<Record<number, string>> = { 0: 'XDP_ABORTED', 1: 'XDP_DROP', 2: 'XDP_PASS', 3: 'XDP_TX', 4: 'XDP_REDIRECT' };
+export const TC_VERDICTS: Readonly<Record<number, string>> = {
+  [-1]: 'TC_ACT_UNSPEC', 0: 'TC_ACT_OK', 1: 'TC_ACT_RECLASSIFY', 2: 'TC_ACT_SHOT', 3: 'TC_ACT_PIPE', 4: 'TC_ACT_STOLEN',
+  5: 'TC_ACT_QUEUED', 6: 'TC_ACT_REPEAT', 7: 'TC_ACT_REDIRECT', 8: 'TC_ACT_TRAP',
+};
+
+/** A running verdict capture (capture.start's reply). */
+export interface CaptureInfo {
+  capture: string;
+  attachment: string;
+  kind: 'xdp' | 'tc';
+  netns: string;
+  dev: string;
+  ifindex: number;
+  /** XDP sees received packets only; tc the direction it is attached to. */
+  direction: 'ingress' | 'egress';
+  /** The plain program (put back on stop) and the instrumented one running now. */
+  plainProgId: number;
+  captureProgId: number;
+  program: string;
+  snapLength: number;
+  /** The filter as recorded (absent: every packet). */
+  filter?: PacketFilter;
+  startedAt: number;
+}
+
+/** One packet the user's program returned a verdict for. */
+export interface CapturedPacket {
+  /** Wall-clock time in microseconds since the epoch (from the kernel's monotonic clock at program entry). */
+  timeUs: number;
+  /** The program's return value (XDP_VERDICTS / TC_VERDICTS name it). */
+  verdict: number;
+  ifindex: number;
+  /** The packet's length as the program left it. */
+  len: number;
+  /** Its first snapLength bytes (base64), as the program left them. */
+  data: string;
+}
+
+/** What a capture saw, in the kernel's own counts (capture.stop's reply). */
+export interface CaptureSummary {
+  capture: string;
+  /** Packets the program ran on during the capture. */
+  seen: number;
+  /** Of those, packets the filter kept. */
+  matched: number;
+  /** Packets sent to the client. */
+  received: number;
+  /** matched - received: lost in the kernel's perf buffer or on the way (0 when nothing was lost). */
+  lost: number;
+  /** Matched packets by verdict name (XDP_DROP: 3), counted in the kernel, lost ones included. */
+  verdicts: Record<string, number>;
+  /** The program attached again (the plain one) and whether the swap back succeeded. */
+  restored: { progId: number; ok: boolean; message?: string };
+  durationMs: number;
+}
+
+/** An attachment as the host diff shows it: with its program's tag and its attach point. */
+export type DiffAttachment = Attachment & { tag?: string; point: string };
+
+/** Two hosts compared (extension/core/fleet/hostDiff.ts): the CLI's `diff --json` and the host diff webview. */
+export interface HostDiff {
+  a: string;
+  b: string;
+  programs: { onlyA: BpfProgram[]; onlyB: BpfProgram[]; differ: { key: string; a: BpfProgram[]; b: BpfProgram[] }[]; same: number };
+  /** `point`: where it sits, as matched ("xdp root/eth0", "tc root/eth0 ingress", "cgroup sock_ops /sys/fs/cgroup/x"). */
+  attachments: { onlyA: DiffAttachment[]; onlyB: DiffAttachment[]; differ: { point: string; a: DiffAttachment; b: DiffAttachment }[]; same: number };
+  maps: { onlyA: BpfMap[]; onlyB: BpfMap[]; differ: { key: string; a: BpfMap; b: BpfMap; what: string }[]; same: number };
+  contents: { map: string; onlyA: string[]; onlyB: string[]; differ: { key: string; a: string; b: string }[]; truncated: boolean }[];
+  identical: boolean;
+}
+
+/** How a host's CLOCK_MONOTONIC sits against the client's (extension/core/fleet/clockOffset.ts). */
+export interface HostClock {
+  /** Host clock minus the client's, ns: a host timestamp minus this is the client's clock. */
+  offsetNs: number;
+  /** Half the best round trip, ns: the offset is right within this. */
+  uncertaintyNs: number;
+  samples: number;
+}
+
+/** A hop of a packet followed across hosts (extension/core/fleet/crossHostPath.ts). */
+export interface FleetHop extends PacketHop {
+  host: string;
+  /** This hop's time on the client's clock (host time minus the host's offset), ns. */
+  clientNs: number;
+}
+
+/** One packet's path across hosts: the CLI's `trace --hosts ... --json` lines and the fleet path webview. */
+export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
+  /** Hosts in path order (a host appears once per segment). */
+  hosts: string[];
+  hops: FleetHop[];
+  /** Where the packet died (the hop with a drop reason), when a host saw it die. */
+  drop?: PacketDrop & { host: string; ifname: string };
 }

@@ -1,10 +1,10 @@
-// Messages between the extension host and the webviews (docs/STYLE.md #10). One union per direction per view;
+// Messages between the extension host and the webviews (../shared/docs/STYLE.md #10). One union per direction per view;
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult } from './agent';
-import type { BpfMap, BpfProgram, PacketHop, PacketPath, TraceEvent } from './types';
+import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
 
-export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath';
+export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath';
 
 // ---- common -------------------------------------------------------------------------------------------------
 
@@ -27,6 +27,9 @@ export interface StatusMessage {
 }
 
 // ---- live trace (a WebviewView in the panel) ----------------------------------------------------------------
+
+/** Rows the live trace keeps unless ebpfNetDebug.trace.maxRows says otherwise (the setting's default too). */
+export const DEFAULT_TRACE_MAX_ROWS = 100_000;
 
 /** host -> webview. `lines` batches arrive as the agent sends `trace.events` for a trace_pipe stream. */
 export type LiveTraceToView =
@@ -215,3 +218,31 @@ export interface PacketPathReplies {
 export interface LiveTraceState { filter: string; regex: boolean; follow: boolean }
 export interface ListingsState { tab: ListingsTab; filter: string; sort: { column: string; descending: boolean }; dumpMapId?: number; live: boolean }
 export interface PacketPathState { filter: string; selected?: string }
+
+// ---- host diff (two hosts compared: extension/core/fleet/hostDiff.ts) ------------------------------------------
+
+/** host -> webview: the comparison (sent after `ready` and after every refresh), or why there is none. */
+export type HostDiffToView =
+  | { type: 'diff'; diff: HostDiff; /** ms since the epoch, when the hosts were read */ at: number }
+  | { type: 'error'; message: string }
+  | StatusMessage;
+
+/** webview -> host. */
+export type HostDiffToHost =
+  | ReadyMessage
+  /** Read both hosts again. */
+  | { type: 'refresh' };
+
+export interface HostDiffState { /** Show the counts of what is the same too. */ showSame: boolean }
+
+// ---- packets across hosts (the fleet's joined packet paths: extension/core/fleet/crossHostPath.ts) ------------
+
+/** host -> webview: the joined paths of one trace across hosts, with each host's clock offset. */
+export type FleetPathToView =
+  | { type: 'paths'; paths: FleetPacketPath[]; clocks: { host: string; clock: HostClock }[] }
+  | StatusMessage;
+
+/** webview -> host. */
+export type FleetPathToHost = ReadyMessage;
+
+export interface FleetPathState { /** The exchange shown (`#id.seq`, a flow). */ selected?: string }

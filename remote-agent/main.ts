@@ -9,7 +9,8 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const)
 
 import * as os from 'node:os';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { agentLog, traceEvents, type AgentLogParams } from '../protocol/agent';
+import { agentLog, capturePackets, traceEvents, type AgentLogParams } from '../protocol/agent';
+import { Captures } from './capture/captures';
 import type { AgentContext } from './core/context';
 import { FrameGuard } from './core/frameGuard';
 import { run } from './core/runner';
@@ -63,6 +64,7 @@ async function serveStdio(argv: string[]): Promise<void> {
   };
   const streams = new TraceStreams(ctx);
   traces = streams;
+  const captures = new Captures(ctx, (p) => connection.sendNotification(capturePackets, p));
   let idle: () => Promise<void> = () => Promise.resolve();
   let exiting = false;
   const exit = () => {
@@ -70,13 +72,13 @@ async function serveStdio(argv: string[]): Promise<void> {
     exiting = true;
     // answer what is in progress (at most 30 s), stop the trace readers, then go; attachments stay in the kernel
     void Promise.race([idle(), new Promise((r) => setTimeout(r, 30_000))])
-      .then(() => streams.stopAll())
+      .then(() => Promise.all([streams.stopAll(), captures.stopAll()]))
       .finally(() => setImmediate(() => {
         connection.dispose();
         process.exit(0);
       }));
   };
-  idle = serve(connection, methodTable(ctx, streams, exit));
+  idle = serve(connection, methodTable(ctx, streams, exit, captures));
   connection.onClose(exit);
   process.stdin.on('end', exit);
   connection.listen();

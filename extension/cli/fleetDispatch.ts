@@ -23,5 +23,8 @@ export async function runFleetCommand(name: string, argv0: string[], ctx: CliCon
     if (argv.some((a) => a.startsWith('--netns-scope'))) throw usageError('trace: --netns-scope applies to --source packet-path');
   }
   const results = await runOnHosts(commands[name], argv, fleet.hosts, ctx, fleet.bounds, describe);
+  // The command line itself was wrong (every host refused it before connecting): say it once, as a usage error.
+  const usage = results.map((r) => (!r.ok && (r.error as Error & { exitCode?: number }).exitCode === 2 ? r.error.message : undefined));
+  if (usage.every((u) => u !== undefined) && new Set(usage).size === 1) throw usageError(usage[0]!);
   return printFleetResults(name, argv, results, ctx.io, argv.includes('--json'));
 }

@@ -1,4 +1,4 @@
-// Where the CLI writes and what it reads of its environment, passed in (docs/STYLE.md #12) so tests run commands
+// Where the CLI writes and what it reads of its environment, passed in (../shared/docs/STYLE.md #12) so tests run commands
 // in-process with real buffers instead of patching process.stdout.
 import type { Session, SessionOptions } from '../core/session';
 

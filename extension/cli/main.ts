@@ -1,5 +1,5 @@
 // Entry of dist/cli.js (the `ebpf-netdebug` command): dispatches to one file per command under commands/, and
-// turns every failure into one line on stderr and a non-zero exit status (docs/DESIGN.md "The command line").
+// turns every failure into one line on stderr and a non-zero exit status (../shared/docs/DESIGN.md "The command line").
 import { AgentError } from '../core/agentError';
 import { openSession } from '../core/session';
 import { terminalPrompt } from '../core/ssh/terminalPrompt';
@@ -13,6 +13,7 @@ import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
 import { listCommand } from './commands/list';
 import { runCommand } from './commands/run';
+import { topCommand } from './commands/top';
 import { traceCommand } from './commands/trace';
 import { unloadCommand } from './commands/unload';
 import { runFleetCommand } from './fleetDispatch';
@@ -25,7 +26,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, diff: diffCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */

@@ -12,6 +12,8 @@ Commands:
              skmsg:       [--map OBJECT/MAP|PIN|id:N]
              tracepoints: (every program of the object)
              xdp, tc:     [--confirm-within SECONDS | --no-confirm] (dead-man switch; on by default on the SSH interface)
+             xdp, tc:     [--capture FILE.pcapng|- [--filter F] [--snap-length N] [--duration S]] (FILE.bpf.c only:
+                          record every packet's verdict, then leave the plain program attached)
              all:         [--program NAME] [--name OBJECT] [--reload] [--set KNOB=VALUE]...
   detach   --host H ATTACHMENT_ID [--keep-object]     undo an attach (the id attach printed)
   unload   --host H OBJECT [--force]                  remove an object attach loaded (detach does it for the last one)
@@ -22,6 +24,8 @@ Commands:
   run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
                                                       a packet through an XDP/tc program (kernel test run): verdict,
                                                       time per run, changes to the packet and the program's maps
+  top      --host H [--interval S] [--duration S]     programs by CPU share: runs/s, avg ns/run, CPU %, where attached
+                                                      (kernel run-time statistics on only while it runs)
   diff     --host A --host B [--no-contents] [--netns-scope own|all]
                                                       programs, attachments, maps (and their contents) of two hosts
 

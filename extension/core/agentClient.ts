@@ -1,12 +1,12 @@
 // The typed client of the agent's JSON-RPC contract (protocol/agent.ts). It only needs a pair of streams
-// (docs/STYLE.md #3): a local child process, an ssh2 exec channel, or an in-memory pair in tests.
+// (../shared/docs/STYLE.md #3): a local child process, an ssh2 exec channel, or an in-memory pair in tests.
 import type { Readable, Writable } from 'node:stream';
 import * as nodeTimers from 'node:timers';
 import { ErrorCodes, ResponseError, type Disposable, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as P from '../../protocol/agent';
 import type {
-  Attachment, BpfLink, BpfMap, BpfProgram, CgroupAttachment, HostFacts, Lab, LoadedObject, PinEntry,
+  CaptureInfo, CaptureSummary, Attachment, BpfLink, BpfMap, BpfProgram, CgroupAttachment, HostFacts, Lab, LoadedObject, PinEntry,
 } from '../../protocol/types';
 import type { RemoteProcess } from './transport/transport';
 import { AgentError, ClientErrorCode } from './agentError';
@@ -104,12 +104,18 @@ export class AgentClient {
   mapDump(params: P.MapDumpParams): Promise<{ entries: P.MapEntry[]; truncated: boolean }> { return this.request(P.mapDump, params); }
   progDumpXlated(params: { program: P.ProgramRef }): Promise<{ insns: P.XlatedInsn[] }> { return this.request(P.progDumpXlated, params); }
   progRun(params: P.ProgRunParams): Promise<P.ProgRunResult> { return this.request(P.progRun, params); }
+  statsStart(): Promise<{ subscription: string; mode: P.StatsMode }> { return this.request0(P.statsStart); }
+  statsStop(params: { subscription: string }): Promise<{ stopped: boolean; statsOn: boolean }> { return this.request(P.statsStop, params); }
+  statsSample(): Promise<P.StatsSample> { return this.request0(P.statsSample); }
 
   hostPing(params: P.HostPingParams): Promise<P.HostPingResult> { return this.request(P.hostPing, params); }
   clockNow(): Promise<P.ClockNowResult> { return this.request0(P.clockNow); }
 
   traceStart(params: P.TraceStartParams): Promise<{ stream: string }> { return this.request(P.traceStart, params); }
   traceStop(params: { stream: string }): Promise<{ stopped: boolean }> { return this.request(P.traceStop, params); }
+
+  captureStart(params: P.CaptureStartParams): Promise<CaptureInfo> { return this.request(P.captureStart, params); }
+  captureStop(params: { capture: string }): Promise<CaptureSummary> { return this.request(P.captureStop, params); }
 
   labCreate(params: P.LabCreateParams): Promise<Lab> { return this.request(P.labCreate, params); }
   labDestroy(params: { name: string }): Promise<{ removed: string[] }> { return this.request(P.labDestroy, params); }
@@ -122,6 +128,11 @@ export class AgentClient {
   /** Batches of trace events (agent -> client). Filter on `params.stream` when several streams run. */
   onTraceEvents(listener: (params: P.TraceEventsParams) => void): Disposable {
     return this.onNotification(P.traceEvents, listener);
+  }
+
+  /** Packets of verdict captures (agent -> client). Filter on `params.capture`. */
+  onCapturePackets(listener: (params: P.CapturePacketsParams) => void): Disposable {
+    return this.onNotification(P.capturePackets, listener);
   }
 
   /** Problems the agent reports outside any request (agent -> client). */

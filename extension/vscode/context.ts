@@ -1,4 +1,4 @@
-// One context object for the whole extension (docs/STYLE.md #5) with two disposal scopes: the extension's
+// One context object for the whole extension (../shared/docs/STYLE.md #5) with two disposal scopes: the extension's
 // lifetime (commands, views, settings, the log) and the current connection's lifetime (the agent session, its
 // trace subscriptions, anything that must go when the host goes). It also owns the connection state that the
 // status bar, the tree and the command table follow.

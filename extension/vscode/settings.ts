@@ -1,4 +1,4 @@
-// The typed settings of the extension (docs/STYLE.md #7): read through parseSettings (settingsModel.ts), bad values
+// The typed settings of the extension (../shared/docs/STYLE.md #7): read through parseSettings (settingsModel.ts), bad values
 // become defaults with one warning each in the log and a single notification, and a change event for the rest.
 import * as vscode from 'vscode';
 import { parseSettings, type SettingsValues } from './settingsModel';

@@ -1,5 +1,7 @@
-// The extension's settings, validated in one place (docs/STYLE.md #7). VS Code-free so test/unit can check the
+// The extension's settings, validated in one place (../shared/docs/STYLE.md #7). VS Code-free so test/unit can check the
 // validation with plain node --test: a bad value becomes its default and a warning naming the setting, never a throw.
+
+import { DEFAULT_TRACE_MAX_ROWS } from '../../protocol/webview';
 
 export type XdpDefaultMode = 'ask' | 'native' | 'generic';
 
@@ -11,7 +13,6 @@ export interface HostSetting {
   bpftoolPath?: string;
   identityFile?: string;
   knownHostsFile?: string;
-  sudo?: boolean;
 }
 
 export interface SettingsValues {
@@ -34,7 +35,7 @@ export const defaultSettings: SettingsValues = {
   autoConnect: true,
   xdpDefaultMode: 'ask',
   confirmWithin: 15,
-  traceMaxRows: 5000,
+  traceMaxRows: DEFAULT_TRACE_MAX_ROWS,
   clangPath: 'clang',
   compileExtraFlags: [],
   clangdEnabled: true,
@@ -137,10 +138,8 @@ function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
       if (typeof v === 'string' && plainAbsolutePath.test(v)) host[key] = v;
       else warnings.push(`Setting ${where}.${key} must be an absolute path without spaces, quotes or control characters; ignored.`);
     }
-    if (o.sudo !== undefined) {
-      if (typeof o.sudo === 'boolean') host.sudo = o.sudo;
-      else warnings.push(`Setting ${where}.sudo must be true or false; ignored.`);
-    }
+    // `sudo` was never read: the agent runs through `sudo -n` by itself when the login is not root (docs/ssh.md).
+    if (o.sudo !== undefined) warnings.push(`Setting ${where}.sudo is not used (the agent runs through sudo -n by itself when the login is not root); remove it.`);
     out.push(host);
   });
   return out;

@@ -1,5 +1,5 @@
 // Where the agent keeps things on a host. Everything it pins lives under PIN_ROOT so it can list and clean up
-// exactly its own objects (docs/DESIGN.md "Names").
+// exactly its own objects (../shared/docs/DESIGN.md "Names").
 export const BPFFS = '/sys/fs/bpf';
 export const PIN_ROOT = '/sys/fs/bpf/ebpf-netdebug';
 export const TRACEFS = '/sys/kernel/tracing';

@@ -1,6 +1,6 @@
 // The other way in: "Attach XDP Program to Interface..." with nothing open picks the interface (across the host's
 // namespaces), the program (a *.bpf.c of the workspace, compiled first) and generic mode; "Detach" from the
-// palette picks what the agent reports attached. Generic XDP is the trap of docs/KERNEL-FACTS.md (`xdp off`
+// palette picks what the agent reports attached. Generic XDP is the trap of ../shared/docs/KERNEL-FACTS.md (`xdp off`
 // leaves it attached): after Detach bpftool must show nothing and the ping must come back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

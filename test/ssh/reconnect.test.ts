@@ -11,6 +11,11 @@ import type { TraceGap } from '../../extension/core/reconnect/traceStreams';
 import { endStaleAgent } from '../../extension/core/reconnect/staleAgent';
 import type { TraceEvent } from '../../protocol/types';
 import { startSshd, type Sshd } from './helpers/sshd';
+import { until as untilEvent } from '../kernel/helpers/until';
+
+/** This file's waits: the shared until() with its deadline. */
+const until = (cond: () => boolean, what: string, ms = 60_000) => untilEvent(cond, what, ms);
+
 
 const TOKEN = 'h3rc';
 const AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
@@ -43,13 +48,6 @@ function tracePipeHolders(): string[] {
   return out;
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('reconnect with a trace stream open', () => {
   let sshd: Sshd;

@@ -7,6 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { armDeadman, confirmAttachment, listRollbacks, type DeadmanOptions } from '../../remote-agent/safety/deadman';
+import { until as untilEvent } from '../kernel/helpers/until';
+
+/** This file's waits: the shared until() with its deadline. */
+const until = (cond: () => boolean, what: string, ms = 20_000) => untilEvent(cond, what, ms);
+
 
 const TOKEN = 'h3wd';
 const ENTRY = join(__dirname, 'helpers', 'watchdogEntry.ts');
@@ -17,13 +22,6 @@ function watchdogPids(stateDir: string): number[] {
   });
 }
 
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('dead-man watchdog (host side)', () => {
   let dir: string;
@@ -68,7 +66,9 @@ describe('dead-man watchdog (host side)', () => {
     await until(() => watchdogPids(opts.stateDir!).length === 1, 'the watchdog');
     assert.equal(await confirmAttachment(`tc:end_${TOKEN}:eth0:egress`, opts), true);
     await until(() => watchdogPids(opts.stateDir!).length === 0, 'the confirmed watchdog to exit', 2000);
-    await new Promise((r) => setTimeout(r, 3500));
+    // The watchdog is the only process that runs a plan, and the confirmation claimed the plan before it exited:
+    // with the plan gone and its watchdog gone, nothing is left that could run it at the deadline.
+    assert.deepEqual(readdirSync(join(opts.stateDir!, 'plans')).filter((f) => f.includes('egress')), [], 'the plan was claimed');
     assert.equal(existsSync(marker), false);
     assert.equal((await listRollbacks(opts)).length, 1, 'no new record');
     assert.equal(await confirmAttachment(`tc:end_${TOKEN}:eth0:egress`, opts), false, 'nothing is waiting any more');

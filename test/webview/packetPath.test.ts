@@ -79,6 +79,49 @@ describe('packet path webview', () => {
     await v.page.close();
   });
 
+  it('ends a dropped packet in a red mark on the hop where it died, with the reason; the table and the list say it too', async () => {
+    // Captured by test/fixtures/webview/capture-drop.sh: a's ping dropped by nftables in b; b's ping answered, its
+    // reply freed by this kernel as NO_SOCKET at ping_rcv (ping reads on a raw socket).
+    const dropped = (JSON.parse(readFixture('packet_path_drop.json')) as { packets: PacketPathView[] }).packets;
+    const v = await h.open('packetPath', { theme: 'light' });
+    await v.send({ type: 'packets', packets: dropped, replace: true, dropped: 0 });
+    await v.page.waitForSelector('svg.path-picture');
+    const items = await v.page.$$eval('#packets li', (lis) => lis.map((l) => l.textContent));
+    assert.equal(items.length, 2);
+    assert.match(items[0]!, /^10\.213\.9\.1 → 10\.213\.9\.2 icmp request #\d+\.001 \(3 hops\) ✕ request dropped: NETFILTER_DROP$/);
+    assert.match(items[1]!, /^10\.213\.9\.2 → 10\.213\.9\.1 icmp request \+ reply #\d+\.001 \(5 hops\) ✕ reply dropped: NO_SOCKET$/);
+
+    const marks = () => v.page.$$eval('g.drop-mark', (gs) => gs.map((g) => {
+      const dot = g.querySelector('circle')!;
+      const b = dot.getBoundingClientRect();
+      return { cls: g.getAttribute('class'), drop: g.getAttribute('data-drop'), reason: g.querySelector('.drop-reason')!.textContent,
+        fill: getComputedStyle(dot).fill, x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2 };
+    }));
+    const portOf = (port: string) => v.page.$eval(`g.port[data-port="${port}"] rect`, (r) => { const b = r.getBoundingClientRect(); return { l: b.left, r: b.right, t: b.top, b: b.bottom }; });
+    const [mark] = await marks();
+    assert.equal((await marks()).length, 1, 'one packet died in this exchange');
+    assert.deepEqual([mark.cls, mark.drop, mark.reason], ['drop-mark request', 'DROP NETFILTER_DROP at nft_do_chain', 'NETFILTER_DROP']);
+    assert.match(mark.fill, /^rgb\((\d+), (\d+), (\d+)\)$/);
+    const [r, g, b] = /(\d+), (\d+), (\d+)/.exec(mark.fill)!.slice(1).map(Number);
+    assert.ok(r > 150 && g < 100 && b < 100, `the mark is red (${mark.fill})`);
+    const portB = await portOf('end_wvdrop_b/wvdropb');
+    assert.ok(Math.abs(mark.x - portB.r) < 3 && mark.y < portB.t, 'on the corner of b\'s port, where the request died');
+    const rows = await v.page.$$eval('table[aria-label="Hops"] tbody tr', (trs) => trs.map((tr) => [tr.children[5].textContent, tr.children[7].textContent]));
+    assert.deepEqual(rows, [['net_dev_queue', ''], ['netif_rx', ''], ['kfree_skb', 'DROP NETFILTER_DROP at nft_do_chain']]);
+    await v.screenshot('packetPath-drop-light');
+
+    await v.page.click('#packets li:nth-child(2)');
+    await v.page.waitForFunction(() => document.querySelector('g.drop-mark')?.getAttribute('data-drop')?.includes('NO_SOCKET'));
+    const [replyMark] = await marks();
+    assert.deepEqual([replyMark.cls, replyMark.drop], ['drop-mark reply', 'DROP NO_SOCKET at ping_rcv']);
+    // b pinged a: the reply died back in b, the pinger, so the mark sits below b's port (replies are drawn below)
+    const pingerPort = await portOf('end_wvdrop_b/wvdropb');
+    assert.ok(Math.abs(replyMark.x - pingerPort.r) < 3 && replyMark.y > pingerPort.b,
+      `below b's port: the reply ended there (${JSON.stringify([replyMark, pingerPort])})`);
+    assert.deepEqual(v.errors, []);
+    await v.page.close();
+  });
+
   it('asks the host to start with the typed filter and shows its refusal', async () => {
     const v = await h.open('packetPath');
     await v.page.fill('#filter >> input', 'icmp host 10.213.7.2');

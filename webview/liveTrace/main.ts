@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/theme.css';
 import './liveTrace.css';
 import type { TraceEvent } from '../../protocol/types';
-import type { LiveTraceReplies, LiveTraceState, LiveTraceToHost, LiveTraceToView, TraceColumns } from '../../protocol/webview';
+import { DEFAULT_TRACE_MAX_ROWS, type LiveTraceReplies, type LiveTraceState, type LiveTraceToHost, type LiveTraceToView, type TraceColumns } from '../../protocol/webview';
 import { HostChannel } from '../shared/hostChannel';
 import { custom, el, formatCount } from '../shared/dom';
 import { makeFilter, TraceRing } from './traceRing';
@@ -15,7 +15,7 @@ import { formatTime, toJson, toText } from './traceFormat';
 import { VirtualList } from './virtualList';
 
 const ROW_HEIGHT = 20;
-const DEFAULT_MAX_ROWS = 100_000;
+const DEFAULT_MAX_ROWS = DEFAULT_TRACE_MAX_ROWS;
 
 const channel = new HostChannel<LiveTraceToHost, LiveTraceToView, LiveTraceState>(onMessage);
 const saved = channel.state();

@@ -55,3 +55,9 @@ export function describePacket(p: PacketPathView): string {
   if (p.udp) return `udp ${p.udp.sport}>${p.udp.dport}`;
   return `${p.protocol} ${p.label}`;
 }
+
+/** `DROP NETFILTER_DROP at nft_do_chain` (the CLI's words); a kernel without drop reasons gives the place only. */
+export function dropLabel(h: PacketHopView): string {
+  if (!h.drop) return '';
+  return h.drop.reason ? `DROP ${h.drop.reason} at ${h.drop.location}` : `DROP at ${h.drop.location} (no reason from this kernel)`;
+}

@@ -9,7 +9,7 @@ import type { PacketPathReplies, PacketPathState, PacketPathToHost, PacketPathTo
 import { HostChannel } from '../shared/hostChannel';
 import { custom, el, formatCount } from '../shared/dom';
 import { SortableTable } from '../shared/sortableTable';
-import { describePacket, groupExchanges, stepsOf, type Exchange, type Step } from './exchanges';
+import { describePacket, dropLabel, groupExchanges, stepsOf, type Exchange, type Step } from './exchanges';
 import { drawPath } from './pathPicture';
 
 /** Packets kept in the view; older ones fall off (the host keeps the full trace for saving). */
@@ -45,6 +45,7 @@ const steps = new SortableTable<Step>({
     { key: 'if', label: 'Interface', value: (s) => `${s.hop.ifname} (${s.hop.ifindex})` },
     { key: 'tp', label: 'Tracepoint', value: (s) => s.hop.tracepoint },
     { key: 'time', label: '+µs', numeric: true, value: (s) => Math.round((s.hop.timestampNs - (exchangeStart(s) ?? 0)) / 1000) },
+    { key: 'drop', label: 'Drop', value: (s) => dropLabel(s.hop) },
   ],
 });
 let shownExchange: Exchange | undefined;
@@ -57,7 +58,8 @@ function renderList(): void {
     const first = x.packets[0];
     const hops = x.packets.reduce((n, p) => n + p.hops.length, 0);
     const li = el('li', { role: 'option', 'data-exchange': x.id, 'aria-selected': String(x.id === selected), id: `x-${cssId(x.id)}` },
-      `${first.src} → ${first.dst} ${first.protocol} ${x.packets.map((p) => p.label).join(' + ')} ${x.id} (${hops} hops)`);
+      `${first.src} → ${first.dst} ${first.protocol} ${x.packets.map((p) => p.label).join(' + ')} ${x.id} (${hops} hops)`,
+      ...x.packets.filter((p) => p.drop).map((p) => el('span', { class: 'dropped' }, ` ✕ ${p.label} dropped: ${p.drop!.reason ?? `at ${p.drop!.location}`}`)));
     li.addEventListener('click', () => select(x.id));
     return li;
   });

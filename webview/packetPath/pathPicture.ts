@@ -1,8 +1,9 @@
 // The picture of one exchange: each network namespace a box (in the order the packet first reaches it), each
 // interface a port on the box's edge facing the namespace it talks to, and numbered arrows between ports,
-// request legs above the middle and reply legs below, so the two directions never hide each other.
+// request legs above the middle and reply legs below, so the two directions never hide each other. A packet the
+// kernel dropped ends in a red mark on the port of the hop where it died, labelled with the reason.
 import { svg } from '../shared/dom';
-import type { Step } from './exchanges';
+import { dropLabel, type Step } from './exchanges';
 
 const BOX_W = 190, GAP = 180, PORT_W = 74, PORT_H = 22, TOP = 34, PAD = 16;
 
@@ -71,6 +72,24 @@ export function drawPath(steps: Step[], title: string): SVGSVGElement {
     const t = svg('text', { x: c.x, y: c.y + 4, 'text-anchor': 'middle', class: 'port-label' });
     t.textContent = p.ifname;
     g.append(t);
+    root.append(g);
+  }
+  // Drop marks: on the port's outer corner, request drops above it and reply drops below, reason beside.
+  for (const s of steps) {
+    if (!s.hop.drop) continue;
+    const c = centre(portKey(s.netns, s.hop.ifname));
+    const below = s.leg === 'reply';
+    const cx = c.x + PORT_W / 2, cy = c.y + (below ? PORT_H / 2 + 4 : -PORT_H / 2 - 4);
+    const label = dropLabel(s.hop);
+    const g = svg('g', { class: `drop-mark ${s.leg === 'request' || s.leg === 'reply' ? s.leg : 'other'}`, 'data-drop': label, 'data-step': s.step });
+    const title = svg('title');
+    title.textContent = `${s.step}: ${s.leg} ${label} (${s.netns}/${s.hop.ifname || 'no device'})`;
+    g.append(title, svg('circle', { cx, cy, r: 9, class: 'drop-dot' }));
+    const x = svg('text', { x: cx, y: cy + 4, 'text-anchor': 'middle', class: 'drop-x' });
+    x.textContent = '✕';
+    const reason = svg('text', { x: cx + 13, y: cy + 4, class: 'drop-reason' });
+    reason.textContent = s.hop.drop.reason ?? `at ${s.hop.drop.location}`;
+    g.append(x, reason);
     root.append(g);
   }
   for (const s of steps) {

@@ -15,8 +15,11 @@ import { explainLoadFailure } from '../loadErrors';
 import { startObjectForHost } from '../earlyCompile';
 import { printJson } from '../output';
 import { makeTimer } from '../timing';
+import { captureJson, captureRequest, describeCapture, runCapture } from './attachCapture';
 
 const KINDS = ['xdp', 'tc', 'sockops', 'skmsg', 'tracepoints'] as const;
+/** `--capture` and its companions (attachCapture.ts). */
+const CAPTURE_OPTIONS = ['capture', 'filter', 'snap-length', 'duration'];
 
 const attachOptions = {
   ...commonOptions, ...hostOptions,
@@ -24,12 +27,13 @@ const attachOptions = {
   via: { type: 'string' }, cgroup: { type: 'string' }, 'create-cgroup': { type: 'boolean' }, map: { type: 'string' },
   program: { type: 'string' }, name: { type: 'string' }, set: { type: 'string', multiple: true },
   replace: { type: 'boolean' }, reload: { type: 'boolean' }, 'confirm-within': { type: 'string' }, 'no-confirm': { type: 'boolean' },
+  capture: { type: 'string' }, filter: { type: 'string' }, 'snap-length': { type: 'string' }, duration: { type: 'string' },
 } as const;
 
 /** Which options each kind takes (beyond the common ones): anything else is a usage error, not ignored. */
 const kindOptions: Record<AttachKind, readonly string[]> = {
-  xdp: ['dev', 'netns', 'mode', 'via', 'replace', 'confirm-within', 'no-confirm'],
-  tc: ['dev', 'netns', 'direction', 'via', 'replace', 'confirm-within', 'no-confirm'],
+  xdp: ['dev', 'netns', 'mode', 'via', 'replace', 'confirm-within', 'no-confirm', ...CAPTURE_OPTIONS],
+  tc: ['dev', 'netns', 'direction', 'via', 'replace', 'confirm-within', 'no-confirm', ...CAPTURE_OPTIONS],
   sockops: ['cgroup', 'create-cgroup'],
   skmsg: ['map'],
   tracepoints: [],
@@ -64,6 +68,10 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
     throw usageError(`--name ${values.name}: object names are 1-64 letters, digits, '_' or '-'`);
   }
 
+  const capture = captureRequest(kind, file, values);
+  // With `--capture -` stdout carries the pcapng file: the report goes to stderr.
+  const report = capture?.file === '-' ? ctx.io.err : ctx.io.out;
+
   const timer = makeTimer(ctx.env, ctx.io.err);
   timer.mark('attach: arguments parsed');
   // Compiling starts now, in parallel with connecting (earlyCompile.ts); the session checks the guessed kernel.
@@ -89,14 +97,26 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
       },
       loadRejected: (e, obj) => explainLoadFailure(e, { command: `attach ${kind}`, source: obj.source, includeDirs: obj.includeDirs, io: ctx.io }),
     }).catch((e: unknown) => { throw asCliError(e); }));
-    return { ...r.attachment, object: r.object, program: r.program, programs: r.programs, confirmation: r.confirmation };
+    const attached = { ...r.attachment, object: r.object, program: r.program, programs: r.programs, confirmation: r.confirmation };
+    if (!capture || !r.program) return { result: attached };
+    // The plain program stays attached whatever happens to the capture.
+    const program = r.program;
+    const captured = await runCapture(s, ctx, capture, {
+      attachment: r.attachment.id, source: file, program, section: r.loaded.programs.find((p) => p.name === program)?.section || undefined,
+      kind: kind as 'xdp' | 'tc', set,
+    }).catch((e: unknown) => {
+      if (e instanceof CliError) e.message += ` (${program} stays attached: id ${r.attachment.id})`;
+      throw e;
+    });
+    return { result: attached, captured };
   }).catch(async (e: unknown) => {
     await object.settled();
     throw e;
   });
   timer.mark('attach: session closed');
-  if (values.json) printJson(ctx.io, result);
-  else ctx.io.out(describeAttachment(result));
+  const { result: att, captured } = result;
+  if (values.json) printJson({ ...ctx.io, out: report }, captured ? { ...att, capture: captureJson(captured) } : att);
+  else report(describeAttachment(att) + (captured ? describeCapture(captured) : ''));
   return 0;
 }
 

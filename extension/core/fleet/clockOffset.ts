@@ -5,13 +5,9 @@
 // on our clock with it and state the uncertainty: hops on different hosts closer together than that are ordered by
 // the wire (TTL, send before receive), not by these times.
 
-export interface ClockOffset {
-  /** Host clock minus ours, ns: a host timestamp minus this is our clock. */
-  offsetNs: number;
-  /** Half the best round trip, ns: the offset is right within this. */
-  uncertaintyNs: number;
-  samples: number;
-}
+import type { HostClock } from '../../../protocol/types';
+
+export type ClockOffset = HostClock;
 
 export async function estimateClockOffset(ask: () => Promise<{ monotonicNs: number }>, samples = 7,
   now: () => number = () => Number(process.hrtime.bigint())): Promise<ClockOffset> {

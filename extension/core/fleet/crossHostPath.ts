@@ -7,25 +7,13 @@
 // millisecond; a veth crossing takes microseconds): a segment with a higher TTL comes first (routers lower it),
 // at equal TTL one that starts by sending comes before one that starts by receiving, then the corrected time
 // decides. A hop with a drop reason ends the joined path: the packet died there.
-import type { PacketDrop, PacketHop, PacketPath } from '../../../protocol/types';
+import type { FleetHop, FleetPacketPath, PacketPath } from '../../../protocol/types';
+
+export type { FleetHop, FleetPacketPath } from '../../../protocol/types';
 import { dropText, SAME_PACKET_WINDOW_NS } from '../packetPath';
-import type { ClockOffset } from './clockOffset';
+import type { HostClock as ClockOffset } from '../../../protocol/types';
 
 export interface HostPaths { host: string; paths: PacketPath[]; clock: ClockOffset }
-
-export interface FleetHop extends PacketHop {
-  host: string;
-  /** This hop's time on the client's clock (host time minus the host's offset), ns. */
-  clientNs: number;
-}
-
-export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
-  /** Hosts in path order (a host appears once per segment). */
-  hosts: string[];
-  hops: FleetHop[];
-  /** Where the packet died (the hop with a drop: `reason` is its PacketDrop), when a host saw it die. */
-  drop?: { host: string; ifname: string; reason: unknown };
-}
 
 const SENDS = new Set(['net_dev_queue']);
 
@@ -37,10 +25,6 @@ function firstTtl(s: Segment): number {
 
 function startsWithReceive(s: Segment): number {
   return SENDS.has(s.path.hops[0]?.tracepoint) ? 0 : 1;
-}
-
-function dropOf(x: unknown): unknown {
-  return x && typeof x === 'object' && 'drop' in x ? (x as { drop?: unknown }).drop : undefined;
 }
 
 /** Joins the hosts' packets; a packet seen on one host only is a path of that host alone. In time order. */
@@ -68,10 +52,9 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
         for (const h of s.path.hops) {
           if (drop) break;
           hops.push({ ...h, host: s.host, clientNs: h.timestampNs - s.offset, sinceFirstNs: 0 });
-          const reason = dropOf(h);
-          if (reason !== undefined) drop = { host: s.host, ifname: h.ifname, reason };
+          if (h.drop) drop = { ...h.drop, host: s.host, ifname: h.ifname };
         }
-        if (!drop && dropOf(s.path) !== undefined) drop = { host: s.host, ifname: s.path.hops[s.path.hops.length - 1].ifname, reason: dropOf(s.path) };
+        if (!drop && s.path.drop) drop = { ...s.path.drop, host: s.host, ifname: s.path.hops[s.path.hops.length - 1].ifname };
       }
       const first = hops[0].clientNs;
       for (const h of hops) h.sinceFirstNs = h.clientNs - first;
@@ -82,12 +65,6 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
     }
   }
   return out.sort((a, b) => a.firstNs - b.firstNs);
-}
-
-/** A hop's PacketDrop as the packet path text prints it (`DROP NETFILTER_DROP at nft_do_chain`). */
-function dropLine(drop: unknown): string {
-  if (drop && typeof drop === 'object' && 'location' in drop) return dropText(drop as PacketDrop);
-  return `DROP ${typeof drop === 'string' ? drop : JSON.stringify(drop)}`;
 }
 
 function ms(ns: number): string {
@@ -109,7 +86,7 @@ export function formatFleetPaths(paths: FleetPacketPath[], clocks: { host: strin
   const ifW = Math.max(...paths.flatMap((p) => p.hops.map((h) => h.ifname.length)));
   for (const p of paths) {
     lines.push('');
-    lines.push(`${p.label} ${p.exchange} ${p.src} -> ${p.dst}  [${p.hosts.join(' -> ')}]${p.drop ? `  DROPPED on ${p.drop.host} ${p.drop.ifname}` : ''}`);
+    lines.push(`${p.label} ${p.exchange} ${p.src} -> ${p.dst}  [${p.hosts.join(' -> ')}]${p.drop ? `  DROPPED on ${p.drop.host} ${p.drop.ifname}: ${dropText(p.drop)}` : ''}`);
     let segmentStart = p.hops[0];
     p.hops.forEach((h, i) => {
       const prev = p.hops[i - 1];
@@ -118,8 +95,7 @@ export function formatFleetPaths(paths: FleetPacketPath[], clocks: { host: strin
         lines.push(`  ${''.padEnd(hostW)}  ~~ wire ~~  ${ms(h.clientNs - prev.clientNs)} by the clock estimates (+/- ${(plusMinus / 1e6).toFixed(3)} ms)`);
         segmentStart = h;
       }
-      const drop = dropOf(h);
-      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${drop !== undefined ? `  ${dropLine(drop)}` : ''}`);
+      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${h.drop ? `  ${dropText(h.drop)}` : ''}`);
     });
   }
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,9 @@
 // cgroup path; sockmap; object), and compared by the program there (name and tag). Map contents are compared key by
 // key for maps matched one-to-one on both sides.
 import type { MapEntry } from '../../../protocol/agent';
-import type { Attachment, BpfMap, BpfProgram } from '../../../protocol/types';
+import type { Attachment, BpfMap, BpfProgram, DiffAttachment, HostDiff } from '../../../protocol/types';
+
+export type { HostDiff } from '../../../protocol/types';
 import type { AgentClient } from '../agentClient';
 
 export interface HostSnapshot {
@@ -74,21 +76,6 @@ export async function dumpContents(client: AgentClient, maps: BpfMap[], into: Ho
   }
 }
 
-export interface Side<T> { a: T[]; b: T[] }
-
-export interface HostDiff {
-  a: string;
-  b: string;
-  programs: { onlyA: BpfProgram[]; onlyB: BpfProgram[]; differ: { key: string; a: BpfProgram[]; b: BpfProgram[] }[]; same: number };
-  attachments: {
-    onlyA: (Attachment & { tag?: string })[]; onlyB: (Attachment & { tag?: string })[];
-    differ: { point: string; a: Attachment & { tag?: string }; b: Attachment & { tag?: string } }[]; same: number;
-  };
-  maps: { onlyA: BpfMap[]; onlyB: BpfMap[]; differ: { key: string; a: BpfMap; b: BpfMap; what: string }[]; same: number };
-  contents: { map: string; onlyA: string[]; onlyB: string[]; differ: { key: string; a: string; b: string }[]; truncated: boolean }[];
-  identical: boolean;
-}
-
 const hex = (x: string[] | undefined, v: unknown) => (x ? x.join(' ') : JSON.stringify(v));
 
 function diffContents(name: string, a: { entries: MapEntry[]; truncated: boolean }, b: { entries: MapEntry[]; truncated: boolean }): HostDiff['contents'][number] | undefined {
@@ -119,7 +106,7 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
   const withTag = (s: HostSnapshot) => {
     const tags = tagOf(s);
     const names = new Map(s.programs.map((p) => [p.id, p.name]));
-    return s.attachments.map((x) => ({ ...x, progName: x.progName ?? (x.progId !== undefined ? names.get(x.progId) : undefined), tag: x.progId !== undefined ? tags.get(x.progId) : undefined }));
+    return s.attachments.map((x) => ({ ...x, point: attachPoint(x), progName: x.progName ?? (x.progId !== undefined ? names.get(x.progId) : undefined), tag: x.progId !== undefined ? tags.get(x.progId) : undefined }));
   };
   const aa = new Map(withTag(a).map((x) => [attachPoint(x), x]));
   const ab = new Map(withTag(b).map((x) => [attachPoint(x), x]));
@@ -161,7 +148,7 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
 export function formatHostDiff(d: HostDiff): string {
   const out: string[] = [`diff ${d.a} (A) vs ${d.b} (B)`];
   const prog = (p: BpfProgram) => `${p.type} ${p.name} tag ${p.tag} (prog ${p.id})`;
-  const att = (x: Attachment & { tag?: string }) => `${attachPoint(x)}: ${x.progName ?? '?'}${x.tag ? ` tag ${x.tag}` : ''}${x.progId !== undefined ? ` (prog ${x.progId})` : ''}${x.mode ? ` ${x.mode}` : ''}`;
+  const att = (x: DiffAttachment) => `${attachPoint(x)}: ${x.progName ?? '?'}${x.tag ? ` tag ${x.tag}` : ''}${x.progId !== undefined ? ` (prog ${x.progId})` : ''}${x.mode ? ` ${x.mode}` : ''}`;
   const map = (m: BpfMap) => `${m.type} ${m.name} (map ${m.id})`;
   out.push('', `Programs (matched by type and name; the tag is the code): ${d.programs.same} same`);
   for (const p of d.programs.onlyA) out.push(`  only on A  ${prog(p)}`);

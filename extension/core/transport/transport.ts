@@ -1,5 +1,5 @@
 // How the engine reaches a host. The agent client does not know whether it runs over SSH or a local child process
-// (docs/STYLE.md #3): both give it a process with stdin/stdout streams.
+// (../shared/docs/STYLE.md #3): both give it a process with stdin/stdout streams.
 import type { Readable, Writable } from 'node:stream';
 
 /** A process started on the host. */

@@ -1,4 +1,4 @@
-// The command table: command id -> factory (docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
+// The command table: command id -> factory (../shared/docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
 // registered by extension/vscode/webviews/ and are not in this table.
 import type { CommandFactory } from './table';
 import { connectCommand, disconnectCommand } from './connect';

@@ -1,4 +1,4 @@
-// Commands as a table of factories (docs/STYLE.md #6): each has the form used while connected and, when it needs
+// Commands as a table of factories (../shared/docs/STYLE.md #6): each has the form used while connected and, when it needs
 // a host, a disabled form used otherwise (it offers to connect instead of failing somewhere deep inside).
 // The table is re-registered whenever the connection state changes, so a handler never sees a stale session.
 import * as vscode from 'vscode';

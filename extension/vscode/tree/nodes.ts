@@ -1,4 +1,4 @@
-// Tree nodes: thin adapters over the model (docs/STYLE.md #11). Each node turns one model object into a TreeItem
+// Tree nodes: thin adapters over the model (../shared/docs/STYLE.md #11). Each node turns one model object into a TreeItem
 // with a contextValue for menus, and builds its children from the snapshot it was given (no agent calls here).
 import * as vscode from 'vscode';
 import type { BpfMap, BpfProgram, CgroupAttachment, Lab, NetAttachment, PinEntry, Attachment } from '../../../protocol/types';

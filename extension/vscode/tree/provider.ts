@@ -1,5 +1,5 @@
 // The Hosts tree: hosts from the settings (plus the connected one if it is not there), and under the connected
-// host one snapshot of the kernel per refresh. One EventEmitter refreshes it (docs/STYLE.md #11); it refreshes on
+// host one snapshot of the kernel per refresh. One EventEmitter refreshes it (../shared/docs/STYLE.md #11); it refreshes on
 // connection changes, on the Refresh command and after every change made through the extension.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { TraceEvent } from '../../../protocol/types';
 import { TraceBatcher } from './traceBatcher';
-import { toTraceColumns, type LiveTraceToHost, type LiveTraceToView } from '../../../protocol/webview';
+import { DEFAULT_TRACE_MAX_ROWS, toTraceColumns, type LiveTraceToHost, type LiveTraceToView } from '../../../protocol/webview';
 import type { Session } from '../../core/session';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { ViewChannel, describe } from './channel';
@@ -13,7 +13,7 @@ import { renderView } from './viewPage';
 import type { WebviewHost } from './webviewHost';
 
 export const LIVE_TRACE_VIEW_ID = 'ebpfNetDebug.liveTrace';
-const DEFAULT_MAX_ROWS = 100_000;
+const DEFAULT_MAX_ROWS = DEFAULT_TRACE_MAX_ROWS;
 
 export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;

@@ -55,7 +55,8 @@ export class PacketPathPanel implements vscode.Disposable {
     this.filter = filterText;
     this.grouper = new PacketPathGrouper();
     this.channel?.post({ type: 'packets', packets: [], replace: true, dropped: 0 });
-    const stream = this.stream = await session.startTrace({ source: 'packet_path', packetFilter });
+    // the picture needs no packet bytes: leave them on the host
+    const stream = this.stream = await session.startTrace({ source: 'packet_path', packetFilter, packetBytes: 0 });
     this.off = stream.onEvents((p) => {
       const changed = this.grouper.add(p.events as PacketPathEvent[]);
       this.channel?.post({ type: 'packets', packets: changed, replace: false, dropped: p.dropped });

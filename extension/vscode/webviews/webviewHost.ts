@@ -8,7 +8,7 @@ export interface WebviewHost {
   getSession(): Session | undefined;
   onDidChangeSession: vscode.Event<Session | undefined>;
   log: vscode.LogOutputChannel;
-  /** ebpfNetDebug.trace.maxRows, validated (default 100,000). */
+  /** ebpfNetDebug.trace.maxRows, validated (default DEFAULT_TRACE_MAX_ROWS, protocol/webview.ts). */
   traceMaxRows?(): number;
   /** Fires when ebpfNetDebug.trace.maxRows changes. */
   onDidChangeTraceMaxRows?: vscode.Event<number>;

@@ -1,4 +1,4 @@
-// The HTML shell of every view (docs/STYLE.md #9): a strict CSP with a fresh nonce per render, the view's bundle
+// The HTML shell of every view (../shared/docs/STYLE.md #9): a strict CSP with a fresh nonce per render, the view's bundle
 // and styles from dist/webview, and no data at all (data arrives by postMessage after `ready`). Kept free of
 // 'vscode' so the Chromium tests render exactly this page.
 import { randomBytes } from 'node:crypto';

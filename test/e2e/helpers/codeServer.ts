@@ -1,4 +1,4 @@
-// A private code-server running the packaged VSIX (docs/VSCODE-E2E.md): its own HOME, TMPDIR, user-data and
+// A private code-server running the packaged VSIX (../shared/docs/VSCODE-E2E.md): its own HOME, TMPDIR, user-data and
 // extensions folders under one temporary directory, a free port, the VSIX installed with --install-extension,
 // settings.json written before start, and everything killed and removed by stop().
 import { spawn, execFile, type ChildProcess } from 'node:child_process';

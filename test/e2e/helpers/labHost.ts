@@ -1,7 +1,7 @@
 // A lab host for the end-to-end runs and `npm start`: a network namespace whose interface is eth0 (the "host"),
 // a peer namespace on the other end of that eth0 to ping from, and an OpenSSH sshd inside the host namespace,
 // reachable from the root namespace over a management veth. The sshd runs under `nsenter --net` (not
-// `ip netns exec`, which would hide /sys/fs/bpf from its sessions: docs/KERNEL-FACTS.md). It has its own host key,
+// `ip netns exec`, which would hide /sys/fs/bpf from its sessions: ../shared/docs/KERNEL-FACTS.md). It has its own host key,
 // client key, authorized_keys and known_hosts, and an ssh_config alias that the extension resolves like OpenSSH.
 // Everything is named end_<token>_* and removed by destroy(), also after a half-finished create().
 import { execFile, spawn, type ChildProcess } from 'node:child_process';

@@ -6,6 +6,11 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import { BPFTOOL_75, cleanup, compileFixture, inNetns, ipOf, pingLoss, sh, startAgent, tmpDir, type AgentHandle } from './agentProcess';
+import { until as untilEvent } from '../helpers/until';
+
+/** This file's waits: the shared until() with its deadline. */
+const until = (cond: () => boolean, what: string, ms = 20_000) => untilEvent(cond, what, ms);
+
 
 const LAB = 'adm';
 const NS_A = `end_${LAB}_a`;
@@ -18,13 +23,6 @@ function xdpMode(): string | undefined {
   return (JSON.parse(out) as { xdp: { mode: string }[] }[])[0]?.xdp[0]?.mode;
 }
 
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('dead-man switch', () => {
   let agent: AgentHandle;

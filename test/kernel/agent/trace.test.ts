@@ -10,6 +10,11 @@ import * as proto from '../../../protocol/agent';
 import type { TraceEvent } from '../../../protocol/types';
 import { spawnTied } from '../../../remote-agent/packetPath/tiedSpawn';
 import { expectError, sh, startAgent, type AgentHandle } from './agentProcess';
+import { until as untilEvent } from '../helpers/until';
+
+// Waits are long: the kernel lets one process at a time read trace_pipe, and other test files may hold it a while.
+const until = (cond: () => boolean, what: string, ms = 90_000) => untilEvent(cond, what, ms);
+
 
 const MARKER = `atr_${randomBytes(4).toString('hex')}`;
 const mark = (text: string) => writeFileSync('/sys/kernel/tracing/trace_marker', `${text}\n`);
@@ -35,14 +40,6 @@ function readers(agent: AgentHandle): number {
   return r.stdout.trim() ? r.stdout.trim().split('\n').map(Number).filter(holderOpen).length : 0;
 }
 
-// Waits are long: the kernel lets one process at a time read trace_pipe, and other test files may hold it a while.
-async function until(cond: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('trace_pipe streams', () => {
   let agent: AgentHandle;
@@ -96,10 +93,16 @@ describe('trace_pipe streams', () => {
       return events(s1).length >= 3 && events(s2).some((e) => e.message.includes('_solo'));
     }, 'both streams');
     assert.equal(readers(agent), 1, 'one reader for two streams');
-    await new Promise((r) => setTimeout(r, 100)); // let the last batches of both streams arrive
+    // The last line both filters take: once both streams have it, both have everything before it (one reader, in order).
+    const end = `${MARKER}_fan end`;
+    await until(() => {
+      mark(end);
+      return [s1, s2].every((s) => events(s).some((e) => e.message.includes(end)));
+    }, 'the end marker in both streams');
     // Whatever the one reader got, both streams got: the fan lines of s2 are exactly the lines of s1.
-    const fan1 = events(s1).map((e) => e.message);
-    const fan2 = events(s2).map((e) => e.message).filter((m) => m.includes('_fan'));
+    const upToEnd = (ms: string[]) => ms.slice(0, ms.findIndex((m) => m.includes(end)) + 1);
+    const fan1 = upToEnd(events(s1).map((e) => e.message));
+    const fan2 = upToEnd(events(s2).map((e) => e.message).filter((m) => m.includes('_fan')));
     assert.deepEqual(fan2, fan1);
     assert.ok(fan1.every((m) => m.startsWith(`${MARKER}_fan `)), 'the substring filter holds');
     await agent.connection.sendRequest(proto.traceStop, { stream: s1 });

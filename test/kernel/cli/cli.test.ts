@@ -6,12 +6,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { ping } from '../helpers/ping';
 import { run, type RunResult } from '../helpers/run';
+import { until } from '../helpers/until';
 
 const TOKEN = runToken('ck1');
 const ROOT = join(__dirname, '..', '..', '..');
@@ -172,9 +173,15 @@ test('--set drop_replies=1 changes what the loaded program drops', async () => {
 test('--confirm-within: the CLI confirms, so the watchdog leaves the program attached', async () => {
   const att = await attachJson('--dev', 'eth0', '--netns', nsA, '--name', `end_${TOKEN}_confirm`, '--confirm-within', '6', DROP_PING_O);
   assert.deepEqual(att.confirmation, { status: 'confirmed', withinMs: 6000 });
-  // Past the deadline: an unconfirmed attachment would have been rolled back by now. (The window is generous: the
-  // confirmation's fresh round trip gets a third of it, and this machine is busy with other test files.)
-  await new Promise((r) => setTimeout(r, 7000));
+  // The confirmation claimed the plan and ended its watchdog, the only process that would roll it back at the
+  // deadline: once neither is left, the program stays whatever the clock says (no waiting for the deadline).
+  const readable = att.id.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  const plans = join(process.env.EBPF_NETDEBUG_DEADMAN_DIR ?? '/run/ebpf-netdebug/deadman', 'plans');
+  const planLeft = () => (existsSync(plans) ? readdirSync(plans) : []).some((f) => f.startsWith(`${readable}-`));
+  const watchdogLeft = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${plans}/${readable}-`); } catch { return false; }
+  });
+  await until(() => !planLeft() && !watchdogLeft(), 'the plan claimed and its watchdog gone', 30_000);
   const listed = await cli('list', 'attachments', '--host', 'local', '--json');
   const still = JSON.parse(listed.stdout).find((a: { id: string }) => a.id === att.id);
   assert.equal(still?.progId, att.progId);

@@ -1,5 +1,5 @@
 // Commands inside a named network namespace. nsenter --net (not `ip netns exec`), because `ip netns exec` remounts
-// /sys and hides /sys/fs/bpf and tracefs from the command (docs/KERNEL-FACTS.md, "The namespace trap").
+// /sys and hides /sys/fs/bpf and tracefs from the command (../shared/docs/KERNEL-FACTS.md, "The namespace trap").
 import { run, runOk, type RunOptions, type RunResult } from './run';
 
 export const NETNS_DIR = '/run/netns';

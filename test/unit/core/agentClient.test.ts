@@ -1,4 +1,4 @@
-// The agent client over an in-memory stream pair (docs/STYLE.md #3): the other end is a real vscode-jsonrpc
+// The agent client over an in-memory stream pair (../shared/docs/STYLE.md #3): the other end is a real vscode-jsonrpc
 // connection serving the contract's method names, so these tests check the wire behaviour the real agent sees:
 // method names and params, error codes and data turned into AgentError, notifications, and closing.
 import { test } from 'node:test';
@@ -50,9 +50,10 @@ test('every request type of the protocol has a client method', () => {
     'object.load': 'objectLoad', 'object.unload': 'objectUnload', 'object.list': 'objectList', 'attach.xdp': 'attachXdp',
     'attach.tc': 'attachTc', 'attach.cgroup': 'attachCgroup', 'attach.skMsg': 'attachSkMsg',
     'attach.tracepoints': 'attachTracepoints', 'attach.confirm': 'attachConfirm', detach: 'detach',
-    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun',
+    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun', 'stats.start': 'statsStart', 'stats.stop': 'statsStop', 'stats.sample': 'statsSample',
     'trace.start': 'traceStart', 'trace.stop': 'traceStop', 'lab.create': 'labCreate', 'lab.destroy': 'labDestroy',
     'lab.list': 'labList', 'agent.shutdown': 'shutdown', 'host.ping': 'hostPing', 'clock.now': 'clockNow',
+    'capture.start': 'captureStart', 'capture.stop': 'captureStop',
   };
   assert.ok(methods.length >= 27);
   for (const m of methods) {

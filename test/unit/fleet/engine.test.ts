@@ -124,10 +124,11 @@ describe('joinPacketPaths', () => {
   });
 
   it('ends the path where a host saw the packet dropped', () => {
-    const dropped = [inputs[1], { host: 'R', clock: clocks.R, paths: [path(key, [{ ifname: 'eth0', tracepoint: 'netif_rx', t: 800_030, ttl: 64, drop: 'IP_INHDR' }])] }];
+    const dropped = [inputs[0], inputs[1], { host: 'R', clock: clocks.R, paths: [path(key, [{ ifname: 'eth0', tracepoint: 'netif_rx', t: 800_030, ttl: 64, drop: 'IP_INHDR' }])] }];
     const [p] = joinPacketPaths(dropped);
-    assert.deepEqual(p.drop, { host: 'R', ifname: 'eth0', reason: { reason: 'IP_INHDR', location: 'ip_forward' } });
+    assert.deepEqual(p.drop, { host: 'R', ifname: 'eth0', reason: 'IP_INHDR', location: 'ip_forward' });
     assert.deepEqual(p.hosts, ['A', 'R']);
-    assert.match(formatFleetPaths([p], []), /DROPPED on R eth0/);
+    assert.match(formatFleetPaths([p], []), /DROPPED on R eth0: DROP IP_INHDR at ip_forward/);
+    assert.deepEqual(p.hops.map((h) => h.host), ['A', 'R'], 'nothing after the hop where it died');
   });
 });

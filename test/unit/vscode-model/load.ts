@@ -1,5 +1,5 @@
 // The VS Code-free modules of extension/vscode/ that these tests exercise with plain `node --test` (they import no
-// 'vscode', so they load outside VS Code; docs/STYLE.md #1).
+// 'vscode', so they load outside VS Code; ../shared/docs/STYLE.md #1).
 export * as model from '../../../extension/vscode/tree/model';
 export type { SnapshotSource } from '../../../extension/vscode/tree/model';
 export * as settings from '../../../extension/vscode/settingsModel';

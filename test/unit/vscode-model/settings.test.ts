@@ -16,18 +16,25 @@ test('no settings: the defaults, no warnings', () => {
 
 test('good values pass through', () => {
   const r = parseSettings(reader({
-    hosts: [{ name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool', sudo: true }, { target: 'local' }],
+    hosts: [{ name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool' }, { target: 'local' }],
     defaultHost: 'lab', 'xdp.defaultMode': 'generic', confirmWithin: 0, 'trace.maxRows': 200, 'compile.extraFlags': ['-DDEBUG'],
   }));
   assert.deepEqual(r.warnings, []);
   assert.deepEqual(r.values.hosts, [
-    { name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool', sudo: true },
+    { name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool' },
     { name: 'local', target: 'local' },
   ]);
   assert.equal(r.values.defaultHost, 'lab');
   assert.equal(r.values.xdpDefaultMode, 'generic');
   assert.equal(r.values.confirmWithin, 0);
   assert.equal(r.values.traceMaxRows, 200);
+});
+
+test('hosts[].sudo is not a setting: a leftover one is named in a warning, never silently ignored', () => {
+  const r = parseSettings(reader({ hosts: [{ name: 'lab', target: 'root@10.0.0.2', sudo: true }] }));
+  assert.deepEqual(r.values.hosts, [{ name: 'lab', target: 'root@10.0.0.2' }]);
+  assert.equal(r.warnings.length, 1);
+  assert.match(r.warnings[0], /hosts\[0\]\.sudo is not used/);
 });
 
 test('bad values become defaults, each with a warning naming it', () => {
@@ -39,7 +46,7 @@ test('bad values become defaults, each with a warning naming it', () => {
   assert.equal(r.values.defaultHost, '');
   assert.equal(r.values.xdpDefaultMode, 'ask');
   assert.equal(r.values.confirmWithin, 15);
-  assert.equal(r.values.traceMaxRows, 5000);
+  assert.equal(r.values.traceMaxRows, 100_000, 'the default, the same as package.json and the live trace');
   assert.equal(r.values.autoConnect, true);
   assert.deepEqual(r.values.compileExtraFlags, []);
   const all = r.warnings.join('\n');
