@@ -54,7 +54,7 @@ async function serveStdio(argv: string[]): Promise<void> {
   const kernelRelease = os.release();
   const ctx: AgentContext = {
     run,
-    bpftool: await chooseBpftool(run, opts.bpftool, kernelRelease),
+    bpftool: await chooseBpftool(run, opts.bpftool, kernelRelease, opts.runtimeBpftool),
     bpftoolRequested: opts.bpftool,
     kernelRelease,
     stateDir: opts.stateDir,

@@ -9,7 +9,7 @@
 // Usage: node scripts/build.mjs [--watch] [--minify]
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, mkdirSync, copyFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, copyFileSync, writeFileSync, statSync, linkSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,6 +84,21 @@ mkdirSync(join(root, 'dist/webview'), { recursive: true });
 const codicons = join(root, 'node_modules/@vscode/codicons/dist');
 for (const f of ['codicon.css', 'codicon.ttf']) {
   if (existsSync(join(codicons, f))) copyFileSync(join(codicons, f), join(root, 'dist/webview', f));
+}
+
+// The agent's runtime for hosts without Node.js / bpftool >= 7.5 (scripts/build-runtime.sh, run by setup.sh) ships
+// beside the agent bundle: dist/runtime/linux-<arch>.tar.gz + .json. Hard links: ~45 MB each, built once.
+const runtimeSrc = join(root, '.cache/runtime');
+if (existsSync(runtimeSrc)) {
+  mkdirSync(join(root, 'dist/runtime'), { recursive: true });
+  for (const f of readdirSync(runtimeSrc)) {
+    if (!/^linux-[a-z0-9]+\.(tar\.gz|json)$/.test(f)) continue;
+    const from = join(runtimeSrc, f);
+    const to = join(root, 'dist/runtime', f);
+    if (existsSync(to) && statSync(to).ino === statSync(from).ino) continue;
+    rmSync(to, { force: true });
+    try { linkSync(from, to); } catch { copyFileSync(from, to); }
+  }
 }
 
 if (watch) {

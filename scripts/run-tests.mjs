@@ -1,6 +1,6 @@
 // Runs the test tiers with node's own test runner (TypeScript through tsx), so CI reads one closing summary.
 //   node scripts/run-tests.mjs                 every tier
-//   node scripts/run-tests.mjs unit kernel     the named tiers (test/<tier>/**/*.test.ts; tiers: unit kernel hostile ssh webview e2e)
+//   node scripts/run-tests.mjs unit kernel     the named tiers (test/<tier>/**/*.test.ts; tiers: unit kernel hostile ssh bare webview e2e)
 // Tiers that touch the kernel need root; the runner says so instead of letting each test fail on its own.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync, lstatSync, rmSync, rmdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const allTiers = ['unit', 'kernel', 'hostile', 'ssh', 'webview', 'e2e'];
+const allTiers = ['unit', 'kernel', 'hostile', 'ssh', 'bare', 'webview', 'e2e'];
 const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = tiers.length ? tiers : allTiers;
 
@@ -26,7 +26,7 @@ if (!files.length) {
   process.exit(1);
 }
 if (process.getuid && process.getuid() !== 0 && chosen.some((t) => t !== 'unit' && t !== 'webview')) {
-  console.error('the kernel, ssh and e2e tiers need root (BPF, namespaces, sshd)');
+  console.error('the kernel, ssh, bare and e2e tiers need root (BPF, namespaces, sshd)');
   process.exit(1);
 }
 // bpffs paths the run may create without any one test owning them: our own home directory (every agent pins under

@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 debs=(clang llvm libbpf-dev bpftool iproute2 iputils-ping tcpdump openssh-server openssh-client bpftrace
       util-linux procps psmisc binutils ethtool netcat-openbsd sudo
-      tshark nftables iptables)
+      tshark nftables iptables mmdebstrap dropbear-bin qemu-user-static)
 e2e_debs=(chromium libkrb5-dev build-essential pkg-config python3 imagemagick)
 
 missing=()
@@ -41,6 +41,13 @@ Signed-By: $keyring
 EOF
     need_update=1
   fi
+fi
+
+# arm64 as a foreign architecture: scripts/build-runtime.sh downloads the arm64 packages of the agent's runtime.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  log "adding the arm64 architecture (for the arm64 agent runtime's packages)"
+  as_root dpkg --add-architecture arm64
+  need_update=1
 fi
 
 bpftool75_dir=/opt/ebpf-netdebug/bpftool-7.5
@@ -81,6 +88,11 @@ if [ "$want_npm" = 1 ] && { [ ! -d node_modules ] || [ package-lock.json -nt nod
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The runtime the agent brings to hosts without Node.js / bpftool 7.5 (x64 and arm64; cached in .cache/runtime),
+# and the bare-host tests' root filesystem (cached in .cache/). Both skip quickly when already built.
+bash "$here/scripts/build-runtime.sh"
+bash "$here/scripts/build-bare-rootfs.sh" >/dev/null
 
 if [ "$want_e2e" = 1 ]; then
   bash "$here/scripts/setup-e2e.sh"

@@ -236,7 +236,7 @@ async function connectAgent(host: string, opts: SessionOptions, agentPath: strin
   } else {
     transport = await connectSsh(host, opts.ssh);
     try {
-      deployment = await deployAgent(transport, { ...opts.deploy, agentPath });
+      deployment = await deployAgent(transport, { ...opts.deploy, agentPath, bpftoolPath: opts.bpftoolPath });
       argv = deployment.argv;
     } catch (e) {
       await transport.close();
@@ -246,7 +246,7 @@ async function connectAgent(host: string, opts: SessionOptions, agentPath: strin
   // An argument of its own, never part of a shell string: SSH quotes each argv element (ssh/quote.ts).
   if (opts.bpftoolPath) argv = [...argv, '--bpftool', opts.bpftoolPath];
   try {
-    const proc = await startAgent(transport, argv);
+    const proc = await startAgent(transport, argv, deployment);
     const client = AgentClient.fromProcess(proc, { clientName: opts.clientName, clientVersion: opts.clientVersion });
     let facts: HostFacts;
     try {

@@ -1,5 +1,6 @@
 // Which bpftool the agent uses on this host: `--bpftool PATH` / EBPF_NETDEBUG_BPFTOOL when given, else the newest
-// of /opt/ebpf-netdebug/bpftool-*/usr/sbin/bpftool, /usr/sbin/bpftool and the first one on PATH (a host may keep
+// of /opt/ebpf-netdebug/bpftool-*/usr/sbin/bpftool, /usr/sbin/bpftool, the first one on PATH and the runtime's
+// (`--runtime-bpftool`, brought by the client when the host has none >= 7.5; the host's wins a tie) (a host may keep
 // the distribution's old bpftool beside a newer one that knows tcx and autoattach).
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -26,7 +27,7 @@ export function findOnPath(tool: string, pathEnv = process.env.PATH ?? ''): stri
   return null;
 }
 
-export function bpftoolCandidates(optDir = '/opt/ebpf-netdebug'): string[] {
+export function bpftoolCandidates(optDir = '/opt/ebpf-netdebug', runtimeBpftool?: string): string[] {
   const found: string[] = [];
   if (existsSync(optDir)) {
     for (const d of readdirSync(optDir)) {
@@ -39,6 +40,7 @@ export function bpftoolCandidates(optDir = '/opt/ebpf-netdebug'): string[] {
   if (executable('/usr/sbin/bpftool')) found.push('/usr/sbin/bpftool');
   const onPath = findOnPath('bpftool');
   if (onPath && !found.includes(onPath)) found.push(onPath);
+  if (runtimeBpftool && executable(runtimeBpftool) && !found.includes(runtimeBpftool)) found.push(runtimeBpftool);
   return found;
 }
 
@@ -50,10 +52,10 @@ export async function probeBpftool(runner: Runner, path: string, kernelRelease: 
 }
 
 /** The chosen bpftool: the explicit one when given (even if it is broken: then null, and requests say ToolMissing). */
-export async function chooseBpftool(runner: Runner, explicit: string | undefined, kernelRelease: string): Promise<BpftoolFacts | null> {
+export async function chooseBpftool(runner: Runner, explicit: string | undefined, kernelRelease: string, runtimeBpftool?: string): Promise<BpftoolFacts | null> {
   if (explicit) return probeBpftool(runner, explicit, kernelRelease);
   let best: BpftoolFacts | null = null;
-  for (const c of bpftoolCandidates()) {
+  for (const c of bpftoolCandidates(undefined, runtimeBpftool)) {
     const f = await probeBpftool(runner, c, kernelRelease);
     if (f && (!best || compareVersions(f.version, best.version) > 0)) best = f;
   }

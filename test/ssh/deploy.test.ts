@@ -17,6 +17,8 @@ const BUILT_AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
 // connections of one test. Version given explicitly, since the copy has no package.json beside it.
 let AGENT = BUILT_AGENT;
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
+// The runtime built by scripts/build-runtime.sh, beside the built bundle (the agent copy below has none beside it).
+const RUNTIME = join(__dirname, '..', '..', 'dist', 'runtime');
 const NOSUDO_USER = `end_nosudo_${TOKEN}`.slice(0, 32);
 const SUDO_USER = `end_sudo_${TOKEN}`.slice(0, 32);
 const SUDOERS = `/etc/sudoers.d/end_${TOKEN}`;
@@ -60,6 +62,7 @@ describe('agent deployment over SSH', () => {
   after(async () => {
     for (const s of sessions) await s.close().catch(() => undefined);
     rmSync(join('/root', REMOTE_BASE), { recursive: true, force: true });
+    rmSync(join('/root', `${REMOTE_BASE}-nonode`), { recursive: true, force: true });
     await noNode?.stop();
     await sshd?.stop();
     for (const u of [NOSUDO_USER, SUDO_USER]) if (userExists(u)) execFileSync('userdel', ['-r', u], { stdio: 'pipe' });
@@ -101,19 +104,37 @@ describe('agent deployment over SSH', () => {
     assert.ok((await v2.client.listPrograms()).length >= 0);
   });
 
-  it('a host without Node.js on PATH: a clear error saying how to install it, nothing uploaded', async () => {
+  it('a host without Node.js on PATH and no runtime to bring: a clear error saying how to fix it, nothing uploaded', async () => {
     const base = `${REMOTE_BASE}-nonode`;
+    const empty = join(scratch, 'no-runtime');
     await assert.rejects(
-      openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base }, reconnect: false }),
+      openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, runtimeDir: empty }, reconnect: false }),
       (e: unknown) => {
         assert.ok(e instanceof DeployError, String(e));
         assert.equal(e.kind, 'NodeMissing');
         assert.match(e.message, /Node\.js is not installed/);
         assert.match(e.message, /apt-get install nodejs/);
         assert.match(e.message, /nodesource/i);
+        assert.match(e.message, /scripts\/build-runtime\.sh/);
         return true;
       });
     assert.equal(existsSync(join('/root', base)), false);
+  });
+
+  it('a host without Node.js on PATH: the agent arrives with its runtime and runs on it', async () => {
+    const base = `${REMOTE_BASE}-nonode`;
+    const s = await openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, agentVersion: '0.1.0', runtimeDir: RUNTIME }, reconnect: false });
+    sessions.push(s);
+    assert.ok(s.deployment?.runtime, 'a runtime was used');
+    assert.equal(s.deployment?.runtime?.uploaded, true);
+    assert.ok(s.deployment!.uploadedBytes > 40_000_000, String(s.deployment?.uploadedBytes));
+    assert.equal(s.deployment?.node.path, `${s.deployment!.runtime!.dir}/node/node`);
+    assert.equal(s.facts.nodeVersion, 'v24.21.0');
+    const again = await openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, agentVersion: '0.1.0', runtimeDir: RUNTIME }, reconnect: false });
+    sessions.push(again);
+    assert.equal(again.deployment?.uploadedBytes, 0, 'the second connection reuses both');
+    assert.equal(again.deployment?.runtime?.uploaded, false);
+    rmSync(join('/root', base), { recursive: true, force: true });
   });
 
   it('a non-root login without passwordless sudo: the error names sudo and the sudoers fix', async () => {
@@ -134,7 +155,7 @@ describe('agent deployment over SSH', () => {
     sessions.push(s);
     assert.equal(s.deployment?.viaSudo, true);
     assert.notEqual(s.deployment?.loginUid, 0);
-    assert.deepEqual(s.deployment?.argv.slice(0, 3), ['sudo', '-n', '/usr/bin/node']);
+    assert.deepEqual(s.deployment?.argv.slice(0, 4), ['sudo', '-n', '--', '/usr/bin/node']);
     assert.ok(s.deployment?.remotePath.startsWith(join(scratch, 'sudo-home')), s.deployment?.remotePath);
     assert.equal(s.facts.privileges.root, true, 'the agent is root');
     assert.ok(Array.isArray(await s.client.listPrograms()));

@@ -1,10 +1,12 @@
 // Transport over ONE ssh2 connection: the agent (an exec channel), SFTP uploads and any exec share it
 // (multiplexed channels), so a host costs one TCP connection and one handshake however much we do on it.
-// argv arrays become a command string only through shellQuote.ts.
+// argv arrays become a command string only through shellQuote.ts. Hosts without SFTP (no `Subsystem sftp`,
+// Dropbear) are read with `cat` and written with the verified exec upload of deploy/upload.ts instead.
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ExecResult, RemoteProcess, Transport } from '../transport/transport';
+import { uploadFile } from '../deploy/upload';
 import { quoteArgv } from './shellQuote';
 
 export class SshTransport implements Transport {
@@ -94,7 +96,8 @@ export class SshTransport implements Transport {
   }
 
   async writeFile(path: string, data: Buffer, mode: number): Promise<void> {
-    const sftp = await this.sftp();
+    const sftp = await this.sftpOrNone();
+    if (!sftp) { await uploadFile(this, path, data, mode); return; }
     await this.mkdirs(sftp, posix.dirname(path));
     // Write beside the target then rename: an agent another window is starting never reads a half-written file.
     const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
@@ -108,7 +111,8 @@ export class SshTransport implements Transport {
   }
 
   async readFile(path: string): Promise<Buffer> {
-    const sftp = await this.sftp();
+    const sftp = await this.sftpOrNone();
+    if (!sftp) return this.catFile(path);
     // Read until EOF rather than trusting stat's size: sysfs files (kernel BTF) may report sizes loosely.
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -132,6 +136,36 @@ export class SshTransport implements Transport {
     await Promise.race([done, new Promise((r) => setTimeout(r, 3000).unref())]);
     for (const j of [...this.jumps].reverse()) j.end();
     this.notify(undefined);
+  }
+
+  /** SFTP, or null when the server has none (remembered for the connection: it will not grow one). */
+  private noSftp = false;
+  private async sftpOrNone(): Promise<SFTPWrapper | null> {
+    if (this.noSftp) return null;
+    try {
+      return await this.sftp();
+    } catch (e) {
+      if (this.closedReason) throw e;
+      this.noSftp = true;
+      return null;
+    }
+  }
+
+  /** A file's bytes through `cat` on an exec channel (binary-safe: stdout is kept as a Buffer). */
+  private catFile(path: string): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(quoteArgv(['cat', '--', path]), (err, ch) => {
+        if (err) { reject(err); return; }
+        const out: Buffer[] = [];
+        let errText = '';
+        let code: number | null = null;
+        ch.on('data', (b: Buffer) => out.push(b));
+        ch.stderr.on('data', (b: Buffer) => { errText += b.toString('utf8'); });
+        ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
+        ch.on('close', () => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${this.hostLabel}:${path}: ${errText.trim() || `cat exited ${code}`}`))));
+        ch.end();
+      });
+    });
   }
 
   /** One SFTP session per connection, opened on first use. */

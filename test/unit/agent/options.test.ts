@@ -7,12 +7,14 @@ it('command line and environment', () => {
   assert.deepEqual(parseOptions(['--bpftool', '/x/bpftool', '--state-dir', '/tmp/s'], {}), { bpftool: '/x/bpftool', stateDir: '/tmp/s' });
   assert.equal(parseOptions([], { EBPF_NETDEBUG_BPFTOOL: '/y' }).bpftool, '/y');
   assert.equal(parseOptions(['--watchdog', '/plan.json'], {}).watchdog, '/plan.json');
+  assert.equal(parseOptions(['--runtime-bpftool', '/h/.cache/ebpf-netdebug/runtime-x64-0123456789abcdef/bpftool/bpftool'], {}).runtimeBpftool,
+    '/h/.cache/ebpf-netdebug/runtime-x64-0123456789abcdef/bpftool/bpftool');
   assert.throws(() => parseOptions(['--bpftool'], {}), /--bpftool needs a value/);
   assert.throws(() => parseOptions(['--frobnicate'], {}), /unknown option --frobnicate/);
 });
 
-it('state dir: /var/lib for root, XDG_RUNTIME_DIR otherwise', () => {
-  assert.equal(defaultStateDir({}, 0), '/var/lib/ebpf-netdebug');
+it("state dir: root's cache directory (never /var/lib), XDG_RUNTIME_DIR otherwise", () => {
+  assert.equal(defaultStateDir({ HOME: '/root' }, 0), '/root/.cache/ebpf-netdebug/state');
   assert.equal(defaultStateDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), '/run/user/1000/ebpf-netdebug');
 });
 
