@@ -1,10 +1,10 @@
 // Messages between the extension host and the webviews (../shared/docs/STYLE.md #10). One union per direction per view;
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
-import type { MapEntry, NetListResult } from './agent';
+import type { MapEntry, NetListResult, ProgRunResult, StatsMode } from './agent';
 import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
 
-export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath';
+export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats';
 
 // ---- common -------------------------------------------------------------------------------------------------
 
@@ -234,6 +234,73 @@ export type HostDiffToHost =
   | { type: 'refresh' };
 
 export interface HostDiffState { /** Show the counts of what is the same too. */ showSame: boolean }
+
+// ---- run a program on a packet (an editor panel) ----------------------------------------------------------------
+
+/** The fields of the packet form (extension/core/packet/build.ts builds the frame, every checksum computed). */
+export interface PacketSpec {
+  ethernet?: { source?: string; destination?: string };
+  ip: {
+    version: 4 | 6;
+    source: string;
+    destination: string;
+    /** TTL (IPv4) or hop limit (IPv6); default 64. */
+    ttl?: number;
+    /** IPv4 identification; default 1. */
+    id?: number;
+    tos?: number;
+  };
+  l4:
+    | { protocol: 'tcp'; sourcePort: number; destinationPort: number; seq?: number; ack?: number; flags?: readonly string[]; window?: number }
+    | { protocol: 'udp'; sourcePort: number; destinationPort: number }
+    | { protocol: 'icmp'; type?: 'echo-request' | 'echo-reply'; id?: number; seq?: number };
+  /** Payload as text, or hex when `payloadHex`. */
+  payload?: string;
+  payloadHex?: boolean;
+}
+
+/** The program the panel runs packets through. */
+export interface ProgRunTarget { ref: string; id: number; name: string; type: string }
+
+/** A run result as people read it (extension/core/packet/runReport.ts). */
+export interface RunReport {
+  inputSummary: string;
+  outcomes: { verdict: string; retval: number; count: number; output: string; same: boolean; changes: string[] }[];
+  maps: string[];
+}
+
+export interface ProgRunView { packet: string; result: ProgRunResult; report: RunReport }
+
+/** host -> webview. `packet`: a frame to start from (a capture row), as hex. */
+export type ProgRunToView =
+  | { type: 'target'; target: ProgRunTarget; packet?: string }
+  | StatusMessage
+  | ReplyMessage<ProgRunView>;
+
+/** webview -> host: run the form's packet (`spec`) or a given frame (`packet`, hex). */
+export type ProgRunToHost =
+  | ReadyMessage
+  | { type: 'run'; requestId: number; spec?: PacketSpec; packet?: string; repeat: number; runs: number };
+
+// ---- program statistics (an editor panel; the kernel's run-time statistics are on while it is open) -------------
+
+export interface ProgramRateView {
+  id: number;
+  name: string;
+  type: string;
+  runsPerSec: number;
+  avgNs: number;
+  /** Percent of one CPU. */
+  cpuPercent: number;
+  attachedTo: string[];
+}
+
+export type ProgramStatsToView =
+  | { type: 'rates'; /** ms since the epoch */ at: number; intervalS: number; rates: ProgramRateView[] }
+  | { type: 'stats'; on: boolean; mode?: StatsMode }
+  | StatusMessage;
+
+export type ProgramStatsToHost = ReadyMessage;
 
 // ---- packets across hosts (the fleet's joined packet paths: extension/core/fleet/crossHostPath.ts) ------------
 

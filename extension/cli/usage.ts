@@ -20,6 +20,7 @@ Commands:
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
              packet-path: [-w FILE.pcapng | -w -] [--snaplen N] (pcapng of every hop, N first bytes, 0-256, default 128)
+             packet-path: [--netns-scope own|all] (own: only hops in the agent's own network namespace)
   lab      create|destroy|list NAME --host H [--topology pair|bridge] [--ipv6] [--root-link]
   run      --host H --program REF (--packet HEX | --pcapng FILE [--index N]) [--repeat N] [--runs N]
                                                       a packet through an XDP/tc program (kernel test run): verdict,

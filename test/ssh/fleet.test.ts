@@ -156,4 +156,23 @@ describe('fleet: a chain of namespace hosts A - R - B', () => {
     }
     assert.equal(xdpOn(lab.r, 'probe0'), undefined);
   });
+
+  it('attach and detach on a group without a rollout: each host on its own, the one that fails named', async () => {
+    for (const h of [lab.a, lab.r]) {
+      try { h.exec(['ip', 'link', 'show', 'probe0']); } catch { h.exec(['ip', 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']); }
+    }
+    // One at a time: these namespace hosts share one bpffs, so the object A loads is the one R reuses, and only
+    // the last detach may unload it (on real hosts each has its own).
+    const att = await cli(['attach', 'xdp', '--inventory', inventory, '--limit', 'A,R', '--parallel', '1', '--dev', 'probe0', '--no-confirm', '--json', object]);
+    assert.equal(att.code, 0, att.err);
+    assert.deepEqual(lines(att).map((l) => [l.host, l.id]), [['A', 'xdp:root:probe0'], ['R', 'xdp:root:probe0']]);
+    assert.ok(xdpOn(lab.a, 'probe0') && xdpOn(lab.r, 'probe0'), 'bpftool shows the program on both');
+    const det = await cli(['detach', 'xdp:root:probe0', '--inventory', inventory, '--limit', 'chain', '--parallel', '1']);
+    assert.equal(det.code, 1, det.out + det.err);
+    assert.match(det.out, /== A ==\ndetached xdp:root:probe0/);
+    assert.match(det.out, /== R ==\ndetached xdp:root:probe0 .*\nunloaded object end_/);
+    assert.match(det.err, /3 hosts: 2 ok, 1 failed\n {2}B: /);
+    assert.equal(xdpOn(lab.a, 'probe0'), undefined);
+    assert.equal(xdpOn(lab.r, 'probe0'), undefined);
+  });
 });

@@ -20,7 +20,7 @@ import { printJson } from '../output';
 export async function traceCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand('trace', argv, {
     ...commonOptions, ...hostOptions, source: { type: 'string' }, filter: { type: 'string' }, duration: { type: 'string' },
-    write: { type: 'string', short: 'w' }, snaplen: { type: 'string' },
+    write: { type: 'string', short: 'w' }, snaplen: { type: 'string' }, 'netns-scope': { type: 'string' },
   });
   if (positionals.length) throw usageError(`trace: unexpected argument ${positionals[0]} (a filter goes in --filter "...")`);
   const source = oneOf('--source', values.source, ['trace_pipe', 'packet-path', 'packet_path'] as const) ?? 'trace_pipe';
@@ -34,6 +34,9 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
   if (toStdout && values.json) throw usageError('trace: -w - writes pcapng to stdout; --json cannot go there too');
   if (toStdout && !ctx.io.bytes) throw usageError('trace: -w -: this output cannot take bytes');
   const snaplen = parseSnaplen(values.snaplen);
+  // own: only hops in the agent's own network namespace (trace.start netnsScope; a container host's view).
+  const netnsScope = oneOf('--netns-scope', values['netns-scope'], ['own', 'all'] as const);
+  if (netnsScope && !packetPath) throw usageError('trace: --netns-scope goes with --source packet-path');
   const host = requireHost('trace', values.host, ctx.env);
   let params: TraceStartParams;
   if (packetPath) {
@@ -44,7 +47,7 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
       if (e instanceof PacketFilterError) throw usageError(`--filter: ${e.message}`);
       throw e;
     }
-    params = { source: 'packet_path', packetFilter, packetBytes: snaplen };
+    params = { source: 'packet_path', packetFilter, packetBytes: snaplen, ...(netnsScope ? { netnsScope } : {}) };
   } else {
     params = { source: 'trace_pipe', filter: values.filter };
   }

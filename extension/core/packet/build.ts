@@ -1,28 +1,10 @@
 // Builds an Ethernet frame from the fields a person fills in (the "Run Program on Packet" form, tests): Ethernet,
 // IPv4 or IPv6, then TCP, UDP, ICMP/ICMPv6 echo, and a payload, with every length and checksum computed. Bad
 // input throws PacketSpecError naming the field.
+import type { PacketSpec } from '../../../protocol/webview';
 import { internetChecksum, pseudoHeaderSum } from './checksum';
 
-export interface PacketSpec {
-  ethernet?: { source?: string; destination?: string };
-  ip: {
-    version: 4 | 6;
-    source: string;
-    destination: string;
-    /** TTL (IPv4) or hop limit (IPv6); default 64. */
-    ttl?: number;
-    /** IPv4 identification; default 1. */
-    id?: number;
-    tos?: number;
-  };
-  l4:
-    | { protocol: 'tcp'; sourcePort: number; destinationPort: number; seq?: number; ack?: number; flags?: readonly string[]; window?: number }
-    | { protocol: 'udp'; sourcePort: number; destinationPort: number }
-    | { protocol: 'icmp'; type?: 'echo-request' | 'echo-reply'; id?: number; seq?: number };
-  /** Payload as text, or hex when `payloadHex`. */
-  payload?: string;
-  payloadHex?: boolean;
-}
+export type { PacketSpec } from '../../../protocol/webview';
 
 export class PacketSpecError extends Error {
   constructor(readonly field: string, message: string) {

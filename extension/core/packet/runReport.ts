@@ -2,16 +2,11 @@
 // input (decoded: "IPv4 ttl: 64 -> 17", "IPv4 header checksum: updated, still valid"), and the map changes as
 // "drop_stats[0] packets +7". Shared by the CLI's `run` and the editor's result view.
 import type { MapChange, ProgRunResult } from '../../../protocol/agent';
+import type { RunReport } from '../../../protocol/webview';
 import { decodePacket } from './decode';
 import { diffPackets, hexToBytes } from './diff';
 
-export interface RunOutcome { verdict: string; retval: number; count: number; output: string; same: boolean; changes: string[] }
-
-export interface RunReport {
-  inputSummary: string;
-  outcomes: RunOutcome[];
-  maps: string[];
-}
+export type { RunReport } from '../../../protocol/webview';
 
 export function runReport(inputHex: string, r: ProgRunResult): RunReport {
   const input = hexToBytes(inputHex);

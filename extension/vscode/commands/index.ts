@@ -7,6 +7,7 @@ import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
 import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
+import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
   return {
@@ -23,6 +24,8 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.loadObject': loadObjectCommand,
     'ebpfNetDebug.createLab': createLabCommand,
     'ebpfNetDebug.destroyLab': destroyLabCommand,
+    'ebpfNetDebug.runOnPacket': runOnPacketCommand,
+    'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
   };

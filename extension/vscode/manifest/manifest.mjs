@@ -31,6 +31,8 @@ const commandList = [
   ['showNetwork', 'Show Network'],
   ['showMaps', 'Show Maps'],
   ['dumpMap', 'Dump Map'],
+  ['runOnPacket', 'Run Program on Packet...', '$(play)'],
+  ['showProgramStats', 'Show Program Statistics', '$(dashboard)'],
 ];
 
 const commands = commandList.map(([id, title, icon]) => ({
@@ -101,6 +103,8 @@ export const manifest = {
         { command: 'ebpfNetDebug.showXlated', when: treeItem('program'), group: '1_program@1' },
         { command: 'ebpfNetDebug.detach', when: treeItem('program-attached'), group: '1_program@2' },
         { command: 'ebpfNetDebug.unpin', when: treeItem('pinned'), group: '1_program@3' },
+        { command: 'ebpfNetDebug.runOnPacket', when: treeItem('program'), group: '1_program@4' },
+        { command: 'ebpfNetDebug.showProgramStats', when: treeItem('host-connected'), group: '1_host' },
         { command: 'ebpfNetDebug.dumpMap', when: treeItem('map'), group: '1_map' },
         { command: 'ebpfNetDebug.destroyLab', when: treeItem('lab'), group: '1_lab' },
         { command: 'ebpfNetDebug.createLab', when: treeItem('labs'), group: 'inline' },

@@ -113,12 +113,16 @@ export class ProgramNode implements Node {
     if (p.pinned.length) ctx.push('pinned');
     t.contextValue = ctx.join(' ');
     t.iconPath = icon('symbol-method', this.idx.attached.has(p.id) ? 'charts.green' : undefined);
-    t.tooltip = new vscode.MarkdownString([
+    // the tooltip is resolved on hover (provider.resolveTreeItem), so it can carry run-time numbers measured since
+    return t;
+  }
+  tooltip(extra?: string): vscode.MarkdownString {
+    const p = this.program;
+    return new vscode.MarkdownString([
       `**${p.name}** (${p.type}) id ${p.id}`, `tag \`${p.tag}\``,
       p.bytesXlated !== undefined ? `${p.bytesXlated} bytes xlated${p.bytesJited ? `, ${p.bytesJited} jited` : ''}` : '',
-      p.pinned.length ? `pinned: ${p.pinned.join(', ')}` : '', this.idx.attached.has(p.id) ? 'attached' : 'not attached',
+      p.pinned.length ? `pinned: ${p.pinned.join(', ')}` : '', this.idx.attached.has(p.id) ? 'attached' : 'not attached', extra ?? '',
     ].filter(Boolean).join('\n\n'));
-    return t;
   }
   children(): Node[] { return mapsOfProgram(this.program, this.idx.mapsById).map((m) => new MapNode(this.idx, m, `prog/${this.program.id}/`)); }
 }

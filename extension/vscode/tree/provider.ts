@@ -3,6 +3,7 @@
 // connection changes, on the Refresh command and after every change made through the extension.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
+import { latestRate } from '../../core/stats/liveRates';
 import { takeSnapshot } from './model';
 import { HostNode, InterfaceTreeNode, MapNode, ProgramNode, SlotNode, SnapshotIndex, messageNode, type Node } from './nodes';
 
@@ -50,6 +51,16 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   }
 
   getTreeItem(node: Node): vscode.TreeItem { return node.item(); }
+
+  /** A program's tooltip is made on hover: with its run-time numbers while a statistics view measures them. */
+  resolveTreeItem(item: vscode.TreeItem, node: Node): vscode.TreeItem {
+    if (node instanceof ProgramNode) {
+      const live = latestRate(node.program.id);
+      const r = live?.rate;
+      item.tooltip = node.tooltip(r && live ? `${r.runsPerSec} runs/s, ${r.avgNs} ns/run, ${r.cpuPercent.toFixed(3)}% of a CPU (statistics at ${new Date(live.at).toLocaleTimeString()})` : undefined);
+    }
+    return item;
+  }
 
   getParent(node: Node): Node | undefined { return this.parents.get(node); }
 

@@ -6,18 +6,26 @@ import { ElfInspectorPanels } from './elfInspectorPanel';
 import { ListingsPanel } from './listingsPanel';
 import { LIVE_TRACE_VIEW_ID, LiveTraceView } from './liveTraceView';
 import { PacketPathPanel } from './packetPathPanel';
+import { ProgRunPanels } from './progRunPanel';
+import { ProgramStatsPanel } from './programStatsPanel';
 import type { WebviewHost } from './webviewHost';
 
 export type { WebviewHost } from './webviewHost';
+
+/** The panels the command table's commands open (commands/progRun.ts); set once registerWebviews has run. */
+export let panels: { programStats: ProgramStatsPanel; progRun: ProgRunPanels } | undefined;
 
 export function registerWebviews(host: WebviewHost): vscode.Disposable[] {
   const liveTrace = new LiveTraceView(host);
   const listings = new ListingsPanel(host);
   const elf = new ElfInspectorPanels(host);
   const packetPath = new PacketPathPanel(host);
+  const programStats = new ProgramStatsPanel(host);
+  const progRun = new ProgRunPanels(host);
+  panels = { programStats, progRun };
   const command = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
-    liveTrace, listings, elf, packetPath,
+    liveTrace, listings, elf, packetPath, programStats, progRun,
     vscode.window.registerWebviewViewProvider(LIVE_TRACE_VIEW_ID, liveTrace, { webviewOptions: { retainContextWhenHidden: true } }),
     command('ebpfNetDebug.showLiveTrace', () => liveTrace.show()),
     command('ebpfNetDebug.showPrograms', () => listings.show('programs')),
@@ -50,3 +58,4 @@ function mapIdOf(arg: unknown): number | undefined {
   }
   return undefined;
 }
+

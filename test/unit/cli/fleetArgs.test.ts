@@ -32,6 +32,7 @@ test('fleet options that do not go together, or are malformed', async () => {
   await usage(['list', 'programs', '--hosts', 'a,b', '--rollout', 'canary'], /list: --rollout applies to attach/);
   await usage(['trace', '--hosts', 'a,b', '--netns-scope', 'mine', '--source', 'packet-path'], /--netns-scope mine: expected one of own, all/);
   await usage(['list', 'programs', '--hosts', 'a', '--netns-scope', 'own'], /list: --netns-scope applies to trace/);
+  await usage(['trace', '--host', 'a', '--netns-scope', 'own'], /trace: --netns-scope goes with --source packet-path/);
   await usage(['diff', '--host', 'a'], /diff: give two hosts: --host A --host B \(got 1\)/);
   await usage(['diff', '--host', 'a', '--host', 'a'], /diff: --host a is given twice/);
 });
