@@ -4,7 +4,7 @@
 import type { MapEntry, NetListResult, ProgRunResult, StatsMode } from './agent';
 import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
 
-export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats';
+export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats' | 'packetList';
 
 // ---- common -------------------------------------------------------------------------------------------------
 
@@ -234,6 +234,56 @@ export type HostDiffToHost =
   | { type: 'refresh' };
 
 export interface HostDiffState { /** Show the counts of what is the same too. */ showSame: boolean }
+
+// ---- packet list (a verdict capture's packets, like Wireshark's top pane: webview/packetList) -------------------
+
+/** One captured packet as the host hands it over; the view decodes the headers from `data` itself. */
+export interface PacketListRow {
+  /** Number in the capture, from 1. */
+  no: number;
+  /** Wall clock, microseconds since the epoch. */
+  timeUs: number;
+  netns: string;
+  dev: string;
+  direction: 'ingress' | 'egress';
+  /** The verdict's name ("XDP_DROP", "TC_ACT_OK") and the program's return value. */
+  verdict: string;
+  verdictValue: number;
+  /** What the verdict means for the packet: goes on, dropped, sent elsewhere, anything else. */
+  verdictClass: 'pass' | 'drop' | 'redirect' | 'other';
+  /** The packet's length; `data` may hold fewer bytes (the snap length). */
+  len: number;
+  /** The first bytes (base64), from the Ethernet header. */
+  data: string;
+  /** Why it was dropped, when known. */
+  reason?: string;
+}
+
+/** host -> webview. */
+export type PacketListToView =
+  | { type: 'capture'; title: string; capturing: boolean; /** wireshark is on this machine's PATH */ wireshark: boolean }
+  /** New packets (`replace`: drop what the view holds first); `lost` counts packets lost since the previous message. */
+  | { type: 'packets'; rows: PacketListRow[]; replace: boolean; lost: number }
+  /** The kernel's counts once the capture stopped (capture.stop). */
+  | { type: 'summary'; seen: number; matched: number; lost: number; verdicts: Record<string, number>; restored: boolean }
+  | StatusMessage
+  | ReplyMessage<PacketListReplies[keyof PacketListReplies]>;
+
+/** webview -> host. */
+export type PacketListToHost =
+  | ReadyMessage
+  | { type: 'stop'; requestId: number }
+  /** The packets the view shows (after its filter), or all when `numbers` is absent. */
+  | { type: 'save'; requestId: number; numbers?: number[] }
+  | { type: 'openWireshark'; requestId: number; numbers?: number[] };
+
+export interface PacketListReplies {
+  stop: { capturing: boolean };
+  save: { saved: string | null };
+  openWireshark: { opened: boolean };
+}
+
+export interface PacketListState { filter: string; selected?: number }
 
 // ---- run a program on a packet (an editor panel) ----------------------------------------------------------------
 

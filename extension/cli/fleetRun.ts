@@ -73,7 +73,9 @@ export function printFleetResults(commandName: string, argv: string[], results: 
       if (r.ok) {
         for (const doc of parseJsonDocuments(r.value.out)) {
           const body = Array.isArray(doc) ? { [arrayKey(commandName, argv)]: doc } : doc as Record<string, unknown>;
-          io.out(`${JSON.stringify({ host: r.host, ...body })}\n`);
+          // `host` is the fleet's name for it; a command's own `host` (what it connected to) stays as `spec`.
+          const spec = typeof body.host === 'string' && body.host !== r.host ? { spec: body.host } : {};
+          io.out(`${JSON.stringify({ ...body, host: r.host, ...spec })}\n`);
         }
       }
       if (failure) io.out(`${JSON.stringify({ host: r.host, ok: false, error: failure })}\n`);

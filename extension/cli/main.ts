@@ -20,6 +20,7 @@ import { runFleetCommand } from './fleetDispatch';
 import { wantsFleet } from './fleetOptions';
 import { CLI_VERSION } from './hostSession';
 import { processIo, type CliContext } from './io';
+import { sudoPasswordPrompt } from './sudoPassword';
 import { USAGE } from './usage';
 
 type Command = (argv: string[], ctx: CliContext) => Promise<number>;
@@ -65,17 +66,20 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
 
 /**
  * Options about how to reach a host, accepted by every command that connects: `--accept-new-host-key` (record a
- * host key never seen before; a changed key is still refused) and `--bpftool PATH` (the host's bpftool). They are
+ * host key never seen before; a changed key is still refused), `--bpftool PATH` (the host's bpftool) and
+ * `--sudo-password-stdin` (the login's sudo password is the first line of stdin; sudoPassword.ts). They are
  * taken out here and folded into every session the command opens, so each command's own parser stays about its job.
  */
 export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: string[]; ctx: CliContext } {
   const rest: string[] = [];
   let acceptNewHostKey = false;
   let bpftoolPath: string | undefined;
+  let sudoPasswordStdin = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { rest.push(...argv.slice(i)); break; }
     if (a === '--accept-new-host-key') { acceptNewHostKey = true; continue; }
+    if (a === '--sudo-password-stdin') { sudoPasswordStdin = true; continue; }
     if (a === '--bpftool' || a.startsWith('--bpftool=')) {
       const v = a === '--bpftool' ? argv[++i] : a.slice('--bpftool='.length);
       if (!v || v.startsWith('-')) throw usageError('--bpftool: expected the path of bpftool on the host');
@@ -85,10 +89,12 @@ export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: 
     }
     rest.push(a);
   }
-  if (!acceptNewHostKey && !bpftoolPath && process.stdin.isTTY !== true) return { argv: rest, ctx };
+  if (!acceptNewHostKey && !bpftoolPath && !sudoPasswordStdin && process.stdin.isTTY !== true) return { argv: rest, ctx };
+  const askSudoPassword = sudoPasswordPrompt(sudoPasswordStdin);
   const openSession: CliContext['openSession'] = (host, opts = {}) => ctx.openSession(host, {
     ...opts,
     ...(bpftoolPath ? { bpftoolPath } : {}),
+    ...(askSudoPassword && !opts.deploy?.askSudoPassword ? { deploy: { ...opts.deploy, askSudoPassword } } : {}),
     ssh: {
       ...opts.ssh,
       ...(acceptNewHostKey ? { acceptNewHostKey } : {}),

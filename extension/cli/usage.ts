@@ -47,6 +47,8 @@ Options for every command: --json (machine-readable output), -v/--verbose (detai
   --accept-new-host-key: record a host key never seen before (a CHANGED key is always refused, with both
   fingerprints); passphrases and passwords are asked on the terminal without echo.
   --bpftool PATH: the bpftool the agent runs on the host (default: the newest it finds).
+  --sudo-password-stdin: when the login is not root and its sudo wants a password, read it from the first line of
+  standard input (otherwise it is asked on the terminal). It goes to the host's \`sudo -S\` on stdin only.
   Over SSH the agent is deployed under ~/.cache/ebpf-netdebug on the host ($EBPF_NETDEBUG_REMOTE_BASE: another
   directory relative to the login's home).
 Exit status: 0 success, 1 failure, 2 wrong usage; the reason is one line on stderr.

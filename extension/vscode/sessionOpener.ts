@@ -22,6 +22,8 @@ export const openHostSession: SessionOpener = async (host, opts) => {
     clientName: 'ebpf-netdebug-vscode',
     ...(ssh ? { ssh } : {}),
     ...(host.bpftoolPath ? { bpftoolPath: host.bpftoolPath } : {}),
+    // A login whose sudo wants a password: asked once per connection in a password box (docs/deploy.md "sudo").
+    ...(ssh ? { deploy: { askSudoPassword: (q: { host: string; user: string }) => opts.prompt(`sudo password for ${q.user} on ${q.host}`, true) } } : {}),
   });
   const session = await Promise.race([opening, opts.cancelled.then(() => { throw new Cancelled(); })]).catch(async (e) => {
     // A cancelled open may still finish: close what it opened.

@@ -170,6 +170,10 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
   // Beside the plan, never by rewriting it: a confirmation may already have claimed (renamed) the plan, and a
   // rewrite would bring it back for the watchdog to fire. The pid only lets confirm wake the watchdog at once.
   await writeFile(pidFileOf(file), String(child.pid), { mode: 0o600 }).catch(() => undefined);
+  // A new plan for an attachment supersedes the ones this process armed for it before (a renewed lease, a second
+  // attach over the first): disarmed only now that the new one runs, so there is no moment without one. Other
+  // processes' plans for it stay theirs.
+  await supersede(d.plans, plan.attachment, file);
   return { token, deadline: content.deadline };
 }
 
@@ -199,21 +203,26 @@ export async function confirmAttachment(attachment: string, opts?: DeadmanOption
   if (typeof attachment !== 'string' || attachment === '') throw new TypeError('attachment: a non-empty attachment id is required');
   if (opts?.plan !== undefined && !TOKEN.test(opts.plan)) throw new TypeError('plan: not a plan token (16 hex digits)');
   const d = await dirs(opts);
-  const prefix = `${keyOf(attachment)}-`;
-  let files: string[];
-  if (opts?.plan) {
-    files = [join(d.plans, `${prefix}${opts.plan}.json`)];
-  } else {
-    files = [];
-    for (const n of await readdir(d.plans)) {
-      if (!n.startsWith(prefix) || !n.endsWith('.json')) continue;
-      const plan = await readFile(join(d.plans, n), 'utf8').then((t) => JSON.parse(t) as PlanFile, () => undefined);
-      if (plan?.armedBy === process.pid) files.push(join(d.plans, n));
-    }
-  }
+  const files = opts?.plan ? [join(d.plans, `${keyOf(attachment)}-${opts.plan}.json`)] : await ownPlans(d.plans, attachment);
   let any = false;
   for (const file of files) if (await claim(file)) any = true;
   return any;
+}
+
+/** Plans of `attachment` this process armed, except `keep`. */
+async function ownPlans(plansDir: string, attachment: string, keep?: string): Promise<string[]> {
+  const prefix = `${keyOf(attachment)}-`;
+  const out: string[] = [];
+  for (const n of await readdir(plansDir)) {
+    if (!n.startsWith(prefix) || !n.endsWith('.json') || join(plansDir, n) === keep) continue;
+    const plan = await readFile(join(plansDir, n), 'utf8').then((t) => JSON.parse(t) as PlanFile, () => undefined);
+    if (plan?.armedBy === process.pid) out.push(join(plansDir, n));
+  }
+  return out;
+}
+
+async function supersede(plansDir: string, attachment: string, keep: string): Promise<void> {
+  for (const f of await ownPlans(plansDir, attachment, keep)) await claim(f).catch(() => undefined);
 }
 
 /** Claims one plan for a confirmation and wakes its watchdog; false if it was not waiting. */

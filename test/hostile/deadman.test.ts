@@ -100,10 +100,12 @@ describe('dead-man switch under stress', () => {
   it('two clients on one interface: each plan removes only its own program, and one client\'s confirm is not the other\'s', async () => {
     const other = startAgent([], env);
     try {
-      const first = await agent.connection.sendRequest(proto.attachXdp, { program: `${drop1}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', confirmWithin: WINDOW });
+      // a window long enough for the other client's attach to land first, even on a loaded machine
+      const first = await agent.connection.sendRequest(proto.attachXdp, { program: `${drop1}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', confirmWithin: 4 * WINDOW });
       // the other client replaces it with its own program and confirms its own plan
       const second = await other.connection.sendRequest(proto.attachXdp, { program: `${drop2}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', replace: true, confirmWithin: 60_000 });
       assert.notEqual(first.progId, second.progId);
+      assert.ok(Date.now() < (first.pendingConfirmation?.deadline ?? 0), 'the second attach landed before the first plan\'s deadline');
       assert.notEqual(first.pendingConfirmation?.plan, second.pendingConfirmation?.plan);
       // the other client's confirm without a token disarms only the plan it armed itself, never the first client's...
       assert.equal((await other.connection.sendRequest(proto.attachConfirm, { attachment: first.id })).confirmed, true, 'its own plan, armed by it');

@@ -64,7 +64,12 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
       out.push({ ...rest, firstNs: first, hosts, hops, ...(drop ? { drop } : {}) });
     }
   }
-  return out.sort((a, b) => a.firstNs - b.firstNs);
+  // By exchange (first seen), a request before its reply whatever the clock estimates say, then by time.
+  const exchangeStart = new Map<string, number>();
+  for (const p of out) exchangeStart.set(p.exchange, Math.min(exchangeStart.get(p.exchange) ?? Infinity, p.firstNs));
+  const rank = (p: FleetPacketPath) => (p.label === 'reply' ? 1 : 0);
+  return out.sort((a, b) => (exchangeStart.get(a.exchange)! - exchangeStart.get(b.exchange)!) || a.exchange.localeCompare(b.exchange)
+    || (rank(a) - rank(b)) || (a.firstNs - b.firstNs));
 }
 
 function ms(ns: number): string {

@@ -7,6 +7,7 @@ import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
 import { compileCommand } from './compile';
 import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
+import { captureVerdictsCommand } from './captureVerdicts';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
 
 export function commandTable(refresh: () => void): Record<string, CommandFactory> {
@@ -28,5 +29,6 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
+    'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,
   };
 }

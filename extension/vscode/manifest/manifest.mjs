@@ -23,6 +23,7 @@ const commandList = [
   ['showXlated', 'Show Translated Instructions with Source'],
   ['unpin', 'Unpin'],
   ['showLog', 'Show Log'],
+  ['captureVerdicts', 'Capture Verdicts...', '$(record)'],
   // Handled by the webview side (extension/vscode/webviews/index.ts).
   ['showLiveTrace', 'Show Live Trace', '$(pulse)'],
   ['tracePacketPath', 'Trace Packet Path...', '$(git-compare)'],
@@ -98,6 +99,7 @@ export const manifest = {
         { command: 'ebpfNetDebug.refresh', when: treeItem('host-connected'), group: 'inline' },
         { command: 'ebpfNetDebug.detach', when: treeItem('attachment'), group: 'inline' },
         { command: 'ebpfNetDebug.detach', when: treeItem('attachment'), group: '1_attach' },
+        { command: 'ebpfNetDebug.captureVerdicts', when: treeItem('attachment'), group: '1_attach@3' },
         { command: 'ebpfNetDebug.attachXdp', when: treeItem('interface'), group: '1_attach@1' },
         { command: 'ebpfNetDebug.attachTc', when: treeItem('interface'), group: '1_attach@2' },
         { command: 'ebpfNetDebug.showXlated', when: treeItem('program'), group: '1_program@1' },
@@ -157,6 +159,10 @@ export const manifest = {
         'ebpfNetDebug.confirmWithin': {
           type: 'number', scope: 'machine', default: 15, minimum: 0, maximum: 600,
           markdownDescription: 'Dead-man switch: seconds the agent waits for confirmation after an XDP/tc attach before it detaches again. `0` turns it off.',
+        },
+        'ebpfNetDebug.capture.snapLength': {
+          type: 'number', default: 128, minimum: 0, maximum: 4096,
+          markdownDescription: 'Capture Verdicts: bytes of each packet recorded (from the Ethernet header). `0` records verdicts and lengths only.',
         },
         'ebpfNetDebug.trace.maxRows': { type: 'number', default: 100000, minimum: 100, maximum: 1000000, description: 'Rows the live trace keeps.' },
         'ebpfNetDebug.compile.clangPath': { type: 'string', scope: 'machine', default: 'clang', description: 'clang used to build BPF programs.' },

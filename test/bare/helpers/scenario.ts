@@ -18,7 +18,14 @@ const DROP_PING_O = join(ROOT, 'dist', 'bpf', 'xdp_drop_ping.o');
 /** Places a host's own programs write to that are not ours (sshd's and sudo's logs and records). */
 export const NOT_OURS = ['/var/log', '/var/lib/sudo', '/run', '/etc/dropbear'];
 
-export function bareScenario(kind: BareKind, token: string, opts: { sudoPassword?: boolean } = {}): { host: () => BareHost } {
+export interface ScenarioOptions {
+  /** The CLI gets the host's sudo password with --sudo-password-stdin. */
+  sudoPassword?: boolean;
+  /** More tests for the same host, defined inside the suite (after the common ones). */
+  more?: (host: () => BareHost) => void;
+}
+
+export function bareScenario(kind: BareKind, token: string, opts: ScenarioOptions = {}): { host: () => BareHost } {
   let h: BareHost | undefined;
   const cli = (...args: string[]): Promise<RunResult> => {
     const extra = opts.sudoPassword ? ['--sudo-password-stdin'] : [];
@@ -83,6 +90,8 @@ export function bareScenario(kind: BareKind, token: string, opts: { sudoPassword
       assert.match(hops[0], new RegExp(`^\\[\\d+ root\\] +${h!.ns.rootDev} +request #\\d+\\.\\d+ [\\d.]+ -> ${h!.address.replace(/\./g, '\\.')} +\\+0\\.000 ms +net_dev_queue$`));
       assert.ok(hops.some((l) => /^\[\d+ [^\]]*\] +eth0 +request .* netif_rx$/.test(l)), `the host's eth0 receives it:\n${request}`);
     });
+
+    opts.more?.(() => h!);
 
     it('nothing of ours is left on the host outside the login\'s home and /tmp', () => {
       const written = h!.writtenSince([h!.home, '/tmp', ...NOT_OURS]);

@@ -118,6 +118,13 @@ describe('joinPacketPaths', () => {
     assert.equal(text.split('~~ wire ~~').length - 1, 2);
   });
 
+  it('puts a request before its reply even when the clock estimates say otherwise', () => {
+    const reply = path('icmp:10.2.0.2>10.1.0.1:0:7:1', [{ ifname: 'eth0', tracepoint: 'net_dev_queue', t: 900_000, ttl: 64 }]);
+    reply.label = 'reply';
+    const [first, second] = joinPacketPaths([...inputs, { host: 'B', clock: clocks.B, paths: [reply] }]);
+    assert.deepEqual([first.label, second.label], ['request', 'reply']);
+  });
+
   it('keeps packets with other keys or far apart in time apart', () => {
     const other = [...inputs, { host: 'A', clock: clocks.A, paths: [path('icmp:other', [{ ifname: 'eth0', tracepoint: 'net_dev_queue', t: 5_000_000_000, ttl: 64 }])] }];
     assert.equal(joinPacketPaths(other).length, 2);
