@@ -34,6 +34,7 @@ import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
 import { progRun } from './progRun/run';
 import { StatsSubscriptions } from './stats/subscriptions';
+import { kernelMayHaveChanged } from './listings/singleFlight';
 import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
@@ -44,11 +45,11 @@ export const MAX_IN_FLIGHT = 64;
 export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void, captures?: Captures, stats = new StatsSubscriptions(ctx)): Record<string, Handler> {
   return {
     [proto.hello.method]: () => hostFacts(ctx),
-    [proto.listPrograms.method]: () => listPrograms(ctx),
-    [proto.listMaps.method]: () => listMaps(ctx),
+    [proto.listPrograms.method]: () => listPrograms(ctx, true),
+    [proto.listMaps.method]: () => listMaps(ctx, true),
     [proto.listLinks.method]: () => listLinks(ctx),
     [proto.netList.method]: (p) => netList(ctx, p),
-    [proto.cgroupList.method]: (p) => cgroupList(ctx, p),
+    [proto.cgroupList.method]: (p) => cgroupList(ctx, p, true),
     [proto.pinsList.method]: () => pinsList(ctx),
     [proto.attachmentsList.method]: () => attachmentsList(ctx),
     [proto.objectLoad.method]: (p) => loadObject(ctx, p),
@@ -91,6 +92,13 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
   };
 }
 
+/** Requests that only read: they may share a listing's bpftool run in flight (listings/singleFlight.ts). */
+const READ_ONLY = new Set<string>([
+  proto.hello.method, proto.listPrograms.method, proto.listMaps.method, proto.listLinks.method, proto.netList.method,
+  proto.cgroupList.method, proto.pinsList.method, proto.attachmentsList.method, proto.objectList.method,
+  proto.rollbacksList.method, proto.mapDump.method, proto.progDumpXlated.method, proto.labList.method, proto.statsSample.method,
+]);
+
 /**
  * Registers the table; returns a function that resolves once no request is in progress (for a clean shutdown).
  * Throws if a method of the table has no schema in protocol/schemas.ts: such an agent would not start.
@@ -114,7 +122,10 @@ export function serve(connection: MessageConnection, table: Record<string, Handl
       const e = new AgentError(AgentErrorCode.Busy, `the agent has ${pending} requests in progress (at most ${maxInFlight}); try again when some have replied`);
       return new ResponseError(e.code, e.message, e.data);
     }
+    const mayChangeKernel = !READ_ONLY.has(method);
     pending++;
+    // listings in flight from before this request are not shared with listings asked for after it started
+    if (mayChangeKernel) kernelMayHaveChanged();
     try {
       check(params);
       return await handler(params);
@@ -122,6 +133,7 @@ export function serve(connection: MessageConnection, table: Record<string, Handl
       const e = toAgentError(err);
       return new ResponseError(e.code, e.message, e.data);
     } finally {
+      if (mayChangeKernel) kernelMayHaveChanged();
       // let the reply be written before anybody waiting for idleness (shutdown) exits the process
       setImmediate(() => {
         if (--pending === 0) {

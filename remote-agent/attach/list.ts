@@ -26,9 +26,9 @@ function fromNet(n: NetAttachment): Attachment | null {
 }
 
 export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> {
-  const progs = await listPrograms(ctx);
+  const progs = await listPrograms(ctx, true);
   const ours = new Set(progs.filter((p) => p.pinned.some((x) => x.startsWith(`${PIN_ROOT}/`))).map((p) => p.id));
-  const net = (await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns).catch(() => [])))).flat();
+  const net = (await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns, true).catch(() => [])))).flat();
   const out: Attachment[] = [];
   const seen = new Set<string>();
   for (const n of net) {
@@ -39,7 +39,7 @@ export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> 
     }
   }
   if (ctx.cgroupRoot) {
-    for (const c of await cgroupList(ctx, {}).catch(() => [])) {
+    for (const c of await cgroupList(ctx, {}, true).catch(() => [])) {
       if (!ours.has(c.progId)) continue;
       out.push({ id: formatAttachmentId({ kind: 'cgroup', attachType: c.attachType, cgroup: c.cgroup, progId: c.progId }), kind: 'cgroup', progId: c.progId, progName: c.progName, cgroup: c.cgroup, attachType: c.attachType });
     }

@@ -6,26 +6,32 @@ import { parseLinkShow } from '../parsers/linkShow';
 import { parseMapShow } from '../parsers/mapShow';
 import { parseProgShow } from '../parsers/progShow';
 import { PinTable } from './pinTable';
+import { singleFlight } from './singleFlight';
 
 const progPins = new WeakMap<AgentContext, PinTable>();
 const mapPins = new WeakMap<AgentContext, PinTable>();
+const linkPins = new WeakMap<AgentContext, PinTable>();
 function table(tables: WeakMap<AgentContext, PinTable>, ctx: AgentContext): PinTable {
   let t = tables.get(ctx);
   if (!t) tables.set(ctx, (t = new PinTable()));
   return t;
 }
 
-export async function listPrograms(ctx: AgentContext): Promise<BpfProgram[]> {
+/** `shared`: may join a run in flight (read-only callers, see singleFlight.ts). */
+export function listPrograms(ctx: AgentContext, shared = false): Promise<BpfProgram[]> {
   const show = (pins: string[]) => async () => parseProgShow((await ctx.run([bpftoolPath(ctx), '-j', ...pins, 'prog', 'show'])).stdout);
-  return table(progPins, ctx).list(show([]), show(['-f']));
+  const run = () => table(progPins, ctx).list(show([]), show(['-f']));
+  return shared ? singleFlight(ctx, 'programs', run) : run();
 }
 
-export async function listMaps(ctx: AgentContext): Promise<BpfMap[]> {
+export function listMaps(ctx: AgentContext, shared = false): Promise<BpfMap[]> {
   const show = (pins: string[]) => async () => parseMapShow((await ctx.run([bpftoolPath(ctx), '-j', ...pins, 'map', 'show'])).stdout);
-  return table(mapPins, ctx).list(show([]), show(['-f']));
+  const run = () => table(mapPins, ctx).list(show([]), show(['-f']));
+  return shared ? singleFlight(ctx, 'maps', run) : run();
 }
 
-export async function listLinks(ctx: AgentContext): Promise<BpfLink[]> {
-  const r = await ctx.run([bpftoolPath(ctx), '-j', '-f', 'link', 'show']);
-  return parseLinkShow(r.stdout);
+export function listLinks(ctx: AgentContext, shared = false): Promise<BpfLink[]> {
+  const show = (pins: string[]) => async () => parseLinkShow((await ctx.run([bpftoolPath(ctx), '-j', ...pins, 'link', 'show'])).stdout);
+  const run = () => table(linkPins, ctx).list(show([]), show(['-f']));
+  return shared ? singleFlight(ctx, 'links', run) : run();
 }

@@ -4,13 +4,15 @@ import { bpftoolPath, type AgentContext } from '../core/context';
 import { unsupported } from '../core/errors';
 import { validateCgroupPath } from '../core/validate';
 import { parseCgroupShow, parseCgroupTree } from '../parsers/cgroupTree';
+import { singleFlight } from './singleFlight';
 
 export function requireCgroupRoot(ctx: AgentContext): string {
   if (!ctx.cgroupRoot) throw unsupported('this host has no cgroup v2 hierarchy mounted');
   return ctx.cgroupRoot;
 }
 
-export async function cgroupList(ctx: AgentContext, params: unknown): Promise<CgroupAttachment[]> {
+/** `shared`: the whole tree may come from a run in flight (read-only callers, see singleFlight.ts). */
+export async function cgroupList(ctx: AgentContext, params: unknown, shared = false): Promise<CgroupAttachment[]> {
   const root = requireCgroupRoot(ctx);
   const p = (params && typeof params === 'object' ? params : {}) as { path?: unknown };
   if (p.path !== undefined) {
@@ -18,6 +20,6 @@ export async function cgroupList(ctx: AgentContext, params: unknown): Promise<Cg
     const r = await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'show', path]);
     return parseCgroupShow(r.stdout, path);
   }
-  const r = await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'tree', root]);
-  return parseCgroupTree(r.stdout);
+  const run = async () => parseCgroupTree((await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'tree', root])).stdout);
+  return shared ? singleFlight(ctx, 'cgroups', run) : run();
 }

@@ -8,6 +8,7 @@ import { NETNS_DIR } from '../core/runner';
 import { validateNetns } from '../core/validate';
 import { parseIpAddr } from '../parsers/ipAddr';
 import { parseNetShow } from '../parsers/netShow';
+import { singleFlight } from './singleFlight';
 
 /**
  * 'root' (the agent's own namespace: where commands without nsenter run) and every name under /run/netns, except
@@ -27,9 +28,10 @@ function inodeOf(netns: string): number | undefined {
   }
 }
 
-export async function netAttachments(ctx: AgentContext, netns: string): Promise<NetAttachment[]> {
-  const r = await ctx.run([bpftoolPath(ctx), '-j', 'net', 'show'], { netns });
-  return parseNetShow(r.stdout, netns);
+/** `shared`: may join a run in flight (read-only callers, see singleFlight.ts). */
+export function netAttachments(ctx: AgentContext, netns: string, shared = false): Promise<NetAttachment[]> {
+  const run = async () => parseNetShow((await ctx.run([bpftoolPath(ctx), '-j', 'net', 'show'], { netns })).stdout, netns);
+  return shared ? singleFlight(ctx, `net:${netns}`, run) : run();
 }
 
 export async function netList(ctx: AgentContext, params: unknown): Promise<NetListResult> {
@@ -40,7 +42,7 @@ export async function netList(ctx: AgentContext, params: unknown): Promise<NetLi
       // a namespace may vanish between listing /run/netns and entering it: report it empty rather than fail all
       const [ip, att] = await Promise.all([
         ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns: name, allowFailure: true }),
-        netAttachments(ctx, name).catch(() => [] as NetAttachment[]),
+        netAttachments(ctx, name, true).catch(() => [] as NetAttachment[]),
       ]);
       return { name, inode: inodeOf(name), interfaces: ip.exitCode === 0 ? parseIpAddr(ip.stdout, name) : [], attachments: att };
     }),

@@ -24,7 +24,7 @@ export async function pinsList(ctx: AgentContext): Promise<PinEntry[]> {
   if (!existsSync(PIN_ROOT)) return [];
   const paths = new Map<string, boolean>();
   walk(PIN_ROOT, paths);
-  const [progs, maps, links] = await Promise.all([listPrograms(ctx), listMaps(ctx), listLinks(ctx).catch(() => [])]);
+  const [progs, maps, links] = await Promise.all([listPrograms(ctx, true), listMaps(ctx, true), listLinks(ctx, true).catch(() => [])]);
   const known = new Map<string, PinEntry>();
   for (const p of progs) for (const pin of p.pinned) known.set(pin, { path: pin, kind: 'prog', id: p.id });
   for (const m of maps) for (const pin of m.pinned) known.set(pin, { path: pin, kind: 'map', id: m.id });

@@ -20,7 +20,7 @@ async function attachmentsByProgram(ctx: AgentContext): Promise<Map<number, stri
     if (!list.includes(text)) list.push(text);
     where.set(id, list);
   };
-  const perNs = await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns).catch(() => [])));
+  const perNs = await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns, true).catch(() => [])));
   for (const atts of perNs) {
     for (const a of atts) add(a.progId, `${a.kind}${a.direction ? ` ${a.direction}` : ''}${a.mode ? ` (${a.mode})` : ''} ${a.dev} [${a.netns}]`);
   }

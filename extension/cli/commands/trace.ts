@@ -54,11 +54,15 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
 
   // pcapng: opened before the host is, so a path that cannot be written fails before anything is attached
   let file: WriteStream | undefined;
+  let writeError: string | undefined;
   if (values.write && !toStdout) {
-    file = createWriteStream(values.write);
-    await Promise.race([once(file, 'open'), once(file, 'error').then(([e]) => {
-      throw new CliError(`trace: -w ${values.write}: ${(e as Error).message}`);
-    })]);
+    const f = file = createWriteStream(values.write);
+    await new Promise<void>((resolve, reject) => {
+      f.once('open', () => resolve());
+      f.once('error', (e) => reject(new CliError(`trace: -w ${values.write}: ${e.message}`)));
+    });
+    // a write that fails later (a full disk) ends in an error, not a crash
+    f.on('error', (e) => { writeError ??= `-w ${values.write}: ${e.message}`; });
   }
   const pcap = values.write ? new PacketPathPcapng(toStdout ? (b) => { ctx.io.bytes!(b); } : (b) => file!.write(b), snaplen) : undefined;
   const showText = !values.json && !toStdout;
@@ -114,10 +118,11 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
     if (grouper.paths().length) printSettled(true);
     if (file) {
       file.end();
-      await once(file, 'close');
+      await once(file, 'close').catch(() => undefined);
     }
   }
   if (failure) throw new CliError(`trace: ${failure}`);
+  if (writeError) throw new CliError(`trace: ${writeError}`);
   if (packetPath) {
     if (values.json) printJson(ctx.io, packetPathsJson(grouper.paths()));
     else if (!grouper.paths().length && showText) ctx.io.out(formatPacketPaths([]));

@@ -1,0 +1,88 @@
+// One refresh of the editor's Hosts tree with 1,000 programs and maps loaded: the snapshot (every listing the tree
+// shows, fetched in parallel through the agent: extension/vscode/tree/model.ts takeSnapshot) plus the model built
+// from it (programs by type, maps by id, attached programs, namespaces -> interfaces -> slots, cgroups), against
+// raw `bpftool -j prog show` + `bpftool -j map show` run directly, in the same run, interleaved. Goal <= 1.3x.
+// The snapshot's parts are also timed alone, to show where the time goes.
+// Run: node --import tsx bench/tree-refresh.bench.ts [--programs N] [--rounds R]
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AgentClient } from '../extension/core/agentClient';
+import { attachedProgramIds, cgroupTree, groupProgramsByType, indexMaps, networkTree, takeSnapshot } from '../extension/vscode/tree/model';
+import { loadListingFixture, sweepStaleFixtures, type ListingFixture } from './listings-fixture';
+
+const execFileP = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const BPFTOOL = '/opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool';
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const programs = arg('--programs', 1000);
+  const rounds = arg('--rounds', 7);
+  let fixture: ListingFixture | undefined;
+  const stateDir = mkdtempSync(join(tmpdir(), 'end-bench-tree-'));
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'agent.js'), '--state-dir', stateDir, '--bpftool', BPFTOOL], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.resume();
+  const client = new AgentClient(child.stdout, child.stdin);
+  const cleanup = () => { fixture?.remove(); rmSync(stateDir, { recursive: true, force: true }); };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { cleanup(); process.exit(130); });
+  sweepStaleFixtures();
+  try {
+    fixture = loadListingFixture(ROOT, BPFTOOL, programs);
+    const big = { maxBuffer: 1 << 30 };
+    const raw = async () => { await execFileP(BPFTOOL, ['-j', 'prog', 'show'], big); await execFileP(BPFTOOL, ['-j', 'map', 'show'], big); };
+    const refresh = async () => {
+      const s = await takeSnapshot(client);
+      if (Object.keys(s.errors).length) throw new Error(`snapshot parts failed: ${JSON.stringify(s.errors)}`);
+      groupProgramsByType(s.programs);
+      indexMaps(s.maps);
+      new Map(s.programs.map((p) => [p.id, p]));
+      attachedProgramIds(s);
+      networkTree(s.net);
+      cgroupTree(s.cgroups);
+      return s;
+    };
+    const first = await refresh();
+    const mine = first.programs.filter((p) => p.pinned.some((x) => x.startsWith(`${fixture!.dir}/`))).length;
+    if (mine !== fixture.programs) throw new Error(`the snapshot holds ${mine} of the ${fixture.programs} benchmark programs`);
+    await raw();
+    const parts: Record<string, () => Promise<unknown>> = {
+      programs: () => client.listPrograms(), maps: () => client.listMaps(), net: () => client.netList({}), cgroups: () => client.cgroupList({}),
+      pins: () => client.pinsList(), labs: () => client.labList(), attachments: () => client.attachmentsList(),
+    };
+    const t = { raw: [] as number[], tree: [] as number[] };
+    const partTimes: Record<string, number[]> = Object.fromEntries(Object.keys(parts).map((k) => [k, []]));
+    for (let r = 0; r < rounds; r++) {
+      t.raw.push(await timeIt(raw));
+      t.tree.push(await timeIt(refresh));
+      for (const [k, f] of Object.entries(parts)) partTimes[k].push(await timeIt(f));
+    }
+    const d = median(t.raw);
+    const a = median(t.tree);
+    console.log(`tree refresh with ${first.programs.length} programs (${fixture.programs} of the benchmark) and ${first.maps.length} maps, ${rounds} rounds, medians:`);
+    console.log(`  bpftool -j prog show + map show, direct:   ${d.toFixed(1)} ms`);
+    console.log(`  snapshot + model through the agent:        ${a.toFixed(1)} ms  ratio ${(a / d).toFixed(2)}x`);
+    console.log(`  parts alone: ${Object.entries(partTimes).map(([k, v]) => `${k} ${median(v).toFixed(1)} ms`).join(', ')}`);
+    console.log(`goal <= 1.30x: ${a / d <= 1.3 ? 'met' : 'NOT met'}`);
+  } finally {
+    client.dispose();
+    child.kill();
+    cleanup();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
