@@ -260,6 +260,27 @@ export interface ClockNowResult { /** The host's CLOCK_MONOTONIC in ns (the pack
 /** The host's monotonic clock, for estimating its offset against the client's (cross-host packet paths). */
 export const clockNow = new RequestType0<ClockNowResult, AgentErrorData>('clock.now');
 
+// ---- the session's own needs on the host (the client runs nothing on the host behind the agent's back) -------
+
+/** The host's interface that carries the SSH session the agent was started through. */
+export interface SshInterface { dev: string; clientAddress: string; serverAddress: string }
+/** null when the agent was not started over SSH (local) or the route cannot be told. */
+export const hostSshInterface = new RequestType0<SshInterface | null, AgentErrorData>('host.sshInterface');
+
+/** The kernel's accounting of the trace ring buffer, summed over CPUs (per_cpu/cpuN/stats). */
+export interface TraceCounters {
+  /** "read events" + "overrun": lines that have left the buffer, host-wide. */
+  gone: number;
+  /** "entries": lines still waiting in the buffer (a new reader will get them). */
+  entries: number;
+}
+/** Sampled while a trace stream is open, to measure what a reconnect missed (docs/ssh.md "How the gap is measured"). */
+export const traceCounters = new RequestType0<TraceCounters, AgentErrorData>('trace.counters');
+
+export interface AgentEndPreviousParams { /** The previous agent's pid (its agent.hello said it). */ pid: number; /** Its bundle on the host (the deployment's remotePath). */ bundle: string }
+/** Ends a previous agent of this session that still runs (it may hold trace_pipe), after checking the pid runs `bundle`. */
+export const agentEndPrevious = new RequestType<AgentEndPreviousParams, { result: 'ended' | 'gone' }, AgentErrorData>('agent.endPrevious');
+
 // ---- program run-time statistics (kernel BPF stats, on only while somebody watches) ------------------------------
 
 /**

@@ -142,6 +142,9 @@ export const paramSchemas: Record<string, TSchema> = {
     leaseMs: Opt(Int(3000, 600_000)),
   })),
   [agent.captureStop.method]: paramsOf<{ capture: string }>()(Obj({ capture: Text(128) })),
+  [agent.traceCounters.method]: noParams,
+  [agent.hostSshInterface.method]: noParams,
+  [agent.agentEndPrevious.method]: paramsOf<agent.AgentEndPreviousParams>()(Obj({ pid: Int(2, 4_194_304), bundle: AbsolutePath })),
   [agent.traceStart.method]: paramsOf<agent.TraceStartParams>()(Obj({
     source: Type.Union([Type.Literal('trace_pipe'), Type.Literal('perf_array'), Type.Literal('packet_path')]),
     // a substring or /regex/: may start with '-' ("->"), so only NUL is refused

@@ -23,6 +23,9 @@ import { requireObject } from './core/validate';
 import { clockNow } from './host/clock';
 import { hostFacts } from './host/facts';
 import { hostPing } from './host/ping';
+import { hostSshInterface } from './host/sshInterface';
+import { readTraceCounters } from './host/traceCounters';
+import { endPreviousAgent } from './host/endPrevious';
 import { labCreate, labDestroy, labList } from './lab/labs';
 import { listLinks, listMaps, listPrograms } from './listings/bpf';
 import { cgroupList } from './listings/cgroup';
@@ -75,6 +78,9 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.statsSample.method]: () => stats.sample(),
     [proto.hostPing.method]: (p) => hostPing(ctx, p),
     [proto.clockNow.method]: async () => clockNow(),
+    [proto.hostSshInterface.method]: () => hostSshInterface(ctx),
+    [proto.traceCounters.method]: () => readTraceCounters(),
+    [proto.agentEndPrevious.method]: (p) => endPreviousAgent(p),
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
     ...(captures ? {

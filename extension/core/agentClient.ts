@@ -110,6 +110,9 @@ export class AgentClient {
 
   hostPing(params: P.HostPingParams): Promise<P.HostPingResult> { return this.request(P.hostPing, params); }
   clockNow(): Promise<P.ClockNowResult> { return this.request0(P.clockNow); }
+  hostSshInterface(): Promise<P.SshInterface | null> { return this.request0(P.hostSshInterface); }
+  traceCounters(): Promise<P.TraceCounters> { return this.request0(P.traceCounters); }
+  agentEndPrevious(params: P.AgentEndPreviousParams): Promise<{ result: 'ended' | 'gone' }> { return this.request(P.agentEndPrevious, params); }
 
   traceStart(params: P.TraceStartParams): Promise<{ stream: string }> { return this.request(P.traceStart, params); }
   traceStop(params: { stream: string }): Promise<{ stopped: boolean }> { return this.request(P.traceStop, params); }

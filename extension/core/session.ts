@@ -14,7 +14,6 @@ import { DeployError, deployAgent, startAgent, type DeployOptions, type DeployRe
 import { HostKeyError } from './ssh/knownHosts';
 import { TraceStreams, type SessionTraceStream, type TraceGap } from './reconnect/traceStreams';
 import { reconnectWithBackoff, type BackoffOptions } from './reconnect/backoff';
-import { endStaleAgent } from './reconnect/staleAgent';
 
 export type SessionState = 'connected' | 'reconnecting' | 'disconnected';
 
@@ -72,9 +71,7 @@ export class Session {
     private readonly opts: SessionOptions,
     private readonly agentPath: string,
   ) {
-    this.traces = new TraceStreams(() => this.clientValue, () => this.transportValue, () => (this.deploymentValue
-      ? { path: this.deploymentValue.node.path, viaSudo: this.deploymentValue.viaSudo }
-      : { path: process.execPath, viaSudo: typeof process.getuid === 'function' && process.getuid() !== 0 }));
+    this.traces = new TraceStreams(() => this.clientValue);
     this.rollbackBaseline = clientValue.rollbacksList().then((rs) => this.markRollbacksSeen(rs), () => undefined);
     this.watch();
   }
@@ -192,11 +189,11 @@ export class Session {
           || this.closing || (backoff.isPermanent?.(e) ?? false),
       });
       if (this.closing) { next.client.dispose(); await next.transport.close(); return; }
-      // The previous agent may still hold trace_pipe (one reader at a time): end it before resuming streams.
-      if (next.deployment) {
-        const node = { path: next.deployment.node.path, viaSudo: next.deployment.viaSudo };
-        await endStaleAgent(next.transport, this.factsValue.agentPid, this.deploymentValue?.remotePath, node).catch(() => undefined);
-      }
+      // The previous agent may still hold trace_pipe (one reader at a time): the new agent ends it before the
+      // streams resume (agent.endPrevious; it checks the pid still runs that bundle).
+      const previous = this.factsValue.agentPid;
+      const bundle = this.deploymentValue?.remotePath;
+      if (next.deployment && previous && bundle) await next.client.agentEndPrevious({ pid: previous, bundle }).catch(() => undefined);
       this.transportValue = next.transport;
       this.clientValue = next.client;
       this.factsValue = next.facts;

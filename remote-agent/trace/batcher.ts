@@ -28,6 +28,8 @@ export class Batcher<E> {
 
   drop(n: number): void {
     this.dropped += n;
+    // a loss is news even when no event follows it: send it within maxDelayMs
+    if (!this.closed && !this.timer) this.timer = setTimeout(() => this.flush(), this.opts.maxDelayMs);
   }
 
   push(e: E): void {

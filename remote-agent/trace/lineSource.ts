@@ -8,8 +8,10 @@ import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { TRACE_PIPE, TRACEFS } from '../core/paths';
 import { spawnTied } from '../packetPath/tiedSpawn';
 import { splitLines } from '../parsers/tracePipe';
+import { kernelLostEvents } from './overrun';
 
-export type LineListener = (lines: string[]) => void;
+/** `lost`: lines the kernel overwrote before this reader got them, since the previous call. */
+export type LineListener = (lines: string[], lost?: number) => void;
 
 export class TracePipeSource {
   private child: ChildProcess | null = null;
@@ -17,7 +19,10 @@ export class TracePipeSource {
   private rest = '';
   private retry: NodeJS.Timeout | null = null;
   private busySaid = false;
+  private lostTimer: NodeJS.Timeout | null = null;
+  private lostBase: number | undefined;
   static readonly RETRY_MS = 250;
+  static readonly LOST_POLL_MS = 500;
 
   constructor(
     private readonly path = TRACE_PIPE,
@@ -55,6 +60,7 @@ export class TracePipeSource {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => this.onError(`trace_pipe reader failed: ${e.message}`));
     child.stdout.once('data', () => (this.busySaid = false));
+    this.watchLost();
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
@@ -118,7 +124,23 @@ export class TracePipeSource {
     }
   }
 
+  /** Polls the kernel's lost-event counters while reading; growth is handed to the listeners as `lost`. */
+  private watchLost(): void {
+    if (this.lostTimer || this.path !== TRACE_PIPE) return;
+    this.lostBase = kernelLostEvents();
+    this.lostTimer = setInterval(() => {
+      const now = kernelLostEvents();
+      if (now === undefined || this.lostBase === undefined) return;
+      const lost = now - this.lostBase;
+      this.lostBase = now;
+      if (lost > 0) for (const l of this.listeners) l([], lost);
+    }, TracePipeSource.LOST_POLL_MS);
+    this.lostTimer.unref();
+  }
+
   private stop(): void {
+    if (this.lostTimer) clearInterval(this.lostTimer);
+    this.lostTimer = null;
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
     this.busySaid = false;

@@ -77,7 +77,10 @@ export class TraceStreams {
     if (source === 'trace_pipe') {
       const filter = lineFilter(p.filter);
       const b = batcher<TraceEvent>();
-      const unsubscribe = this.tracePipe.subscribe((lines) => {
+      const unsubscribe = this.tracePipe.subscribe((lines, lost) => {
+        // lines the kernel overwrote before the reader got them: every one was this stream's unless it filters
+        // (then nobody can tell which were), so only an unfiltered stream counts them as dropped
+        if (lost && !filter) b.drop(lost);
         for (const line of lines) {
           if (filter && !filter(line)) continue;
           if (b.full) {

@@ -68,7 +68,7 @@ describe('dead-man switch over SSH', () => {
   });
 
   it('finds the interface that carries the session on the host', async () => {
-    const ssh = await findSshInterface(session.transport);
+    const ssh = await findSshInterface(session);
     assert.deepEqual(ssh, { dev: 'eth0', clientAddress: host.rootAddress, serverAddress: host.address });
     assert.deepEqual(session.deployment?.sshInterface, ssh, 'the deploy probe learned the same in its round trip');
   });

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openSession, type Session, type StateChange } from '../../extension/core/session';
 import type { TraceGap } from '../../extension/core/reconnect/traceStreams';
-import { endStaleAgent } from '../../extension/core/reconnect/staleAgent';
 import type { TraceEvent } from '../../protocol/types';
 import { startSshd, type Sshd } from './helpers/sshd';
 import { until as untilEvent } from '../kernel/helpers/until';
@@ -136,11 +135,11 @@ describe('reconnect with a trace stream open', () => {
     try {
       const pid = other.facts.agentPid;
       assert.ok(pid && existsSync(`/proc/${pid}`), 'the other agent runs');
-      const node = { path: session.deployment!.node.path, viaSudo: false };
-      // A pid that runs something else is left alone.
-      assert.equal(await endStaleAgent(session.transport, process.pid, other.deployment!.remotePath, node), 'gone');
+      const bundle = other.deployment!.remotePath;
+      // A pid that runs something else is left alone (agent.endPrevious: the agent does it, no exec of ours).
+      assert.equal((await session.client.agentEndPrevious({ pid: process.pid, bundle })).result, 'gone');
       const closed = new Promise((r) => other.client.onClose(r));
-      assert.equal(await endStaleAgent(session.transport, pid, other.deployment!.remotePath, node), 'ended');
+      assert.equal((await session.client.agentEndPrevious({ pid, bundle })).result, 'ended');
       await closed;
       assert.equal(existsSync(`/proc/${pid}`), false);
     } finally {

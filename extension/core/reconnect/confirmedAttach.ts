@@ -5,7 +5,6 @@
 // the session to reconnect and reports the watchdog's rollback record.
 import type { AttachTcParams, AttachXdpParams, RollbackRecord } from '../../../protocol/agent';
 import type { Attachment } from '../../../protocol/types';
-import type { Transport } from '../transport/transport';
 import type { Session } from '../session';
 
 export interface ConfirmPolicy {
@@ -33,30 +32,17 @@ export type ConfirmOutcome =
   /** The connection broke; after reconnecting the watchdog's record says it detached the program. */
   | { status: 'rolled-back'; attachment: Attachment | undefined; withinMs: number; record: RollbackRecord | undefined; message: string };
 
-import { parseSshInterface, type SshInterface } from '../deploy/deployAgent';
-export type { SshInterface } from '../deploy/deployAgent';
+import type { SshInterface } from '../../../protocol/agent';
+export type { SshInterface } from '../../../protocol/agent';
 
 const DEFAULT_WITHIN_MS = 15_000;
 
-async function execFirstWorking(t: Transport, candidates: string[][]): Promise<string | undefined> {
-  for (const argv of candidates) {
-    const r = await t.exec(argv, { timeoutMs: 10_000 }).catch(() => undefined);
-    if (r && r.code === 0) return r.stdout;
-  }
-  return undefined;
-}
-
 /**
- * The interface the host uses to reach us: the client address of SSH_CONNECTION (as the host sees it, so through
- * NAT and ProxyJump it is the last hop) and `ip route get` to it. null when unknown (then nothing is assumed).
+ * The interface the host uses to reach us, as the agent finds it (host.sshInterface: SSH_CONNECTION of its login and
+ * `ip route get` to the client address). null when unknown (then nothing is assumed).
  */
-export async function findSshInterface(t: Transport): Promise<SshInterface | null> {
-  const conn = await execFirstWorking(t, [['printenv', 'SSH_CONNECTION']]);
-  const client = conn?.trim().split(/\s+/)[0];
-  if (!client) return null;
-  // `ip` lives in /usr/sbin or /sbin, often not on a non-root login's PATH.
-  const out = await execFirstWorking(t, [['ip', '-j', 'route', 'get', client], ['/usr/sbin/ip', '-j', 'route', 'get', client], ['/sbin/ip', '-j', 'route', 'get', client]]);
-  return parseSshInterface(conn, out);
+export async function findSshInterface(session: Session): Promise<SshInterface | null> {
+  return session.client.hostSshInterface();
 }
 
 /** The window to ask for, or 0: explicit settings win, else on by default for the interface carrying SSH. */
@@ -72,7 +58,7 @@ export async function confirmWindowFor(session: Session, dev: string, netns: str
   // An attach inside another namespace (netns given and not the login's own) cannot be on the SSH interface.
   if (netns !== undefined && netns !== '' && netns !== 'root') return 0;
   // Learned while deploying (same round trip as the other probes); asked again only if that did not work.
-  const ssh = session.deployment?.sshInterface ?? await findSshInterface(session.transport);
+  const ssh = session.deployment?.sshInterface ?? await findSshInterface(session).catch(() => null);
   return ssh && ssh.dev === dev ? policy.defaultWithinMs ?? DEFAULT_WITHIN_MS : 0;
 }
 

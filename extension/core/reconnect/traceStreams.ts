@@ -3,8 +3,7 @@
 // parameters and reports what was lost in between as a TraceGap (never silently: docs/ssh.md "Reconnect").
 import type { TraceEventsParams, TraceStartParams } from '../../../protocol/agent';
 import type { AgentClient } from '../agentClient';
-import type { Transport } from '../transport/transport';
-import { readTraceCounters, type HostNode, type TraceCounters } from './traceCounters';
+import type { TraceCounters } from '../../../protocol/agent';
 
 /** What one stream missed while the connection was down. */
 export interface TraceGap {
@@ -93,10 +92,8 @@ export class TraceStreams {
   private restartDelay = RESTART_MIN_MS;
 
   constructor(
+    /** The agent client of the current connection (the counters are read through it: trace.counters). */
     private readonly client: () => AgentClient,
-    private readonly transport: () => Transport,
-    /** node on the host and whether it runs through sudo (from the deployment; the local node otherwise). */
-    private readonly hostNode: () => HostNode,
   ) {}
 
   async start(params: TraceStartParams): Promise<SessionTraceStream> {
@@ -294,6 +291,6 @@ export class TraceStreams {
   }
 
   private readCounters(): Promise<TraceCounters> {
-    return readTraceCounters(this.transport(), this.hostNode());
+    return this.client().traceCounters();
   }
 }

@@ -134,11 +134,11 @@ test('attach tracepoints: every program linked and listed; detach removes the li
   assert.equal(r.code, 0, r.stderr);
   const id = `tracepoints:end_${TOKEN}_tp`;
   attached.add(id);
-  assert.match(r.stdout, new RegExp(`^attached the tracepoints of end_${TOKEN}_tp \\(tp_net_dev_queue, tp_netif_rx, tp_netif_receive_skb_entry, tp_napi_gro_receive_entry\\)$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^attached the tracepoints of end_${TOKEN}_tp \\(tp_net_dev_queue, tp_netif_rx, tp_netif_receive_skb_entry, tp_napi_gro_receive_entry, tp_kfree_skb\\)$`, 'm'));
   assert.match(r.stdout, new RegExp(`^id: ${id}$`, 'm'));
   const links = await cli('list', 'links', '--host', 'local', '--json');
   const ours = JSON.parse(links.stdout).filter((l: { pinned: string[] }) => l.pinned.some((p) => p.startsWith(join(AGENT_PIN_ROOT, `end_${TOKEN}_tp`))));
-  assert.equal(ours.length, 4);
+  assert.equal(ours.length, 5);
   progIds.push(...ours.map((l: { progId: number }) => l.progId));
   const out = await detach(id);
   assert.match(out, new RegExp(`^unloaded object end_${TOKEN}_tp$`, 'm'));

@@ -53,6 +53,7 @@ test('every request type of the protocol has a client method', () => {
     'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun', 'stats.start': 'statsStart', 'stats.stop': 'statsStop', 'stats.sample': 'statsSample',
     'trace.start': 'traceStart', 'trace.stop': 'traceStop', 'lab.create': 'labCreate', 'lab.destroy': 'labDestroy',
     'lab.list': 'labList', 'agent.shutdown': 'shutdown', 'host.ping': 'hostPing', 'clock.now': 'clockNow',
+    'host.sshInterface': 'hostSshInterface', 'trace.counters': 'traceCounters', 'agent.endPrevious': 'agentEndPrevious',
     'capture.start': 'captureStart', 'capture.stop': 'captureStop',
   };
   assert.ok(methods.length >= 27);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { parseTraceStats } from '../../../extension/core/reconnect/traceCounters';
+import { parseTraceStats } from '../../../remote-agent/host/traceCounters';
 import { reconnectWithBackoff } from '../../../extension/core/reconnect/backoff';
 
 const PER_CPU = '/sys/kernel/tracing/per_cpu';
