@@ -25,14 +25,15 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
     const tree = new HostsTreeProvider(c);
     const treeView = vscode.window.createTreeView('ebpfNetDebug.hosts', { treeDataProvider: tree, showCollapseAll: true });
     c.pushExtCleanup(tree, treeView);
-    c.pushExtCleanup(registerCommandTable(c, commandTable(() => tree.refresh())));
-    c.pushExtCleanup(createStatusBar(c));
-    c.pushExtCleanup(registerTaskProvider(c), registerXlatedProvider());
-    c.pushExtCleanup(...registerWebviewSide(c, async (item) => {
+    const webviews = registerWebviewSide(c, async (item) => {
       const node = await tree.find(item);
       if (node) await treeView.reveal(node, { select: true, focus: true, expand: true });
       else void vscode.window.showInformationMessage(`eBPF: ${item.kind} #${item.id} is no longer on the host.`);
-    }));
+    });
+    c.pushExtCleanup(...webviews.disposables);
+    c.pushExtCleanup(registerCommandTable(c, commandTable(() => tree.refresh(), webviews.commands)));
+    c.pushExtCleanup(createStatusBar(c));
+    c.pushExtCleanup(registerTaskProvider(c), registerXlatedProvider());
     log.info(`activated (${extension.extension.packageJSON.version as string}); hosts: ${c.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`);
     // Neither may fail activation: each reports its own trouble.
     startLanguageSupport(c).catch((e) => log.warn(`clangd: ${e instanceof Error ? e.message : e}`));

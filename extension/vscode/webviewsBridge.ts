@@ -3,19 +3,17 @@
 // "kernel state changed" signal so its listings refresh after an attach or detach made here.
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
-import { registerWebviews } from './webviews/index';
+import { registerWebviews, type WebviewCommands } from './webviews/index';
 
 export type RevealItem = { kind: 'program' | 'map' | 'attachment'; id: number; netns?: string; dev?: string };
 
-export function registerWebviewSide(c: Ctx, reveal: (item: RevealItem) => Promise<void>): vscode.Disposable[] {
+export function registerWebviewSide(c: Ctx, reveal: (item: RevealItem) => Promise<void>): { disposables: vscode.Disposable[]; commands: WebviewCommands } {
   const maxRows = new vscode.EventEmitter<number>();
   let last = c.settings.values.traceMaxRows;
   const settingsSub = c.settings.onDidChange((v) => {
     if (v.traceMaxRows !== last) { last = v.traceMaxRows; maxRows.fire(last); }
   });
-  return [
-    maxRows, settingsSub,
-    ...registerWebviews({
+  const side = registerWebviews({
       extensionUri: c.extension.extensionUri,
       getSession: () => c.session?.session,
       onDidChangeSession: (listener, thisArg, disposables) => c.onDidChangeSession((s) => listener.call(thisArg, s?.session), undefined, disposables),
@@ -24,6 +22,6 @@ export function registerWebviewSide(c: Ctx, reveal: (item: RevealItem) => Promis
       onDidChangeTraceMaxRows: maxRows.event,
       onDidChangeKernelState: c.onDidChangeKernelState,
       reveal: (item) => { reveal(item).catch((e) => c.log.warn(`reveal ${item.kind} #${item.id}: ${e instanceof Error ? e.message : e}`)); },
-    }),
-  ];
+  });
+  return { disposables: [maxRows, settingsSub, ...side.disposables], commands: side.commands };
 }

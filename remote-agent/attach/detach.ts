@@ -26,12 +26,15 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       const now = await xdpOn(ctx, netns, a.dev);
       if (!now) throw notFound('attachment', `no XDP program is attached to ${a.dev} in netns ${netns}`);
       const mode = now.mode ?? 'driver';
+      // net show gives XDP programs by id only: the name, for a reply that says which program went.
+      const shown = await ctx.run([bpftool, '-j', 'prog', 'show', 'id', String(now.progId)], { allowFailure: true });
+      const progName = shown.exitCode === 0 ? (JSON.parse(shown.stdout) as { name?: string }).name : now.progName;
       const r = await ctx.run([bpftool, 'net', 'detach', DETACH_MODE[mode].bpftool, 'dev', a.dev], { netns, allowFailure: true });
       if (r.exitCode !== 0) throw toolFailed(r, `detach XDP (${mode}) from ${a.dev}`);
       if (await xdpOn(ctx, netns, a.dev)) {
         throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, { argv: r.argv, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
       }
-      return { detached: { id: formatAttachmentId(a), kind: 'xdp', progId: now.progId, progName: now.progName, dev: a.dev, netns, mode } };
+      return { detached: { id: formatAttachmentId(a), kind: 'xdp', progId: now.progId, progName, dev: a.dev, netns, mode } };
     }
     case 'tc':
     case 'tcx': {

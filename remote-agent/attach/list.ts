@@ -31,8 +31,10 @@ export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> 
   const net = (await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns, true).catch(() => [])))).flat();
   const out: Attachment[] = [];
   const seen = new Set<string>();
+  // net show names XDP programs by id only: the name from the program listing, so every row says which program.
+  const names = new Map(progs.map((p) => [p.id, p.name]));
   for (const n of net) {
-    const a = fromNet(n);
+    const a = fromNet({ ...n, progName: n.progName ?? names.get(n.progId) });
     if (a && !seen.has(a.id)) {
       seen.add(a.id);
       out.push(a);

@@ -34,7 +34,7 @@ test('the palette lists the eBPF commands and runs one', async () => {
   await w.screenshot('workbench');
   // The workspace holds a *.bpf.c, so the extension activates on its own and warns about the bad setting.
   const warning = await w.waitForNotification(/ebpfNetDebug\.trace\.maxRows/);
-  assert.match(warning, /using 5000/);
+  assert.match(warning, /using 100000/);
   await w.screenshot('bad-setting-warning');
 
   await w.runCommand('eBPF: Show Log');

@@ -1,6 +1,8 @@
-// The command table: command id -> factory (../shared/docs/STYLE.md #6). Webview commands (showLiveTrace, ...) are
-// registered by extension/vscode/webviews/ and are not in this table.
+// The command table: command id -> factory (../shared/docs/STYLE.md #6). Every command of the extension is here,
+// the webviews' too (their handlers come from extension/vscode/webviews/), so each gets the same error reporting.
 import type { CommandFactory } from './table';
+import type { WebviewCommands } from '../webviews/index';
+import { cleanHostCommand } from './cleanHost';
 import { connectCommand, disconnectCommand } from './connect';
 import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
 import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
@@ -9,11 +11,15 @@ import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
 import { captureVerdictsCommand } from './captureVerdicts';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
+import { compareHostsCommand } from './compareHosts';
 
-export function commandTable(refresh: () => void): Record<string, CommandFactory> {
+export function commandTable(refresh: () => void, webviews: WebviewCommands): Record<string, CommandFactory> {
   return {
+    // They need no host: each view says "not connected" itself and follows the session when it comes.
+    ...Object.fromEntries(Object.entries(webviews).map(([id, handler]) => [id, { enabled: () => handler }])),
     'ebpfNetDebug.connect': connectCommand,
     'ebpfNetDebug.disconnect': disconnectCommand,
+    'ebpfNetDebug.cleanHost': cleanHostCommand,
     'ebpfNetDebug.attachXdpEth0': attachXdpEth0Command,
     'ebpfNetDebug.attachXdp': attachXdpCommand,
     'ebpfNetDebug.attachTc': attachTcCommand,
@@ -27,6 +33,7 @@ export function commandTable(refresh: () => void): Record<string, CommandFactory
     'ebpfNetDebug.destroyLab': destroyLabCommand,
     'ebpfNetDebug.runOnPacket': runOnPacketCommand,
     'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
+    'ebpfNetDebug.compareHosts': compareHostsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
     'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,

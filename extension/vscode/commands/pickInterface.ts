@@ -2,13 +2,13 @@
 import * as vscode from 'vscode';
 import type { HostSession } from '../hostSession';
 import { Cancelled } from '../errors';
-import { networkTree } from '../tree/model';
+import { namespaceLabel, networkTree } from '../tree/model';
 
 export interface InterfaceChoice { dev: string; /** undefined = the agent's own namespace. */ netns: string | undefined }
 
 export async function pickInterface(s: HostSession, title: string): Promise<InterfaceChoice> {
   const items = s.client.netList({}).then((net) => networkTree(net).flatMap((ns) => [
-    { label: ns.name, kind: vscode.QuickPickItemKind.Separator } as vscode.QuickPickItem & { choice?: InterfaceChoice },
+    { label: namespaceLabel(ns, s.host.name).label, kind: vscode.QuickPickItemKind.Separator } as vscode.QuickPickItem & { choice?: InterfaceChoice },
     ...ns.interfaces.filter((i) => i.iface.name !== 'lo').map((i) => ({
       label: i.iface.name,
       description: i.iface.addresses.filter((a) => !a.startsWith('fe80')).join(' '),

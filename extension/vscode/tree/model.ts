@@ -84,6 +84,17 @@ export interface InterfaceNode { netns: string; iface: NetInterface; slots: Atta
 export interface NamespaceNode { name: string; inode?: number; aliases: string[]; interfaces: InterfaceNode[] }
 
 /**
+ * How a namespace is named to the user. The agent's own one ("root" to the agent) is the host the user connected
+ * to: when that host is itself a named namespace (a lab host, a container) it goes by that name, so the user
+ * recognises it; either way the description says it is the host's own.
+ */
+export function namespaceLabel(ns: NamespaceNode, hostName: string): { label: string; description: string } {
+  if (ns.name !== 'root') return { label: ns.name, description: ns.aliases.length ? `= ${ns.aliases.join(', ')}` : '' };
+  const [own, ...more] = ns.aliases;
+  return { label: own ?? hostName, description: [`${hostName}'s own namespace`, ...more.map((a) => `= ${a}`)].join(' · ') };
+}
+
+/**
  * Namespaces -> interfaces -> slots. A namespace listed twice (the agent's own "root" is also a /run/netns name
  * when the agent runs inside a named namespace) is shown once, under its first name, with the others as aliases.
  * xdp and both tc slots are always shown (so there is a row to attach to); tcx slots only when something is there.

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { BpfMap, BpfProgram, CgroupAttachment, Lab, NetAttachment, PinEntry, Attachment } from '../../../protocol/types';
 import {
-  attachedProgramIds, cgroupTree, describeNetAttachment, detachIdFor, groupProgramsByType, indexMaps, mapsOfProgram,
+  attachedProgramIds, cgroupTree, describeNetAttachment, detachIdFor, groupProgramsByType, indexMaps, mapsOfProgram, namespaceLabel,
   networkTree, otherAttachments, type AttachmentSlot, type HostSnapshot, type InterfaceNode, type NamespaceNode,
   type ProgramGroup,
 } from './model';
@@ -144,9 +144,10 @@ export class MapNode implements Node {
 class NamespaceTreeNode implements Node {
   constructor(private readonly idx: SnapshotIndex, private readonly ns: NamespaceNode) {}
   item(): vscode.TreeItem {
-    const t = new vscode.TreeItem(this.ns.name, this.ns.name === 'root' ? vscode.TreeItemCollapsibleState.Expanded : collapsed);
+    const { label, description } = namespaceLabel(this.ns, this.idx.hostName);
+    const t = new vscode.TreeItem(label, this.ns.name === 'root' ? vscode.TreeItemCollapsibleState.Expanded : collapsed);
     t.id = `${this.idx.hostName}/netns/${this.ns.name}`;
-    t.description = [this.ns.aliases.length ? `= ${this.ns.aliases.join(', ')}` : '', `${this.ns.interfaces.length} interfaces`].filter(Boolean).join(' · ');
+    t.description = [description, `${this.ns.interfaces.length} interfaces`].filter(Boolean).join(' · ');
     t.contextValue = 'netns';
     t.iconPath = icon('symbol-namespace');
     return t;

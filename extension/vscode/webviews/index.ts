@@ -1,5 +1,6 @@
 // The webview side of the extension: the live trace panel view and the listings, ELF inspector and packet path
-// editor panels, with the commands that open them. The VS Code layer calls registerWebviews once from activate().
+// editor panels, and the handlers of the commands that open them. The VS Code layer calls registerWebviews once
+// from activate() and puts those handlers in its command table (commands/index.ts), like every other command.
 import * as vscode from 'vscode';
 import { parsePacketFilter } from '../../core/packetPath';
 import { ElfInspectorPanels } from './elfInspectorPanel';
@@ -15,7 +16,10 @@ export type { WebviewHost } from './webviewHost';
 /** The panels the command table's commands open (commands/progRun.ts); set once registerWebviews has run. */
 export let panels: { programStats: ProgramStatsPanel; progRun: ProgRunPanels } | undefined;
 
-export function registerWebviews(host: WebviewHost): vscode.Disposable[] {
+/** Command id -> handler, for the command table. */
+export type WebviewCommands = Record<string, (...args: unknown[]) => unknown>;
+
+export function registerWebviews(host: WebviewHost): { disposables: vscode.Disposable[]; commands: WebviewCommands } {
   const liveTrace = new LiveTraceView(host);
   const listings = new ListingsPanel(host);
   const elf = new ElfInspectorPanels(host);
@@ -23,29 +27,31 @@ export function registerWebviews(host: WebviewHost): vscode.Disposable[] {
   const programStats = new ProgramStatsPanel(host);
   const progRun = new ProgRunPanels(host);
   panels = { programStats, progRun };
-  const command = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
-  return [
+  const disposables = [
     liveTrace, listings, elf, packetPath, programStats, progRun,
     vscode.window.registerWebviewViewProvider(LIVE_TRACE_VIEW_ID, liveTrace, { webviewOptions: { retainContextWhenHidden: true } }),
-    command('ebpfNetDebug.showLiveTrace', () => liveTrace.show()),
-    command('ebpfNetDebug.showPrograms', () => listings.show('programs')),
-    command('ebpfNetDebug.showNetwork', () => listings.show('network')),
-    command('ebpfNetDebug.showMaps', () => listings.show('maps')),
-    command('ebpfNetDebug.dumpMap', (arg) => {
+  ];
+  const commands: WebviewCommands = {
+    'ebpfNetDebug.showLiveTrace': () => liveTrace.show(),
+    'ebpfNetDebug.showPrograms': () => listings.show('programs'),
+    'ebpfNetDebug.showNetwork': () => listings.show('network'),
+    'ebpfNetDebug.showMaps': () => listings.show('maps'),
+    'ebpfNetDebug.dumpMap': (arg) => {
       const id = mapIdOf(arg);
-      if (id === undefined) { void vscode.window.showErrorMessage(`Dump Map: expected a map id, got ${JSON.stringify(arg)}`); return; }
+      if (id === undefined) throw new Error(`expected a map id, got ${JSON.stringify(arg)}`);
       listings.show('maps', id);
-    }),
-    command('ebpfNetDebug.inspectObject', (arg) => elf.open(arg instanceof vscode.Uri ? arg : undefined)),
-    command('ebpfNetDebug.tracePacketPath', async (arg) => {
+    },
+    'ebpfNetDebug.inspectObject': (arg) => elf.open(arg instanceof vscode.Uri ? arg : undefined),
+    'ebpfNetDebug.tracePacketPath': async (arg) => {
       const filter = typeof arg === 'string' ? arg : await vscode.window.showInputBox({
         title: 'Trace Packet Path', prompt: 'What to follow (empty: every packet)', placeHolder: 'icmp host 10.0.0.2',
         validateInput: (v) => { try { parsePacketFilter(v); return undefined; } catch (e) { return (e as Error).message; } },
       });
       if (filter === undefined) return;
       await packetPath.open(filter);
-    }),
-  ];
+    },
+  };
+  return { disposables, commands };
 }
 
 /** A map id from a command argument: a number, "id:N", or a tree node carrying `id` / `map.id`. */

@@ -58,6 +58,7 @@ for (const [label, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['bpftool 7.1', BPF
           assert.equal(pingLoss(NS_A, bAddr), 100, 'the program drops ICMP');
           const d = await agent.connection.sendRequest(detach, { attachment: att.id });
           assert.equal(d.detached.mode, expected);
+          assert.equal(d.detached.progName, 'xdp_drop_icmp', 'the reply names the program that went');
           assert.equal(kernelXdp(), undefined, 'nothing attached after detach');
           assert.equal(pingLoss(NS_A, bAddr), 0, 'ping works again');
         });

@@ -6,7 +6,7 @@ import type { BpfMap, BpfProgram, NetAttachment, NetInterface } from '../../../p
 import type { NetListResult } from '../../../protocol/agent';
 import { model, type SnapshotSource } from './load';
 
-const { attachedProgramIds, detachIdFor, groupProgramsByType, indexMaps, mapsOfProgram, networkTree, takeSnapshot } = model;
+const { attachedProgramIds, detachIdFor, groupProgramsByType, indexMaps, mapsOfProgram, namespaceLabel, networkTree, takeSnapshot } = model;
 
 const prog = (id: number, type: string, name = `p${id}`, mapIds: number[] = []): BpfProgram => ({ id, type, name, tag: 'ab', mapIds, pinned: [] });
 const map = (id: number, name: string): BpfMap => ({ id, type: 'array', name, keySize: 4, valueSize: 8, maxEntries: 1, pinned: [] });
@@ -79,4 +79,12 @@ test('a snapshot keeps what listed fine when one listing fails, and says which',
   assert.deepEqual(s.maps, []);
   assert.match(s.errors.maps, /permission denied/);
   assert.deepEqual([...attachedProgramIds(s)].sort(), [42, 43, 44, 8].sort());
+});
+
+test("the host's own namespace goes by the name the user knows it by, never a bare 'root'", () => {
+  const tree = networkTree(net);
+  // The agent runs in the lab host's namespace end_l_h: that is what the user connected to.
+  assert.deepEqual(namespaceLabel(tree[0], 'lab'), { label: 'end_l_h', description: "lab's own namespace" });
+  assert.deepEqual(namespaceLabel({ name: 'root', aliases: [], interfaces: [] }, 'web1'), { label: 'web1', description: "web1's own namespace" });
+  assert.deepEqual(namespaceLabel(tree[1], 'lab'), { label: 'end_other', description: '' });
 });
