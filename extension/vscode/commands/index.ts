@@ -10,6 +10,7 @@ import { loadObjectCommand } from './load';
 import { createLabCommand, destroyLabCommand } from './lab';
 import { captureVerdictsCommand } from './captureVerdicts';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
+import { compareHostsCommand } from './compareHosts';
 
 export function commandTable(refresh: () => void, webviews: WebviewCommands): Record<string, CommandFactory> {
   return {
@@ -30,6 +31,7 @@ export function commandTable(refresh: () => void, webviews: WebviewCommands): Re
     'ebpfNetDebug.destroyLab': destroyLabCommand,
     'ebpfNetDebug.runOnPacket': runOnPacketCommand,
     'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
+    'ebpfNetDebug.compareHosts': compareHostsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
     'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,

@@ -28,6 +28,7 @@ const commandList = [
   ['showLiveTrace', 'Show Live Trace', '$(pulse)'],
   ['tracePacketPath', 'Trace Packet Path...', '$(git-compare)'],
   ['inspectObject', 'Inspect Object (readelf)'],
+  ['compareHosts', 'Compare Two Hosts...'],
   ['showPrograms', 'Show Programs'],
   ['showNetwork', 'Show Network'],
   ['showMaps', 'Show Maps'],

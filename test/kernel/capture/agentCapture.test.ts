@@ -118,6 +118,17 @@ describe('capture.start / capture.stop through the agent', () => {
     await assert.rejects(agent.request(captureStop, { capture: 'vcap-0-0' }), (e: AgentRequestError) => e.code === AgentErrorCode.NotFound);
   });
 
+  it('an agent that exits (agent.shutdown, the session closed) puts the plain program back before it goes', async () => {
+    const env = { EBPF_NETDEBUG_DEADMAN_DIR: DEADMAN_DIR };
+    const leaving = await startAgent({ env });
+    const plain = await xdpProg(b.netns);
+    const info = await leaving.request(captureStart, { attachment: `xdp:${b.netns}:${b.dev}`, object: instrumented.toString('base64') });
+    assert.equal(await xdpProg(b.netns), info.captureProgId);
+    await leaving.dispose(); // resolves once the process is gone
+    assert.equal(await xdpProg(b.netns), plain, 'the plain program is back as soon as the agent is gone, no lease to wait for');
+    assert.equal(existsSync(join(AGENT_PIN_ROOT, 'verdict_captures', info.capture)), false, 'and the instrumented object\'s pins are gone');
+  });
+
   it('an agent killed in the middle of a capture: the watchdog puts the plain program back when the lease runs out', async () => {
     const env = { EBPF_NETDEBUG_DEADMAN_DIR: DEADMAN_DIR };
     const doomed = await startAgent({ env });
