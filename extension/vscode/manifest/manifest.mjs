@@ -17,6 +17,7 @@ const commandList = [
   ['loadObject', 'Load BPF Object...'],
   ['connect', 'Connect to Host...', '$(plug)'],
   ['disconnect', 'Disconnect'],
+  ['cleanHost', 'Clean Host...'],
   ['createLab', 'Create Lab...', '$(beaker)'],
   ['destroyLab', 'Destroy Lab'],
   ['refresh', 'Refresh', '$(refresh)'],
