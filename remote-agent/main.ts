@@ -21,6 +21,7 @@ import { parseOptions } from './options';
 import { rememberOwnCode, runWatchdog } from './safety/deadman';
 import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
+import tracepktObject from '../dist/bpf/embed/tracepkt.o';
 
 async function serveStdio(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
@@ -59,6 +60,8 @@ async function serveStdio(argv: string[]): Promise<void> {
     kernelRelease,
     stateDir: opts.stateDir,
     cgroupRoot: cgroup2Root(),
+    // Embedded by esbuild's 'binary' loader; only this entry imports the build output, the tracer takes it as an option.
+    tracepktObject,
     log,
     sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
   };

@@ -99,7 +99,7 @@ export class TraceStreams {
       const inScope = netnsScopeFilter(p.netnsScope);
       const tracer: PacketPathTracer = await startPacketPath(
         {
-          filter: p.packetFilter ?? {}, packetBytes: p.packetBytes, bpftool: this.ctx.bpftool,
+          filter: p.packetFilter ?? {}, packetBytes: p.packetBytes, bpftool: this.ctx.bpftool, object: this.ctx.tracepktObject,
           bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null,
           // A reader that dies by itself would otherwise leave the stream silent: say so to the client.
           onFailure: (err) => this.ctx.log({ level: 'error', message: `packet path stream ${id}: ${err.message}` }),
