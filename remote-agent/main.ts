@@ -8,6 +8,8 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const)
 }
 
 import * as os from 'node:os';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { agentLog, capturePackets, traceEvents, type AgentLogParams } from '../protocol/agent';
 import { Captures } from './capture/captures';
@@ -23,8 +25,20 @@ import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
 import tracepktObject from '../dist/bpf/embed/tracepkt.o';
 
+/**
+ * On the runtime the client brought (docs/deploy.md), node runs through the bundled loader, so process.execPath names
+ * the loader, which cannot start node by itself: point it at the runtime's node wrapper, so whatever starts node
+ * again from here (the dead-man watchdog) goes through the wrapper too.
+ */
+function useRuntimeNode(runtimeBpftool: string | undefined): void {
+  if (!runtimeBpftool || !/\/ld-linux[^/]*\.so\.\d+$/.test(process.execPath)) return;
+  const wrapper = join(dirname(dirname(runtimeBpftool)), 'node', 'node');
+  if (existsSync(wrapper)) process.execPath = wrapper;
+}
+
 async function serveStdio(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
+  useRuntimeNode(opts.runtimeBpftool);
   ensureStateDir(opts.stateDir);
   // Malformed framing: say so (stderr and agent.log) and exit. Nothing after it can be trusted to start a frame,
   // and an agent that runs on without answering is worse than one that is visibly gone.

@@ -22,7 +22,7 @@ bareScenario('sudo', runToken('bsu'), {
       assert.equal(r.code, 1);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /sudo refused the password for alice \(wrong password\); nothing was started/);
-      assert.doesNotMatch(await h.exec(['ps', '-eo', 'args']), /agent\.js/);
+      assert.ok(!h.processes().some((c) => /agent\.js/.test(c)), h.processes().join('\n'));
     });
 
     it('without --sudo-password-stdin and no terminal: the error says how to give the password', async () => {
@@ -38,15 +38,22 @@ bareScenario('sudo', runToken('bsu'), {
         '--filter', 'end-never-matches', '--duration', '20', '--sudo-password-stdin'], { stdio: ['pipe', 'ignore', 'pipe'] });
       child.stdin.end(`${h.sudoPassword}\n`);
       try {
+        // The agent through sudo -S (the probe's own script text also names agent.js: wait for the agent itself).
+        const agentLine = /sudo -S -k -p {2}-- \S+\/node\/node \S+\/agent\.js/;
         let args = '';
-        for (let i = 0; i < 300 && !/agent\.js/.test(args); i++) {
-          args = await h.exec(['ps', '-eo', 'args']);
-          if (!/agent\.js/.test(args)) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 300 && !agentLine.test(args); i++) {
+          args = h.processes().join('\n');
+          if (!agentLine.test(args)) await new Promise((r) => setTimeout(r, 100));
         }
-        assert.match(args, /sudo -S -k -p {2}-- \S+\/node\/node \S+\/agent\.js/, 'the agent runs through sudo -S');
+        assert.match(args, agentLine, 'the agent runs through sudo -S');
         assert.doesNotMatch(args, new RegExp(h.sudoPassword!));
       } finally {
+        const ended = new Promise((r) => child.once('exit', r));
         child.kill('SIGINT');
+        await ended;
+        // Its agent goes with it: wait, so the next test does not see this one.
+        const running = () => h.processes().some((c) => /node\.bin \S+\/agent\.js/.test(c));
+        for (let i = 0; i < 300 && running(); i++) await new Promise((r) => setTimeout(r, 100));
       }
     });
   },

@@ -8,7 +8,7 @@
 //   dropbear  Dropbear, root logs in with a key (Dropbear has no SFTP of its own)
 //   sudo      OpenSSH, the login is `alice`, whose sudo asks for her password
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, rmSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,8 @@ export interface BareHost {
   connectOptions(extra?: Partial<SshConnectOptions>): SshConnectOptions;
   /** Runs argv inside the host (its mount namespace, network namespace and chroot) as root; returns stdout. */
   exec(argv: string[]): Promise<string>;
+  /** The command lines of the processes running in the host (its network namespace; /proc shows the whole machine). */
+  processes(): string[];
   /** Paths (relative to the host's /) created or changed since the host was ready, except under `except`. */
   writtenSince(except: string[]): string[];
   /** The server's log (stderr), for assertion messages. */
@@ -182,6 +184,11 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
       // The server process is `chroot ... sshd` after exec: its mount namespace holds the host's mounts.
       const { stdout } = await execFileP('nsenter', ['-t', String(serverPid), '-m', '-n', 'chroot', merged, ...argv], { timeout: 60_000, maxBuffer: 64 << 20 });
       return stdout;
+    },
+    processes: () => {
+      let pids: string[] = [];
+      try { pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
+      return pids.flatMap((p) => { try { return [readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()]; } catch { return []; } });
     },
     writtenSince: (except) => listFiles(join(dir, 'upper'))
       .filter((p) => !baseline.has(p))
