@@ -9,6 +9,11 @@ import type {
 
 /** The agent's own error codes, inside JSON-RPC's implementation-defined server range. `data` is AgentErrorData. */
 export const AgentErrorCode = {
+  /**
+   * JSON-RPC's own code: the params do not fit the method's schema (protocol/schemas.ts): a wrong type, an unknown
+   * property, an option-like name or a NUL byte. data.argument is the path of the first bad one, e.g. "dev".
+   */
+  InvalidParams: -32602,
   /** An argument failed validation (bad interface/namespace/cgroup/pin name, unknown program...). */
   BadArgument: -32010,
   /** A tool the request needs is not on the host (bpftool, bpftrace, tc, clang...). data.tool names it. */
@@ -27,6 +32,8 @@ export const AgentErrorCode = {
   PermissionDenied: -32017,
   /** A bug in the agent; data.stack says where. */
   Internal: -32018,
+  /** The agent is at its limit (requests in progress, trace streams); try again once some have finished. */
+  Busy: -32019,
 } as const;
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
 
@@ -159,7 +166,11 @@ export const attachSkMsg = new RequestType<AttachSkMsgParams, Attachment, AgentE
 export interface AttachTracepointsParams { /** An object name from `object.load`; every program in it is attached. */ object: string }
 export const attachTracepoints = new RequestType<AttachTracepointsParams, Attachment, AgentErrorData>('attach.tracepoints');
 
-export interface AttachConfirmParams { attachment: string }
+export interface AttachConfirmParams {
+  attachment: string;
+  /** The token of the plan to disarm (the attach's pendingConfirmation.plan); without it, only plans this agent armed. */
+  plan?: string;
+}
 export const attachConfirm = new RequestType<AttachConfirmParams, { confirmed: boolean }, AgentErrorData>('attach.confirm');
 
 export interface DetachParams { attachment: string }

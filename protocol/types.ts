@@ -159,8 +159,11 @@ export interface Attachment {
   /** Tracepoints: the object whose programs are linked. */
   object?: string;
   via?: 'bpftool' | 'iproute2' | 'tc';
-  /** Set while a dead-man switch waits for `attach.confirm`. */
-  pendingConfirmation?: { deadline: number };
+  /**
+   * Set while a dead-man switch waits for `attach.confirm`. `plan` is that arm's token: pass it to attach.confirm
+   * (a confirm without it only disarms plans the same agent process armed).
+   */
+  pendingConfirmation?: { deadline: number; plan?: string };
 }
 
 /** A program or map of an object loaded through `object.load`. */

@@ -12,19 +12,36 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { agentLog, capturePackets, traceEvents, type AgentLogParams } from '../protocol/agent';
 import { Captures } from './capture/captures';
 import type { AgentContext } from './core/context';
+import { FrameGuard } from './core/frameGuard';
 import { run } from './core/runner';
 import { chooseBpftool } from './host/bpftool';
 import { cgroup2Root } from './host/mounts';
 import { ensureStateDir } from './objects/store';
 import { parseOptions } from './options';
-import { runWatchdog } from './safety/deadman';
+import { rememberOwnCode, runWatchdog } from './safety/deadman';
 import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
+import tracepktObject from '../dist/bpf/embed/tracepkt.o';
 
 async function serveStdio(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   ensureStateDir(opts.stateDir);
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  // Malformed framing: say so (stderr and agent.log) and exit. Nothing after it can be trusted to start a frame,
+  // and an agent that runs on without answering is worse than one that is visibly gone.
+  let traces: TraceStreams | null = null;
+  let framingBroken = false;
+  const brokenFraming = (why: string) => {
+    if (framingBroken) return;
+    framingBroken = true;
+    const message = `malformed framing on stdin: ${why}; exiting`;
+    process.stderr.write(`[agent] error: ${message}\n`);
+    setTimeout(() => process.exit(3), 2000).unref();
+    void Promise.allSettled([connection.sendNotification(agentLog, { level: 'error', message }), traces?.stopAll()])
+      .then(() => process.stdout.write('', () => process.exit(3)));
+  };
+  const guard = new FrameGuard(brokenFraming);
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new StreamMessageWriter(process.stdout));
+  connection.onError(([e]) => brokenFraming(e.message));
   const log = (p: AgentLogParams) => {
     process.stderr.write(`[agent] ${p.level}: ${p.message}\n`);
     connection.sendNotification(agentLog, p).catch(() => undefined);
@@ -43,10 +60,13 @@ async function serveStdio(argv: string[]): Promise<void> {
     kernelRelease,
     stateDir: opts.stateDir,
     cgroupRoot: cgroup2Root(),
+    // Embedded by esbuild's 'binary' loader; only this entry imports the build output, the tracer takes it as an option.
+    tracepktObject,
     log,
     sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
   };
-  const traces = new TraceStreams(ctx);
+  const streams = new TraceStreams(ctx);
+  traces = streams;
   const captures = new Captures(ctx, (p) => connection.sendNotification(capturePackets, p));
   let idle: () => Promise<void> = () => Promise.resolve();
   let exiting = false;
@@ -55,13 +75,13 @@ async function serveStdio(argv: string[]): Promise<void> {
     exiting = true;
     // answer what is in progress (at most 30 s), stop the trace readers, then go; attachments stay in the kernel
     void Promise.race([idle(), new Promise((r) => setTimeout(r, 30_000))])
-      .then(() => Promise.all([traces.stopAll(), captures.stopAll()]))
+      .then(() => Promise.all([streams.stopAll(), captures.stopAll()]))
       .finally(() => setImmediate(() => {
         connection.dispose();
         process.exit(0);
       }));
   };
-  idle = serve(connection, methodTable(ctx, traces, exit, captures));
+  idle = serve(connection, methodTable(ctx, streams, exit, captures));
   connection.onClose(exit);
   process.stdin.on('end', exit);
   connection.listen();
@@ -75,6 +95,9 @@ async function main(): Promise<void> {
     await runWatchdog(argv[w + 1]);
     return;
   }
+  // Keep this bundle's code in memory: dead-man watchdogs are started from it, whatever a later deploy does to the
+  // file (remote-agent/safety/deadman.ts).
+  rememberOwnCode();
   await serveStdio(argv);
 }
 

@@ -1,8 +1,11 @@
-// The method table: every request of protocol/agent.ts and the function that serves it. Each handler gets the
-// raw params (validated inside, naming the bad argument) and throws AgentError on failure; this file turns
-// those into JSON-RPC errors, so the agent survives every bad request and keeps serving.
-import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+// The method table: every request of protocol/agent.ts and the function that serves it. Every request's params
+// are first checked against its method's schema (protocol/schemas.ts, core/paramsCheck.ts); a method without a
+// schema is not served at all. Handlers then validate meaning (does the namespace exist...) and throw AgentError
+// on failure; this file turns those into JSON-RPC errors, so the agent survives every bad request and keeps
+// serving. At most MAX_IN_FLIGHT requests run at once; more get Busy at once instead of piling up.
+import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as proto from '../protocol/agent';
+import { AgentErrorCode } from '../protocol/agent';
 import { confirmAttachment, listRollbacks } from './safety/deadman';
 import { attachCgroup } from './attach/cgroup';
 import { detach } from './attach/detach';
@@ -14,7 +17,8 @@ import { attachXdp } from './attach/xdp';
 import type { Captures } from './capture/captures';
 import { parseAttachmentId } from './attach/attachmentId';
 import type { AgentContext } from './core/context';
-import { toAgentError } from './core/errors';
+import { AgentError, toAgentError } from './core/errors';
+import { paramsCheckOf, type ParamsCheck } from './core/paramsCheck';
 import { requireObject } from './core/validate';
 import { clockNow } from './host/clock';
 import { hostFacts } from './host/facts';
@@ -38,6 +42,9 @@ import { TraceStreams } from './trace/streams';
 
 type Handler = (params: unknown) => Promise<unknown>;
 
+/** Requests in progress at once; a client never needs nearly this many, a flood gets Busy. */
+export const MAX_IN_FLIGHT = 64;
+
 export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void, captures?: Captures, stats = new StatsSubscriptions(ctx)): Record<string, Handler> {
   return {
     [proto.hello.method]: () => hostFacts(ctx),
@@ -57,9 +64,9 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.attachSkMsg.method]: (p) => attachSkMsg(ctx, p),
     [proto.attachTracepoints.method]: (p) => attachTracepoints(ctx, p),
     [proto.attachConfirm.method]: async (p) => {
-      const id = requireObject(p, 'attach.confirm').attachment;
-      parseAttachmentId(id);
-      return { confirmed: await confirmAttachment(id as string) };
+      const { attachment, plan } = requireObject(p, 'attach.confirm') as { attachment: string; plan?: string };
+      parseAttachmentId(attachment);
+      return { confirmed: await confirmAttachment(attachment, { plan }) };
     },
     [proto.detach.method]: (p) => detach(ctx, p),
     [proto.rollbacksList.method]: () => listRollbacks(),
@@ -98,32 +105,49 @@ const READ_ONLY = new Set<string>([
   proto.rollbacksList.method, proto.mapDump.method, proto.progDumpXlated.method, proto.labList.method, proto.statsSample.method,
 ]);
 
-/** Registers the table; returns a function that resolves once no request is in progress (for a clean shutdown). */
-export function serve(connection: MessageConnection, table: Record<string, Handler>): () => Promise<void> {
+/**
+ * Registers the table; returns a function that resolves once no request is in progress (for a clean shutdown).
+ * Throws if a method of the table has no schema in protocol/schemas.ts: such an agent would not start.
+ */
+export function serve(connection: MessageConnection, table: Record<string, Handler>, maxInFlight = MAX_IN_FLIGHT): () => Promise<void> {
+  const checks = new Map<string, ParamsCheck>();
+  for (const method of Object.keys(table)) {
+    const check = paramsCheckOf(method);
+    if (!check) throw new Error(`agent method ${method} has no params schema in protocol/schemas.ts`);
+    checks.set(method, check);
+  }
   let pending = 0;
   let waiters: (() => void)[] = [];
-  for (const [method, handler] of Object.entries(table)) {
+  // One handler for every method, so the params arrive exactly as sent (a per-method handler would get an array
+  // spread into arguments and no params replaced by a cancellation token).
+  connection.onRequest(async (method: string, params: unknown) => {
+    const handler = Object.hasOwn(table, method) ? table[method] : undefined;
+    const check = checks.get(method);
+    if (!handler || !check) return new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method.slice(0, 100)}`);
+    if (pending >= maxInFlight) {
+      const e = new AgentError(AgentErrorCode.Busy, `the agent has ${pending} requests in progress (at most ${maxInFlight}); try again when some have replied`);
+      return new ResponseError(e.code, e.message, e.data);
+    }
     const mayChangeKernel = !READ_ONLY.has(method);
-    connection.onRequest(method, async (params: unknown) => {
-      pending++;
-      // listings in flight from before this request are not shared with listings asked for after it started
+    pending++;
+    // listings in flight from before this request are not shared with listings asked for after it started
+    if (mayChangeKernel) kernelMayHaveChanged();
+    try {
+      check(params);
+      return await handler(params);
+    } catch (err) {
+      const e = toAgentError(err);
+      return new ResponseError(e.code, e.message, e.data);
+    } finally {
       if (mayChangeKernel) kernelMayHaveChanged();
-      try {
-        return await handler(params);
-      } catch (err) {
-        const e = toAgentError(err);
-        return new ResponseError(e.code, e.message, e.data);
-      } finally {
-        if (mayChangeKernel) kernelMayHaveChanged();
-        // let the reply be written before anybody waiting for idleness (shutdown) exits the process
-        setImmediate(() => {
-          if (--pending === 0) {
-            for (const w of waiters) w();
-            waiters = [];
-          }
-        });
-      }
-    });
-  }
+      // let the reply be written before anybody waiting for idleness (shutdown) exits the process
+      setImmediate(() => {
+        if (--pending === 0) {
+          for (const w of waiters) w();
+          waiters = [];
+        }
+      });
+    }
+  });
   return () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)));
 }

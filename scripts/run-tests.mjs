@@ -1,6 +1,6 @@
 // Runs the test tiers with node's own test runner (TypeScript through tsx), so CI reads one closing summary.
 //   node scripts/run-tests.mjs                 every tier
-//   node scripts/run-tests.mjs unit kernel     the named tiers (test/<tier>/**/*.test.ts; tiers: unit kernel ssh bare webview e2e)
+//   node scripts/run-tests.mjs unit kernel     the named tiers (test/<tier>/**/*.test.ts; tiers: unit kernel hostile ssh bare webview e2e)
 // Tiers that touch the kernel need root; the runner says so instead of letting each test fail on its own.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync, lstatSync, rmSync, rmdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const allTiers = ['unit', 'kernel', 'ssh', 'bare', 'webview', 'e2e'];
+const allTiers = ['unit', 'kernel', 'hostile', 'ssh', 'bare', 'webview', 'e2e'];
 const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = tiers.length ? tiers : allTiers;
 

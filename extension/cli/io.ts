@@ -1,6 +1,8 @@
 // Where the CLI writes and what it reads of its environment, passed in (../shared/docs/STYLE.md #12) so tests run commands
 // in-process with real buffers instead of patching process.stdout.
+import type { SudoPasswordPrompt } from '../core/deploy/sudo';
 import type { Session, SessionOptions } from '../core/session';
+import type { SshConnectOptions } from '../core/ssh/connect';
 
 export interface CliIo {
   out(text: string): void;
@@ -18,6 +20,9 @@ export interface CliContext {
    * process (a second Ctrl-C still does). Other commands never call it, so Ctrl-C ends them as usual.
    */
   interrupted: () => Promise<void>;
+  /** For commands that connect without an agent (`host clean`): the connection options and sudo password source. */
+  ssh?: SshConnectOptions;
+  askSudoPassword?: SudoPasswordPrompt;
 }
 
 export const processIo: CliIo = {

@@ -1,13 +1,14 @@
 // Entry of dist/cli.js (the `ebpf-netdebug` command): dispatches to one file per command under commands/, and
 // turns every failure into one line on stderr and a non-zero exit status (../shared/docs/DESIGN.md "The command line").
 import { AgentError } from '../core/agentError';
-import { openSession } from '../core/session';
+import { openSession, type SessionOptions } from '../core/session';
 import { terminalPrompt } from '../core/ssh/terminalPrompt';
 import { CliError, usageError } from './cliError';
 import { attachCommand } from './commands/attach';
 import { buildCommand } from './commands/build';
 import { detachCommand } from './commands/detach';
 import { diffCommand } from './commands/diff';
+import { hostCommand } from './commands/host';
 import { infoCommand } from './commands/info';
 import { inspectCommand } from './commands/inspect';
 import { labCommand } from './commands/lab';
@@ -27,7 +28,7 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand,
+  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand, host: hostCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */
@@ -91,18 +92,19 @@ export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: 
   }
   if (!acceptNewHostKey && !bpftoolPath && !sudoPasswordStdin && process.stdin.isTTY !== true) return { argv: rest, ctx };
   const askSudoPassword = sudoPasswordPrompt(sudoPasswordStdin);
+  const ssh = (given: SessionOptions['ssh']) => ({
+    ...given,
+    ...(acceptNewHostKey ? { acceptNewHostKey } : {}),
+    // Passphrases and passwords are asked on the terminal, never echoed; without a terminal there is nobody to ask.
+    ...(process.stdin.isTTY === true && !given?.prompt ? { prompt: terminalPrompt() } : {}),
+  });
   const openSession: CliContext['openSession'] = (host, opts = {}) => ctx.openSession(host, {
     ...opts,
     ...(bpftoolPath ? { bpftoolPath } : {}),
     ...(askSudoPassword && !opts.deploy?.askSudoPassword ? { deploy: { ...opts.deploy, askSudoPassword } } : {}),
-    ssh: {
-      ...opts.ssh,
-      ...(acceptNewHostKey ? { acceptNewHostKey } : {}),
-      // Passphrases and passwords are asked on the terminal, never echoed; without a terminal there is nobody to ask.
-      ...(process.stdin.isTTY === true && !opts.ssh?.prompt ? { prompt: terminalPrompt() } : {}),
-    },
+    ssh: ssh(opts.ssh),
   });
-  return { argv: rest, ctx: { ...ctx, openSession } };
+  return { argv: rest, ctx: { ...ctx, openSession, ssh: ssh(ctx.ssh), ...(askSudoPassword ? { askSudoPassword } : {}) } };
 }
 
 export function describeFailure(e: unknown): { line: string; details?: string; code: number } {

@@ -18,6 +18,8 @@ Commands:
   detach   --host H ATTACHMENT_ID [--keep-object]     undo an attach (the id attach printed)
   unload   --host H OBJECT [--force]                  remove an object attach loaded (detach does it for the last one)
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
+  host     clean --host H                             remove everything of ours from the host's ~/.cache/ebpf-netdebug
+                                                      (refused while an agent of ours runs there)
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
              packet-path: [-w FILE.pcapng | -w -] [--snaplen N] (pcapng of every hop, N first bytes, 0-256, default 128)
              packet-path: [--netns-scope own|all] (own: only hops in the agent's own network namespace)

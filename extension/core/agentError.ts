@@ -19,11 +19,12 @@ const codeNames: Record<number, string> = {
   [AgentErrorCode.AlreadyAttached]: 'AlreadyAttached',
   [AgentErrorCode.PermissionDenied]: 'PermissionDenied',
   [AgentErrorCode.Internal]: 'Internal',
+  [AgentErrorCode.Busy]: 'Busy',
+  [AgentErrorCode.InvalidParams]: 'InvalidParams',
   [ClientErrorCode.ConnectionClosed]: 'ConnectionClosed',
   [-32700]: 'ParseError',
   [-32600]: 'InvalidRequest',
   [-32601]: 'MethodNotFound',
-  [-32602]: 'InvalidParams',
   [-32603]: 'InternalError',
 };
 
@@ -51,6 +52,7 @@ export class AgentError extends Error {
     const msg = oneLine(this.message);
     switch (this.code) {
       case AgentErrorCode.BadArgument:
+      case AgentErrorCode.InvalidParams:
         return d.argument && !msg.includes(d.argument) ? `bad argument ${d.argument}: ${msg}` : msg;
       case AgentErrorCode.ToolMissing:
         return d.tool && !msg.includes(d.tool) ? `${d.tool} is missing on the host: ${msg}` : msg;

@@ -64,7 +64,7 @@ function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): Ho
 }
 
 /** An ssh_config holding only this host, when the setting names its own key or known_hosts; else undefined. */
-function generatedSshConfig(host: HostSetting, opts: OpenSessionOptions): string | undefined {
+export function generatedSshConfig(host: HostSetting, opts: { storageDir: string }): string | undefined {
   if (!host.identityFile && !host.knownHostsFile) return undefined;
   const spec = parseHostSpec(host.target);
   const lines = [`Host ${host.name}`, `  HostName ${spec.host}`];

@@ -108,6 +108,9 @@ export function parseSettings(read: RawSettingReader): ParsedSettings {
   };
 }
 
+/** An absolute path with no whitespace, control character, quote or backslash (ssh_config and argv safe). */
+const plainAbsolutePath = /^\/[^\s\x00-\x1f\x7f"'\\]*$/;
+
 function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
@@ -130,8 +133,10 @@ function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
     for (const key of ['bpftoolPath', 'identityFile', 'knownHostsFile'] as const) {
       const v = o[key];
       if (v === undefined) continue;
-      if (typeof v === 'string' && v.startsWith('/')) host[key] = v;
-      else warnings.push(`Setting ${where}.${key} must be an absolute path; ignored.`);
+      // These reach an argv (bpftoolPath) or a generated ssh_config (the files): a newline would add config lines
+      // (`StrictHostKeyChecking no`), a space would split one path into two.
+      if (typeof v === 'string' && plainAbsolutePath.test(v)) host[key] = v;
+      else warnings.push(`Setting ${where}.${key} must be an absolute path without spaces, quotes or control characters; ignored.`);
     }
     // `sudo` was never read: the agent runs through `sudo -n` by itself when the login is not root (docs/ssh.md).
     if (o.sudo !== undefined) warnings.push(`Setting ${where}.sudo is not used (the agent runs through sudo -n by itself when the login is not root); remove it.`);

@@ -25,7 +25,7 @@ export function formatAttachmentId(a: ParsedAttachmentId): string {
   }
 }
 
-const NETNS = /^[A-Za-z0-9_.-]{1,64}$/;
+const NETNS = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}$/;
 const TYPE = /^[a-z0-9_]{1,32}$/;
 
 export function parseAttachmentId(value: unknown, argument = 'attachment'): ParsedAttachmentId {

@@ -1,7 +1,8 @@
-// The dead-man switch glue: an attach with confirmWithin > 0 hands its rollback (argv arrays) to the watchdog of
-// remote-agent/safety/deadman.ts, which detaches unless attach.confirm arrives in time.
+// The dead-man switch glue for attach.xdp / attach.tc with confirmWithin > 0: the rollback plan is armed BEFORE the
+// attach (so there is no moment when the program runs with nothing to take it away), names the program it will
+// remove, and is disarmed again when the attach fails. remote-agent/safety/deadman.ts runs the watchdog.
 import type { Attachment } from '../../protocol/types';
-import { armDeadman, type RollbackPlan } from '../safety/deadman';
+import { armDeadman, confirmAttachment, setPlanProgram, type ArmedPlan, type RollbackPlan } from '../safety/deadman';
 import { badArgument } from '../core/errors';
 
 export function confirmWithinMs(value: unknown): number {
@@ -12,9 +13,24 @@ export function confirmWithinMs(value: unknown): number {
   return value;
 }
 
-export async function armIfAsked(att: Attachment, withinMs: number, commands: string[][], description: string): Promise<Attachment> {
-  if (!withinMs) return att;
-  const plan: RollbackPlan = { attachment: att.id, commands, description };
-  await armDeadman(plan, withinMs);
-  return { ...att, pendingConfirmation: { deadline: Date.now() + withinMs } };
+/**
+ * Runs `attach` with a rollback plan armed first when `withinMs` > 0: the reply carries the plan's deadline and
+ * token (`pendingConfirmation`), and an attach that throws disarms its plan before the error goes out.
+ */
+export async function attachArmed(
+  withinMs: number,
+  plan: RollbackPlan,
+  attach: () => Promise<Attachment>,
+): Promise<Attachment> {
+  if (!withinMs) return attach();
+  const armed: ArmedPlan = await armDeadman(plan, withinMs);
+  let att: Attachment;
+  try {
+    att = await attach();
+  } catch (e) {
+    await confirmAttachment(plan.attachment, { plan: armed.token }).catch(() => undefined);
+    throw e;
+  }
+  if (att.progId !== undefined && att.progId !== plan.target?.progId) await setPlanProgram(plan.attachment, armed.token, att.progId);
+  return { ...att, pendingConfirmation: { deadline: armed.deadline, plan: armed.token } };
 }

@@ -6,7 +6,7 @@ import type { Attachment } from '../../protocol/types';
 import { bpftoolPath, type AgentContext } from '../core/context';
 import { AgentError, notFound } from '../core/errors';
 import { objectLinksDir } from '../core/paths';
-import { toolFailed } from '../core/runner';
+import { clipOutput, toolFailed } from '../core/runner';
 import { requireObject, validateNetns } from '../core/validate';
 import { AgentErrorCode } from '../../protocol/agent';
 import { netAttachments } from '../listings/net';
@@ -32,7 +32,7 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       const r = await ctx.run([bpftool, 'net', 'detach', DETACH_MODE[mode].bpftool, 'dev', a.dev], { netns, allowFailure: true });
       if (r.exitCode !== 0) throw toolFailed(r, `detach XDP (${mode}) from ${a.dev}`);
       if (await xdpOn(ctx, netns, a.dev)) {
-        throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, { argv: r.argv, stdout: r.stdout, stderr: r.stderr });
+        throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, { argv: r.argv, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
       }
       return { detached: { id: formatAttachmentId(a), kind: 'xdp', progId: now.progId, progName, dev: a.dev, netns, mode } };
     }

@@ -11,7 +11,9 @@ import { resolveProgram } from '../objects/refs';
 import { readRecord } from '../objects/store';
 import { formatAttachmentId } from './attachmentId';
 import { attachFailure } from './classify';
-import { armIfAsked, confirmWithinMs } from './confirm';
+import { attachArmed, confirmWithinMs } from './confirm';
+import { programId } from '../objects/progId';
+import type { RollbackPlan } from '../safety/deadman';
 
 const BPFTOOL_MODE: Record<XdpMode, string> = { native: 'xdp', generic: 'xdpgeneric', offload: 'xdpoffload' };
 const IP_MODE: Record<XdpMode, string> = { native: 'xdpdrv', generic: 'xdpgeneric', offload: 'xdpoffload' };
@@ -58,17 +60,29 @@ export async function attachXdp(ctx: AgentContext, raw: unknown): Promise<Attach
   } else {
     argv = [bpftool, 'net', 'attach', BPFTOOL_MODE[mode], ...prog.bpftoolArgs, 'dev', dev, ...(p.replace ? ['overwrite'] : [])];
   }
-  const r = await ctx.run(argv, { netns, allowFailure: true });
-  if (r.exitCode !== 0) throw attachFailure(r, `attach XDP (${mode}) on ${dev}`, { offload: mode === 'offload' });
-
-  const now = await xdpOn(ctx, netns, dev);
-  if (!now) throw notFound('dev', `the XDP attach on ${dev} reported success but bpftool net show does not list it`);
-  // net show gives XDP programs by id only; the name makes the reply readable
-  const shown = await ctx.run([bpftool, '-j', 'prog', 'show', 'id', String(now.progId)], { allowFailure: true });
-  const progName = shown.exitCode === 0 ? (JSON.parse(shown.stdout) as { name?: string }).name : undefined;
-  const att: Attachment = {
-    id: formatAttachmentId({ kind: 'xdp', netns, dev }),
-    kind: 'xdp', progId: now.progId, progName: progName ?? now.progName, dev, netns, mode: now.mode, via,
+  // The kernel mode this attach asks for (bpftool and ip never fall back to another): the rollback's commands.
+  const kernelMode: XdpKernelMode = mode === 'native' ? 'driver' : mode;
+  const id = formatAttachmentId({ kind: 'xdp', netns, dev });
+  const plan: RollbackPlan = {
+    attachment: id, description: `xdp on ${dev} (netns ${netns})`,
+    commands: xdpDetachCommands(bpftool, netns, dev, kernelMode),
+    target: within ? { progId: await programId(ctx, prog), argv: netShowArgv(bpftool, netns, dev), kind: 'xdp', dev } : undefined,
   };
-  return armIfAsked(att, within, xdpDetachCommands(bpftool, netns, dev, now.mode ?? 'driver'), `xdp on ${dev} (netns ${netns})`);
+  return attachArmed(within, plan, async () => {
+    const r = await ctx.run(argv, { netns, allowFailure: true });
+    if (r.exitCode !== 0) throw attachFailure(r, `attach XDP (${mode}) on ${dev}`, { offload: mode === 'offload' });
+
+    const now = await xdpOn(ctx, netns, dev);
+    if (!now) throw notFound('dev', `the XDP attach on ${dev} reported success but bpftool net show does not list it`);
+    // net show gives XDP programs by id only; the name makes the reply readable
+    const shown = await ctx.run([bpftool, '-j', 'prog', 'show', 'id', String(now.progId)], { allowFailure: true });
+    const progName = shown.exitCode === 0 ? (JSON.parse(shown.stdout) as { name?: string }).name : undefined;
+    return { id, kind: 'xdp', progId: now.progId, progName: progName ?? now.progName, dev, netns, mode: now.mode, via };
+  });
+}
+
+/** What the watchdog runs to see what is attached on dev (remote-agent/safety/deadman.ts RollbackPlan.target). */
+export function netShowArgv(bpftool: string, netns: string, dev: string): string[] {
+  const ns = netns === 'root' ? [] : ['nsenter', `--net=/run/netns/${netns}`, '--'];
+  return [...ns, bpftool, '-j', 'net', 'show', 'dev', dev];
 }

@@ -6,7 +6,7 @@
 //   stop:  swap the plain program back, drain the reader, read the kernel's counters, remove the pins.
 // The lease is renewed while the agent lives; if the agent dies (its SSH session cut), the watchdog restores the
 // plain program when the lease runs out. An agent that exits normally stops its captures first.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentErrorCode, type CapturePacketsParams, type CaptureStartParams } from '../../protocol/agent';
@@ -151,7 +151,6 @@ export class Captures {
     removeStaleCaptureDirs();
     const id = `vcap-${process.pid}-${this.next++}`;
     const dir = join(CAPTURES_DIR, id);
-    mkdirSync(CAPTURES_DIR, { recursive: true });
     const tmp = mkdtempSync(join(tmpdir(), 'ebpf-netdebug-vcap-'));
     let reader: ReturnType<typeof spawnTied> | undefined;
     let armed = false;
@@ -167,6 +166,7 @@ export class Captures {
         if (name) reuse.push('map', 'name', name, 'pinned', m.pin);
       }
       const type = readRecord(this.ctx.stateDir, owner.name)?.programType;
+      mkdirSync(CAPTURES_DIR, { recursive: true }); // just before loadall: another agent's last capture may remove it when empty
       const load = await this.ctx.run([bpftool, 'prog', 'loadall', file, dir, ...(type ? ['type', type] : []), ...reuse, 'pinmaps', join(dir, 'maps')],
         { allowFailure: true, timeoutMs: 120_000 });
       if (load.exitCode !== 0) {
@@ -307,6 +307,8 @@ export class Captures {
       await Promise.all([...run.inFlight]);
       stats = (await statsOf()) ?? stats;
       rmSync(run.dir, { recursive: true, force: true });
+      // the last capture out leaves no empty parent behind (the next start creates it again)
+      try { rmdirSync(CAPTURES_DIR); } catch { /* other captures are running */ }
       this.running.delete(info.capture);
 
       const names = info.kind === 'xdp' ? XDP_VERDICTS : TC_VERDICTS;

@@ -16,6 +16,8 @@ export interface AgentContext {
   stateDir: string;
   /** The cgroup v2 mount point, or null when the host has none. */
   cgroupRoot: string | null;
+  /** The packet path tracer's BPF object (tracepkt.o): the bundle's entry embeds it and hands it down. */
+  tracepktObject?: Uint8Array;
   log(params: AgentLogParams): void;
   /** Resolves once the notification is written (the trace batcher's backpressure waits on it). */
   sendTraceEvents(params: TraceEventsParams): Promise<void>;

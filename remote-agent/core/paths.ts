@@ -8,6 +8,17 @@ export const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
 /** cgroup v2 mount candidates, in order: the hybrid layout of this kind of machine, then the unified layout. */
 export const CGROUP2_CANDIDATES = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
 
+/**
+ * Names under PIN_ROOT that are the agent's own and never objects a client can load, unload or attach by name:
+ * the packet path tracers' directory (every session's tracers live there) and temporary pins (`tmp_*`: tc's pin
+ * of an id:N program, an object.load before it is renamed into place).
+ */
+export const RESERVED_NAMES = ['packet_path_tracers'];
+export const RESERVED_PREFIX = 'tmp_';
+export function isReservedName(name: string): boolean {
+  return RESERVED_NAMES.includes(name) || name.startsWith(RESERVED_PREFIX);
+}
+
 export function objectDir(name: string): string {
   return `${PIN_ROOT}/${name}`;
 }

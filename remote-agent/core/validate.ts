@@ -4,16 +4,20 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { badArgument, notFound } from './errors';
 import { NETNS_DIR } from './runner';
-import { BPFFS } from './paths';
+import { BPFFS, isReservedName, RESERVED_NAMES, RESERVED_PREFIX } from './paths';
 
 const IFNAMSIZ = 16; // includes the terminating NUL: names are at most 15 characters
 
-/** Interface names: 1-15 characters of letters, digits, '_', '-', '.' (what `ip link add` accepts in practice). */
+/**
+ * Interface names: 1-15 characters of letters, digits, '_', '-', '.' (what `ip link add` accepts in practice), not
+ * starting with '-': bpftool and tc would read "-h" as an option (a detach of `tcx:root:-h:ingress` printed help
+ * and exited 0).
+ */
 export function validateIfName(value: unknown, argument = 'dev'): string {
   if (typeof value !== 'string' || value.length === 0) throw badArgument(argument, 'an interface name is required');
   if (value.length >= IFNAMSIZ) throw badArgument(argument, `interface name "${value}" is longer than ${IFNAMSIZ - 1} characters`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') {
-    throw badArgument(argument, `interface name "${value}" may only hold letters, digits, '_', '-' and '.'`);
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(value) || value === '.' || value === '..') {
+    throw badArgument(argument, `interface name "${value}" may only hold letters, digits, '_', '-' and '.', and not start with '-'`);
   }
   return value;
 }
@@ -21,7 +25,7 @@ export function validateIfName(value: unknown, argument = 'dev'): string {
 /** A network namespace: 'root' or a name that exists under /run/netns. */
 export function validateNetns(value: unknown, argument = 'netns', netnsDir = NETNS_DIR): string {
   if (value === undefined || value === null || value === '' || value === 'root') return 'root';
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(value) || value === '.' || value === '..') {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}$/.test(value) || value === '.' || value === '..') {
     throw badArgument(argument, `network namespace "${String(value)}" is not a valid name (letters, digits, '_', '-', '.')`);
   }
   if (!existsSync(`${netnsDir}/${value}`)) throw notFound(argument, `${argument}: no network namespace "${value}" under ${netnsDir}`);
@@ -30,9 +34,10 @@ export function validateNetns(value: unknown, argument = 'netns', netnsDir = NET
 
 /** Object names: pins go to /sys/fs/bpf/ebpf-netdebug/NAME. */
 export function validateObjectName(value: unknown, argument = 'name'): string {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
-    throw badArgument(argument, `object name "${String(value)}" must be 1-64 letters, digits, '_' or '-'`);
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/.test(value)) {
+    throw badArgument(argument, `object name "${String(value).slice(0, 80)}" must be 1-64 letters, digits, '_' or '-', not starting with '-'`);
   }
+  if (isReservedName(value)) throw badArgument(argument, `"${value}" is reserved for the agent's own pins (${RESERVED_NAMES.join(', ')}, ${RESERVED_PREFIX}*)`);
   return value;
 }
 

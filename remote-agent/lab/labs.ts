@@ -41,10 +41,15 @@ export async function labCreate(ctx: AgentContext, raw: unknown): Promise<Lab> {
     await ip(['addr', 'add', v4, 'dev', dev], netns);
     if (topology.ipv6) await ip(['-6', 'addr', 'add', v6, 'dev', dev, 'nodad'], netns);
   };
+  // What this call made, and only that, goes again if it fails: `ip netns add` refuses a name that exists, so of
+  // two creates of one name the loser never removes the winner's namespaces.
+  const madeNetns: string[] = [];
+  let madeRootLink = false;
   try {
     const hosts = topology.kind === 'bridge' ? [a, b, br] : [a, b];
     for (const ns of hosts) {
       await ip(['netns', 'add', ns]);
+      madeNetns.push(ns);
       await ip(['link', 'set', 'lo', 'up'], ns);
     }
     if (topology.kind === 'pair') {
@@ -65,6 +70,7 @@ export async function labCreate(ctx: AgentContext, raw: unknown): Promise<Lab> {
     if (topology.rootLink) {
       const dev = rootLinkDev(name);
       await ip(['link', 'add', dev, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', a]);
+      madeRootLink = true;
       await ip(['addr', 'add', addr.root4, 'dev', dev]);
       await addAddrs(a, 'eth1', addr.rootPeer4, addr.rootPeer6);
       if (topology.ipv6) await ip(['-6', 'addr', 'add', addr.root6, 'dev', dev, 'nodad']);
@@ -72,7 +78,9 @@ export async function labCreate(ctx: AgentContext, raw: unknown): Promise<Lab> {
       await ip(['link', 'set', 'eth1', 'up'], a);
     }
   } catch (e) {
-    await labDestroy(ctx, { name }).catch(() => undefined); // leave nothing half-built
+    // leave nothing half-built (veths inside a namespace go with it)
+    if (madeRootLink) await ctx.run(['ip', 'link', 'del', rootLinkDev(name)], { allowFailure: true });
+    for (const ns of madeNetns) await ctx.run(['ip', 'netns', 'del', ns], { allowFailure: true });
     throw e;
   }
   const lab = (await labList(ctx)).find((l) => l.name === name);

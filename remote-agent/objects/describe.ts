@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { LoadedObject } from '../../protocol/types';
 import type { AgentContext } from '../core/context';
 import { notFound } from '../core/errors';
-import { objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
+import { isReservedName, objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
 import { listMaps, listPrograms } from '../listings/bpf';
 import type { BpfMap, BpfProgram } from '../../protocol/types';
 import { readRecord } from './store';
@@ -27,7 +27,7 @@ export function loadedObjectNames(): string[] {
   // An object dir holds program pins (files) or a maps/ dir; other tools' dirs under our root (the packet path
   // tracer's, for one) hold neither and are not objects.
   return entries
-    .filter((e) => e.isDirectory() && /^[A-Za-z0-9_-]{1,64}$/.test(e.name))
+    .filter((e) => e.isDirectory() && /^[A-Za-z0-9_-]{1,64}$/.test(e.name) && !isReservedName(e.name))
     .map((e) => e.name)
     .filter((f) => existsSync(objectMapsDir(f)) || pinsOf(objectDir(f)).length > 0)
     .sort();

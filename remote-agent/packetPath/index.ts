@@ -8,7 +8,6 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import type { BpftoolFacts, PacketFilter, PacketPathEvent } from '../../protocol/types';
 import { AgentErrorCode } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
-import tracepktObject from '../../dist/bpf/embed/tracepkt.o';
 import { startBpftoolTracer } from './bpftoolTracer';
 import { startBpftraceTracer } from './bpftraceTracer';
 import { validatePacketBytes, validatePacketFilter } from './filterEncoding';
@@ -22,6 +21,11 @@ export interface PacketPathOptions {
   packetBytes?: number;
   bpftool: BpftoolFacts | null;
   bpftrace: { path: string } | null;
+  /**
+   * tracepkt.o, for the bpftool backend: the agent's entry passes the bytes its bundle embeds, a test the object it
+   * built (a seam, so nothing here imports a build output).
+   */
+  object?: Uint8Array;
   /** Where tracer pin directories go (default /sys/fs/bpf/ebpf-netdebug/packet_path_tracers). */
   tracersDir?: string;
   /** Names for namespace inodes (a shared one keeps its cache across tracers). */
@@ -66,8 +70,9 @@ export async function startPacketPath(
   const decode = (rec: Buffer) => decodeEvent(rec, hostOrder, ctx);
 
   if (bpftool && opts.bpftool?.features.autoattach) {
+    if (!opts.object?.length) throw new Error('packet path: the tracer object (tracepkt.o) was not given to the agent');
     const t = await startBpftoolTracer({
-      bpftool, object: tracepktObject, filter, packetBytes, decode, namer, emit, tracersDir: opts.tracersDir, onFailure: opts.onFailure,
+      bpftool, object: opts.object, filter, packetBytes, decode, namer, emit, tracersDir: opts.tracersDir, onFailure: opts.onFailure,
     });
     return { backend: 'bpftool', pinDir: t.dir, pid: t.pid, stop: t.stop };
   }

@@ -3,8 +3,10 @@
 import type { TraceEventsParams, TraceStartParams } from '../../protocol/agent';
 import type { PacketPathEvent, TraceEvent } from '../../protocol/types';
 import type { AgentContext } from '../core/context';
-import { badArgument, notFound, unsupported } from '../core/errors';
+import { AgentErrorCode } from '../../protocol/agent';
+import { AgentError, badArgument, notFound, unsupported } from '../core/errors';
 import { requireObject, validateEnum } from '../core/validate';
+import { linearRegex } from '../core/linearRegex';
 import { findOnPath } from '../host/bpftool';
 import { startPacketPath, type PacketPathTracer } from '../packetPath/index';
 import { netnsScopeFilter } from './netnsScope';
@@ -12,6 +14,9 @@ import { parseTraceLine } from '../parsers/tracePipe';
 import { Batcher } from './batcher';
 import { TaskNames, UNKNOWN_TASK } from './taskNames';
 import { TracePipeSource } from './lineSource';
+
+/** Trace streams one agent serves at once (each holds a batcher, a packet path stream a tracer process). */
+export const MAX_STREAMS = 16;
 
 interface Stream {
   id: string;
@@ -24,13 +29,12 @@ export function lineFilter(raw: unknown): ((line: string) => boolean) | null {
   if (typeof raw !== 'string' || raw.length > 1000) throw badArgument('filter', 'must be a string of at most 1000 characters');
   const m = /^\/(.*)\/([imsu]*)$/s.exec(raw);
   if (m) {
-    let re: RegExp;
+    // linear-time matching: a user's pattern must not be able to stall the agent (remote-agent/core/linearRegex.ts)
     try {
-      re = new RegExp(m[1], m[2]);
+      return linearRegex(m[1], m[2]);
     } catch (e) {
       throw badArgument('filter', `bad regular expression: ${(e as Error).message}`);
     }
-    return (l) => re.test(l);
   }
   return (l) => l.includes(raw);
 }
@@ -61,6 +65,9 @@ export class TraceStreams {
   async start(raw: unknown): Promise<{ stream: string }> {
     const p = requireObject(raw, 'trace.start') as Partial<TraceStartParams>;
     const source = validateEnum(p.source, ['trace_pipe', 'perf_array', 'packet_path'] as const, 'source');
+    if (this.streams.size >= MAX_STREAMS) {
+      throw new AgentError(AgentErrorCode.Busy, `this agent already runs ${this.streams.size} trace streams (at most ${MAX_STREAMS}); stop one first`);
+    }
     const opts = batchOptions(p.batch);
     const id = `${source}-${process.pid}-${this.next++}`;
     const send = <E extends TraceEvent | PacketPathEvent>(events: E[], dropped: number, sent: number) =>
@@ -92,7 +99,7 @@ export class TraceStreams {
       const inScope = netnsScopeFilter(p.netnsScope);
       const tracer: PacketPathTracer = await startPacketPath(
         {
-          filter: p.packetFilter ?? {}, packetBytes: p.packetBytes, bpftool: this.ctx.bpftool,
+          filter: p.packetFilter ?? {}, packetBytes: p.packetBytes, bpftool: this.ctx.bpftool, object: this.ctx.tracepktObject,
           bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null,
           // A reader that dies by itself would otherwise leave the stream silent: say so to the client.
           onFailure: (err) => this.ctx.log({ level: 'error', message: `packet path stream ${id}: ${err.message}` }),

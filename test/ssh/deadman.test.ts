@@ -77,11 +77,21 @@ describe('dead-man switch over SSH', () => {
     await session.client.objectLoad({ object: readFileSync(join(scratch, 'drop_ssh.o')).toString('base64'), name: DROP_OBJ });
     const started = Date.now();
     // No window given: confirmation is on by default because eth0 carries the SSH session.
-    const outcome = await attachXdpConfirmed(session, { program: `${DROP_OBJ}/xdp_drop_ssh`, dev: 'eth0' }, { defaultWithinMs: WINDOW_MS });
+    const progress: string[] = [];
+    const outcome = await attachXdpConfirmed(session, { program: `${DROP_OBJ}/xdp_drop_ssh`, dev: 'eth0' }, { defaultWithinMs: WINDOW_MS },
+      { progress: (m) => progress.push(m), what: 'xdp_drop_ssh on eth0' });
     const elapsed = Date.now() - started;
     assert.equal(outcome.status, 'rolled-back', JSON.stringify(outcome));
     assert.ok(outcome.status === 'rolled-back' && outcome.record?.ok, `the watchdog's record says the detach worked: ${JSON.stringify(outcome)}`);
     assert.match(outcome.status === 'rolled-back' ? outcome.message : '', /ROLLED BACK by the host's watchdog/);
+    // Told as what it is: while cut off, the progress says the host will undo it; the outcome names program and interface.
+    assert.ok(progress.some((m) => /does not answer since attaching xdp_drop_ssh (\(prog \d+\) )?on eth0: unless the attach can be confirmed, the host undoes it within \d+ s/.test(m)), progress.join('\n'));
+    assert.match(outcome.status === 'rolled-back' ? outcome.message : '', /^xdp_drop_ssh (\(prog \d+\) )?on eth0 was ROLLED BACK/);
+    // Shown once: the reconnect did not announce it besides (the attach reports it), and it is never news again.
+    const record = outcome.status === 'rolled-back' ? outcome.record : undefined;
+    assert.ok(record);
+    assert.ok(changes.every((c) => !c.recovered?.rollbacks.some((r) => r.at === record.at && r.attachment === record.attachment)), 'the reconnect held it back');
+    assert.ok(!(await session.unseenRollbacks()).some((r) => r.at === record.at && r.attachment === record.attachment), 'not news any more');
     assert.ok(changes.some((c) => c.state === 'reconnecting'), 'the connection really died');
     assert.equal(session.state, 'connected', 'and came back');
     assert.ok(elapsed < WINDOW_MS + 60_000, `reported after ${elapsed} ms`);

@@ -2,7 +2,7 @@
 // libbpf would infer from the section name and the function names from the symbol table), its BTF-defined maps,
 // its global variables (the `const volatile` knobs among them), license and BTF presence.
 import { Btf, BtfKind } from './btf';
-import { EM_BPF, ElfFile, type ElfHeader, SHF, SHT, STB, STT } from './elfFile';
+import { EM_BPF, ElfFile, type ElfHeader, type ElfSymbol, SHF, SHT, STB, STT } from './elfFile';
 import { elfTypeName, machineName, osAbiName, sectionFlagLetters, sectionTypeName } from './elfNames';
 import { sectionTarget, sectionType, type AttachKind } from './programTypes';
 import { mapTypeName } from './mapTypes';
@@ -134,7 +134,7 @@ function readPrograms(elf: ElfFile): ObjectProgram[] {
     // .text holds static sub-programs called by the others; libbpf does not load them as programs of their own.
     if (sec.type !== SHT.PROGBITS || !(sec.flags & SHF.EXECINSTR) || sec.name === '.text' || sec.size === 0) continue;
     const st = sectionType(sec.name);
-    const funcs = elf.symbols.filter((s) => s.shndx === sec.index && s.type === STT.FUNC && s.bind !== STB.LOCAL);
+    const funcs = elf.symbolsIn(sec.index).filter((s) => s.type === STT.FUNC && s.bind !== STB.LOCAL);
     const entries = funcs.length
       ? funcs.map((f) => ({ name: f.name, size: Number(f.size) }))
       : [{ name: sec.name, size: sec.size }];
@@ -157,10 +157,19 @@ function readMaps(elf: ElfFile, btf: Btf, warnings: string[]): ObjectMap[] {
     return [];
   }
   const out: ObjectMap[] = [];
+  // Map definitions are read once per struct type: a crafted .maps with thousands of variables of one struct of
+  // thousands of members would otherwise cost their product.
+  const defs = new Map<number, Omit<ObjectMap, 'name'> | Error>();
   for (const vs of sec.secinfo ?? []) {
     const v = btf.type(vs.type);
     try {
       const def = btf.skipModifiers(v.sizeOrType);
+      const known = defs.get(def.id);
+      if (known instanceof Error) throw known;
+      if (known) {
+        out.push({ name: v.name, ...known });
+        continue;
+      }
       if (def.kind !== BtfKind.STRUCT) throw new Error('its definition is not a struct');
       const ints: Partial<Record<(typeof mapIntFields)[number], number>> = {};
       let keySize: number | undefined;
@@ -181,11 +190,15 @@ function readMaps(elf: ElfFile, btf: Btf, warnings: string[]): ObjectMap[] {
         }
       }
       const type = ints.type ?? 0;
-      out.push({
-        name: v.name, type: mapTypeName(type), keySize: keySize ?? ints.key_size ?? 0, valueSize: valueSize ?? ints.value_size ?? 0,
+      const shape = {
+        type: mapTypeName(type), keySize: keySize ?? ints.key_size ?? 0, valueSize: valueSize ?? ints.value_size ?? 0,
         maxEntries: ints.max_entries ?? 0, flags: ints.map_flags ?? 0, pinning: ints.pinning, keyType, valueType,
-      });
+      };
+      defs.set(def.id, shape);
+      out.push({ name: v.name, ...shape });
     } catch (e) {
+      const def = (() => { try { return btf.skipModifiers(v.sizeOrType).id; } catch { return undefined; } })();
+      if (def !== undefined && !defs.has(def)) defs.set(def, e as Error);
       warnings.push(`map ${v.name}: ${(e as Error).message}`);
     }
   }
@@ -194,8 +207,21 @@ function readMaps(elf: ElfFile, btf: Btf, warnings: string[]): ObjectMap[] {
 
 export function readGlobals(elf: ElfFile, btf: Btf, warnings: string[]): ObjectGlobal[] {
   const out: ObjectGlobal[] = [];
-  for (const ds of btf.types) {
-    if (ds.kind !== BtfKind.DATASEC || !/^\.(rodata|data|bss)(\.|$)/.test(ds.name)) continue;
+  // Initial values are copies: together they may not exceed the file (variables of a real object do not overlap;
+  // a crafted DATASEC of thousands of variables each as large as the section would copy it thousands of times).
+  let budget = elf.bytes.length;
+  const objectsBySection = new Map<number, Map<string, ElfSymbol>>();
+  const objectSymbol = (index: number, name: string): ElfSymbol | undefined => {
+    let byName = objectsBySection.get(index);
+    if (!byName) {
+      byName = new Map();
+      for (const s of elf.symbolsIn(index)) if (s.type === STT.OBJECT && !byName.has(s.name)) byName.set(s.name, s);
+      objectsBySection.set(index, byName);
+    }
+    return byName.get(name);
+  };
+  for (const ds of btf.datasecs()) {
+    if (!/^\.(rodata|data|bss)(\.|$)/.test(ds.name)) continue;
     const sec = elf.section(ds.name);
     if (!sec) {
       warnings.push(`BTF describes ${ds.name} but the object has no such section`);
@@ -206,12 +232,22 @@ export function readGlobals(elf: ElfFile, btf: Btf, warnings: string[]): ObjectG
       if (v.kind !== BtfKind.VAR) continue;
       // The symbol's value is where the linker put the variable; clang's BTF offsets agree, but the symbol is
       // what libbpf itself trusts when it fixes up a DATASEC.
-      const sym = elf.symbols.find((s) => s.shndx === sec.index && s.name === v.name && s.type === STT.OBJECT);
+      const sym = objectSymbol(sec.index, v.name);
       const offset = sym ? Number(sym.value) : vs.offset;
-      const size = vs.size || btf.sizeOf(v.sizeOrType);
+      let size: number;
+      try {
+        size = vs.size || btf.sizeOf(v.sizeOrType);
+      } catch (e) {
+        warnings.push(`${ds.name} variable ${v.name}: ${(e as Error).message}`);
+        continue;
+      }
       if (offset + size > sec.size) {
         warnings.push(`${ds.name} variable ${v.name} lies outside its section`);
         continue;
+      }
+      if (sec.type !== SHT.NOBITS && (budget -= size) < 0) {
+        warnings.push(`${ds.name}: its variables overlap (more bytes than the file holds); the rest are left out`);
+        break;
       }
       const data = elf.sectionData(sec);
       out.push({

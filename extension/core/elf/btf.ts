@@ -1,5 +1,7 @@
 // A minimal BTF (BPF Type Format) reader: enough of the type graph to read BTF-defined maps (.maps), the variables
 // of .rodata/.data/.bss (DATASEC) and the sizes of their types. Layout: include/uapi/linux/btf.h.
+// Built for crafted input too: linear in the section, names through one StringTable, type chains depth-bounded.
+import { StringTable } from './elfFile';
 
 export const BtfKind = {
   UNKN: 0, INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
@@ -50,17 +52,16 @@ export class Btf {
     if (hdrLen + strOff + strLen > data.length || hdrLen + typeOff + typeLen > data.length) {
       throw new BtfFormatError('BTF type or string section runs past the end of .BTF');
     }
-    const strings = data.subarray(hdrLen + strOff, hdrLen + strOff + strLen);
-    const str = (off: number): string => {
-      let end = off;
-      while (end < strings.length && strings[end] !== 0) end++;
-      return new TextDecoder().decode(strings.subarray(off, end));
-    };
+    const strings = new StringTable(data.subarray(hdrLen + strOff, hdrLen + strOff + strLen));
+    const str = (off: number): string => strings.at(off);
     let o = hdrLen + typeOff;
     const end = o + typeLen;
     const u32 = (at: number) => v.getUint32(at, littleEndian);
     const i32 = (at: number) => v.getInt32(at, littleEndian);
+    // Each type takes at least 12 bytes and every vlen loop advances `o`, so the work is linear in the section;
+    // a count that runs past the type section is an error, not a read of whatever follows.
     while (o < end) {
+      if (o + 12 > end) throw new BtfFormatError(`BTF type ${this.types.length} is cut off at the end of the type section`);
       const info = u32(o + 4);
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
@@ -117,6 +118,7 @@ export class Btf {
         default:
           throw new BtfFormatError(`unknown BTF kind ${kind} at type ${t.id}`);
       }
+      if (o > end) throw new BtfFormatError(`BTF type ${t.id} (${kindName(kind)}, ${vlen} entries) runs past the end of the type section`);
       this.types.push(t);
     }
   }
@@ -142,7 +144,8 @@ export class Btf {
   }
 
   /** Size in bytes of a type, like the kernel's btf_type_size: pointers are 8 on BPF. */
-  sizeOf(id: number): number {
+  sizeOf(id: number, depth = 0): number {
+    if (depth > MAX_RESOLVE_DEPTH) throw new BtfFormatError(`BTF type ${id}: array nesting too deep (a loop?)`);
     const t = this.skipModifiers(id);
     switch (t.kind) {
       case BtfKind.INT: case BtfKind.STRUCT: case BtfKind.UNION: case BtfKind.ENUM: case BtfKind.ENUM64:
@@ -151,7 +154,7 @@ export class Btf {
       case BtfKind.PTR:
         return 8;
       case BtfKind.ARRAY:
-        return this.sizeOf(t.array!.type) * t.array!.nelems;
+        return this.sizeOf(t.array!.type, depth + 1) * t.array!.nelems;
       default:
         throw new BtfFormatError(`BTF type ${id} (${kindName(t.kind)}) has no size`);
     }
@@ -181,6 +184,11 @@ export class Btf {
 
   datasec(name: string): BtfType | undefined {
     return this.types.find((t) => t.kind === BtfKind.DATASEC && t.name === name);
+  }
+
+  /** Every DATASEC (one pass; callers loop over these rather than over all types per section). */
+  datasecs(): BtfType[] {
+    return this.types.filter((t) => t.kind === BtfKind.DATASEC);
   }
 }
 

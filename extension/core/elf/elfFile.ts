@@ -66,6 +66,8 @@ export class ElfFile {
   readonly sections: ElfSection[];
   readonly symbols: ElfSymbol[];
   private readonly view: DataView;
+  private byName: Map<string, ElfSection> | undefined;
+  private bySection: Map<number, ElfSymbol[]> | undefined;
 
   constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -78,8 +80,26 @@ export class ElfFile {
     return this.header.littleEndian;
   }
 
+  /** The first section of that name (a map built once: a crafted object may hold 65,535 sections). */
   section(name: string): ElfSection | undefined {
-    return this.sections.find((s) => s.name === name);
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+    }
+    return this.byName.get(name);
+  }
+
+  /** The symbols defined in section `index`, grouped once (not a scan of every symbol per section). */
+  symbolsIn(index: number): ElfSymbol[] {
+    if (!this.bySection) {
+      this.bySection = new Map();
+      for (const sym of this.symbols) {
+        const list = this.bySection.get(sym.shndx);
+        if (list) list.push(sym);
+        else this.bySection.set(sym.shndx, [sym]);
+      }
+    }
+    return this.bySection.get(index) ?? [];
   }
 
   /** The bytes of a section as a view into the file (empty for NOBITS). */
@@ -132,23 +152,24 @@ export class ElfFile {
     }
     const strtab = raw[h.shstrndx];
     if (!strtab) throw new ElfFormatError(`section name table index ${h.shstrndx} is out of range`);
-    const names = this.bytes.subarray(strtab.offset, strtab.offset + strtab.size);
-    return raw.map(({ nameOff, ...s }) => ({ ...s, name: cString(names, nameOff) }));
+    const names = new StringTable(this.bytes.subarray(strtab.offset, strtab.offset + strtab.size));
+    return raw.map(({ nameOff, ...s }) => ({ ...s, name: names.at(nameOff) }));
   }
 
   private readSymbols(): ElfSymbol[] {
+    // The first SYMTAB only (an ELF file has one; a crafted one with thousands would otherwise multiply the work).
     const symtab = this.sections.find((s) => s.type === SHT.SYMTAB);
     if (!symtab) return [];
     const strtab = this.sections[symtab.link];
     if (!strtab) throw new ElfFormatError('symbol table names a missing string table');
-    const names = this.sectionData(strtab);
+    const names = new StringTable(this.sectionData(strtab));
     const le = this.header.littleEndian;
     const v = this.view;
     const out: ElfSymbol[] = [];
     for (let o = symtab.offset; o + 24 <= symtab.offset + symtab.size; o += 24) {
       const info = v.getUint8(o + 4);
       out.push({
-        name: cString(names, v.getUint32(o, le)), bind: info >> 4, type: info & 0xf, shndx: v.getUint16(o + 6, le),
+        name: names.at(v.getUint32(o, le)), bind: info >> 4, type: info & 0xf, shndx: v.getUint16(o + 6, le),
         value: v.getBigUint64(o + 8, le), size: v.getBigUint64(o + 16, le),
       });
     }
@@ -156,10 +177,41 @@ export class ElfFile {
   }
 }
 
-/** A NUL-terminated string at `off` in a string table. */
+/** Longest name kept whole; longer ones end in '…'. Real BPF section and symbol names are far shorter. */
+export const MAX_NAME = 256;
+const utf8 = new TextDecoder();
+
+/**
+ * NUL-terminated strings of an ELF/BTF string table, read in time linear in the table whatever the offsets: where
+ * each string ends is found in one backward pass (a crafted table of one huge name with thousands of symbols
+ * pointing into it made a scan per lookup quadratic), each offset is decoded once, and names are cut to MAX_NAME.
+ */
+export class StringTable {
+  private ends: Int32Array | undefined;
+  private readonly cache = new Map<number, string>();
+
+  constructor(private readonly table: Uint8Array) {}
+
+  at(off: number): string {
+    const t = this.table;
+    if (off >= t.length) return '';
+    const hit = this.cache.get(off);
+    if (hit !== undefined) return hit;
+    if (!this.ends) {
+      this.ends = new Int32Array(t.length + 1);
+      this.ends[t.length] = t.length;
+      for (let i = t.length - 1; i >= 0; i--) this.ends[i] = t[i] === 0 ? i : this.ends[i + 1];
+    }
+    const end = this.ends[off];
+    const name = end - off > MAX_NAME
+      ? `${utf8.decode(t.subarray(off, off + MAX_NAME))}…`
+      : utf8.decode(t.subarray(off, end));
+    this.cache.set(off, name);
+    return name;
+  }
+}
+
+/** A NUL-terminated string at `off` in a string table (one lookup; use StringTable for many). */
 export function cString(table: Uint8Array, off: number): string {
-  if (off >= table.length) return '';
-  let end = off;
-  while (end < table.length && table[end] !== 0) end++;
-  return new TextDecoder().decode(table.subarray(off, end));
+  return new StringTable(table).at(off);
 }

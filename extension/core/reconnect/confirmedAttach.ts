@@ -88,7 +88,7 @@ async function confirmOrReport(session: Session, attachment: Attachment | undefi
         ? (await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip')).code === 0
         : !!(await withTimeout(session.client.hello(), rtt, 'fresh round trip (agent.hello)'));
       if (fresh) {
-        const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id }), rtt, 'attach.confirm');
+        const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id, plan: attachment.pendingConfirmation?.plan }), rtt, 'attach.confirm');
         if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
         // Too late: the watchdog claimed the plan first.
         return reportRollback(session, attachment, what, withinMs);
@@ -102,7 +102,7 @@ async function confirmOrReport(session: Session, attachment: Attachment | undefi
   await waitForWorkingLink(session, startedAt + withinMs);
   // Working again before the deadline (the link only hiccuped)? This round trip proves it: confirm now.
   if (attachment && Date.now() < startedAt + withinMs) {
-    const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id }), rtt, 'attach.confirm').catch(() => ({ confirmed: false }));
+    const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id, plan: attachment.pendingConfirmation?.plan }), rtt, 'attach.confirm').catch(() => ({ confirmed: false }));
     if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
   }
   say(`connected again; asking the host's watchdog what it did with ${what}`);

@@ -2,6 +2,7 @@
 // the webviews' too (their handlers come from extension/vscode/webviews/), so each gets the same error reporting.
 import type { CommandFactory } from './table';
 import type { WebviewCommands } from '../webviews/index';
+import { cleanHostCommand } from './cleanHost';
 import { connectCommand, disconnectCommand } from './connect';
 import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
 import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
@@ -18,6 +19,7 @@ export function commandTable(refresh: () => void, webviews: WebviewCommands): Re
     ...Object.fromEntries(Object.entries(webviews).map(([id, handler]) => [id, { enabled: () => handler }])),
     'ebpfNetDebug.connect': connectCommand,
     'ebpfNetDebug.disconnect': disconnectCommand,
+    'ebpfNetDebug.cleanHost': cleanHostCommand,
     'ebpfNetDebug.attachXdpEth0': attachXdpEth0Command,
     'ebpfNetDebug.attachXdp': attachXdpCommand,
     'ebpfNetDebug.attachTc': attachTcCommand,

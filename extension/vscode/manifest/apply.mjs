@@ -1,4 +1,4 @@
-// Writes "main", "activationEvents" and "contributes" of manifest.mjs into package.json, leaving every other key
+// Writes "main", "capabilities", "activationEvents" and "contributes" of manifest.mjs into package.json, leaving every other key
 // (npm's dependencies, scripts...) as it is. Run after editing manifest.mjs: node extension/vscode/manifest/apply.mjs
 // With --check it only says whether package.json is in sync (exit 1 if not).
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { manifest } from './manifest.mjs';
 const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '../../../package.json');
 const before = readFileSync(pkgPath, 'utf8');
 const pkg = JSON.parse(before);
-for (const key of ['main', 'activationEvents', 'contributes']) pkg[key] = manifest[key];
+for (const key of ['main', 'capabilities', 'activationEvents', 'contributes']) pkg[key] = manifest[key];
 const after = JSON.stringify(pkg, null, 2) + '\n';
 
 if (process.argv.includes('--check')) {

@@ -17,6 +17,7 @@ const commandList = [
   ['loadObject', 'Load BPF Object...'],
   ['connect', 'Connect to Host...', '$(plug)'],
   ['disconnect', 'Disconnect'],
+  ['cleanHost', 'Clean Host...'],
   ['createLab', 'Create Lab...', '$(beaker)'],
   ['destroyLab', 'Destroy Lab'],
   ['refresh', 'Refresh', '$(refresh)'],
@@ -48,6 +49,20 @@ const treeItem = (ctx) => `view == ebpfNetDebug.hosts && viewItem =~ /${ctx}/`;
 
 export const manifest = {
   main: './dist/extension.js',
+  // Restricted Mode (an untrusted folder): the extension runs, but the settings that start programs or name files
+  // are taken from user settings only (they are machine-scoped anyway). Virtual workspaces have no local files
+  // for clang and no processes to run, so the extension stays off there.
+  capabilities: {
+    untrustedWorkspaces: {
+      supported: 'limited',
+      description: 'In Restricted Mode the hosts, clang/clangd paths, compile flags and the dead-man switch come from user settings only; nothing a workspace sets in .vscode/settings.json starts a program.',
+      restrictedConfigurations: [
+        'ebpfNetDebug.hosts', 'ebpfNetDebug.confirmWithin', 'ebpfNetDebug.compile.clangPath',
+        'ebpfNetDebug.compile.extraFlags', 'ebpfNetDebug.clangd.path',
+      ],
+    },
+    virtualWorkspaces: { supported: false, description: 'Compiling and attaching need local files and processes.' },
+  },
   activationEvents: [
     'workspaceContains:**/*.bpf.c',
     'onView:ebpfNetDebug.hosts',
@@ -116,8 +131,12 @@ export const manifest = {
     configuration: {
       title: 'eBPF Network Debugger',
       properties: {
+        // scope machine: settings that name an executable, flags, a key or a file (or switch the dead-man switch
+        // off) are read from user (or remote machine) settings only; a workspace's .vscode/settings.json cannot set
+        // them (docs/extension.md "Workspace trust").
         'ebpfNetDebug.hosts': {
           type: 'array',
+          scope: 'machine',
           default: [],
           markdownDescription: 'Hosts to debug. `target` is `local`, an alias of ~/.ssh/config, or `user@host[:port]`.',
           items: {
@@ -140,7 +159,7 @@ export const manifest = {
           description: 'XDP attach mode.',
         },
         'ebpfNetDebug.confirmWithin': {
-          type: 'number', default: 15, minimum: 0, maximum: 600,
+          type: 'number', scope: 'machine', default: 15, minimum: 0, maximum: 600,
           markdownDescription: 'Dead-man switch: seconds the agent waits for confirmation after an XDP/tc attach before it detaches again. `0` turns it off.',
         },
         'ebpfNetDebug.capture.snapLength': {
@@ -148,10 +167,10 @@ export const manifest = {
           markdownDescription: 'Capture Verdicts: bytes of each packet recorded (from the Ethernet header). `0` records verdicts and lengths only.',
         },
         'ebpfNetDebug.trace.maxRows': { type: 'number', default: 100000, minimum: 100, maximum: 1000000, description: 'Rows the live trace keeps.' },
-        'ebpfNetDebug.compile.clangPath': { type: 'string', default: 'clang', description: 'clang used to build BPF programs.' },
-        'ebpfNetDebug.compile.extraFlags': { type: 'array', items: { type: 'string' }, default: [], description: 'Extra clang flags (e.g. -DDEBUG).' },
+        'ebpfNetDebug.compile.clangPath': { type: 'string', scope: 'machine', default: 'clang', description: 'clang used to build BPF programs.' },
+        'ebpfNetDebug.compile.extraFlags': { type: 'array', scope: 'machine', items: { type: 'string' }, default: [], description: 'Extra clang flags (e.g. -DDEBUG).' },
         'ebpfNetDebug.clangd.enabled': { type: 'boolean', default: true, description: 'Language support for *.bpf.c through clangd.' },
-        'ebpfNetDebug.clangd.path': { type: 'string', default: 'clangd', description: 'clangd executable.' },
+        'ebpfNetDebug.clangd.path': { type: 'string', scope: 'machine', default: 'clangd', description: 'clangd executable.' },
       },
     },
     taskDefinitions: [{

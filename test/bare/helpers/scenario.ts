@@ -5,6 +5,7 @@
 // One host per file, shared by its tests.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type RunResult } from '../../kernel/helpers/run';
@@ -92,6 +93,38 @@ export function bareScenario(kind: BareKind, token: string, opts: ScenarioOption
     });
 
     opts.more?.(() => h!);
+
+    it('host clean: refused while an agent of ours runs there; then everything of ours in the cache directory is gone', async () => {
+      const base = `${h!.home}/.cache/ebpf-netdebug`;
+      // An agent that stays: a trace that runs until we stop it.
+      const trace = spawn('env', [`HOME=${h!.client.home}`, process.execPath, CLI, 'trace', '--host', h!.alias, '--source', 'trace_pipe',
+        '--filter', `end_${token}_never`, '--duration', '60', ...(opts.sudoPassword ? ['--sudo-password-stdin'] : [])], { stdio: ['pipe', 'ignore', 'ignore'] });
+      trace.stdin.end(opts.sudoPassword ? `${h!.sudoPassword}\n` : '');
+      const traceEnded = new Promise((res) => trace.once('exit', res));
+      try {
+        let ps = '';
+        for (let i = 0; i < 300 && !ps.includes(`${base}/agent-`); i++) {
+          ps = await h!.exec(['ps', '-eo', 'args']);
+          if (!ps.includes(`${base}/agent-`)) await new Promise((res) => setTimeout(res, 100));
+        }
+        const refused = await cli('host', 'clean', '--host', h!.alias);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /not cleaned: .* of ours still run from .*\(pid \d+: /);
+        assert.match(await h!.exec(['ls', '-A', base]), /agent-/, 'nothing removed');
+      } finally {
+        trace.kill('SIGINT');
+        await traceEnded;
+      }
+      const r = await cli('host', 'clean', '--host', h!.alias, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.removed, base);
+      assert.deepEqual(out.entries.filter((e: string) => !e.startsWith('agent-') && !e.startsWith('runtime-')), ['state']);
+      assert.equal(out.viaSudo, h!.user !== 'root', 'the state is root\'s: a non-root login needs sudo');
+      assert.doesNotMatch(await h!.exec(['ls', '-A', `${h!.home}/.cache`]), /ebpf-netdebug/);
+      const again = await cli('host', 'clean', '--host', h!.alias);
+      assert.equal(again.stdout, `${h!.alias}: nothing of ours to remove\n`);
+    });
 
     it('nothing of ours is left on the host outside the login\'s home and /tmp', () => {
       const written = h!.writtenSince([h!.home, '/tmp', ...NOT_OURS]);

@@ -33,8 +33,9 @@ describe('agent.hello', () => {
 
   it('bad input: a clear error naming the argument, and the agent still answers hello', async () => {
     const c = agent.connection;
+    // shapes the schema (protocol/schemas.ts) refuses are InvalidParams; meanings the handler refuses BadArgument
     const metachar = await expectError(c.sendRequest(attachXdp, { program: 'id:1', dev: 'eth0;reboot' }));
-    assert.equal(metachar.code, AgentErrorCode.BadArgument);
+    assert.equal(metachar.code, AgentErrorCode.InvalidParams);
     assert.equal(metachar.data?.argument, 'dev');
     assert.match(metachar.message, /eth0;reboot/);
 
@@ -46,7 +47,7 @@ describe('agent.hello', () => {
     assert.equal(ns.data?.argument, 'netns');
 
     const badNs = await expectError(c.sendRequest(attachXdp, { program: 'id:1', dev: 'eth0', netns: '../../proc/1/ns/net' }));
-    assert.equal(badNs.code, AgentErrorCode.BadArgument);
+    assert.equal(badNs.code, AgentErrorCode.InvalidParams);
     assert.equal(badNs.data?.argument, 'netns');
 
     const lab = await expectError(c.sendRequest(labCreate, { name: 'x;rm -rf', topology: { kind: 'pair' } }));

@@ -110,8 +110,9 @@ describe('capture.start / capture.stop through the agent', () => {
         return true;
       });
     };
-    await bad({ attachment: att, object: instrumented.toString('base64'), snapLength: 5000 }, AgentErrorCode.BadArgument, /snapLength/);
-    await bad({ attachment: att, object: instrumented.toString('base64'), filter: { protocol: 'sctp' } }, AgentErrorCode.BadArgument, /not one of icmp/);
+    // shapes the params schema refuses (protocol/schemas.ts) are InvalidParams
+    await bad({ attachment: att, object: instrumented.toString('base64'), snapLength: 5000 }, AgentErrorCode.InvalidParams, /snapLength/);
+    await bad({ attachment: att, object: instrumented.toString('base64'), filter: { protocol: 'sctp' } }, AgentErrorCode.InvalidParams, /not one of icmp/);
     await bad({ attachment: `xdp:${a.netns}:${a.dev}`, object: instrumented.toString('base64') }, AgentErrorCode.NotFound, /no XDP program/);
     await bad({ attachment: `cgroup:sock_ops:/x:1`, object: instrumented.toString('base64') }, AgentErrorCode.Unsupported, /xdp and tc/);
     await bad({ attachment: att, object: instrumented.toString('base64'), program: 'nope' }, AgentErrorCode.BadArgument, /no program "nope"/);

@@ -1,6 +1,6 @@
-// Lets the tests import remote-agent/packetPath from source: the agent bundle embeds dist/bpf/tracepkt.o through
-// esbuild's 'binary' loader (module.exports = the bytes); under tsx the same import needs the same loader, and
-// the object must be built. Import this module before anything from remote-agent/packetPath.
+// The tracer's BPF object for tests that start the packet path tracer from source: built if it is not (or is older
+// than its sources), then handed to startPacketPath as its `object` option (tracepktObject()), the way the agent's
+// entry hands down the copy its bundle embeds.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +22,7 @@ if (!fresh()) {
   if (!fresh()) throw new Error(`could not build ${TRACEPKT_O}: run node scripts/build.mjs and read its errors`);
 }
 
-type Loader = (module: { exports: unknown }, filename: string) => void;
-const extensions = (require as unknown as { extensions: Record<string, Loader> }).extensions;
-extensions['.o'] = (module, filename) => {
-  module.exports = new Uint8Array(readFileSync(filename));
-};
+/** The bytes of the built tracepkt.o. */
+export function tracepktObject(): Uint8Array {
+  return new Uint8Array(readFileSync(TRACEPKT_O));
+}

@@ -2,7 +2,7 @@
 // handshake across the bridge lab, each followed hop by hop; a filter that leaves other traffic out; a stop that
 // leaves nothing in the kernel. The tracer sees every namespace on the machine (other test files run at the same
 // time), so assertions look only at packets of this lab's addresses and namespaces.
-import './objectLoader';
+import { tracepktObject } from './objectLoader';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -21,7 +21,7 @@ export type Backend = 'bpftool' | 'bpftrace';
 
 export function backendOptions(backend: Backend): Omit<PacketPathOptions, 'filter'> {
   return backend === 'bpftool'
-    ? { bpftool: { path: BPFTOOL_75, version: '7.5.0', features: { autoattach: true, tcx: true, netShowTcx: true } }, bpftrace: null }
+    ? { bpftool: { path: BPFTOOL_75, version: '7.5.0', features: { autoattach: true, tcx: true, netShowTcx: true } }, bpftrace: null, object: tracepktObject() }
     // the fallback is taken for a bpftool that cannot autoattach: the real 7.1 of this machine
     : { bpftool: { path: BPFTOOL_71, version: '7.1.0', features: { autoattach: false, tcx: false, netShowTcx: false } }, bpftrace: { path: '/usr/bin/bpftrace' } };
 }

@@ -125,7 +125,7 @@ describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () =
       const e = await agent.request(progRun, params as never).then(() => undefined, (x: unknown) => x);
       assert.ok(e instanceof AgentRequestError, `${JSON.stringify(params)} is refused`);
       assert.equal(e.data?.argument, argument);
-      assert.ok(e.code === AgentErrorCode.BadArgument || e.code === AgentErrorCode.NotFound);
+      assert.ok(e.code === AgentErrorCode.InvalidParams || e.code === AgentErrorCode.BadArgument || e.code === AgentErrorCode.NotFound);
     }
   });
 

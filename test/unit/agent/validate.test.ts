@@ -16,7 +16,7 @@ describe('interface names', () => {
     for (const n of ['eth0', 'veth_a', 'end_lab_r', 'br-0.100', 'a'.repeat(15)]) assert.equal(validateIfName(n), n);
   });
   it('refuses shell metacharacters, slashes, spaces, empty and too long names', () => {
-    for (const n of ['eth0;reboot', 'eth0 x', '$(id)', 'a/b', '', 'a'.repeat(16), '..', 'eth0`', 'é']) refused(() => validateIfName(n), 'dev');
+    for (const n of ['eth0;reboot', 'eth0 x', '$(id)', 'a/b', '', 'a'.repeat(16), '..', 'eth0`', 'é', '-h', '--help', 'eth\u00000']) refused(() => validateIfName(n), 'dev');
     refused(() => validateIfName(42), 'dev');
   });
 });
@@ -30,7 +30,7 @@ describe('network namespaces', () => {
     refused(() => validateNetns('end_nope_zz9'), 'netns', AgentErrorCode.NotFound);
   });
   it('bad names are BadArgument before the filesystem is looked at', () => {
-    for (const n of ['../etc', 'a;b', 'x y', '.']) refused(() => validateNetns(n), 'netns');
+    for (const n of ['../etc', 'a;b', 'x y', '.', '-h']) refused(() => validateNetns(n), 'netns');
   });
 });
 
@@ -47,6 +47,7 @@ describe('pin paths, cgroups, object and lab names', () => {
   it('object and lab names', () => {
     assert.equal(validateObjectName('drop-ping_1'), 'drop-ping_1');
     refused(() => validateObjectName('a/b'), 'name');
+    refused(() => validateObjectName('-rf'), 'name');
     refused(() => validateObjectName('x'.repeat(65)), 'name');
     assert.equal(validateLabName('lab1'), 'lab1');
     for (const n of ['Lab', 'toolongname', 'a_b', '']) refused(() => validateLabName(n), 'name');

@@ -37,3 +37,20 @@ test('activation: BPF C files and our own contributions only', () => {
   assert.ok(!events.includes('*'));
   assert.equal(pkg.main, './dist/extension.js');
 });
+
+test('workspace trust: settings naming executables, flags, keys or files are machine-scoped; capabilities declared', () => {
+  const props = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;
+  for (const key of ['hosts', 'compile.clangPath', 'compile.extraFlags', 'clangd.path', 'confirmWithin']) {
+    assert.ok(['machine', 'application'].includes(props[`ebpfNetDebug.${key}`]?.scope ?? ''), `ebpfNetDebug.${key} can be set by a workspace`);
+  }
+  // whatever else takes a string or a list must say why a workspace may set it
+  const workspaceSettable = ['ebpfNetDebug.defaultHost', 'ebpfNetDebug.xdp.defaultMode'];
+  for (const [key, p] of Object.entries(props as Record<string, { scope?: string; type?: string }>)) {
+    if ((p.type === 'string' || p.type === 'array') && !workspaceSettable.includes(key)) {
+      assert.ok(p.scope === 'machine' || p.scope === 'application', `${key} (${p.type}) is not machine-scoped`);
+    }
+  }
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('ebpfNetDebug.clangd.path'));
+  assert.equal(pkg.capabilities.virtualWorkspaces.supported, false);
+});

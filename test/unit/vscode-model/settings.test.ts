@@ -54,3 +54,16 @@ test('bad values become defaults, each with a warning naming it', () => {
     assert.ok(all.includes(`ebpfNetDebug.${key}`), `a warning names ebpfNetDebug.${key}:\n${all}`);
   }
 });
+
+test('paths that would write extra ssh_config lines or split in two are refused', () => {
+  const r = parseSettings(reader({
+    hosts: [{
+      name: 'x', target: 'root@10.0.0.2',
+      knownHostsFile: '/tmp/kh\n  StrictHostKeyChecking no', identityFile: '/home/u/my key', bpftoolPath: '/usr/sbin/bpftool\u0000',
+    }],
+  }));
+  assert.deepEqual(r.values.hosts, [{ name: 'x', target: 'root@10.0.0.2' }]);
+  for (const key of ['knownHostsFile', 'identityFile', 'bpftoolPath']) {
+    assert.ok(r.warnings.some((w) => w.includes(`ebpfNetDebug.hosts[0].${key}`)), key);
+  }
+});
