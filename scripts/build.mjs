@@ -101,6 +101,14 @@ if (existsSync(runtimeSrc)) {
   }
 }
 
+// The pinned libbpf headers (scripts/build-libbpf-headers.sh, run by setup.sh): dist/include/bpf/, shipped, so
+// compiling needs clang and nothing else on the client (extension/core/compile/clang.ts adds -I dist/include).
+const libbpfHeaders = join(root, '.cache/libbpf-headers/bpf');
+if (existsSync(libbpfHeaders)) {
+  mkdirSync(join(root, 'dist/include/bpf'), { recursive: true });
+  for (const f of readdirSync(libbpfHeaders)) copyFileSync(join(libbpfHeaders, f), join(root, 'dist/include/bpf', f));
+}
+
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log(`watching ${builds.length} bundles`);

@@ -92,6 +92,7 @@ fi
 # The runtime the agent brings to hosts without Node.js / bpftool 7.5 (x64 and arm64; cached in .cache/runtime),
 # and the bare-host tests' root filesystem (cached in .cache/). Both skip quickly when already built.
 bash "$here/scripts/build-runtime.sh"
+bash "$here/scripts/build-libbpf-headers.sh"
 bash "$here/scripts/build-bare-rootfs.sh" >/dev/null
 
 if [ "$want_e2e" = 1 ]; then

@@ -16,6 +16,8 @@ export interface CompileOptions {
   arch?: string;
   /** Directory of vmlinux.h (see vmlinux.ts); omitted for programs that include only uapi headers. */
   vmlinuxDir?: string;
+  /** The libbpf headers' directory (holding bpf/bpf_helpers.h); default the shipped dist/include. */
+  libbpfIncludeDir?: string;
   /** More -I directories, searched before the shipped bpf/include. */
   includeDirs?: string[];
   /** -D NAME=VALUE. */
@@ -67,6 +69,16 @@ export function defaultBpfIncludeDir(): string | undefined {
   return candidates.find((d) => existsSync(d));
 }
 
+/**
+ * The pinned libbpf headers shipped with the tool (dist/include/bpf/*.h, scripts/build-libbpf-headers.sh): beside
+ * the bundle, or the repository's dist/ when run from source. They come before the system's, so a client needs no
+ * libbpf-dev and every client compiles against the same version.
+ */
+export function defaultLibbpfIncludeDir(): string | undefined {
+  const candidates = [join(__dirname, 'include'), join(__dirname, '..', '..', '..', 'dist', 'include')];
+  return candidates.find((d) => existsSync(join(d, 'bpf', 'bpf_helpers.h')));
+}
+
 export function defaultOutputPath(source: string): string {
   return source.replace(/(\.bpf)?\.c$/, '') + '.o';
 }
@@ -80,12 +92,14 @@ export async function compileBpf(opts: CompileOptions): Promise<CompileResult> {
   const arch = targetArch(opts.arch ?? process.arch);
   const clang = opts.clang ?? process.env.CLANG ?? 'clang';
   const bpfInclude = opts.bpfIncludeDir ?? defaultBpfIncludeDir();
+  const libbpfInclude = opts.libbpfIncludeDir ?? defaultLibbpfIncludeDir();
   const args = [
     '-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${arch}`,
     // Absolute paths and no colour: the diagnostics are parsed and shown as clickable locations.
     '-fdiagnostics-absolute-paths', '-fno-color-diagnostics',
     ...(opts.includeDirs ?? []).flatMap((d) => ['-I', d]),
     ...(bpfInclude ? ['-I', bpfInclude] : []),
+    ...(libbpfInclude ? ['-I', libbpfInclude] : []),
     ...(opts.vmlinuxDir ? ['-I', opts.vmlinuxDir] : []),
     // -target bpf drops the multiarch include directory, so <linux/bpf.h> cannot find <asm/types.h>; put it last.
     ...multiarchInclude(),
