@@ -3,12 +3,15 @@
 import type { SudoPasswordPrompt } from '../core/deploy/sudo';
 import type { Session, SessionOptions } from '../core/session';
 import type { SshConnectOptions } from '../core/ssh/connect';
+import { stripTerminalEscapes } from './terminalText';
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   /** Binary output to stdout (`trace -w -` writes pcapng there); absent where stdout takes text only. */
   bytes?(data: Uint8Array): void;
+  /** Clears the terminal (`top`'s redraw): the only escape sequence the CLI itself writes. */
+  clearScreen?(): void;
 }
 
 export interface CliContext {
@@ -25,8 +28,10 @@ export interface CliContext {
   askSudoPassword?: SudoPasswordPrompt;
 }
 
+/** The real stdout/stderr: text without terminal escapes (terminalText.ts), whatever the kernel put in it. */
 export const processIo: CliIo = {
-  out: (t) => { process.stdout.write(t); },
-  err: (t) => { process.stderr.write(t); },
+  out: (t) => { process.stdout.write(stripTerminalEscapes(t)); },
+  err: (t) => { process.stderr.write(stripTerminalEscapes(t)); },
   bytes: (b) => { process.stdout.write(b); },
+  clearScreen: () => { process.stdout.write('\x1b[H\x1b[2J'); },
 };

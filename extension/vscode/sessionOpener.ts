@@ -52,7 +52,9 @@ function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): Ho
           opts.log('reconnected');
           for (const r of c.recovered.rollbacks) {
             opts.log(`the host's watchdog rolled back ${r.attachment}: ${r.reason}`);
-            opts.warn(`${host.name}: the attach ${r.attachment} was rolled back by the host's watchdog (${r.reason}).`);
+            // Only rollbacks nobody reported yet reach here (core/session.ts), each once; said in the record's words
+            // (program kind and interface), not by attachment id.
+            opts.warn(`${host.name}: the host's watchdog rolled an attach back: ${r.reason}${r.ok ? '' : ' -- check the host by hand'}.`);
           }
         }
         if (c.state === 'disconnected') { off(); listener(c.reason); }

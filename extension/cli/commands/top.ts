@@ -38,7 +38,8 @@ export async function topCommand(argv: string[], ctx: CliContext): Promise<numbe
           ctx.io.out(`${JSON.stringify({ at, id: r.id, name: r.name, type: r.type, runsPerSec: r.runsPerSec, avgNs: r.avgNs, cpuPercent: r.cpuPercent, attachedTo: r.attachedTo })}\n`);
         }
       } else {
-        ctx.io.out(`${redraw ? '\x1b[H\x1b[2J' : ''}${formatTop(t, host)}${redraw ? '' : '\n'}`);
+        if (redraw) ctx.io.clearScreen?.();
+        ctx.io.out(`${formatTop(t, host)}${redraw ? '' : '\n'}`);
       }
     }, (e) => { failure = e; failed(); });
     const mode = await watch.start();

@@ -45,7 +45,7 @@ const ALL_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-ni
 function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e: Error) => void) {
   return (key: Buffer, verify: (ok: boolean) => void): undefined => {
     void (async () => {
-      const entries = readKnownHosts(host.knownHostsFiles);
+      const entries = readKnownHosts([...host.knownHostsFiles, ...host.globalKnownHostsFiles]);
       const verdict = verifyHostKey(entries, host.hostName, host.port, key);
       const offered = { type: keyTypeOf(key), fingerprint: fingerprint(key) };
       const name = host.port === 22 ? host.hostName : `[${host.hostName}]:${host.port}`;
@@ -97,7 +97,7 @@ function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable
       client.end();
       reject(hostKeyFailure ?? e);
     };
-    const known = knownKeyTypes(readKnownHosts(host.knownHostsFiles), host.hostName, host.port);
+    const known = knownKeyTypes(readKnownHosts([...host.knownHostsFiles, ...host.globalKnownHostsFiles]), host.hostName, host.port);
     const preferred = known.flatMap(algorithmsFor);
     const serverHostKey = [...preferred, ...ALL_HOST_KEY_ALGOS.filter((a) => !preferred.includes(a))];
     const cfg: ConnectConfig = {

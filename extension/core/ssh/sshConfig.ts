@@ -24,6 +24,12 @@ export interface SshEnvironment {
   localUser?: string;
   /** known_hosts files to use instead of UserKnownHostsFile / HOME/.ssh/known_hosts (the first one is written). */
   knownHostsFiles?: string[];
+  /**
+   * The system-wide known_hosts files (read, never written); default GlobalKnownHostsFile of the config, else
+   * OpenSSH's /etc/ssh/ssh_known_hosts and /etc/ssh/ssh_known_hosts2. With an injected knownHostsFiles list and no
+   * global one, none (so a test sees only the files it names).
+   */
+  globalKnownHostsFiles?: string[];
 }
 
 export interface ResolvedHost {
@@ -39,7 +45,10 @@ export interface ResolvedHost {
   identitiesOnly: boolean;
   /** Jump hosts in order, each resolved through the same config (empty: direct). */
   proxyJump: ResolvedHost[];
+  /** The user's known_hosts files: read, and the first one is where new keys are recorded. */
   knownHostsFiles: string[];
+  /** System-wide known_hosts files (GlobalKnownHostsFile): read too, never written. */
+  globalKnownHostsFiles: string[];
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
   /** Seconds; 0 = OpenSSH default off, we then use our own. */
@@ -130,6 +139,13 @@ export function resolveHost(spec: string, environment: SshEnvironment = {}, dept
     ? khList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
     : [join(env.home, '.ssh', 'known_hosts')];
 
+  const globalRaw = c.globalknownhostsfile;
+  const globalList = globalRaw === undefined ? undefined : (Array.isArray(globalRaw) ? globalRaw : [globalRaw]).flatMap((x) => x.split(/\s+/)).filter(Boolean);
+  const globalKnownHostsFiles = environment.globalKnownHostsFiles
+    ?? (environment.knownHostsFiles?.length ? []
+      : globalList ? globalList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
+        : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']);
+
   const jumpText = first(c.proxyjump);
   const proxyJump = jumpText && jumpText.toLowerCase() !== 'none'
     ? jumpText.split(',').map((j) => resolveHost(j.trim().replace(/^ssh:\/\//, ''), environment, depth + 1, cfg))
@@ -154,6 +170,7 @@ export function resolveHost(spec: string, environment: SshEnvironment = {}, dept
     identitiesOnly: yesNo(first(c.identitiesonly), false),
     proxyJump,
     knownHostsFiles,
+    globalKnownHostsFiles,
     strictHostKeyChecking: parseStrict(first(c.stricthostkeychecking)),
     hashKnownHosts: yesNo(first(c.hashknownhosts), false),
     serverAliveInterval: num(first(c.serveraliveinterval), 'ServerAliveInterval', spec),

@@ -14,6 +14,8 @@ export class ListingsPanel implements vscode.Disposable {
   private channel: ViewChannel<ListingsToView, ListingsToHost> | undefined;
   private wantShow: { tab: ListingsTab; mapId?: number } = { tab: 'programs' };
   private readonly disposables: vscode.Disposable[] = [];
+  /** Attachment ids of the last snapshot sent, with words for the confirmation. */
+  private sentAttachments = new Map<string, string>();
 
   constructor(private readonly host: WebviewHost) {
     this.disposables.push(host.onDidChangeSession(() => void this.pushSnapshot()));
@@ -47,9 +49,25 @@ export class ListingsPanel implements vscode.Disposable {
       case 'reveal': this.host.reveal?.({ kind: m.kind, id: m.id, netns: m.netns, dev: m.dev }); break;
       case 'runCommand':
         if (!ALLOWED_COMMANDS.has(m.command)) { this.host.log.warn(`listings asked for a command it may not run: ${m.command}`); break; }
-        void vscode.commands.executeCommand(m.command, ...m.args);
+        if (m.command === 'ebpfNetDebug.detach') void this.detachAsked(m.args);
+        else void vscode.commands.executeCommand(m.command);
         break;
     }
+  }
+
+  /**
+   * A detach from a row: only an attachment id this host sent in its last snapshot (the page is not trusted to name
+   * any other: a script in it could ask to detach anything), and only after the user says yes.
+   */
+  private async detachAsked(args: unknown[]): Promise<void> {
+    const id = args[0];
+    const sent = typeof id === 'string' && args.length === 1 ? this.sentAttachments.get(id) : undefined;
+    if (!sent) {
+      this.host.log.warn(`listings asked to detach ${JSON.stringify(id)?.slice(0, 100)}, which is not a row it was sent; refused`);
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(`Detach ${sent}?`, { modal: true }, 'Detach');
+    if (choice === 'Detach') await vscode.commands.executeCommand('ebpfNetDebug.detach', id);
   }
 
   private async pushSnapshot(): Promise<void> {
@@ -68,6 +86,8 @@ export class ListingsPanel implements vscode.Disposable {
     if (!session) throw new Error('Not connected: run "eBPF: Connect to Host..." first');
     const client = session.client;
     const [programs, maps, net] = await Promise.all([client.listPrograms(), client.listMaps(), client.netList({})]);
+    this.sentAttachments = new Map(net.namespaces.flatMap((ns) => ns.attachments.filter((a) => a.id).map((a) =>
+      [a.id as string, `${a.progName ?? `program ${a.progId}`} (${a.kind}${a.direction ? ` ${a.direction}` : ''}) from ${a.dev} in ${ns.name}`] as const)));
     return {
       host: session.host, at: Date.now(), programs, maps, namespaces: net.namespaces,
       // bpftool prints run_cnt/run_time_ns only while kernel.bpf_stats_enabled is on.

@@ -8,7 +8,11 @@ export class TraceBatcher {
   private dropped = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly post: (lines: TraceEvent[], dropped: number) => void, private readonly flushMs = 50) {}
+  /**
+   * `maxLines`: at most this many lines per post. When the host falls behind (a burst over SSH), what piled up goes
+   * out in several messages, so the view never gets one message whose rows take it over 50 ms to take in.
+   */
+  constructor(private readonly post: (lines: TraceEvent[], dropped: number) => void, private readonly flushMs = 50, private readonly maxLines = 4000) {}
 
   add(events: readonly TraceEvent[], dropped: number): void {
     for (const e of events) this.pending.push(e);
@@ -24,6 +28,7 @@ export class TraceBatcher {
     const dropped = this.dropped;
     this.pending = [];
     this.dropped = 0;
-    this.post(lines, dropped);
+    if (lines.length <= this.maxLines) { this.post(lines, dropped); return; }
+    for (let i = 0; i < lines.length; i += this.maxLines) this.post(lines.slice(i, i + this.maxLines), i === 0 ? dropped : 0);
   }
 }

@@ -67,7 +67,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const tmp = join(dir, 'tmp');
   const userDataDir = join(dir, 'user-data');
   const extensionsDir = join(dir, 'extensions');
-  for (const d of [home, tmp, join(userDataDir, 'User'), extensionsDir]) mkdirSync(d, { recursive: true });
+  for (const d of [home, tmp, join(userDataDir, 'User'), join(userDataDir, 'Machine'), extensionsDir]) mkdirSync(d, { recursive: true });
   const settings = {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -82,6 +82,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     ...opts.settings,
   };
   writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));
+  // code-server is a remote window: it applies `machine`-scoped settings (ebpfNetDebug.hosts, compile.clangPath ...,
+  // kept out of workspaces' reach) only from the machine's own settings file, never from User settings.
+  writeFileSync(join(userDataDir, 'Machine/settings.json'), JSON.stringify(settings, null, 2));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, 'auth: none\ncert: false\n');
   opts.prepareHome?.(home);

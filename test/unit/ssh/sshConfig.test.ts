@@ -103,3 +103,13 @@ test('an injected known_hosts list wins over UserKnownHostsFile', () => {
     assert.deepEqual(resolveHost('k', env).knownHostsFiles, [join(env.home, 'from_config')]);
   });
 });
+
+test('the global known_hosts files are read too (never written): OpenSSH defaults, GlobalKnownHostsFile, none when a list is injected', () => {
+  withConfig('Host lab\n  GlobalKnownHostsFile /etc/ssh/lab_known_hosts ~/shared_hosts\nHost *\n  User bob\n', (env) => {
+    const plain = resolveHost('other', env);
+    assert.deepEqual(plain.globalKnownHostsFiles, ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']);
+    assert.deepEqual(plain.knownHostsFiles, [join(env.home, '.ssh', 'known_hosts')], 'new keys still go to the user file');
+    assert.deepEqual(resolveHost('lab', env).globalKnownHostsFiles, ['/etc/ssh/lab_known_hosts', join(env.home, 'shared_hosts')]);
+    assert.deepEqual(resolveHost('lab', { ...env, knownHostsFiles: ['/tmp/kh'] }).globalKnownHostsFiles, []);
+  });
+});
