@@ -33,7 +33,9 @@ if (process.getuid && process.getuid() !== 0 && chosen.some((t) => t !== 'unit' 
 // it) and iproute2's state directories (`ip link set ... xdp object` makes tc/globals and the ip, xdp links). No test
 // can remove them while other files run in parallel; once all have finished, the runner removes those that were
 // not there before and are empty again, so the run leaves the machine as it found it.
-const sharedBpffs = ['/sys/fs/bpf/ebpf-netdebug', '/sys/fs/bpf/tc/globals', '/sys/fs/bpf/tc', '/sys/fs/bpf/ip', '/sys/fs/bpf/xdp'];
+// The verdict capture's directory under our home (remote-agent/capture/captures.ts) is shared the same way: an agent
+// killed mid-capture leaves it for the next capture's sweep, so it goes first, before the home it lives in.
+const sharedBpffs = ['/sys/fs/bpf/ebpf-netdebug/verdict_captures', '/sys/fs/bpf/ebpf-netdebug', '/sys/fs/bpf/tc/globals', '/sys/fs/bpf/tc', '/sys/fs/bpf/ip', '/sys/fs/bpf/xdp'];
 const present = (p) => { try { lstatSync(p); return true; } catch { return false; } };
 const preexisting = new Set(sharedBpffs.filter(present));
 function removeSharedBpffs() {
