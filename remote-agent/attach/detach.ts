@@ -12,6 +12,7 @@ import { AgentErrorCode } from '../../protocol/agent';
 import { netAttachments } from '../listings/net';
 import { parseCgroupShow } from '../parsers/cgroupTree';
 import { formatAttachmentId, parseAttachmentId } from './attachmentId';
+import { confirmAttachment } from '../safety/deadman';
 import { forgetSkMsg } from './skmsg';
 import { DETACH_MODE, xdpOn } from './xdp';
 import { TC_PREF } from './tc';
@@ -34,6 +35,9 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       if (await xdpOn(ctx, netns, a.dev)) {
         throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, { argv: r.argv, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
       }
+      // Undone by hand: a rollback plan this agent armed for it has nothing left to do, and must not remove the same
+      // program (same id, reused by content) when it is attached again before the plan's deadline.
+      await confirmAttachment(formatAttachmentId(a)).catch(() => false);
       return { detached: { id: formatAttachmentId(a), kind: 'xdp', progId: now.progId, progName, dev: a.dev, netns, mode } };
     }
     case 'tc':
