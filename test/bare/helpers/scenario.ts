@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type RunResult } from '../../kernel/helpers/run';
+import { until } from '../../kernel/helpers/until';
 import { pingCount } from '../../ssh/helpers/nsHost';
 import { startBareHost, type BareHost, type BareKind } from './bareHost';
 
@@ -99,14 +100,14 @@ export function bareScenario(kind: BareKind, token: string, opts: ScenarioOption
     /** Starts an agent that stays (a trace) and checks that host clean refuses and removes nothing meanwhile. */
     const refusedWhileRunning = async (base: string) => {
       // An agent of an earlier test may still be on its way out: start from none.
-      for (let i = 0; i < 300 && h!.processes().some((c) => c.includes(`${base}/`)); i++) await new Promise((res) => setTimeout(res, 100));
+      await until(() => !h!.processes().some((c) => c.includes(`${base}/`)), `no process of ours running from ${base}`, 30_000, 100);
       // (packet-path, not trace_pipe: another reader of the one trace_pipe could make that trace end early.)
       const trace = spawn('env', [`HOME=${h!.client.home}`, `EBPF_NETDEBUG_REMOTE_BASE=${remoteBase}`, process.execPath, CLI, 'trace', '--host', h!.alias, '--source', 'packet-path',
         '--filter', 'icmp and host 192.0.2.77', '--duration', '60', ...(opts.sudoPassword ? ['--sudo-password-stdin'] : [])], { stdio: ['pipe', 'ignore', 'ignore'] });
       trace.stdin.end(opts.sudoPassword ? `${h!.sudoPassword}\n` : '');
       const traceEnded = new Promise((res) => trace.once('exit', res));
       try {
-        for (let i = 0; i < 300 && !h!.processes().some((c) => c.includes(`${base}/agent-`)); i++) await new Promise((res) => setTimeout(res, 100));
+        await until(() => h!.processes().some((c) => c.includes(`${base}/agent-`)), `the trace's agent running from ${base}`, 30_000, 100);
         const refused = await cli('host', 'clean', '--host', h!.alias);
         assert.equal(refused.code, 1, `${refused.stdout}${refused.stderr}\n${h!.processes().join("\n").slice(0, 3000)}`);
         assert.match(refused.stderr, /not cleaned: .* of ours still run from .*\(pid \d+: /);
@@ -115,7 +116,7 @@ export function bareScenario(kind: BareKind, token: string, opts: ScenarioOption
         trace.kill('SIGINT');
         await traceEnded;
         // Its agent ends a moment after the CLI: wait for it before cleaning.
-        for (let i = 0; i < 300 && h!.processes().some((c) => c.includes(`${base}/`)); i++) await new Promise((res) => setTimeout(res, 100));
+        await until(() => !h!.processes().some((c) => c.includes(`${base}/`)), `no process of ours running from ${base}`, 30_000, 100);
       }
     };
 
