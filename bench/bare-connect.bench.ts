@@ -27,9 +27,28 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const h = await startBareHost(TOKEN, 'openssh');
   try {
-    const ssh = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${h.client.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'IdentitiesOnly=yes', '-i', h.client.keyPath, h.spec, 'true'];
-    const opts = { agentPath: AGENT, ssh: h.connectOptions(), deploy: { agentVersion: '0.1.0', runtimeDir: join(ROOT, 'dist', 'runtime') }, reconnect: false as const };
+    const ssh = [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${h.client.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-i',
+      h.client.keyPath,
+      h.spec,
+      'true',
+    ];
+    const opts = {
+      agentPath: AGENT,
+      ssh: h.connectOptions(),
+      deploy: { agentVersion: '0.1.0', runtimeDir: join(ROOT, 'dist', 'runtime') },
+      reconnect: false as const,
+    };
     let t = Date.now();
     const first = await openSession(h.spec, opts);
     const firstMs = Date.now() - t;
@@ -52,7 +71,9 @@ async function main(): Promise<void> {
     const b = median(baseline);
     const w = median(warm);
     console.log(`bare OpenSSH host (no SFTP, no Node.js, no bpftool), ${d.machine}:`);
-    console.log(`  first connection: ${(firstMs / 1000).toFixed(1)} s, ${d.uploadedBytes} bytes uploaded (runtime ${d.runtime.arch} + agent), node ${d.node.version}`);
+    console.log(
+      `  first connection: ${(firstMs / 1000).toFixed(1)} s, ${d.uploadedBytes} bytes uploaded (runtime ${d.runtime.arch} + agent), node ${d.node.version}`,
+    );
     console.log(`  median of ${ROUNDS} rounds:`);
     console.log(`    baseline: ssh HOST true (OpenSSH)               ${b} ms`);
     console.log(`    warm: connect + probe-started agent + hello    ${w} ms  (${(w / b).toFixed(2)}x baseline; goal <= 1.2x)`);
@@ -62,4 +83,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

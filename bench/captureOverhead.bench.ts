@@ -58,13 +58,22 @@ function treeCpu(pid: number): number {
       for (const t of readdirSync(`/proc/${p}/task`)) {
         for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(c));
       }
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   };
   visit(pid);
   return total;
 }
 
-interface Sample { mibPerS: number; cpuPerMib: number; captureCpuPerMib: number; packets: number; lost: number; seconds: number }
+interface Sample {
+  mibPerS: number;
+  cpuPerMib: number;
+  captureCpuPerMib: number;
+  packets: number;
+  lost: number;
+  seconds: number;
+}
 
 async function stream(a: LabEnd, b: LabEnd, tmp: string, mib: number, agentPid: number): Promise<Omit<Sample, 'packets' | 'lost'>> {
   const devnull = openSync('/dev/null', 'w');
@@ -86,7 +95,12 @@ async function stream(a: LabEnd, b: LabEnd, tmp: string, mib: number, agentPid: 
     const [rc] = await Promise.all([waitExit(client), waitExit(server), waitExit(dd)]);
     if (rc !== 0) throw new Error(`nc client exited with ${rc}`);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { seconds, mibPerS: mib / seconds, cpuPerMib: (cpuSeconds(serverTime) + cpuSeconds(clientTime)) / mib, captureCpuPerMib: (treeCpu(agentPid) - cpu0) / mib };
+    return {
+      seconds,
+      mibPerS: mib / seconds,
+      cpuPerMib: (cpuSeconds(serverTime) + cpuSeconds(clientTime)) / mib,
+      captureCpuPerMib: (treeCpu(agentPid) - cpu0) / mib,
+    };
   } finally {
     if (server.exitCode === null) server.kill();
     closeSync(devnull);
@@ -95,7 +109,12 @@ async function stream(a: LabEnd, b: LabEnd, tmp: string, mib: number, agentPid: 
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
-interface Mode { name: string; filter?: PacketFilter; capture: boolean; goal?: number }
+interface Mode {
+  name: string;
+  filter?: PacketFilter;
+  capture: boolean;
+  goal?: number;
+}
 
 async function main() {
   const agent: AgentProcess = await startAgent();
@@ -118,10 +137,17 @@ async function main() {
     const b = labEnd(lab, 'b');
     await agent.request(objectLoad, { path: join(REPO_ROOT, 'dist', 'bpf', 'xdp_pass_count.o'), name: OBJECT });
     const att = await agent.request(attachXdp, { program: `${OBJECT}/xdp_pass_count`, dev: b.dev, netns: b.netns });
-    const build = await buildInstrumented({ source: join(REPO_ROOT, 'bpf', 'xdp_pass_count.bpf.c'), program: 'xdp_pass_count', kind: 'xdp', host: localTarget() });
+    const build = await buildInstrumented({
+      source: join(REPO_ROOT, 'bpf', 'xdp_pass_count.bpf.c'),
+      program: 'xdp_pass_count',
+      kind: 'xdp',
+      host: localTarget(),
+    });
     if (!build.ok || !build.bytes) throw new Error(build.stderr);
     const measure = async (m: Mode, mib: number): Promise<Sample> => {
-      const run = m.capture ? await CaptureRun.start(client, { attachment: att.id, object: build.bytes!, filter: m.filter, snapLength: 128 }) : undefined;
+      const run = m.capture
+        ? await CaptureRun.start(client, { attachment: att.id, object: build.bytes!, filter: m.filter, snapLength: 128 })
+        : undefined;
       let s;
       try {
         s = await stream(a, b, tmp, mib, agent.child.pid!);
@@ -140,7 +166,21 @@ async function main() {
 
     // the rate the capture keeps up with: pace the stream and look for the first losses
     for (const mbit of [10, 25, 50, 100, 200, 400, 800, 1600]) {
-      await inNetnsOk(a.netns, ['tc', 'qdisc', 'replace', 'dev', a.dev, 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '256kb', 'latency', '50ms']);
+      await inNetnsOk(a.netns, [
+        'tc',
+        'qdisc',
+        'replace',
+        'dev',
+        a.dev,
+        'root',
+        'tbf',
+        'rate',
+        `${mbit}mbit`,
+        'burst',
+        '256kb',
+        'latency',
+        '50ms',
+      ]);
       const run = await CaptureRun.start(client, { attachment: att.id, object: build.bytes, snapLength: 128 });
       const s = await stream(a, b, tmp, Math.max(4, Math.round(mbit / 25)), agent.child.pid!);
       const summary = await run.stop();
@@ -156,8 +196,16 @@ async function main() {
   }
 
   const base = samples.get(modes[0].name)!;
-  console.log(`verdict capture: TCP stream a -> b of a lab pair, xdp_pass_count on b's eth0, ${MIB} MiB per round, ${ROUNDS} interleaved rounds`);
-  const row = (cells: string[]) => console.log(cells.map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart([0, 7, 11, 11, 11, 11, 14, 16][i] ?? 10))).join('  ').trimEnd());
+  console.log(
+    `verdict capture: TCP stream a -> b of a lab pair, xdp_pass_count on b's eth0, ${MIB} MiB per round, ${ROUNDS} interleaved rounds`,
+  );
+  const row = (cells: string[]) =>
+    console.log(
+      cells
+        .map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart([0, 7, 11, 11, 11, 11, 14, 16][i] ?? 10)))
+        .join('  ')
+        .trimEnd(),
+    );
   row(['mode', 'MiB/s', '[min-max]', 'tput ratio', 'nc ms/MiB', 'eff. ratio', 'capture ms/MiB', 'packets (lost)']);
   for (const m of modes) {
     const s = samples.get(m.name)!;
@@ -165,14 +213,29 @@ async function main() {
     const tputRatio = median(s.map((x, i) => x.mibPerS / base[i].mibPerS));
     const effRatio = median(s.map((x, i) => base[i].cpuPerMib / x.cpuPerMib));
     const note = m.goal ? `goal >= ${m.goal} (throughput): ${tputRatio >= m.goal ? 'met' : 'NOT met'}` : '';
-    row([m.name, median(tput).toFixed(0), `[${Math.min(...tput).toFixed(0)}-${Math.max(...tput).toFixed(0)}]`, tputRatio.toFixed(3),
-      (median(s.map((x) => x.cpuPerMib)) * 1000).toFixed(2), effRatio.toFixed(3), m.capture ? (median(s.map((x) => x.captureCpuPerMib)) * 1000).toFixed(2) : '-',
-      m.capture ? `${median(s.map((x) => x.packets))} (${median(s.map((x) => x.lost))})` : '-', note ? `  ${note}` : '']);
+    row([
+      m.name,
+      median(tput).toFixed(0),
+      `[${Math.min(...tput).toFixed(0)}-${Math.max(...tput).toFixed(0)}]`,
+      tputRatio.toFixed(3),
+      (median(s.map((x) => x.cpuPerMib)) * 1000).toFixed(2),
+      effRatio.toFixed(3),
+      m.capture ? (median(s.map((x) => x.captureCpuPerMib)) * 1000).toFixed(2) : '-',
+      m.capture ? `${median(s.map((x) => x.packets))} (${median(s.map((x) => x.lost))})` : '-',
+      note ? `  ${note}` : '',
+    ]);
   }
-  console.log('sustained event rate (every packet, 128 bytes each; the stream paced by tbf on a\'s eth0):');
-  for (const r of ramp) console.log(`  ${String(r.mbit).padStart(5)} Mbit/s: ${r.pps.toFixed(0).padStart(7)} packets/s recorded, ${r.packets} received, ${r.lost} lost`);
+  console.log("sustained event rate (every packet, 128 bytes each; the stream paced by tbf on a's eth0):");
+  for (const r of ramp)
+    console.log(
+      `  ${String(r.mbit).padStart(5)} Mbit/s: ${r.pps.toFixed(0).padStart(7)} packets/s recorded, ${r.packets} received, ${r.lost} lost`,
+    );
   const ok = ramp.filter((r) => r.lost === 0);
-  console.log(ok.length ? `the capture kept up without a loss up to ${Math.max(...ok.map((r) => r.pps)).toFixed(0)} packets/s${ok.length === ramp.length ? ' (the fastest rate tried)' : ''}` : 'losses even at the slowest rate tried');
+  console.log(
+    ok.length
+      ? `the capture kept up without a loss up to ${Math.max(...ok.map((r) => r.pps)).toFixed(0)} packets/s${ok.length === ramp.length ? ' (the fastest rate tried)' : ''}`
+      : 'losses even at the slowest rate tried',
+  );
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`load average at the end: ${load} (${cpus().length} CPUs)`);
 }

@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   const hand: number[] = [];
   try {
     const { lab, wb, ws } = await fixture.start('bee', 'bench-editor', {
-      files: { [FILE]: join(ROOT, 'bpf', 'xdp_pass_count.bpf.c') }, settings: { 'ebpfNetDebug.xdp.defaultMode': 'native' },
+      files: { [FILE]: join(ROOT, 'bpf', 'xdp_pass_count.bpf.c') },
+      settings: { 'ebpfNetDebug.xdp.defaultMode': 'native' },
     });
     const detach = () => lab.inNs(lab.hostNs, ['bpftool', 'net', 'detach', 'xdp', 'dev', 'eth0']);
     const attachedCount = async () => (await wb.notifications()).filter((n) => /Attached xdp_pass_count to eth0/.test(n)).length;
@@ -79,8 +80,21 @@ async function main(): Promise<void> {
       const obj = join(work, `hand_${r}.o`);
       const pin = `/sys/fs/bpf/end_bee_hand_${r}`;
       t = Date.now();
-      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf', 'include'), '-I', join(ROOT, '.cache', 'vmlinux'),
-        '-c', join(ws.dir, FILE), '-o', obj]);
+      execFileSync('clang', [
+        '-O2',
+        '-g',
+        '-target',
+        'bpf',
+        '-D__TARGET_ARCH_x86',
+        '-I',
+        join(ROOT, 'bpf', 'include'),
+        '-I',
+        join(ROOT, '.cache', 'vmlinux'),
+        '-c',
+        join(ws.dir, FILE),
+        '-o',
+        obj,
+      ]);
       execFileSync('scp', [...sshArgs, '-q', obj, `${lab.alias}:/tmp/end_bee_hand.o`], { stdio: 'ignore' });
       execFileSync('ssh', [...sshArgs, lab.alias, 'bpftool', 'prog', 'load', '/tmp/end_bee_hand.o', pin], { stdio: 'ignore' });
       execFileSync('ssh', [...sshArgs, lab.alias, 'bpftool', 'net', 'attach', 'xdp', 'pinned', pin, 'dev', 'eth0'], { stdio: 'ignore' });
@@ -103,4 +117,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -24,18 +24,39 @@ const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
   const t0 = process.hrtime.bigint();
-  const hosts = await createFleetHosts(TOKEN, Array.from({ length: HOSTS }, (_, i) => `h${String(i).padStart(2, '0')}`));
+  const hosts = await createFleetHosts(
+    TOKEN,
+    Array.from({ length: HOSTS }, (_, i) => `h${String(i).padStart(2, '0')}`),
+  );
   console.log(`${HOSTS} namespace hosts with their sshds set up in ${(ms(t0) / 1000).toFixed(1)} s`);
   const memBefore = process.memoryUsage();
   try {
     const cold = process.hrtime.bigint();
-    const { fleet, failures } = await Fleet.open(hosts.hosts.map((h) => ({ name: h.name, spec: `root@${h.address}` })), (spec, o) => openSession(spec, {
-      ...o, agentPath: join(__dirname, '..', 'dist', 'agent.js'), ssh: hosts.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false,
-    }), {}, { concurrency: 10, staggerMs: 50 });
+    const { fleet, failures } = await Fleet.open(
+      hosts.hosts.map((h) => ({ name: h.name, spec: `root@${h.address}` })),
+      (spec, o) =>
+        openSession(spec, {
+          ...o,
+          agentPath: join(__dirname, '..', 'dist', 'agent.js'),
+          ssh: hosts.client.connectOptions(),
+          deploy: { remoteBase: REMOTE_BASE },
+          reconnect: false,
+        }),
+      {},
+      { concurrency: 10, staggerMs: 50 },
+    );
     const coldMs = ms(cold);
-    if (failures.length) console.log(`  ${failures.length} hosts failed to connect: ${failures.slice(0, 3).map((f) => `${f.host}: ${f.error.message}`).join('; ')}`);
+    if (failures.length)
+      console.log(
+        `  ${failures.length} hosts failed to connect: ${failures
+          .slice(0, 3)
+          .map((f) => `${f.host}: ${f.error.message}`)
+          .join('; ')}`,
+      );
     const memOpen = process.memoryUsage();
-    console.log(`cold connection of all ${fleet.members.length}: ${(coldMs / 1000).toFixed(1)} s (bound 10, stagger 50 ms; deploy by checksum, agent start, hello)`);
+    console.log(
+      `cold connection of all ${fleet.members.length}: ${(coldMs / 1000).toFixed(1)} s (bound 10, stagger 50 ms; deploy by checksum, agent start, hello)`,
+    );
     const singles = new Map<string, number[]>();
     const fleet10: number[] = [];
     const fleetAll: number[] = [];
@@ -67,12 +88,26 @@ async function main(): Promise<void> {
     const [slowHost, slowest] = perHost[0];
     const memEnd = process.memoryUsage();
     console.log(`list programs (${programs} programs per host), median of ${ROUNDS} rounds:`);
-    console.log(`  slowest single host alone (${slowHost})            ${slowest.toFixed(0)} ms   (fastest ${perHost[perHost.length - 1][1].toFixed(0)} ms, median ${median(perHost.map((x) => x[1])).toFixed(0)} ms)`);
-    console.log(`  all ${fleet.members.length}, at most 10 at a time              ${median(fleet10).toFixed(0)} ms   ratio ${(median(fleet10) / slowest).toFixed(2)}x`);
-    console.log(`  all ${fleet.members.length} in parallel (Fleet.run's default)    ${median(fleetAll).toFixed(0)} ms   ratio ${(median(fleetAll) / slowest).toFixed(2)}x (goal <= 3x)`);
-    console.log(`  client CPU: ${median(cpuSingle).toFixed(1)} ms per single listing, ${median(cpuFleet).toFixed(1)} ms for all ${fleet.members.length} (${(median(cpuFleet) / fleet.members.length).toFixed(1)} ms per host)`);
-    console.log(`client memory: rss ${mb(memBefore.rss)} before connecting, ${mb(memOpen.rss)} with ${fleet.members.length} sessions open, ${mb(memEnd.rss)} at the end; heap used ${mb(memEnd.heapUsed)}`);
-    console.log(`load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 vCPUs shared by the hosts' agents and other work)`);
+    console.log(
+      `  slowest single host alone (${slowHost})            ${slowest.toFixed(0)} ms   (fastest ${perHost[perHost.length - 1][1].toFixed(0)} ms, median ${median(perHost.map((x) => x[1])).toFixed(0)} ms)`,
+    );
+    console.log(
+      `  all ${fleet.members.length}, at most 10 at a time              ${median(fleet10).toFixed(0)} ms   ratio ${(median(fleet10) / slowest).toFixed(2)}x`,
+    );
+    console.log(
+      `  all ${fleet.members.length} in parallel (Fleet.run's default)    ${median(fleetAll).toFixed(0)} ms   ratio ${(median(fleetAll) / slowest).toFixed(2)}x (goal <= 3x)`,
+    );
+    console.log(
+      `  client CPU: ${median(cpuSingle).toFixed(1)} ms per single listing, ${median(cpuFleet).toFixed(1)} ms for all ${fleet.members.length} (${(median(cpuFleet) / fleet.members.length).toFixed(1)} ms per host)`,
+    );
+    console.log(
+      `client memory: rss ${mb(memBefore.rss)} before connecting, ${mb(memOpen.rss)} with ${fleet.members.length} sessions open, ${mb(memEnd.rss)} at the end; heap used ${mb(memEnd.heapUsed)}`,
+    );
+    console.log(
+      `load average: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} (2 vCPUs shared by the hosts' agents and other work)`,
+    );
     await fleet.close();
   } finally {
     await hosts.destroy();
@@ -80,4 +115,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -40,20 +40,28 @@ async function main(): Promise<void> {
     };
     for (const k of malformedCases()) await timed(`${k.method} (${k.label})`, () => c.sendRequest(k.method, k.params));
     for (const [label, bytes] of Object.entries(craftedObjects())) {
-      await timed(`object.load ${label} (${bytes.length} bytes)`, () => c.sendRequest(proto.objectLoad, { name: 'end_hbench_elf', object: bytes.toString('base64') }));
+      await timed(`object.load ${label} (${bytes.length} bytes)`, () =>
+        c.sendRequest(proto.objectLoad, { name: 'end_hbench_elf', object: bytes.toString('base64') }),
+      );
     }
-    await timed('1,000 requests at once', () => Promise.all(Array.from({ length: 1000 }, () => c.sendRequest(proto.rollbacksList).catch(() => undefined))));
+    await timed('1,000 requests at once', () =>
+      Promise.all(Array.from({ length: 1000 }, () => c.sendRequest(proto.rollbacksList).catch(() => undefined))),
+    );
     await c.sendRequest(proto.hello, client);
     const peakRss = statusKb(pid, 'VmHWM');
 
     times.sort((a, b) => b.ms - a.ms);
     const total = times.reduce((n, x) => n + x.ms, 0);
-    console.log(`hostile cases: ${times.length}, ${(total / 1000).toFixed(1)} s in all; agent.hello round trip (median of 50): ${helloMs.toFixed(2)} ms`);
+    console.log(
+      `hostile cases: ${times.length}, ${(total / 1000).toFixed(1)} s in all; agent.hello round trip (median of 50): ${helloMs.toFixed(2)} ms`,
+    );
     console.log(`slowest cases (x hello):`);
     for (const x of times.slice(0, 5)) console.log(`  ${x.ms.toFixed(1)} ms (${(x.ms / helloMs).toFixed(1)}x)  ${x.label.slice(0, 100)}`);
     const over = times.filter((x) => x.ms > 1000).length;
     console.log(`cases over 1 s: ${over} (goal: 0)`);
-    console.log(`agent RSS: ${(startRss / 1024).toFixed(1)} MB after start-up, peak ${(peakRss / 1024).toFixed(1)} MB over the run (${(peakRss / startRss).toFixed(2)}x; goal: peak <= 200 MB)`);
+    console.log(
+      `agent RSS: ${(startRss / 1024).toFixed(1)} MB after start-up, peak ${(peakRss / 1024).toFixed(1)} MB over the run (${(peakRss / startRss).toFixed(2)}x; goal: peak <= 200 MB)`,
+    );
   } finally {
     await agent.close();
   }

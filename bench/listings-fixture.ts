@@ -17,8 +17,12 @@ export interface ListingFixture {
 function source(perObject: number): string {
   const parts = ['// SPDX-License-Identifier: GPL-2.0', '#include "vmlinux.h"', '#include <bpf/bpf_helpers.h>'];
   for (let i = 0; i < perObject; i++) {
-    parts.push(`struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } bm${i} SEC(".maps");`);
-    parts.push(`SEC("xdp") int bp${i}(struct xdp_md *ctx) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&bm${i}, &k); if (v) *v += 1; return XDP_PASS; }`);
+    parts.push(
+      `struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); } bm${i} SEC(".maps");`,
+    );
+    parts.push(
+      `SEC("xdp") int bp${i}(struct xdp_md *ctx) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&bm${i}, &k); if (v) *v += 1; return XDP_PASS; }`,
+    );
   }
   parts.push('char LICENSE[] SEC("license") = "GPL";');
   return parts.join('\n');
@@ -44,7 +48,9 @@ export function loadListingFixture(root: string, bpftool: string, total = 1000, 
   const dir = `/sys/fs/bpf/end_bench_${process.pid}`;
   const work = mkdtempSync(join(tmpdir(), 'end-bench-'));
   const fixture: ListingFixture = {
-    dir, programs: 0, maps: 0,
+    dir,
+    programs: 0,
+    maps: 0,
     remove: () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
@@ -53,8 +59,19 @@ export function loadListingFixture(root: string, bpftool: string, total = 1000, 
   try {
     mkdirSync(dir); // bpftool 7.5 wants the parent of a pin directory to exist
     writeFileSync(join(work, 'many.bpf.c'), source(perObject));
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(root, '.cache/vmlinux'),
-      '-c', join(work, 'many.bpf.c'), '-o', join(work, 'many.o')]);
+    execFileSync('clang', [
+      '-O2',
+      '-g',
+      '-target',
+      'bpf',
+      '-D__TARGET_ARCH_x86',
+      '-I',
+      join(root, '.cache/vmlinux'),
+      '-c',
+      join(work, 'many.bpf.c'),
+      '-o',
+      join(work, 'many.o'),
+    ]);
     for (let copy = 0; copy * perObject < total; copy++) {
       execFileSync(bpftool, ['prog', 'loadall', join(work, 'many.o'), `${dir}/p${copy}`, 'pinmaps', `${dir}/m${copy}`]);
       fixture.programs += perObject;

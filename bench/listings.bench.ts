@@ -76,12 +76,16 @@ async function main(): Promise<void> {
     const a = median(t.agent);
     const cc = median(t.concurrent);
     const dp = median(t.pinned);
-    console.log(`listings with ${progs.length} programs (${fixture.programs} of the benchmark) and ${fixture.maps}+ maps, bpftool ${bpftool}, ${rounds} rounds, medians:`);
+    console.log(
+      `listings with ${progs.length} programs (${fixture.programs} of the benchmark) and ${fixture.maps}+ maps, bpftool ${bpftool}, ${rounds} rounds, medians:`,
+    );
     console.log(`  bpftool -j prog show + map show, direct:                ${d.toFixed(1)} ms`);
     console.log(`  bpftool -j -f prog show + map show (with pins), direct:  ${dp.toFixed(1)} ms  ratio ${(dp / d).toFixed(2)}x`);
     console.log(`  agent bpf.listPrograms then bpf.listMaps:               ${a.toFixed(1)} ms  ratio ${(a / d).toFixed(2)}x`);
     console.log(`  agent bpf.listPrograms and bpf.listMaps concurrently:   ${cc.toFixed(1)} ms  ratio ${(cc / d).toFixed(2)}x`);
-    console.log(`goal <= 1.50x: ${a / d <= 1.5 ? 'met' : 'NOT met'} (sequential); agent vs the same bpftool commands run directly: ${(a / dp).toFixed(2)}x`);
+    console.log(
+      `goal <= 1.50x: ${a / d <= 1.5 ? 'met' : 'NOT met'} (sequential); agent vs the same bpftool commands run directly: ${(a / dp).toFixed(2)}x`,
+    );
   } finally {
     await agent?.close();
     cleanup();

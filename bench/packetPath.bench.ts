@@ -41,7 +41,10 @@ function cpuSeconds(file: string): number {
   return u + s;
 }
 
-interface Sample { mibPerS: number; cpuPerMib: number }
+interface Sample {
+  mibPerS: number;
+  cpuPerMib: number;
+}
 
 /** One stream of MIB MiB from a to b. */
 async function stream(lab: BridgeLab, tmp: string): Promise<Sample> {
@@ -72,7 +75,11 @@ async function stream(lab: BridgeLab, tmp: string): Promise<Sample> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface Mode { name: string; backend?: Backend; filter?: PacketFilter }
+interface Mode {
+  name: string;
+  backend?: Backend;
+  filter?: PacketFilter;
+}
 
 async function main() {
   const lab = await createBridgeLab(uniqueToken('pb'));
@@ -110,7 +117,13 @@ async function main() {
 
   const base = samples.get(modes[0].name)!;
   console.log(`packet path tracer: TCP stream a -> b across the bridge lab, ${MIB} MiB per round, ${ROUNDS} interleaved rounds`);
-  const row = (cells: string[]) => console.log(cells.map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart([0, 8, 13, 12, 12, 12][i]))).join('  ').trimEnd());
+  const row = (cells: string[]) =>
+    console.log(
+      cells
+        .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart([0, 8, 13, 12, 12, 12][i])))
+        .join('  ')
+        .trimEnd(),
+    );
   row(['mode', 'MiB/s', '[min-max]', 'tput ratio', 'CPU ms/MiB', 'eff. ratio']);
   for (const m of modes) {
     const s = samples.get(m.name)!;
@@ -123,9 +136,18 @@ async function main() {
     const notes = [
       m.name.endsWith('filtered out') ? `goal >= 0.9: ${effRatio >= 0.9 ? 'met' : 'NOT met'}` : '',
       ev ? `${ev.toFixed(0)} events/round${lost ? ` (+${lost.toFixed(0)} lost)` : ''}` : '',
-    ].filter(Boolean).join(', ');
-    row([m.name, median(tput).toFixed(0), `[${Math.min(...tput).toFixed(0)}-${Math.max(...tput).toFixed(0)}]`, tputRatio.toFixed(3),
-      (median(s.map((x) => x.cpuPerMib)) * 1000).toFixed(2), effRatio.toFixed(3), notes ? `  ${notes}` : '']);
+    ]
+      .filter(Boolean)
+      .join(', ');
+    row([
+      m.name,
+      median(tput).toFixed(0),
+      `[${Math.min(...tput).toFixed(0)}-${Math.max(...tput).toFixed(0)}]`,
+      tputRatio.toFixed(3),
+      (median(s.map((x) => x.cpuPerMib)) * 1000).toFixed(2),
+      effRatio.toFixed(3),
+      notes ? `  ${notes}` : '',
+    ]);
   }
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`load average at the end: ${load} (${cpus().length} CPUs)`);

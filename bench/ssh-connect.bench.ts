@@ -25,8 +25,24 @@ async function main(): Promise<void> {
   const sshd = await startSshd({ token: TOKEN });
   const bases: string[] = [];
   try {
-    const ssh = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath, '-p', String(sshd.port), 'root@127.0.0.1', 'true'];
+    const ssh = [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${sshd.client.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-i',
+      sshd.client.keyPath,
+      '-p',
+      String(sshd.port),
+      'root@127.0.0.1',
+      'true',
+    ];
     const baseline: number[] = [];
     const cold: number[] = [];
     const warm: number[] = [];
@@ -37,7 +53,12 @@ async function main(): Promise<void> {
 
       const base = `.cache/end_${TOKEN}_${r}`;
       bases.push(base);
-      const opts = { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, agentVersion: '0.1.0' }, reconnect: false as const };
+      const opts = {
+        agentPath: AGENT,
+        ssh: sshd.client.connectOptions(),
+        deploy: { remoteBase: base, agentVersion: '0.1.0' },
+        reconnect: false as const,
+      };
       t = Date.now();
       const c = await openSession(sshd.spec, opts);
       cold.push(Date.now() - t);
@@ -53,7 +74,7 @@ async function main(): Promise<void> {
     const b = median(baseline);
     const c = median(cold);
     const w = median(warm);
-    console.log(`median of ${ROUNDS} rounds (agent bundle ${(execFileSync('stat', ['-c', '%s', AGENT]).toString().trim())} bytes):`);
+    console.log(`median of ${ROUNDS} rounds (agent bundle ${execFileSync('stat', ['-c', '%s', AGENT]).toString().trim()} bytes):`);
     console.log(`  baseline: ssh HOST true (OpenSSH)          ${b} ms`);
     console.log(`  cold: connect + upload + start agent + hello ${c} ms  (${(c / b).toFixed(1)}x baseline)`);
     console.log(`  warm: connect + checksum hit + start + hello ${w} ms  (${(w / b).toFixed(1)}x baseline)`);
@@ -65,4 +86,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -33,8 +33,20 @@ async function main(): Promise<void> {
   const target = `root@${host.address}`;
   // The CLI reads ~/.ssh/config and known_hosts of $HOME: the fixture's private home.
   const env = { ...process.env, HOME: sshd.client.home, EBPF_NETDEBUG_REMOTE_BASE: REMOTE_BASE };
-  const sshOpts = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath];
+  const sshOpts = [
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${sshd.client.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-i',
+    sshd.client.keyPath,
+  ];
   const ssh = (...argv: string[]) => execFileSync('ssh', [...sshOpts, target, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   // With EBPF_NETDEBUG_TIMING=1 the CLI prints phase timings to stderr: collected per phase, medians printed at the end.
   const phases = new Map<string, number[]>();
@@ -53,18 +65,36 @@ async function main(): Promise<void> {
   const hand: number[] = [];
   try {
     // Warm-up (not timed): the host's vmlinux.h is generated once per kernel release, the agent uploaded once.
-    const warm = JSON.parse(cli('attach', 'xdp', '--json', '--host', target, '--dev', 'eth0', '--name', `end_${TOKEN}_w`, SOURCE)) as { id: string };
+    const warm = JSON.parse(cli('attach', 'xdp', '--json', '--host', target, '--dev', 'eth0', '--name', `end_${TOKEN}_w`, SOURCE)) as {
+      id: string;
+    };
     cli('detach', '--host', target, warm.id);
     for (let r = 0; r < ROUNDS; r++) {
       let t = Date.now();
-      const att = JSON.parse(cli('attach', 'xdp', '--json', '--host', target, '--dev', 'eth0', '--name', `end_${TOKEN}_${r}`, SOURCE)) as { id: string };
+      const att = JSON.parse(cli('attach', 'xdp', '--json', '--host', target, '--dev', 'eth0', '--name', `end_${TOKEN}_${r}`, SOURCE)) as {
+        id: string;
+      };
       ours.push(Date.now() - t);
       cli('detach', '--host', target, att.id);
 
       const obj = join(work, `hand_${r}.o`);
       const pin = `/sys/fs/bpf/end_${TOKEN}_hand_${r}`;
       t = Date.now();
-      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf', 'include'), '-I', join(ROOT, '.cache', 'vmlinux'), '-c', SOURCE, '-o', obj]);
+      execFileSync('clang', [
+        '-O2',
+        '-g',
+        '-target',
+        'bpf',
+        '-D__TARGET_ARCH_x86',
+        '-I',
+        join(ROOT, 'bpf', 'include'),
+        '-I',
+        join(ROOT, '.cache', 'vmlinux'),
+        '-c',
+        SOURCE,
+        '-o',
+        obj,
+      ]);
       execFileSync('scp', [...sshOpts, '-q', obj, `${target}:/tmp/end_${TOKEN}_hand.o`], { stdio: 'ignore' });
       ssh('bpftool', 'prog', 'load', `/tmp/end_${TOKEN}_hand.o`, pin);
       ssh('bpftool', 'net', 'attach', 'xdp', 'pinned', pin, 'dev', 'eth0');
@@ -83,7 +113,11 @@ async function main(): Promise<void> {
       for (const [k, v] of phases) console.log(`  ${k.padEnd(60)} ${median(v)}  [${v.join(', ')}]`);
     }
   } finally {
-    try { host.exec(['bpftool', 'net', 'detach', 'xdp', 'dev', 'eth0']); } catch { /* nothing attached */ }
+    try {
+      host.exec(['bpftool', 'net', 'detach', 'xdp', 'dev', 'eth0']);
+    } catch {
+      /* nothing attached */
+    }
     for (let r = 0; r < ROUNDS; r++) rmSync(`/sys/fs/bpf/end_${TOKEN}_hand_${r}`, { force: true });
     rmSync(`/tmp/end_${TOKEN}_hand.o`, { force: true });
     await sshd.stop();
@@ -93,4 +127,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(String((e as { stderr?: Buffer }).stderr ?? ''), e); process.exit(1); });
+main().catch((e) => {
+  console.error(String((e as { stderr?: Buffer }).stderr ?? ''), e);
+  process.exit(1);
+});

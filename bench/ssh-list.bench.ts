@@ -23,9 +23,29 @@ async function main(): Promise<void> {
   const sshd = await startSshd({ token: TOKEN });
   const bpftool = execFileSync('sh', ['-c', 'command -v bpftool || echo /usr/sbin/bpftool']).toString().trim();
   try {
-    const session = await openSession(sshd.spec, { agentPath: join(__dirname, '..', 'dist', 'agent.js'), ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false });
-    const sshArgs = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath, '-p', String(sshd.port), 'root@127.0.0.1'];
+    const session = await openSession(sshd.spec, {
+      agentPath: join(__dirname, '..', 'dist', 'agent.js'),
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
+      reconnect: false,
+    });
+    const sshArgs = [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${sshd.client.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-i',
+      sshd.client.keyPath,
+      '-p',
+      String(sshd.port),
+      'root@127.0.0.1',
+    ];
     const ours: number[] = [];
     const execs: number[] = [];
     const theirs: number[] = [];
@@ -43,7 +63,8 @@ async function main(): Promise<void> {
       execs.push(Number(process.hrtime.bigint() - t) / 1e6);
 
       t = process.hrtime.bigint();
-      for (let i = 0; i < N; i++) execFileSync('ssh', [...sshArgs, bpftool, '-j', 'prog', 'show'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+      for (let i = 0; i < N; i++)
+        execFileSync('ssh', [...sshArgs, bpftool, '-j', 'prog', 'show'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
       theirs.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     await session.close();
@@ -61,4 +82,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   const name = `end_bench_stats_${process.pid}`;
   try {
     await agent.request(objectLoad, { name, path: join(__dirname, '..', 'dist', 'bpf', 'xdp_pass_count.o') });
-    const packet = bytesToHex(buildPacket({ ip: { version: 4, source: '10.0.0.1', destination: '10.0.0.2' }, l4: { protocol: 'udp', sourcePort: 1, destinationPort: 2 }, payload: 'x'.repeat(32) }));
+    const packet = bytesToHex(
+      buildPacket({
+        ip: { version: 4, source: '10.0.0.1', destination: '10.0.0.2' },
+        l4: { protocol: 'udp', sourcePort: 1, destinationPort: 2 },
+        payload: 'x'.repeat(32),
+      }),
+    );
     const once = async () => (await agent.request(progRun, { program: `${name}/xdp_pass_count`, packet, repeat })).durationNs;
     const off: number[] = [];
     const on: number[] = [];
@@ -53,7 +59,9 @@ async function main(): Promise<void> {
       await execFileP(BPFTOOL, ['-j', 'prog', 'show'], { maxBuffer: 1 << 30 });
       directMs.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
-    console.log(`stats.sample through the agent: ${median(sampleMs).toFixed(1)} ms vs bpftool -j prog show ${median(directMs).toFixed(1)} ms (${(median(sampleMs) / median(directMs)).toFixed(2)}x; attachments cached 5 s)`);
+    console.log(
+      `stats.sample through the agent: ${median(sampleMs).toFixed(1)} ms vs bpftool -j prog show ${median(directMs).toFixed(1)} ms (${(median(sampleMs) / median(directMs)).toFixed(2)}x; attachments cached 5 s)`,
+    );
   } finally {
     await agent.request(objectUnload, { name }).catch(() => undefined);
     await agent.dispose();

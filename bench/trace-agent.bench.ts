@@ -37,7 +37,14 @@ function startWriter(marker: string, rate: number, seconds: number): ChildProces
     }`;
   return spawn(process.execPath, ['-e', code, marker, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
-const writerDone = (w: ChildProcess) => new Promise<number>((resolve) => { let out = ''; w.stdout!.on('data', (d) => { out += d; }); w.on('exit', () => resolve(Number(out))); });
+const writerDone = (w: ChildProcess) =>
+  new Promise<number>((resolve) => {
+    let out = '';
+    w.stdout!.on('data', (d) => {
+      out += d;
+    });
+    w.on('exit', () => resolve(Number(out)));
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function viaCat(marker: string): Promise<{ written: number; got: number }> {
@@ -47,7 +54,10 @@ async function viaCat(marker: string): Promise<{ written: number; got: number }>
     let cat: ChildProcess | undefined;
     for (let attempt = 0; attempt < 40 && !cat; attempt++) {
       const child = spawn('sh', ['-c', 'exec cat "$0" > "$1"', TRACE_PIPE, file], { stdio: ['ignore', 'ignore', 'pipe'] });
-      const exited = await new Promise<boolean>((r) => { child.once('exit', () => r(true)); setTimeout(() => r(false), 500); });
+      const exited = await new Promise<boolean>((r) => {
+        child.once('exit', () => r(true));
+        setTimeout(() => r(false), 500);
+      });
       if (!exited) cat = child;
     }
     if (!cat) throw new Error('cat never got trace_pipe (another reader holds it)');
@@ -55,7 +65,9 @@ async function viaCat(marker: string): Promise<{ written: number; got: number }>
     await sleep(1000);
     cat.kill();
     await new Promise((r) => cat!.once('exit', r));
-    const got = readFileSync(file, 'latin1').split('\n').filter((l) => l.includes(marker)).length;
+    const got = readFileSync(file, 'latin1')
+      .split('\n')
+      .filter((l) => l.includes(marker)).length;
     return { written, got };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -79,7 +91,10 @@ async function viaAgent(marker: string): Promise<{ written: number; got: number;
     });
     const { stream } = await agent.request(traceStart, { source: 'trace_pipe' });
     // the reader may wait for another reader to let go: start once our own probe line arrives
-    for (let i = 0; i < 200 && !seen; i++) { await writerDone(startWriter(probe, 1000, 0.01)); await sleep(100); }
+    for (let i = 0; i < 200 && !seen; i++) {
+      await writerDone(startWriter(probe, 1000, 0.01));
+      await sleep(100);
+    }
     if (!seen) throw new Error('the agent never got trace_pipe (another reader holds it)');
     const written = await writerDone(startWriter(marker, RATE, SECONDS));
     await sleep(1000);
@@ -96,9 +111,19 @@ async function main(): Promise<void> {
   const catShare = cat.got / cat.written;
   const ourShare = ours.got / ours.written;
   console.log(`trace_marker flood for ${SECONDS} s (${RATE ? `${RATE.toLocaleString('en-US')} lines/s` : 'as fast as one writer can'}):`);
-  console.log(`  cat trace_pipe > file:        ${cat.got.toLocaleString('en-US')} of ${cat.written.toLocaleString('en-US')} lines (${(cat.got / SECONDS).toFixed(0)} lines/s)`);
-  console.log(`  agent parse + forward:        ${ours.got.toLocaleString('en-US')} of ${ours.written.toLocaleString('en-US')} lines (${(ours.got / SECONDS).toFixed(0)} lines/s); reported as dropped: ${ours.dropped.toLocaleString('en-US')} (received + dropped = ${(ours.got + ours.dropped).toLocaleString('en-US')}: nothing lost silently when that is the number written)`);
+  console.log(
+    `  cat trace_pipe > file:        ${cat.got.toLocaleString('en-US')} of ${cat.written.toLocaleString('en-US')} lines (${(cat.got / SECONDS).toFixed(0)} lines/s)`,
+  );
+  console.log(
+    `  agent parse + forward:        ${ours.got.toLocaleString('en-US')} of ${ours.written.toLocaleString('en-US')} lines (${(ours.got / SECONDS).toFixed(0)} lines/s); reported as dropped: ${ours.dropped.toLocaleString('en-US')} (received + dropped = ${(ours.got + ours.dropped).toLocaleString('en-US')}: nothing lost silently when that is the number written)`,
+  );
   console.log(`  ratio agent / cat: ${(ourShare / catShare).toFixed(3)} (goal >= 0.9)`);
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

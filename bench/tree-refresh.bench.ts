@@ -32,16 +32,28 @@ async function main(): Promise<void> {
   const rounds = arg('--rounds', 7);
   let fixture: ListingFixture | undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'end-bench-tree-'));
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'agent.js'), '--state-dir', stateDir, '--bpftool', BPFTOOL], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'agent.js'), '--state-dir', stateDir, '--bpftool', BPFTOOL], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stderr.resume();
   const client = new AgentClient(child.stdout, child.stdin);
-  const cleanup = () => { fixture?.remove(); rmSync(stateDir, { recursive: true, force: true }); };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { cleanup(); process.exit(130); });
+  const cleanup = () => {
+    fixture?.remove();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
   sweepStaleFixtures();
   try {
     fixture = loadListingFixture(ROOT, BPFTOOL, programs);
     const big = { maxBuffer: 1 << 30 };
-    const raw = async () => { await execFileP(BPFTOOL, ['-j', 'prog', 'show'], big); await execFileP(BPFTOOL, ['-j', 'map', 'show'], big); };
+    const raw = async () => {
+      await execFileP(BPFTOOL, ['-j', 'prog', 'show'], big);
+      await execFileP(BPFTOOL, ['-j', 'map', 'show'], big);
+    };
     const refresh = async () => {
       const s = await takeSnapshot(client);
       if (Object.keys(s.errors).length) throw new Error(`snapshot parts failed: ${JSON.stringify(s.errors)}`);
@@ -58,8 +70,13 @@ async function main(): Promise<void> {
     if (mine !== fixture.programs) throw new Error(`the snapshot holds ${mine} of the ${fixture.programs} benchmark programs`);
     await raw();
     const parts: Record<string, () => Promise<unknown>> = {
-      programs: () => client.listPrograms(), maps: () => client.listMaps(), net: () => client.netList({}), cgroups: () => client.cgroupList({}),
-      pins: () => client.pinsList(), labs: () => client.labList(), attachments: () => client.attachmentsList(),
+      programs: () => client.listPrograms(),
+      maps: () => client.listMaps(),
+      net: () => client.netList({}),
+      cgroups: () => client.cgroupList({}),
+      pins: () => client.pinsList(),
+      labs: () => client.labList(),
+      attachments: () => client.attachmentsList(),
     };
     const t = { raw: [] as number[], tree: [] as number[] };
     const partTimes: Record<string, number[]> = Object.fromEntries(Object.keys(parts).map((k) => [k, []]));
@@ -70,10 +87,16 @@ async function main(): Promise<void> {
     }
     const d = median(t.raw);
     const a = median(t.tree);
-    console.log(`tree refresh with ${first.programs.length} programs (${fixture.programs} of the benchmark) and ${first.maps.length} maps, ${rounds} rounds, medians:`);
+    console.log(
+      `tree refresh with ${first.programs.length} programs (${fixture.programs} of the benchmark) and ${first.maps.length} maps, ${rounds} rounds, medians:`,
+    );
     console.log(`  bpftool -j prog show + map show, direct:   ${d.toFixed(1)} ms`);
     console.log(`  snapshot + model through the agent:        ${a.toFixed(1)} ms  ratio ${(a / d).toFixed(2)}x`);
-    console.log(`  parts alone: ${Object.entries(partTimes).map(([k, v]) => `${k} ${median(v).toFixed(1)} ms`).join(', ')}`);
+    console.log(
+      `  parts alone: ${Object.entries(partTimes)
+        .map(([k, v]) => `${k} ${median(v).toFixed(1)} ms`)
+        .join(', ')}`,
+    );
     console.log(`goal <= 1.30x: ${a / d <= 1.3 ? 'met' : 'NOT met'}`);
   } finally {
     client.dispose();

@@ -26,7 +26,12 @@ const PARTS = process.argv[4] ?? 'AB';
 const TOKEN = 'wvb';
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
 
-interface TraceBatcherModule { TraceBatcher: new (post: (lines: TraceEvent[], dropped: number) => void, flushMs?: number) => { add(e: readonly TraceEvent[], d: number): void; flush(): void } }
+interface TraceBatcherModule {
+  TraceBatcher: new (
+    post: (lines: TraceEvent[], dropped: number) => void,
+    flushMs?: number,
+  ) => { add(e: readonly TraceEvent[], d: number): void; flush(): void };
+}
 
 /**
  * Longest main-thread task (tasks over 50 ms are reported) and the longest gap between animation frames, from
@@ -94,10 +99,15 @@ async function heapMb(page: Page): Promise<number> {
  * (the trace's thread duration). On a small, shared machine a task's wall time also counts the time the thread
  * waited for a CPU, which is what most of the reported long tasks were; CPU time is what the view asked for.
  */
-async function mainThreadCpu<T>(page: Page, run: () => Promise<T>): Promise<{ result: T; longest: number; over50: number; totalMs: number; tasks: number }> {
+async function mainThreadCpu<T>(
+  page: Page,
+  run: () => Promise<T>,
+): Promise<{ result: T; longest: number; over50: number; totalMs: number; tasks: number }> {
   const cdp = await page.context().newCDPSession(page);
   const events: { name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }[] = [];
-  cdp.on('Tracing.dataCollected', (d) => { events.push(...(d.value as unknown as typeof events)); });
+  cdp.on('Tracing.dataCollected', (d) => {
+    events.push(...(d.value as unknown as typeof events));
+  });
   const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
   await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel'] }, transferMode: 'ReportEvents' });
   const result = await run();
@@ -105,13 +115,24 @@ async function mainThreadCpu<T>(page: Page, run: () => Promise<T>): Promise<{ re
   await complete;
   await cdp.detach();
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  const cpu = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask').map((e) => (e.tdur ?? 0) / 1000);
-  return { result, longest: Math.max(0, ...cpu), over50: cpu.filter((x) => x > 50).length, totalMs: cpu.reduce((a, b) => a + b, 0), tasks: cpu.length };
+  const cpu = events
+    .filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask')
+    .map((e) => (e.tdur ?? 0) / 1000);
+  return {
+    result,
+    longest: Math.max(0, ...cpu),
+    over50: cpu.filter((x) => x > 50).length,
+    totalMs: cpu.reduce((a, b) => a + b, 0),
+    tasks: cpu.length,
+  };
 }
 
 type Stats = { received: number; renderedRows: number; renders: number; rows: number };
 const stats = (page: Page) => page.evaluate('window.__liveTraceStats()') as Promise<Stats>;
-const probes = (page: Page) => page.evaluate('({ longest: window.__longest, longtasks: window.__longtasks, maxFrameGap: window.__maxFrameGap, loadLongest: window.__loadLongest })') as Promise<{ longest: number; longtasks: number; maxFrameGap: number; loadLongest: number }>;
+const probes = (page: Page) =>
+  page.evaluate(
+    '({ longest: window.__longest, longtasks: window.__longtasks, maxFrameGap: window.__maxFrameGap, loadLongest: window.__loadLongest })',
+  ) as Promise<{ longest: number; longtasks: number; maxFrameGap: number; loadLongest: number }>;
 
 async function partA(): Promise<void> {
   const h = await startHarness();
@@ -122,31 +143,56 @@ async function partA(): Promise<void> {
     await base.goto(`${h.origin}/dist/webview/liveTrace.css`); // any page of the same origin
     await base.evaluate(`window.__n = 0; window.addEventListener('message', (e) => { window.__n += e.data.count; });`);
     await base.evaluate(installProbes);
-    const b = await base.evaluate(`(${floodInPage})(${JSON.stringify({ rate: RATE, seconds: SECONDS, template })})`) as { sent: number; seconds: number };
-    const baseHandled = (await base.evaluate('window.__n') as number) / b.seconds;
+    const b = (await base.evaluate(`(${floodInPage})(${JSON.stringify({ rate: RATE, seconds: SECONDS, template })})`)) as {
+      sent: number;
+      seconds: number;
+    };
+    const baseHandled = ((await base.evaluate('window.__n')) as number) / b.seconds;
     const bp = await probes(base);
     await base.close();
 
     const v = await h.open('liveTrace', { width: 1200, height: 700 });
     await v.page.evaluate(installProbes);
     const heapBefore = await heapMb(v.page);
-    const traced = await mainThreadCpu(v.page, () => v.page.evaluate(`(${floodInPage})(${JSON.stringify({ rate: RATE, seconds: SECONDS, template })})`) as Promise<{ sent: number; seconds: number }>);
+    const traced = await mainThreadCpu(
+      v.page,
+      () =>
+        v.page.evaluate(`(${floodInPage})(${JSON.stringify({ rate: RATE, seconds: SECONDS, template })})`) as Promise<{
+          sent: number;
+          seconds: number;
+        }>,
+    );
     const r = traced.result;
     const s = await stats(v.page);
     const p = await probes(v.page);
     const heapAfter = await heapMb(v.page);
     await v.page.close();
     const handled = s.received / r.seconds;
-    console.log(`   (load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs)`);
-    console.log(`A. ${RATE.toLocaleString('en-US')} lines/s for ${SECONDS} s posted into the live trace view (Chromium, ${r.sent.toLocaleString('en-US')} lines):`);
+    console.log(
+      `   (load average during the run: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} CPUs)`,
+    );
+    console.log(
+      `A. ${RATE.toLocaleString('en-US')} lines/s for ${SECONDS} s posted into the live trace view (Chromium, ${r.sent.toLocaleString('en-US')} lines):`,
+    );
     console.log(`   baseline page (count only)   ${Math.round(baseHandled).toLocaleString('en-US')} lines/s`);
-    console.log(`   live trace view              ${Math.round(handled).toLocaleString('en-US')} lines/s handled, ${(s.renders / r.seconds).toFixed(0)} frames/s, ${Math.round(s.renderedRows / r.seconds).toLocaleString('en-US')} rows painted/s, ring ${s.rows.toLocaleString('en-US')} rows`);
+    console.log(
+      `   live trace view              ${Math.round(handled).toLocaleString('en-US')} lines/s handled, ${(s.renders / r.seconds).toFixed(0)} frames/s, ${Math.round(s.renderedRows / r.seconds).toLocaleString('en-US')} rows painted/s, ring ${s.rows.toLocaleString('en-US')} rows`,
+    );
     console.log(`   ratio view / baseline: ${(handled / baseHandled).toFixed(3)}`);
-    const lt = (x: { longest: number; longtasks: number }) => (x.longtasks ? `${x.longest.toFixed(0)} ms (${x.longtasks} tasks over 50 ms)` : 'none over 50 ms');
-    console.log(`   longest main-thread task during the flood: view ${lt(p)}, baseline page ${lt(bp)}; longest gap between frames: view ${p.maxFrameGap.toFixed(0)} ms, baseline ${bp.maxFrameGap.toFixed(0)} ms`);
-    console.log(`   by main-thread CPU time (CDP trace): longest task ${traced.longest.toFixed(1)} ms, ${traced.over50} over 50 ms; ${traced.totalMs.toFixed(0)} ms CPU in ${traced.tasks} tasks (flood sender included)`);
+    const lt = (x: { longest: number; longtasks: number }) =>
+      x.longtasks ? `${x.longest.toFixed(0)} ms (${x.longtasks} tasks over 50 ms)` : 'none over 50 ms';
+    console.log(
+      `   longest main-thread task during the flood: view ${lt(p)}, baseline page ${lt(bp)}; longest gap between frames: view ${p.maxFrameGap.toFixed(0)} ms, baseline ${bp.maxFrameGap.toFixed(0)} ms`,
+    );
+    console.log(
+      `   by main-thread CPU time (CDP trace): longest task ${traced.longest.toFixed(1)} ms, ${traced.over50} over 50 ms; ${traced.totalMs.toFixed(0)} ms CPU in ${traced.tasks} tasks (flood sender included)`,
+    );
     console.log(`   (loading the view, before any line: longest task ${p.loadLongest ? `${p.loadLongest.toFixed(0)} ms` : 'under 50 ms'})`);
-    console.log(`   JS heap after a full GC: ${heapBefore.toFixed(1)} MB before, ${heapAfter.toFixed(1)} MB after (${s.rows.toLocaleString('en-US')} rows kept)`);
+    console.log(
+      `   JS heap after a full GC: ${heapBefore.toFixed(1)} MB before, ${heapAfter.toFixed(1)} MB after (${s.rows.toLocaleString('en-US')} rows kept)`,
+    );
   } finally {
     await h.close();
   }
@@ -167,13 +213,25 @@ function startWriter(marker: string, rate: number, seconds: number): ChildProces
     tick();`;
   return spawn(process.execPath, ['-e', code, marker, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
-const writerDone = (w: ChildProcess) => new Promise<number>((resolve) => { let out = ''; w.stdout!.on('data', (d) => { out += d; }); w.on('exit', () => resolve(Number(out))); });
+const writerDone = (w: ChildProcess) =>
+  new Promise<number>((resolve) => {
+    let out = '';
+    w.stdout!.on('data', (d) => {
+      out += d;
+    });
+    w.on('exit', () => resolve(Number(out)));
+  });
 
 async function partB(): Promise<void> {
   const sshd = await startSshd({ token: TOKEN });
   const h = await startHarness();
   try {
-    const session = await openSession(sshd.spec, { agentPath: join(repoRoot, 'dist', 'agent.js'), ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false });
+    const session = await openSession(sshd.spec, {
+      agentPath: join(repoRoot, 'dist', 'agent.js'),
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
+      reconnect: false,
+    });
     const { TraceBatcher } = (await import(join(repoRoot, 'extension/vscode/webviews/traceBatcher.ts'))) as TraceBatcherModule;
 
     // Ours: agent -> SSH -> session -> batcher -> webview.
@@ -188,7 +246,11 @@ async function partB(): Promise<void> {
       postedLines += lines.length;
       for (const l of lines) if (l.message.startsWith(marker)) postedOurs++;
       const json = JSON.stringify({ type: 'lines', dropped, ...toTraceColumns(lines) });
-      posting = posting.then(() => v.page.evaluate((j) => { window.postMessage(JSON.parse(j), '*'); }, json));
+      posting = posting.then(() =>
+        v.page.evaluate((j) => {
+          window.postMessage(JSON.parse(j), '*');
+        }, json),
+      );
     });
     const stream = await session.startTrace({ source: 'trace_pipe' });
     const off = stream.onEvents((p) => batcher.add(p.events as TraceEvent[], p.dropped));
@@ -208,15 +270,35 @@ async function partB(): Promise<void> {
 
     // Theirs: ssh HOST cat trace_pipe, same sshd, same writer, counted on our side.
     const marker2 = `end-wvb-${process.pid}-ssh`;
-    const sshArgs = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.client.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'IdentitiesOnly=yes', '-i', sshd.client.keyPath, '-p', String(sshd.port), 'root@127.0.0.1', 'cat', '/sys/kernel/tracing/trace_pipe'];
+    const sshArgs = [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${sshd.client.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-i',
+      sshd.client.keyPath,
+      '-p',
+      String(sshd.port),
+      'root@127.0.0.1',
+      'cat',
+      '/sys/kernel/tracing/trace_pipe',
+    ];
     let theirs = 0;
     let tail = '';
     let ssh: ChildProcess | undefined;
     // trace_pipe admits one reader: until our agent's reader is gone (or a parallel test lets go), cat says busy.
     for (let attempt = 0; attempt < 40 && !ssh; attempt++) {
       const child = spawn('ssh', sshArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-      const exited = new Promise<boolean>((r) => { child.once('exit', () => r(true)); setTimeout(() => r(false), 1000); });
+      const exited = new Promise<boolean>((r) => {
+        child.once('exit', () => r(true));
+        setTimeout(() => r(false), 1000);
+      });
       if (await exited) continue;
       ssh = child;
     }
@@ -234,9 +316,13 @@ async function partB(): Promise<void> {
 
     console.log(`B. end to end, ${RATE.toLocaleString('en-US')} trace_marker lines/s for ${SECONDS} s on the host (loopback sshd):`);
     console.log(`   ssh HOST cat trace_pipe      ${theirs.toLocaleString('en-US')} of ${written2.toLocaleString('en-US')} lines arrived`);
-    console.log(`   agent -> SSH -> webview      ${postedOurs.toLocaleString('en-US')} of ${written.toLocaleString('en-US')} lines received by the view (all ${inView.received.toLocaleString('en-US')} posted lines arrived; ring keeps ${inView.rows.toLocaleString('en-US')}; pipeline drained after ${oursSeconds.toFixed(1)} s)`);
-    console.log(`   ratio ours / ssh cat: ${((postedOurs / written) / (theirs / written2)).toFixed(3)} (goal >= 0.9)`);
-    console.log(`   longest main-thread task in the view: ${p.longtasks ? `${p.longest.toFixed(0)} ms (${p.longtasks} over 50 ms)` : 'none over 50 ms'} (goal: none over 50 ms); longest frame gap ${p.maxFrameGap.toFixed(0)} ms (loading the view: ${p.loadLongest ? `${p.loadLongest.toFixed(0)} ms` : "under 50 ms"})`);
+    console.log(
+      `   agent -> SSH -> webview      ${postedOurs.toLocaleString('en-US')} of ${written.toLocaleString('en-US')} lines received by the view (all ${inView.received.toLocaleString('en-US')} posted lines arrived; ring keeps ${inView.rows.toLocaleString('en-US')}; pipeline drained after ${oursSeconds.toFixed(1)} s)`,
+    );
+    console.log(`   ratio ours / ssh cat: ${(postedOurs / written / (theirs / written2)).toFixed(3)} (goal >= 0.9)`);
+    console.log(
+      `   longest main-thread task in the view: ${p.longtasks ? `${p.longest.toFixed(0)} ms (${p.longtasks} over 50 ms)` : 'none over 50 ms'} (goal: none over 50 ms); longest frame gap ${p.maxFrameGap.toFixed(0)} ms (loading the view: ${p.loadLongest ? `${p.loadLongest.toFixed(0)} ms` : 'under 50 ms'})`,
+    );
   } finally {
     await h.close();
     await sshd.stop();
@@ -249,4 +335,10 @@ async function main(): Promise<void> {
   if (PARTS.includes('B')) await partB();
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

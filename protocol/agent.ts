@@ -3,8 +3,26 @@
 // Direction: every request travels client -> agent; notifications say which way they go.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
-  Attachment, BpfLink, BpfMap, BpfProgram, CaptureInfo, CaptureSummary, CapturedPacket, CgroupAttachment, HostFacts, Lab, LabTopology, LoadedObject,
-  NetAttachment, NetInterface, PacketFilter, PacketPathEvent, PinEntry, TcDirection, TraceEvent, XdpMode,
+  Attachment,
+  BpfLink,
+  BpfMap,
+  BpfProgram,
+  CaptureInfo,
+  CaptureSummary,
+  CapturedPacket,
+  CgroupAttachment,
+  HostFacts,
+  Lab,
+  LabTopology,
+  LoadedObject,
+  NetAttachment,
+  NetInterface,
+  PacketFilter,
+  PacketPathEvent,
+  PinEntry,
+  TcDirection,
+  TraceEvent,
+  XdpMode,
 } from './types';
 
 /** The agent's own error codes, inside JSON-RPC's implementation-defined server range. `data` is AgentErrorData. */
@@ -75,7 +93,10 @@ export type MapRef = string;
 
 // ---- host facts ----------------------------------------------------------------------------------------------
 
-export interface HelloParams { clientName: string; clientVersion: string }
+export interface HelloParams {
+  clientName: string;
+  clientVersion: string;
+}
 export const hello = new RequestType<HelloParams, HostFacts, AgentErrorData>('agent.hello');
 
 // ---- listings (rebuilt from bpftool JSON on every call; the kernel is the source of truth) --------------------
@@ -84,11 +105,17 @@ export const listPrograms = new RequestType0<BpfProgram[], AgentErrorData>('bpf.
 export const listMaps = new RequestType0<BpfMap[], AgentErrorData>('bpf.listMaps');
 export const listLinks = new RequestType0<BpfLink[], AgentErrorData>('bpf.listLinks');
 
-export interface NetListParams { /** One namespace; all known namespaces (root + /run/netns) when absent. */ netns?: string }
-export interface NetListResult { namespaces: { name: string; inode?: number; interfaces: NetInterface[]; attachments: NetAttachment[] }[] }
+export interface NetListParams {
+  /** One namespace; all known namespaces (root + /run/netns) when absent. */ netns?: string;
+}
+export interface NetListResult {
+  namespaces: { name: string; inode?: number; interfaces: NetInterface[]; attachments: NetAttachment[] }[];
+}
 export const netList = new RequestType<NetListParams, NetListResult, AgentErrorData>('net.list');
 
-export interface CgroupListParams { /** A cgroup v2 directory; the whole v2 hierarchy when absent. */ path?: string }
+export interface CgroupListParams {
+  /** A cgroup v2 directory; the whole v2 hierarchy when absent. */ path?: string;
+}
 export const cgroupList = new RequestType<CgroupListParams, CgroupAttachment[], AgentErrorData>('cgroup.list');
 
 /** Everything under /sys/fs/bpf/ebpf-netdebug/. */
@@ -114,7 +141,9 @@ export interface ObjectLoadParams {
 }
 export const objectLoad = new RequestType<ObjectLoadParams, LoadedObject, AgentErrorData>('object.load');
 
-export interface ObjectUnloadParams { name: string }
+export interface ObjectUnloadParams {
+  name: string;
+}
 export const objectUnload = new RequestType<ObjectUnloadParams, { removedPins: string[] }, AgentErrorData>('object.unload');
 
 export const objectList = new RequestType0<LoadedObject[], AgentErrorData>('object.list');
@@ -160,10 +189,16 @@ export interface AttachCgroupParams {
 }
 export const attachCgroup = new RequestType<AttachCgroupParams, Attachment, AgentErrorData>('attach.cgroup');
 
-export interface AttachSkMsgParams { program: ProgramRef; map: MapRef; type?: 'msg_verdict' }
+export interface AttachSkMsgParams {
+  program: ProgramRef;
+  map: MapRef;
+  type?: 'msg_verdict';
+}
 export const attachSkMsg = new RequestType<AttachSkMsgParams, Attachment, AgentErrorData>('attach.skMsg');
 
-export interface AttachTracepointsParams { /** An object name from `object.load`; every program in it is attached. */ object: string }
+export interface AttachTracepointsParams {
+  /** An object name from `object.load`; every program in it is attached. */ object: string;
+}
 export const attachTracepoints = new RequestType<AttachTracepointsParams, Attachment, AgentErrorData>('attach.tracepoints');
 
 export interface AttachConfirmParams {
@@ -173,20 +208,43 @@ export interface AttachConfirmParams {
 }
 export const attachConfirm = new RequestType<AttachConfirmParams, { confirmed: boolean }, AgentErrorData>('attach.confirm');
 
-export interface DetachParams { attachment: string }
+export interface DetachParams {
+  attachment: string;
+}
 export const detach = new RequestType<DetachParams, { detached: Attachment }, AgentErrorData>('detach');
 
 /** Rollbacks the watchdog performed (the program cut the connection and no confirmation came). */
-export interface RollbackRecord { attachment: string; at: number; reason: string; ok: boolean; output?: string }
+export interface RollbackRecord {
+  attachment: string;
+  at: number;
+  reason: string;
+  ok: boolean;
+  output?: string;
+}
 export const rollbacksList = new RequestType0<RollbackRecord[], AgentErrorData>('rollbacks.list');
 
 // ---- inspection ----------------------------------------------------------------------------------------------
 
-export interface MapDumpParams { map: MapRef; /** At most this many entries (default 10,000). */ limit?: number }
-export interface MapEntry { key: unknown; value: unknown; /** bpftool's raw hex bytes. */ keyHex?: string[]; valueHex?: string[] }
+export interface MapDumpParams {
+  map: MapRef;
+  /** At most this many entries (default 10,000). */ limit?: number;
+}
+export interface MapEntry {
+  key: unknown;
+  value: unknown;
+  /** bpftool's raw hex bytes. */ keyHex?: string[];
+  valueHex?: string[];
+}
 export const mapDump = new RequestType<MapDumpParams, { entries: MapEntry[]; truncated: boolean }, AgentErrorData>('map.dump');
 
-export interface XlatedInsn { pc?: number; disasm: string; src?: string; file?: string; line?: number; col?: number }
+export interface XlatedInsn {
+  pc?: number;
+  disasm: string;
+  src?: string;
+  file?: string;
+  line?: number;
+  col?: number;
+}
 export const progDumpXlated = new RequestType<{ program: ProgramRef }, { insns: XlatedInsn[] }, AgentErrorData>('prog.dumpXlated');
 
 // ---- running a program on a packet (the kernel's BPF_PROG_TEST_RUN through `bpftool prog run`) ----------------
@@ -251,19 +309,35 @@ export const progRun = new RequestType<ProgRunParams, ProgRunResult, AgentErrorD
 
 // ---- fleet: health probe and clock ---------------------------------------------------------------------------
 
-export interface HostPingParams { /** An IPv4/IPv6 address or host name. */ target: string; /** 1-20, default 3. */ count?: number; /** Seconds to wait for the last reply, 1-10 (default 1). */ waitS?: number }
-export interface HostPingResult { target: string; sent: number; received: number; avgRttMs?: number; /** ping's last lines. */ output: string }
+export interface HostPingParams {
+  /** An IPv4/IPv6 address or host name. */ target: string;
+  /** 1-20, default 3. */ count?: number;
+  /** Seconds to wait for the last reply, 1-10 (default 1). */ waitS?: number;
+}
+export interface HostPingResult {
+  target: string;
+  sent: number;
+  received: number;
+  avgRttMs?: number;
+  /** ping's last lines. */ output: string;
+}
 /** Runs ping on the host (a rollout's health probe, see extension/core/fleet/rollout.ts). */
 export const hostPing = new RequestType<HostPingParams, HostPingResult, AgentErrorData>('host.ping');
 
-export interface ClockNowResult { /** The host's CLOCK_MONOTONIC in ns (the packet path tracer's timestamps). */ monotonicNs: number }
+export interface ClockNowResult {
+  /** The host's CLOCK_MONOTONIC in ns (the packet path tracer's timestamps). */ monotonicNs: number;
+}
 /** The host's monotonic clock, for estimating its offset against the client's (cross-host packet paths). */
 export const clockNow = new RequestType0<ClockNowResult, AgentErrorData>('clock.now');
 
 // ---- the session's own needs on the host (the client runs nothing on the host behind the agent's back) -------
 
 /** The host's interface that carries the SSH session the agent was started through. */
-export interface SshInterface { dev: string; clientAddress: string; serverAddress: string }
+export interface SshInterface {
+  dev: string;
+  clientAddress: string;
+  serverAddress: string;
+}
 /** null when the agent was not started over SSH (local) or the route cannot be told. */
 export const hostSshInterface = new RequestType0<SshInterface | null, AgentErrorData>('host.sshInterface');
 
@@ -277,7 +351,10 @@ export interface TraceCounters {
 /** Sampled while a trace stream is open, to measure what a reconnect missed (docs/ssh.md "How the gap is measured"). */
 export const traceCounters = new RequestType0<TraceCounters, AgentErrorData>('trace.counters');
 
-export interface AgentEndPreviousParams { /** The previous agent's pid (its agent.hello said it). */ pid: number; /** Its bundle on the host (the deployment's remotePath). */ bundle: string }
+export interface AgentEndPreviousParams {
+  /** The previous agent's pid (its agent.hello said it). */ pid: number;
+  /** Its bundle on the host (the deployment's remotePath). */ bundle: string;
+}
 /** Ends a previous agent of this session that still runs (it may hold trace_pipe), after checking the pid runs `bundle`. */
 export const agentEndPrevious = new RequestType<AgentEndPreviousParams, { result: 'ended' | 'gone' }, AgentErrorData>('agent.endPrevious');
 
@@ -348,7 +425,11 @@ export interface TraceEventsParams {
 export const traceEvents = new NotificationType<TraceEventsParams>('trace.events');
 
 /** agent -> client: something went wrong outside a request (an uncaught exception, a stream that died). */
-export interface AgentLogParams { level: 'info' | 'warning' | 'error'; message: string; stack?: string }
+export interface AgentLogParams {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  stack?: string;
+}
 export const agentLog = new NotificationType<AgentLogParams>('agent.log');
 
 // ---- verdict capture (docs/verdict-capture.md) -----------------------------------------------------------------
@@ -385,7 +466,10 @@ export const capturePackets = new NotificationType<CapturePacketsParams>('captur
 
 // ---- labs ----------------------------------------------------------------------------------------------------
 
-export interface LabCreateParams { /** [a-z0-9]{1,8}: namespaces are named end_NAME_ROLE. */ name: string; topology: LabTopology }
+export interface LabCreateParams {
+  /** [a-z0-9]{1,8}: namespaces are named end_NAME_ROLE. */ name: string;
+  topology: LabTopology;
+}
 export const labCreate = new RequestType<LabCreateParams, Lab, AgentErrorData>('lab.create');
 export const labDestroy = new RequestType<{ name: string }, { removed: string[] }, AgentErrorData>('lab.destroy');
 export const labList = new RequestType0<Lab[], AgentErrorData>('lab.list');

@@ -37,7 +37,11 @@ export interface BpftoolFacts {
   };
 }
 
-export interface MountState { path: string; mounted: boolean; /** true when the agent mounted it itself. */ mountedByAgent?: boolean }
+export interface MountState {
+  path: string;
+  mounted: boolean;
+  /** true when the agent mounted it itself. */ mountedByAgent?: boolean;
+}
 
 export type ProgramType = string; // bpftool's names: "xdp", "sched_cls", "sock_ops", "sk_msg", "tracepoint", ...
 export type MapType = string; // bpftool's names: "hash", "array", "sockhash", "perf_event_array", ...
@@ -89,7 +93,10 @@ export interface BpfLink {
 }
 
 /** Where a network namespace is: `root` for the initial one, a name from /run/netns, or `pid:N`. */
-export interface NetnsRef { name: string; inode?: number }
+export interface NetnsRef {
+  name: string;
+  inode?: number;
+}
 
 export type XdpMode = 'native' | 'generic' | 'offload';
 /** bpftool's own words for XDP modes in `net show`. */
@@ -137,7 +144,11 @@ export interface CgroupAttachment {
   attachFlags?: string;
 }
 
-export interface PinEntry { path: string; kind: 'prog' | 'map' | 'link' | 'dir' | 'unknown'; id?: number }
+export interface PinEntry {
+  path: string;
+  kind: 'prog' | 'map' | 'link' | 'dir' | 'unknown';
+  id?: number;
+}
 
 /**
  * Something the tool attached. `id` is a self-describing string derived from kernel state (not a counter), so
@@ -167,9 +178,25 @@ export interface Attachment {
 }
 
 /** A program or map of an object loaded through `object.load`. */
-export interface LoadedProgram { name: string; id: number; type: ProgramType; section: string; pin: string }
-export interface LoadedMap { name: string; id: number; type: MapType; pin: string }
-export interface LoadedObject { name: string; dir: string; programs: LoadedProgram[]; maps: LoadedMap[] }
+export interface LoadedProgram {
+  name: string;
+  id: number;
+  type: ProgramType;
+  section: string;
+  pin: string;
+}
+export interface LoadedMap {
+  name: string;
+  id: number;
+  type: MapType;
+  pin: string;
+}
+export interface LoadedObject {
+  name: string;
+  dir: string;
+  programs: LoadedProgram[];
+  maps: LoadedMap[];
+}
 
 /** One line of /sys/kernel/tracing/trace_pipe, parsed. */
 export interface TraceEvent {
@@ -315,10 +342,24 @@ export interface PacketPath {
 // ---- verdict capture ------------------------------------------------------------------------------------------
 
 /** The return values of XDP programs (enum xdp_action) and of tc direct-action programs (TC_ACT_*), by number. */
-export const XDP_VERDICTS: Readonly<Record<number, string>> = { 0: 'XDP_ABORTED', 1: 'XDP_DROP', 2: 'XDP_PASS', 3: 'XDP_TX', 4: 'XDP_REDIRECT' };
+export const XDP_VERDICTS: Readonly<Record<number, string>> = {
+  0: 'XDP_ABORTED',
+  1: 'XDP_DROP',
+  2: 'XDP_PASS',
+  3: 'XDP_TX',
+  4: 'XDP_REDIRECT',
+};
 export const TC_VERDICTS: Readonly<Record<number, string>> = {
-  [-1]: 'TC_ACT_UNSPEC', 0: 'TC_ACT_OK', 1: 'TC_ACT_RECLASSIFY', 2: 'TC_ACT_SHOT', 3: 'TC_ACT_PIPE', 4: 'TC_ACT_STOLEN',
-  5: 'TC_ACT_QUEUED', 6: 'TC_ACT_REPEAT', 7: 'TC_ACT_REDIRECT', 8: 'TC_ACT_TRAP',
+  [-1]: 'TC_ACT_UNSPEC',
+  0: 'TC_ACT_OK',
+  1: 'TC_ACT_RECLASSIFY',
+  2: 'TC_ACT_SHOT',
+  3: 'TC_ACT_PIPE',
+  4: 'TC_ACT_STOLEN',
+  5: 'TC_ACT_QUEUED',
+  6: 'TC_ACT_REPEAT',
+  7: 'TC_ACT_REDIRECT',
+  8: 'TC_ACT_TRAP',
 };
 
 /** A running verdict capture (capture.start's reply). */
@@ -381,7 +422,12 @@ export interface HostDiff {
   b: string;
   programs: { onlyA: BpfProgram[]; onlyB: BpfProgram[]; differ: { key: string; a: BpfProgram[]; b: BpfProgram[] }[]; same: number };
   /** `point`: where it sits, as matched ("xdp root/eth0", "tc root/eth0 ingress", "cgroup sock_ops /sys/fs/cgroup/x"). */
-  attachments: { onlyA: DiffAttachment[]; onlyB: DiffAttachment[]; differ: { point: string; a: DiffAttachment; b: DiffAttachment }[]; same: number };
+  attachments: {
+    onlyA: DiffAttachment[];
+    onlyB: DiffAttachment[];
+    differ: { point: string; a: DiffAttachment; b: DiffAttachment }[];
+    same: number;
+  };
   maps: { onlyA: BpfMap[]; onlyB: BpfMap[]; differ: { key: string; a: BpfMap; b: BpfMap; what: string }[]; same: number };
   contents: { map: string; onlyA: string[]; onlyB: string[]; differ: { key: string; a: string; b: string }[]; truncated: boolean }[];
   identical: boolean;

@@ -4,17 +4,19 @@
 import type { MapEntry, NetListResult, ProgRunResult, StatsMode } from './agent';
 import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
 
-export type ViewId = 'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats' | 'packetList';
+export type ViewId =
+  'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats' | 'packetList';
 
 // ---- common -------------------------------------------------------------------------------------------------
 
 /** webview -> host: the script has run and listens; the host (re)sends everything the view needs. */
-export interface ReadyMessage { type: 'ready' }
+export interface ReadyMessage {
+  type: 'ready';
+}
 
 /** host -> webview: the answer to one request. */
 export type ReplyMessage<R = unknown> =
-  | { type: 'reply'; requestId: number; ok: true; result: R }
-  | { type: 'reply'; requestId: number; ok: false; error: string };
+  { type: 'reply'; requestId: number; ok: true; result: R } | { type: 'reply'; requestId: number; ok: false; error: string };
 
 /** host -> webview: where the data comes from, shown in every view's status line. */
 export interface StatusMessage {
@@ -63,15 +65,37 @@ export interface TraceColumns {
 /** Packs events into columns (the host does this once per batch, before posting). */
 export function toTraceColumns(events: readonly TraceEvent[]): TraceColumns {
   const n = events.length;
-  const c: TraceColumns = { count: n, timestamp: new Array<number>(n), cpu: new Array<number>(n), pid: new Array<number>(n), words: [], task: new Array<number>(n), flags: new Array<number>(n), fn: new Array<number>(n), text: '', end: new Array<number>(n) };
+  const c: TraceColumns = {
+    count: n,
+    timestamp: new Array<number>(n),
+    cpu: new Array<number>(n),
+    pid: new Array<number>(n),
+    words: [],
+    task: new Array<number>(n),
+    flags: new Array<number>(n),
+    fn: new Array<number>(n),
+    text: '',
+    end: new Array<number>(n),
+  };
   const index = new Map<string, number>();
-  const word = (w: string) => { let i = index.get(w); if (i === undefined) { i = c.words.push(w) - 1; index.set(w, i); } return i; };
+  const word = (w: string) => {
+    let i = index.get(w);
+    if (i === undefined) {
+      i = c.words.push(w) - 1;
+      index.set(w, i);
+    }
+    return i;
+  };
   const parts = new Array<string>(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const e = events[i];
-    c.timestamp[i] = e.timestamp; c.cpu[i] = e.cpu; c.pid[i] = e.pid;
-    c.task[i] = word(e.task); c.flags[i] = word(e.flags); c.fn[i] = word(e.function ?? '');
+    c.timestamp[i] = e.timestamp;
+    c.cpu[i] = e.cpu;
+    c.pid[i] = e.pid;
+    c.task[i] = word(e.task);
+    c.flags[i] = word(e.flags);
+    c.fn[i] = word(e.function ?? '');
     parts[i] = e.message;
     at += e.message.length;
     c.end[i] = at;
@@ -82,7 +106,14 @@ export function toTraceColumns(events: readonly TraceEvent[]): TraceColumns {
 
 /** Line i of a batch as an event (for code that wants objects: tests, saving). */
 export function traceColumnsAt(c: TraceColumns, i: number): TraceEvent {
-  const e: TraceEvent = { task: c.words[c.task[i]], pid: c.pid[i], cpu: c.cpu[i], flags: c.words[c.flags[i]], timestamp: c.timestamp[i], message: c.text.slice(i ? c.end[i - 1] : 0, c.end[i]) };
+  const e: TraceEvent = {
+    task: c.words[c.task[i]],
+    pid: c.pid[i],
+    cpu: c.cpu[i],
+    flags: c.words[c.flags[i]],
+    timestamp: c.timestamp[i],
+    message: c.text.slice(i ? c.end[i - 1] : 0, c.end[i]),
+  };
   const fn = c.words[c.fn[i]];
   if (fn) e.function = fn;
   return e;
@@ -117,7 +148,12 @@ export interface ListingsSnapshot {
   statsEnabled: boolean;
 }
 
-export interface MapDump { mapId: number; entries: MapEntry[]; truncated: boolean; at: number }
+export interface MapDump {
+  mapId: number;
+  entries: MapEntry[];
+  truncated: boolean;
+  at: number;
+}
 
 /** host -> webview. */
 export type ListingsToView =
@@ -158,12 +194,26 @@ export interface ElfSummary {
   sections: { index: number; name: string; type: string; flags: string; offset: number; size: number }[];
   /** Programs with their section and the program type libbpf infers from it. */
   programs: {
-    name: string; section: string; programType?: string; attachType?: string;
+    name: string;
+    section: string;
+    programType?: string;
+    attachType?: string;
     /** Which attach flow fits (extension/core/elf AttachKind); the attach button shows only for xdp, tc, sockops, skmsg. */
     attachKind?: 'xdp' | 'tc' | 'sockops' | 'skmsg' | 'tracepoints';
-    target?: string; instructions: number;
+    target?: string;
+    instructions: number;
   }[];
-  maps: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number; flags: number; pinning?: number; keyType?: string; valueType?: string }[];
+  maps: {
+    name: string;
+    type: string;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    flags: number;
+    pinning?: number;
+    keyType?: string;
+    valueType?: string;
+  }[];
   license?: string;
   btf: boolean;
   btfExt: boolean;
@@ -215,9 +265,22 @@ export interface PacketPathReplies {
 }
 
 /** What a view may keep in getState/setState so it survives being hidden (never data from the host). */
-export interface LiveTraceState { filter: string; regex: boolean; follow: boolean }
-export interface ListingsState { tab: ListingsTab; filter: string; sort: { column: string; descending: boolean }; dumpMapId?: number; live: boolean }
-export interface PacketPathState { filter: string; selected?: string }
+export interface LiveTraceState {
+  filter: string;
+  regex: boolean;
+  follow: boolean;
+}
+export interface ListingsState {
+  tab: ListingsTab;
+  filter: string;
+  sort: { column: string; descending: boolean };
+  dumpMapId?: number;
+  live: boolean;
+}
+export interface PacketPathState {
+  filter: string;
+  selected?: string;
+}
 
 // ---- host diff (two hosts compared: extension/core/fleet/hostDiff.ts) ------------------------------------------
 
@@ -233,7 +296,9 @@ export type HostDiffToHost =
   /** Read both hosts again. */
   | { type: 'refresh' };
 
-export interface HostDiffState { /** Show the counts of what is the same too. */ showSame: boolean }
+export interface HostDiffState {
+  /** Show the counts of what is the same too. */ showSame: boolean;
+}
 
 // ---- packet list (a verdict capture's packets, like Wireshark's top pane: webview/packetList) -------------------
 
@@ -283,7 +348,10 @@ export interface PacketListReplies {
   openWireshark: { opened: boolean };
 }
 
-export interface PacketListState { filter: string; selected?: number }
+export interface PacketListState {
+  filter: string;
+  selected?: number;
+}
 
 // ---- run a program on a packet (an editor panel) ----------------------------------------------------------------
 
@@ -301,7 +369,15 @@ export interface PacketSpec {
     tos?: number;
   };
   l4:
-    | { protocol: 'tcp'; sourcePort: number; destinationPort: number; seq?: number; ack?: number; flags?: readonly string[]; window?: number }
+    | {
+        protocol: 'tcp';
+        sourcePort: number;
+        destinationPort: number;
+        seq?: number;
+        ack?: number;
+        flags?: readonly string[];
+        window?: number;
+      }
     | { protocol: 'udp'; sourcePort: number; destinationPort: number }
     | { protocol: 'icmp'; type?: 'echo-request' | 'echo-reply'; id?: number; seq?: number };
   /** Payload as text, or hex when `payloadHex`. */
@@ -310,7 +386,12 @@ export interface PacketSpec {
 }
 
 /** The program the panel runs packets through. */
-export interface ProgRunTarget { ref: string; id: number; name: string; type: string }
+export interface ProgRunTarget {
+  ref: string;
+  id: number;
+  name: string;
+  type: string;
+}
 
 /** A run result as people read it (extension/core/packet/runReport.ts). */
 export interface RunReport {
@@ -319,18 +400,18 @@ export interface RunReport {
   maps: string[];
 }
 
-export interface ProgRunView { packet: string; result: ProgRunResult; report: RunReport }
+export interface ProgRunView {
+  packet: string;
+  result: ProgRunResult;
+  report: RunReport;
+}
 
 /** host -> webview. `packet`: a frame to start from (a capture row), as hex. */
-export type ProgRunToView =
-  | { type: 'target'; target: ProgRunTarget; packet?: string }
-  | StatusMessage
-  | ReplyMessage<ProgRunView>;
+export type ProgRunToView = { type: 'target'; target: ProgRunTarget; packet?: string } | StatusMessage | ReplyMessage<ProgRunView>;
 
 /** webview -> host: run the form's packet (`spec`) or a given frame (`packet`, hex). */
 export type ProgRunToHost =
-  | ReadyMessage
-  | { type: 'run'; requestId: number; spec?: PacketSpec; packet?: string; repeat: number; runs: number };
+  ReadyMessage | { type: 'run'; requestId: number; spec?: PacketSpec; packet?: string; repeat: number; runs: number };
 
 // ---- program statistics (an editor panel; the kernel's run-time statistics are on while it is open) -------------
 
@@ -355,11 +436,11 @@ export type ProgramStatsToHost = ReadyMessage;
 // ---- packets across hosts (the fleet's joined packet paths: extension/core/fleet/crossHostPath.ts) ------------
 
 /** host -> webview: the joined paths of one trace across hosts, with each host's clock offset. */
-export type FleetPathToView =
-  | { type: 'paths'; paths: FleetPacketPath[]; clocks: { host: string; clock: HostClock }[] }
-  | StatusMessage;
+export type FleetPathToView = { type: 'paths'; paths: FleetPacketPath[]; clocks: { host: string; clock: HostClock }[] } | StatusMessage;
 
 /** webview -> host. */
 export type FleetPathToHost = ReadyMessage;
 
-export interface FleetPathState { /** The exchange shown (`#id.seq`, a flow). */ selected?: string }
+export interface FleetPathState {
+  /** The exchange shown (`#id.seq`, a flow). */ selected?: string;
+}

@@ -50,8 +50,9 @@ async function serveStdio(argv: string[]): Promise<void> {
     const message = `malformed framing on stdin: ${why}; exiting`;
     process.stderr.write(`[agent] error: ${message}\n`);
     setTimeout(() => process.exit(3), 2000).unref();
-    void Promise.allSettled([connection.sendNotification(agentLog, { level: 'error', message }), traces?.stopAll()])
-      .then(() => process.stdout.write('', () => process.exit(3)));
+    void Promise.allSettled([connection.sendNotification(agentLog, { level: 'error', message }), traces?.stopAll()]).then(() =>
+      process.stdout.write('', () => process.exit(3)),
+    );
   };
   const guard = new FrameGuard(brokenFraming);
   const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new StreamMessageWriter(process.stdout));
@@ -90,10 +91,12 @@ async function serveStdio(argv: string[]): Promise<void> {
     // answer what is in progress (at most 30 s), stop the trace readers, then go; attachments stay in the kernel
     void Promise.race([idle(), new Promise((r) => setTimeout(r, 30_000))])
       .then(() => Promise.all([streams.stopAll(), captures.stopAll()]))
-      .finally(() => setImmediate(() => {
-        connection.dispose();
-        process.exit(0);
-      }));
+      .finally(() =>
+        setImmediate(() => {
+          connection.dispose();
+          process.exit(0);
+        }),
+      );
   };
   idle = serve(connection, methodTable(ctx, streams, exit, captures));
   connection.onClose(exit);

@@ -35,7 +35,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     else if (a === '--bpftool') opts.bpftool = value();
     else if (a === '--runtime-bpftool') opts.runtimeBpftool = value();
     else if (a === '--state-dir') opts.stateDir = value();
-    else if (a === '--stdio') continue; // what vscode-jsonrpc clients sometimes add
+    else if (a === '--stdio')
+      continue; // what vscode-jsonrpc clients sometimes add
     else throw new Error(`unknown option ${a} (known: --bpftool PATH, --runtime-bpftool PATH, --state-dir DIR, --watchdog PLANFILE)`);
   }
   return opts;

@@ -45,7 +45,13 @@ type Handler = (params: unknown) => Promise<unknown>;
 /** Requests in progress at once; a client never needs nearly this many, a flood gets Busy. */
 export const MAX_IN_FLIGHT = 64;
 
-export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown: () => void, captures?: Captures, stats = new StatsSubscriptions(ctx)): Record<string, Handler> {
+export function methodTable(
+  ctx: AgentContext,
+  traces: TraceStreams,
+  onShutdown: () => void,
+  captures?: Captures,
+  stats = new StatsSubscriptions(ctx),
+): Record<string, Handler> {
   return {
     [proto.hello.method]: () => hostFacts(ctx),
     [proto.listPrograms.method]: () => listPrograms(ctx, true),
@@ -83,10 +89,12 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
     [proto.agentEndPrevious.method]: (p) => endPreviousAgent(p),
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
-    ...(captures ? {
-      [proto.captureStart.method]: (p: unknown) => captures.start(p),
-      [proto.captureStop.method]: (p: unknown) => captures.stop(p),
-    } : {}),
+    ...(captures
+      ? {
+          [proto.captureStart.method]: (p: unknown) => captures.start(p),
+          [proto.captureStop.method]: (p: unknown) => captures.stop(p),
+        }
+      : {}),
     [proto.labCreate.method]: (p) => labCreate(ctx, p),
     [proto.labDestroy.method]: (p) => labDestroy(ctx, p),
     [proto.labList.method]: () => labList(ctx),
@@ -100,9 +108,20 @@ export function methodTable(ctx: AgentContext, traces: TraceStreams, onShutdown:
 
 /** Requests that only read: they may share a listing's bpftool run in flight (listings/singleFlight.ts). */
 const READ_ONLY = new Set<string>([
-  proto.hello.method, proto.listPrograms.method, proto.listMaps.method, proto.listLinks.method, proto.netList.method,
-  proto.cgroupList.method, proto.pinsList.method, proto.attachmentsList.method, proto.objectList.method,
-  proto.rollbacksList.method, proto.mapDump.method, proto.progDumpXlated.method, proto.labList.method, proto.statsSample.method,
+  proto.hello.method,
+  proto.listPrograms.method,
+  proto.listMaps.method,
+  proto.listLinks.method,
+  proto.netList.method,
+  proto.cgroupList.method,
+  proto.pinsList.method,
+  proto.attachmentsList.method,
+  proto.objectList.method,
+  proto.rollbacksList.method,
+  proto.mapDump.method,
+  proto.progDumpXlated.method,
+  proto.labList.method,
+  proto.statsSample.method,
 ]);
 
 /**
@@ -125,7 +144,10 @@ export function serve(connection: MessageConnection, table: Record<string, Handl
     const check = checks.get(method);
     if (!handler || !check) return new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method.slice(0, 100)}`);
     if (pending >= maxInFlight) {
-      const e = new AgentError(AgentErrorCode.Busy, `the agent has ${pending} requests in progress (at most ${maxInFlight}); try again when some have replied`);
+      const e = new AgentError(
+        AgentErrorCode.Busy,
+        `the agent has ${pending} requests in progress (at most ${maxInFlight}); try again when some have replied`,
+      );
       return new ResponseError(e.code, e.message, e.data);
     }
     const mayChangeKernel = !READ_ONLY.has(method);

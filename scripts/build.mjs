@@ -18,8 +18,14 @@ const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
 
 const node = {
-  bundle: true, platform: 'node', format: 'cjs', target: 'node18', sourcemap: 'linked', minify,
-  logLevel: 'warning', absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  sourcemap: 'linked',
+  minify,
+  logLevel: 'warning',
+  absWorkingDir: root,
   // ssh2 falls back to pure JavaScript when its optional native parts fail to load (docs: ../shared/docs/VSCODE-E2E.md).
   external: ['cpu-features', '*.node'],
 };
@@ -33,7 +39,9 @@ function buildBpf() {
   mkdirSync(join(root, 'dist/bpf'), { recursive: true });
   const vmlinux = join(cache, 'vmlinux.h');
   if (!existsSync(vmlinux)) {
-    const h = execFileSync(process.env.BPFTOOL ?? 'bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], { maxBuffer: 1 << 30 });
+    const h = execFileSync(process.env.BPFTOOL ?? 'bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], {
+      maxBuffer: 1 << 30,
+    });
     writeFileSync(vmlinux, h);
   }
   let n = 0;
@@ -42,8 +50,11 @@ function buildBpf() {
     const out = join(root, 'dist/bpf', f.replace(/\.bpf\.c$/, '.o'));
     const embedded = join(root, 'dist/bpf/embed', f.replace(/\.bpf\.c$/, '.o'));
     if (existsSync(out) && existsSync(embedded) && statSync(out).mtimeMs > newestInput(join(src, f))) continue;
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(src, 'include'), '-I', cache,
-      '-c', join(src, f), '-o', out], { stdio: 'inherit' });
+    execFileSync(
+      'clang',
+      ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(src, 'include'), '-I', cache, '-c', join(src, f), '-o', out],
+      { stdio: 'inherit' },
+    );
     // The copy the agent embeds carries no DWARF (BTF and BTF.ext stay: CO-RE and line info need only those):
     // tracepkt.o drops from ~700 KB to ~85 KB, and so does every upload of the agent.
     mkdirSync(join(root, 'dist/bpf/embed'), { recursive: true });
@@ -61,7 +72,9 @@ function newestInput(file) {
 const bpfBuilt = buildBpf();
 
 const builds = [];
-const add = (entry, outfile, opts) => { if (existsSync(join(root, entry))) builds.push({ ...opts, entryPoints: [entry], outfile }); };
+const add = (entry, outfile, opts) => {
+  if (existsSync(join(root, entry))) builds.push({ ...opts, entryPoints: [entry], outfile });
+};
 
 add('extension/vscode/extension.ts', 'dist/extension.js', { ...node, external: [...node.external, 'vscode'] });
 add('extension/cli/main.ts', 'dist/cli.js', { ...node, banner: { js: '#!/usr/bin/env node' } });
@@ -72,8 +85,15 @@ if (existsSync(webviewDir)) {
   for (const view of readdirSync(webviewDir, { withFileTypes: true })) {
     if (view.isDirectory() && existsSync(join(webviewDir, view.name, 'main.ts'))) {
       add(`webview/${view.name}/main.ts`, `dist/webview/${view.name}.js`, {
-        bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', sourcemap: 'linked', minify,
-        logLevel: 'warning', absWorkingDir: root, loader: { '.ttf': 'file', '.woff2': 'file' },
+        bundle: true,
+        platform: 'browser',
+        format: 'iife',
+        target: 'chrome120',
+        sourcemap: 'linked',
+        minify,
+        logLevel: 'warning',
+        absWorkingDir: root,
+        loader: { '.ttf': 'file', '.woff2': 'file' },
       });
     }
   }
@@ -97,7 +117,11 @@ if (existsSync(runtimeSrc)) {
     const to = join(root, 'dist/runtime', f);
     if (existsSync(to) && statSync(to).ino === statSync(from).ino) continue;
     rmSync(to, { force: true });
-    try { linkSync(from, to); } catch { copyFileSync(from, to); }
+    try {
+      linkSync(from, to);
+    } catch {
+      copyFileSync(from, to);
+    }
   }
 }
 

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2] ?? '';
-const files = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.bench.ts') && f.includes(only)).sort();
+const files = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.ts') && f.includes(only))
+  .sort();
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f}`);

@@ -35,8 +35,22 @@ if (process.getuid && process.getuid() !== 0 && chosen.some((t) => t !== 'unit' 
 // not there before and are empty again, so the run leaves the machine as it found it.
 // The verdict capture's directory under our home (remote-agent/capture/captures.ts) is shared the same way: an agent
 // killed mid-capture leaves it for the next capture's sweep, so it goes first, before the home it lives in.
-const sharedBpffs = ['/sys/fs/bpf/ebpf-netdebug/verdict_captures', '/sys/fs/bpf/ebpf-netdebug', '/sys/fs/bpf/tc/globals', '/sys/fs/bpf/tc', '/sys/fs/bpf/ip', '/sys/fs/bpf/xdp'];
-const present = (p) => { try { lstatSync(p); return true; } catch { return false; } };
+const sharedBpffs = [
+  '/sys/fs/bpf/ebpf-netdebug/verdict_captures',
+  '/sys/fs/bpf/ebpf-netdebug',
+  '/sys/fs/bpf/tc/globals',
+  '/sys/fs/bpf/tc',
+  '/sys/fs/bpf/ip',
+  '/sys/fs/bpf/xdp',
+];
+const present = (p) => {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const preexisting = new Set(sharedBpffs.filter(present));
 function removeSharedBpffs() {
   for (const p of sharedBpffs) {
@@ -44,12 +58,17 @@ function removeSharedBpffs() {
     try {
       if (lstatSync(p).isSymbolicLink()) rmSync(p);
       else rmdirSync(p); // fails, and so keeps it, unless empty
-    } catch { /* not empty: something of somebody else's lives there */ }
+    } catch {
+      /* not empty: something of somebody else's lives there */
+    }
   }
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
-  '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { cwd: root, stdio: 'inherit' },
+);
 removeSharedBpffs();
 process.exit(r.status ?? 1);

@@ -22,7 +22,11 @@ export interface Parsed<T> {
   positionals: string[];
 }
 
-export function parseCommand<const O extends OptionSpec>(command: string, argv: string[], options: O): Parsed<ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values']> {
+export function parseCommand<const O extends OptionSpec>(
+  command: string,
+  argv: string[],
+  options: O,
+): Parsed<ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values']> {
   try {
     const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: r.values, positionals: r.positionals };
@@ -38,7 +42,8 @@ export function parseCommand<const O extends OptionSpec>(command: string, argv: 
 /** The host to work on: --host, else $EBPF_NETDEBUG_HOST; `local` is this machine. */
 export function requireHost(command: string, host: string | undefined, env: NodeJS.ProcessEnv): string {
   const h = host ?? env.EBPF_NETDEBUG_HOST;
-  if (!h || !h.trim()) throw usageError(`${command}: --host is required (--host local for this machine, or an ssh_config alias / user@host[:port])`);
+  if (!h || !h.trim())
+    throw usageError(`${command}: --host is required (--host local for this machine, or an ssh_config alias / user@host[:port])`);
   return h.trim();
 }
 

@@ -2,7 +2,11 @@
 // is wrong), 1 for everything that went wrong while doing the work.
 export class CliError extends Error {
   override readonly name = 'CliError';
-  constructor(message: string, readonly exitCode: 1 | 2 = 1, /** Extra lines for --verbose. */ readonly details?: string) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+    /** Extra lines for --verbose. */ readonly details?: string,
+  ) {
     super(message);
   }
 }

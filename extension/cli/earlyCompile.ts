@@ -21,25 +21,39 @@ export interface ObjectForSession {
   settled(): Promise<void>;
 }
 
-interface Opts { set: Record<string, string>; io: CliIo; command: string }
+interface Opts {
+  set: Record<string, string>;
+  io: CliIo;
+  command: string;
+}
 type Outcome = { ok: true; obj: PreparedObject } | { ok: false; error: unknown };
 
 export function startObjectForHost(host: string, file: string, opts: Opts): ObjectForSession {
-  const prepare = (target: PrepareOptions['target'], io: CliIo) => prepareObject(file, {
-    target, set: opts.set, command: opts.command, onDiagnostics: (ds) => { for (const d of ds) io.out(`${formatDiagnostic(d)}\n`); },
-  });
+  const prepare = (target: PrepareOptions['target'], io: CliIo) =>
+    prepareObject(file, {
+      target,
+      set: opts.set,
+      command: opts.command,
+      onDiagnostics: (ds) => {
+        for (const d of ds) io.out(`${formatDiagnostic(d)}\n`);
+      },
+    });
   if (!file.endsWith('.c')) {
     // An object file needs no target: read it once connected, as always.
     return { forSession: () => prepare(() => Promise.reject(new Error('no target needed')), opts.io), settled: async () => undefined };
   }
   // Diagnostics of the early compile are held back until we know its target was the right one.
   const held: string[] = [];
-  const early = guessTarget(host).then(async (target) => {
-    if (!target) return undefined;
-    const outcome: Outcome = await prepare(async () => target, { out: (t) => held.push(t), err: (t) => held.push(t) })
-      .then((obj) => ({ ok: true as const, obj }), (error: unknown) => ({ ok: false as const, error }));
-    return { target, outcome };
-  }).catch(() => undefined);
+  const early = guessTarget(host)
+    .then(async (target) => {
+      if (!target) return undefined;
+      const outcome: Outcome = await prepare(async () => target, { out: (t) => held.push(t), err: (t) => held.push(t) }).then(
+        (obj) => ({ ok: true as const, obj }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      return { target, outcome };
+    })
+    .catch(() => undefined);
 
   return {
     async forSession(s) {
@@ -48,15 +62,21 @@ export function startObjectForHost(host: string, file: string, opts: Opts): Obje
       const guess = await early;
       // A compile error is the source's fault whatever the target: report it. Anything else (clang missing...) is
       // left to the normal path, which says it the usual way.
-      if (guess && guess.target.kernelRelease === real.kernelRelease && guess.target.arch === real.arch
-        && (guess.outcome.ok || guess.outcome.error instanceof AttachError)) {
+      if (
+        guess &&
+        guess.target.kernelRelease === real.kernelRelease &&
+        guess.target.arch === real.arch &&
+        (guess.outcome.ok || guess.outcome.error instanceof AttachError)
+      ) {
         for (const t of held) opts.io.out(t);
         if (guess.outcome.ok) return guess.outcome.obj;
         throw guess.outcome.error;
       }
       return prepare(async () => real, opts.io);
     },
-    settled: async () => { await early; },
+    settled: async () => {
+      await early;
+    },
   };
 }
 
@@ -66,6 +86,6 @@ async function guessTarget(host: string): Promise<TargetHost | undefined> {
   if (!last) return undefined;
   // Only with the header already cached: the host's BTF can be read only once connected.
   const header = join(defaultVmlinuxCacheDir(), last.kernelRelease, 'vmlinux.h');
-  if (!((await stat(header).catch(() => undefined))?.size)) return undefined;
+  if (!(await stat(header).catch(() => undefined))?.size) return undefined;
   return { ...last, readBtf: () => Promise.reject(new Error('the host is not connected yet')) };
 }

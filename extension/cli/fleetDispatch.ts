@@ -10,16 +10,28 @@ import { rolloutAttach, wantsRollout } from './rolloutAttach';
 
 export const FLEET_COMMANDS = ['info', 'list', 'attach', 'detach', 'trace'];
 
-export async function runFleetCommand(name: string, argv0: string[], ctx: CliContext, commands: Record<string, Command>, describe: DescribeFailure): Promise<number> {
+export async function runFleetCommand(
+  name: string,
+  argv0: string[],
+  ctx: CliContext,
+  commands: Record<string, Command>,
+  describe: DescribeFailure,
+): Promise<number> {
   if (!FLEET_COMMANDS.includes(name)) throw usageError(`${name}: --hosts/--inventory apply to ${FLEET_COMMANDS.join(', ')}`);
   const { fleet, argv } = takeFleetOptions(name, argv0, ctx.env);
   if (name === 'attach' && wantsRollout(argv)) return rolloutAttach(commands.attach, commands.detach, argv, ctx, fleet, describe);
   if (wantsRollout(argv)) throw usageError(`${name}: --rollout applies to attach`);
-  if (argv.some((a) => a === '--netns-scope' || a.startsWith('--netns-scope=')) && name !== 'trace') throw usageError(`${name}: --netns-scope applies to trace --source packet-path`);
+  if (argv.some((a) => a === '--netns-scope' || a.startsWith('--netns-scope=')) && name !== 'trace')
+    throw usageError(`${name}: --netns-scope applies to trace --source packet-path`);
   if (name === 'trace') {
     const i = argv.findIndex((a) => a === '--source' || a.startsWith('--source='));
     const source = i < 0 ? 'trace_pipe' : argv[i] === '--source' ? argv[i + 1] : argv[i].slice('--source='.length);
-    if (source === 'packet-path' || source === 'packet_path') return fleetTraceCommand(argv.filter((_a, j) => j !== i && !(argv[i] === '--source' && j === i + 1)), ctx, fleet);
+    if (source === 'packet-path' || source === 'packet_path')
+      return fleetTraceCommand(
+        argv.filter((_a, j) => j !== i && !(argv[i] === '--source' && j === i + 1)),
+        ctx,
+        fleet,
+      );
     if (argv.some((a) => a.startsWith('--netns-scope'))) throw usageError('trace: --netns-scope applies to --source packet-path');
   }
   const results = await runOnHosts(commands[name], argv, fleet.hosts, ctx, fleet.bounds, describe);

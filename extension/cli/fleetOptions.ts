@@ -8,7 +8,10 @@ import { DEFAULT_CONCURRENCY, DEFAULT_STAGGER_MS, type BoundOptions } from '../c
 import { InventoryError, parseHostList, readInventory, type FleetHost } from '../core/fleet/inventory';
 import { usageError } from './cliError';
 
-export interface FleetOptions { hosts: FleetHost[]; bounds: BoundOptions }
+export interface FleetOptions {
+  hosts: FleetHost[];
+  bounds: BoundOptions;
+}
 
 const VALUE_OPTIONS = ['--hosts', '--inventory', '--limit', '--parallel', '--stagger'] as const;
 
@@ -33,15 +36,22 @@ export function takeFleetOptions(command: string, argv: string[], env: NodeJS.Pr
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { rest.push(...argv.slice(i)); break; }
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
     const opt = VALUE_OPTIONS.find((o) => a === o || a.startsWith(`${o}=`));
-    if (!opt) { rest.push(a); continue; }
+    if (!opt) {
+      rest.push(a);
+      continue;
+    }
     const v = a === opt ? argv[++i] : a.slice(opt.length + 1);
     if (v === undefined || v === '' || (a === opt && v.startsWith('-'))) throw usageError(`${command}: ${opt} needs a value`);
     if (values[opt] !== undefined) throw usageError(`${command}: ${opt} is given twice`);
     values[opt] = v;
   }
-  if (rest.some((a) => a === '--host' || a === '-H' || a.startsWith('--host='))) throw usageError(`${command}: --host and --hosts/--inventory exclude each other`);
+  if (rest.some((a) => a === '--host' || a === '-H' || a.startsWith('--host=')))
+    throw usageError(`${command}: --host and --hosts/--inventory exclude each other`);
   if (values['--hosts'] && values['--inventory']) throw usageError(`${command}: give --hosts or --inventory, not both`);
   if (values['--limit'] && !values['--inventory']) throw usageError(`${command}: --limit applies to --inventory`);
   let hosts: FleetHost[];

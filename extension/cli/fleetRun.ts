@@ -10,28 +10,51 @@ import type { CliContext, CliIo } from './io';
 export type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 export type DescribeFailure = (e: unknown) => { line: string; code: number };
 
-export interface HostRun { code: number; out: string; err: string }
+export interface HostRun {
+  code: number;
+  out: string;
+  err: string;
+}
 
 export function captureIo(): CliIo & { outText: () => string; errText: () => string } {
   let out = '';
   let err = '';
-  return { out: (t) => { out += t; }, err: (t) => { err += t; }, outText: () => out, errText: () => err };
+  return {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    outText: () => out,
+    errText: () => err,
+  };
 }
 
 /** Runs `command` with `argv` + `--host SPEC` on each host; never throws for one host. */
-export async function runOnHosts(command: Command, argv: string[], hosts: FleetHost[], ctx: CliContext, bounds: { concurrency?: number; staggerMs?: number },
-  describe: DescribeFailure): Promise<HostResult<HostRun>[]> {
-  return forEachHost(hosts.map((h) => h.name), bounds, async (_name, i) => {
-    const io = captureIo();
-    try {
-      const code = await command([...argv, '--host', hosts[i].spec], { ...ctx, io });
-      return { code, out: io.outText(), err: io.errText() };
-    } catch (e) {
-      const f = describe(e);
-      // A failed host is a failure with its reason: rethrown so the result says so.
-      throw Object.assign(new Error(f.line), { exitCode: f.code, partialOut: io.outText() });
-    }
-  });
+export async function runOnHosts(
+  command: Command,
+  argv: string[],
+  hosts: FleetHost[],
+  ctx: CliContext,
+  bounds: { concurrency?: number; staggerMs?: number },
+  describe: DescribeFailure,
+): Promise<HostResult<HostRun>[]> {
+  return forEachHost(
+    hosts.map((h) => h.name),
+    bounds,
+    async (_name, i) => {
+      const io = captureIo();
+      try {
+        const code = await command([...argv, '--host', hosts[i].spec], { ...ctx, io });
+        return { code, out: io.outText(), err: io.errText() };
+      } catch (e) {
+        const f = describe(e);
+        // A failed host is a failure with its reason: rethrown so the result says so.
+        throw Object.assign(new Error(f.line), { exitCode: f.code, partialOut: io.outText() });
+      }
+    },
+  );
 }
 
 /** The key a JSON array result goes under in the per-host line (`list programs` -> "programs"). */
@@ -53,8 +76,11 @@ export function parseJsonDocuments(text: string): unknown[] {
       continue;
     }
     if (c === '"') inString = true;
-    else if (c === '{' || c === '[') { if (depth++ === 0) start = i; }
-    else if (c === '}' || c === ']') { if (--depth === 0) docs.push(JSON.parse(text.slice(start, i + 1))); }
+    else if (c === '{' || c === '[') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' || c === ']') {
+      if (--depth === 0) docs.push(JSON.parse(text.slice(start, i + 1)));
+    }
   }
   return docs;
 }
@@ -72,7 +98,7 @@ export function printFleetResults(commandName: string, argv: string[], results: 
     if (json) {
       if (r.ok) {
         for (const doc of parseJsonDocuments(r.value.out)) {
-          const body = Array.isArray(doc) ? { [arrayKey(commandName, argv)]: doc } : doc as Record<string, unknown>;
+          const body = Array.isArray(doc) ? { [arrayKey(commandName, argv)]: doc } : (doc as Record<string, unknown>);
           // `host` is the fleet's name for it; a command's own `host` (what it connected to) stays as `spec`.
           const spec = typeof body.host === 'string' && body.host !== r.host ? { spec: body.host } : {};
           io.out(`${JSON.stringify({ ...body, host: r.host, ...spec })}\n`);
@@ -82,13 +108,16 @@ export function printFleetResults(commandName: string, argv: string[], results: 
       continue;
     }
     io.out(`== ${r.host}${failure ? ' (FAILED)' : ''} ==\n`);
-    const text = r.ok ? r.value.out : (r.error as Error & { partialOut?: string }).partialOut ?? '';
+    const text = r.ok ? r.value.out : ((r.error as Error & { partialOut?: string }).partialOut ?? '');
     if (text) io.out(text.endsWith('\n') ? text : `${text}\n`);
     if (r.ok && r.value.err) io.out(r.value.err.replace(/^/gm, '  ').replace(/ +$/, ''));
     if (failure) io.out(`  failed: ${failure}\n`);
     io.out('\n');
   }
-  return printSummary(results.map((r) => ({ host: r.host, failure: failedResult(r) })), io);
+  return printSummary(
+    results.map((r) => ({ host: r.host, failure: failedResult(r) })),
+    io,
+  );
 }
 
 /** `3 hosts: 2 ok, 1 failed` and one line per failure, on stderr; returns the exit status (1 when any failed). */

@@ -7,7 +7,9 @@ export async function withSession<T>(ctx: CliContext, host: string, work: (s: Se
   // $EBPF_NETDEBUG_REMOTE_BASE: where on an SSH host the agent is deployed, relative to the login's home.
   const remoteBase = ctx.env.EBPF_NETDEBUG_REMOTE_BASE;
   const session = await ctx.openSession(host, {
-    clientName: 'ebpf-netdebug-cli', clientVersion: CLI_VERSION, ...(remoteBase ? { deploy: { remoteBase } } : {}),
+    clientName: 'ebpf-netdebug-cli',
+    clientVersion: CLI_VERSION,
+    ...(remoteBase ? { deploy: { remoteBase } } : {}),
   });
   try {
     return await work(session);

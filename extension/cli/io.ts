@@ -30,8 +30,16 @@ export interface CliContext {
 
 /** The real stdout/stderr: text without terminal escapes (terminalText.ts), whatever the kernel put in it. */
 export const processIo: CliIo = {
-  out: (t) => { process.stdout.write(stripTerminalEscapes(t)); },
-  err: (t) => { process.stderr.write(stripTerminalEscapes(t)); },
-  bytes: (b) => { process.stdout.write(b); },
-  clearScreen: () => { process.stdout.write('\x1b[H\x1b[2J'); },
+  out: (t) => {
+    process.stdout.write(stripTerminalEscapes(t));
+  },
+  err: (t) => {
+    process.stderr.write(stripTerminalEscapes(t));
+  },
+  bytes: (b) => {
+    process.stdout.write(b);
+  },
+  clearScreen: () => {
+    process.stdout.write('\x1b[H\x1b[2J');
+  },
 };

@@ -17,7 +17,14 @@ export function explainLoadFailure(e: unknown, ctx: { command: string; source?: 
     if (d) ctx.io.out(`${d.file}:${d.line}:1: error: ${d.message}\n`);
     ctx.io.out(`${formatVerifierLog(v, { ...resolve, contextLines: LOG_CONTEXT_LINES })}\n`);
     const where = d ? ` at ${d.file}:${d.line}` : '';
-    throw new CliError(`${ctx.command}: verifier rejected program ${v.program ?? ''}${where}: ${v.message.split('\n')[0]}`.replace('program  at', 'program at'), 1, e.details());
+    throw new CliError(
+      `${ctx.command}: verifier rejected program ${v.program ?? ''}${where}: ${v.message.split('\n')[0]}`.replace(
+        'program  at',
+        'program at',
+      ),
+      1,
+      e.details(),
+    );
   }
   throw e;
 }

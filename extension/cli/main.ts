@@ -27,8 +27,19 @@ import { USAGE } from './usage';
 type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 export const commands: Record<string, Command> = {
-  info: infoCommand, build: buildCommand, inspect: inspectCommand, attach: attachCommand, detach: detachCommand,
-  list: listCommand, trace: traceCommand, lab: labCommand, unload: unloadCommand, run: runCommand, top: topCommand, diff: diffCommand, host: hostCommand,
+  info: infoCommand,
+  build: buildCommand,
+  inspect: inspectCommand,
+  attach: attachCommand,
+  detach: detachCommand,
+  list: listCommand,
+  trace: traceCommand,
+  lab: labCommand,
+  unload: unloadCommand,
+  run: runCommand,
+  top: topCommand,
+  diff: diffCommand,
+  host: hostCommand,
 };
 
 /** Runs one command line; never throws: returns the exit status after writing the reason of a failure. */
@@ -78,9 +89,18 @@ export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: 
   let sudoPasswordStdin = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { rest.push(...argv.slice(i)); break; }
-    if (a === '--accept-new-host-key') { acceptNewHostKey = true; continue; }
-    if (a === '--sudo-password-stdin') { sudoPasswordStdin = true; continue; }
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--accept-new-host-key') {
+      acceptNewHostKey = true;
+      continue;
+    }
+    if (a === '--sudo-password-stdin') {
+      sudoPasswordStdin = true;
+      continue;
+    }
     if (a === '--bpftool' || a.startsWith('--bpftool=')) {
       const v = a === '--bpftool' ? argv[++i] : a.slice('--bpftool='.length);
       if (!v || v.startsWith('-')) throw usageError('--bpftool: expected the path of bpftool on the host');
@@ -98,12 +118,13 @@ export function takeConnectionOptions(argv: string[], ctx: CliContext): { argv: 
     // Passphrases and passwords are asked on the terminal, never echoed; without a terminal there is nobody to ask.
     ...(process.stdin.isTTY === true && !given?.prompt ? { prompt: terminalPrompt() } : {}),
   });
-  const openSession: CliContext['openSession'] = (host, opts = {}) => ctx.openSession(host, {
-    ...opts,
-    ...(bpftoolPath ? { bpftoolPath } : {}),
-    ...(askSudoPassword && !opts.deploy?.askSudoPassword ? { deploy: { ...opts.deploy, askSudoPassword } } : {}),
-    ssh: ssh(opts.ssh),
-  });
+  const openSession: CliContext['openSession'] = (host, opts = {}) =>
+    ctx.openSession(host, {
+      ...opts,
+      ...(bpftoolPath ? { bpftoolPath } : {}),
+      ...(askSudoPassword && !opts.deploy?.askSudoPassword ? { deploy: { ...opts.deploy, askSudoPassword } } : {}),
+      ssh: ssh(opts.ssh),
+    });
   return { argv: rest, ctx: { ...ctx, openSession, ssh: ssh(ctx.ssh), ...(askSudoPassword ? { askSudoPassword } : {}) } };
 }
 
@@ -120,14 +141,15 @@ function oneLine(s: string): string {
 
 async function main(): Promise<void> {
   let interrupted: Promise<void> | undefined;
-  const onInterrupt = () => interrupted ??= new Promise<void>((resolve) => {
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      // The first Ctrl-C stops a streaming command cleanly (trace stops its stream); a second one gives up.
-      if (++interrupts > 1) process.exit(130);
-      resolve();
-    });
-  });
+  const onInterrupt = () =>
+    (interrupted ??= new Promise<void>((resolve) => {
+      let interrupts = 0;
+      process.on('SIGINT', () => {
+        // The first Ctrl-C stops a streaming command cleanly (trace stops its stream); a second one gives up.
+        if (++interrupts > 1) process.exit(130);
+        resolve();
+      });
+    }));
   const code = await runCli(process.argv.slice(2), { io: processIo, env: process.env, openSession, interrupted: onInterrupt });
   process.exitCode = code;
   // Ends the process even if a library left a handle open; output is flushed by then (stdout writes are sync for

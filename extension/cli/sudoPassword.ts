@@ -36,5 +36,6 @@ export function sudoPasswordPrompt(fromStdin: boolean, tty: boolean = process.st
   const ask = terminalPrompt();
   let answer: Promise<string | undefined> | undefined;
   // Asked once per command: its sessions (several hosts of a fleet share a login rarely; one prompt per host) reuse it.
-  return (q) => (answer ??= ask({ kind: 'password', target: `${q.user}@${q.host}`, message: `[sudo] password for ${q.user}:`, echo: false }));
+  return (q) =>
+    (answer ??= ask({ kind: 'password', target: `${q.user}@${q.host}`, message: `[sudo] password for ${q.user}:`, echo: false }));
 }

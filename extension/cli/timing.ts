@@ -25,6 +25,8 @@ export function makeTimer(env: NodeJS.ProcessEnv, err: (text: string) => void): 
         line(name, performance.now() - t);
       }
     },
-    mark(name) { if (on) line(name, undefined); },
+    mark(name) {
+      if (on) line(name, undefined);
+    },
   };
 }

@@ -2,11 +2,29 @@
 // (../shared/docs/STYLE.md #3): a local child process, an ssh2 exec channel, or an in-memory pair in tests.
 import type { Readable, Writable } from 'node:stream';
 import * as nodeTimers from 'node:timers';
-import { ErrorCodes, ResponseError, type Disposable, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
+import {
+  ErrorCodes,
+  ResponseError,
+  type Disposable,
+  type MessageConnection,
+  type NotificationType,
+  type RequestType,
+  type RequestType0,
+} from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as P from '../../protocol/agent';
 import type {
-  CaptureInfo, CaptureSummary, Attachment, BpfLink, BpfMap, BpfProgram, CgroupAttachment, HostFacts, Lab, LoadedObject, PinEntry,
+  CaptureInfo,
+  CaptureSummary,
+  Attachment,
+  BpfLink,
+  BpfMap,
+  BpfProgram,
+  CgroupAttachment,
+  HostFacts,
+  Lab,
+  LoadedObject,
+  PinEntry,
 } from '../../protocol/types';
 import type { RemoteProcess } from './transport/transport';
 import { AgentError, ClientErrorCode } from './agentError';
@@ -37,8 +55,14 @@ export class AgentClient {
   private process: RemoteProcess | undefined;
 
   /** Talks to an agent whose stdout is `input` and stdin is `output`. */
-  constructor(input: Readable, output: Writable, private readonly opts: AgentClientOptions = {}) {
-    this.closed = new Promise((res) => { this.settleClosed = res; });
+  constructor(
+    input: Readable,
+    output: Writable,
+    private readonly opts: AgentClientOptions = {},
+  ) {
+    this.closed = new Promise((res) => {
+      this.settleClosed = res;
+    });
     this.connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
     this.connection.onClose(() => this.streamEnded(new AgentError(ClientErrorCode.ConnectionClosed, 'the agent closed the connection')));
     this.connection.onError(([err]) => this.streamEnded(new AgentError(ClientErrorCode.ConnectionClosed, err.message)));
@@ -80,51 +104,125 @@ export class AgentClient {
       clientVersion: params?.clientVersion ?? this.opts.clientVersion ?? '0.0.0',
     });
   }
-  listPrograms(): Promise<BpfProgram[]> { return this.request0(P.listPrograms); }
-  listMaps(): Promise<BpfMap[]> { return this.request0(P.listMaps); }
-  listLinks(): Promise<BpfLink[]> { return this.request0(P.listLinks); }
-  netList(params: P.NetListParams = {}): Promise<P.NetListResult> { return this.request(P.netList, params); }
-  cgroupList(params: P.CgroupListParams = {}): Promise<CgroupAttachment[]> { return this.request(P.cgroupList, params); }
-  pinsList(): Promise<PinEntry[]> { return this.request0(P.pinsList); }
-  attachmentsList(): Promise<Attachment[]> { return this.request0(P.attachmentsList); }
+  listPrograms(): Promise<BpfProgram[]> {
+    return this.request0(P.listPrograms);
+  }
+  listMaps(): Promise<BpfMap[]> {
+    return this.request0(P.listMaps);
+  }
+  listLinks(): Promise<BpfLink[]> {
+    return this.request0(P.listLinks);
+  }
+  netList(params: P.NetListParams = {}): Promise<P.NetListResult> {
+    return this.request(P.netList, params);
+  }
+  cgroupList(params: P.CgroupListParams = {}): Promise<CgroupAttachment[]> {
+    return this.request(P.cgroupList, params);
+  }
+  pinsList(): Promise<PinEntry[]> {
+    return this.request0(P.pinsList);
+  }
+  attachmentsList(): Promise<Attachment[]> {
+    return this.request0(P.attachmentsList);
+  }
 
-  objectLoad(params: P.ObjectLoadParams): Promise<LoadedObject> { return this.request(P.objectLoad, params); }
-  objectUnload(params: P.ObjectUnloadParams): Promise<{ removedPins: string[] }> { return this.request(P.objectUnload, params); }
-  objectList(): Promise<LoadedObject[]> { return this.request0(P.objectList); }
+  objectLoad(params: P.ObjectLoadParams): Promise<LoadedObject> {
+    return this.request(P.objectLoad, params);
+  }
+  objectUnload(params: P.ObjectUnloadParams): Promise<{ removedPins: string[] }> {
+    return this.request(P.objectUnload, params);
+  }
+  objectList(): Promise<LoadedObject[]> {
+    return this.request0(P.objectList);
+  }
 
-  attachXdp(params: P.AttachXdpParams): Promise<Attachment> { return this.request(P.attachXdp, params); }
-  attachTc(params: P.AttachTcParams): Promise<Attachment> { return this.request(P.attachTc, params); }
-  attachCgroup(params: P.AttachCgroupParams): Promise<Attachment> { return this.request(P.attachCgroup, params); }
-  attachSkMsg(params: P.AttachSkMsgParams): Promise<Attachment> { return this.request(P.attachSkMsg, params); }
-  attachTracepoints(params: P.AttachTracepointsParams): Promise<Attachment> { return this.request(P.attachTracepoints, params); }
-  attachConfirm(params: P.AttachConfirmParams): Promise<{ confirmed: boolean }> { return this.request(P.attachConfirm, params); }
-  detach(params: P.DetachParams): Promise<{ detached: Attachment }> { return this.request(P.detach, params); }
-  rollbacksList(): Promise<P.RollbackRecord[]> { return this.request0(P.rollbacksList); }
+  attachXdp(params: P.AttachXdpParams): Promise<Attachment> {
+    return this.request(P.attachXdp, params);
+  }
+  attachTc(params: P.AttachTcParams): Promise<Attachment> {
+    return this.request(P.attachTc, params);
+  }
+  attachCgroup(params: P.AttachCgroupParams): Promise<Attachment> {
+    return this.request(P.attachCgroup, params);
+  }
+  attachSkMsg(params: P.AttachSkMsgParams): Promise<Attachment> {
+    return this.request(P.attachSkMsg, params);
+  }
+  attachTracepoints(params: P.AttachTracepointsParams): Promise<Attachment> {
+    return this.request(P.attachTracepoints, params);
+  }
+  attachConfirm(params: P.AttachConfirmParams): Promise<{ confirmed: boolean }> {
+    return this.request(P.attachConfirm, params);
+  }
+  detach(params: P.DetachParams): Promise<{ detached: Attachment }> {
+    return this.request(P.detach, params);
+  }
+  rollbacksList(): Promise<P.RollbackRecord[]> {
+    return this.request0(P.rollbacksList);
+  }
 
-  mapDump(params: P.MapDumpParams): Promise<{ entries: P.MapEntry[]; truncated: boolean }> { return this.request(P.mapDump, params); }
-  progDumpXlated(params: { program: P.ProgramRef }): Promise<{ insns: P.XlatedInsn[] }> { return this.request(P.progDumpXlated, params); }
-  progRun(params: P.ProgRunParams): Promise<P.ProgRunResult> { return this.request(P.progRun, params); }
-  statsStart(): Promise<{ subscription: string; mode: P.StatsMode }> { return this.request0(P.statsStart); }
-  statsStop(params: { subscription: string }): Promise<{ stopped: boolean; statsOn: boolean }> { return this.request(P.statsStop, params); }
-  statsSample(): Promise<P.StatsSample> { return this.request0(P.statsSample); }
+  mapDump(params: P.MapDumpParams): Promise<{ entries: P.MapEntry[]; truncated: boolean }> {
+    return this.request(P.mapDump, params);
+  }
+  progDumpXlated(params: { program: P.ProgramRef }): Promise<{ insns: P.XlatedInsn[] }> {
+    return this.request(P.progDumpXlated, params);
+  }
+  progRun(params: P.ProgRunParams): Promise<P.ProgRunResult> {
+    return this.request(P.progRun, params);
+  }
+  statsStart(): Promise<{ subscription: string; mode: P.StatsMode }> {
+    return this.request0(P.statsStart);
+  }
+  statsStop(params: { subscription: string }): Promise<{ stopped: boolean; statsOn: boolean }> {
+    return this.request(P.statsStop, params);
+  }
+  statsSample(): Promise<P.StatsSample> {
+    return this.request0(P.statsSample);
+  }
 
-  hostPing(params: P.HostPingParams): Promise<P.HostPingResult> { return this.request(P.hostPing, params); }
-  clockNow(): Promise<P.ClockNowResult> { return this.request0(P.clockNow); }
-  hostSshInterface(): Promise<P.SshInterface | null> { return this.request0(P.hostSshInterface); }
-  traceCounters(): Promise<P.TraceCounters> { return this.request0(P.traceCounters); }
-  agentEndPrevious(params: P.AgentEndPreviousParams): Promise<{ result: 'ended' | 'gone' }> { return this.request(P.agentEndPrevious, params); }
+  hostPing(params: P.HostPingParams): Promise<P.HostPingResult> {
+    return this.request(P.hostPing, params);
+  }
+  clockNow(): Promise<P.ClockNowResult> {
+    return this.request0(P.clockNow);
+  }
+  hostSshInterface(): Promise<P.SshInterface | null> {
+    return this.request0(P.hostSshInterface);
+  }
+  traceCounters(): Promise<P.TraceCounters> {
+    return this.request0(P.traceCounters);
+  }
+  agentEndPrevious(params: P.AgentEndPreviousParams): Promise<{ result: 'ended' | 'gone' }> {
+    return this.request(P.agentEndPrevious, params);
+  }
 
-  traceStart(params: P.TraceStartParams): Promise<{ stream: string }> { return this.request(P.traceStart, params); }
-  traceStop(params: { stream: string }): Promise<{ stopped: boolean }> { return this.request(P.traceStop, params); }
+  traceStart(params: P.TraceStartParams): Promise<{ stream: string }> {
+    return this.request(P.traceStart, params);
+  }
+  traceStop(params: { stream: string }): Promise<{ stopped: boolean }> {
+    return this.request(P.traceStop, params);
+  }
 
-  captureStart(params: P.CaptureStartParams): Promise<CaptureInfo> { return this.request(P.captureStart, params); }
-  captureStop(params: { capture: string }): Promise<CaptureSummary> { return this.request(P.captureStop, params); }
+  captureStart(params: P.CaptureStartParams): Promise<CaptureInfo> {
+    return this.request(P.captureStart, params);
+  }
+  captureStop(params: { capture: string }): Promise<CaptureSummary> {
+    return this.request(P.captureStop, params);
+  }
 
-  labCreate(params: P.LabCreateParams): Promise<Lab> { return this.request(P.labCreate, params); }
-  labDestroy(params: { name: string }): Promise<{ removed: string[] }> { return this.request(P.labDestroy, params); }
-  labList(): Promise<Lab[]> { return this.request0(P.labList); }
+  labCreate(params: P.LabCreateParams): Promise<Lab> {
+    return this.request(P.labCreate, params);
+  }
+  labDestroy(params: { name: string }): Promise<{ removed: string[] }> {
+    return this.request(P.labDestroy, params);
+  }
+  labList(): Promise<Lab[]> {
+    return this.request0(P.labList);
+  }
 
-  shutdown(): Promise<null> { return this.request0(P.shutdown); }
+  shutdown(): Promise<null> {
+    return this.request0(P.shutdown);
+  }
 
   // ---- notifications ------------------------------------------------------------------------------------------
 
@@ -151,7 +249,11 @@ export class AgentClient {
       return { dispose: () => undefined };
     }
     this.closeListeners.add(listener);
-    return { dispose: () => { this.closeListeners.delete(listener); } };
+    return {
+      dispose: () => {
+        this.closeListeners.delete(listener);
+      },
+    };
   }
 
   /** Ends the connection (and the agent process when this client owns one). Pending requests fail. */
@@ -213,10 +315,15 @@ export class AgentClient {
   private streamEnded(reason: AgentError): void {
     if (this.disposed) return;
     this.closedWith ??= { reason };
-    if (!this.processExit) { this.finishClose(reason); return; }
+    if (!this.processExit) {
+      this.finishClose(reason);
+      return;
+    }
     // The stream usually ends before the process's exit is seen; its exit code and stderr explain more, so wait
     // for them (bounded: a remote process whose channel died may never report an exit).
-    const grace = new Promise<undefined>((res) => { nodeTimers.setTimeout(() => res(undefined), EXIT_GRACE_MS).unref(); });
+    const grace = new Promise<undefined>((res) => {
+      nodeTimers.setTimeout(() => res(undefined), EXIT_GRACE_MS).unref();
+    });
     void Promise.race([this.processExit, grace]).then((exit) => this.finishClose(exit ?? reason));
   }
 
@@ -235,12 +342,19 @@ export class AgentClient {
 }
 
 /** vscode-jsonrpc's own codes for a broken connection (not answers from the agent). */
-const connectionCodes = new Set<number>([ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError,
-  ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive]);
+const connectionCodes = new Set<number>([
+  ErrorCodes.MessageWriteError,
+  ErrorCodes.MessageReadError,
+  ErrorCodes.PendingResponseRejected,
+  ErrorCodes.ConnectionInactive,
+]);
 /** How long to wait, after the stream ended, for an owned process to report its exit. */
 const EXIT_GRACE_MS = 2000;
 
 function lastLine(s: string): string {
-  const lines = s.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }

@@ -96,6 +96,9 @@ function oneLine(s: string): string {
 }
 
 function firstLine(s: string | undefined): string | undefined {
-  const l = s?.split('\n').map((x) => x.trim()).find((x) => x.length > 0);
+  const l = s
+    ?.split('\n')
+    .map((x) => x.trim())
+    .find((x) => x.length > 0);
   return l === undefined ? undefined : l;
 }

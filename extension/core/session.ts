@@ -44,7 +44,11 @@ type Listener<T> = (value: T) => void;
 
 /** Finds dist/agent.js: next to this bundle (dist/cli.js, dist/extension.js), else the repo's dist/ (tests, tsx). */
 export function defaultAgentPath(): string {
-  const candidates = [join(__dirname, 'agent.js'), join(__dirname, '..', '..', 'dist', 'agent.js'), join(process.cwd(), 'dist', 'agent.js')];
+  const candidates = [
+    join(__dirname, 'agent.js'),
+    join(__dirname, '..', '..', 'dist', 'agent.js'),
+    join(process.cwd(), 'dist', 'agent.js'),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`agent bundle not found (looked at ${candidates.join(', ')}); run \`node scripts/build.mjs\``);
   return found;
@@ -72,25 +76,42 @@ export class Session {
     private readonly agentPath: string,
   ) {
     this.traces = new TraceStreams(() => this.clientValue);
-    this.rollbackBaseline = clientValue.rollbacksList().then((rs) => this.markRollbacksSeen(rs), () => undefined);
+    this.rollbackBaseline = clientValue.rollbacksList().then(
+      (rs) => this.markRollbacksSeen(rs),
+      () => undefined,
+    );
     this.watch();
   }
 
   /** The agent client of the current connection (a new object after each reconnect). */
-  get client(): AgentClient { return this.clientValue; }
+  get client(): AgentClient {
+    return this.clientValue;
+  }
   /** The current transport (a new object after each reconnect). */
-  get transport(): Transport { return this.transportValue; }
+  get transport(): Transport {
+    return this.transportValue;
+  }
   /** What `agent.hello` said on the current connection. */
-  get facts(): HostFacts { return this.factsValue; }
-  get state(): SessionState { return this.stateValue; }
+  get facts(): HostFacts {
+    return this.factsValue;
+  }
+  get state(): SessionState {
+    return this.stateValue;
+  }
   /** SSH: where the agent went and whether this connection uploaded it (undefined for `local`). */
-  get deployment(): DeployResult | undefined { return this.deploymentValue; }
-  get isLocal(): boolean { return this.host === 'local'; }
+  get deployment(): DeployResult | undefined {
+    return this.deploymentValue;
+  }
+  get isLocal(): boolean {
+    return this.host === 'local';
+  }
 
   /** Connected / reconnecting / disconnected. Returns an unsubscribe function. */
   onStateChange(listener: Listener<StateChange>): () => void {
     this.stateListeners.add(listener);
-    return () => { this.stateListeners.delete(listener); };
+    return () => {
+      this.stateListeners.delete(listener);
+    };
   }
 
   /** Starts a trace stream whose id stays valid across reconnects (see reconnect/traceStreams.ts). */
@@ -104,8 +125,14 @@ export class Session {
     if (this.stateValue === 'disconnected') return Promise.reject(new Error(`session to ${this.host} is disconnected`));
     return new Promise((resolve, reject) => {
       const off = this.onStateChange((c) => {
-        if (c.state === 'connected') { off(); resolve(); }
-        if (c.state === 'disconnected') { off(); reject(c.reason ?? new Error(`session to ${this.host} is disconnected`)); }
+        if (c.state === 'connected') {
+          off();
+          resolve();
+        }
+        if (c.state === 'disconnected') {
+          off();
+          reject(c.reason ?? new Error(`session to ${this.host} is disconnected`));
+        }
       });
     });
   }
@@ -132,7 +159,12 @@ export class Session {
   holdRollbacks(): () => void {
     this.rollbackHolds++;
     let released = false;
-    return () => { if (!released) { released = true; this.rollbackHolds--; } };
+    return () => {
+      if (!released) {
+        released = true;
+        this.rollbackHolds--;
+      }
+    };
   }
 
   /** The host's kernel BTF (for a vmlinux.h matching that host; see extension/core/compile/). */
@@ -147,7 +179,9 @@ export class Session {
     await this.traces.stopAll().catch(() => undefined);
     try {
       await Promise.race([this.clientValue.shutdown(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    } catch { /* the agent may already be gone */ }
+    } catch {
+      /* the agent may already be gone */
+    }
     this.clientValue.dispose();
     await this.transportValue.close();
     this.setState({ state: 'disconnected' });
@@ -182,13 +216,24 @@ export class Session {
     await this.transportValue.close().catch(() => undefined);
     try {
       const backoff = this.opts.reconnect || {};
-      const next = await reconnectWithBackoff(() => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)), {
-        ...backoff,
-        // Retrying cannot fix a changed host key, a refused login or deployment, or a closed session: say so at once.
-        isPermanent: (e) => e instanceof HostKeyError || e instanceof DeployError || /^authentication to .* failed/.test(e.message)
-          || this.closing || (backoff.isPermanent?.(e) ?? false),
-      });
-      if (this.closing) { next.client.dispose(); await next.transport.close(); return; }
+      const next = await reconnectWithBackoff(
+        () => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)),
+        {
+          ...backoff,
+          // Retrying cannot fix a changed host key, a refused login or deployment, or a closed session: say so at once.
+          isPermanent: (e) =>
+            e instanceof HostKeyError ||
+            e instanceof DeployError ||
+            /^authentication to .* failed/.test(e.message) ||
+            this.closing ||
+            (backoff.isPermanent?.(e) ?? false),
+        },
+      );
+      if (this.closing) {
+        next.client.dispose();
+        await next.transport.close();
+        return;
+      }
       // The previous agent may still hold trace_pipe (one reader at a time): the new agent ends it before the
       // streams resume (agent.endPrevious; it checks the pid still runs that bundle).
       const previous = this.factsValue.agentPid;
@@ -219,7 +264,12 @@ function rollbackKey(r: RollbackRecord): string {
   return `${r.at}:${r.attachment}`;
 }
 
-interface Connected { transport: Transport; client: AgentClient; facts: HostFacts; deployment?: DeployResult }
+interface Connected {
+  transport: Transport;
+  client: AgentClient;
+  facts: HostFacts;
+  deployment?: DeployResult;
+}
 
 /** Connects (local child process or SSH), deploys and starts the agent, and says hello. */
 async function connectAgent(host: string, opts: SessionOptions, agentPath: string): Promise<Connected> {

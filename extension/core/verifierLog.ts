@@ -72,7 +72,10 @@ export function formatVerifierLog(rej: VerifierRejection, ctx: ResolveContext & 
       if (lines[i].trim()) marked.add(i);
     }
     for (let i = failing - 1; i >= 0; i--) {
-      if (/^; .* @ \S+:\d+$/.test(lines[i])) { marked.add(i); break; }
+      if (/^; .* @ \S+:\d+$/.test(lines[i])) {
+        marked.add(i);
+        break;
+      }
     }
   }
   let from = 0;

@@ -43,14 +43,23 @@ export class Ctx implements vscode.Disposable {
     this.pushExtCleanup(this.settings, this.verifier, this.stateEmitter, this.sessionEmitter, this.kernelEmitter);
   }
 
-  get state(): ConnectionState { return this.stateValue; }
-  get session(): HostSession | undefined { return this.stateValue.kind === 'connected' ? this.stateValue.session : undefined; }
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+  get session(): HostSession | undefined {
+    return this.stateValue.kind === 'connected' ? this.stateValue.session : undefined;
+  }
 
   /** Lives until the extension deactivates. */
-  pushExtCleanup(...d: vscode.Disposable[]): void { this.extScope.push(...d); }
+  pushExtCleanup(...d: vscode.Disposable[]): void {
+    this.extScope.push(...d);
+  }
   /** Lives until the current connection closes. */
   pushConnCleanup(...d: vscode.Disposable[]): void {
-    if (!this.session) { for (const x of d) x.dispose(); return; }
+    if (!this.session) {
+      for (const x of d) x.dispose();
+      return;
+    }
     this.connScope.push(...d);
   }
 
@@ -60,13 +69,19 @@ export class Ctx implements vscode.Disposable {
    */
   async kernelStateChanged(): Promise<void> {
     this.kernelEmitter.fire();
-    await Promise.all([...this.kernelRefreshers].map((f) => f().catch((e: unknown) => this.log.warn(`refresh: ${e instanceof Error ? e.message : e}`))));
+    await Promise.all(
+      [...this.kernelRefreshers].map((f) => f().catch((e: unknown) => this.log.warn(`refresh: ${e instanceof Error ? e.message : e}`))),
+    );
   }
 
   /** A view that rebuilds on kernelStateChanged and can say when it is done. */
   addKernelRefresher(refresh: () => Promise<unknown>): vscode.Disposable {
     this.kernelRefreshers.add(refresh);
-    return { dispose: () => { this.kernelRefreshers.delete(refresh); } };
+    return {
+      dispose: () => {
+        this.kernelRefreshers.delete(refresh);
+      },
+    };
   }
 
   /** The host the user means: the connected one, else the default host, else the only one. */
@@ -83,11 +98,16 @@ export class Ctx implements vscode.Disposable {
     const cancelled = new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
     try {
       const session = await this.openSession(host, {
-        report: (m) => { progress(m); this.log.info(`[${host.name}] ${m}`); },
+        report: (m) => {
+          progress(m);
+          this.log.info(`[${host.name}] ${m}`);
+        },
         log: (m) => this.log.info(`[${host.name}] ${m}`),
         warn: (m) => {
           this.log.warn(`[${host.name}] ${m}`);
-          void vscode.window.showWarningMessage(m, 'Show Log').then((a) => { if (a === 'Show Log') this.log.show(); });
+          void vscode.window.showWarningMessage(m, 'Show Log').then((a) => {
+            if (a === 'Show Log') this.log.show();
+          });
         },
         cancelled,
         storageDir: this.extension.globalStorageUri.fsPath,
@@ -95,24 +115,36 @@ export class Ctx implements vscode.Disposable {
           const accept = 'Trust and Connect';
           const a = await vscode.window.showWarningMessage(
             `The authenticity of ${q.host} can't be established. Its ${q.keyType} key fingerprint is ${q.fingerprint}. Trust it and record it in known_hosts?`,
-            { modal: true }, accept);
+            { modal: true },
+            accept,
+          );
           return a === accept;
         },
-        prompt: (message, secret) => Promise.resolve(vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true })),
+        prompt: (message, secret) =>
+          Promise.resolve(
+            vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true }),
+          ),
       });
-      if (token.isCancellationRequested) { await session.close(); throw new Cancelled(); }
+      if (token.isCancellationRequested) {
+        await session.close();
+        throw new Cancelled();
+      }
       const f = session.facts;
-      this.log.info(`[${host.name}] connected: ${f.hostname}, kernel ${f.kernelRelease}, bpftool ${f.bpftool?.version ?? 'missing'}, agent ${f.agentVersion}`);
+      this.log.info(
+        `[${host.name}] connected: ${f.hostname}, kernel ${f.kernelRelease}, bpftool ${f.bpftool?.version ?? 'missing'}, agent ${f.agentVersion}`,
+      );
       this.connScope = [];
       const closeSub = session.onDidClose((err) => {
         if (this.session !== session) return;
         this.log.warn(`[${host.name}] connection closed${err ? `: ${err.message}` : ''}`);
         this.endConnection(err ? { kind: 'failed', host, error: err.message } : { kind: 'disconnected' });
         if (err) {
-          void vscode.window.showWarningMessage(`Lost the connection to ${host.name}: ${err.message}`, 'Reconnect', 'Show Log').then((a) => {
-            if (a === 'Reconnect') void vscode.commands.executeCommand('ebpfNetDebug.connect', host.name);
-            if (a === 'Show Log') this.log.show();
-          });
+          void vscode.window
+            .showWarningMessage(`Lost the connection to ${host.name}: ${err.message}`, 'Reconnect', 'Show Log')
+            .then((a) => {
+              if (a === 'Reconnect') void vscode.commands.executeCommand('ebpfNetDebug.connect', host.name);
+              if (a === 'Show Log') this.log.show();
+            });
         }
       });
       const reconnectSub = session.onDidChangeReconnecting((reconnecting) => {
@@ -127,14 +159,19 @@ export class Ctx implements vscode.Disposable {
       this.sessionEmitter.fire(session);
       return session;
     } catch (e) {
-      this.setState(e instanceof Cancelled ? { kind: 'disconnected' } : { kind: 'failed', host, error: e instanceof Error ? e.message : String(e) });
+      this.setState(
+        e instanceof Cancelled ? { kind: 'disconnected' } : { kind: 'failed', host, error: e instanceof Error ? e.message : String(e) },
+      );
       throw e;
     }
   }
 
   async disconnect(): Promise<void> {
     const session = this.session;
-    if (!session) { if (this.stateValue.kind !== 'disconnected') this.setState({ kind: 'disconnected' }); return; }
+    if (!session) {
+      if (this.stateValue.kind !== 'disconnected') this.setState({ kind: 'disconnected' });
+      return;
+    }
     this.endConnection({ kind: 'disconnected' });
     await session.close().catch((e) => this.log.warn(`closing the session: ${e instanceof Error ? e.message : e}`));
   }
@@ -143,7 +180,11 @@ export class Ctx implements vscode.Disposable {
     const scope = this.connScope;
     this.connScope = [];
     for (const d of scope.reverse()) {
-      try { d.dispose(); } catch (e) { this.log.warn(`disposing: ${e instanceof Error ? e.message : e}`); }
+      try {
+        d.dispose();
+      } catch (e) {
+        this.log.warn(`disposing: ${e instanceof Error ? e.message : e}`);
+      }
     }
     this.setState(next);
     this.sessionEmitter.fire(undefined);
@@ -157,9 +198,16 @@ export class Ctx implements vscode.Disposable {
 
   dispose(): void {
     const session = this.session;
-    if (session) { this.endConnection({ kind: 'disconnected' }); void session.close(); }
+    if (session) {
+      this.endConnection({ kind: 'disconnected' });
+      void session.close();
+    }
     for (const d of this.extScope.reverse()) {
-      try { d.dispose(); } catch { /* deactivating: nothing left to tell */ }
+      try {
+        d.dispose();
+      } catch {
+        /* deactivating: nothing left to tell */
+      }
     }
   }
 }

@@ -5,7 +5,9 @@ import { AgentError } from '../core/agentError';
 
 /** Thrown when the user cancels a long operation: not an error worth a message. */
 export class Cancelled extends Error {
-  constructor() { super('cancelled'); }
+  constructor() {
+    super('cancelled');
+  }
 }
 
 export function describeError(err: unknown): string {
@@ -31,7 +33,9 @@ export function reportError(log: vscode.LogOutputChannel, what: string, err: unk
   } else if (err instanceof Error && err.stack) {
     log.debug(err.stack);
   }
-  void vscode.window.showErrorMessage(line, 'Show Log').then((a) => { if (a === 'Show Log') log.show(); });
+  void vscode.window.showErrorMessage(line, 'Show Log').then((a) => {
+    if (a === 'Show Log') log.show();
+  });
 }
 
 /**
@@ -42,13 +46,18 @@ export function withProgress<T>(
   title: string,
   task: (progress: vscode.Progress<{ message?: string }>, token: vscode.CancellationToken) => Promise<T>,
 ): Promise<T> {
-  return Promise.resolve(vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    (progress, token) => new Promise<T>((resolve, reject) => {
-      const sub = token.onCancellationRequested(() => reject(new Cancelled()));
-      task(progress, token).then(resolve, reject).finally(() => sub.dispose());
-    }),
-  ));
+  return Promise.resolve(
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      (progress, token) =>
+        new Promise<T>((resolve, reject) => {
+          const sub = token.onCancellationRequested(() => reject(new Cancelled()));
+          task(progress, token)
+            .then(resolve, reject)
+            .finally(() => sub.dispose());
+        }),
+    ),
+  );
 }
 
 /** Throws Cancelled if the user cancelled; call between steps. */

@@ -31,17 +31,27 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
       else void vscode.window.showInformationMessage(`eBPF: ${item.kind} #${item.id} is no longer on the host.`);
     });
     c.pushExtCleanup(...webviews.disposables);
-    c.pushExtCleanup(registerCommandTable(c, commandTable(() => tree.refresh(), webviews.commands)));
+    c.pushExtCleanup(
+      registerCommandTable(
+        c,
+        commandTable(() => tree.refresh(), webviews.commands),
+      ),
+    );
     c.pushExtCleanup(createStatusBar(c));
     c.pushExtCleanup(registerTaskProvider(c), registerXlatedProvider());
-    log.info(`activated (${extension.extension.packageJSON.version as string}); hosts: ${c.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`);
+    log.info(
+      `activated (${extension.extension.packageJSON.version as string}); hosts: ${c.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`,
+    );
     // Neither may fail activation: each reports its own trouble.
     startLanguageSupport(c).catch((e) => log.warn(`clangd: ${e instanceof Error ? e.message : e}`));
     autoConnect(c);
   } catch (e) {
-    log.error(`activation failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    void vscode.window.showErrorMessage(`eBPF Network Debugger failed to start: ${e instanceof Error ? e.message : e}`, 'Show Log')
-      .then((a) => { if (a === 'Show Log') log.show(); });
+    log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    void vscode.window
+      .showErrorMessage(`eBPF Network Debugger failed to start: ${e instanceof Error ? e.message : e}`, 'Show Log')
+      .then((a) => {
+        if (a === 'Show Log') log.show();
+      });
     throw e;
   }
 }

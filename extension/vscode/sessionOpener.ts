@@ -13,21 +13,37 @@ import { Cancelled } from './errors';
 export const openHostSession: SessionOpener = async (host, opts) => {
   const target = host.target === 'local' ? 'local' : host.target;
   opts.report(target === 'local' ? 'starting the agent on this machine' : `connecting to ${target} over SSH`);
-  const ssh = target === 'local' ? undefined : {
-    configPath: generatedSshConfig(host, opts),
-    confirmNewHostKey: (q: { host: string; keyType: string; fingerprint: string }) => opts.confirmNewHostKey(q),
-    prompt: (r: { message: string; echo: boolean }) => opts.prompt(r.message, !r.echo),
-  };
+  const ssh =
+    target === 'local'
+      ? undefined
+      : {
+          configPath: generatedSshConfig(host, opts),
+          confirmNewHostKey: (q: { host: string; keyType: string; fingerprint: string }) => opts.confirmNewHostKey(q),
+          prompt: (r: { message: string; echo: boolean }) => opts.prompt(r.message, !r.echo),
+        };
   const opening = openSession(ssh?.configPath ? host.name : target, {
     clientName: 'ebpf-netdebug-vscode',
     ...(ssh ? { ssh } : {}),
     ...(host.bpftoolPath ? { bpftoolPath: host.bpftoolPath } : {}),
     // A login whose sudo wants a password: asked once per connection in a password box (docs/deploy.md "sudo").
-    ...(ssh ? { deploy: { askSudoPassword: (q: { host: string; user: string }) => opts.prompt(`sudo password for ${q.user} on ${q.host}`, true) } } : {}),
+    ...(ssh
+      ? {
+          deploy: { askSudoPassword: (q: { host: string; user: string }) => opts.prompt(`sudo password for ${q.user} on ${q.host}`, true) },
+        }
+      : {}),
   });
-  const session = await Promise.race([opening, opts.cancelled.then(() => { throw new Cancelled(); })]).catch(async (e) => {
+  const session = await Promise.race([
+    opening,
+    opts.cancelled.then(() => {
+      throw new Cancelled();
+    }),
+  ]).catch(async (e) => {
     // A cancelled open may still finish: close what it opened.
-    if (e instanceof Cancelled) void opening.then((s) => s.close(), () => undefined);
+    if (e instanceof Cancelled)
+      void opening.then(
+        (s) => s.close(),
+        () => undefined,
+      );
     throw e;
   });
   return wrap(session, host, opts);
@@ -35,9 +51,14 @@ export const openHostSession: SessionOpener = async (host, opts) => {
 
 function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): HostSession {
   return {
-    session, host,
-    get client() { return session.client; },
-    get facts() { return session.facts; },
+    session,
+    host,
+    get client() {
+      return session.client;
+    },
+    get facts() {
+      return session.facts;
+    },
     onDidChangeReconnecting(listener) {
       const off = session.onStateChange((c) => {
         if (c.state === 'reconnecting') listener(true);
@@ -57,7 +78,10 @@ function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): Ho
             opts.warn(`${host.name}: the host's watchdog rolled an attach back: ${r.reason}${r.ok ? '' : ' -- check the host by hand'}.`);
           }
         }
-        if (c.state === 'disconnected') { off(); listener(c.reason); }
+        if (c.state === 'disconnected') {
+          off();
+          listener(c.reason);
+        }
       });
       return { dispose: off };
     },

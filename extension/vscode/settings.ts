@@ -29,7 +29,12 @@ export class Settings implements vscode.Disposable {
     const { values, warnings } = parseSettings((key) => cfg.get(key));
     if (warnings.length) {
       for (const w of warnings) this.log.warn(w);
-      void vscode.window.showWarningMessage(warnings.length === 1 ? warnings[0] : `${warnings[0]} (and ${warnings.length - 1} more in the log)`, 'Open Settings', 'Show Log')
+      void vscode.window
+        .showWarningMessage(
+          warnings.length === 1 ? warnings[0] : `${warnings[0]} (and ${warnings.length - 1} more in the log)`,
+          'Open Settings',
+          'Show Log',
+        )
         .then((a) => {
           if (a === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
           if (a === 'Show Log') this.log.show();

@@ -45,7 +45,10 @@ export const defaultSettings: SettingsValues = {
 /** Reads one raw value by its key under `ebpfNetDebug.` (e.g. "xdp.defaultMode"). */
 export type RawSettingReader = (key: string) => unknown;
 
-export interface ParsedSettings { values: SettingsValues; warnings: string[] }
+export interface ParsedSettings {
+  values: SettingsValues;
+  warnings: string[];
+}
 
 const hostName = /^[A-Za-z0-9_.@:-]{1,64}$/;
 // No whitespace or shell/ssh option characters: a target starting with '-' would be an ssh option.
@@ -59,8 +62,14 @@ export function parseSettings(read: RawSettingReader): ParsedSettings {
   const str = (key: string, def: string, ok: (s: string) => boolean = () => true, why = 'is not valid'): string => {
     const v = read(key);
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'string') { bad(key, 'must be a string', def); return def; }
-    if (!ok(v)) { bad(key, why, def); return def; }
+    if (typeof v !== 'string') {
+      bad(key, 'must be a string', def);
+      return def;
+    }
+    if (!ok(v)) {
+      bad(key, why, def);
+      return def;
+    }
     return v;
   };
   const num = (key: string, def: number, min: number, max: number): number => {
@@ -75,7 +84,10 @@ export function parseSettings(read: RawSettingReader): ParsedSettings {
   const bool = (key: string, def: boolean): boolean => {
     const v = read(key);
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'boolean') { bad(key, 'must be true or false', def); return def; }
+    if (typeof v !== 'boolean') {
+      bad(key, 'must be true or false', def);
+      return def;
+    }
     return v;
   };
 
@@ -120,15 +132,24 @@ function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
   const out: HostSetting[] = [];
   raw.forEach((h: unknown, i) => {
     const where = `ebpfNetDebug.hosts[${i}]`;
-    if (typeof h !== 'object' || h === null) { warnings.push(`Setting ${where} is not an object; skipped.`); return; }
+    if (typeof h !== 'object' || h === null) {
+      warnings.push(`Setting ${where} is not an object; skipped.`);
+      return;
+    }
     const o = h as Record<string, unknown>;
     if (typeof o.target !== 'string' || !hostTarget.test(o.target)) {
       warnings.push(`Setting ${where}.target must be local, an ssh_config alias or user@host[:port]; host skipped.`);
       return;
     }
     const name = typeof o.name === 'string' && o.name !== '' ? o.name : o.target;
-    if (!hostName.test(name)) { warnings.push(`Setting ${where}.name ${JSON.stringify(name)} is not a valid name; host skipped.`); return; }
-    if (out.some((x) => x.name === name)) { warnings.push(`Setting ${where}.name ${JSON.stringify(name)} is used twice; host skipped.`); return; }
+    if (!hostName.test(name)) {
+      warnings.push(`Setting ${where}.name ${JSON.stringify(name)} is not a valid name; host skipped.`);
+      return;
+    }
+    if (out.some((x) => x.name === name)) {
+      warnings.push(`Setting ${where}.name ${JSON.stringify(name)} is used twice; host skipped.`);
+      return;
+    }
     const host: HostSetting = { name, target: o.target };
     for (const key of ['bpftoolPath', 'identityFile', 'knownHostsFile'] as const) {
       const v = o[key];
@@ -139,7 +160,8 @@ function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
       else warnings.push(`Setting ${where}.${key} must be an absolute path without spaces, quotes or control characters; ignored.`);
     }
     // `sudo` was never read: the agent runs through `sudo -n` by itself when the login is not root (docs/ssh.md).
-    if (o.sudo !== undefined) warnings.push(`Setting ${where}.sudo is not used (the agent runs through sudo -n by itself when the login is not root); remove it.`);
+    if (o.sudo !== undefined)
+      warnings.push(`Setting ${where}.sudo is not used (the agent runs through sudo -n by itself when the login is not root); remove it.`);
     out.push(host);
   });
   return out;

@@ -7,21 +7,30 @@ import { registerWebviews, type WebviewCommands } from './webviews/index';
 
 export type RevealItem = { kind: 'program' | 'map' | 'attachment'; id: number; netns?: string; dev?: string };
 
-export function registerWebviewSide(c: Ctx, reveal: (item: RevealItem) => Promise<void>): { disposables: vscode.Disposable[]; commands: WebviewCommands } {
+export function registerWebviewSide(
+  c: Ctx,
+  reveal: (item: RevealItem) => Promise<void>,
+): { disposables: vscode.Disposable[]; commands: WebviewCommands } {
   const maxRows = new vscode.EventEmitter<number>();
   let last = c.settings.values.traceMaxRows;
   const settingsSub = c.settings.onDidChange((v) => {
-    if (v.traceMaxRows !== last) { last = v.traceMaxRows; maxRows.fire(last); }
+    if (v.traceMaxRows !== last) {
+      last = v.traceMaxRows;
+      maxRows.fire(last);
+    }
   });
   const side = registerWebviews({
-      extensionUri: c.extension.extensionUri,
-      getSession: () => c.session?.session,
-      onDidChangeSession: (listener, thisArg, disposables) => c.onDidChangeSession((s) => listener.call(thisArg, s?.session), undefined, disposables),
-      log: c.log,
-      traceMaxRows: () => c.settings.values.traceMaxRows,
-      onDidChangeTraceMaxRows: maxRows.event,
-      onDidChangeKernelState: c.onDidChangeKernelState,
-      reveal: (item) => { reveal(item).catch((e) => c.log.warn(`reveal ${item.kind} #${item.id}: ${e instanceof Error ? e.message : e}`)); },
+    extensionUri: c.extension.extensionUri,
+    getSession: () => c.session?.session,
+    onDidChangeSession: (listener, thisArg, disposables) =>
+      c.onDidChangeSession((s) => listener.call(thisArg, s?.session), undefined, disposables),
+    log: c.log,
+    traceMaxRows: () => c.settings.values.traceMaxRows,
+    onDidChangeTraceMaxRows: maxRows.event,
+    onDidChangeKernelState: c.onDidChangeKernelState,
+    reveal: (item) => {
+      reveal(item).catch((e) => c.log.warn(`reveal ${item.kind} #${item.id}: ${e instanceof Error ? e.message : e}`));
+    },
   });
   return { disposables: [maxRows, settingsSub, ...side.disposables], commands: side.commands };
 }

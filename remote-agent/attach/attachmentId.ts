@@ -16,12 +16,17 @@ export type ParsedAttachmentId =
 
 export function formatAttachmentId(a: ParsedAttachmentId): string {
   switch (a.kind) {
-    case 'xdp': return `xdp:${a.netns}:${a.dev}`;
+    case 'xdp':
+      return `xdp:${a.netns}:${a.dev}`;
     case 'tc':
-    case 'tcx': return `${a.kind}:${a.netns}:${a.dev}:${a.direction}`;
-    case 'cgroup': return `cgroup:${a.attachType}:${a.cgroup}:${a.progId}`;
-    case 'sk_msg': return `sk_msg:${a.attachType}:${a.map}:${a.progId}`;
-    case 'tracepoints': return `tracepoints:${a.object}`;
+    case 'tcx':
+      return `${a.kind}:${a.netns}:${a.dev}:${a.direction}`;
+    case 'cgroup':
+      return `cgroup:${a.attachType}:${a.cgroup}:${a.progId}`;
+    case 'sk_msg':
+      return `sk_msg:${a.attachType}:${a.map}:${a.progId}`;
+    case 'tracepoints':
+      return `tracepoints:${a.object}`;
   }
 }
 
@@ -38,11 +43,13 @@ export function parseAttachmentId(value: unknown, argument = 'attachment'): Pars
       return { kind: 'xdp', netns: f[1], dev: validateIfName(f[2], argument) };
     case 'tc':
     case 'tcx':
-      if (f.length !== 4 || !NETNS.test(f[1]) || (f[3] !== 'ingress' && f[3] !== 'egress')) throw bad(`expected ${f[0]}:NETNS:DEV:ingress|egress`);
+      if (f.length !== 4 || !NETNS.test(f[1]) || (f[3] !== 'ingress' && f[3] !== 'egress'))
+        throw bad(`expected ${f[0]}:NETNS:DEV:ingress|egress`);
       return { kind: f[0], netns: f[1], dev: validateIfName(f[2], argument), direction: f[3] };
     case 'cgroup': {
       const progId = Number(f[f.length - 1]);
-      if (f.length !== 4 || !TYPE.test(f[1]) || !Number.isInteger(progId) || !f[2].startsWith('/')) throw bad('expected cgroup:TYPE:PATH:PROG_ID');
+      if (f.length !== 4 || !TYPE.test(f[1]) || !Number.isInteger(progId) || !f[2].startsWith('/'))
+        throw bad('expected cgroup:TYPE:PATH:PROG_ID');
       return { kind: 'cgroup', attachType: f[1], cgroup: f[2], progId };
     }
     case 'sk_msg': {

@@ -17,11 +17,7 @@ export function confirmWithinMs(value: unknown): number {
  * Runs `attach` with a rollback plan armed first when `withinMs` > 0: the reply carries the plan's deadline and
  * token (`pendingConfirmation`), and an attach that throws disarms its plan before the error goes out.
  */
-export async function attachArmed(
-  withinMs: number,
-  plan: RollbackPlan,
-  attach: () => Promise<Attachment>,
-): Promise<Attachment> {
+export async function attachArmed(withinMs: number, plan: RollbackPlan, attach: () => Promise<Attachment>): Promise<Attachment> {
   if (!withinMs) return attach();
   const armed: ArmedPlan = await armDeadman(plan, withinMs);
   let att: Attachment;

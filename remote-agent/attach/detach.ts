@@ -33,7 +33,11 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       const r = await ctx.run([bpftool, 'net', 'detach', DETACH_MODE[mode].bpftool, 'dev', a.dev], { netns, allowFailure: true });
       if (r.exitCode !== 0) throw toolFailed(r, `detach XDP (${mode}) from ${a.dev}`);
       if (await xdpOn(ctx, netns, a.dev)) {
-        throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, { argv: r.argv, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
+        throw new AgentError(AgentErrorCode.ToolFailed, `XDP program ${now.progId} is still attached to ${a.dev} after detach (${mode})`, {
+          argv: r.argv,
+          stdout: clipOutput(r.stdout),
+          stderr: clipOutput(r.stderr),
+        });
       }
       // Undone by hand: a rollback plan this agent armed for it has nothing left to do, and must not remove the same
       // program (same id, reused by content) when it is attached again before the plan's deadline.
@@ -44,9 +48,10 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
     case 'tcx': {
       const netns = validateNetns(a.netns, 'attachment');
       const before = (await netAttachments(ctx, netns)).filter((x) => x.kind === a.kind && x.dev === a.dev && x.direction === a.direction);
-      const argv = a.kind === 'tcx'
-        ? [bpftool, 'net', 'detach', `tcx_${a.direction}`, 'dev', a.dev]
-        : ['tc', 'filter', 'del', 'dev', a.dev, a.direction, 'pref', TC_PREF];
+      const argv =
+        a.kind === 'tcx'
+          ? [bpftool, 'net', 'detach', `tcx_${a.direction}`, 'dev', a.dev]
+          : ['tc', 'filter', 'del', 'dev', a.dev, a.direction, 'pref', TC_PREF];
       const r = await ctx.run(argv, { netns, allowFailure: true });
       if (r.exitCode !== 0) {
         if (/No such file|Cannot find specified filter|not found/i.test(r.stderr) || !before.length) {
@@ -55,10 +60,23 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
         throw toolFailed(r, `detach ${a.kind} ${a.direction} from ${a.dev}`);
       }
       if (a.kind === 'tc') await removeEmptyClsact(ctx, netns, a.dev);
-      return { detached: { id: formatAttachmentId(a), kind: a.kind, progId: before[0]?.progId, progName: before[0]?.progName, dev: a.dev, netns, direction: a.direction } };
+      return {
+        detached: {
+          id: formatAttachmentId(a),
+          kind: a.kind,
+          progId: before[0]?.progId,
+          progName: before[0]?.progName,
+          dev: a.dev,
+          netns,
+          direction: a.direction,
+        },
+      };
     }
     case 'cgroup': {
-      const shown = parseCgroupShow((await ctx.run([bpftool, '-j', 'cgroup', 'show', a.cgroup], { allowFailure: true })).stdout || '[]', a.cgroup);
+      const shown = parseCgroupShow(
+        (await ctx.run([bpftool, '-j', 'cgroup', 'show', a.cgroup], { allowFailure: true })).stdout || '[]',
+        a.cgroup,
+      );
       if (!shown.some((x) => x.progId === a.progId && x.attachType === a.attachType)) {
         throw notFound('attachment', `program ${a.progId} is not attached as ${a.attachType} on ${a.cgroup}`);
       }
@@ -73,7 +91,8 @@ export async function detach(ctx: AgentContext, raw: unknown): Promise<{ detache
       const r = await ctx.run([bpftool, 'prog', 'detach', 'id', String(a.progId), a.attachType, 'pinned', a.map], { allowFailure: true });
       forgetSkMsg(ctx.stateDir, formatAttachmentId(a));
       if (r.exitCode !== 0) {
-        if (/No such file|not found|ENOENT/i.test(r.stderr)) throw notFound('attachment', `program ${a.progId} is not attached to ${a.map}`);
+        if (/No such file|not found|ENOENT/i.test(r.stderr))
+          throw notFound('attachment', `program ${a.progId} is not attached to ${a.map}`);
         throw toolFailed(r, `detach ${a.attachType} from ${a.map}`);
       }
       return { detached: { id: formatAttachmentId(a), kind: 'sk_msg', progId: a.progId, map: a.map, attachType: a.attachType } };

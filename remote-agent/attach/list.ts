@@ -43,11 +43,19 @@ export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> 
   if (ctx.cgroupRoot) {
     for (const c of await cgroupList(ctx, {}, true).catch(() => [])) {
       if (!ours.has(c.progId)) continue;
-      out.push({ id: formatAttachmentId({ kind: 'cgroup', attachType: c.attachType, cgroup: c.cgroup, progId: c.progId }), kind: 'cgroup', progId: c.progId, progName: c.progName, cgroup: c.cgroup, attachType: c.attachType });
+      out.push({
+        id: formatAttachmentId({ kind: 'cgroup', attachType: c.attachType, cgroup: c.cgroup, progId: c.progId }),
+        kind: 'cgroup',
+        progId: c.progId,
+        progName: c.progName,
+        cgroup: c.cgroup,
+        attachType: c.attachType,
+      });
     }
   }
   for (const name of loadedObjectNames()) {
-    if (existsSync(objectLinksDir(name))) out.push({ id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints', object: name });
+    if (existsSync(objectLinksDir(name)))
+      out.push({ id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints', object: name });
   }
   const live = new Set(progs.map((p) => p.id));
   for (const s of skMsgRecords(ctx.stateDir)) if (s.map && existsSync(s.map) && s.progId && live.has(s.progId)) out.push(s);

@@ -40,12 +40,20 @@ export async function attachSkMsg(ctx: AgentContext, raw: unknown): Promise<Atta
   const type = validateEnum(p.type, ['msg_verdict'] as const, 'type', 'msg_verdict');
   const prog = resolveProgram(p.program);
   const map = resolveMap(p.map);
-  if (!map.pin) throw badArgument('map', 'sk_msg attachments need a pinned map (OBJECT/MAP or a pin path), so they can be detached later by id');
+  if (!map.pin)
+    throw badArgument('map', 'sk_msg attachments need a pinned map (OBJECT/MAP or a pin path), so they can be detached later by id');
   const bpftool = bpftoolPath(ctx);
   const r = await ctx.run([bpftool, 'prog', 'attach', ...prog.bpftoolArgs, type, ...map.bpftoolArgs], { allowFailure: true });
   if (r.exitCode !== 0) throw attachFailure(r, `attach ${type} to map ${map.pin}`);
   const progId = await programId(ctx, prog);
-  const att: Attachment = { id: formatAttachmentId({ kind: 'sk_msg', attachType: type, map: map.pin, progId }), kind: 'sk_msg', progId, map: map.pin, attachType: type, via: 'bpftool' };
+  const att: Attachment = {
+    id: formatAttachmentId({ kind: 'sk_msg', attachType: type, map: map.pin, progId }),
+    kind: 'sk_msg',
+    progId,
+    map: map.pin,
+    attachType: type,
+    via: 'bpftool',
+  };
   mkdirSync(recordDir(ctx.stateDir), { recursive: true, mode: 0o700 });
   writeFileSync(recordFile(ctx.stateDir, att.id), JSON.stringify(att), { mode: 0o600 });
   return att;

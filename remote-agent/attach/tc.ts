@@ -61,17 +61,24 @@ export async function attachTc(ctx: AgentContext, raw: unknown): Promise<Attachm
   const kind = via === 'tcx' ? 'tcx' : 'tc';
   const id = formatAttachmentId({ kind, netns, dev, direction });
   if (via === 'tcx' && !ctx.bpftool?.features.tcx) {
-    throw unsupported(`tcx needs bpftool >= 7.4 and kernel >= 6.6 (this host: bpftool ${ctx.bpftool?.version}, kernel ${ctx.kernelRelease}); use via: 'tc'`, { tool: 'bpftool' });
+    throw unsupported(
+      `tcx needs bpftool >= 7.4 and kernel >= 6.6 (this host: bpftool ${ctx.bpftool?.version}, kernel ${ctx.kernelRelease}); use via: 'tc'`,
+      { tool: 'bpftool' },
+    );
   }
   const plan: RollbackPlan = {
-    attachment: id, description: `${kind} ${direction} on ${dev} (netns ${netns})`,
+    attachment: id,
+    description: `${kind} ${direction} on ${dev} (netns ${netns})`,
     commands: via === 'tcx' ? tcxDetachCommands(bpftool, netns, dev, direction) : tcDetachCommands(netns, dev, direction),
     target: within ? { progId: await programId(ctx, prog), argv: netShowArgv(bpftool, netns, dev), kind, dev, direction } : undefined,
   };
   return attachArmed(within, plan, async () => {
     if (via === 'tcx') {
       if (p.replace) await ctx.run([bpftool, 'net', 'detach', `tcx_${direction}`, 'dev', dev], { netns, allowFailure: true });
-      const r = await ctx.run([bpftool, 'net', 'attach', `tcx_${direction}`, ...prog.bpftoolArgs, 'dev', dev], { netns, allowFailure: true });
+      const r = await ctx.run([bpftool, 'net', 'attach', `tcx_${direction}`, ...prog.bpftoolArgs, 'dev', dev], {
+        netns,
+        allowFailure: true,
+      });
       if (r.exitCode !== 0) throw attachFailure(r, `attach tcx ${direction} on ${dev}`);
     } else {
       const q = await ctx.run(['tc', 'qdisc', 'add', 'dev', dev, 'clsact'], { netns, allowFailure: true });
@@ -80,15 +87,21 @@ export async function attachTc(ctx: AgentContext, raw: unknown): Promise<Attachm
       try {
         await withPin(ctx, prog, async (pin) => {
           const verb = p.replace ? 'replace' : 'add';
-          const r = await ctx.run(['tc', 'filter', verb, 'dev', dev, direction, 'pref', TC_PREF, 'handle', '1', 'bpf', 'da', 'pinned', pin], { netns, allowFailure: true });
+          const r = await ctx.run(
+            ['tc', 'filter', verb, 'dev', dev, direction, 'pref', TC_PREF, 'handle', '1', 'bpf', 'da', 'pinned', pin],
+            { netns, allowFailure: true },
+          );
           if (r.exitCode !== 0) throw attachFailure(r, `attach tc ${direction} on ${dev}`);
         });
       } catch (e) {
         // the clsact this attach added goes again, if nobody put a filter on it meanwhile (one that was there before
         // stays: it may hold others' filters)
         if (addedQdisc) {
-          const shown = await Promise.all(['ingress', 'egress'].map((d) => ctx.run(['tc', 'filter', 'show', 'dev', dev, d], { netns, allowFailure: true })));
-          if (shown.every((r) => r.exitCode === 0 && !r.stdout.trim())) await ctx.run(['tc', 'qdisc', 'del', 'dev', dev, 'clsact'], { netns, allowFailure: true });
+          const shown = await Promise.all(
+            ['ingress', 'egress'].map((d) => ctx.run(['tc', 'filter', 'show', 'dev', dev, d], { netns, allowFailure: true })),
+          );
+          if (shown.every((r) => r.exitCode === 0 && !r.stdout.trim()))
+            await ctx.run(['tc', 'qdisc', 'del', 'dev', dev, 'clsact'], { netns, allowFailure: true });
         }
         throw e;
       }
@@ -96,7 +109,14 @@ export async function attachTc(ctx: AgentContext, raw: unknown): Promise<Attachm
     const seen = (await netAttachments(ctx, netns)).filter((a) => a.kind === kind && a.dev === dev && a.direction === direction);
     const mine = seen[seen.length - 1];
     const att: Attachment = {
-      id, kind, progId: mine?.progId, progName: mine?.progName, dev, netns, direction, via: via === 'tcx' ? 'bpftool' : 'tc',
+      id,
+      kind,
+      progId: mine?.progId,
+      progName: mine?.progName,
+      dev,
+      netns,
+      direction,
+      via: via === 'tcx' ? 'bpftool' : 'tc',
     };
     return att;
   });

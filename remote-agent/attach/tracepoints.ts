@@ -19,20 +19,36 @@ export async function attachTracepoints(ctx: AgentContext, raw: unknown): Promis
   const name = validateObjectName(p.object, 'object');
   const bpftool = bpftoolPath(ctx);
   if (!ctx.bpftool?.features.autoattach) {
-    throw unsupported(`attaching tracepoints needs bpftool >= 7.2 (autoattach); this host's bpftool is ${ctx.bpftool?.version} at ${bpftool}`, { tool: 'bpftool' });
+    throw unsupported(
+      `attaching tracepoints needs bpftool >= 7.2 (autoattach); this host's bpftool is ${ctx.bpftool?.version} at ${bpftool}`,
+      { tool: 'bpftool' },
+    );
   }
   const rec = readRecord(ctx.stateDir, name);
   if (!existsSync(objectDir(name)) || !rec) throw notFound('object', `object: no loaded object "${name}"`);
   const links = objectLinksDir(name);
   if (existsSync(links)) {
-    throw new AgentError(AgentErrorCode.AlreadyAttached, `the tracepoints of "${name}" are attached already (detach tracepoints:${name} first)`, { argument: 'object' });
+    throw new AgentError(
+      AgentErrorCode.AlreadyAttached,
+      `the tracepoints of "${name}" are attached already (detach tracepoints:${name} first)`,
+      { argument: 'object' },
+    );
   }
   const mapsDir = objectMapsDir(name);
   const reuse = existsSync(mapsDir) ? readdirSync(mapsDir).flatMap((m) => ['map', 'name', m, 'pinned', `${mapsDir}/${m}`]) : [];
-  const r = await ctx.run([bpftool, 'prog', 'loadall', rec.file, links, ...reuse, 'autoattach'], { allowFailure: true, timeoutMs: 120_000 });
+  const r = await ctx.run([bpftool, 'prog', 'loadall', rec.file, links, ...reuse, 'autoattach'], {
+    allowFailure: true,
+    timeoutMs: 120_000,
+  });
   if (r.exitCode !== 0) {
     rmSync(links, { recursive: true, force: true });
     throw toolFailed(r, 'bpftool prog loadall ... autoattach');
   }
-  return { id: formatAttachmentId({ kind: 'tracepoints', object: name }), kind: 'tracepoints', object: name, progName: rec.programs.map((x) => x.name).join(','), via: 'bpftool' };
+  return {
+    id: formatAttachmentId({ kind: 'tracepoints', object: name }),
+    kind: 'tracepoints',
+    object: name,
+    progName: rec.programs.map((x) => x.name).join(','),
+    via: 'bpftool',
+  };
 }

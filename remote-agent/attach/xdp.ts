@@ -52,10 +52,12 @@ export async function attachXdp(ctx: AgentContext, raw: unknown): Promise<Attach
 
   let argv: string[];
   if (via === 'iproute2') {
-    if (!prog.object || !prog.name) throw badArgument('program', 'via iproute2 needs an OBJECT/PROGRAM reference (ip loads the object file itself)');
+    if (!prog.object || !prog.name)
+      throw badArgument('program', 'via iproute2 needs an OBJECT/PROGRAM reference (ip loads the object file itself)');
     const rec = readRecord(ctx.stateDir, prog.object);
     const section = rec?.programs.find((x) => x.name === prog.name)?.section;
-    if (!rec || !section) throw notFound('program', `program: no record of the object file of "${prog.object}"; load it again with object.load`);
+    if (!rec || !section)
+      throw notFound('program', `program: no record of the object file of "${prog.object}"; load it again with object.load`);
     argv = ['ip', ...(p.replace ? ['-force'] : []), 'link', 'set', 'dev', dev, IP_MODE[mode], 'object', rec.file, 'sec', section];
   } else {
     argv = [bpftool, 'net', 'attach', BPFTOOL_MODE[mode], ...prog.bpftoolArgs, 'dev', dev, ...(p.replace ? ['overwrite'] : [])];
@@ -64,7 +66,8 @@ export async function attachXdp(ctx: AgentContext, raw: unknown): Promise<Attach
   const kernelMode: XdpKernelMode = mode === 'native' ? 'driver' : mode;
   const id = formatAttachmentId({ kind: 'xdp', netns, dev });
   const plan: RollbackPlan = {
-    attachment: id, description: `xdp on ${dev} (netns ${netns})`,
+    attachment: id,
+    description: `xdp on ${dev} (netns ${netns})`,
     commands: xdpDetachCommands(bpftool, netns, dev, kernelMode),
     target: within ? { progId: await programId(ctx, prog), argv: netShowArgv(bpftool, netns, dev), kind: 'xdp', dev } : undefined,
   };

@@ -10,7 +10,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentErrorCode, type CapturePacketsParams, type CaptureStartParams } from '../../protocol/agent';
-import { TC_VERDICTS, XDP_VERDICTS, type CaptureInfo, type CaptureSummary, type CapturedPacket, type PacketFilter, type XdpKernelMode } from '../../protocol/types';
+import {
+  TC_VERDICTS,
+  XDP_VERDICTS,
+  type CaptureInfo,
+  type CaptureSummary,
+  type CapturedPacket,
+  type PacketFilter,
+  type XdpKernelMode,
+} from '../../protocol/types';
 import { parseAttachmentId } from '../attach/attachmentId';
 import { bpftoolPath, type AgentContext } from '../core/context';
 import { AgentError, badArgument, unsupported, verifierRejected } from '../core/errors';
@@ -90,11 +98,20 @@ function removeStaleCaptureDirs(): void {
   }
 }
 
-function validateStart(raw: unknown): { p: Partial<CaptureStartParams>; target: SwapTarget; filter: PacketFilter; snapLength: number; leaseMs: number; bytes: Buffer } {
+function validateStart(raw: unknown): {
+  p: Partial<CaptureStartParams>;
+  target: SwapTarget;
+  filter: PacketFilter;
+  snapLength: number;
+  leaseMs: number;
+  bytes: Buffer;
+} {
   const p = requireObject(raw, 'capture.start') as Partial<CaptureStartParams>;
   const parsed = parseAttachmentId(p.attachment);
   if (parsed.kind !== 'xdp' && parsed.kind !== 'tc') {
-    throw unsupported(`verdict capture works on xdp and tc attachments, not ${parsed.kind}${parsed.kind === 'tcx' ? ' (tcx has no atomic replace through bpftool 7.x yet: attach with --via tc)' : ''}`);
+    throw unsupported(
+      `verdict capture works on xdp and tc attachments, not ${parsed.kind}${parsed.kind === 'tcx' ? ' (tcx has no atomic replace through bpftool 7.x yet: attach with --via tc)' : ''}`,
+    );
   }
   const filter = validatePacketFilter(p.filter, 'filter');
   const snapLength = p.snapLength ?? DEFAULT_SNAP_LENGTH;
@@ -111,7 +128,8 @@ function validateStart(raw: unknown): { p: Partial<CaptureStartParams>; target: 
   if (p.program !== undefined && (typeof p.program !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(p.program))) {
     throw badArgument('program', `"${String(p.program)}" is not a program name`);
   }
-  const target: SwapTarget = parsed.kind === 'xdp' ? parsed : { kind: 'tc', netns: parsed.netns, dev: parsed.dev, direction: parsed.direction };
+  const target: SwapTarget =
+    parsed.kind === 'xdp' ? parsed : { kind: 'tc', netns: parsed.netns, dev: parsed.dev, direction: parsed.direction };
   return { p, target, filter, snapLength, leaseMs, bytes: Buffer.from(p.object, 'base64') };
 }
 
@@ -119,13 +137,19 @@ export class Captures {
   private readonly running = new Map<string, Running>();
   private next = 1;
 
-  constructor(private readonly ctx: AgentContext, private readonly send: (p: CapturePacketsParams) => Promise<void>) {}
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly send: (p: CapturePacketsParams) => Promise<void>,
+  ) {}
 
   async start(raw: unknown): Promise<CaptureInfo> {
     const { p, target, filter, snapLength, leaseMs, bytes } = validateStart(raw);
     const attachment = p.attachment as string;
     for (const r of this.running.values()) {
-      if (r.info.attachment === attachment) throw new AgentError(AgentErrorCode.AlreadyAttached, `a capture (${r.info.capture}) already runs on ${attachment}`, { argument: 'attachment' });
+      if (r.info.attachment === attachment)
+        throw new AgentError(AgentErrorCode.AlreadyAttached, `a capture (${r.info.capture}) already runs on ${attachment}`, {
+          argument: 'attachment',
+        });
     }
     const bpftool = bpftoolPath(this.ctx);
     const now = await attachedNow(this.ctx, target);
@@ -135,7 +159,10 @@ export class Captures {
     const owner = objects.find((o) => o.programs.some((x) => x.id === now.progId));
     const plain = owner?.programs.find((x) => x.id === now.progId);
     if (!owner || !plain) {
-      throw badArgument('attachment', `the program on ${attachment} (id ${now.progId}) was not loaded through ebpf-netdebug (object.load), so there is no source or maps to instrument`);
+      throw badArgument(
+        'attachment',
+        `the program on ${attachment} (id ${now.progId}) was not loaded through ebpf-netdebug (object.load), so there is no source or maps to instrument`,
+      );
     }
     const program = p.program ?? plain.name;
     let programs;
@@ -145,7 +172,10 @@ export class Captures {
       throw badArgument('object', `not a BPF object: ${(e as Error).message}`);
     }
     if (!programs.some((x) => x.name === program)) {
-      throw badArgument('program', `the instrumented object has no program "${program}" (it has ${programs.map((x) => x.name).join(', ') || 'none'})`);
+      throw badArgument(
+        'program',
+        `the instrumented object has no program "${program}" (it has ${programs.map((x) => x.name).join(', ') || 'none'})`,
+      );
     }
 
     removeStaleCaptureDirs();
@@ -167,12 +197,21 @@ export class Captures {
       }
       const type = readRecord(this.ctx.stateDir, owner.name)?.programType;
       mkdirSync(CAPTURES_DIR, { recursive: true }); // just before loadall: another agent's last capture may remove it when empty
-      const load = await this.ctx.run([bpftool, 'prog', 'loadall', file, dir, ...(type ? ['type', type] : []), ...reuse, 'pinmaps', join(dir, 'maps')],
-        { allowFailure: true, timeoutMs: 120_000 });
+      const load = await this.ctx.run(
+        [bpftool, 'prog', 'loadall', file, dir, ...(type ? ['type', type] : []), ...reuse, 'pinmaps', join(dir, 'maps')],
+        { allowFailure: true, timeoutMs: 120_000 },
+      );
       if (load.exitCode !== 0) {
         const output = `${load.stderr}\n${load.stdout}`;
-        if (hasVerifierLog(output)) throw verifierRejected(parseVerifierLog(output), { tool: 'bpftool', argv: load.argv, exitCode: load.exitCode, stdout: load.stdout, stderr: load.stderr });
-        throw toolFailed(load, 'bpftool prog loadall (the instrumented object, reusing the plain object\'s maps)');
+        if (hasVerifierLog(output))
+          throw verifierRejected(parseVerifierLog(output), {
+            tool: 'bpftool',
+            argv: load.argv,
+            exitCode: load.exitCode,
+            stdout: load.stdout,
+            stderr: load.stderr,
+          });
+        throw toolFailed(load, "bpftool prog loadall (the instrumented object, reusing the plain object's maps)");
       }
       const capPin = join(dir, program);
       const shown = await this.ctx.run([bpftool, '-j', 'prog', 'show', 'pinned', capPin]);
@@ -183,41 +222,96 @@ export class Captures {
       const child = reader;
       let stderr = '';
       child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+      child.stderr.on('data', (d: string) => {
+        stderr = (stderr + d).slice(-4000);
+      });
       const want = onlineCpuCount();
       for (let waited = 0; perfEventFds(child.pid ?? 0) < want; waited += 10) {
         if (child.exitCode !== null || child.signalCode !== null || waited > 10_000) {
-          throw new AgentError(AgentErrorCode.ToolFailed, `bpftool map event_pipe did not start: ${stderr.trim() || 'no output'}`, { tool: 'bpftool', argv: child.spawnargs, stderr });
+          throw new AgentError(AgentErrorCode.ToolFailed, `bpftool map event_pipe did not start: ${stderr.trim() || 'no output'}`, {
+            tool: 'bpftool',
+            argv: child.spawnargs,
+            stderr,
+          });
         }
         await sleep(10);
       }
-      await this.ctx.run([bpftool, 'map', 'update', 'pinned', join(dir, 'maps', 'ndcap_config'), 'key', 'hex', '00', '00', '00', '00',
-        'value', 'hex', ...hexWords(encodeConfig(filter, snapLength))]);
+      await this.ctx.run([
+        bpftool,
+        'map',
+        'update',
+        'pinned',
+        join(dir, 'maps', 'ndcap_config'),
+        'key',
+        'hex',
+        '00',
+        '00',
+        '00',
+        '00',
+        'value',
+        'hex',
+        ...hexWords(encodeConfig(filter, snapLength)),
+      ]);
 
       // The lease first, then the swap: from the moment the instrumented program runs, a dead agent gets it undone.
       const leaseKey = `capture:${attachment}`;
-      const plan = { attachment: leaseKey, commands: watchdogCommands(this.ctx, target, plain.pin, now.mode), description: `the verdict capture on ${attachment}, putting ${owner.name}/${plain.name} back` };
+      const plan = {
+        attachment: leaseKey,
+        commands: watchdogCommands(this.ctx, target, plain.pin, now.mode),
+        description: `the verdict capture on ${attachment}, putting ${owner.name}/${plain.name} back`,
+      };
       await armDeadman(plan, leaseMs);
       armed = true;
       const swapped = await swapIn(this.ctx, target, capPin, now.mode);
       const after = await attachedNow(this.ctx, target).catch(() => undefined);
       if (!swapped.ok || after?.progId !== captureProgId) {
-        throw new AgentError(AgentErrorCode.ToolFailed, `could not put the instrumented program on ${attachment}: ${swapped.message || `program ${after?.progId ?? 'none'} runs there`}`);
+        throw new AgentError(
+          AgentErrorCode.ToolFailed,
+          `could not put the instrumented program on ${attachment}: ${swapped.message || `program ${after?.progId ?? 'none'} runs there`}`,
+        );
       }
 
       const direction = target.kind === 'tc' ? target.direction : 'ingress';
       const info: CaptureInfo = {
-        capture: id, attachment, kind: target.kind, netns: target.netns, dev: target.dev, ifindex: now.ifindex, direction,
-        plainProgId: now.progId, captureProgId, program, snapLength, ...(Object.keys(filter).length ? { filter } : {}), startedAt: Date.now(),
+        capture: id,
+        attachment,
+        kind: target.kind,
+        netns: target.netns,
+        dev: target.dev,
+        ifindex: now.ifindex,
+        direction,
+        plainProgId: now.progId,
+        captureProgId,
+        program,
+        snapLength,
+        ...(Object.keys(filter).length ? { filter } : {}),
+        startedAt: Date.now(),
       };
       const run: Running = {
-        info, target, dir, plainPin: plain.pin, mode: now.mode, reader: child, received: 0, inFlight: new Set(),
-        lease: setInterval(() => { void armDeadman(plan, leaseMs).catch((e: Error) => this.ctx.log({ level: 'error', message: `capture ${id}: renewing the watchdog's lease failed: ${e.message}` })); }, Math.floor(leaseMs / 3)),
+        info,
+        target,
+        dir,
+        plainPin: plain.pin,
+        mode: now.mode,
+        reader: child,
+        received: 0,
+        inFlight: new Set(),
+        lease: setInterval(
+          () => {
+            void armDeadman(plan, leaseMs).catch((e: Error) =>
+              this.ctx.log({ level: 'error', message: `capture ${id}: renewing the watchdog's lease failed: ${e.message}` }),
+            );
+          },
+          Math.floor(leaseMs / 3),
+        ),
       };
       this.listen(run);
       child.once('exit', (code, signal) => {
         if (run.stopping) return;
-        this.ctx.log({ level: 'error', message: `capture ${id}: the reader (bpftool map event_pipe) ended by itself (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no output'}; stopping the capture` });
+        this.ctx.log({
+          level: 'error',
+          message: `capture ${id}: the reader (bpftool map event_pipe) ended by itself (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no output'}; stopping the capture`,
+        });
         void this.finish(run);
       });
       this.running.set(id, run);
@@ -246,10 +340,20 @@ export class Captures {
     const reader = new CaptureEventReader({
       record: (header, data) => {
         const h = decodeEventHeader(header);
-        batch.push({ timeUs: Math.floor(h.timestampNs / 1000) + offsetUs, verdict: h.verdict, ifindex: h.ifindex, len: h.len, data: data.toString('base64') });
+        batch.push({
+          timeUs: Math.floor(h.timestampNs / 1000) + offsetUs,
+          verdict: h.verdict,
+          ifindex: h.ifindex,
+          len: h.len,
+          data: data.toString('base64'),
+        });
       },
-      lost: (n) => { lost += n; },
-      malformed: () => { lost++; },
+      lost: (n) => {
+        lost += n;
+      },
+      malformed: () => {
+        lost++;
+      },
     });
     run.reader.stdout.setEncoding('utf8');
     run.reader.stdout.on('data', (chunk: string) => {
@@ -295,7 +399,9 @@ export class Captures {
       if (restoredOk) await confirmAttachment(`capture:${info.attachment}`).catch(() => undefined);
 
       const statsOf = async () => {
-        const r = await this.ctx.run([bpftool, '-j', 'map', 'dump', 'pinned', join(run.dir, 'maps', 'ndcap_stats')], { allowFailure: true });
+        const r = await this.ctx.run([bpftool, '-j', 'map', 'dump', 'pinned', join(run.dir, 'maps', 'ndcap_stats')], {
+          allowFailure: true,
+        });
         return r.exitCode === 0 ? sumStats(r.stdout) : undefined;
       };
       // Let the reader print what is still in the perf buffers: wait until what was recorded arrived (bounded).
@@ -308,12 +414,18 @@ export class Captures {
       stats = (await statsOf()) ?? stats;
       rmSync(run.dir, { recursive: true, force: true });
       // the last capture out leaves no empty parent behind (the next start creates it again)
-      try { rmdirSync(CAPTURES_DIR); } catch { /* other captures are running */ }
+      try {
+        rmdirSync(CAPTURES_DIR);
+      } catch {
+        /* other captures are running */
+      }
       this.running.delete(info.capture);
 
       const names = info.kind === 'xdp' ? XDP_VERDICTS : TC_VERDICTS;
       const verdicts: Record<string, number> = {};
-      stats?.verdicts.forEach((n, slot) => { if (n) verdicts[names[slot - 1] ?? `verdict ${slot - 1}`] = n; });
+      stats?.verdicts.forEach((n, slot) => {
+        if (n) verdicts[names[slot - 1] ?? `verdict ${slot - 1}`] = n;
+      });
       const matched = stats?.matched ?? run.received;
       return {
         capture: info.capture,
@@ -323,8 +435,13 @@ export class Captures {
         lost: Math.max(0, matched - run.received),
         verdicts,
         restored: {
-          progId: info.plainProgId, ok: restoredOk,
-          ...(restoredOk ? {} : { message: `putting program ${info.plainProgId} back failed (${swapped.message || `program ${after?.progId ?? 'none'} runs there`}); the watchdog will retry when its lease runs out` }),
+          progId: info.plainProgId,
+          ok: restoredOk,
+          ...(restoredOk
+            ? {}
+            : {
+                message: `putting program ${info.plainProgId} back failed (${swapped.message || `program ${after?.progId ?? 'none'} runs there`}); the watchdog will retry when its lease runs out`,
+              }),
         },
         durationMs: Date.now() - info.startedAt,
       };

@@ -68,7 +68,9 @@ export function sumStats(json: string): CaptureCounters {
       out.seen += s.seen ?? 0;
       out.matched += s.matched ?? 0;
       out.failed += s.failed ?? 0;
-      (s.verdicts ?? []).forEach((n, i) => { if (i < VERDICT_SLOTS) out.verdicts[i] += n; });
+      (s.verdicts ?? []).forEach((n, i) => {
+        if (i < VERDICT_SLOTS) out.verdicts[i] += n;
+      });
     }
   }
   return out;

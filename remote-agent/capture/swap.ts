@@ -10,9 +10,7 @@ import { netAttachments } from '../listings/net';
 import { TC_PREF } from '../attach/tc';
 import { DETACH_MODE } from '../attach/xdp';
 
-export type SwapTarget =
-  | { kind: 'xdp'; netns: string; dev: string }
-  | { kind: 'tc'; netns: string; dev: string; direction: TcDirection };
+export type SwapTarget = { kind: 'xdp'; netns: string; dev: string } | { kind: 'tc'; netns: string; dev: string; direction: TcDirection };
 
 function nsArgv(netns: string): string[] {
   return netns === 'root' ? [] : ['nsenter', `--net=/run/netns/${netns}`, '--'];
@@ -31,7 +29,10 @@ export async function attachedNow(ctx: AgentContext, t: SwapTarget): Promise<{ p
   const r = await ctx.run(['tc', 'filter', 'show', 'dev', t.dev, t.direction, 'pref', TC_PREF], { netns: t.netns, allowFailure: true });
   const id = /\bid (\d+)/.exec(r.stdout);
   if (r.exitCode !== 0 || !id) {
-    throw notFound('attachment', `attachment: there is no tc ${t.direction} filter of ours (pref ${TC_PREF}) on ${t.dev} in network namespace ${t.netns}`);
+    throw notFound(
+      'attachment',
+      `attachment: there is no tc ${t.direction} filter of ours (pref ${TC_PREF}) on ${t.dev} in network namespace ${t.netns}`,
+    );
   }
   const any = all.find((a) => a.dev === t.dev);
   return { progId: Number(id[1]), ifindex: any?.ifindex ?? -1 };
@@ -39,7 +40,8 @@ export async function attachedNow(ctx: AgentContext, t: SwapTarget): Promise<{ p
 
 /** The command (without nsenter) that puts the program pinned at `pin` on the attachment in place of the one there. */
 export function swapCommand(ctx: AgentContext, t: SwapTarget, pin: string, mode: XdpKernelMode | undefined): string[] {
-  if (t.kind === 'xdp') return [bpftoolPath(ctx), 'net', 'attach', DETACH_MODE[mode ?? 'driver'].bpftool, 'pinned', pin, 'dev', t.dev, 'overwrite'];
+  if (t.kind === 'xdp')
+    return [bpftoolPath(ctx), 'net', 'attach', DETACH_MODE[mode ?? 'driver'].bpftool, 'pinned', pin, 'dev', t.dev, 'overwrite'];
   return ['tc', 'filter', 'replace', 'dev', t.dev, t.direction, 'pref', TC_PREF, 'handle', '1', 'bpf', 'da', 'pinned', pin];
 }
 
@@ -48,7 +50,12 @@ export function watchdogCommands(ctx: AgentContext, t: SwapTarget, pin: string, 
   return [[...nsArgv(t.netns), ...swapCommand(ctx, t, pin, mode)]];
 }
 
-export async function swapIn(ctx: AgentContext, t: SwapTarget, pin: string, mode: XdpKernelMode | undefined): Promise<{ ok: boolean; message: string }> {
+export async function swapIn(
+  ctx: AgentContext,
+  t: SwapTarget,
+  pin: string,
+  mode: XdpKernelMode | undefined,
+): Promise<{ ok: boolean; message: string }> {
   const r = await ctx.run(swapCommand(ctx, t, pin, mode), { netns: t.netns, allowFailure: true });
   return { ok: r.exitCode === 0, message: `${r.stderr}${r.stdout}`.trim() };
 }

@@ -26,9 +26,12 @@ export interface AgentContext {
 /** The bpftool path, or ToolMissing naming what was looked for. */
 export function bpftoolPath(ctx: AgentContext): string {
   if (!ctx.bpftool) {
-    throw toolMissing('bpftool', ctx.bpftoolRequested
-      ? `bpftool at ${ctx.bpftoolRequested} is missing or does not run`
-      : 'bpftool was not found (looked in /opt/ebpf-netdebug/bpftool-*, /usr/sbin, PATH)');
+    throw toolMissing(
+      'bpftool',
+      ctx.bpftoolRequested
+        ? `bpftool at ${ctx.bpftoolRequested} is missing or does not run`
+        : 'bpftool was not found (looked in /opt/ebpf-netdebug/bpftool-*, /usr/sbin, PATH)',
+    );
   }
   return ctx.bpftool.path;
 }

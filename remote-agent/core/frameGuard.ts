@@ -21,7 +21,10 @@ export class FrameGuard extends Transform {
   private frameHeader = Buffer.alloc(0);
   private dead = false;
 
-  constructor(private readonly onGarbage: (why: string) => void, private readonly maxMessage = MAX_MESSAGE) {
+  constructor(
+    private readonly onGarbage: (why: string) => void,
+    private readonly maxMessage = MAX_MESSAGE,
+  ) {
     super();
   }
 
@@ -98,11 +101,13 @@ function notJsonRpc(body: Buffer): string | undefined {
   } catch (e) {
     return `a body that is not JSON (${(e as Error).message.slice(0, 80)})`;
   }
-  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return 'a body that is not a JSON-RPC message object (batches are not supported)';
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg))
+    return 'a body that is not a JSON-RPC message object (batches are not supported)';
   const m = msg as Record<string, unknown>;
   if (m.jsonrpc !== '2.0') return 'a message without "jsonrpc": "2.0"';
   if (m.method !== undefined && typeof m.method !== 'string') return 'a message whose method is not a string';
-  if (m.id !== undefined && m.id !== null && typeof m.id !== 'string' && typeof m.id !== 'number') return 'a message whose id is not a string or number';
+  if (m.id !== undefined && m.id !== null && typeof m.id !== 'string' && typeof m.id !== 'number')
+    return 'a message whose id is not a string or number';
   if (m.method === undefined && m.id === undefined) return 'a message that is neither a request, a notification nor a response';
   return undefined;
 }

@@ -66,12 +66,15 @@ export function linearRegex(source: string, flags: string): (line: string) => bo
     } catch (e) {
       const msg = (e as Error).message;
       if (/linear time/.test(msg)) {
-        throw new Error('this regular expression cannot run in linear time (back-references and look-arounds are not supported in filters)');
+        throw new Error(
+          'this regular expression cannot run in linear time (back-references and look-arounds are not supported in filters)',
+        );
       }
       throw e;
     }
   } else {
-    if (/\)[*+?{]/.test(source)) throw new Error('this Node.js has no linear-time regular expressions: a quantifier after a group is not supported in filters');
+    if (/\)[*+?{]/.test(source))
+      throw new Error('this Node.js has no linear-time regular expressions: a quantifier after a group is not supported in filters');
     re = new RegExp(src, rest);
   }
   return insensitive ? (line) => re.test(line.toLowerCase()) : (line) => re.test(line);

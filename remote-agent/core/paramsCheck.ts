@@ -38,11 +38,14 @@ export function paramsCheckOf(method: string): ParamsCheck | undefined {
     const argument = first?.path ? first.path.slice(1).replace(/\//g, '.') : 'params';
     const described = first?.schema.description as string | undefined;
     const literals = (first?.schema.anyOf as { const?: unknown }[] | undefined)?.map((x) => x.const);
-    const why = literals?.length && literals.every((x) => typeof x === 'string')
-      ? `${show(first?.value)} is not one of ${literals.join(', ')}`
-      : first?.type === ValueErrorType.StringMaxLength
-      ? `${show(first.value)} is longer than ${String(first.schema.maxLength)} characters`
-      : described ? `${show(first?.value)} is not ${described}` : `${first?.message ?? 'invalid'} (got ${show(first?.value)})`;
+    const why =
+      literals?.length && literals.every((x) => typeof x === 'string')
+        ? `${show(first?.value)} is not one of ${literals.join(', ')}`
+        : first?.type === ValueErrorType.StringMaxLength
+          ? `${show(first.value)} is longer than ${String(first.schema.maxLength)} characters`
+          : described
+            ? `${show(first?.value)} is not ${described}`
+            : `${first?.message ?? 'invalid'} (got ${show(first?.value)})`;
     throw new AgentError(AgentErrorCode.InvalidParams, `${argument}: ${why}`, { argument });
   };
 }

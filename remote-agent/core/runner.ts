@@ -90,7 +90,11 @@ export async function runJson<T>(runner: Runner, argv: string[], opts?: RunOptio
     return JSON.parse(r.stdout) as T;
   } catch {
     throw new AgentError(AgentErrorCode.ToolFailed, `${argv[0]} did not print JSON: ${r.stdout.slice(0, 200)}`, {
-      tool: argv[0], argv: r.argv, exitCode: r.exitCode, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr),
+      tool: argv[0],
+      argv: r.argv,
+      exitCode: r.exitCode,
+      stdout: clipOutput(r.stdout),
+      stderr: clipOutput(r.stderr),
     });
   }
 }

@@ -35,9 +35,13 @@ export function validateNetns(value: unknown, argument = 'netns', netnsDir = NET
 /** Object names: pins go to /sys/fs/bpf/ebpf-netdebug/NAME. */
 export function validateObjectName(value: unknown, argument = 'name'): string {
   if (typeof value !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/.test(value)) {
-    throw badArgument(argument, `object name "${String(value).slice(0, 80)}" must be 1-64 letters, digits, '_' or '-', not starting with '-'`);
+    throw badArgument(
+      argument,
+      `object name "${String(value).slice(0, 80)}" must be 1-64 letters, digits, '_' or '-', not starting with '-'`,
+    );
   }
-  if (isReservedName(value)) throw badArgument(argument, `"${value}" is reserved for the agent's own pins (${RESERVED_NAMES.join(', ')}, ${RESERVED_PREFIX}*)`);
+  if (isReservedName(value))
+    throw badArgument(argument, `"${value}" is reserved for the agent's own pins (${RESERVED_NAMES.join(', ')}, ${RESERVED_PREFIX}*)`);
   return value;
 }
 
@@ -64,7 +68,8 @@ function plainAbsolutePath(value: unknown, argument: string): string {
   if (typeof value !== 'string' || !SAFE_PATH.test(value)) {
     throw badArgument(argument, `"${String(value)}" is not an absolute path of letters, digits, '_', '-', '.', '@' and '/'`);
   }
-  if (value.split('/').some((c) => c === '..' || c === '.')) throw badArgument(argument, `"${value}" must not contain '.' or '..' components`);
+  if (value.split('/').some((c) => c === '..' || c === '.'))
+    throw badArgument(argument, `"${value}" must not contain '.' or '..' components`);
   return value.replace(/\/+$/, '') || '/';
 }
 

@@ -52,7 +52,12 @@ export async function probeBpftool(runner: Runner, path: string, kernelRelease: 
 }
 
 /** The chosen bpftool: the explicit one when given (even if it is broken: then null, and requests say ToolMissing). */
-export async function chooseBpftool(runner: Runner, explicit: string | undefined, kernelRelease: string, runtimeBpftool?: string): Promise<BpftoolFacts | null> {
+export async function chooseBpftool(
+  runner: Runner,
+  explicit: string | undefined,
+  kernelRelease: string,
+  runtimeBpftool?: string,
+): Promise<BpftoolFacts | null> {
   if (explicit) return probeBpftool(runner, explicit, kernelRelease);
   let best: BpftoolFacts | null = null;
   for (const c of bpftoolCandidates(undefined, runtimeBpftool)) {

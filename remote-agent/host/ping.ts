@@ -20,15 +20,19 @@ export async function hostPing(ctx: AgentContext, raw: unknown): Promise<HostPin
   const p = requireObject(raw, 'host.ping');
   const target = validatePingTarget(p.target);
   const count = p.count === undefined ? 3 : p.count;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 20) throw badArgument('count', 'expected a whole number from 1 to 20');
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 20)
+    throw badArgument('count', 'expected a whole number from 1 to 20');
   const waitS = p.waitS === undefined ? 1 : p.waitS;
-  if (typeof waitS !== 'number' || !Number.isInteger(waitS) || waitS < 1 || waitS > 10) throw badArgument('waitS', 'expected whole seconds from 1 to 10');
+  if (typeof waitS !== 'number' || !Number.isInteger(waitS) || waitS < 1 || waitS > 10)
+    throw badArgument('waitS', 'expected whole seconds from 1 to 10');
   const argv = ['ping', '-n', '-c', String(count), '-i', '0.2', '-W', String(waitS), target];
   const r = await ctx.run(argv, { allowFailure: true, timeoutMs: (count * 0.2 + waitS + 5) * 1000 });
   const received = Number(/(\d+) (?:packets )?received/.exec(r.stdout)?.[1] ?? 0);
   const rtt = /= [\d.]+\/([\d.]+)\//.exec(r.stdout);
   return {
-    target, sent: count, received,
+    target,
+    sent: count,
+    received,
     ...(rtt ? { avgRttMs: Number(rtt[1]) } : {}),
     output: (r.stdout + r.stderr).trim().split('\n').slice(-3).join('\n'),
   };

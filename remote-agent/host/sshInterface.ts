@@ -11,7 +11,10 @@ const ADDRESS = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
 
 async function sshConnectionOf(pid: number): Promise<string | undefined> {
   const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-  return env.split('\0').find((e) => e.startsWith('SSH_CONNECTION='))?.slice('SSH_CONNECTION='.length);
+  return env
+    .split('\0')
+    .find((e) => e.startsWith('SSH_CONNECTION='))
+    ?.slice('SSH_CONNECTION='.length);
 }
 
 async function parentOf(pid: number): Promise<number | undefined> {
@@ -33,7 +36,7 @@ export async function findSshConnection(): Promise<string | undefined> {
 }
 
 export async function hostSshInterface(ctx: AgentContext, sshConnection?: string): Promise<SshInterface | null> {
-  const parts = (sshConnection ?? await findSshConnection())?.trim().split(/\s+/);
+  const parts = (sshConnection ?? (await findSshConnection()))?.trim().split(/\s+/);
   if (!parts || parts.length < 4 || !ADDRESS.test(parts[0]) || !ADDRESS.test(parts[2])) return null;
   const r = await ctx.run(['ip', '-j', 'route', 'get', parts[0]], { allowFailure: true });
   if (r.exitCode !== 0) return null;

@@ -2,8 +2,14 @@
 // across create/destroy: IPv4 10.S.T.0/24 with S in 100..199 (hosts .1 = a, .2 = b), IPv6 fd00:e0d:HHHH::/64, and
 // for the root link 172.(16..31).U.V/30 (.1 root end, .2 in host a) and fd00:e0e:HHHH::/64.
 export interface LabAddressing {
-  a4: string; b4: string; a6: string; b6: string;
-  root4: string; rootPeer4: string; root6: string; rootPeer6: string;
+  a4: string;
+  b4: string;
+  a6: string;
+  b6: string;
+  root4: string;
+  rootPeer4: string;
+  root6: string;
+  rootPeer6: string;
 }
 
 /** FNV-1a 32-bit: small, stable, good enough to spread names over subnets. */
@@ -25,9 +31,13 @@ export function labAddressing(name: string): LabAddressing {
   const r3 = (h >>> 12) & 0xff;
   const r4 = ((h >>> 20) & 0x3f) * 4;
   return {
-    a4: `10.${s}.${t}.1/24`, b4: `10.${s}.${t}.2/24`,
-    a6: `fd00:e0d:${hex}::1/64`, b6: `fd00:e0d:${hex}::2/64`,
-    root4: `172.${r2}.${r3}.${r4 + 1}/30`, rootPeer4: `172.${r2}.${r3}.${r4 + 2}/30`,
-    root6: `fd00:e0e:${hex}::1/64`, rootPeer6: `fd00:e0e:${hex}::2/64`,
+    a4: `10.${s}.${t}.1/24`,
+    b4: `10.${s}.${t}.2/24`,
+    a6: `fd00:e0d:${hex}::1/64`,
+    b6: `fd00:e0d:${hex}::2/64`,
+    root4: `172.${r2}.${r3}.${r4 + 1}/30`,
+    rootPeer4: `172.${r2}.${r3}.${r4 + 2}/30`,
+    root6: `fd00:e0e:${hex}::1/64`,
+    rootPeer6: `fd00:e0e:${hex}::2/64`,
   };
 }

@@ -21,7 +21,8 @@ function topologyOf(raw: unknown): LabTopology {
   if (!raw || typeof raw !== 'object') throw badArgument('topology', 'must be {kind: "pair" | "bridge", ipv6?, rootLink?}');
   const t = raw as Record<string, unknown>;
   if (t.kind !== 'pair' && t.kind !== 'bridge') throw badArgument('topology.kind', `"${String(t.kind)}" is not pair or bridge`);
-  for (const k of ['ipv6', 'rootLink']) if (t[k] !== undefined && typeof t[k] !== 'boolean') throw badArgument(`topology.${k}`, 'must be true or false');
+  for (const k of ['ipv6', 'rootLink'])
+    if (t[k] !== undefined && typeof t[k] !== 'boolean') throw badArgument(`topology.${k}`, 'must be true or false');
   return { kind: t.kind, ...(t.ipv6 ? { ipv6: true } : {}), ...(t.rootLink ? { rootLink: true } : {}) };
 }
 
@@ -30,7 +31,9 @@ export async function labCreate(ctx: AgentContext, raw: unknown): Promise<Lab> {
   const name = validateLabName(p.name);
   const topology = topologyOf(p.topology);
   if (ROLES.some((r) => existsSync(`${NETNS_DIR}/${labNetns(name, r)}`))) {
-    throw new AgentError(AgentErrorCode.AlreadyAttached, `a lab named "${name}" exists already (lab.destroy it first)`, { argument: 'name' });
+    throw new AgentError(AgentErrorCode.AlreadyAttached, `a lab named "${name}" exists already (lab.destroy it first)`, {
+      argument: 'name',
+    });
   }
   const addr = labAddressing(name);
   const a = labNetns(name, 'a');
@@ -57,7 +60,10 @@ export async function labCreate(ctx: AgentContext, raw: unknown): Promise<Lab> {
     } else {
       await ip(['link', 'add', 'br0', 'type', 'bridge'], br);
       await ip(['link', 'set', 'br0', 'up'], br);
-      for (const [ns, port] of [[a, 'veth_a'], [b, 'veth_b']]) {
+      for (const [ns, port] of [
+        [a, 'veth_a'],
+        [b, 'veth_b'],
+      ]) {
         await ip(['link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', br]);
         await ip(['link', 'set', port, 'master', 'br0'], br);
         await ip(['link', 'set', port, 'up'], br);
@@ -132,17 +138,29 @@ export async function labList(ctx: AgentContext): Promise<Lab[]> {
       if (!existsSync(`${NETNS_DIR}/${ns}`)) continue;
       const r = await ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns: ns, allowFailure: true });
       const ifs = r.exitCode === 0 ? parseIpAddr(r.stdout, ns).filter((i) => i.name !== 'lo') : [];
-      hosts.push({ role, netns: ns, interfaces: ifs.map((i) => ({ name: i.name, addresses: i.addresses.filter((x) => !x.startsWith('fe80:')) })) });
+      hosts.push({
+        role,
+        netns: ns,
+        interfaces: ifs.map((i) => ({ name: i.name, addresses: i.addresses.filter((x) => !x.startsWith('fe80:')) })),
+      });
     }
     const isBridge = hosts.some((h) => h.role === 'br');
     const ipv6 = hosts.some((h) => h.interfaces.some((i) => i.addresses.some((x) => x.startsWith('fd00:'))));
     const rl = await ctx.run(['ip', '-j', 'addr', 'show', 'dev', rootLinkDev(name)], { allowFailure: true });
-    const topology: LabTopology = { kind: isBridge ? 'bridge' : 'pair', ...(ipv6 ? { ipv6: true } : {}), ...(rl.exitCode === 0 ? { rootLink: true } : {}) };
+    const topology: LabTopology = {
+      kind: isBridge ? 'bridge' : 'pair',
+      ...(ipv6 ? { ipv6: true } : {}),
+      ...(rl.exitCode === 0 ? { rootLink: true } : {}),
+    };
     const lab: Lab = { name, topology, hosts };
     if (rl.exitCode === 0) {
       const root = parseIpAddr(rl.stdout, 'root')[0];
       const addr = labAddressing(name);
-      lab.rootLink = { dev: rootLinkDev(name), address: root?.addresses.find((x) => x.includes('.')) ?? addr.root4, peerAddress: addr.rootPeer4 };
+      lab.rootLink = {
+        dev: rootLinkDev(name),
+        address: root?.addresses.find((x) => x.includes('.')) ?? addr.root4,
+        peerAddress: addr.rootPeer4,
+      };
     }
     labs.push(lab);
   }

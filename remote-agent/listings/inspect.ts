@@ -40,7 +40,12 @@ export function firstJsonElements(argv: string[], limit: number): Promise<string
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (enough || code === 0) return resolve(elements.slice(0, limit + 1));
-      reject(toolFailed({ argv, exitCode: code, stdout: '', stderr: signal ? `${stderr}\n(stopped by ${signal})` : stderr }, `${argv[0]} map dump`));
+      reject(
+        toolFailed(
+          { argv, exitCode: code, stdout: '', stderr: signal ? `${stderr}\n(stopped by ${signal})` : stderr },
+          `${argv[0]} map dump`,
+        ),
+      );
     });
   });
 }
@@ -48,7 +53,8 @@ export function firstJsonElements(argv: string[], limit: number): Promise<string
 export async function mapDump(ctx: AgentContext, raw: unknown): Promise<{ entries: MapEntry[]; truncated: boolean }> {
   const p = requireObject(raw, 'map.dump') as Partial<MapDumpParams>;
   const limit = p.limit ?? 10_000;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw badArgument('limit', 'must be 1..1000000');
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1_000_000)
+    throw badArgument('limit', 'must be 1..1000000');
   const map = resolveMap(p.map);
   const elements = await firstJsonElements([bpftoolPath(ctx), '-j', 'map', 'dump', ...map.bpftoolArgs], limit);
   const entries = parseMapDump(`[${elements.join(',')}]`);

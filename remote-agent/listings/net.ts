@@ -15,7 +15,11 @@ import { singleFlight } from './singleFlight';
  * a name for the agent's own namespace (an agent started inside a lab host would otherwise list it twice).
  */
 export function netnsNames(): string[] {
-  const names = existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR).filter((n) => /^[A-Za-z0-9_.-]{1,64}$/.test(n)).sort() : [];
+  const names = existsSync(NETNS_DIR)
+    ? readdirSync(NETNS_DIR)
+        .filter((n) => /^[A-Za-z0-9_.-]{1,64}$/.test(n))
+        .sort()
+    : [];
   const self = inodeOf('root');
   return ['root', ...names.filter((n) => self === undefined || inodeOf(n) !== self)];
 }

@@ -38,7 +38,10 @@ function bpfMounts(): string[] {
   }
 }
 
-interface Pinned { id: number; pinned: string[] }
+interface Pinned {
+  id: number;
+  pinned: string[];
+}
 
 export class PinTable {
   private fingerprint: string | null = null;

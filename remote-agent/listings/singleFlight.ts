@@ -23,6 +23,10 @@ export function singleFlight<T>(ctx: AgentContext, key: string, run: () => Promi
   if (hit && hit.generation === generation) return hit.promise as Promise<T>;
   const entry = { generation, promise: run() as Promise<unknown> };
   running.set(key, entry);
-  void entry.promise.finally(() => { if (running.get(key) === entry) running.delete(key); }).catch(() => undefined);
+  void entry.promise
+    .finally(() => {
+      if (running.get(key) === entry) running.delete(key);
+    })
+    .catch(() => undefined);
   return entry.promise as Promise<T>;
 }

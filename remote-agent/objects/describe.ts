@@ -11,7 +11,9 @@ import { readRecord } from './store';
 /** Pin files directly in DIR (programs) and in DIR/maps (maps); nothing when DIR vanished meanwhile. */
 function pinsOf(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }

@@ -6,7 +6,10 @@
 // symbol table is read, each section name is read once (not once per symbol: a 1 MB object whose thousands of
 // symbols all sat in a section with a huge name exhausted the heap), and a name without a NUL within MAX_NAME
 // bytes is an error. Time and memory are linear in the file.
-export interface ElfProgram { name: string; section: string }
+export interface ElfProgram {
+  name: string;
+  section: string;
+}
 
 const SHT_SYMTAB = 2;
 const STT_FUNC = 2;
@@ -29,8 +32,11 @@ export function elfPrograms(buf: Buffer): ElfProgram[] {
   const sections = Array.from({ length: shnum }, (_, i) => {
     const o = shoff + i * 64;
     return {
-      name: buf.readUInt32LE(o), type: buf.readUInt32LE(o + 4), flags: Number(buf.readBigUInt64LE(o + 8)),
-      offset: Number(buf.readBigUInt64LE(o + 0x18)), size: Number(buf.readBigUInt64LE(o + 0x20)),
+      name: buf.readUInt32LE(o),
+      type: buf.readUInt32LE(o + 4),
+      flags: Number(buf.readBigUInt64LE(o + 8)),
+      offset: Number(buf.readBigUInt64LE(o + 0x18)),
+      size: Number(buf.readBigUInt64LE(o + 0x20)),
       link: buf.readUInt32LE(o + 0x28),
     };
   });

@@ -81,7 +81,13 @@ export async function loadObject(ctx: AgentContext, raw: unknown): Promise<Loade
     cleanup();
     const output = `${r.stderr}\n${r.stdout}`;
     if (hasVerifierLog(output)) {
-      throw verifierRejected(parseVerifierLog(output), { tool: 'bpftool', argv: r.argv, exitCode: r.exitCode, stdout: clipOutput(r.stdout), stderr: clipOutput(r.stderr) });
+      throw verifierRejected(parseVerifierLog(output), {
+        tool: 'bpftool',
+        argv: r.argv,
+        exitCode: r.exitCode,
+        stdout: clipOutput(r.stdout),
+        stderr: clipOutput(r.stderr),
+      });
     }
     throw toolFailed(r, 'bpftool prog loadall');
   }
@@ -95,7 +101,14 @@ export async function loadObject(ctx: AgentContext, raw: unknown): Promise<Loade
   }
   const file = objectFilePath(ctx.stateDir, name);
   renameSync(tmpFile, file);
-  saveRecord(ctx.stateDir, { name, file, programs, programType: p.programType, reuseMaps: p.reuseMaps ? reuseRecord : undefined, loadedAt: Date.now() });
+  saveRecord(ctx.stateDir, {
+    name,
+    file,
+    programs,
+    programType: p.programType,
+    reuseMaps: p.reuseMaps ? reuseRecord : undefined,
+    loadedAt: Date.now(),
+  });
   return describeObject(ctx, name);
 }
 
@@ -121,7 +134,8 @@ function objectBytes(p: Partial<ObjectLoadParams>): Buffer {
     if (!p.path.startsWith('/')) throw badArgument('path', `"${p.path}" must be an absolute path on the host`);
     const st = statSync(p.path, { throwIfNoEntry: false });
     if (!st?.isFile()) throw badArgument('path', `no object file at ${p.path}`);
-    if (st.size > MAX_OBJECT_BYTES) throw badArgument('path', `${p.path} is ${st.size} bytes; object files of at most ${MAX_OBJECT_BYTES} are loaded`);
+    if (st.size > MAX_OBJECT_BYTES)
+      throw badArgument('path', `${p.path} is ${st.size} bytes; object files of at most ${MAX_OBJECT_BYTES} are loaded`);
     try {
       // /proc files say size 0 and may hold anything: read at most the cap, and refuse more
       const b = readFileSync(p.path);
@@ -133,4 +147,3 @@ function objectBytes(p: Partial<ObjectLoadParams>): Buffer {
   }
   throw badArgument('object', 'object (base64 bytes) or path is required');
 }
-

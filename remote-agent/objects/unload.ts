@@ -23,8 +23,11 @@ export async function unloadObject(ctx: AgentContext, raw: unknown): Promise<{ r
     (a) => (a.progId !== undefined && ids.has(a.progId)) || a.id === `tracepoints:${name}`,
   );
   if (attached.length) {
-    throw new AgentError(AgentErrorCode.AlreadyAttached,
-      `object "${name}" is still attached (${attached.map((a) => a.id).join(', ')}); detach first`, { argument: 'name' });
+    throw new AgentError(
+      AgentErrorCode.AlreadyAttached,
+      `object "${name}" is still attached (${attached.map((a) => a.id).join(', ')}); detach first`,
+      { argument: 'name' },
+    );
   }
   const removedPins = [...obj.programs.map((x) => x.pin), ...obj.maps.map((m) => m.pin)];
   rmSync(dir, { recursive: true, force: true });

@@ -54,11 +54,17 @@ export function formatIPv6(b: Buffer): string {
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
   let bestStart = -1;
   let bestLen = 1; // a single zero group is not shortened
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');

@@ -70,7 +70,10 @@ async function pinnedProgramIds(runner: Runner, bpftool: string, linksDir: strin
   const r = await runner([bpftool, '-j', '-f', 'link', 'show'], { allowFailure: true });
   try {
     const links = JSON.parse(r.stdout) as { prog_id?: number; pinned?: string[] }[];
-    return links.filter((l) => l.pinned?.some((p) => p.startsWith(`${linksDir}/`))).map((l) => l.prog_id ?? 0).filter(Boolean);
+    return links
+      .filter((l) => l.pinned?.some((p) => p.startsWith(`${linksDir}/`)))
+      .map((l) => l.prog_id ?? 0)
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -102,8 +105,10 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
   try {
     dir = createTracerDir(parent);
   } catch (err) {
-    throw new AgentError(AgentErrorCode.Unsupported,
-      `cannot create the tracer's pin directory under ${parent} (is bpffs mounted at /sys/fs/bpf?): ${(err as Error).message}`);
+    throw new AgentError(
+      AgentErrorCode.Unsupported,
+      `cannot create the tracer's pin directory under ${parent} (is bpffs mounted at /sys/fs/bpf?): ${(err as Error).message}`,
+    );
   }
   const tmp = mkdtempSync(join(tmpdir(), 'ebpf-netdebug-tracepkt-'));
   let reader: ReturnType<typeof spawnTied> | undefined;
@@ -118,7 +123,9 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
     const child = reader;
     let stderr = '';
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+    child.stderr.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4000);
+    });
     let dropped = 0;
     let batch: PacketPathEvent[] = [];
     const parser = new EventPipeParser((head) => recordSize(head), {
@@ -129,7 +136,9 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
         if (name !== undefined) ev.netnsName = name;
         batch.push(ev);
       },
-      lost: (n) => { dropped += n; },
+      lost: (n) => {
+        dropped += n;
+      },
     });
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -148,21 +157,42 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
     const want = onlineCpuCount();
     for (let waited = 0; perfEventFds(child.pid ?? 0) < want; waited += 10) {
       if (child.exitCode !== null || child.signalCode !== null || waited > 10_000) {
-        throw new AgentError(AgentErrorCode.ToolFailed, `bpftool map event_pipe did not start: ${stderr.trim() || 'no output'}`,
-          { tool: 'bpftool', argv: child.spawnargs, stderr });
+        throw new AgentError(AgentErrorCode.ToolFailed, `bpftool map event_pipe did not start: ${stderr.trim() || 'no output'}`, {
+          tool: 'bpftool',
+          argv: child.spawnargs,
+          stderr,
+        });
       }
       await sleep(10);
     }
-    await runner([o.bpftool, 'map', 'update', 'pinned', join(dir.maps, 'tp_filter'), 'key', 'hex', '00', '00', '00', '00',
-      'value', 'hex', ...hexWords(encodePacketFilter(o.filter, o.packetBytes))]);
+    await runner([
+      o.bpftool,
+      'map',
+      'update',
+      'pinned',
+      join(dir.maps, 'tp_filter'),
+      'key',
+      'hex',
+      '00',
+      '00',
+      '00',
+      '00',
+      'value',
+      'hex',
+      ...hexWords(encodePacketFilter(o.filter, o.packetBytes)),
+    ]);
 
     const pinDir = dir.root;
     let stopping: Promise<void> | undefined;
     child.once('exit', (code, signal) => {
       if (stopping) return;
-      o.onFailure?.(new AgentError(AgentErrorCode.ToolFailed,
-        `the packet path reader (bpftool map event_pipe) ended by itself (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no output'}`,
-        { tool: 'bpftool', argv: child.spawnargs, exitCode: code, stderr }));
+      o.onFailure?.(
+        new AgentError(
+          AgentErrorCode.ToolFailed,
+          `the packet path reader (bpftool map event_pipe) ended by itself (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no output'}`,
+          { tool: 'bpftool', argv: child.spawnargs, exitCode: code, stderr },
+        ),
+      );
     });
     return {
       dir: pinDir,
@@ -177,7 +207,9 @@ export async function startBpftoolTracer(o: BpftoolTracerOptions): Promise<Runni
           // the last tracer out leaves no empty parent behind (another tracer's mkdir recreates it if needed)
           try {
             rmdirSync(parent);
-          } catch { /* not empty: other tracers are running */ }
+          } catch {
+            /* not empty: other tracers are running */
+          }
           await programsGone(runner, o.bpftool, progIds);
         })();
         return stopping;

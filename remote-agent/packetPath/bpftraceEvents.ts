@@ -10,7 +10,9 @@ export function bpftraceLineToRecord(line: string): Buffer | null {
   const parts = line.trim().split(' ');
   if (parts[0] !== LINE_MARK || parts.length < LINE_FIELDS.length + 1) return null;
   const v: Record<string, string> = {};
-  LINE_FIELDS.forEach((name, i) => { v[name] = parts[i + 1]; });
+  LINE_FIELDS.forEach((name, i) => {
+    v[name] = parts[i + 1];
+  });
   // an interface name cannot hold spaces, but keep whatever follows the last field in it rather than losing it
   v.ifname = parts.slice(LINE_FIELDS.length).join(' ');
   const num = (k: string) => Number(v[k]);

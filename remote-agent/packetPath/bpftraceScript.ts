@@ -11,20 +11,54 @@ import { FILTER_PROTOCOL } from './filterEncoding';
 import { hostOrder } from './eventLayout';
 
 /** Tracepoints (category:name) in enum tracepkt_point order (value = index + 1). */
-export const BPFTRACE_TRACEPOINTS = ['net:net_dev_queue', 'net:netif_receive_skb_entry', 'net:netif_rx', 'net:napi_gro_receive_entry', 'skb:kfree_skb'];
+export const BPFTRACE_TRACEPOINTS = [
+  'net:net_dev_queue',
+  'net:netif_receive_skb_entry',
+  'net:netif_rx',
+  'net:napi_gro_receive_entry',
+  'skb:kfree_skb',
+];
 
 /**
  * What skb:kfree_skb offers on this host: `hasReason` when its format has the `reason` field (kernels >= 5.17;
  * bpftrace refuses a script naming a field the tracepoint lacks), `consumed` the value of SKB_CONSUMED when the
  * kernel has it (a free that is no drop). No packet bytes: bpftrace prints no byte arrays we could read back.
  */
-export interface KfreeSkbFacts { hasReason: boolean; consumed?: number }
+export interface KfreeSkbFacts {
+  hasReason: boolean;
+  consumed?: number;
+}
 
 /** The printf line's fields, in order; bpftraceEvents.ts reads them by these names. */
 export const LINE_FIELDS = [
-  'tracepoint', 'timestampNs', 'skb', 'netnsInode', 'ifindex', 'family', 'protocol', 'icmpType', 'icmpCode',
-  'tcpFlags', 'ipIdRaw', 'aRaw', 'bRaw', 'seqRaw', 'ackRaw', 'ttl', 's0', 's1', 's2', 's3', 'd0', 'd1', 'd2', 'd3',
-  'dropReason', 'dropLocation', 'dropFlags', 'ifname',
+  'tracepoint',
+  'timestampNs',
+  'skb',
+  'netnsInode',
+  'ifindex',
+  'family',
+  'protocol',
+  'icmpType',
+  'icmpCode',
+  'tcpFlags',
+  'ipIdRaw',
+  'aRaw',
+  'bRaw',
+  'seqRaw',
+  'ackRaw',
+  'ttl',
+  's0',
+  's1',
+  's2',
+  's3',
+  'd0',
+  'd1',
+  'd2',
+  'd3',
+  'dropReason',
+  'dropLocation',
+  'dropFlags',
+  'ifname',
 ] as const;
 export const LINE_MARK = 'TPKT';
 /** Printed by BEGIN, which bpftrace runs once every probe is attached ("Attaching N probes" comes before that). */
@@ -64,7 +98,11 @@ export function addressCondition(f: PacketFilter): string {
 function probe(tracepoint: string, index: number, f: PacketFilter, kfree: KfreeSkbFacts): string {
   const isDrop = tracepoint === 'skb:kfree_skb';
   // kfree_skb: the reason (where the kernel has it) and the caller's address; a consumed packet is no drop
-  const dropFields = !isDrop ? '0, 0, 0' : kfree.hasReason ? '(uint32)args->reason, (uint64)args->location, 1' : '0, (uint64)args->location, 0';
+  const dropFields = !isDrop
+    ? '0, 0, 0'
+    : kfree.hasReason
+      ? '(uint32)args->reason, (uint64)args->location, 1'
+      : '0, (uint64)args->location, 0';
   const notConsumed = isDrop && kfree.hasReason && kfree.consumed !== undefined ? ` && (uint32)args->reason != ${kfree.consumed}` : '';
   const port = f.port !== undefined ? rawU16(f.port) : undefined;
   const portTest = port !== undefined ? `($proto == 6 || $proto == 17) && ($a == ${port} || $b == ${port})` : '1';

@@ -25,22 +25,33 @@ export interface BpftraceTracerOptions {
   startTimeoutMs?: number;
 }
 
-interface JsonLine { type?: string; data?: unknown }
+interface JsonLine {
+  type?: string;
+  data?: unknown;
+}
 
 export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<RunningTracer> {
   const argv = [o.bpftrace, '-f', 'json', '-e', bpftraceScript(o.filter, o.kfreeSkb)];
   const child = spawnTied(argv);
   let stderr = '';
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-8000); });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) => {
-    reject(err.code === 'ENOENT'
-      ? new AgentError(AgentErrorCode.ToolMissing, `bpftrace was not found at ${o.bpftrace}`, { tool: 'bpftrace' })
-      : err);
-  }));
+  child.stderr.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-8000);
+  });
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'ENOENT'
+          ? new AgentError(AgentErrorCode.ToolMissing, `bpftrace was not found at ${o.bpftrace}`, { tool: 'bpftrace' })
+          : err,
+      );
+    }),
+  );
 
   let attached!: () => void;
-  const attachedP = new Promise<void>((r) => { attached = r; });
+  const attachedP = new Promise<void>((r) => {
+    attached = r;
+  });
   let partial = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
@@ -60,10 +71,16 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
       else if (msg.type === 'printf' && typeof msg.data === 'string') {
         for (const l of msg.data.split('\n')) {
           if (!l) continue;
-          if (l === READY_MARK) { attached(); continue; }
+          if (l === READY_MARK) {
+            attached();
+            continue;
+          }
           const rec = bpftraceLineToRecord(l);
           const ev = rec && o.decode(rec);
-          if (!ev) { dropped++; continue; }
+          if (!ev) {
+            dropped++;
+            continue;
+          }
           const name = o.namer.nameOf(ev.netnsInode);
           if (name !== undefined) ev.netnsName = name;
           events.push(ev);
@@ -73,17 +90,29 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
     if (events.length || dropped) o.emit(events, dropped);
   });
 
-  const ended = (when: string) => new AgentError(AgentErrorCode.ToolFailed,
-    `bpftrace exited ${when} (${child.signalCode ?? `exit ${child.exitCode}`}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
-    { tool: 'bpftrace', argv, exitCode: child.exitCode, stderr });
+  const ended = (when: string) =>
+    new AgentError(
+      AgentErrorCode.ToolFailed,
+      `bpftrace exited ${when} (${child.signalCode ?? `exit ${child.exitCode}`}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
+      { tool: 'bpftrace', argv, exitCode: child.exitCode, stderr },
+    );
   let attachedYet = false;
   const failed = exited(child).then(() => {
     throw ended(attachedYet ? 'while tracing' : 'before attaching');
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AgentError(AgentErrorCode.ToolFailed,
-      `bpftrace did not attach within ${o.startTimeoutMs ?? 30_000} ms`, { tool: 'bpftrace', argv, stderr })), o.startTimeoutMs ?? 30_000);
+    timer = setTimeout(
+      () =>
+        reject(
+          new AgentError(AgentErrorCode.ToolFailed, `bpftrace did not attach within ${o.startTimeoutMs ?? 30_000} ms`, {
+            tool: 'bpftrace',
+            argv,
+            stderr,
+          }),
+        ),
+      o.startTimeoutMs ?? 30_000,
+    );
   });
   try {
     await Promise.race([attachedP, failed, spawnError, timeout]);
@@ -98,7 +127,9 @@ export async function startBpftraceTracer(o: BpftraceTracerOptions): Promise<Run
   failed.catch((err: Error) => {
     if (!stopping) o.onFailure?.(err);
   });
-  spawnError.catch(() => { /* reported above if it happened before attach */ });
+  spawnError.catch(() => {
+    /* reported above if it happened before attach */
+  });
 
   return { dir: '', pid: child.pid, stop: () => (stopping ??= stopChild(child)) };
 }

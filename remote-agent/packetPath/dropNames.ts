@@ -23,7 +23,10 @@ export function dropReasonsFromBtfJson(json: string): Map<number, string> {
   return names;
 }
 
-interface Symbols { addrs: bigint[]; names: string[] }
+interface Symbols {
+  addrs: bigint[];
+  names: string[];
+}
 
 /** Text symbols of /proc/kallsyms, sorted by address (addresses all 0 when the reader may not see them). */
 export function parseKallsyms(text: string): Symbols {
@@ -74,12 +77,17 @@ export class DropNamer {
   static async load(bpftool: string | undefined, runner: Runner = run): Promise<DropNamer> {
     let reasons = new Map<number, string>();
     if (bpftool) {
-      const r = await runner([bpftool, 'btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw', '-j'],
-        { allowFailure: true, timeoutMs: 30_000, maxBuffer: 256 << 20 }).catch(() => undefined);
+      const r = await runner([bpftool, 'btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw', '-j'], {
+        allowFailure: true,
+        timeoutMs: 30_000,
+        maxBuffer: 256 << 20,
+      }).catch(() => undefined);
       if (r?.stdout) {
         try {
           reasons = dropReasonsFromBtfJson(r.stdout);
-        } catch { /* unreadable: numbers it is */ }
+        } catch {
+          /* unreadable: numbers it is */
+        }
       }
     }
     return new DropNamer(reasons);

@@ -10,10 +10,32 @@ import { formatIPv4, formatIPv6 } from './addresses';
 export const EVENT_HEADER_SIZE = 120;
 
 export const OFF = {
-  timestampNs: 0, skb: 8, netnsInode: 16, ifindex: 20, ifname: 24, tracepoint: 40, family: 41, protocol: 42,
-  icmpType: 43, icmpCode: 44, tcpFlags: 45, ipId: 46, sportOrIcmpId: 48, dportOrIcmpSeq: 50, tcpSeq: 52,
-  tcpAck: 56, ttl: 60, saddr: 64, daddr: 80, dropLocation: 96, dropReason: 104, wireLen: 108, caplen: 112,
-  dataLink: 114, dropFlags: 115, data: 120,
+  timestampNs: 0,
+  skb: 8,
+  netnsInode: 16,
+  ifindex: 20,
+  ifname: 24,
+  tracepoint: 40,
+  family: 41,
+  protocol: 42,
+  icmpType: 43,
+  icmpCode: 44,
+  tcpFlags: 45,
+  ipId: 46,
+  sportOrIcmpId: 48,
+  dportOrIcmpSeq: 50,
+  tcpSeq: 52,
+  tcpAck: 56,
+  ttl: 60,
+  saddr: 64,
+  daddr: 80,
+  dropLocation: 96,
+  dropReason: 104,
+  wireLen: 108,
+  caplen: 112,
+  dataLink: 114,
+  dropFlags: 115,
+  data: 120,
 } as const;
 
 /** TRACEPKT_DROP_HAS_REASON, TRACEPKT_DATA_ETH */
@@ -46,10 +68,15 @@ export function tcpFlagsText(bits: number): string {
   return TCP_FLAG_NAMES.filter((_, i) => bits & (1 << i)).join('|');
 }
 
-export interface HostOrder { u16(b: Buffer, o: number): number; u32(b: Buffer, o: number): number; u64(b: Buffer, o: number): bigint }
-export const hostOrder: HostOrder = endianness() === 'LE'
-  ? { u16: (b, o) => b.readUInt16LE(o), u32: (b, o) => b.readUInt32LE(o), u64: (b, o) => b.readBigUInt64LE(o) }
-  : { u16: (b, o) => b.readUInt16BE(o), u32: (b, o) => b.readUInt32BE(o), u64: (b, o) => b.readBigUInt64BE(o) };
+export interface HostOrder {
+  u16(b: Buffer, o: number): number;
+  u32(b: Buffer, o: number): number;
+  u64(b: Buffer, o: number): bigint;
+}
+export const hostOrder: HostOrder =
+  endianness() === 'LE'
+    ? { u16: (b, o) => b.readUInt16LE(o), u32: (b, o) => b.readUInt32LE(o), u64: (b, o) => b.readBigUInt64LE(o) }
+    : { u16: (b, o) => b.readUInt16BE(o), u32: (b, o) => b.readUInt32BE(o), u64: (b, o) => b.readBigUInt64BE(o) };
 
 /** One record into an event, or null when it is too short or not one of ours (unknown tracepoint/family). */
 export function decodeEvent(rec: Buffer, order: HostOrder = hostOrder, ctx: DecodeContext = {}): PacketPathEvent | null {
@@ -82,8 +109,11 @@ export function decodeEvent(rec: Buffer, order: HostOrder = hostOrder, ctx: Deco
     ev.icmp = { type: rec[OFF.icmpType], code: rec[OFF.icmpCode], id: a, seq: b };
   } else if (proto === 6) {
     ev.tcp = {
-      sport: a, dport: b, flags: tcpFlagsText(rec[OFF.tcpFlags]),
-      seq: rec.readUInt32BE(OFF.tcpSeq), ack: rec.readUInt32BE(OFF.tcpAck),
+      sport: a,
+      dport: b,
+      flags: tcpFlagsText(rec[OFF.tcpFlags]),
+      seq: rec.readUInt32BE(OFF.tcpSeq),
+      ack: rec.readUInt32BE(OFF.tcpAck),
     };
   } else if (proto === 17) {
     ev.udp = { sport: a, dport: b };
@@ -92,7 +122,8 @@ export function decodeEvent(rec: Buffer, order: HostOrder = hostOrder, ctx: Deco
     const reason = order.u32(rec, OFF.dropReason);
     const location = order.u64(rec, OFF.dropLocation);
     const hasReason = (rec[OFF.dropFlags] & DROP_HAS_REASON) !== 0;
-    ev.drop = ctx.drop ? ctx.drop(reason, location, hasReason)
+    ev.drop = ctx.drop
+      ? ctx.drop(reason, location, hasReason)
       : { location: `0x${location.toString(16)}`, ...(hasReason ? { reason: `reason ${reason}` } : {}) };
   }
   const caplen = Math.min(order.u16(rec, OFF.caplen), rec.length - OFF.data);

@@ -18,7 +18,10 @@ export class EventPipeParser {
   private inRecord = false;
 
   /** recordSize: the record's length given its bytes so far, undefined while that cannot be told yet. */
-  constructor(private readonly recordSize: (head: Uint8Array) => number | undefined, private readonly sink: EventPipeSink) {}
+  constructor(
+    private readonly recordSize: (head: Uint8Array) => number | undefined,
+    private readonly sink: EventPipeSink,
+  ) {}
 
   push(chunk: string): void {
     const text = this.partial + chunk;

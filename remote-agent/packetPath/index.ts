@@ -72,7 +72,15 @@ export async function startPacketPath(
   if (bpftool && opts.bpftool?.features.autoattach) {
     if (!opts.object?.length) throw new Error('packet path: the tracer object (tracepkt.o) was not given to the agent');
     const t = await startBpftoolTracer({
-      bpftool, object: opts.object, filter, packetBytes, decode, namer, emit, tracersDir: opts.tracersDir, onFailure: opts.onFailure,
+      bpftool,
+      object: opts.object,
+      filter,
+      packetBytes,
+      decode,
+      namer,
+      emit,
+      tracersDir: opts.tracersDir,
+      onFailure: opts.onFailure,
     });
     return { backend: 'bpftool', pinDir: t.dir, pid: t.pid, stop: t.stop };
   }
@@ -81,10 +89,14 @@ export async function startPacketPath(
     const t = await startBpftraceTracer({ bpftrace: opts.bpftrace.path, filter, decode, kfreeSkb, namer, emit, onFailure: opts.onFailure });
     return { backend: 'bpftrace', pinDir: '', pid: t.pid, stop: t.stop };
   }
-  const have = opts.bpftool ? `bpftool ${opts.bpftool.version} at ${opts.bpftool.path} cannot attach tracepoints (no autoattach)` : 'no bpftool';
-  throw new AgentError(AgentErrorCode.ToolMissing,
+  const have = opts.bpftool
+    ? `bpftool ${opts.bpftool.version} at ${opts.bpftool.path} cannot attach tracepoints (no autoattach)`
+    : 'no bpftool';
+  throw new AgentError(
+    AgentErrorCode.ToolMissing,
     `the packet path tracer needs bpftool >= 7.2 (autoattach; Debian 12: bookworm-backports) or bpftrace; this host has ${have} and no bpftrace`,
-    { tool: 'bpftool' });
+    { tool: 'bpftool' },
+  );
 }
 
 /**
@@ -102,7 +114,9 @@ function kfreeSkbHasReason(): boolean {
   for (const root of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) {
     try {
       return /\bfield:enum skb_drop_reason reason;|\breason;/.test(readFileSync(`${root}/events/skb/kfree_skb/format`, 'utf8'));
-    } catch { /* try the next mount */ }
+    } catch {
+      /* try the next mount */
+    }
   }
   return false;
 }

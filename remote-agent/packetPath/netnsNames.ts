@@ -32,7 +32,9 @@ export function scanNetnsNames(netnsDir = '/run/netns', procDir = '/proc'): Map<
   const pids: number[] = [];
   try {
     for (const e of readdirSync(procDir)) if (/^\d+$/.test(e)) pids.push(Number(e));
-  } catch { /* no /proc: only named namespaces */ }
+  } catch {
+    /* no /proc: only named namespaces */
+  }
   pids.sort((a, b) => a - b);
   for (const pid of pids) {
     const ino = inodeOf(join(procDir, String(pid), 'ns/net'));
@@ -40,7 +42,9 @@ export function scanNetnsNames(netnsDir = '/run/netns', procDir = '/proc'): Map<
     let comm = '';
     try {
       comm = readFileSync(join(procDir, String(pid), 'comm'), 'utf8').trim();
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
     names.set(ino, comm ? `pid:${pid} (${comm})` : `pid:${pid}`);
   }
   try {
@@ -48,7 +52,9 @@ export function scanNetnsNames(netnsDir = '/run/netns', procDir = '/proc'): Map<
       const ino = inodeOf(join(netnsDir, name));
       if (ino !== null) names.set(ino, name);
     }
-  } catch { /* no named namespaces */ }
+  } catch {
+    /* no named namespaces */
+  }
   const root = inodeOf(join(procDir, '1/ns/net'));
   names.set(root ?? INIT_NET_INODE, 'root');
   return names;

@@ -22,7 +22,11 @@ export function processStartTime(pid: number, procDir = '/proc'): string | null 
   }
 }
 
-export interface TracerDir { root: string; links: string; maps: string }
+export interface TracerDir {
+  root: string;
+  links: string;
+  maps: string;
+}
 
 export function createTracerDir(parent = TRACERS_DIR, pid = process.pid): TracerDir {
   const start = processStartTime(pid) ?? '0';

@@ -5,12 +5,25 @@ import type { CgroupAttachment } from '../../protocol/types';
 import { asArray, num, parseJsonArray, str, type Json } from './bpftoolJson';
 
 const ATTACH_NAMES: Record<string, string> = {
-  cgroup_inet_ingress: 'ingress', cgroup_inet_egress: 'egress', cgroup_inet_sock_create: 'sock_create',
-  cgroup_sock_ops: 'sock_ops', cgroup_device: 'device', cgroup_inet4_bind: 'bind4', cgroup_inet6_bind: 'bind6',
-  cgroup_inet4_connect: 'connect4', cgroup_inet6_connect: 'connect6', cgroup_inet4_post_bind: 'post_bind4',
-  cgroup_inet6_post_bind: 'post_bind6', cgroup_udp4_sendmsg: 'sendmsg4', cgroup_udp6_sendmsg: 'sendmsg6',
-  cgroup_sysctl: 'sysctl', cgroup_udp4_recvmsg: 'recvmsg4', cgroup_udp6_recvmsg: 'recvmsg6',
-  cgroup_getsockopt: 'getsockopt', cgroup_setsockopt: 'setsockopt', cgroup_inet_sock_release: 'sock_release',
+  cgroup_inet_ingress: 'ingress',
+  cgroup_inet_egress: 'egress',
+  cgroup_inet_sock_create: 'sock_create',
+  cgroup_sock_ops: 'sock_ops',
+  cgroup_device: 'device',
+  cgroup_inet4_bind: 'bind4',
+  cgroup_inet6_bind: 'bind6',
+  cgroup_inet4_connect: 'connect4',
+  cgroup_inet6_connect: 'connect6',
+  cgroup_inet4_post_bind: 'post_bind4',
+  cgroup_inet6_post_bind: 'post_bind6',
+  cgroup_udp4_sendmsg: 'sendmsg4',
+  cgroup_udp6_sendmsg: 'sendmsg6',
+  cgroup_sysctl: 'sysctl',
+  cgroup_udp4_recvmsg: 'recvmsg4',
+  cgroup_udp6_recvmsg: 'recvmsg6',
+  cgroup_getsockopt: 'getsockopt',
+  cgroup_setsockopt: 'setsockopt',
+  cgroup_inet_sock_release: 'sock_release',
 };
 
 export function attachTypeName(raw: string): string {

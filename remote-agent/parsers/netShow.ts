@@ -26,17 +26,38 @@ export function parseNetShow(stdout: string, netns: string): NetAttachment[] {
       const mode = str(x.mode) as XdpKernelMode | undefined;
       const dev = str(x.devname) ?? '';
       out.push({
-        id: formatAttachmentId({ kind: 'xdp', netns, dev }), netns, dev, ifindex: num(x.ifindex) ?? -1, kind: 'xdp',
-        progId: num(x.id) ?? num(x.prog_id) ?? -1, progName: str(x.name), mode,
+        id: formatAttachmentId({ kind: 'xdp', netns, dev }),
+        netns,
+        dev,
+        ifindex: num(x.ifindex) ?? -1,
+        kind: 'xdp',
+        progId: num(x.id) ?? num(x.prog_id) ?? -1,
+        progName: str(x.name),
+        mode,
         ...(num(x.link_id) ? { linkId: num(x.link_id) } : {}),
       });
     }
     for (const t of asArray(section.tc)) out.push(tcEntry(t, netns));
     for (const f of asArray(section.flow_dissector)) {
-      out.push({ netns, dev: str(f.devname) ?? '', ifindex: num(f.ifindex) ?? -1, kind: 'flow_dissector', progId: num(f.id) ?? num(f.prog_id) ?? -1, progName: str(f.name) });
+      out.push({
+        netns,
+        dev: str(f.devname) ?? '',
+        ifindex: num(f.ifindex) ?? -1,
+        kind: 'flow_dissector',
+        progId: num(f.id) ?? num(f.prog_id) ?? -1,
+        progName: str(f.name),
+      });
     }
     for (const n of asArray(section.netfilter)) {
-      out.push({ netns, dev: '', ifindex: -1, kind: 'netfilter', progId: num(n.prog_id) ?? num(n.id) ?? -1, progName: str(n.name), ...(num(n.id) ? { linkId: num(n.id) } : {}) });
+      out.push({
+        netns,
+        dev: '',
+        ifindex: -1,
+        kind: 'netfilter',
+        progId: num(n.prog_id) ?? num(n.id) ?? -1,
+        progName: str(n.name),
+        ...(num(n.id) ? { linkId: num(n.id) } : {}),
+      });
     }
   }
   return out;
@@ -46,8 +67,13 @@ function tcEntry(t: Json, netns: string): NetAttachment {
   const kind = str(t.kind) ?? '';
   const isTcx = kind.startsWith('tcx/');
   const a: NetAttachment = {
-    netns, dev: str(t.devname) ?? '', ifindex: num(t.ifindex) ?? -1, kind: isTcx ? 'tcx' : 'tc',
-    progId: num(t.prog_id) ?? num(t.id) ?? -1, progName: progName(str(t.name)), direction: direction(kind),
+    netns,
+    dev: str(t.devname) ?? '',
+    ifindex: num(t.ifindex) ?? -1,
+    kind: isTcx ? 'tcx' : 'tc',
+    progId: num(t.prog_id) ?? num(t.id) ?? -1,
+    progName: progName(str(t.name)),
+    direction: direction(kind),
   };
   if (a.direction) a.id = formatAttachmentId({ kind: a.kind as 'tc' | 'tcx', netns, dev: a.dev, direction: a.direction });
   if (isTcx && num(t.link_id)) a.linkId = num(t.link_id);

@@ -4,7 +4,8 @@
 import type { TraceEvent } from '../../protocol/types';
 
 // task-pid, optional "( tgid)" column, [cpu], optional irq flags, timestamp:, optional "event_name: ", message.
-const LINE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:([A-Za-z0-9.]{4,6})\s+)?(\d+\.\d+):\s(?:([A-Za-z_][A-Za-z0-9_]*):\s?)?(.*)$/;
+const LINE =
+  /^\s*(.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:([A-Za-z0-9.]{4,6})\s+)?(\d+\.\d+):\s(?:([A-Za-z_][A-Za-z0-9_]*):\s?)?(.*)$/;
 
 export function parseTraceLine(line: string): TraceEvent | null {
   const m = LINE.exec(line);

@@ -8,7 +8,8 @@ const END = '-- END PROG LOAD LOG --';
 const INSN = /^(\d+): \([0-9a-f]{2}\) /;
 const ANNOTATION = /^; (.*) @ ([^\s:]+):(\d+)$/;
 /** Lines the verifier prints about itself, not about the failure. */
-const BOOKKEEPING = /^(processed \d+ insns|verification time|stack depth|mark_precise|from \d+ to \d+:|\d+: R\d|\d+: \(|;|func#|last_idx|parent |regs=|Func#|Validating|stack=)/;
+const BOOKKEEPING =
+  /^(processed \d+ insns|verification time|stack depth|mark_precise|from \d+ to \d+:|\d+: R\d|\d+: \(|;|func#|last_idx|parent |regs=|Func#|Validating|stack=)/;
 
 /** True when the output holds a verifier log (and not some other load failure such as a bad ELF). */
 export function hasVerifierLog(output: string): boolean {
@@ -61,6 +62,9 @@ export function parseVerifierLog(output: string): VerifierRejection {
 }
 
 function lastMeaningfulLine(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('libbpf:') && !l.startsWith('Error:'));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('libbpf:') && !l.startsWith('Error:'));
   return lines[lines.length - 1] ?? 'the verifier refused the program';
 }

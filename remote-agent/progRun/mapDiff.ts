@@ -4,7 +4,12 @@
 // the user asks "by how much did the counter move", not "on which CPU".
 import type { MapChange, MapEntry } from '../../protocol/agent';
 
-export interface DumpedMap { id: number; name: string; type: string; entries: MapEntry[] }
+export interface DumpedMap {
+  id: number;
+  name: string;
+  type: string;
+  entries: MapEntry[];
+}
 
 export function diffMaps(before: DumpedMap[], after: DumpedMap[]): MapChange[] {
   const changes: MapChange[] = [];
@@ -68,7 +73,11 @@ export function numericDelta(before: unknown, after: unknown): unknown {
   if (isRecord(after)) {
     const b = isRecord(before) ? before : before === null ? {} : undefined;
     if (!b) return undefined;
-    const d = Object.fromEntries(Object.entries(after).map(([k, x]) => [k, numericDelta(k in b ? b[k] : null, x)]).filter(([, x]) => x !== undefined));
+    const d = Object.fromEntries(
+      Object.entries(after)
+        .map(([k, x]) => [k, numericDelta(k in b ? b[k] : null, x)])
+        .filter(([, x]) => x !== undefined),
+    );
     return Object.keys(d).length ? d : undefined;
   }
   return undefined;

@@ -25,8 +25,19 @@ const OUTPUT_ROOM = 4096;
 /** Paths inside a `bpftool batch` line: no quoting needed for these characters. */
 const BATCH_SAFE = /^[A-Za-z0-9_./@-]+$/;
 
-interface ProgInfo { id: number; name: string; type: string; mapIds: number[] }
-interface MapInfo { id: number; name: string; type: string; maxEntries: number; frozen: boolean }
+interface ProgInfo {
+  id: number;
+  name: string;
+  type: string;
+  mapIds: number[];
+}
+interface MapInfo {
+  id: number;
+  name: string;
+  type: string;
+  maxEntries: number;
+  frozen: boolean;
+}
 
 function intParam(v: unknown, name: string, max: number): number {
   if (v === undefined || v === null) return 1;
@@ -58,9 +69,13 @@ export async function progRun(ctx: AgentContext, raw: unknown): Promise<ProgRunR
   }
   const maps = await Promise.all(info.mapIds.map((id) => mapInfo(ctx, bpftool, id)));
   const watched = maps.filter((m) => !m.frozen && m.maxEntries <= MAX_DIFF_ENTRIES);
-  const mapsSkipped = maps.filter((m) => !watched.includes(m)).map((m) => ({
-    id: m.id, name: m.name, reason: m.frozen ? 'frozen (read-only)' : `${m.maxEntries} entries is more than ${MAX_DIFF_ENTRIES}`,
-  }));
+  const mapsSkipped = maps
+    .filter((m) => !watched.includes(m))
+    .map((m) => ({
+      id: m.id,
+      name: m.name,
+      reason: m.frozen ? 'frozen (read-only)' : `${m.maxEntries} entries is more than ${MAX_DIFF_ENTRIES}`,
+    }));
 
   const dir = await mkdtemp(join(BATCH_SAFE.test(ctx.stateDir) ? ctx.stateDir : tmpdir(), 'run-'));
   try {
@@ -68,8 +83,19 @@ export async function progRun(ctx: AgentContext, raw: unknown): Promise<ProgRunR
     const input = join(dir, 'in.bin');
     await writeFile(input, packet);
     const progArgs = ['id', String(info.id)];
-    const runArgs = (i: number) => ['prog', 'run', ...progArgs, 'data_in', input, 'data_out', join(dir, `out${i}.bin`),
-      'data_size_out', String(packet.length + OUTPUT_ROOM), 'repeat', String(repeat)];
+    const runArgs = (i: number) => [
+      'prog',
+      'run',
+      ...progArgs,
+      'data_in',
+      input,
+      'data_out',
+      join(dir, `out${i}.bin`),
+      'data_size_out',
+      String(packet.length + OUTPUT_ROOM),
+      'repeat',
+      String(repeat),
+    ];
     let results: { retval: number; duration: number }[];
     if (runs === 1) {
       results = [await testRun(ctx, [bpftool, '-j', ...runArgs(0)])];
@@ -95,9 +121,17 @@ export async function progRun(ctx: AgentContext, raw: unknown): Promise<ProgRunR
     const durationNs = Math.round(results.reduce((s, r) => s + r.duration, 0) / results.length);
     return {
       program: { id: info.id, name: info.name, type: info.type },
-      verdict: last!.verdict, retval: last!.retval, output: last!.output, durationNs, repeat, runs,
+      verdict: last!.verdict,
+      retval: last!.retval,
+      output: last!.output,
+      durationNs,
+      repeat,
+      runs,
       outputs: [...outputs.values()].sort((a, b) => b.count - a.count),
-      mapChanges: diffMaps(before.filter((m) => after.some((a) => a.id === m.id)), after),
+      mapChanges: diffMaps(
+        before.filter((m) => after.some((a) => a.id === m.id)),
+        after,
+      ),
       mapsSkipped,
     };
   } finally {
@@ -108,7 +142,9 @@ export async function progRun(ctx: AgentContext, raw: unknown): Promise<ProgRunR
 async function programInfo(ctx: AgentContext, bpftool: string, progArgs: string[]): Promise<ProgInfo> {
   const j = await runJson<Record<string, unknown>>(ctx.run, [bpftool, '-j', 'prog', 'show', ...progArgs]);
   return {
-    id: num(j.id) ?? -1, name: str(j.name) ?? '', type: str(j.type) ?? 'unknown',
+    id: num(j.id) ?? -1,
+    name: str(j.name) ?? '',
+    type: str(j.type) ?? 'unknown',
     mapIds: Array.isArray(j.map_ids) ? j.map_ids.filter((x): x is number => typeof x === 'number') : [],
   };
 }
@@ -116,7 +152,10 @@ async function programInfo(ctx: AgentContext, bpftool: string, progArgs: string[
 async function mapInfo(ctx: AgentContext, bpftool: string, id: number): Promise<MapInfo> {
   const j = await runJson<Record<string, unknown>>(ctx.run, [bpftool, '-j', 'map', 'show', 'id', String(id)]);
   return {
-    id, name: str(j.name) ?? '', type: str(j.type) ?? 'unknown', maxEntries: num(j.max_entries) ?? 0,
+    id,
+    name: str(j.name) ?? '',
+    type: str(j.type) ?? 'unknown',
+    maxEntries: num(j.max_entries) ?? 0,
     frozen: j.frozen === 1 || j.frozen === true,
   };
 }
@@ -129,7 +168,11 @@ async function dumpMaps(ctx: AgentContext, bpftool: string, maps: MapInfo[], ski
     const r = await ctx.run([bpftool, '-j', 'map', 'dump', 'id', String(m.id)], { allowFailure: true, timeoutMs: 60_000 });
     let entries: MapEntry[] | undefined;
     if (r.exitCode === 0) {
-      try { entries = parseMapDump(r.stdout); } catch { /* reported below */ }
+      try {
+        entries = parseMapDump(r.stdout);
+      } catch {
+        /* reported below */
+      }
     }
     if (!entries) {
       skipped.push({ id: m.id, name: m.name, reason: `bpftool cannot dump it: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}` });
@@ -142,12 +185,18 @@ async function dumpMaps(ctx: AgentContext, bpftool: string, maps: MapInfo[], ski
 
 function runFailed(argv: string[], stdout: string, stderr: string, exitCode: number | null): AgentError {
   const said = (stderr.trim() || stdout.trim()).split('\n').slice(-2).join(' | ');
-  return new AgentError(AgentErrorCode.ToolFailed, `the kernel's test run failed: ${said}`, { tool: 'bpftool', argv, exitCode, stdout, stderr });
+  return new AgentError(AgentErrorCode.ToolFailed, `the kernel's test run failed: ${said}`, {
+    tool: 'bpftool',
+    argv,
+    exitCode,
+    stdout,
+    stderr,
+  });
 }
 
 async function testRun(ctx: AgentContext, argv: string[]): Promise<{ retval: number; duration: number }> {
   const r = await ctx.run(argv, { allowFailure: true, timeoutMs: 120_000 });
-  const j = r.exitCode === 0 ? safeJson(r.stdout) as { retval?: unknown; duration?: unknown } | undefined : undefined;
+  const j = r.exitCode === 0 ? (safeJson(r.stdout) as { retval?: unknown; duration?: unknown } | undefined) : undefined;
   if (!j || typeof j.retval !== 'number') throw runFailed(r.argv, r.stdout, r.stderr, r.exitCode);
   return { retval: j.retval, duration: num(j.duration) ?? 0 };
 }
@@ -155,7 +204,7 @@ async function testRun(ctx: AgentContext, argv: string[]): Promise<{ retval: num
 async function batchRun(ctx: AgentContext, argv: string[], runs: number): Promise<{ retval: number; duration: number }[]> {
   const r = await ctx.run(argv, { allowFailure: true, timeoutMs: 300_000 });
   const j = safeJson(r.stdout);
-  const items = Array.isArray(j) ? j as { output?: { retval?: unknown; duration?: unknown; error?: unknown } }[] : [];
+  const items = Array.isArray(j) ? (j as { output?: { retval?: unknown; duration?: unknown; error?: unknown } }[]) : [];
   if (r.exitCode !== 0 || items.length !== runs || items.some((x) => typeof x.output?.retval !== 'number')) {
     throw runFailed(r.argv, r.stdout.slice(0, 2000), r.stderr, r.exitCode);
   }
@@ -163,5 +212,9 @@ async function batchRun(ctx: AgentContext, argv: string[], runs: number): Promis
 }
 
 function safeJson(s: string): unknown {
-  try { return JSON.parse(s); } catch { return undefined; }
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
 }

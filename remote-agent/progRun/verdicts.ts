@@ -2,8 +2,16 @@
 // actions (include/uapi/linux/bpf.h enum xdp_action, include/uapi/linux/pkt_cls.h TC_ACT_*).
 const XDP = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
 const TC: Record<number, string> = {
-  [-1]: 'TC_ACT_UNSPEC', 0: 'TC_ACT_OK', 1: 'TC_ACT_RECLASSIFY', 2: 'TC_ACT_SHOT', 3: 'TC_ACT_PIPE', 4: 'TC_ACT_STOLEN',
-  5: 'TC_ACT_QUEUED', 6: 'TC_ACT_REPEAT', 7: 'TC_ACT_REDIRECT', 8: 'TC_ACT_TRAP',
+  [-1]: 'TC_ACT_UNSPEC',
+  0: 'TC_ACT_OK',
+  1: 'TC_ACT_RECLASSIFY',
+  2: 'TC_ACT_SHOT',
+  3: 'TC_ACT_PIPE',
+  4: 'TC_ACT_STOLEN',
+  5: 'TC_ACT_QUEUED',
+  6: 'TC_ACT_REPEAT',
+  7: 'TC_ACT_REDIRECT',
+  8: 'TC_ACT_TRAP',
 };
 
 /** Program types `prog.run` accepts: the ones whose context is a packet and whose verdict has a name. */

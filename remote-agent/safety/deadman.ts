@@ -47,7 +47,10 @@ export interface RollbackPlan {
 }
 
 /** What an armed plan gives back: the token a confirm names, and the deadline. */
-export interface ArmedPlan { token: string; deadline: number }
+export interface ArmedPlan {
+  token: string;
+  deadline: number;
+}
 
 export interface DeadmanOptions {
   /** Where plans and records live; default $EBPF_NETDEBUG_DEADMAN_DIR or /run/ebpf-netdebug/deadman. */
@@ -64,7 +67,11 @@ export interface DeadmanOptions {
 /** The agent's own bundle, read once at start-up (before any later deploy can replace the file). */
 let ownCode: Buffer | undefined;
 export function rememberOwnCode(file = process.argv[1]): void {
-  try { ownCode = readFileSync(file); } catch { ownCode = undefined; }
+  try {
+    ownCode = readFileSync(file);
+  } catch {
+    ownCode = undefined;
+  }
 }
 
 /** What the watchdog reads: the plan, when it fires, and who armed it. */
@@ -90,7 +97,11 @@ export function stateDirOf(opts?: DeadmanOptions): string {
  * share the state directory: plans and records are kept apart by namespace.
  */
 function ownNetns(): string {
-  try { return readlinkSync('/proc/self/ns/net'); } catch { return 'net:[unknown]'; }
+  try {
+    return readlinkSync('/proc/self/ns/net');
+  } catch {
+    return 'net:[unknown]';
+  }
 }
 
 /** A file-name-safe key for an attachment id (ids hold ':' and '/') in this network namespace. */
@@ -103,14 +114,17 @@ const TOKEN = /^[0-9a-f]{16}$/;
 const READY = 'ready\n';
 
 function validatePlan(plan: RollbackPlan, withinMs: number): void {
-  if (!plan || typeof plan.attachment !== 'string' || plan.attachment === '') throw new TypeError('plan.attachment: a non-empty attachment id is required');
-  if (!Array.isArray(plan.commands) || plan.commands.length === 0) throw new TypeError('plan.commands: at least one command (argument array) is required');
+  if (!plan || typeof plan.attachment !== 'string' || plan.attachment === '')
+    throw new TypeError('plan.attachment: a non-empty attachment id is required');
+  if (!Array.isArray(plan.commands) || plan.commands.length === 0)
+    throw new TypeError('plan.commands: at least one command (argument array) is required');
   for (const [i, c] of plan.commands.entries()) {
     if (!Array.isArray(c) || c.length === 0 || c.some((a) => typeof a !== 'string')) {
       throw new TypeError(`plan.commands[${i}]: must be a non-empty array of strings (argv, never a shell string)`);
     }
   }
-  if (!Number.isFinite(withinMs) || withinMs <= 0 || withinMs > 3_600_000) throw new RangeError(`withinMs: ${withinMs} must be between 1 and 3600000 ms`);
+  if (!Number.isFinite(withinMs) || withinMs <= 0 || withinMs > 3_600_000)
+    throw new RangeError(`withinMs: ${withinMs} must be between 1 and 3600000 ms`);
 }
 
 async function dirs(opts?: DeadmanOptions) {
@@ -142,24 +156,39 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
   }
   const argv = [...(opts?.watchdogArgv ?? [process.execPath, '-', WATCHDOG_FLAG]), file];
   const child = spawn(argv[0], argv.slice(1), {
-    detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, EBPF_NETDEBUG_DEADMAN_DIR: d.root },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { ...process.env, EBPF_NETDEBUG_DEADMAN_DIR: d.root },
   });
   try {
     await new Promise<void>((resolve, reject) => {
       let said = '';
-      const timer = setTimeout(() => reject(new Error(`dead-man watchdog did not say it was ready within ${opts?.readyTimeoutMs ?? 10_000} ms`)), opts?.readyTimeoutMs ?? 10_000);
-      const fail = (e: Error) => { clearTimeout(timer); reject(e); };
+      const timer = setTimeout(
+        () => reject(new Error(`dead-man watchdog did not say it was ready within ${opts?.readyTimeoutMs ?? 10_000} ms`)),
+        opts?.readyTimeoutMs ?? 10_000,
+      );
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      };
       child.once('error', (e) => fail(new Error(`dead-man watchdog did not start (${argv[0]}): ${e.message}`)));
       child.once('exit', (code, signal) => fail(new Error(`dead-man watchdog exited before it was ready (${signal ?? `exit ${code}`})`)));
       child.stdout!.on('data', (chunk: Buffer) => {
         said += chunk.toString();
-        if (said.includes(READY)) { clearTimeout(timer); resolve(); }
+        if (said.includes(READY)) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
       child.stdin!.on('error', () => undefined); // an exit before reading all is reported by 'exit'
       child.stdin!.end(fromStdin ? ownCode : undefined);
     });
   } catch (e) {
-    try { child.kill('SIGKILL'); } catch { /* gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
     await unlink(file).catch(() => undefined);
     throw e;
   } finally {
@@ -215,7 +244,10 @@ async function ownPlans(plansDir: string, attachment: string, keep?: string): Pr
   const out: string[] = [];
   for (const n of await readdir(plansDir)) {
     if (!n.startsWith(prefix) || !n.endsWith('.json') || join(plansDir, n) === keep) continue;
-    const plan = await readFile(join(plansDir, n), 'utf8').then((t) => JSON.parse(t) as PlanFile, () => undefined);
+    const plan = await readFile(join(plansDir, n), 'utf8').then(
+      (t) => JSON.parse(t) as PlanFile,
+      () => undefined,
+    );
     if (plan?.armedBy === process.pid) out.push(join(plansDir, n));
   }
   return out;
@@ -242,7 +274,11 @@ async function claim(file: string): Promise<boolean> {
   // Only if that pid is still a watchdog for this plan (pids are reused).
   const cmdline = Number.isInteger(pid) && pid > 1 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
   if (cmdline.split('\0').includes(file)) {
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
   }
   return true;
 }
@@ -265,7 +301,9 @@ export async function listRollbacks(opts?: DeadmanOptions): Promise<RollbackReco
       if (r.netns && r.netns !== netns) continue;
       const { netns: _own, ...record } = r;
       out.push(record);
-    } catch { /* a record being written right now */ }
+    } catch {
+      /* a record being written right now */
+    }
   }
   return out.sort((a, b) => a.at - b.at);
 }
@@ -296,7 +334,9 @@ export async function runWatchdog(planFile: string): Promise<void> {
   const armedAt = plan.armedAt;
   // SIGTERM = confirmed: exit quietly. Everything else that could end us (SIGHUP of a dying session) is ignored.
   let confirmed = false;
-  process.on('SIGTERM', () => { confirmed = true; });
+  process.on('SIGTERM', () => {
+    confirmed = true;
+  });
   process.on('SIGHUP', () => undefined);
   process.on('SIGINT', () => undefined);
   process.on('SIGPIPE', () => undefined);
@@ -328,17 +368,26 @@ export async function runWatchdog(planFile: string): Promise<void> {
     const shown = await run(t.argv);
     outputs.push(shown.output);
     let now: NetAttachment[] = [];
-    try { now = parseNetShow(shown.stdout, 'root'); } catch { /* unreadable: treat as nothing */ }
+    try {
+      now = parseNetShow(shown.stdout, 'root');
+    } catch {
+      /* unreadable: treat as nothing */
+    }
     const here = now.filter((a) => a.kind === t.kind && a.dev === t.dev && (!t.direction || a.direction === t.direction));
     if (!here.some((a) => a.progId === t.progId)) {
-      leftAlone = here.length ? `program ${here.map((a) => a.progId).join(', ')} is attached there now, not ${t.progId}` : `program ${t.progId} is no longer attached`;
+      leftAlone = here.length
+        ? `program ${here.map((a) => a.progId).join(', ')} is attached there now, not ${t.progId}`
+        : `program ${t.progId} is no longer attached`;
     }
   }
   if (!leftAlone) {
     for (const cmd of plan.commands) {
       const r = await run(cmd);
       outputs.push(r.output);
-      if (r.ok) { ok = true; break; }
+      if (r.ok) {
+        ok = true;
+        break;
+      }
     }
   }
   const at = Date.now();
@@ -346,8 +395,13 @@ export async function runWatchdog(planFile: string): Promise<void> {
     netns: plan.netns,
     attachment: plan.attachment,
     at,
-    reason: `no confirmation within ${Math.round((plan.deadline - plan.armedAt) / 1000)} s after attaching ${plan.description}: ` +
-      (leftAlone ? `left it alone: ${leftAlone}` : ok ? 'detached it (the program probably cut the connection)' : 'tried to detach it and every rollback command FAILED'),
+    reason:
+      `no confirmation within ${Math.round((plan.deadline - plan.armedAt) / 1000)} s after attaching ${plan.description}: ` +
+      (leftAlone
+        ? `left it alone: ${leftAlone}`
+        : ok
+          ? 'detached it (the program probably cut the connection)'
+          : 'tried to detach it and every rollback command FAILED'),
     ok: ok || leftAlone !== undefined,
     output: outputs.join('').slice(-8000),
   };

@@ -36,13 +36,22 @@ export interface StatsHolder {
 
 function findPerl(): string | null {
   for (const p of ['/usr/bin/perl', '/bin/perl']) {
-    try { accessSync(p, constants.X_OK); return p; } catch { /* next */ }
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
   }
   return null;
 }
 
 export function sysctlValue(): number {
-  try { return Number(readFileSync(STATS_SYSCTL, 'utf8').trim()) || 0; } catch { return 0; }
+  try {
+    return Number(readFileSync(STATS_SYSCTL, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -56,7 +65,9 @@ async function holdFd(perl: string): Promise<StatsHolder> {
   if (nr === undefined) throw new Error(`no bpf syscall number known for ${process.arch}`);
   const child = spawnTied([perl, '-e', holderScript(nr)]);
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -81,7 +92,10 @@ async function holdFd(perl: string): Promise<StatsHolder> {
 /** sysctl=1 plus a watcher in its own session that writes 0 once our pipe to it closes. */
 function holdSysctl(): StatsHolder {
   // The watcher's script is a constant: no user input reaches it.
-  const watcher = spawn('/bin/sh', ['-c', `cat >/dev/null; echo 0 > ${STATS_SYSCTL}`], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const watcher = spawn('/bin/sh', ['-c', `cat >/dev/null; echo 0 > ${STATS_SYSCTL}`], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   watcher.unref();
   writeFileSync(STATS_SYSCTL, '1\n');
   return {

@@ -22,7 +22,8 @@ async function attachmentsByProgram(ctx: AgentContext): Promise<Map<number, stri
   };
   const perNs = await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns, true).catch(() => [])));
   for (const atts of perNs) {
-    for (const a of atts) add(a.progId, `${a.kind}${a.direction ? ` ${a.direction}` : ''}${a.mode ? ` (${a.mode})` : ''} ${a.dev} [${a.netns}]`);
+    for (const a of atts)
+      add(a.progId, `${a.kind}${a.direction ? ` ${a.direction}` : ''}${a.mode ? ` (${a.mode})` : ''} ${a.dev} [${a.netns}]`);
   }
   const links = await ctx.run([bpftoolPath(ctx), '-j', 'link', 'show'], { allowFailure: true });
   if (links.exitCode === 0) {
@@ -30,8 +31,15 @@ async function attachmentsByProgram(ctx: AgentContext): Promise<Map<number, stri
       // net links (xdp, tcx) are already there from `net show`
       if (l.type === 'xdp' || l.type === 'tcx') continue;
       const d = l.details;
-      const detail = [d.attach_type, d.cgroup_id !== undefined ? `cgroup ${String(d.cgroup_id)}` : undefined, d.tp_name, d.func_name, d.netns_ino !== undefined ? `netns ${String(d.netns_ino)}` : undefined]
-        .filter((x) => x !== undefined && x !== '').join(' ');
+      const detail = [
+        d.attach_type,
+        d.cgroup_id !== undefined ? `cgroup ${String(d.cgroup_id)}` : undefined,
+        d.tp_name,
+        d.func_name,
+        d.netns_ino !== undefined ? `netns ${String(d.netns_ino)}` : undefined,
+      ]
+        .filter((x) => x !== undefined && x !== '')
+        .join(' ');
       add(l.progId, `${l.type}${detail ? ` ${detail}` : ''}`);
     }
   }
@@ -43,7 +51,12 @@ export async function statsSample(ctx: AgentContext, statsOn: boolean): Promise<
   const [show, where] = await Promise.all([ctx.run([bpftoolPath(ctx), '-j', 'prog', 'show']), attachmentsByProgram(ctx)]);
   const atNs = Number(process.hrtime.bigint());
   const programs: ProgramCounters[] = parseProgShow(show.stdout).map((p) => ({
-    id: p.id, name: p.name, type: p.type, runCnt: p.runCnt ?? 0, runTimeNs: p.runTimeNs ?? 0, attachedTo: where.get(p.id) ?? [],
+    id: p.id,
+    name: p.name,
+    type: p.type,
+    runCnt: p.runCnt ?? 0,
+    runTimeNs: p.runTimeNs ?? 0,
+    attachedTo: where.get(p.id) ?? [],
   }));
   return { atNs, programs, statsOn };
 }

@@ -19,7 +19,10 @@ export class Batcher<E> {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(private readonly opts: BatcherOptions, private readonly send: BatchSender<E>) {}
+  constructor(
+    private readonly opts: BatcherOptions,
+    private readonly send: BatchSender<E>,
+  ) {}
 
   /** Room for more events right now? Callers use it to skip parsing lines that would be dropped anyway. */
   get full(): boolean {

@@ -67,7 +67,10 @@ export class TracePipeSource {
       this.rest = '';
       if (!this.listeners.size) return;
       if (/busy/i.test(err)) {
-        if (!this.busySaid) this.onInfo(`trace_pipe is busy (the kernel allows one reader): held by ${this.holders()}; retrying every ${TracePipeSource.RETRY_MS} ms`);
+        if (!this.busySaid)
+          this.onInfo(
+            `trace_pipe is busy (the kernel allows one reader): held by ${this.holders()}; retrying every ${TracePipeSource.RETRY_MS} ms`,
+          );
         this.busySaid = true;
       } else {
         this.onError(`trace_pipe reader ended (code ${code}, signal ${signal}) ${err.trim()}; restarting`);

@@ -43,7 +43,8 @@ function batchOptions(raw: unknown): { maxEvents: number; maxDelayMs: number } {
   const b = (raw && typeof raw === 'object' ? raw : {}) as { maxEvents?: unknown; maxDelayMs?: unknown };
   const maxEvents = b.maxEvents === undefined ? 1000 : b.maxEvents;
   const maxDelayMs = b.maxDelayMs === undefined ? 20 : b.maxDelayMs;
-  if (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 100_000) throw badArgument('batch.maxEvents', 'must be 1..100000');
+  if (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 100_000)
+    throw badArgument('batch.maxEvents', 'must be 1..100000');
   if (typeof maxDelayMs !== 'number' || maxDelayMs < 1 || maxDelayMs > 10_000) throw badArgument('batch.maxDelayMs', 'must be 1..10000 ms');
   return { maxEvents, maxDelayMs };
 }
@@ -54,19 +55,27 @@ export class TraceStreams {
   readonly tracePipe: TracePipeSource;
   private readonly taskNames = new TaskNames();
 
-  constructor(private readonly ctx: AgentContext, tracePipe?: TracePipeSource) {
-    this.tracePipe = tracePipe ?? new TracePipeSource(
-      undefined,
-      (message) => ctx.log({ level: 'error', message }),
-      (message) => ctx.log({ level: 'info', message }),
-    );
+  constructor(
+    private readonly ctx: AgentContext,
+    tracePipe?: TracePipeSource,
+  ) {
+    this.tracePipe =
+      tracePipe ??
+      new TracePipeSource(
+        undefined,
+        (message) => ctx.log({ level: 'error', message }),
+        (message) => ctx.log({ level: 'info', message }),
+      );
   }
 
   async start(raw: unknown): Promise<{ stream: string }> {
     const p = requireObject(raw, 'trace.start') as Partial<TraceStartParams>;
     const source = validateEnum(p.source, ['trace_pipe', 'perf_array', 'packet_path'] as const, 'source');
     if (this.streams.size >= MAX_STREAMS) {
-      throw new AgentError(AgentErrorCode.Busy, `this agent already runs ${this.streams.size} trace streams (at most ${MAX_STREAMS}); stop one first`);
+      throw new AgentError(
+        AgentErrorCode.Busy,
+        `this agent already runs ${this.streams.size} trace streams (at most ${MAX_STREAMS}); stop one first`,
+      );
     }
     const opts = batchOptions(p.batch);
     const id = `${source}-${process.pid}-${this.next++}`;
@@ -93,13 +102,22 @@ export class TraceStreams {
           b.push(ev);
         }
       });
-      this.streams.set(id, { id, stop: async () => { unsubscribe(); b.close(); } });
+      this.streams.set(id, {
+        id,
+        stop: async () => {
+          unsubscribe();
+          b.close();
+        },
+      });
     } else if (source === 'packet_path') {
       const b = batcher<PacketPathEvent>();
       const inScope = netnsScopeFilter(p.netnsScope);
       const tracer: PacketPathTracer = await startPacketPath(
         {
-          filter: p.packetFilter ?? {}, packetBytes: p.packetBytes, bpftool: this.ctx.bpftool, object: this.ctx.tracepktObject,
+          filter: p.packetFilter ?? {},
+          packetBytes: p.packetBytes,
+          bpftool: this.ctx.bpftool,
+          object: this.ctx.tracepktObject,
           bpftrace: findOnPath('bpftrace') ? { path: findOnPath('bpftrace') as string } : null,
           // A reader that dies by itself would otherwise leave the stream silent: say so to the client.
           onFailure: (err) => this.ctx.log({ level: 'error', message: `packet path stream ${id}: ${err.message}` }),
@@ -109,7 +127,13 @@ export class TraceStreams {
           for (const e of events) if (inScope(e)) b.push(e);
         },
       );
-      this.streams.set(id, { id, stop: async () => { await tracer.stop(); b.close(); } });
+      this.streams.set(id, {
+        id,
+        stop: async () => {
+          await tracer.stop();
+          b.close();
+        },
+      });
     } else {
       throw unsupported('perf_array streams are not built yet; use trace_pipe (bpf_printk) or packet_path');
     }

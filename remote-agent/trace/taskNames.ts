@@ -9,7 +9,11 @@ export const UNKNOWN_TASK = '<...>';
 export class TaskNames {
   private readonly cache = new Map<number, { name: string; at: number }>();
 
-  constructor(private readonly ttlMs = 1000, private readonly readComm = defaultReadComm, private readonly now = Date.now) {}
+  constructor(
+    private readonly ttlMs = 1000,
+    private readonly readComm = defaultReadComm,
+    private readonly now = Date.now,
+  ) {}
 
   resolve(pid: number): string {
     const t = this.now();

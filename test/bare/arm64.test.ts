@@ -36,12 +36,30 @@ test('the arm64 runtime under qemu-user-static: agent.hello answers with the bun
     const bpftool = join(dir, 'bpftool-qemu');
     writeFileSync(bpftool, `#!/bin/sh\nexec ${QEMU} ${loader} --library-path ${lib} ${join(dir, 'bpftool', 'bpftool.bin')} "$@"\n`);
     chmodSync(bpftool, 0o755);
-    const child = spawn(QEMU, [loader, '--library-path', lib, join(dir, 'node', 'node.bin'), join(ROOT, 'dist', 'agent.js'),
-      '--bpftool', bpftool, '--state-dir', join(dir, 'state')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      QEMU,
+      [
+        loader,
+        '--library-path',
+        lib,
+        join(dir, 'node', 'node.bin'),
+        join(ROOT, 'dist', 'agent.js'),
+        '--bpftool',
+        bpftool,
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     const exited = new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
-    const client = AgentClient.fromProcess({ stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: () => child.kill() }, { clientName: 'end-arm64' });
+    const client = AgentClient.fromProcess(
+      { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: () => child.kill() },
+      { clientName: 'end-arm64' },
+    );
     try {
       const facts = await client.hello();
       assert.equal(facts.arch, 'arm64', stderr);

@@ -40,7 +40,11 @@ describe('bare host fixture', () => {
       transports.push(t);
       const who = await t.exec(['id', '-un']);
       assert.equal(who.stdout.trim(), h.user);
-      const tools = await t.exec(['sh', '-c', 'for x in node nodejs bpftool clang; do command -v $x || echo "no $x"; done; ls /usr/lib/openssh/sftp-server 2>&1; true']);
+      const tools = await t.exec([
+        'sh',
+        '-c',
+        'for x in node nodejs bpftool clang; do command -v $x || echo "no $x"; done; ls /usr/lib/openssh/sftp-server 2>&1; true',
+      ]);
       assert.match(tools.stdout, /no node\nno nodejs\nno bpftool\nno clang\n/);
       assert.match(tools.stdout, /No such file/);
       await assert.rejects(t.sftp(), /SFTP on .*: /, 'no SFTP subsystem');

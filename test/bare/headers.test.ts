@@ -42,12 +42,28 @@ char LICENSE[] SEC("license") = "GPL";
 
 /** Runs argv with /usr/include/bpf hidden by an empty tmpfs, in a mount namespace of its own. */
 function hidden(argv: string[]) {
-  return run(['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
-    'mount -t tmpfs tmpfs /usr/include/bpf && [ -z "$(ls -A /usr/include/bpf)" ] && exec "$@"', 'sh', ...argv], { timeoutMs: 300_000 });
+  return run(
+    [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      '/bin/sh',
+      '-c',
+      'mount -t tmpfs tmpfs /usr/include/bpf && [ -z "$(ls -A /usr/include/bpf)" ] && exec "$@"',
+      'sh',
+      ...argv,
+    ],
+    { timeoutMs: 300_000 },
+  );
 }
 
-test('every shipped program and a foreign one compile with clang alone: the system\'s libbpf headers hidden', async () => {
-  assert.ok(existsSync(join(ROOT, 'dist', 'include', 'bpf', 'bpf_helpers.h')), 'dist/include is built (scripts/build-libbpf-headers.sh, node scripts/build.mjs)');
+test("every shipped program and a foreign one compile with clang alone: the system's libbpf headers hidden", async () => {
+  assert.ok(
+    existsSync(join(ROOT, 'dist', 'include', 'bpf', 'bpf_helpers.h')),
+    'dist/include is built (scripts/build-libbpf-headers.sh, node scripts/build.mjs)',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'end-headers-'));
   try {
     const foreign = join(dir, 'foreign_kprobe.bpf.c');
@@ -58,13 +74,30 @@ test('every shipped program and a foreign one compile with clang alone: the syst
     const control = await hidden(['clang', '-target', 'bpf', '-fsyntax-only', probe]);
     assert.notEqual(control.code, 0);
     assert.match(control.stderr, /'bpf\/bpf_helpers\.h' file not found/);
-    const sources = [...readdirSync(join(ROOT, 'bpf')).filter((f) => f.endsWith('.bpf.c')).map((f) => join(ROOT, 'bpf', f)), foreign];
+    const sources = [
+      ...readdirSync(join(ROOT, 'bpf'))
+        .filter((f) => f.endsWith('.bpf.c'))
+        .map((f) => join(ROOT, 'bpf', f)),
+      foreign,
+    ];
     assert.ok(sources.length >= 8, sources.join(' '));
-    const built = await hidden(['env', `NODE=${process.execPath}`, `CLI=${CLI}`, '/bin/sh', '-c',
-      'out=$1; shift; for f; do "$NODE" "$CLI" build "$f" -o "$out/$(basename "$f" .bpf.c).o" || exit 1; done', 'sh', dir, ...sources]);
+    const built = await hidden([
+      'env',
+      `NODE=${process.execPath}`,
+      `CLI=${CLI}`,
+      '/bin/sh',
+      '-c',
+      'out=$1; shift; for f; do "$NODE" "$CLI" build "$f" -o "$out/$(basename "$f" .bpf.c).o" || exit 1; done',
+      'sh',
+      dir,
+      ...sources,
+    ]);
     assert.equal(built.code, 0, built.stdout + built.stderr);
     for (const s of sources) {
-      const name = s.split('/').pop()!.replace(/\.bpf\.c$/, '');
+      const name = s
+        .split('/')
+        .pop()!
+        .replace(/\.bpf\.c$/, '');
       assert.ok(existsSync(join(dir, `${name}.o`)), `${name}.o built`);
     }
   } finally {

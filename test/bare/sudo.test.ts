@@ -17,8 +17,10 @@ bareScenario('sudo', runToken('bsu'), {
   more: (host) => {
     it('a wrong sudo password: one line naming it, exit 1, no agent started', async () => {
       const h = host();
-      const r = await run(['env', `HOME=${h.client.home}`, process.execPath, CLI, 'info', '--host', h.alias, '--sudo-password-stdin'],
-        { input: 'not-her-password\n', timeoutMs: 120_000 });
+      const r = await run(['env', `HOME=${h.client.home}`, process.execPath, CLI, 'info', '--host', h.alias, '--sudo-password-stdin'], {
+        input: 'not-her-password\n',
+        timeoutMs: 120_000,
+      });
       assert.equal(r.code, 1);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /sudo refused the password for alice \(wrong password\); nothing was started/);
@@ -27,15 +29,35 @@ bareScenario('sudo', runToken('bsu'), {
 
     it('without --sudo-password-stdin and no terminal: the error says how to give the password', async () => {
       const h = host();
-      const r = await run(['env', `HOME=${h.client.home}`, process.execPath, CLI, 'info', '--host', h.alias], { input: '', timeoutMs: 120_000 });
+      const r = await run(['env', `HOME=${h.client.home}`, process.execPath, CLI, 'info', '--host', h.alias], {
+        input: '',
+        timeoutMs: 120_000,
+      });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /logged in as alice \(not root\).*--sudo-password-stdin/);
     });
 
     it("while the agent runs, the password is in no process's command line on the host", async () => {
       const h = host();
-      const child = spawn('env', [`HOME=${h.client.home}`, process.execPath, CLI, 'trace', '--host', h.alias, '--source', 'trace_pipe',
-        '--filter', 'end-never-matches', '--duration', '20', '--sudo-password-stdin'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const child = spawn(
+        'env',
+        [
+          `HOME=${h.client.home}`,
+          process.execPath,
+          CLI,
+          'trace',
+          '--host',
+          h.alias,
+          '--source',
+          'trace_pipe',
+          '--filter',
+          'end-never-matches',
+          '--duration',
+          '20',
+          '--sudo-password-stdin',
+        ],
+        { stdio: ['pipe', 'ignore', 'pipe'] },
+      );
       child.stdin.end(`${h.sudoPassword}\n`);
       try {
         // The agent through sudo -S (the probe's own script text also names agent.js: wait for the agent itself).

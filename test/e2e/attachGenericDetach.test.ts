@@ -19,7 +19,9 @@ const fixture = new LabEditorFixture();
 before(async () => {
   // The same program under a file name of its own: objects are named after their file and pinned host-wide, so
   // this file and attachXdp.test.ts (running at the same time) never replace each other's object.
-  ({ lab, wb } = await fixture.start('eg1', 'attach-generic', { files: { 'xdp_drop_ping_eg1.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') } }));
+  ({ lab, wb } = await fixture.start('eg1', 'attach-generic', {
+    files: { 'xdp_drop_ping_eg1.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') },
+  }));
 });
 
 after(async () => {
@@ -49,7 +51,10 @@ test('attach to a picked interface in generic mode, then Detach from the palette
   // attached too, the pick names ours by program, interface and mode.
   const ours = w.page.locator('.quick-input-widget .monaco-list-row', { hasText: /xdp_drop_ping #\d+ on eth0, generic/ }).first();
   const detached = w.waitForNotification(/Detached/, 30_000);
-  void ours.waitFor({ timeout: 30_000 }).then(() => ours.click()).catch(() => undefined);
+  void ours
+    .waitFor({ timeout: 30_000 })
+    .then(() => ours.click())
+    .catch(() => undefined);
   const detachMsg = await detached;
   assert.match(detachMsg, /Detached XDP from eth0: xdp_drop_ping #\d+, generic/, 'the message names the program');
   await w.screenshot('detached');

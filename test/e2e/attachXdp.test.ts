@@ -79,6 +79,9 @@ test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the 
   const after = await l.ping(3);
   assert.equal(after.received, 3, 'the ping works again');
   // The tree was rebuilt from the kernel: the slot is empty again.
-  await w.page.locator('.monaco-list-row', { hasText: /xdp_drop_ping #\d+ \(driver\)/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  await w.page
+    .locator('.monaco-list-row', { hasText: /xdp_drop_ping #\d+ \(driver\)/ })
+    .first()
+    .waitFor({ state: 'detached', timeout: 30_000 });
   await w.screenshot('tree-after-detach');
 });

@@ -33,7 +33,13 @@ test('clangd marks a syntax error as you type and accepts a real BPF program', a
   const w = wb!;
   await w.openFile('xdp_drop_ping.bpf.c');
   await w.openFile('xdp_syntax_error.bpf.c');
-  if (!(await w.page.locator('.markers-panel').first().isVisible().catch(() => false))) {
+  if (
+    !(await w.page
+      .locator('.markers-panel')
+      .first()
+      .isVisible()
+      .catch(() => false))
+  ) {
     await w.page.locator('.statusbar-item[id="status.problems"]').first().click();
   }
   // clangd's own wording ("Expected ';' ...", code clang expected_semi_declaration), placed where clangd puts it: at the

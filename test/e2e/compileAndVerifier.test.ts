@@ -16,10 +16,13 @@ let wb: Workbench | undefined;
 const fixture = new LabEditorFixture();
 
 before(async () => {
-  ({ lab, wb } = await fixture.start('ec1', 'compile-verifier', { files: {
+  ({ lab, wb } = await fixture.start('ec1', 'compile-verifier', {
+    files: {
       'xdp_syntax_error.bpf.c': join(fixtures, 'xdp_syntax_error.bpf.c'),
       'xdp_verifier_reject.bpf.c': join(fixtures, 'xdp_verifier_reject.bpf.c'),
-    }, settings: { 'ebpfNetDebug.xdp.defaultMode': 'native' } }));
+    },
+    settings: { 'ebpfNetDebug.xdp.defaultMode': 'native' },
+  }));
 });
 
 after(async () => {
@@ -30,7 +33,13 @@ after(async () => {
 
 async function problemRow(w: Workbench, text: RegExp) {
   // The status bar's problem counts toggle the Problems panel: click only when it is not showing.
-  if (!(await w.page.locator('.markers-panel').first().isVisible().catch(() => false))) {
+  if (
+    !(await w.page
+      .locator('.markers-panel')
+      .first()
+      .isVisible()
+      .catch(() => false))
+  ) {
     await w.page.locator('.statusbar-item[id="status.problems"]').first().click();
   }
   const row = w.page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();

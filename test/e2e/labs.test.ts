@@ -12,8 +12,12 @@ const LAB = 'elc' + (process.pid % 1296).toString(36).padStart(2, '0');
 let wb: Workbench | undefined;
 const fixture = new LabEditorFixture();
 
-const labNamespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-  .split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`end_${LAB}_`)).sort();
+const labNamespaces = () =>
+  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(`end_${LAB}_`))
+    .sort();
 
 before(async () => {
   ({ wb } = await fixture.start('elb', 'labs'));

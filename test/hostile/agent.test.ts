@@ -32,9 +32,15 @@ async function failure(p: Promise<unknown>): Promise<ResponseError<proto.AgentEr
 /** Our own things left in the kernel or on disk, and the agent's private temporaries. */
 async function leftBehind(agent: AgentHandle): Promise<string[]> {
   const found = await leftovers(token);
-  const pins = sh(['ls', '/sys/fs/bpf/ebpf-netdebug']).stdout.split('\n').filter((n) => n.startsWith('tmp_load_'));
-  const objects = sh(['ls', join(agent.stateDir, 'objects')]).stdout.split('\n').filter((n) => /\.o\.|\.json\./.test(n));
-  const qdiscs = sh(['tc', 'qdisc', 'show']).stdout.split('\n').filter((l) => l.includes(`end_${token}`));
+  const pins = sh(['ls', '/sys/fs/bpf/ebpf-netdebug'])
+    .stdout.split('\n')
+    .filter((n) => n.startsWith('tmp_load_'));
+  const objects = sh(['ls', join(agent.stateDir, 'objects')])
+    .stdout.split('\n')
+    .filter((n) => /\.o\.|\.json\./.test(n));
+  const qdiscs = sh(['tc', 'qdisc', 'show'])
+    .stdout.split('\n')
+    .filter((l) => l.includes(`end_${token}`));
   return [...found, ...pins.map((p) => `temporary pin ${p}`), ...objects.map((o) => `temporary file ${o}`), ...qdiscs];
 }
 
@@ -132,11 +138,20 @@ describe('hostile input against the agent', () => {
 
   it('a thousand requests at once: each answered (a result or Busy), and the agent still serves', async () => {
     const c = agent.connection;
-    const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) =>
-      (i % 2 ? c.sendRequest(proto.rollbacksList) : c.sendRequest(proto.attachConfirm, { attachment: `xdp:end_${token}_x:eth0` }))
-        .then(() => 'ok', (e: ResponseError<unknown>) => e.code)));
+    const replies = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        (i % 2 ? c.sendRequest(proto.rollbacksList) : c.sendRequest(proto.attachConfirm, { attachment: `xdp:end_${token}_x:eth0` })).then(
+          () => 'ok',
+          (e: ResponseError<unknown>) => e.code,
+        ),
+      ),
+    );
     const counts = replies.reduce<Record<string, number>>((m, r) => ({ ...m, [r]: (m[r] ?? 0) + 1 }), {});
-    assert.deepEqual(Object.keys(counts).filter((k) => k !== 'ok' && k !== String(AgentErrorCode.Busy)), [], JSON.stringify(counts));
+    assert.deepEqual(
+      Object.keys(counts).filter((k) => k !== 'ok' && k !== String(AgentErrorCode.Busy)),
+      [],
+      JSON.stringify(counts),
+    );
     assert.ok((counts.ok ?? 0) >= 64, JSON.stringify(counts));
     assert.equal((await c.sendRequest(proto.hello, client)).agentPid, agent.child.pid);
   });
@@ -150,7 +165,10 @@ describe('failed attaches and races leave nothing of anybody behind', () => {
     agent = startAgent();
     sh(['ip', 'netns', 'add', netns]);
     sh(['ip', 'netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
-    await agent.connection.sendRequest(proto.objectLoad, { name: object, object: readFileSync(join(FIXTURES, 'xdp_pass.o')).toString('base64') });
+    await agent.connection.sendRequest(proto.objectLoad, {
+      name: object,
+      object: readFileSync(join(FIXTURES, 'xdp_pass.o')).toString('base64'),
+    });
   });
   after(async () => {
     await agent.connection.sendRequest(proto.objectUnload, { name: object }).catch(() => undefined);
@@ -160,14 +178,19 @@ describe('failed attaches and races leave nothing of anybody behind', () => {
 
   it('a cgroup attach that fails removes the cgroup it created; a tc attach that fails removes its clsact', async () => {
     const c = agent.connection;
-    const cg = await failure(c.sendRequest(proto.attachCgroup, { program: `${object}/xdp_pass_prog`, cgroup: `end_${token}_cg`, type: 'sock_ops', create: true }));
+    const cg = await failure(
+      c.sendRequest(proto.attachCgroup, { program: `${object}/xdp_pass_prog`, cgroup: `end_${token}_cg`, type: 'sock_ops', create: true }),
+    );
     assert.ok(!BUG_CODES.has(cg.code), cg.message);
     const tc = await failure(c.sendRequest(proto.attachTc, { program: 'id:4294967295', dev: 'lo', netns, direction: 'ingress' }));
     assert.ok(!BUG_CODES.has(tc.code), tc.message);
     const tc2 = await failure(c.sendRequest(proto.attachTc, { program: `${object}/xdp_pass_prog`, dev: 'lo', netns, direction: 'egress' }));
     assert.ok(!BUG_CODES.has(tc2.code), tc2.message);
     assert.doesNotMatch(sh(['ip', 'netns', 'exec', netns, 'tc', 'qdisc', 'show', 'dev', 'lo']).stdout, /clsact/);
-    assert.deepEqual((await leftovers(token)).filter((l) => l.startsWith('cgroup')), []);
+    assert.deepEqual(
+      (await leftovers(token)).filter((l) => l.startsWith('cgroup')),
+      [],
+    );
   });
 
   it('two loads of one name: one wins, the loser removes only its own pins', async () => {
@@ -175,10 +198,19 @@ describe('failed attaches and races leave nothing of anybody behind', () => {
     const bytes = readFileSync(join(FIXTURES, 'xdp_pass.o')).toString('base64');
     const name = `end_${token}_race`;
     for (let round = 0; round < 3; round++) {
-      const r = await Promise.all([0, 1, 2].map(() => c.sendRequest(proto.objectLoad, { name, object: bytes }).then(
-        (o) => o.programs.map((p) => p.pin).join(), (e: ResponseError<unknown>) => e.code)));
+      const r = await Promise.all(
+        [0, 1, 2].map(() =>
+          c.sendRequest(proto.objectLoad, { name, object: bytes }).then(
+            (o) => o.programs.map((p) => p.pin).join(),
+            (e: ResponseError<unknown>) => e.code,
+          ),
+        ),
+      );
       assert.equal(r.filter((x) => typeof x === 'string').length, 1, JSON.stringify(r));
-      assert.deepEqual(r.filter((x) => typeof x !== 'string'), [AgentErrorCode.AlreadyAttached, AgentErrorCode.AlreadyAttached]);
+      assert.deepEqual(
+        r.filter((x) => typeof x !== 'string'),
+        [AgentErrorCode.AlreadyAttached, AgentErrorCode.AlreadyAttached],
+      );
       const listed = (await c.sendRequest(proto.objectList)).find((o) => o.name === name);
       assert.equal(listed?.programs[0]?.pin, `/sys/fs/bpf/ebpf-netdebug/${name}/xdp_pass_prog`, 'the winner is whole');
       assert.ok((listed?.programs[0]?.id ?? -1) > 0);
@@ -186,16 +218,28 @@ describe('failed attaches and races leave nothing of anybody behind', () => {
     }
     // what this suite keeps until its end (its namespace and first object) aside, nothing
     const mine = [`netns ${netns}`, `pin /sys/fs/bpf/ebpf-netdebug/${object}`];
-    assert.deepEqual((await leftBehind(agent)).filter((l) => !mine.includes(l)), []);
+    assert.deepEqual(
+      (await leftBehind(agent)).filter((l) => !mine.includes(l)),
+      [],
+    );
   });
 
-  it('two lab.create of one name: the loser does not remove the winner\'s namespaces', async () => {
+  it("two lab.create of one name: the loser does not remove the winner's namespaces", async () => {
     const c = agent.connection;
-    const r = await Promise.all([0, 1].map(() => c.sendRequest(proto.labCreate, { name: token, topology: { kind: 'pair' } }).then(
-      () => 'ok', (e: ResponseError<unknown>) => e.code)));
+    const r = await Promise.all(
+      [0, 1].map(() =>
+        c.sendRequest(proto.labCreate, { name: token, topology: { kind: 'pair' } }).then(
+          () => 'ok',
+          (e: ResponseError<unknown>) => e.code,
+        ),
+      ),
+    );
     assert.equal(r.filter((x) => x === 'ok').length, 1, JSON.stringify(r));
     const lab = (await c.sendRequest(proto.labList)).find((l) => l.name === token);
-    assert.deepEqual(lab?.hosts.map((h) => h.netns), [`end_${token}_a`, `end_${token}_b`]);
+    assert.deepEqual(
+      lab?.hosts.map((h) => h.netns),
+      [`end_${token}_a`, `end_${token}_b`],
+    );
     await c.sendRequest(proto.labDestroy, { name: token });
   });
 });

@@ -10,7 +10,18 @@ import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as proto from '../../protocol/agent';
 import { leftovers, runToken, sweep, sweepStale } from '../kernel/helpers/cleanup';
-import { AGENT, buildAgent, compileFixture, inNetns, ipOf, pingLoss, sh, startAgent, tmpDir, type AgentHandle } from '../kernel/agent/agentProcess';
+import {
+  AGENT,
+  buildAgent,
+  compileFixture,
+  inNetns,
+  ipOf,
+  pingLoss,
+  sh,
+  startAgent,
+  tmpDir,
+  type AgentHandle,
+} from '../kernel/agent/agentProcess';
 
 const token = runToken('hdm');
 const NS_A = `end_${token}_a`;
@@ -34,7 +45,10 @@ async function until(cond: () => boolean, what: string, ms = 30_000): Promise<vo
 
 /** An agent started from its own copy of dist/agent.js (as a deploy puts one under a version directory). */
 function agentFrom(file: string): { connection: MessageConnection; kill(): void; exited: Promise<unknown> } {
-  const child = spawn(process.execPath, [file, '--state-dir', tmpDir('hdm-state')], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [file, '--state-dir', tmpDir('hdm-state')], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { ...process.env, ...env },
+  });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   connection.listen();
   return { connection, kill: () => child.kill('SIGKILL'), exited: new Promise((r) => child.once('exit', r)) };
@@ -75,12 +89,20 @@ describe('dead-man switch under stress', () => {
     // watchdog started from the file would now run that one, or nothing)
     rmSync(v1);
     writeFileSync(v1, 'process.exit(42); // another version\n');
-    const att = await a.connection.sendRequest(proto.attachXdp, { program: `${drop1}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', confirmWithin: WINDOW });
+    const att = await a.connection.sendRequest(proto.attachXdp, {
+      program: `${drop1}/xdp_drop_icmp`,
+      dev: 'eth0',
+      netns: NS_B,
+      mode: 'generic',
+      confirmWithin: WINDOW,
+    });
     assert.ok(att.pendingConfirmation?.plan, 'the reply names its plan');
     assert.equal(pingLoss(NS_A, bAddr, 2), 100, 'the program drops the ping');
     await until(() => xdpProgOnB() === undefined, 'the watchdog to detach');
     assert.equal(pingLoss(NS_A, bAddr), 0, 'the ping is back');
-    const rec = (await agent.connection.sendRequest(proto.rollbacksList)).find((r) => r.attachment === att.id && r.at > Date.now() - 60_000);
+    const rec = (await agent.connection.sendRequest(proto.rollbacksList)).find(
+      (r) => r.attachment === att.id && r.at > Date.now() - 60_000,
+    );
     assert.match(rec?.reason ?? '', /detached it/);
     a.kill();
     await a.exited;
@@ -89,7 +111,13 @@ describe('dead-man switch under stress', () => {
   it('the agent is killed right after the attach: the rollback fires', async () => {
     buildAgent();
     const a = agentFrom(AGENT);
-    await a.connection.sendRequest(proto.attachXdp, { program: `${drop1}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', confirmWithin: WINDOW });
+    await a.connection.sendRequest(proto.attachXdp, {
+      program: `${drop1}/xdp_drop_icmp`,
+      dev: 'eth0',
+      netns: NS_B,
+      mode: 'generic',
+      confirmWithin: WINDOW,
+    });
     a.kill();
     await a.exited;
     assert.ok(xdpProgOnB(), 'attached when the agent died');
@@ -97,33 +125,55 @@ describe('dead-man switch under stress', () => {
     assert.equal(pingLoss(NS_A, bAddr), 0);
   });
 
-  it('two clients on one interface: each plan removes only its own program, and one client\'s confirm is not the other\'s', async () => {
+  it("two clients on one interface: each plan removes only its own program, and one client's confirm is not the other's", async () => {
     const other = startAgent([], env);
     try {
       // a window long enough for the other client's attach to land first, even on a loaded machine
-      const first = await agent.connection.sendRequest(proto.attachXdp, { program: `${drop1}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', confirmWithin: 4 * WINDOW });
+      const first = await agent.connection.sendRequest(proto.attachXdp, {
+        program: `${drop1}/xdp_drop_icmp`,
+        dev: 'eth0',
+        netns: NS_B,
+        mode: 'generic',
+        confirmWithin: 4 * WINDOW,
+      });
       // the other client replaces it with its own program and confirms its own plan
-      const second = await other.connection.sendRequest(proto.attachXdp, { program: `${drop2}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', replace: true, confirmWithin: 60_000 });
+      const second = await other.connection.sendRequest(proto.attachXdp, {
+        program: `${drop2}/xdp_drop_icmp`,
+        dev: 'eth0',
+        netns: NS_B,
+        mode: 'generic',
+        replace: true,
+        confirmWithin: 60_000,
+      });
       assert.notEqual(first.progId, second.progId);
-      assert.ok(Date.now() < (first.pendingConfirmation?.deadline ?? 0), 'the second attach landed before the first plan\'s deadline');
+      assert.ok(Date.now() < (first.pendingConfirmation?.deadline ?? 0), "the second attach landed before the first plan's deadline");
       assert.notEqual(first.pendingConfirmation?.plan, second.pendingConfirmation?.plan);
       // the other client's confirm without a token disarms only the plan it armed itself, never the first client's...
-      assert.equal((await other.connection.sendRequest(proto.attachConfirm, { attachment: first.id })).confirmed, true, 'its own plan, armed by it');
+      assert.equal(
+        (await other.connection.sendRequest(proto.attachConfirm, { attachment: first.id })).confirmed,
+        true,
+        'its own plan, armed by it',
+      );
       // ...and the first client's plan still fires at its deadline, but finds the other program and leaves it
       await until(() => Date.now() > (first.pendingConfirmation?.deadline ?? 0) + 1000, 'the first deadline');
       let rec: proto.RollbackRecord | undefined;
       for (let i = 0; i < 100 && !rec; i++) {
-        rec = (await agent.connection.sendRequest(proto.rollbacksList)).find((r) => r.attachment === first.id && r.at >= (first.pendingConfirmation?.deadline ?? 0));
+        rec = (await agent.connection.sendRequest(proto.rollbacksList)).find(
+          (r) => r.attachment === first.id && r.at >= (first.pendingConfirmation?.deadline ?? 0),
+        );
         if (!rec) await new Promise((r) => setTimeout(r, 200));
       }
       assert.match(rec?.reason ?? '', new RegExp(`left it alone: program ${second.progId} is attached there now, not ${first.progId}`));
-      assert.equal(xdpProgOnB(), second.progId, 'the other client\'s program stays');
+      assert.equal(xdpProgOnB(), second.progId, "the other client's program stays");
       assert.equal(pingLoss(NS_A, bAddr, 2), 100);
       await other.connection.sendRequest(proto.detach, { attachment: second.id });
       assert.equal(pingLoss(NS_A, bAddr), 0);
     } finally {
       await other.close();
     }
-    assert.deepEqual((await leftovers(token)).filter((l) => !l.startsWith('netns') && !l.includes('_d1') && !l.includes('_d2')), []);
+    assert.deepEqual(
+      (await leftovers(token)).filter((l) => !l.startsWith('netns') && !l.includes('_d1') && !l.includes('_d2')),
+      [],
+    );
   });
 });

@@ -9,7 +9,9 @@ import { AGENT, buildAgent, tmpDir } from '../kernel/agent/agentProcess';
 function frame(body: string): Buffer {
   return Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
-const hello = frame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'agent.hello', params: { clientName: 'hostile', clientVersion: '0' } }));
+const hello = frame(
+  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'agent.hello', params: { clientName: 'hostile', clientVersion: '0' } }),
+);
 
 const GARBAGE: [string, Buffer][] = [
   ['HTTP instead of JSON-RPC', Buffer.from('GET / HTTP/1.1\r\nHost: agent\r\n\r\n')],

@@ -33,9 +33,22 @@ describe('SSH client authentication', () => {
     agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
     for (let i = 0; i < 100 && !existsSync(agentSock); i++) await new Promise((r) => setTimeout(r, 50));
     execFileSync('ssh-add', [agentKey], { env: { ...process.env, SSH_AUTH_SOCK: agentSock }, stdio: 'pipe' });
-    sshd.client.addHost(`end_${TOKEN}_locked`, ['HostName 127.0.0.1', `Port ${sshd.port}`, 'User root', `IdentityFile ${lockedKey}`, 'IdentitiesOnly yes', 'IdentityAgent none']);
+    sshd.client.addHost(`end_${TOKEN}_locked`, [
+      'HostName 127.0.0.1',
+      `Port ${sshd.port}`,
+      'User root',
+      `IdentityFile ${lockedKey}`,
+      'IdentitiesOnly yes',
+      'IdentityAgent none',
+    ]);
     // IdentityFile points at a key sshd does not accept, so only the agent's key can log in.
-    sshd.client.addHost(`end_${TOKEN}_agent`, ['HostName 127.0.0.1', `Port ${sshd.port}`, 'User root', `IdentityFile ${join(sshd.client.sshDir, 'absent_key')}`, `IdentityAgent ${agentSock}`]);
+    sshd.client.addHost(`end_${TOKEN}_agent`, [
+      'HostName 127.0.0.1',
+      `Port ${sshd.port}`,
+      'User root',
+      `IdentityFile ${join(sshd.client.sshDir, 'absent_key')}`,
+      `IdentityAgent ${agentSock}`,
+    ]);
   });
 
   after(async () => {
@@ -45,7 +58,15 @@ describe('SSH client authentication', () => {
 
   it('a passphrase-protected key is unlocked through the prompt callback, asked without echo', async () => {
     const asked: PromptRequest[] = [];
-    const t = await connectSsh(`end_${TOKEN}_locked`, sshd.client.connectOptions({ prompt: async (q) => { asked.push(q); return PASSPHRASE; } }));
+    const t = await connectSsh(
+      `end_${TOKEN}_locked`,
+      sshd.client.connectOptions({
+        prompt: async (q) => {
+          asked.push(q);
+          return PASSPHRASE;
+        },
+      }),
+    );
     assert.equal((await t.exec(['echo', 'in'])).stdout, 'in\n');
     await t.close();
     assert.equal(asked.length, 1);
@@ -58,8 +79,19 @@ describe('SSH client authentication', () => {
   it('a wrong passphrase (three tries) fails, naming what was tried', async () => {
     let tries = 0;
     await assert.rejects(
-      connectSsh(`end_${TOKEN}_locked`, sshd.client.connectOptions({ prompt: async () => { tries++; return 'wrong'; } })),
-      new RegExp(`authentication to root@127\\.0\\.0\\.1:${sshd.port} failed \\(tried: ssh-agent \\(none\\), ${lockedKey.replace(/[.]/g, '\\.')}`));
+      connectSsh(
+        `end_${TOKEN}_locked`,
+        sshd.client.connectOptions({
+          prompt: async () => {
+            tries++;
+            return 'wrong';
+          },
+        }),
+      ),
+      new RegExp(
+        `authentication to root@127\\.0\\.0\\.1:${sshd.port} failed \\(tried: ssh-agent \\(none\\), ${lockedKey.replace(/[.]/g, '\\.')}`,
+      ),
+    );
     assert.equal(tries, 3);
   });
 
@@ -68,8 +100,15 @@ describe('SSH client authentication', () => {
     assert.equal((await t.exec(['echo', 'via agent'])).stdout, 'via agent\n');
     await t.close();
     // sshd logs which key it accepted: the one only the agent holds.
-    const fp = execFileSync('ssh-keygen', ['-lf', `${agentKey}.pub`]).toString().split(' ')[1];
-    const accepted = sshd.log().split('\n').filter((l) => l.includes('Accepted publickey')).pop() ?? '';
+    const fp = execFileSync('ssh-keygen', ['-lf', `${agentKey}.pub`])
+      .toString()
+      .split(' ')[1];
+    const accepted =
+      sshd
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('Accepted publickey'))
+        .pop() ?? '';
     assert.ok(accepted.includes(fp), `${accepted} uses ${fp}`);
   });
 });

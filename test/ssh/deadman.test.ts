@@ -37,12 +37,23 @@ describe('dead-man switch over SSH', () => {
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c',
-      join(__dirname, '..', 'fixtures', 'ssh', 'xdp_drop_ssh.bpf.c'), '-o', join(scratch, 'drop_ssh.o')]);
+    execFileSync('clang', [
+      '-O2',
+      '-g',
+      '-target',
+      'bpf',
+      '-I/usr/include/x86_64-linux-gnu',
+      '-c',
+      join(__dirname, '..', 'fixtures', 'ssh', 'xdp_drop_ssh.bpf.c'),
+      '-o',
+      join(scratch, 'drop_ssh.o'),
+    ]);
     host = createNsHost(TOKEN);
     sshd = await startSshd({ token: TOKEN, netns: host.netns, listenAddress: host.address });
     session = await openSession(`root@${host.address}`, {
-      agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE },
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
       reconnect: { initialDelayMs: 250, maxDelayMs: 1000, giveUpAfterMs: 60_000 },
     });
     session.onStateChange((c) => changes.push(c));
@@ -63,7 +74,8 @@ describe('dead-man switch over SSH', () => {
     const records = join(stateDirOf(), 'records');
     for (const f of existsSync(records) ? readdirSync(records) : []) {
       const r = JSON.parse(readFileSync(join(records, f), 'utf8')) as { at: number; output?: string; reason: string };
-      if (r.at >= testStart && r.reason.includes('xdp on eth0 (netns root)') && ownRollbacks.has(r.at)) rmSync(join(records, f), { force: true });
+      if (r.at >= testStart && r.reason.includes('xdp on eth0 (netns root)') && ownRollbacks.has(r.at))
+        rmSync(join(records, f), { force: true });
     }
   });
 
@@ -78,21 +90,44 @@ describe('dead-man switch over SSH', () => {
     const started = Date.now();
     // No window given: confirmation is on by default because eth0 carries the SSH session.
     const progress: string[] = [];
-    const outcome = await attachXdpConfirmed(session, { program: `${DROP_OBJ}/xdp_drop_ssh`, dev: 'eth0' }, { defaultWithinMs: WINDOW_MS },
-      { progress: (m) => progress.push(m), what: 'xdp_drop_ssh on eth0' });
+    const outcome = await attachXdpConfirmed(
+      session,
+      { program: `${DROP_OBJ}/xdp_drop_ssh`, dev: 'eth0' },
+      { defaultWithinMs: WINDOW_MS },
+      { progress: (m) => progress.push(m), what: 'xdp_drop_ssh on eth0' },
+    );
     const elapsed = Date.now() - started;
     assert.equal(outcome.status, 'rolled-back', JSON.stringify(outcome));
-    assert.ok(outcome.status === 'rolled-back' && outcome.record?.ok, `the watchdog's record says the detach worked: ${JSON.stringify(outcome)}`);
+    assert.ok(
+      outcome.status === 'rolled-back' && outcome.record?.ok,
+      `the watchdog's record says the detach worked: ${JSON.stringify(outcome)}`,
+    );
     assert.match(outcome.status === 'rolled-back' ? outcome.message : '', /ROLLED BACK by the host's watchdog/);
     // Told as what it is: while cut off, the progress says the host will undo it; the outcome names program and interface.
-    assert.ok(progress.some((m) => /does not answer since attaching xdp_drop_ssh (\(prog \d+\) )?on eth0: unless the attach can be confirmed, the host undoes it within \d+ s/.test(m)), progress.join('\n'));
+    assert.ok(
+      progress.some((m) =>
+        /does not answer since attaching xdp_drop_ssh (\(prog \d+\) )?on eth0: unless the attach can be confirmed, the host undoes it within \d+ s/.test(
+          m,
+        ),
+      ),
+      progress.join('\n'),
+    );
     assert.match(outcome.status === 'rolled-back' ? outcome.message : '', /^xdp_drop_ssh (\(prog \d+\) )?on eth0 was ROLLED BACK/);
     // Shown once: the reconnect did not announce it besides (the attach reports it), and it is never news again.
     const record = outcome.status === 'rolled-back' ? outcome.record : undefined;
     assert.ok(record);
-    assert.ok(changes.every((c) => !c.recovered?.rollbacks.some((r) => r.at === record.at && r.attachment === record.attachment)), 'the reconnect held it back');
-    assert.ok(!(await session.unseenRollbacks()).some((r) => r.at === record.at && r.attachment === record.attachment), 'not news any more');
-    assert.ok(changes.some((c) => c.state === 'reconnecting'), 'the connection really died');
+    assert.ok(
+      changes.every((c) => !c.recovered?.rollbacks.some((r) => r.at === record.at && r.attachment === record.attachment)),
+      'the reconnect held it back',
+    );
+    assert.ok(
+      !(await session.unseenRollbacks()).some((r) => r.at === record.at && r.attachment === record.attachment),
+      'not news any more',
+    );
+    assert.ok(
+      changes.some((c) => c.state === 'reconnecting'),
+      'the connection really died',
+    );
     assert.equal(session.state, 'connected', 'and came back');
     assert.ok(elapsed < WINDOW_MS + 60_000, `reported after ${elapsed} ms`);
     // The kernel agrees: nothing on eth0; ping and SSH work.
@@ -100,19 +135,28 @@ describe('dead-man switch over SSH', () => {
     assert.equal(pingCount(host.address, 3), 3);
     assert.equal((await session.transport.exec(['echo', 'back'])).stdout, 'back\n');
     const records = (await session.client.rollbacksList()).filter((r) => r.at >= started);
-    assert.ok(records.some((r) => r.attachment === outcome.attachment?.id && r.ok), JSON.stringify(records));
+    assert.ok(
+      records.some((r) => r.attachment === outcome.attachment?.id && r.ok),
+      JSON.stringify(records),
+    );
     if (outcome.status === 'rolled-back' && outcome.record) ownRollbacks.add(outcome.record.at);
   });
 
   it('a program that does not cut SSH is confirmed over a fresh round trip and stays attached', async () => {
-    const loaded = await session.client.objectLoad({ path: join(__dirname, '..', '..', 'dist', 'bpf', 'xdp_pass_count.o'), name: PASS_OBJ });
+    const loaded = await session.client.objectLoad({
+      path: join(__dirname, '..', '..', 'dist', 'bpf', 'xdp_pass_count.o'),
+      name: PASS_OBJ,
+    });
     const prog = loaded.programs[0];
     const started = Date.now();
     const outcome = await attachXdpConfirmed(session, { program: `${PASS_OBJ}/${prog.name}`, dev: 'eth0' }, { defaultWithinMs: WINDOW_MS });
     assert.equal(outcome.status, 'confirmed', JSON.stringify(outcome));
     // Past the window (plus slack): still attached, no rollback recorded for it.
     await new Promise((r) => setTimeout(r, WINDOW_MS + 2000));
-    assert.deepEqual(xdpOnEth0(host).map((x) => x.id), [prog.id]);
+    assert.deepEqual(
+      xdpOnEth0(host).map((x) => x.id),
+      [prog.id],
+    );
     assert.equal(pingCount(host.address, 3), 3);
     const records = (await session.client.rollbacksList()).filter((r) => r.at >= started);
     assert.deepEqual(records, []);

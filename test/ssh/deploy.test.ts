@@ -24,7 +24,12 @@ const SUDO_USER = `end_sudo_${TOKEN}`.slice(0, 32);
 const SUDOERS = `/etc/sudoers.d/end_${TOKEN}`;
 
 function userExists(name: string): boolean {
-  try { execFileSync('id', ['-u', name], { stdio: 'pipe' }); return true; } catch { return false; }
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('agent deployment over SSH', () => {
@@ -33,7 +38,12 @@ describe('agent deployment over SSH', () => {
   let scratch: string;
   const sessions: Session[] = [];
   const open = async (agentPath = AGENT, extra: { agentVersion?: string } = {}) => {
-    const s = await openSession(sshd.spec, { agentPath, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE, agentVersion: '0.1.0', ...extra }, reconnect: false });
+    const s = await openSession(sshd.spec, {
+      agentPath,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE, agentVersion: '0.1.0', ...extra },
+      reconnect: false,
+    });
     sessions.push(s);
     return s;
   };
@@ -108,7 +118,12 @@ describe('agent deployment over SSH', () => {
     const base = `${REMOTE_BASE}-nonode`;
     const empty = join(scratch, 'no-runtime');
     await assert.rejects(
-      openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, runtimeDir: empty }, reconnect: false }),
+      openSession(noNode.spec, {
+        agentPath: AGENT,
+        ssh: sshd.client.connectOptions(),
+        deploy: { remoteBase: base, runtimeDir: empty },
+        reconnect: false,
+      }),
       (e: unknown) => {
         assert.ok(e instanceof DeployError, String(e));
         assert.equal(e.kind, 'NodeMissing');
@@ -117,20 +132,31 @@ describe('agent deployment over SSH', () => {
         assert.match(e.message, /nodesource/i);
         assert.match(e.message, /scripts\/build-runtime\.sh/);
         return true;
-      });
+      },
+    );
     assert.equal(existsSync(join('/root', base)), false);
   });
 
   it('a host without Node.js on PATH: the agent arrives with its runtime and runs on it', async () => {
     const base = `${REMOTE_BASE}-nonode`;
-    const s = await openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, agentVersion: '0.1.0', runtimeDir: RUNTIME }, reconnect: false });
+    const s = await openSession(noNode.spec, {
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: base, agentVersion: '0.1.0', runtimeDir: RUNTIME },
+      reconnect: false,
+    });
     sessions.push(s);
     assert.ok(s.deployment?.runtime, 'a runtime was used');
     assert.equal(s.deployment?.runtime?.uploaded, true);
     assert.ok(s.deployment!.uploadedBytes > 40_000_000, String(s.deployment?.uploadedBytes));
     assert.equal(s.deployment?.node.path, `${s.deployment!.runtime!.dir}/node/node`);
     assert.equal(s.facts.nodeVersion, 'v24.21.0');
-    const again = await openSession(noNode.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: base, agentVersion: '0.1.0', runtimeDir: RUNTIME }, reconnect: false });
+    const again = await openSession(noNode.spec, {
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: base, agentVersion: '0.1.0', runtimeDir: RUNTIME },
+      reconnect: false,
+    });
     sessions.push(again);
     assert.equal(again.deployment?.uploadedBytes, 0, 'the second connection reuses both');
     assert.equal(again.deployment?.runtime?.uploaded, false);
@@ -139,7 +165,12 @@ describe('agent deployment over SSH', () => {
 
   it('a non-root login without passwordless sudo: the error names sudo and the sudoers fix', async () => {
     await assert.rejects(
-      openSession(`${NOSUDO_USER}@127.0.0.1:${sshd.port}`, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false }),
+      openSession(`${NOSUDO_USER}@127.0.0.1:${sshd.port}`, {
+        agentPath: AGENT,
+        ssh: sshd.client.connectOptions(),
+        deploy: { remoteBase: REMOTE_BASE },
+        reconnect: false,
+      }),
       (e: unknown) => {
         assert.ok(e instanceof DeployError, String(e));
         assert.equal(e.kind, 'SudoNeedsPassword');
@@ -147,11 +178,17 @@ describe('agent deployment over SSH', () => {
         assert.match(e.message, /NOPASSWD: \/usr\/bin\/node/);
         assert.match(e.detail, /password is required/);
         return true;
-      });
+      },
+    );
   });
 
   it('a non-root login with passwordless sudo for node: the agent runs as root through sudo -n', async () => {
-    const s = await openSession(`${SUDO_USER}@127.0.0.1:${sshd.port}`, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE, agentVersion: '0.1.0' }, reconnect: false });
+    const s = await openSession(`${SUDO_USER}@127.0.0.1:${sshd.port}`, {
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE, agentVersion: '0.1.0' },
+      reconnect: false,
+    });
     sessions.push(s);
     assert.equal(s.deployment?.viaSudo, true);
     assert.notEqual(s.deployment?.loginUid, 0);

@@ -25,7 +25,13 @@ describe('host keys and ProxyJump', () => {
   before(async () => {
     sshd = await startSshd({ token: TOKEN, trustHostKey: false });
     nsHost = createNsHost(TOKEN);
-    inner = await startSshd({ token: `${TOKEN}i`, netns: nsHost.netns, listenAddress: nsHost.address, client: sshd.client, trustHostKey: false });
+    inner = await startSshd({
+      token: `${TOKEN}i`,
+      netns: nsHost.netns,
+      listenAddress: nsHost.address,
+      client: sshd.client,
+      trustHostKey: false,
+    });
   });
 
   after(async () => {
@@ -44,7 +50,10 @@ describe('host keys and ProxyJump', () => {
       assert.ok(e instanceof HostKeyError, String(e));
       assert.equal(e.kind, 'unknown');
       assert.equal(e.offered.fingerprint, fingerprint(sshd.hostPublicKey.blob));
-      assert.match(e.message, new RegExp(`can't be established: ssh-ed25519 key fingerprint is ${e.offered.fingerprint.replace(/[+/]/g, '\\$&')}`));
+      assert.match(
+        e.message,
+        new RegExp(`can't be established: ssh-ed25519 key fingerprint is ${e.offered.fingerprint.replace(/[+/]/g, '\\$&')}`),
+      );
       assert.match(e.message, /--accept-new-host-key/);
       return true;
     });
@@ -58,7 +67,10 @@ describe('host keys and ProxyJump', () => {
     const kh = readFileSync(sshd.client.knownHostsPath, 'utf8');
     assert.ok(kh.includes(`[127.0.0.1]:${sshd.port} ssh-ed25519 ${sshd.hostPublicKey.blob.toString('base64')}`), kh);
     // OpenSSH agrees with what we recorded.
-    assert.match(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', sshd.client.knownHostsPath]).toString(), /ssh-ed25519/);
+    assert.match(
+      execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', sshd.client.knownHostsPath]).toString(),
+      /ssh-ed25519/,
+    );
     const again = await connectSsh(sshd.spec, sshd.client.connectOptions());
     const r = await again.exec(['echo', 'it works']);
     assert.equal(r.stdout, 'it works\n');
@@ -68,8 +80,17 @@ describe('host keys and ProxyJump', () => {
   it('a consent callback (the editor UI) is asked with the fingerprint; saying no refuses', async () => {
     const asked: string[] = [];
     await assert.rejects(
-      connectSsh(`root@${nsHost.address}`, sshd.client.connectOptions({ confirmNewHostKey: async (q) => { asked.push(q.fingerprint); return false; } })),
-      (e: unknown) => e instanceof HostKeyError && e.kind === 'unknown');
+      connectSsh(
+        `root@${nsHost.address}`,
+        sshd.client.connectOptions({
+          confirmNewHostKey: async (q) => {
+            asked.push(q.fingerprint);
+            return false;
+          },
+        }),
+      ),
+      (e: unknown) => e instanceof HostKeyError && e.kind === 'unknown',
+    );
     assert.deepEqual(asked, [fingerprint(inner.hostPublicKey.blob)]);
   });
 
@@ -82,7 +103,12 @@ describe('host keys and ProxyJump', () => {
     const logins = accepted(sshd);
     try {
       await assert.rejects(
-        openSession(sshd.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions({ acceptNewHostKey: true }), deploy: { remoteBase: REMOTE_BASE }, reconnect: false }),
+        openSession(sshd.spec, {
+          agentPath: AGENT,
+          ssh: sshd.client.connectOptions({ acceptNewHostKey: true }),
+          deploy: { remoteBase: REMOTE_BASE },
+          reconnect: false,
+        }),
         (e: unknown) => {
           assert.ok(e instanceof HostKeyError, String(e));
           assert.equal(e.kind, 'changed');
@@ -91,10 +117,15 @@ describe('host keys and ProxyJump', () => {
           assert.match(e.message, /HAS CHANGED/);
           assert.match(e.message, /Nothing was run/);
           return true;
-        });
+        },
+      );
       assert.equal(accepted(sshd), logins, 'no login happened');
       assert.equal(existsSync(join('/root', REMOTE_BASE)), false, 'no agent was uploaded');
-      assert.equal(readFileSync(sshd.client.knownHostsPath, 'utf8'), `[127.0.0.1]:${sshd.port} ${type} ${b64}\n`, 'a changed key is never recorded');
+      assert.equal(
+        readFileSync(sshd.client.knownHostsPath, 'utf8'),
+        `[127.0.0.1]:${sshd.port} ${type} ${b64}\n`,
+        'a changed key is never recorded',
+      );
     } finally {
       writeFileSync(sshd.client.knownHostsPath, good);
     }
@@ -102,8 +133,19 @@ describe('host keys and ProxyJump', () => {
 
   it('ProxyJump through the loopback sshd reaches the namespace host (inner key recorded hashed)', async () => {
     sshd.client.addHost(`end_${TOKEN}_jump`, ['HostName 127.0.0.1', `Port ${sshd.port}`, 'User root']);
-    sshd.client.addHost(`end_${TOKEN}_inner`, [`HostName ${nsHost.address}`, 'User root', `ProxyJump end_${TOKEN}_jump`, 'HashKnownHosts yes', 'StrictHostKeyChecking accept-new']);
-    const s = await openSession(`end_${TOKEN}_inner`, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false });
+    sshd.client.addHost(`end_${TOKEN}_inner`, [
+      `HostName ${nsHost.address}`,
+      'User root',
+      `ProxyJump end_${TOKEN}_jump`,
+      'HashKnownHosts yes',
+      'StrictHostKeyChecking accept-new',
+    ]);
+    const s = await openSession(`end_${TOKEN}_inner`, {
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
+      reconnect: false,
+    });
     sessions.push(s);
     // The session arrived from the jump host (root namespace end of the veth) at the namespace host's address.
     const conn = (await s.transport.exec(['printenv', 'SSH_CONNECTION'])).stdout.trim().split(' ');
@@ -112,7 +154,10 @@ describe('host keys and ProxyJump', () => {
     // The agent runs inside the namespace host: its listing shows eth0 with the host's address.
     const net = await s.client.netList({});
     const ifs = net.namespaces.find((n) => n.name === 'root')?.interfaces ?? net.namespaces[0].interfaces;
-    assert.ok(ifs.some((i) => i.name === 'eth0' && i.addresses.some((a) => a.startsWith(`${nsHost.address}/`))), JSON.stringify(ifs.map((i) => [i.name, i.addresses])));
+    assert.ok(
+      ifs.some((i) => i.name === 'eth0' && i.addresses.some((a) => a.startsWith(`${nsHost.address}/`))),
+      JSON.stringify(ifs.map((i) => [i.name, i.addresses])),
+    );
     const kh = readFileSync(sshd.client.knownHostsPath, 'utf8');
     assert.match(kh, /^\|1\|[^ ]+ ssh-ed25519 /m, 'inner host recorded hashed');
     assert.match(execFileSync('ssh-keygen', ['-F', nsHost.address, '-f', sshd.client.knownHostsPath]).toString(), /found/);

@@ -31,14 +31,22 @@ function summary(child: ChildProcess): Promise<{ listening?: number; bytes?: num
   return new Promise((resolve, reject) => {
     let buf = '';
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const onData = (d: Buffer) => {
       buf += d.toString();
       const nl = buf.indexOf('\n');
-      if (nl >= 0) { child.stdout!.off('data', onData); resolve(JSON.parse(buf.slice(0, nl))); buf = buf.slice(nl + 1); }
+      if (nl >= 0) {
+        child.stdout!.off('data', onData);
+        resolve(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => { if (!buf.includes('\n')) reject(new Error(`tcpPeer exited ${code}: ${err}`)); });
+    child.once('exit', (code) => {
+      if (!buf.includes('\n')) reject(new Error(`tcpPeer exited ${code}: ${err}`));
+    });
   });
 }
 
@@ -54,12 +62,17 @@ describe('seed scenarios through SSH on a namespace host', () => {
     scratch = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
     host = createNsHost(TOKEN);
     sshd = await startSshd({ token: TOKEN, netns: host.netns, listenAddress: host.address });
-    session = await openSession(`root@${host.address}`, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false });
+    session = await openSession(`root@${host.address}`, {
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
+      reconnect: false,
+    });
   });
 
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    for (const a of await session?.client.attachmentsList().catch(() => []) ?? []) {
+    for (const a of (await session?.client.attachmentsList().catch(() => [])) ?? []) {
       await session.client.detach({ attachment: a.id }).catch(() => undefined);
     }
     for (const name of objects) await session?.client.objectUnload({ name }).catch(() => undefined);
@@ -82,27 +95,64 @@ describe('seed scenarios through SSH on a namespace host', () => {
     assert.equal(pingCount(host.address, 5), 5, 'answered again after detach');
   });
 
-  it('tcp psh: about one in ten of the host\'s pure ACKs carry PSH, and the stream arrives intact', async () => {
+  it("tcp psh: about one in ten of the host's pure ACKs carry PSH, and the stream arrives intact", async () => {
     await session.client.objectLoad({ object: shipped('tc_tcp_psh'), name: objects[1] });
-    const outcome = await attachTcConfirmed(session, { program: `${objects[1]}/tc_tcp_psh`, dev: 'eth0', direction: 'egress' }, { defaultWithinMs: 8000 });
+    const outcome = await attachTcConfirmed(
+      session,
+      { program: `${objects[1]}/tc_tcp_psh`, dev: 'eth0', direction: 'egress' },
+      { defaultWithinMs: 8000 },
+    );
     assert.equal(outcome.status, 'confirmed');
 
     const pcap = join(scratch, 'psh.pcap');
-    const dump = spawn('tcpdump', ['-i', host.rootDev, '-nn', '-U', '--immediate-mode', '-s', '200', '-w', pcap,
-      'tcp', 'and', 'src', 'host', host.address, 'and', 'src', 'port', String(PORT)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const dump = spawn(
+      'tcpdump',
+      [
+        '-i',
+        host.rootDev,
+        '-nn',
+        '-U',
+        '--immediate-mode',
+        '-s',
+        '200',
+        '-w',
+        pcap,
+        'tcp',
+        'and',
+        'src',
+        'host',
+        host.address,
+        'and',
+        'src',
+        'port',
+        String(PORT),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     children.push(dump);
     await new Promise<void>((resolve, reject) => {
       let err = '';
-      dump.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('listening on')) resolve(); });
+      dump.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('listening on')) resolve();
+      });
       dump.once('exit', (c) => reject(new Error(`tcpdump exited ${c}: ${err}`)));
     });
     // Receiver on the host (it sends the pure ACKs through the program), sender here.
-    const server = spawn('nsenter', [`--net=/run/netns/${host.netns}`, process.execPath, '--import', 'tsx', PEER, 'serve', '--port', String(PORT)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    const server = spawn(
+      'nsenter',
+      [`--net=/run/netns/${host.netns}`, process.execPath, '--import', 'tsx', PEER, 'serve', '--port', String(PORT)],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
+    );
     children.push(server);
     const serverSummary = summary(server);
     assert.equal((await serverSummary).listening, PORT);
     const received = summary(server);
-    const client = spawn(process.execPath, ['--import', 'tsx', PEER, 'send', '--host', host.address, '--port', String(PORT), '--bytes', String(8 << 20)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    const client = spawn(
+      process.execPath,
+      ['--import', 'tsx', PEER, 'send', '--host', host.address, '--port', String(PORT), '--bytes', String(8 << 20)],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
+    );
     children.push(client);
     const [sent, got] = await Promise.all([summary(client), received]);
     assert.equal(got.bytes, 8 << 20, 'every byte arrived');

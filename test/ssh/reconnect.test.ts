@@ -15,7 +15,6 @@ import { until as untilEvent } from '../kernel/helpers/until';
 /** This file's waits: the shared until() with its deadline. */
 const until = (cond: () => boolean, what: string, ms = 60_000) => untilEvent(cond, what, ms);
 
-
 const TOKEN = 'h3rc';
 const AGENT = join(__dirname, '..', '..', 'dist', 'agent.js');
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
@@ -25,12 +24,18 @@ function descendants(pid: number): number[] {
   let kids: number[] = [];
   try {
     kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
   return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
 function comm(pid: number): string {
-  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; }
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** Processes that hold trace_pipe open (this kernel allows one reader at a time). */
@@ -39,14 +44,23 @@ function tracePipeHolders(): string[] {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readdirSync(`/proc/${d}/fd`).some((fd) => { try { return readlinkSync(`/proc/${d}/fd/${fd}`) === '/sys/kernel/tracing/trace_pipe'; } catch { return false; } })) {
+      if (
+        readdirSync(`/proc/${d}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${d}/fd/${fd}`) === '/sys/kernel/tracing/trace_pipe';
+          } catch {
+            return false;
+          }
+        })
+      ) {
         out.push(`${d} ${readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`);
       }
-    } catch { /* gone, or not ours to read */ }
+    } catch {
+      /* gone, or not ours to read */
+    }
   }
   return out;
 }
-
 
 describe('reconnect with a trace stream open', () => {
   let sshd: Sshd;
@@ -56,7 +70,9 @@ describe('reconnect with a trace stream open', () => {
   before(async () => {
     sshd = await startSshd({ token: TOKEN });
     session = await openSession(sshd.spec, {
-      agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE },
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
       reconnect: { initialDelayMs: 200, maxDelayMs: 1000, giveUpAfterMs: 60_000 },
     });
   });
@@ -72,8 +88,9 @@ describe('reconnect with a trace stream open', () => {
     // trace_pipe has one reader at a time on this kernel and other test files read it too: wait our turn (bounded),
     // and say who held it if it never came.
     let holders: string[] = [];
-    await until(() => (holders = tracePipeHolders()).length === 0, 'trace_pipe to be free', 240_000)
-      .catch((e: Error) => { throw new Error(`${e.message}; held by: ${holders.join('; ')}`); });
+    await until(() => (holders = tracePipeHolders()).length === 0, 'trace_pipe to be free', 240_000).catch((e: Error) => {
+      throw new Error(`${e.message}; held by: ${holders.join('; ')}`);
+    });
     const stream = await session.startTrace({ source: 'trace_pipe', filter: MARKER, batch: { maxDelayMs: 50 } });
     const received = new Set<number>();
     const streamIds = new Set<string>();
@@ -90,14 +107,25 @@ describe('reconnect with a trace stream open', () => {
     session.onStateChange((c) => changes.push(c));
 
     let seq = 0;
-    writer = setInterval(() => { writeFileSync('/sys/kernel/tracing/trace_marker', `${MARKER} seq=${seq++}\n`); }, 10);
+    writer = setInterval(() => {
+      writeFileSync('/sys/kernel/tracing/trace_marker', `${MARKER} seq=${seq++}\n`);
+    }, 10);
     await until(() => received.size >= 50, 'the first 50 markers', 120_000);
 
     // Kill the sshd processes serving our connection (not the listener, not the agent).
-    const victims = sshd.sessionPids().flatMap((p) => [p, ...descendants(p)]).filter((p) => comm(p) === 'sshd');
+    const victims = sshd
+      .sessionPids()
+      .flatMap((p) => [p, ...descendants(p)])
+      .filter((p) => comm(p) === 'sshd');
     assert.ok(victims.length >= 1, 'found the sshd serving the session');
     const killedAt = seq;
-    for (const p of victims) { try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ } }
+    for (const p of victims) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
 
     await until(() => changes.some((c) => c.state === 'connected'), 'the reconnect');
     const resumedAt = seq;
@@ -108,7 +136,11 @@ describe('reconnect with a trace stream open', () => {
     await new Promise((r) => setTimeout(r, 500));
 
     const story = JSON.stringify({ states: changes.map((c) => [c.state, c.reason?.message]), gaps });
-    assert.deepEqual(changes.map((c) => c.state), ['reconnecting', 'connected'], story);
+    assert.deepEqual(
+      changes.map((c) => c.state),
+      ['reconnecting', 'connected'],
+      story,
+    );
     assert.deepEqual([...streamIds], [stream.id], 'one stable stream id before and after');
     // One gap for the reconnect; more only if another process held trace_pipe (one reader at a time) meanwhile.
     const gap = gaps.find((g) => /reconnected/.test(g.measuredBy));
@@ -120,18 +152,31 @@ describe('reconnect with a trace stream open', () => {
     const highest = Math.max(...received);
     const missing: number[] = [];
     for (let s = 0; s <= Math.min(highest, lastWritten); s++) if (!received.has(s)) missing.push(s);
-    t.diagnostic(`written ${lastWritten + 1}, received ${received.size}, missing ${missing.length}, gaps reported ${gaps.map((g) => g.lostLines).join('+')} (sent-not-received ${gap.sentNotReceived}); outage ${gap.to - gap.from} ms`);
+    t.diagnostic(
+      `written ${lastWritten + 1}, received ${received.size}, missing ${missing.length}, gaps reported ${gaps.map((g) => g.lostLines).join('+')} (sent-not-received ${gap.sentNotReceived}); outage ${gap.to - gap.from} ms`,
+    );
     // Never silently skip: everything that did not arrive is inside the reported gap (an upper bound: it also
     // counts other readers' and other programs' lines on this shared machine).
-    assert.ok(reported >= missing.length, `gaps ${reported} >= ${missing.length} markers missing (killed at ${killedAt}, resumed at ${resumedAt}; missing ${missing.slice(0, 20).join(',')}...): ${story}`);
+    assert.ok(
+      reported >= missing.length,
+      `gaps ${reported} >= ${missing.length} markers missing (killed at ${killedAt}, resumed at ${resumedAt}; missing ${missing.slice(0, 20).join(',')}...): ${story}`,
+    );
     // The resumed stream is live: the markers written well after the reconnect arrived.
     assert.ok(received.has(highest));
-    assert.ok(changes[1].recovered?.gaps.some((g) => g.stream === stream.id), 'the state change carries the gap too');
+    assert.ok(
+      changes[1].recovered?.gaps.some((g) => g.stream === stream.id),
+      'the state change carries the gap too',
+    );
     await stream.stop();
   });
 
   it('a previous agent still running is ended by pid (checked against its command line first)', async () => {
-    const other = await openSession(sshd.spec, { agentPath: AGENT, ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, reconnect: false });
+    const other = await openSession(sshd.spec, {
+      agentPath: AGENT,
+      ssh: sshd.client.connectOptions(),
+      deploy: { remoteBase: REMOTE_BASE },
+      reconnect: false,
+    });
     try {
       const pid = other.facts.agentPid;
       assert.ok(pid && existsSync(`/proc/${pid}`), 'the other agent runs');

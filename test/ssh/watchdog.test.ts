@@ -12,16 +12,21 @@ import { until as untilEvent } from '../kernel/helpers/until';
 /** This file's waits: the shared until() with its deadline. */
 const until = (cond: () => boolean, what: string, ms = 20_000) => untilEvent(cond, what, ms);
 
-
 const TOKEN = 'h3wd';
 const ENTRY = join(__dirname, 'helpers', 'watchdogEntry.ts');
 
 function watchdogPids(stateDir: string): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(stateDir, 'plans')); } catch { return false; }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(stateDir, 'plans'));
+      } catch {
+        return false;
+      }
+    });
 }
-
 
 describe('dead-man watchdog (host side)', () => {
   let dir: string;
@@ -33,16 +38,27 @@ describe('dead-man watchdog (host side)', () => {
   });
 
   after(() => {
-    for (const pid of watchdogPids(opts.stateDir!)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of watchdogPids(opts.stateDir!)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('unconfirmed: runs the rollback commands in order until one works, and records it', async () => {
     const marker = join(dir, 'rolled-back');
-    await armDeadman({
-      attachment: `xdp:end_${TOKEN}:eth0`, description: 'xdp on eth0 (netns test)',
-      commands: [['/bin/false'], ['touch', marker], ['touch', `${marker}-never`]],
-    }, 1500, opts);
+    await armDeadman(
+      {
+        attachment: `xdp:end_${TOKEN}:eth0`,
+        description: 'xdp on eth0 (netns test)',
+        commands: [['/bin/false'], ['touch', marker], ['touch', `${marker}-never`]],
+      },
+      1500,
+      opts,
+    );
     const [pid] = watchdogPids(opts.stateDir!);
     assert.ok(pid, 'a watchdog process runs');
     // Its own session: the SSH session's hangup does not reach it.
@@ -68,7 +84,11 @@ describe('dead-man watchdog (host side)', () => {
     await until(() => watchdogPids(opts.stateDir!).length === 0, 'the confirmed watchdog to exit', 2000);
     // The watchdog is the only process that runs a plan, and the confirmation claimed the plan before it exited:
     // with the plan gone and its watchdog gone, nothing is left that could run it at the deadline.
-    assert.deepEqual(readdirSync(join(opts.stateDir!, 'plans')).filter((f) => f.includes('egress')), [], 'the plan was claimed');
+    assert.deepEqual(
+      readdirSync(join(opts.stateDir!, 'plans')).filter((f) => f.includes('egress')),
+      [],
+      'the plan was claimed',
+    );
     assert.equal(existsSync(marker), false);
     assert.equal((await listRollbacks(opts)).length, 1, 'no new record');
     assert.equal(await confirmAttachment(`tc:end_${TOKEN}:eth0:egress`, opts), false, 'nothing is waiting any more');
@@ -76,7 +96,10 @@ describe('dead-man watchdog (host side)', () => {
 
   it('bad plans are refused with the argument named', async () => {
     await assert.rejects(armDeadman({ attachment: '', description: '', commands: [['x']] }, 1000, opts), /plan\.attachment/);
-    await assert.rejects(armDeadman({ attachment: 'a', description: '', commands: ['ip link' as unknown as string[]] }, 1000, opts), /plan\.commands\[0\]: must be a non-empty array of strings/);
+    await assert.rejects(
+      armDeadman({ attachment: 'a', description: '', commands: ['ip link' as unknown as string[]] }, 1000, opts),
+      /plan\.commands\[0\]: must be a non-empty array of strings/,
+    );
     await assert.rejects(armDeadman({ attachment: 'a', description: '', commands: [['true']] }, 0, opts), /withinMs: 0/);
   });
 });

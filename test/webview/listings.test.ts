@@ -5,14 +5,18 @@ import assert from 'node:assert/strict';
 import { startHarness, type ViewHarness, type ViewPage } from './helpers/viewPage';
 import { capturedDump, capturedSnapshot } from './helpers/fixtures';
 
-const rows = (v: ViewPage, table: string) => v.page.$$eval(`table[aria-label="${table}"] tbody tr`, (trs) =>
-  trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
+const rows = (v: ViewPage, table: string) =>
+  v.page.$$eval(`table[aria-label="${table}"] tbody tr`, (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
 const header = (v: ViewPage, table: string) => v.page.$$eval(`table[aria-label="${table}"] th`, (ths) => ths.map((t) => t.textContent));
 
 describe('listings webview', () => {
   let h: ViewHarness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   it('lists programs with sizes, maps, pins and run counts (bpftool 7.5)', async () => {
     const snap = capturedSnapshot('7.5');
@@ -21,7 +25,20 @@ describe('listings webview', () => {
       await v.send({ type: 'snapshot', snapshot: snap });
       const progs = await rows(v, 'Programs');
       assert.deepEqual(progs.map((r) => r[2]).sort(), ['tc_tcp_psh', 'xdp_pass_count', 'xdp_printk_ping']);
-      assert.deepEqual(await header(v, 'Programs'), ['ID', 'Type', 'Name', 'Tag', 'Loaded at', 'Xlated', 'JITed', 'Maps', 'Run count', 'Run time (ns)', 'ns/run', 'Pins']);
+      assert.deepEqual(await header(v, 'Programs'), [
+        'ID',
+        'Type',
+        'Name',
+        'Tag',
+        'Loaded at',
+        'Xlated',
+        'JITed',
+        'Maps',
+        'Run count',
+        'Run time (ns)',
+        'ns/run',
+        'Pins',
+      ]);
       const printk = progs.find((r) => r[2] === 'xdp_printk_ping')!;
       const p = snap.programs.find((x) => x.name === 'xdp_printk_ping')!;
       assert.equal(printk[1], 'xdp');
@@ -30,7 +47,7 @@ describe('listings webview', () => {
       assert.equal(printk[11], '/sys/fs/bpf/end_wvcap/printk/xdp_printk_ping');
       assert.equal(printk[8], String(p.runCnt), 'the ping ran the program');
       assert.ok(p.runCnt! > 0);
-      assert.match(await v.page.textContent('#status') ?? '', /^local: 3 programs, 4 attachments in 2 namespaces, \d+ maps/);
+      assert.match((await v.page.textContent('#status')) ?? '', /^local: 3 programs, 4 attachments in 2 namespaces, \d+ maps/);
       await v.screenshot(`listings-programs-${theme}`);
       assert.deepEqual(v.errors, []);
       await v.page.close();
@@ -42,12 +59,15 @@ describe('listings webview', () => {
     await v.send({ type: 'snapshot', snapshot: capturedSnapshot('7.5') });
     await v.page.click('vscode-tab-header[data-tab="network"]');
     const net = (await rows(v, 'Network attachments')).map((r) => r.slice(0, 5));
-    assert.deepEqual(net.map((r) => r.slice(0, 4)), [
-      ['end_wvcap_a', 'wvcapa (2)', 'xdp', 'generic'],
-      ['end_wvcap_a', 'wvcapa (2)', 'tc', 'egress'],
-      ['end_wvcap_b', 'wvcapb (2)', 'xdp', 'driver'],
-      ['end_wvcap_b', 'wvcapb (2)', 'tcx', 'ingress'],
-    ]);
+    assert.deepEqual(
+      net.map((r) => r.slice(0, 4)),
+      [
+        ['end_wvcap_a', 'wvcapa (2)', 'xdp', 'generic'],
+        ['end_wvcap_a', 'wvcapa (2)', 'tc', 'egress'],
+        ['end_wvcap_b', 'wvcapb (2)', 'xdp', 'driver'],
+        ['end_wvcap_b', 'wvcapb (2)', 'tcx', 'ingress'],
+      ],
+    );
     assert.match(net[2][4], /^xdp_printk_ping \(\d+\)$/, 'XDP rows are named from the program listing');
     assert.match(net[3][4], /^tc_tcp_psh \(\d+\)$/);
     await v.screenshot('listings-network-dark');
@@ -69,14 +89,17 @@ describe('listings webview', () => {
     await v.page.click('table[aria-label="Programs"] th[data-column="name"]');
     await v.page.click('table[aria-label="Programs"] th[data-column="name"]');
     assert.equal(await v.page.getAttribute('table[aria-label="Programs"] th[data-column="name"]', 'aria-sort'), 'descending');
-    assert.deepEqual((await rows(v, 'Programs')).map((r) => r[2]), ['xdp_printk_ping', 'xdp_pass_count']);
+    assert.deepEqual(
+      (await rows(v, 'Programs')).map((r) => r[2]),
+      ['xdp_printk_ping', 'xdp_pass_count'],
+    );
     const n = (await v.posted()).length;
     await v.page.focus('table[aria-label="Programs"] tbody tr');
     await v.page.keyboard.press('Enter');
     const reveal = await v.waitPosted<{ kind: string; id: number }>('reveal', n);
     assert.equal(reveal.kind, 'program');
     assert.equal(reveal.id, capturedSnapshot('7.1').programs.find((p) => p.name === 'xdp_printk_ping')!.id);
-    const st = await v.state() as { filter: string; sort: { column: string; descending: boolean } };
+    const st = (await v.state()) as { filter: string; sort: { column: string; descending: boolean } };
     assert.deepEqual([st.filter, st.sort], ['xdp_p', { column: 'name', descending: true }]);
     await v.page.close();
   });
@@ -92,7 +115,12 @@ describe('listings webview', () => {
     const req = await v.waitPosted<{ requestId: number; mapId: number }>('dumpMap', n);
     assert.equal(req.mapId, map.id);
     const entries = capturedDump('7.5');
-    await v.send({ type: 'reply', requestId: req.requestId, ok: true, result: { mapId: map.id, entries, truncated: false, at: Date.now() } });
+    await v.send({
+      type: 'reply',
+      requestId: req.requestId,
+      ok: true,
+      result: { mapId: map.id, entries, truncated: false, at: Date.now() },
+    });
     await v.page.waitForSelector('table[aria-label="Map entries"] tbody tr');
     const dump = await rows(v, 'Map entries');
     assert.equal(dump.length, 256);
@@ -101,7 +129,7 @@ describe('listings webview', () => {
     assert.match(icmp[2], /^cpu0: packets=\d+ bytes=\d+ \| cpu1: packets=\d+ bytes=\d+$/);
     const packets = [...icmp[2].matchAll(/packets=(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
     assert.ok(packets >= 2, `ICMP packets counted: ${packets}`);
-    assert.match(await v.page.textContent('#dump-title') ?? '', /^Map proto_count \(id \d+, percpu_array\)$/);
+    assert.match((await v.page.textContent('#dump-title')) ?? '', /^Map proto_count \(id \d+, percpu_array\)$/);
     await v.screenshot('listings-dump-dark');
     // Live refresh asks again on its own, and again.
     const m = (await v.posted()).length;

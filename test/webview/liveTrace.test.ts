@@ -20,16 +20,25 @@ function flood(n: number, from = 0): TraceEvent[] {
 /** A `lines` message as the host posts it (columns). */
 const linesMessage = (events: TraceEvent[], dropped: number) => ({ type: 'lines', dropped, ...toTraceColumns(events) });
 
-const visibleMessages = (v: ViewPage) => v.page.$$eval('.row:not([hidden]) .message', (els) =>
-  els.map((e) => ({ text: e.textContent ?? '', top: e.getBoundingClientRect().top, bottom: e.getBoundingClientRect().bottom }))
-    .filter((r) => r.bottom > 0 && r.top < window.innerHeight).sort((a, b) => a.top - b.top).map((r) => r.text));
+const visibleMessages = (v: ViewPage) =>
+  v.page.$$eval('.row:not([hidden]) .message', (els) =>
+    els
+      .map((e) => ({ text: e.textContent ?? '', top: e.getBoundingClientRect().top, bottom: e.getBoundingClientRect().bottom }))
+      .filter((r) => r.bottom > 0 && r.top < window.innerHeight)
+      .sort((a, b) => a.top - b.top)
+      .map((r) => r.text),
+  );
 const text = (v: ViewPage, sel: string) => v.page.$eval(sel, (e) => e.textContent ?? '');
 const frame = (v: ViewPage) => v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 describe('live trace webview', () => {
   let h: ViewHarness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   it('shows captured kernel lines as rows with time, cpu, task/pid and message', async () => {
     const v = await h.open('liveTrace');
@@ -63,7 +72,10 @@ describe('live trace webview', () => {
     assert.ok(shown.includes(markup.message), 'the message is shown verbatim');
     // A task whose name is markup (the capture ran a program called "<b>mk"): shown as such.
     const tasks = await v.page.$$eval('.row .task', (e) => e.map((x) => x.textContent));
-    assert.ok(tasks.some((t) => /^<b>mk\/\d+$/.test(t!)), `task names: ${tasks.join(', ')}`);
+    assert.ok(
+      tasks.some((t) => /^<b>mk\/\d+$/.test(t!)),
+      `task names: ${tasks.join(', ')}`,
+    );
     assert.equal(await v.page.$$eval('.viewport img, .viewport b', (e) => e.length), 0, 'no element was created from the markup');
     assert.equal(await v.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     await v.screenshot('liveTrace-light');
@@ -81,7 +93,10 @@ describe('live trace webview', () => {
     await v.page.click('#regex');
     await v.page.fill('#filter >> input', 'seq=[12]$');
     await frame(v);
-    assert.deepEqual((await visibleMessages(v)).map((m) => m.slice(-5)), ['seq=1', 'seq=2']);
+    assert.deepEqual(
+      (await visibleMessages(v)).map((m) => m.slice(-5)),
+      ['seq=1', 'seq=2'],
+    );
     await v.page.fill('#filter >> input', 'seq=[');
     await frame(v);
     assert.match(await text(v, '#filter-error'), /Bad regular expression/);
@@ -156,7 +171,7 @@ describe('live trace webview', () => {
     await v.page.click('#follow');
     await frame(v);
     assert.ok((await visibleMessages(v)).at(-1)!.endsWith('#2499'));
-    assert.equal((await v.state() as { follow: boolean }).follow, true);
+    assert.equal(((await v.state()) as { follow: boolean }).follow, true);
     await v.page.close();
   });
 
@@ -171,14 +186,20 @@ describe('live trace webview', () => {
     assert.equal(req.rows, 3);
     const lines = req.content.replace(/\n$/, '').split('\n');
     assert.equal(lines.length, 3);
-    assert.match(lines[0], /^\s+ping-\d+ \[\d{3}\] \S+ \d+\.\d{6}: bpf_trace_printk: end-ping 10\.213\.7\.1 > 10\.213\.7\.2 echo-request id=\d+ seq=1$/);
+    assert.match(
+      lines[0],
+      /^\s+ping-\d+ \[\d{3}\] \S+ \d+\.\d{6}: bpf_trace_printk: end-ping 10\.213\.7\.1 > 10\.213\.7\.2 echo-request id=\d+ seq=1$/,
+    );
     await v.send({ type: 'reply', requestId: req.requestId, ok: true, result: { saved: true, path: '/tmp/trace.txt' } });
     await v.page.waitForFunction(() => document.querySelector('#stat-conn')!.textContent === 'Saved 3 rows to /tmp/trace.txt');
     const m = (await v.posted()).length;
     await v.page.click('#save-json');
     const jreq = await v.waitPosted<{ requestId: number; content: string }>('save', m);
     const rows = JSON.parse(jreq.content) as TraceEvent[];
-    assert.deepEqual(rows, captured.filter((e) => e.message.includes('end-ping')));
+    assert.deepEqual(
+      rows,
+      captured.filter((e) => e.message.includes('end-ping')),
+    );
     await v.send({ type: 'reply', requestId: jreq.requestId, ok: false, error: 'EACCES: permission denied' });
     await v.page.waitForFunction(() => document.querySelector('#stat-conn')!.textContent === 'Save failed: EACCES: permission denied');
     await v.page.close();
@@ -203,10 +224,20 @@ describe('live trace webview', () => {
     const v = await h.open('liveTrace', { height: 300 });
     await v.send(linesMessage(flood(500), 0));
     await frame(v);
-    const table = await v.page.$eval('.viewport', (e) => ({ role: e.getAttribute('role'), label: e.getAttribute('aria-label'), rows: e.getAttribute('aria-rowcount'), tab: (e as HTMLElement).tabIndex }));
+    const table = await v.page.$eval('.viewport', (e) => ({
+      role: e.getAttribute('role'),
+      label: e.getAttribute('aria-label'),
+      rows: e.getAttribute('aria-rowcount'),
+      tab: (e as HTMLElement).tabIndex,
+    }));
     assert.deepEqual(table, { role: 'table', label: 'Trace lines', rows: '500', tab: 0 });
-    const last = await v.page.$$eval('.row:not([hidden])', (rs) => rs.map((r) => [r.getAttribute('role'), r.getAttribute('aria-rowindex')]));
-    assert.ok(last.some(([role, i]) => role === 'row' && i === '500'), 'the newest row carries its position');
+    const last = await v.page.$$eval('.row:not([hidden])', (rs) =>
+      rs.map((r) => [r.getAttribute('role'), r.getAttribute('aria-rowindex')]),
+    );
+    assert.ok(
+      last.some(([role, i]) => role === 'row' && i === '500'),
+      'the newest row carries its position',
+    );
     assert.equal(await v.page.getAttribute('[role="toolbar"]', 'aria-label'), 'Trace controls');
     await v.page.focus('.viewport');
     await v.page.keyboard.press('Home');

@@ -10,14 +10,22 @@ import { packetRow } from '../../extension/core/capture/rows';
 import { readFixture } from './helpers/fixtures';
 import { startHarness, type ViewHarness } from './helpers/viewPage';
 
-const fixture = JSON.parse(readFixture('verdict_capture.json')) as { info: CaptureInfo; packets: CapturedPacket[]; summary: CaptureSummary };
+const fixture = JSON.parse(readFixture('verdict_capture.json')) as {
+  info: CaptureInfo;
+  packets: CapturedPacket[];
+  summary: CaptureSummary;
+};
 const rows: PacketListRow[] = fixture.packets.map((p, i) => packetRow(fixture.info, p, i + 1));
 const dropped = fixture.summary.verdicts.XDP_DROP;
 
 describe('packet list webview', () => {
   let h: ViewHarness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   it('lists every packet with time, namespace, interface, coloured verdict, addresses, length and reason', async () => {
     assert.ok(dropped >= 4 && rows.length > dropped, 'the capture holds drops and passes');
@@ -38,16 +46,35 @@ describe('packet list webview', () => {
         assert.equal(c[4], 'XDP_DROP');
         assert.equal(c[10], 'xdp_drop_ping returned XDP_DROP');
       }
-      assert.ok(echo.some((c) => /^10\.\d+\.\d+\.1$/.test(c[5]!) && c[7] === 'ICMP' && c[8] === '98'), 'IPv4 echo: address, protocol, length');
-      assert.ok(echo.some((c) => c[5]!.includes(':') && c[7] === 'ICMPv6'), 'IPv6 echo');
+      assert.ok(
+        echo.some((c) => /^10\.\d+\.\d+\.1$/.test(c[5]!) && c[7] === 'ICMP' && c[8] === '98'),
+        'IPv4 echo: address, protocol, length',
+      );
+      assert.ok(
+        echo.some((c) => c[5]!.includes(':') && c[7] === 'ICMPv6'),
+        'IPv6 echo',
+      );
       const tcp = cells.filter((c) => c[7] === 'TCP');
       assert.ok(tcp.length > 0 && tcp.every((c) => c[4] === 'XDP_PASS' && c[10] === ''), 'the stream passes');
-      assert.ok(tcp.some((c) => /:7300$/.test(c[6]!)), 'ports with the addresses');
+      assert.ok(
+        tcp.some((c) => /:7300$/.test(c[6]!)),
+        'ports with the addresses',
+      );
       assert.match(cells[0][1]!, /^\d\d:\d\d:\d\d\.\d{6}$/);
       // colour: drop and pass differ, from the theme's variables
-      const colours = await v.page.$$eval('.verdict', (spans) => [...new Set(spans.map((s) => `${s.className} ${getComputedStyle(s).color}`))]);
-      const drop = colours.find((c) => c.startsWith('verdict drop'))!.split(' ').slice(2).join(' ');
-      const pass = colours.find((c) => c.startsWith('verdict pass'))!.split(' ').slice(2).join(' ');
+      const colours = await v.page.$$eval('.verdict', (spans) => [
+        ...new Set(spans.map((s) => `${s.className} ${getComputedStyle(s).color}`)),
+      ]);
+      const drop = colours
+        .find((c) => c.startsWith('verdict drop'))!
+        .split(' ')
+        .slice(2)
+        .join(' ');
+      const pass = colours
+        .find((c) => c.startsWith('verdict pass'))!
+        .split(' ')
+        .slice(2)
+        .join(' ');
       assert.notEqual(drop, pass);
       await v.screenshot(`packetList-${theme}`);
       assert.deepEqual(v.errors, []);
@@ -65,7 +92,9 @@ describe('packet list webview', () => {
     await v.page.waitForSelector('#hex pre');
     const layers = await v.page.$$eval('#layers details > summary', (s) => s.map((x) => x.textContent));
     assert.deepEqual(layers.slice(1), ['Ethernet II', 'Internet Protocol Version 4', 'User Datagram Protocol']);
-    const fields = await v.page.$$eval('#layers dl', (dls) => dls.map((dl) => Array.from(dl.querySelectorAll('dt')).map((dt) => `${dt.textContent}=${dt.nextElementSibling!.textContent}`)));
+    const fields = await v.page.$$eval('#layers dl', (dls) =>
+      dls.map((dl) => Array.from(dl.querySelectorAll('dt')).map((dt) => `${dt.textContent}=${dt.nextElementSibling!.textContent}`)),
+    );
     assert.ok(fields[3].includes('Destination port=5353'), fields[3].join(', '));
     assert.ok(fields[2].includes('Protocol=UDP (17)'));
     const hex = (await v.page.textContent('#hex pre'))!.split('\n');
@@ -76,7 +105,7 @@ describe('packet list webview', () => {
     assert.equal(await v.page.$$eval('body img, body b', (e) => e.length), 0);
     assert.equal(await v.page.$$eval('body script', (s) => s.filter((x) => !x.hasAttribute('src')).length), 0);
     assert.notEqual(await v.page.title(), 'pwned');
-    assert.equal((await v.state() as { selected: number }).selected, udp + 1);
+    assert.equal(((await v.state()) as { selected: number }).selected, udp + 1);
     // the keyboard moves to the next packet
     await v.page.focus('#packets');
     await v.page.keyboard.press('ArrowDown');
@@ -86,7 +115,7 @@ describe('packet list webview', () => {
     await v.page.close();
   });
 
-  it('filters, stops, saves what it shows, and shows the kernel\'s counts and losses', async () => {
+  it("filters, stops, saves what it shows, and shows the kernel's counts and losses", async () => {
     const v = await h.open('packetList');
     await v.waitPosted('ready');
     await v.send({ type: 'capture', title: 't', capturing: true, wireshark: true });
@@ -105,7 +134,9 @@ describe('packet list webview', () => {
     await v.page.fill('#filter input', 'port x');
     await v.page.waitForSelector('#filter-error:not(:empty)');
     await v.page.fill('#filter input', 'tcp');
-    await v.page.waitForFunction(() => document.querySelectorAll('#packets tbody tr').length > 3 && !document.querySelector('#filter-error')!.textContent);
+    await v.page.waitForFunction(
+      () => document.querySelectorAll('#packets tbody tr').length > 3 && !document.querySelector('#filter-error')!.textContent,
+    );
     const tcpNumbers = (await shown()).map(Number);
     const before = (await v.posted()).length;
     await v.page.click('#save');
@@ -116,11 +147,23 @@ describe('packet list webview', () => {
     await v.page.click('#stop');
     const stop = await v.waitPosted<{ type: 'stop'; requestId: number }>('stop', before);
     await v.send({ type: 'reply', requestId: stop.requestId, ok: true, result: { capturing: false } });
-    await v.send({ type: 'summary', seen: fixture.summary.seen, matched: fixture.summary.matched, lost: 0, verdicts: fixture.summary.verdicts, restored: true });
+    await v.send({
+      type: 'summary',
+      seen: fixture.summary.seen,
+      matched: fixture.summary.matched,
+      lost: 0,
+      verdicts: fixture.summary.verdicts,
+      restored: true,
+    });
     await v.page.waitForFunction(() => document.querySelector('#state')!.textContent === 'stopped');
     assert.equal(await v.page.getAttribute('#stop', 'disabled'), '');
-    assert.match((await v.page.textContent('#summary'))!, new RegExp(`^kernel: seen ${fixture.summary.seen}, matched ${fixture.summary.matched} \\(XDP_DROP ${dropped}, XDP_PASS \\d+\\); plain program attached again$`));
-    assert.equal(await v.page.textContent('#lost'), '', 'the kernel\'s count replaces the running one');
+    assert.match(
+      (await v.page.textContent('#summary'))!,
+      new RegExp(
+        `^kernel: seen ${fixture.summary.seen}, matched ${fixture.summary.matched} \\(XDP_DROP ${dropped}, XDP_PASS \\d+\\); plain program attached again$`,
+      ),
+    );
+    assert.equal(await v.page.textContent('#lost'), '', "the kernel's count replaces the running one");
     assert.deepEqual(v.errors, []);
     await v.page.close();
   });

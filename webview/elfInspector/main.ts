@@ -20,7 +20,10 @@ document.body.append(main, status);
 const attachable = new Set(['xdp', 'tc', 'sockops', 'skmsg']);
 
 const programs = new SortableTable<Program>({
-  label: 'Programs', empty: 'No programs (no executable sections).', rowKey: (p) => p.name, sort: { column: 'section', descending: false },
+  label: 'Programs',
+  empty: 'No programs (no executable sections).',
+  rowKey: (p) => p.name,
+  sort: { column: 'section', descending: false },
   columns: [
     { key: 'name', label: 'Program', value: (p) => p.name },
     { key: 'section', label: 'Section', value: (p) => p.section },
@@ -31,7 +34,9 @@ const programs = new SortableTable<Program>({
   ],
 });
 const maps = new SortableTable<MapDef>({
-  label: 'Maps', empty: 'No BTF-defined maps.', rowKey: (m) => m.name,
+  label: 'Maps',
+  empty: 'No BTF-defined maps.',
+  rowKey: (m) => m.name,
   columns: [
     { key: 'name', label: 'Map', value: (m) => m.name },
     { key: 'type', label: 'Type', value: (m) => m.type },
@@ -40,11 +45,17 @@ const maps = new SortableTable<MapDef>({
     { key: 'max', label: 'Max entries', numeric: true, value: (m) => m.maxEntries },
     { key: 'flags', label: 'Flags', value: (m) => (m.flags ? `0x${m.flags.toString(16)}` : '') },
     { key: 'pinning', label: 'Pinning', value: (m) => (m.pinning === 1 ? 'by name' : m.pinning ? String(m.pinning) : '') },
-    { key: 'types', label: 'Key / value type', value: (m) => (m.keyType || m.valueType ? `${m.keyType ?? '?'} / ${m.valueType ?? '?'}` : '') },
+    {
+      key: 'types',
+      label: 'Key / value type',
+      value: (m) => (m.keyType || m.valueType ? `${m.keyType ?? '?'} / ${m.valueType ?? '?'}` : ''),
+    },
   ],
 });
 const sections = new SortableTable<Section>({
-  label: 'Sections', empty: 'No sections.', rowKey: (s) => String(s.index),
+  label: 'Sections',
+  empty: 'No sections.',
+  rowKey: (s) => String(s.index),
   columns: [
     { key: 'index', label: 'Nr', numeric: true, value: (s) => s.index },
     { key: 'name', label: 'Name', value: (s) => s.name },
@@ -74,24 +85,37 @@ function show(elf: ElfSummary): void {
   for (const { label, value } of elf.header) dl.append(el('dt', {}, `${label}:`), el('dd', {}, value));
   const fact = (name: string, present: boolean, text = name) =>
     el('span', { class: present ? 'fact' : 'fact absent', 'data-fact': name }, present ? text : `no ${text}`);
-  const facts = el('div', { class: 'facts', role: 'list', 'aria-label': 'Object facts' },
+  const facts = el(
+    'div',
+    { class: 'facts', role: 'list', 'aria-label': 'Object facts' },
     fact('license', !!elf.license, elf.license ? `License: ${elf.license}` : 'license'),
-    fact('.BTF', elf.btf), fact('.BTF.ext', elf.btfExt));
+    fact('.BTF', elf.btf),
+    fact('.BTF.ext', elf.btfExt),
+  );
   for (const f of facts.children) f.setAttribute('role', 'listitem');
   programs.setRows(elf.programs);
   maps.setRows(elf.maps);
   sections.setRows(elf.sections);
   const parts: Node[] = [
     el('h1', {}, elf.file),
-    el('p', {}, `${formatCount(elf.size)} bytes, ${elf.programs.length} program(s), ${elf.maps.length} map(s), ${elf.sections.length} sections`),
+    el(
+      'p',
+      {},
+      `${formatCount(elf.size)} bytes, ${elf.programs.length} program(s), ${elf.maps.length} map(s), ${elf.sections.length} sections`,
+    ),
     facts,
   ];
-  if (elf.warnings.length) parts.push(el('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...elf.warnings.map((w) => el('li', {}, w))));
+  if (elf.warnings.length)
+    parts.push(el('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...elf.warnings.map((w) => el('li', {}, w))));
   parts.push(
-    el('h2', { id: 'h-programs' }, 'Programs'), programs.element,
-    el('h2', { id: 'h-maps' }, 'Maps'), maps.element,
-    el('h2', { id: 'h-header' }, 'ELF Header'), dl,
-    el('h2', { id: 'h-sections' }, 'Sections'), sections.element,
+    el('h2', { id: 'h-programs' }, 'Programs'),
+    programs.element,
+    el('h2', { id: 'h-maps' }, 'Maps'),
+    maps.element,
+    el('h2', { id: 'h-header' }, 'ELF Header'),
+    dl,
+    el('h2', { id: 'h-sections' }, 'Sections'),
+    sections.element,
   );
   main.replaceChildren(...parts);
   main.setAttribute('aria-busy', 'false');

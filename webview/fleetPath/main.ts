@@ -16,7 +16,11 @@ import { el } from '../shared/dom';
 const channel = new HostChannel<FleetPathToHost, FleetPathToView, FleetPathState>(onMessage);
 const state: FleetPathState = { selected: channel.state().selected };
 
-interface Exchange { id: string; packets: FleetPacketPath[]; firstNs: number }
+interface Exchange {
+  id: string;
+  packets: FleetPacketPath[];
+  firstNs: number;
+}
 let exchanges: Exchange[] = [];
 let clocks: { host: string; clock: HostClock }[] = [];
 
@@ -24,7 +28,11 @@ const status = el('p', { id: 'state', role: 'status', 'aria-live': 'polite' }, '
 const clockLine = el('p', { id: 'clocks', class: 'clocks' });
 const list = el('ul', { role: 'listbox', 'aria-label': 'Exchanges', tabindex: '0', id: 'exchanges' });
 const detail = el('section', { class: 'detail', 'aria-label': 'Path of the selected exchange', id: 'detail' });
-document.body.append(status, clockLine, el('div', { class: 'layout' }, el('nav', { class: 'packets', 'aria-label': 'Exchanges seen' }, list), detail));
+document.body.append(
+  status,
+  clockLine,
+  el('div', { class: 'layout' }, el('nav', { class: 'packets', 'aria-label': 'Exchanges seen' }, list), detail),
+);
 
 const ms = (ns: number) => `${ns < 0 ? '-' : '+'}${(Math.abs(ns) / 1e6).toFixed(3)} ms`;
 
@@ -33,13 +41,13 @@ function group(paths: FleetPacketPath[]): Exchange[] {
   for (const p of paths) {
     const id = p.exchange || p.key;
     let x = byId.get(id);
-    if (!x) byId.set(id, x = { id, packets: [], firstNs: p.firstNs });
+    if (!x) byId.set(id, (x = { id, packets: [], firstNs: p.firstNs }));
     x.packets.push(p);
     x.firstNs = Math.min(x.firstNs, p.firstNs);
   }
   // A request before its reply whatever the clock estimates say (they may be off by more than a round trip).
   const rank = (p: FleetPacketPath) => (p.label === 'request' ? 0 : p.label === 'reply' ? 1 : 0);
-  for (const x of byId.values()) x.packets.sort((a, b) => (rank(a) - rank(b)) || (a.firstNs - b.firstNs));
+  for (const x of byId.values()) x.packets.sort((a, b) => rank(a) - rank(b) || a.firstNs - b.firstNs);
   return [...byId.values()].sort((a, b) => a.firstNs - b.firstNs);
 }
 
@@ -75,11 +83,13 @@ function summary(x: Exchange): string {
 }
 
 function renderList(): void {
-  list.replaceChildren(...exchanges.map((x) => {
-    const li = el('li', { role: 'option', 'data-exchange': x.id, 'aria-selected': String(x.id === state.selected) }, summary(x));
-    li.addEventListener('click', () => select(x.id));
-    return li;
-  }));
+  list.replaceChildren(
+    ...exchanges.map((x) => {
+      const li = el('li', { role: 'option', 'data-exchange': x.id, 'aria-selected': String(x.id === state.selected) }, summary(x));
+      li.addEventListener('click', () => select(x.id));
+      return li;
+    }),
+  );
 }
 
 function select(id: string): void {
@@ -87,7 +97,10 @@ function select(id: string): void {
   channel.saveState(state);
   renderList();
   const x = exchanges.find((e) => e.id === id);
-  if (!x) { detail.replaceChildren(el('p', { class: 'empty' }, 'No packet yet.')); return; }
+  if (!x) {
+    detail.replaceChildren(el('p', { class: 'empty' }, 'No packet yet.'));
+    return;
+  }
   const rows = el('tbody');
   for (const p of x.packets) {
     let segmentStart = p.hops[0];
@@ -95,19 +108,42 @@ function select(id: string): void {
       const prev = p.hops[i - 1];
       if (prev && prev.host !== h.host) {
         segmentStart = h;
-        rows.append(el('tr', { class: 'wire' }, el('td', { colspan: '7' }, `~~ wire ~~ ${ms(h.clientNs - prev.clientNs)} by the clock estimates`)));
+        rows.append(
+          el('tr', { class: 'wire' }, el('td', { colspan: '7' }, `~~ wire ~~ ${ms(h.clientNs - prev.clientNs)} by the clock estimates`)),
+        );
       }
-      rows.append(el('tr', { class: h.drop ? 'dropped' : '' },
-        el('td', {}, p.label), el('td', {}, h.host), el('td', { class: 'mono' }, h.ifname), el('td', {}, h.ttl === undefined ? '-' : String(h.ttl)),
-        el('td', { class: 'mono' }, ms(h.timestampNs - segmentStart.timestampNs)), el('td', { class: 'mono' }, h.tracepoint),
-        el('td', {}, h.drop ? `${h.drop.reason ?? 'dropped'} at ${h.drop.location}` : '')));
+      rows.append(
+        el(
+          'tr',
+          { class: h.drop ? 'dropped' : '' },
+          el('td', {}, p.label),
+          el('td', {}, h.host),
+          el('td', { class: 'mono' }, h.ifname),
+          el('td', {}, h.ttl === undefined ? '-' : String(h.ttl)),
+          el('td', { class: 'mono' }, ms(h.timestampNs - segmentStart.timestampNs)),
+          el('td', { class: 'mono' }, h.tracepoint),
+          el('td', {}, h.drop ? `${h.drop.reason ?? 'dropped'} at ${h.drop.location}` : ''),
+        ),
+      );
     });
   }
-  const head = el('tr', {}, ...['Packet', 'Host', 'Interface', 'TTL', 'On its host', 'Tracepoint', 'Drop'].map((c) => el('th', { scope: 'col' }, c)));
+  const head = el(
+    'tr',
+    {},
+    ...['Packet', 'Host', 'Interface', 'TTL', 'On its host', 'Tracepoint', 'Drop'].map((c) => el('th', { scope: 'col' }, c)),
+  );
   const died = x.packets.find((p) => p.drop);
   detail.replaceChildren(
     el('h2', {}, `${x.id}: ${x.packets[0].src} → ${x.packets[0].dst}`),
-    ...(died?.drop ? [el('p', { class: 'drop', role: 'alert' }, `The ${died.label} died on ${died.drop.host} ${died.drop.ifname}: ${died.drop.reason ?? 'dropped'} at ${died.drop.location}`)] : []),
+    ...(died?.drop
+      ? [
+          el(
+            'p',
+            { class: 'drop', role: 'alert' },
+            `The ${died.label} died on ${died.drop.host} ${died.drop.ifname}: ${died.drop.reason ?? 'dropped'} at ${died.drop.location}`,
+          ),
+        ]
+      : []),
     drawPath(stepsOf(x), `Path of ${x.id} across ${[...new Set(x.packets.flatMap((p) => p.hosts))].join(', ')}`),
     el('table', { 'aria-label': 'Hops' }, el('thead', {}, head), rows),
   );
@@ -125,7 +161,9 @@ function onMessage(m: FleetPathToView): void {
   clockLine.textContent = `Clock offsets (host minus this machine): ${clocks.map((c) => `${c.host} ${(c.clock.offsetNs / 1e6).toFixed(3)} ms ± ${(c.clock.uncertaintyNs / 1e6).toFixed(3)} ms`).join('; ')}`;
   // Show the first exchange seen on the most hosts, unless the user chose one that is still there.
   if (!exchanges.some((x) => x.id === state.selected)) {
-    const widest = [...exchanges].sort((a, b) => new Set(b.packets.flatMap((p) => p.hosts)).size - new Set(a.packets.flatMap((p) => p.hosts)).size)[0];
+    const widest = [...exchanges].sort(
+      (a, b) => new Set(b.packets.flatMap((p) => p.hosts)).size - new Set(a.packets.flatMap((p) => p.hosts)).size,
+    )[0];
     state.selected = widest?.id;
   }
   if (state.selected) select(state.selected);

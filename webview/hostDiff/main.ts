@@ -21,7 +21,12 @@ const refresh = custom('vscode-button', { id: 'refresh', secondary: '' }, 'Refre
 const showSame = custom('vscode-checkbox', { id: 'show-same', label: 'Show what is the same' }) as HTMLElement & { checked: boolean };
 showSame.checked = state.showSame;
 const body = el('div', { id: 'sections' });
-document.body.append(el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Host diff controls' }, refresh, showSame), title, verdict, body);
+document.body.append(
+  el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Host diff controls' }, refresh, showSame),
+  title,
+  verdict,
+  body,
+);
 
 refresh.addEventListener('click', () => {
   verdict.textContent = 'Reading both hosts...';
@@ -40,20 +45,38 @@ type Row = { where: 'only on A' | 'only on B' | 'differ'; what: string; a: strin
 function table(label: string, rows: Row[], same: number, a: string, b: string): HTMLElement {
   const section = el('section', { 'data-section': label.toLowerCase().replace(/\s+/g, '-') });
   const sameNote = state.showSame ? ` (${same} the same)` : '';
-  section.append(el('h2', {}, `${label}: ${rows.length ? `${rows.length} difference${rows.length === 1 ? '' : 's'}` : 'no differences'}${sameNote}`));
+  section.append(
+    el('h2', {}, `${label}: ${rows.length ? `${rows.length} difference${rows.length === 1 ? '' : 's'}` : 'no differences'}${sameNote}`),
+  );
   if (!rows.length) return section;
-  const head = el('tr', {}, el('th', { scope: 'col' }, 'Where'), el('th', { scope: 'col' }, 'What'), el('th', { scope: 'col' }, `A: ${a}`), el('th', { scope: 'col' }, `B: ${b}`));
+  const head = el(
+    'tr',
+    {},
+    el('th', { scope: 'col' }, 'Where'),
+    el('th', { scope: 'col' }, 'What'),
+    el('th', { scope: 'col' }, `A: ${a}`),
+    el('th', { scope: 'col' }, `B: ${b}`),
+  );
   const tbody = el('tbody');
   for (const r of rows) {
-    tbody.append(el('tr', { class: r.where.replace(/\s+/g, '-') }, el('td', { class: 'where' }, r.where), el('td', { class: 'mono' }, r.what),
-      el('td', { class: 'mono' }, r.a || '-'), el('td', { class: 'mono' }, r.b || '-')));
+    tbody.append(
+      el(
+        'tr',
+        { class: r.where.replace(/\s+/g, '-') },
+        el('td', { class: 'where' }, r.where),
+        el('td', { class: 'mono' }, r.what),
+        el('td', { class: 'mono' }, r.a || '-'),
+        el('td', { class: 'mono' }, r.b || '-'),
+      ),
+    );
   }
   section.append(el('table', { 'aria-label': label }, el('thead', {}, head), tbody));
   return section;
 }
 
 const prog = (p: BpfProgram) => `tag ${p.tag} (prog ${p.id})`;
-const att = (x: DiffAttachment) => `${x.progName ?? '?'}${x.tag ? ` tag ${x.tag}` : ''}${x.progId !== undefined ? ` (prog ${x.progId})` : ''}${x.mode ? ` ${x.mode}` : ''}`;
+const att = (x: DiffAttachment) =>
+  `${x.progName ?? '?'}${x.tag ? ` tag ${x.tag}` : ''}${x.progId !== undefined ? ` (prog ${x.progId})` : ''}${x.mode ? ` ${x.mode}` : ''}`;
 const shape = (m: BpfMap) => `${m.keySize}/${m.valueSize} B x ${m.maxEntries} (map ${m.id})`;
 
 function render(d: HostDiff): void {
@@ -91,7 +114,9 @@ function render(d: HostDiff): void {
 
 function onMessage(m: HostDiffToView): void {
   switch (m.type) {
-    case 'diff': render(m.diff); break;
+    case 'diff':
+      render(m.diff);
+      break;
     case 'error':
       verdict.textContent = m.message;
       verdict.className = 'error';

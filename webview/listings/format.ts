@@ -3,7 +3,10 @@ import type { MapEntry } from '../../protocol/agent';
 
 export function loadedAt(seconds: number | undefined): string {
   if (seconds === undefined) return '';
-  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export const bytes = (n: number | undefined) => (n === undefined ? '' : `${n.toLocaleString('en-US')} B`);
@@ -20,7 +23,9 @@ function readable(v: unknown): string {
     }
     return `[${v.map(readable).join(', ')}]`;
   }
-  return Object.entries(v as Record<string, unknown>).map(([k, x]) => (x && typeof x === 'object' && !Array.isArray(x) ? `${k}={${readable(x)}}` : `${k}=${readable(x)}`)).join(' ');
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => (x && typeof x === 'object' && !Array.isArray(x) ? `${k}={${readable(x)}}` : `${k}=${readable(x)}`))
+    .join(' ');
 }
 
 /** A BTF-formatted key or value; the raw hex bytes when the map has no BTF. */

@@ -7,7 +7,14 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/theme.css';
 import './liveTrace.css';
 import type { TraceEvent } from '../../protocol/types';
-import { DEFAULT_TRACE_MAX_ROWS, type LiveTraceReplies, type LiveTraceState, type LiveTraceToHost, type LiveTraceToView, type TraceColumns } from '../../protocol/webview';
+import {
+  DEFAULT_TRACE_MAX_ROWS,
+  type LiveTraceReplies,
+  type LiveTraceState,
+  type LiveTraceToHost,
+  type LiveTraceToView,
+  type TraceColumns,
+} from '../../protocol/webview';
 import { HostChannel } from '../shared/hostChannel';
 import { custom, el, formatCount } from '../shared/dom';
 import { makeFilter, TraceRing } from './traceRing';
@@ -32,15 +39,41 @@ let lastReceived = 0;
 let rate = 0;
 
 // ---- toolbar ----
-const filterField = custom('vscode-textfield', { placeholder: 'Filter (text in task, pid or message)', 'aria-label': 'Filter trace lines', class: 'grow', id: 'filter' }) as HTMLElement & { value: string };
-const regexBox = custom('vscode-checkbox', { label: 'Regex', 'aria-label': 'Filter is a regular expression', id: 'regex' }) as HTMLElement & { checked: boolean };
-const pauseButton = custom('vscode-button', { id: 'pause', 'aria-pressed': 'false', title: 'Pause the display; new lines are kept' }, 'Pause');
+const filterField = custom('vscode-textfield', {
+  placeholder: 'Filter (text in task, pid or message)',
+  'aria-label': 'Filter trace lines',
+  class: 'grow',
+  id: 'filter',
+}) as HTMLElement & { value: string };
+const regexBox = custom('vscode-checkbox', {
+  label: 'Regex',
+  'aria-label': 'Filter is a regular expression',
+  id: 'regex',
+}) as HTMLElement & { checked: boolean };
+const pauseButton = custom(
+  'vscode-button',
+  { id: 'pause', 'aria-pressed': 'false', title: 'Pause the display; new lines are kept' },
+  'Pause',
+);
 const clearButton = custom('vscode-button', { id: 'clear', secondary: '', title: 'Remove every row' }, 'Clear');
 const saveTextButton = custom('vscode-button', { id: 'save-text', secondary: '', title: 'Save the shown rows as text' }, 'Save text');
 const saveJsonButton = custom('vscode-button', { id: 'save-json', secondary: '', title: 'Save the shown rows as JSON' }, 'Save JSON');
-const followButton = custom('vscode-button', { id: 'follow', secondary: '', title: 'Scroll to the newest line and keep following' }, 'Follow');
-const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Trace controls' },
-  filterField, regexBox, pauseButton, followButton, clearButton, saveTextButton, saveJsonButton);
+const followButton = custom(
+  'vscode-button',
+  { id: 'follow', secondary: '', title: 'Scroll to the newest line and keep following' },
+  'Follow',
+);
+const toolbar = el(
+  'div',
+  { class: 'toolbar', role: 'toolbar', 'aria-label': 'Trace controls' },
+  filterField,
+  regexBox,
+  pauseButton,
+  followButton,
+  clearButton,
+  saveTextButton,
+  saveJsonButton,
+);
 
 // ---- status line (counters are polite-live only for state changes, not for every tick) ----
 const rowsStat = el('span', { id: 'stat-rows' });
@@ -51,7 +84,14 @@ const connStat = el('span', { id: 'stat-conn', role: 'status', 'aria-live': 'pol
 const filterError = el('span', { id: 'filter-error', class: 'filter-error', role: 'alert' });
 const status = el('div', { class: 'status' }, connStat, rowsStat, rateStat, droppedStat, heldStat, filterError);
 
-const header = el('div', { class: 'header', role: 'presentation' }, el('span', {}, 'Time (s)'), el('span', {}, 'CPU'), el('span', {}, 'Task/PID'), el('span', {}, 'Message'));
+const header = el(
+  'div',
+  { class: 'header', role: 'presentation' },
+  el('span', {}, 'Time (s)'),
+  el('span', {}, 'CPU'),
+  el('span', {}, 'Task/PID'),
+  el('span', {}, 'Message'),
+);
 
 const list = new VirtualList<TraceEvent>(
   { count: () => ring.shown, at: (i) => ring.shownAt(i), key: (i) => ring.shownSeq(i) },
@@ -61,7 +101,9 @@ const list = new VirtualList<TraceEvent>(
       const row = el('div', { class: 'row' });
       for (const c of ['time', 'cpu', 'task', 'message']) row.append(el('span', { class: c, role: 'cell' }));
       // The full message as a tooltip only when pointed at (setting it on every repaint costs a flood).
-      row.addEventListener('mouseenter', () => { row.title = row.lastElementChild!.textContent ?? ''; });
+      row.addEventListener('mouseenter', () => {
+        row.title = row.lastElementChild!.textContent ?? '';
+      });
       return row;
     },
     fillRow(row, e) {
@@ -71,7 +113,10 @@ const list = new VirtualList<TraceEvent>(
       task.textContent = `${e.task}/${e.pid}`;
       message.textContent = e.message;
     },
-    onFollowChange(follow) { followButton.toggleAttribute('disabled', follow); persist(); },
+    onFollowChange(follow) {
+      followButton.toggleAttribute('disabled', follow);
+      persist();
+    },
   },
   'Trace lines',
 );
@@ -117,11 +162,12 @@ async function save(format: 'text' | 'json'): Promise<void> {
 }
 
 function updateStatus(): void {
-  rowsStat.textContent = ring.shown === ring.length
-    ? `${formatCount(ring.length)} rows`
-    : `${formatCount(ring.shown)} of ${formatCount(ring.length)} rows`;
+  rowsStat.textContent =
+    ring.shown === ring.length ? `${formatCount(ring.length)} rows` : `${formatCount(ring.shown)} of ${formatCount(ring.length)} rows`;
   rateStat.textContent = `${formatCount(rate)} lines/s`;
-  droppedStat.textContent = `dropped ${formatCount(dropped)}` + (ring.evicted ? `, ${formatCount(ring.evicted)} past the ${formatCount(ring.maxRows)} row limit` : '');
+  droppedStat.textContent =
+    `dropped ${formatCount(dropped)}` +
+    (ring.evicted ? `, ${formatCount(ring.evicted)} past the ${formatCount(ring.maxRows)} row limit` : '');
   heldStat.textContent = paused ? `paused: ${formatCount(heldTotal)} new lines held` : '';
 }
 
@@ -139,7 +185,10 @@ function onMessage(m: Exclude<LiveTraceToView, { type: 'reply' }>): void {
       }
       break;
     case 'config':
-      if (m.maxRows !== ring.maxRows) { ring.resize(m.maxRows); list.reset(); }
+      if (m.maxRows !== ring.maxRows) {
+        ring.resize(m.maxRows);
+        list.reset();
+      }
       break;
     case 'status':
       connStat.textContent = describeStatus(m.state, m.host, m.message);
@@ -166,18 +215,27 @@ let statusQueued = false;
 function scheduleStatus(): void {
   if (statusQueued) return;
   statusQueued = true;
-  requestAnimationFrame(() => { statusQueued = false; updateStatus(); });
+  requestAnimationFrame(() => {
+    statusQueued = false;
+    updateStatus();
+  });
 }
 
 function describeStatus(state: string, host?: string, message?: string): string {
   const where = host ? ` ${host}` : '';
   switch (state) {
-    case 'connected': return `Tracing trace_pipe on${where}`;
-    case 'connecting': return `Connecting to${where}…`;
-    case 'waiting': return `Waiting on${where}: ${message ?? ''}`;
-    case 'noSession': return 'Not connected: run "eBPF: Connect to Host..." to see trace lines';
-    case 'disconnected': return `Disconnected from${where}${message ? `: ${message}` : ''}`;
-    default: return `Error${where}: ${message ?? ''}`;
+    case 'connected':
+      return `Tracing trace_pipe on${where}`;
+    case 'connecting':
+      return `Connecting to${where}…`;
+    case 'waiting':
+      return `Waiting on${where}: ${message ?? ''}`;
+    case 'noSession':
+      return 'Not connected: run "eBPF: Connect to Host..." to see trace lines';
+    case 'disconnected':
+      return `Disconnected from${where}${message ? `: ${message}` : ''}`;
+    default:
+      return `Error${where}: ${message ?? ''}`;
   }
 }
 
@@ -189,10 +247,21 @@ filterField.addEventListener('input', applyFilter);
 regexBox.addEventListener('change', applyFilter);
 pauseButton.addEventListener('click', () => setPaused(!paused));
 followButton.addEventListener('click', () => list.setFollow(true));
-clearButton.addEventListener('click', () => { ring.clear(); held = []; heldRows = 0; heldTotal = 0; list.reset(); updateStatus(); });
+clearButton.addEventListener('click', () => {
+  ring.clear();
+  held = [];
+  heldRows = 0;
+  heldTotal = 0;
+  list.reset();
+  updateStatus();
+});
 saveTextButton.addEventListener('click', () => void save('text'));
 saveJsonButton.addEventListener('click', () => void save('json'));
-setInterval(() => { rate = received - lastReceived; lastReceived = received; updateStatus(); }, 1000);
+setInterval(() => {
+  rate = received - lastReceived;
+  lastReceived = received;
+  updateStatus();
+}, 1000);
 
 // Restore what the user had set before the view was hidden or reloaded.
 if (saved.filter) filterField.value = saved.filter;
@@ -206,5 +275,11 @@ channel.ready();
 
 // Exposed for the benchmark and tests that need rendering counts (read-only numbers, no control).
 (window as unknown as { __liveTraceStats: () => object }).__liveTraceStats = () => ({
-  received, shown: ring.shown, rows: ring.length, renderedRows: list.renderedRows, renders: list.renders, dropped, evicted: ring.evicted,
+  received,
+  shown: ring.shown,
+  rows: ring.length,
+  renderedRows: list.renderedRows,
+  renders: list.renders,
+  dropped,
+  evicted: ring.evicted,
 });

@@ -2,7 +2,9 @@
 // or JSON with the parsed fields.
 import type { TraceEvent } from '../../protocol/types';
 
-export function formatTime(seconds: number): string { return seconds.toFixed(6); }
+export function formatTime(seconds: number): string {
+  return seconds.toFixed(6);
+}
 
 /** `task-pid [cpu] flags timestamp: function: message`, as trace_pipe prints it. */
 export function toTraceLine(e: TraceEvent): string {
@@ -17,4 +19,6 @@ export function toText(rows: Iterable<TraceEvent>): string {
   return out;
 }
 
-export function toJson(rows: Iterable<TraceEvent>): string { return JSON.stringify([...rows], null, 1) + '\n'; }
+export function toJson(rows: Iterable<TraceEvent>): string {
+  return JSON.stringify([...rows], null, 1) + '\n';
+}

@@ -51,13 +51,23 @@ export class TraceRing {
   /** Rows pushed out of the ring because it was full. */
   evicted = 0;
 
-  constructor(private capacity: number) { this.allocate(capacity); }
+  constructor(private capacity: number) {
+    this.allocate(capacity);
+  }
 
-  get length(): number { return this.size; }
-  get shown(): number { return this.filter ? this.matches.length - this.matchStart : this.size; }
-  get maxRows(): number { return this.capacity; }
+  get length(): number {
+    return this.size;
+  }
+  get shown(): number {
+    return this.filter ? this.matches.length - this.matchStart : this.size;
+  }
+  get maxRows(): number {
+    return this.capacity;
+  }
 
-  append(events: readonly TraceEvent[]): void { if (events.length) this.appendColumns(toTraceColumns(events)); }
+  append(events: readonly TraceEvent[]): void {
+    if (events.length) this.appendColumns(toTraceColumns(events));
+  }
 
   /** Appends rows `from` to `to` (exclusive) of a batch: a few array writes per row, no allocation per row. */
   appendColumns(c: TraceColumns, from = 0, to = c.count): void {
@@ -71,7 +81,11 @@ export class TraceRing {
     const filter = this.filter;
     for (let i = from; i < to; i++) {
       const slot = this.total % this.capacity;
-      if (this.size === this.capacity) { this.release(slot); this.size--; this.evicted++; }
+      if (this.size === this.capacity) {
+        this.release(slot);
+        this.size--;
+        this.evicted++;
+      }
       this.timestamp[slot] = c.timestamp[i];
       this.cpu[slot] = c.cpu[i];
       this.pid[slot] = c.pid[i];
@@ -102,7 +116,9 @@ export class TraceRing {
     return this.bySeq(this.filter ? this.matches[this.matchStart + i] : this.total - this.size + i);
   }
 
-  *shownRows(): Generator<TraceEvent> { for (let i = 0; i < this.shown; i++) yield this.shownAt(i)!; }
+  *shownRows(): Generator<TraceEvent> {
+    for (let i = 0; i < this.shown; i++) yield this.shownAt(i)!;
+  }
 
   setFilter(filter: RowFilter | undefined): void {
     this.filter = filter;
@@ -139,7 +155,14 @@ export class TraceRing {
   private bySeq(seq: number): TraceEvent {
     const s = seq % this.capacity;
     const w = this.words.list;
-    const e: TraceEvent = { task: w[this.task[s]], pid: this.pid[s], cpu: this.cpu[s], flags: w[this.flags[s]], timestamp: this.timestamp[s], message: this.chunks.get(this.msgChunk[s])!.text.slice(this.msgStart[s], this.msgEnd[s]) };
+    const e: TraceEvent = {
+      task: w[this.task[s]],
+      pid: this.pid[s],
+      cpu: this.cpu[s],
+      flags: w[this.flags[s]],
+      timestamp: this.timestamp[s],
+      message: this.chunks.get(this.msgChunk[s])!.text.slice(this.msgStart[s], this.msgEnd[s]),
+    };
     const fn = w[this.fn[s]];
     if (fn) e.function = fn;
     return e;

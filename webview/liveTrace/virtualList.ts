@@ -35,7 +35,11 @@ export class VirtualList<T> {
   renderedRows = 0;
   renders = 0;
 
-  constructor(private readonly source: VirtualSource<T>, private readonly opts: VirtualListOptions<T>, label: string) {
+  constructor(
+    private readonly source: VirtualSource<T>,
+    private readonly opts: VirtualListOptions<T>,
+    label: string,
+  ) {
     this.viewport = document.createElement('div');
     this.viewport.className = 'viewport';
     this.viewport.tabIndex = 0;
@@ -50,7 +54,9 @@ export class VirtualList<T> {
     new ResizeObserver(() => this.invalidate()).observe(this.viewport);
   }
 
-  get following(): boolean { return this.follow; }
+  get following(): boolean {
+    return this.follow;
+  }
 
   setFollow(follow: boolean): void {
     if (this.follow === follow) return;
@@ -68,7 +74,10 @@ export class VirtualList<T> {
   /** Schedules one render in the next frame. */
   invalidate(): void {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
   }
 
   render(): void {
@@ -79,11 +88,21 @@ export class VirtualList<T> {
     const height = this.viewport.clientHeight;
     let top = this.viewport.scrollTop;
     const total = n * h;
-    if (this.spacerHeight !== total) { this.spacer.style.height = `${total}px`; this.spacerHeight = total; }
-    if (this.rowCount !== n) { this.viewport.setAttribute('aria-rowcount', String(n)); this.rowCount = n; }
+    if (this.spacerHeight !== total) {
+      this.spacer.style.height = `${total}px`;
+      this.spacerHeight = total;
+    }
+    if (this.rowCount !== n) {
+      this.viewport.setAttribute('aria-rowcount', String(n));
+      this.rowCount = n;
+    }
     if (this.follow) {
       const bottom = Math.max(0, total - height);
-      if (Math.abs(top - bottom) > 1) { this.viewport.scrollTop = bottom; top = bottom; this.ownScrollTop = bottom; }
+      if (Math.abs(top - bottom) > 1) {
+        this.viewport.scrollTop = bottom;
+        top = bottom;
+        this.ownScrollTop = bottom;
+      }
     }
     const first = Math.max(0, Math.min(Math.floor(top / h), n - 1));
     const visible = Math.max(0, Math.min(n - first, Math.ceil(height / h) + 1));
@@ -97,7 +116,11 @@ export class VirtualList<T> {
     for (let k = 0; k < this.pool.length; k++) {
       const row = this.pool[k];
       const index = first + k;
-      if (k >= visible) { if (!row.hidden) row.hidden = true; this.shownKey[k] = undefined; continue; }
+      if (k >= visible) {
+        if (!row.hidden) row.hidden = true;
+        this.shownKey[k] = undefined;
+        continue;
+      }
       if (row.hidden) row.hidden = false;
       if (this.shownIndex[k] !== index) {
         row.style.transform = `translateY(${index * h}px)`;
@@ -117,7 +140,10 @@ export class VirtualList<T> {
 
   private onScroll(): void {
     const top = this.viewport.scrollTop;
-    if (Math.abs(top - this.ownScrollTop) <= 1) { this.invalidate(); return; }
+    if (Math.abs(top - this.ownScrollTop) <= 1) {
+      this.invalidate();
+      return;
+    }
     this.ownScrollTop = -1;
     const atBottom = top + this.viewport.clientHeight >= this.viewport.scrollHeight - this.opts.rowHeight;
     this.setFollow(atBottom);
@@ -130,8 +156,9 @@ export class VirtualList<T> {
     const moves: Record<string, number> = { ArrowDown: h, ArrowUp: -h, PageDown: page, PageUp: -page };
     if (e.key in moves) this.viewport.scrollTop += moves[e.key];
     else if (e.key === 'Home') this.viewport.scrollTop = 0;
-    else if (e.key === 'End') { this.setFollow(true); }
-    else return;
+    else if (e.key === 'End') {
+      this.setFollow(true);
+    } else return;
     e.preventDefault();
   }
 }

@@ -34,10 +34,16 @@ export function ipv6Text(b: Uint8Array, o: number): string {
   let best = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { best = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const part = (a: number[]) => a.map((x) => x.toString(16)).join(':');
@@ -47,15 +53,32 @@ export function ipv6Text(b: Uint8Array, o: number): string {
 
 const ETHERTYPES: Record<number, string> = { 0x0800: 'IPv4', 0x86dd: 'IPv6', 0x0806: 'ARP', 0x8100: '802.1Q', 0x88a8: '802.1ad' };
 const IP_PROTOCOLS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 2: 'IGMP', 47: 'GRE', 50: 'ESP', 132: 'SCTP' };
-const ICMP_TYPES: Record<number, string> = { 0: 'Echo (ping) reply', 3: 'Destination unreachable', 5: 'Redirect', 8: 'Echo (ping) request', 11: 'Time exceeded' };
+const ICMP_TYPES: Record<number, string> = {
+  0: 'Echo (ping) reply',
+  3: 'Destination unreachable',
+  5: 'Redirect',
+  8: 'Echo (ping) request',
+  11: 'Time exceeded',
+};
 const ICMP6_TYPES: Record<number, string> = {
-  1: 'Destination unreachable', 2: 'Packet too big', 3: 'Time exceeded', 128: 'Echo (ping) request', 129: 'Echo (ping) reply',
-  133: 'Router solicitation', 134: 'Router advertisement', 135: 'Neighbor solicitation', 136: 'Neighbor advertisement',
+  1: 'Destination unreachable',
+  2: 'Packet too big',
+  3: 'Time exceeded',
+  128: 'Echo (ping) request',
+  129: 'Echo (ping) reply',
+  133: 'Router solicitation',
+  134: 'Router advertisement',
+  135: 'Neighbor solicitation',
+  136: 'Neighbor advertisement',
 };
 const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
 
-function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
-function u32(b: Uint8Array, o: number): number { return ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3]; }
+function u16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
+}
 
 export function tcpFlagsText(flags: number): string {
   return TCP_FLAGS.filter((_, i) => flags & (1 << i)).join(', ') || 'none';
@@ -70,7 +93,14 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     return { layers, summary };
   }
   let type = u16(b, 12);
-  layers.push({ name: 'Ethernet II', fields: [['Destination', mac(b, 0)], ['Source', mac(b, 6)], ['Type', `${ETHERTYPES[type] ?? 'unknown'} (${hex(type, 4)})`]] });
+  layers.push({
+    name: 'Ethernet II',
+    fields: [
+      ['Destination', mac(b, 0)],
+      ['Source', mac(b, 6)],
+      ['Type', `${ETHERTYPES[type] ?? 'unknown'} (${hex(type, 4)})`],
+    ],
+  });
   summary.src = mac(b, 6);
   summary.dst = mac(b, 0);
   let off = 14;
@@ -82,7 +112,15 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     }
     const tci = u16(b, off);
     const inner = u16(b, off + 2);
-    layers.push({ name: `${ETHERTYPES[type]} Virtual LAN`, fields: [['Priority', String(tci >> 13)], ['DEI', String((tci >> 12) & 1)], ['ID', String(tci & 0x0fff)], ['Type', `${ETHERTYPES[inner] ?? 'unknown'} (${hex(inner, 4)})`]] });
+    layers.push({
+      name: `${ETHERTYPES[type]} Virtual LAN`,
+      fields: [
+        ['Priority', String(tci >> 13)],
+        ['DEI', String((tci >> 12) & 1)],
+        ['ID', String(tci & 0x0fff)],
+        ['Type', `${ETHERTYPES[inner] ?? 'unknown'} (${hex(inner, 4)})`],
+      ],
+    });
     summary.info = `VLAN ${tci & 0x0fff} `;
     type = inner;
     off += 4;
@@ -94,14 +132,23 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     const ihl = (b[off] & 0x0f) * 4;
     proto = b[off + 9];
     const flags = b[off + 6] >> 5;
-    layers.push({ name: 'Internet Protocol Version 4', fields: [
-      ['Version', String(b[off] >> 4)], ['Header length', `${ihl} bytes`], ['DSCP/ECN', hex(b[off + 1], 2)],
-      ['Total length', String(u16(b, off + 2))], ['Identification', `${hex(u16(b, off + 4), 4)} (${u16(b, off + 4)})`],
-      ['Flags', `${flags & 2 ? "Don't fragment" : ''}${flags & 1 ? ' More fragments' : ''}`.trim() || 'none'],
-      ['Fragment offset', String((u16(b, off + 6) & 0x1fff) * 8)], ['Time to live', String(b[off + 8])],
-      ['Protocol', `${IP_PROTOCOLS[proto] ?? 'unknown'} (${proto})`], ['Header checksum', hex(u16(b, off + 10), 4)],
-      ['Source', ipv4(b, off + 12)], ['Destination', ipv4(b, off + 16)],
-    ] });
+    layers.push({
+      name: 'Internet Protocol Version 4',
+      fields: [
+        ['Version', String(b[off] >> 4)],
+        ['Header length', `${ihl} bytes`],
+        ['DSCP/ECN', hex(b[off + 1], 2)],
+        ['Total length', String(u16(b, off + 2))],
+        ['Identification', `${hex(u16(b, off + 4), 4)} (${u16(b, off + 4)})`],
+        ['Flags', `${flags & 2 ? "Don't fragment" : ''}${flags & 1 ? ' More fragments' : ''}`.trim() || 'none'],
+        ['Fragment offset', String((u16(b, off + 6) & 0x1fff) * 8)],
+        ['Time to live', String(b[off + 8])],
+        ['Protocol', `${IP_PROTOCOLS[proto] ?? 'unknown'} (${proto})`],
+        ['Header checksum', hex(u16(b, off + 10), 4)],
+        ['Source', ipv4(b, off + 12)],
+        ['Destination', ipv4(b, off + 16)],
+      ],
+    });
     summary.protocol = 'IPv4';
     summary.src = ipv4(b, off + 12);
     summary.dst = ipv4(b, off + 16);
@@ -110,11 +157,19 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     if (b.length < off + 40) return truncatedAt(layers, summary, 'Internet Protocol Version 6');
     proto = b[off + 6];
     const vtf = u32(b, off);
-    layers.push({ name: 'Internet Protocol Version 6', fields: [
-      ['Version', String(vtf >>> 28)], ['Traffic class', hex((vtf >>> 20) & 0xff, 2)], ['Flow label', hex(vtf & 0xfffff, 5)],
-      ['Payload length', String(u16(b, off + 4))], ['Next header', `${IP_PROTOCOLS[proto] ?? 'unknown'} (${proto})`],
-      ['Hop limit', String(b[off + 7])], ['Source', ipv6Text(b, off + 8)], ['Destination', ipv6Text(b, off + 24)],
-    ] });
+    layers.push({
+      name: 'Internet Protocol Version 6',
+      fields: [
+        ['Version', String(vtf >>> 28)],
+        ['Traffic class', hex((vtf >>> 20) & 0xff, 2)],
+        ['Flow label', hex(vtf & 0xfffff, 5)],
+        ['Payload length', String(u16(b, off + 4))],
+        ['Next header', `${IP_PROTOCOLS[proto] ?? 'unknown'} (${proto})`],
+        ['Hop limit', String(b[off + 7])],
+        ['Source', ipv6Text(b, off + 8)],
+        ['Destination', ipv6Text(b, off + 24)],
+      ],
+    });
     summary.protocol = 'IPv6';
     summary.src = ipv6Text(b, off + 8);
     summary.dst = ipv6Text(b, off + 24);
@@ -122,10 +177,16 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
   } else if (type === 0x0806) {
     if (b.length < off + 28) return truncatedAt(layers, summary, 'Address Resolution Protocol');
     const op = u16(b, off + 6);
-    layers.push({ name: 'Address Resolution Protocol', fields: [
-      ['Opcode', `${op === 1 ? 'request' : op === 2 ? 'reply' : 'unknown'} (${op})`], ['Sender MAC', mac(b, off + 8)],
-      ['Sender IP', ipv4(b, off + 14)], ['Target MAC', mac(b, off + 18)], ['Target IP', ipv4(b, off + 24)],
-    ] });
+    layers.push({
+      name: 'Address Resolution Protocol',
+      fields: [
+        ['Opcode', `${op === 1 ? 'request' : op === 2 ? 'reply' : 'unknown'} (${op})`],
+        ['Sender MAC', mac(b, off + 8)],
+        ['Sender IP', ipv4(b, off + 14)],
+        ['Target MAC', mac(b, off + 18)],
+        ['Target IP', ipv4(b, off + 24)],
+      ],
+    });
     summary.protocol = 'ARP';
     summary.info += op === 1 ? `Who has ${ipv4(b, off + 24)}? Tell ${ipv4(b, off + 14)}` : `${ipv4(b, off + 14)} is at ${mac(b, off + 8)}`;
     return { layers, summary };
@@ -139,18 +200,34 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     const flags = b[l4 + 13];
     const sport = u16(b, l4);
     const dport = u16(b, l4 + 2);
-    layers.push({ name: 'Transmission Control Protocol', fields: [
-      ['Source port', String(sport)], ['Destination port', String(dport)], ['Sequence number', String(u32(b, l4 + 4))],
-      ['Acknowledgment number', String(u32(b, l4 + 8))], ['Header length', `${(b[l4 + 12] >> 4) * 4} bytes`],
-      ['Flags', `${hex(flags, 3)} (${tcpFlagsText(flags)})`], ['Window', String(u16(b, l4 + 14))], ['Checksum', hex(u16(b, l4 + 16), 4)],
-    ] });
+    layers.push({
+      name: 'Transmission Control Protocol',
+      fields: [
+        ['Source port', String(sport)],
+        ['Destination port', String(dport)],
+        ['Sequence number', String(u32(b, l4 + 4))],
+        ['Acknowledgment number', String(u32(b, l4 + 8))],
+        ['Header length', `${(b[l4 + 12] >> 4) * 4} bytes`],
+        ['Flags', `${hex(flags, 3)} (${tcpFlagsText(flags)})`],
+        ['Window', String(u16(b, l4 + 14))],
+        ['Checksum', hex(u16(b, l4 + 16), 4)],
+      ],
+    });
     Object.assign(summary, { protocol: 'TCP', sport, dport });
     summary.info += `${sport} → ${dport} [${tcpFlagsText(flags)}] Seq=${u32(b, l4 + 4)}`;
   } else if (proto === 17) {
     if (b.length < l4 + 8) return truncatedAt(layers, summary, 'User Datagram Protocol', 'UDP');
     const sport = u16(b, l4);
     const dport = u16(b, l4 + 2);
-    layers.push({ name: 'User Datagram Protocol', fields: [['Source port', String(sport)], ['Destination port', String(dport)], ['Length', String(u16(b, l4 + 4))], ['Checksum', hex(u16(b, l4 + 6), 4)]] });
+    layers.push({
+      name: 'User Datagram Protocol',
+      fields: [
+        ['Source port', String(sport)],
+        ['Destination port', String(dport)],
+        ['Length', String(u16(b, l4 + 4))],
+        ['Checksum', hex(u16(b, l4 + 6), 4)],
+      ],
+    });
     Object.assign(summary, { protocol: 'UDP', sport, dport });
     summary.info += `${sport} → ${dport} Len=${u16(b, l4 + 4) - 8}`;
   } else if (proto === 1 || proto === 58) {
@@ -159,7 +236,11 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     if (b.length < l4 + 4) return truncatedAt(layers, summary, name, v6 ? 'ICMPv6' : 'ICMP');
     const t = b[l4];
     const typeName = (v6 ? ICMP6_TYPES : ICMP_TYPES)[t] ?? 'unknown';
-    const fields: [string, string][] = [['Type', `${t} (${typeName})`], ['Code', String(b[l4 + 1])], ['Checksum', hex(u16(b, l4 + 2), 4)]];
+    const fields: [string, string][] = [
+      ['Type', `${t} (${typeName})`],
+      ['Code', String(b[l4 + 1])],
+      ['Checksum', hex(u16(b, l4 + 2), 4)],
+    ];
     const echo = v6 ? t === 128 || t === 129 : t === 0 || t === 8;
     summary.protocol = v6 ? 'ICMPv6' : 'ICMP';
     summary.info += typeName;

@@ -6,20 +6,34 @@
 import type { PacketListRow } from '../../protocol/webview';
 import type { Summary } from './decode';
 
-export interface FilterableRow { row: PacketListRow; summary: Summary; text: string }
+export interface FilterableRow {
+  row: PacketListRow;
+  summary: Summary;
+  text: string;
+}
 export type RowPredicate = (r: FilterableRow) => boolean;
 
 const PROTOCOLS: Record<string, (s: Summary) => boolean> = {
-  icmp: (s) => s.protocol === 'ICMP', icmp6: (s) => s.protocol === 'ICMPv6', icmpv6: (s) => s.protocol === 'ICMPv6',
-  tcp: (s) => s.protocol === 'TCP', udp: (s) => s.protocol === 'UDP', arp: (s) => s.protocol === 'ARP',
-  ipv4: (s) => s.src.includes('.'), ip: (s) => s.src.includes('.'), ipv6: (s) => s.src.includes(':') && s.protocol !== 'Ethernet', ip6: (s) => s.src.includes(':') && s.protocol !== 'Ethernet',
+  icmp: (s) => s.protocol === 'ICMP',
+  icmp6: (s) => s.protocol === 'ICMPv6',
+  icmpv6: (s) => s.protocol === 'ICMPv6',
+  tcp: (s) => s.protocol === 'TCP',
+  udp: (s) => s.protocol === 'UDP',
+  arp: (s) => s.protocol === 'ARP',
+  ipv4: (s) => s.src.includes('.'),
+  ip: (s) => s.src.includes('.'),
+  ipv6: (s) => s.src.includes(':') && s.protocol !== 'Ethernet',
+  ip6: (s) => s.src.includes(':') && s.protocol !== 'Ethernet',
 };
 const CLASSES = new Set(['drop', 'pass', 'redirect', 'other']);
 
 export class RowFilterError extends Error {}
 
 export function parseRowFilter(text: string): RowPredicate {
-  const words = text.trim().split(/\s+/).filter((w) => w && w.toLowerCase() !== 'and' && w !== '&&');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w && w.toLowerCase() !== 'and' && w !== '&&');
   const terms: RowPredicate[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
@@ -30,10 +44,16 @@ export function parseRowFilter(text: string): RowPredicate {
       return v.toLowerCase();
     };
     if (lw in PROTOCOLS) terms.push((r) => PROTOCOLS[lw](r.summary));
-    else if (lw === 'host') { const a = next(); terms.push((r) => r.summary.src === a || r.summary.dst === a); }
-    else if (lw === 'src') { const a = next(); terms.push((r) => r.summary.src === a); }
-    else if (lw === 'dst') { const a = next(); terms.push((r) => r.summary.dst === a); }
-    else if (lw === 'port') {
+    else if (lw === 'host') {
+      const a = next();
+      terms.push((r) => r.summary.src === a || r.summary.dst === a);
+    } else if (lw === 'src') {
+      const a = next();
+      terms.push((r) => r.summary.src === a);
+    } else if (lw === 'dst') {
+      const a = next();
+      terms.push((r) => r.summary.dst === a);
+    } else if (lw === 'port') {
       const p = Number(next());
       if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RowFilterError(`"${words[i]}" is not a port number`);
       terms.push((r) => r.summary.sport === p || r.summary.dport === p);

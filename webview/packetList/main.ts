@@ -14,7 +14,9 @@ import { parseRowFilter, RowFilterError, type FilterableRow, type RowPredicate }
 /** Packets the view keeps; older ones fall off (saving takes what the host holds, which is every packet). */
 const MAX_ROWS = 20_000;
 
-interface Item extends FilterableRow { bytes: Uint8Array }
+interface Item extends FilterableRow {
+  bytes: Uint8Array;
+}
 
 const channel = new HostChannel<PacketListToHost, PacketListToView, PacketListState>(onMessage);
 const saved = channel.state();
@@ -25,7 +27,12 @@ let capturing = false;
 let lost = 0;
 let fellOff = 0;
 
-const filterField = custom('vscode-textfield', { id: 'filter', class: 'grow', placeholder: 'Filter, e.g. drop icmp, tcp port 80, host 10.0.0.2', 'aria-label': 'Packet filter' }) as HTMLElement & { value: string };
+const filterField = custom('vscode-textfield', {
+  id: 'filter',
+  class: 'grow',
+  placeholder: 'Filter, e.g. drop icmp, tcp port 80, host 10.0.0.2',
+  'aria-label': 'Packet filter',
+}) as HTMLElement & { value: string };
 const stopButton = custom('vscode-button', { id: 'stop', disabled: '' }, 'Stop');
 const saveButton = custom('vscode-button', { id: 'save', secondary: '' }, 'Save as pcapng...');
 const wiresharkButton = custom('vscode-button', { id: 'wireshark', secondary: '', hidden: '' }, 'Open in Wireshark');
@@ -36,20 +43,45 @@ const lostNote = el('span', { id: 'lost', class: 'lost' });
 const summaryNote = el('span', { id: 'summary' });
 const filterError = el('span', { id: 'filter-error', class: 'error' });
 const tbody = el('tbody');
-const table = el('table', { class: 'grid', 'aria-label': 'Packets', tabindex: '0', id: 'packets' },
-  el('thead', {}, el('tr', {}, ...['No.', 'Time', 'Namespace', 'Interface', 'Verdict', 'Source', 'Destination', 'Protocol', 'Length', 'Info', 'Drop reason']
-    .map((h) => el('th', { scope: 'col', class: h === 'No.' || h === 'Length' ? 'num' : '' }, h)))),
-  tbody);
-const layersPane = el('section', { class: 'layers', 'aria-label': 'Decoded headers', id: 'layers' }, el('p', { class: 'empty' }, 'Select a packet to see its headers and bytes.'));
+const table = el(
+  'table',
+  { class: 'grid', 'aria-label': 'Packets', tabindex: '0', id: 'packets' },
+  el(
+    'thead',
+    {},
+    el(
+      'tr',
+      {},
+      ...['No.', 'Time', 'Namespace', 'Interface', 'Verdict', 'Source', 'Destination', 'Protocol', 'Length', 'Info', 'Drop reason'].map(
+        (h) => el('th', { scope: 'col', class: h === 'No.' || h === 'Length' ? 'num' : '' }, h),
+      ),
+    ),
+  ),
+  tbody,
+);
+const layersPane = el(
+  'section',
+  { class: 'layers', 'aria-label': 'Decoded headers', id: 'layers' },
+  el('p', { class: 'empty' }, 'Select a packet to see its headers and bytes.'),
+);
 const hexPane = el('section', { class: 'hexdump', 'aria-label': 'Packet bytes', id: 'hex' });
 document.body.append(
-  el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Packet list controls' }, filterField, stopButton, saveButton, wiresharkButton),
+  el(
+    'div',
+    { class: 'toolbar', role: 'toolbar', 'aria-label': 'Packet list controls' },
+    filterField,
+    stopButton,
+    saveButton,
+    wiresharkButton,
+  ),
   el('div', { class: 'status' }, title, state, count, lostNote, summaryNote, filterError),
   el('div', { class: 'layout' }, el('div', { class: 'list' }, table), el('div', { class: 'detail', id: 'detail' }, layersPane, hexPane)),
 );
 if (saved.filter) filterField.value = saved.filter;
 
-function persist(): void { channel.saveState({ filter: filterField.value ?? '', selected }); }
+function persist(): void {
+  channel.saveState({ filter: filterField.value ?? '', selected });
+}
 
 function base64Bytes(b64: string): Uint8Array {
   const s = atob(b64);
@@ -63,19 +95,24 @@ function timeText(us: number): string {
   return `${d.toISOString().slice(11, 19)}.${String(us % 1_000_000).padStart(6, '0')}`;
 }
 
-const endpoint = (addr: string, port?: number) => (port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+const endpoint = (addr: string, port?: number) =>
+  port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 
 function toItem(row: PacketListRow): Item {
   const bytes = base64Bytes(row.data);
   const { summary } = decodeFrame(bytes, row.len);
-  const text = [row.netns, row.dev, row.verdict, summary.protocol, summary.src, summary.dst, summary.info, row.reason ?? ''].join(' ').toLowerCase();
+  const text = [row.netns, row.dev, row.verdict, summary.protocol, summary.src, summary.dst, summary.info, row.reason ?? '']
+    .join(' ')
+    .toLowerCase();
   return { row, summary, bytes, text };
 }
 
 function rowElement(it: Item): HTMLTableRowElement {
   const r = it.row;
   const s: Summary = it.summary;
-  const tr = el('tr', { 'data-no': String(r.no), class: r.verdictClass, 'aria-selected': String(r.no === selected) },
+  const tr = el(
+    'tr',
+    { 'data-no': String(r.no), class: r.verdictClass, 'aria-selected': String(r.no === selected) },
     el('td', { class: 'num' }, String(r.no)),
     el('td', { class: 'mono' }, timeText(r.timeUs)),
     el('td', {}, r.netns),
@@ -86,7 +123,8 @@ function rowElement(it: Item): HTMLTableRowElement {
     el('td', {}, s.protocol),
     el('td', { class: 'num' }, String(r.len)),
     el('td', {}, s.info),
-    el('td', { class: 'reason' }, r.reason ?? ''));
+    el('td', { class: 'reason' }, r.reason ?? ''),
+  );
   tr.addEventListener('click', () => select(r.no));
   return tr;
 }
@@ -98,8 +136,12 @@ function renderAll(): void {
 
 function renderCount(): void {
   const shown = tbody.childElementCount;
-  count.textContent = shown === items.length ? `${formatCount(items.length)} packets` : `${formatCount(shown)} of ${formatCount(items.length)} packets`;
-  lostNote.textContent = lost || fellOff ? [lost ? `lost ${formatCount(lost)}` : '', fellOff ? `${formatCount(fellOff)} oldest not shown` : ''].filter(Boolean).join(', ') : '';
+  count.textContent =
+    shown === items.length ? `${formatCount(items.length)} packets` : `${formatCount(shown)} of ${formatCount(items.length)} packets`;
+  lostNote.textContent =
+    lost || fellOff
+      ? [lost ? `lost ${formatCount(lost)}` : '', fellOff ? `${formatCount(fellOff)} oldest not shown` : ''].filter(Boolean).join(', ')
+      : '';
 }
 
 function select(no: number): void {
@@ -121,11 +163,29 @@ function renderDetail(): void {
   }
   const r = it.row;
   const { layers } = decodeFrame(it.bytes, r.len);
-  const frame = el('details', { open: '' }, el('summary', {}, `Frame ${r.no}: ${r.len} bytes, ${it.bytes.length} captured, ${r.dev} (netns ${r.netns}) ${r.direction}`),
-    el('dl', {}, el('dt', {}, 'Verdict'), el('dd', {}, `${r.verdict} (${r.verdictValue})`), ...(r.reason ? [el('dt', {}, 'Drop reason'), el('dd', {}, r.reason)] : [])));
-  layersPane.replaceChildren(frame, ...layers.map((l) => el('details', { open: '' },
-    el('summary', {}, l.name, ...(l.truncated ? [el('span', { class: 'truncated' }, ' (cut by the snap length)')] : [])),
-    el('dl', {}, ...l.fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])))));
+  const frame = el(
+    'details',
+    { open: '' },
+    el('summary', {}, `Frame ${r.no}: ${r.len} bytes, ${it.bytes.length} captured, ${r.dev} (netns ${r.netns}) ${r.direction}`),
+    el(
+      'dl',
+      {},
+      el('dt', {}, 'Verdict'),
+      el('dd', {}, `${r.verdict} (${r.verdictValue})`),
+      ...(r.reason ? [el('dt', {}, 'Drop reason'), el('dd', {}, r.reason)] : []),
+    ),
+  );
+  layersPane.replaceChildren(
+    frame,
+    ...layers.map((l) =>
+      el(
+        'details',
+        { open: '' },
+        el('summary', {}, l.name, ...(l.truncated ? [el('span', { class: 'truncated' }, ' (cut by the snap length)')] : [])),
+        el('dl', {}, ...l.fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+      ),
+    ),
+  );
   hexPane.replaceChildren(el('pre', { class: 'hex mono', 'aria-label': 'Bytes in hex' }, hexDump(it.bytes).join('\n')));
 }
 
@@ -164,7 +224,8 @@ function addRows(rows: PacketListRow[], replace: boolean): void {
 
 function setCapturing(on: boolean): void {
   capturing = on;
-  if (on) stopButton.removeAttribute('disabled'); else stopButton.setAttribute('disabled', '');
+  if (on) stopButton.removeAttribute('disabled');
+  else stopButton.setAttribute('disabled', '');
   state.textContent = on ? 'capturing' : 'stopped';
 }
 
@@ -173,7 +234,8 @@ function onMessage(m: Exclude<PacketListToView, { type: 'reply' }>): void {
     case 'capture':
       title.textContent = m.title;
       setCapturing(m.capturing);
-      if (m.wireshark) wiresharkButton.removeAttribute('hidden'); else wiresharkButton.setAttribute('hidden', '');
+      if (m.wireshark) wiresharkButton.removeAttribute('hidden');
+      else wiresharkButton.setAttribute('hidden', '');
       break;
     case 'packets':
       if (m.replace) lost = 0;
@@ -183,7 +245,9 @@ function onMessage(m: Exclude<PacketListToView, { type: 'reply' }>): void {
     case 'summary': {
       lost = m.lost;
       setCapturing(false);
-      const v = Object.entries(m.verdicts).map(([k, n]) => `${k} ${formatCount(n)}`).join(', ');
+      const v = Object.entries(m.verdicts)
+        .map(([k, n]) => `${k} ${formatCount(n)}`)
+        .join(', ');
       summaryNote.textContent = `kernel: seen ${formatCount(m.seen)}, matched ${formatCount(m.matched)}${v ? ` (${v})` : ''}; ${m.restored ? 'plain program attached again' : 'the plain program could NOT be put back'}`;
       renderCount();
       break;
@@ -200,14 +264,27 @@ const shownNumbers = () => (filterField.value ? [...tbody.children].map((tr) => 
 stopButton.addEventListener('click', () => {
   if (!capturing) return;
   state.textContent = 'stopping...';
-  channel.request<PacketListReplies['stop']>({ type: 'stop' }).then((r) => setCapturing(r.capturing), (e: Error) => { state.textContent = e.message; });
+  channel.request<PacketListReplies['stop']>({ type: 'stop' }).then(
+    (r) => setCapturing(r.capturing),
+    (e: Error) => {
+      state.textContent = e.message;
+    },
+  );
 });
 saveButton.addEventListener('click', () => {
-  channel.request<PacketListReplies['save']>({ type: 'save', numbers: shownNumbers() })
-    .then((r) => { if (r.saved) state.textContent = `saved ${r.saved}`; }, (e: Error) => { state.textContent = e.message; });
+  channel.request<PacketListReplies['save']>({ type: 'save', numbers: shownNumbers() }).then(
+    (r) => {
+      if (r.saved) state.textContent = `saved ${r.saved}`;
+    },
+    (e: Error) => {
+      state.textContent = e.message;
+    },
+  );
 });
 wiresharkButton.addEventListener('click', () => {
-  channel.request<PacketListReplies['openWireshark']>({ type: 'openWireshark', numbers: shownNumbers() }).catch((e: Error) => { state.textContent = e.message; });
+  channel.request<PacketListReplies['openWireshark']>({ type: 'openWireshark', numbers: shownNumbers() }).catch((e: Error) => {
+    state.textContent = e.message;
+  });
 });
 let filterTimer: ReturnType<typeof setTimeout> | undefined;
 filterField.addEventListener('input', () => {
@@ -228,5 +305,9 @@ table.addEventListener('keydown', (e) => {
   select(Number(rows[next].getAttribute('data-no')));
 });
 
-try { predicate = parseRowFilter(filterField.value ?? ''); } catch { predicate = () => true; }
+try {
+  predicate = parseRowFilter(filterField.value ?? '');
+} catch {
+  predicate = () => true;
+}
 channel.ready();

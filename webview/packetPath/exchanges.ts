@@ -14,7 +14,11 @@ export interface Step {
   from?: { netns: string; ifname: string };
 }
 
-export interface Exchange { id: string; packets: PacketPathView[]; firstNs: number }
+export interface Exchange {
+  id: string;
+  packets: PacketPathView[];
+  firstNs: number;
+}
 
 export const netnsLabel = (h: PacketHopView) => h.netnsName ?? `ns:${h.netnsInode}`;
 
@@ -23,7 +27,7 @@ export function groupExchanges(packets: Iterable<PacketPathView>): Exchange[] {
   for (const p of packets) {
     const id = p.exchange || p.key;
     let x = byId.get(id);
-    if (!x) byId.set(id, x = { id, packets: [], firstNs: p.firstNs });
+    if (!x) byId.set(id, (x = { id, packets: [], firstNs: p.firstNs }));
     x.packets.push(p);
     x.firstNs = Math.min(x.firstNs, p.firstNs);
   }

@@ -23,11 +23,26 @@ let selected = saved.selected;
 let tracing = false;
 let dropped = 0;
 
-const filterField = custom('vscode-textfield', { id: 'filter', class: 'grow', placeholder: 'What to follow, e.g. icmp host 10.0.0.2', 'aria-label': 'Packet filter' }) as HTMLElement & { value: string };
+const filterField = custom('vscode-textfield', {
+  id: 'filter',
+  class: 'grow',
+  placeholder: 'What to follow, e.g. icmp host 10.0.0.2',
+  'aria-label': 'Packet filter',
+}) as HTMLElement & { value: string };
 const startButton = custom('vscode-button', { id: 'start' }, 'Start');
-const status = el('div', { class: 'status' }, el('span', { id: 'state', role: 'status', 'aria-live': 'polite' }), el('span', { id: 'count' }), el('span', { id: 'dropped' }));
+const status = el(
+  'div',
+  { class: 'status' },
+  el('span', { id: 'state', role: 'status', 'aria-live': 'polite' }),
+  el('span', { id: 'count' }),
+  el('span', { id: 'dropped' }),
+);
 const list = el('ul', { role: 'listbox', 'aria-label': 'Packets', tabindex: '0', id: 'packets' });
-const detail = el('section', { class: 'detail', 'aria-label': 'Path of the selected packet', id: 'detail' }, el('p', { class: 'empty' }, 'No packet yet. Start tracing, then send some traffic.'));
+const detail = el(
+  'section',
+  { class: 'detail', 'aria-label': 'Path of the selected packet', id: 'detail' },
+  el('p', { class: 'empty' }, 'No packet yet. Start tracing, then send some traffic.'),
+);
 document.body.append(
   el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Packet path controls' }, filterField, startButton),
   status,
@@ -36,7 +51,10 @@ document.body.append(
 if (saved.filter) filterField.value = saved.filter;
 
 const steps = new SortableTable<Step>({
-  label: 'Hops', empty: 'No hops.', rowKey: (s) => String(s.step), sort: { column: 'step', descending: false },
+  label: 'Hops',
+  empty: 'No hops.',
+  rowKey: (s) => String(s.step),
+  sort: { column: 'step', descending: false },
   columns: [
     { key: 'step', label: 'Step', numeric: true, value: (s) => s.step },
     { key: 'arrow', label: 'Arrow', numeric: true, value: (s) => s.arrow },
@@ -51,15 +69,22 @@ const steps = new SortableTable<Step>({
 let shownExchange: Exchange | undefined;
 const exchangeStart = (_s: Step) => shownExchange?.firstNs;
 
-function persist(): void { channel.saveState({ filter: filterField.value ?? '', selected }); }
+function persist(): void {
+  channel.saveState({ filter: filterField.value ?? '', selected });
+}
 
 function renderList(): void {
   const items = exchanges.map((x) => {
     const first = x.packets[0];
     const hops = x.packets.reduce((n, p) => n + p.hops.length, 0);
-    const li = el('li', { role: 'option', 'data-exchange': x.id, 'aria-selected': String(x.id === selected), id: `x-${cssId(x.id)}` },
+    const li = el(
+      'li',
+      { role: 'option', 'data-exchange': x.id, 'aria-selected': String(x.id === selected), id: `x-${cssId(x.id)}` },
       `${first.src} → ${first.dst} ${first.protocol} ${x.packets.map((p) => p.label).join(' + ')} ${x.id} (${hops} hops)`,
-      ...x.packets.filter((p) => p.drop).map((p) => el('span', { class: 'dropped' }, ` ✕ ${p.label} dropped: ${p.drop!.reason ?? `at ${p.drop!.location}`}`)));
+      ...x.packets
+        .filter((p) => p.drop)
+        .map((p) => el('span', { class: 'dropped' }, ` ✕ ${p.label} dropped: ${p.drop!.reason ?? `at ${p.drop!.location}`}`)),
+    );
     li.addEventListener('click', () => select(x.id));
     return li;
   });
@@ -81,12 +106,18 @@ function renderDetail(): void {
   shownExchange = x;
   if (!x) return;
   const s = stepsOf(x);
-  const title = `${x.packets.map(describePacket).join(', ')}: ` +
+  const title =
+    `${x.packets.map(describePacket).join(', ')}: ` +
     s.map((st) => `${st.step} ${st.leg} ${st.netns}/${st.hop.ifname} ${st.hop.tracepoint}`).join('; ');
   steps.setRows(s);
   detail.replaceChildren(
     el('h2', {}, `${x.packets[0].src} → ${x.packets[0].dst}: ${x.packets.map((p) => p.label).join(' + ')} (${x.id})`),
-    el('div', { class: 'legend', 'aria-hidden': 'true' }, el('span', { class: 'request' }, '━ request'), el('span', { class: 'reply' }, '╍ reply')),
+    el(
+      'div',
+      { class: 'legend', 'aria-hidden': 'true' },
+      el('span', { class: 'request' }, '━ request'),
+      el('span', { class: 'reply' }, '╍ reply'),
+    ),
     drawPath(s, title),
     steps.element,
   );
@@ -110,7 +141,8 @@ function onMessage(m: Exclude<PacketPathToView, { type: 'reply' }>): void {
       setTracing(m.tracing);
       break;
     case 'status':
-      document.getElementById('state')!.textContent = m.state === 'connected' ? `Connected to ${m.host ?? ''}` : `${m.state}${m.message ? `: ${m.message}` : ''}`;
+      document.getElementById('state')!.textContent =
+        m.state === 'connected' ? `Connected to ${m.host ?? ''}` : `${m.state}${m.message ? `: ${m.message}` : ''}`;
       break;
   }
   document.getElementById('count')!.textContent = `${formatCount(packets.size)} packets, ${formatCount(exchanges.length)} exchanges`;
@@ -139,7 +171,8 @@ startButton.addEventListener('click', async () => {
 filterField.addEventListener('input', persist);
 list.addEventListener('keydown', (e) => {
   const i = exchanges.findIndex((x) => x.id === selected);
-  const next = e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? exchanges.length - 1 : -2;
+  const next =
+    e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? exchanges.length - 1 : -2;
   if (next === -2 || !exchanges[next]) return;
   e.preventDefault();
   select(exchanges[next].id);

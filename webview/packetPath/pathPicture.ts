@@ -5,7 +5,12 @@
 import { svg } from '../shared/dom';
 import { dropLabel, type Step } from './exchanges';
 
-const BOX_W = 190, GAP = 180, PORT_W = 74, PORT_H = 22, TOP = 34, PAD = 16;
+const BOX_W = 190,
+  GAP = 180,
+  PORT_W = 74,
+  PORT_H = 22,
+  TOP = 34,
+  PAD = 16;
 
 export function drawPath(steps: Step[], title: string): SVGSVGElement {
   const namespaces: string[] = [];
@@ -34,9 +39,12 @@ export function drawPath(steps: Step[], title: string): SVGSVGElement {
     perEdge.set(edge, n + 1);
     maxStack = Math.max(maxStack, n + 1);
     const bx = PAD + i * (BOX_W + GAP);
-    place.set(k, side === 'bottom'
-      ? { x: bx + 12 + n * (PORT_W + 8) + PORT_W / 2, y: 0, side }
-      : { x: side === 'right' ? bx + BOX_W : bx, y: n, side });
+    place.set(
+      k,
+      side === 'bottom'
+        ? { x: bx + 12 + n * (PORT_W + 8) + PORT_W / 2, y: 0, side }
+        : { x: side === 'right' ? bx + BOX_W : bx, y: n, side },
+    );
   }
   const boxH = 70 + maxStack * (PORT_H + 30);
   const width = PAD * 2 + namespaces.length * BOX_W + (namespaces.length - 1) * GAP;
@@ -44,7 +52,15 @@ export function drawPath(steps: Step[], title: string): SVGSVGElement {
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, class: 'path-picture' });
   const defs = svg('defs');
   for (const leg of ['request', 'reply', 'other']) {
-    const m = svg('marker', { id: `head-${leg}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    const m = svg('marker', {
+      id: `head-${leg}`,
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    });
     const path = svg('path', { d: 'M0,0 L10,5 L0,10 z', class: `head ${leg}` });
     m.append(path);
     defs.append(m);
@@ -79,9 +95,14 @@ export function drawPath(steps: Step[], title: string): SVGSVGElement {
     if (!s.hop.drop) continue;
     const c = centre(portKey(s.netns, s.hop.ifname));
     const below = s.leg === 'reply';
-    const cx = c.x + PORT_W / 2, cy = c.y + (below ? PORT_H / 2 + 4 : -PORT_H / 2 - 4);
+    const cx = c.x + PORT_W / 2,
+      cy = c.y + (below ? PORT_H / 2 + 4 : -PORT_H / 2 - 4);
     const label = dropLabel(s.hop);
-    const g = svg('g', { class: `drop-mark ${s.leg === 'request' || s.leg === 'reply' ? s.leg : 'other'}`, 'data-drop': label, 'data-step': s.step });
+    const g = svg('g', {
+      class: `drop-mark ${s.leg === 'request' || s.leg === 'reply' ? s.leg : 'other'}`,
+      'data-drop': label,
+      'data-step': s.step,
+    });
     const title = svg('title');
     title.textContent = `${s.step}: ${s.leg} ${label} (${s.netns}/${s.hop.ifname || 'no device'})`;
     g.append(title, svg('circle', { cx, cy, r: 9, class: 'drop-dot' }));
@@ -99,13 +120,16 @@ export function drawPath(steps: Step[], title: string): SVGSVGElement {
     const leg = s.leg === 'request' || s.leg === 'reply' ? s.leg : 'other';
     const bend = leg === 'reply' ? 34 : -34;
     const dir = Math.sign(b.x - a.x) || 1;
-    const x1 = a.x + dir * (PORT_W / 2), x2 = b.x - dir * (PORT_W / 2);
-    const mx = (x1 + x2) / 2, my = (a.y + b.y) / 2 + bend;
+    const x1 = a.x + dir * (PORT_W / 2),
+      x2 = b.x - dir * (PORT_W / 2);
+    const mx = (x1 + x2) / 2,
+      my = (a.y + b.y) / 2 + bend;
     const g = svg('g', { class: `arrow ${leg}`, 'data-arrow': s.arrow, 'data-step': s.step });
     const title = svg('title');
     title.textContent = `${s.arrow}: ${s.leg} ${s.from.netns}/${s.from.ifname} → ${s.netns}/${s.hop.ifname} (${s.hop.tracepoint})`;
     g.append(title, svg('path', { d: `M${x1},${a.y} Q${mx},${my} ${x2},${b.y}`, class: 'arrow-line', 'marker-end': `url(#head-${leg})` }));
-    const lx = (x1 + 2 * mx + x2) / 4, ly = (a.y + 2 * my + b.y) / 4;
+    const lx = (x1 + 2 * mx + x2) / 4,
+      ly = (a.y + 2 * my + b.y) / 4;
     g.append(svg('circle', { cx: lx, cy: ly, r: 10, class: 'arrow-badge' }));
     const num = svg('text', { x: lx, y: ly + 4, 'text-anchor': 'middle', class: 'arrow-number' });
     num.textContent = String(s.arrow);

@@ -14,12 +14,33 @@ const CHART_H = 18;
 
 const channel = new HostChannel<ProgramStatsToHost, ProgramStatsToView, Record<string, never>>(onMessage);
 const history = new Map<number, number[]>();
-const statusLine = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' }, el('span', { id: 'state' }), el('span', { id: 'summary' }));
+const statusLine = el(
+  'div',
+  { class: 'status', role: 'status', 'aria-live': 'polite' },
+  el('span', { id: 'state' }),
+  el('span', { id: 'summary' }),
+);
 const tbody = el('tbody');
-const table = el('table', { class: 'grid', 'aria-label': 'Programs by CPU share' },
-  el('thead', {}, el('tr', {}, ...['Program', 'Type', 'Attached to', 'Runs/s', 'Avg ns', 'CPU %', 'Last minutes (CPU %)'].map((h, i) => el('th', i >= 3 && i <= 5 ? { class: 'num' } : {}, h)))),
-  tbody);
-document.body.append(statusLine, el('div', { class: 'scroll' }, table, el('p', { class: 'empty', id: 'empty' }, 'Waiting for the first interval...')));
+const table = el(
+  'table',
+  { class: 'grid', 'aria-label': 'Programs by CPU share' },
+  el(
+    'thead',
+    {},
+    el(
+      'tr',
+      {},
+      ...['Program', 'Type', 'Attached to', 'Runs/s', 'Avg ns', 'CPU %', 'Last minutes (CPU %)'].map((h, i) =>
+        el('th', i >= 3 && i <= 5 ? { class: 'num' } : {}, h),
+      ),
+    ),
+  ),
+  tbody,
+);
+document.body.append(
+  statusLine,
+  el('div', { class: 'scroll' }, table, el('p', { class: 'empty', id: 'empty' }, 'Waiting for the first interval...')),
+);
 
 function chart(points: number[]): SVGSVGElement {
   const s = svg('svg', { width: CHART_W, height: CHART_H, class: 'spark', role: 'img' });
@@ -42,10 +63,21 @@ function render(rates: ProgramRateView[], intervalS: number): void {
   const live = new Set(rates.map((r) => r.id));
   for (const id of [...history.keys()]) if (!live.has(id)) history.delete(id);
   const sorted = [...rates].sort((a, b) => b.cpuPercent - a.cpuPercent || b.runsPerSec - a.runsPerSec || a.id - b.id);
-  tbody.replaceChildren(...sorted.map((r) => el('tr', { 'data-id': String(r.id) },
-    el('td', {}, `${r.name || '(no name)'} #${r.id}`), el('td', {}, r.type), el('td', {}, r.attachedTo.join(', ') || '-'),
-    el('td', { class: 'num' }, r.runsPerSec.toFixed(1)), el('td', { class: 'num' }, r.avgNs.toFixed(1)), el('td', { class: 'num' }, r.cpuPercent.toFixed(3)),
-    el('td', { class: 'chart' }, chart(history.get(r.id)!)))));
+  tbody.replaceChildren(
+    ...sorted.map((r) =>
+      el(
+        'tr',
+        { 'data-id': String(r.id) },
+        el('td', {}, `${r.name || '(no name)'} #${r.id}`),
+        el('td', {}, r.type),
+        el('td', {}, r.attachedTo.join(', ') || '-'),
+        el('td', { class: 'num' }, r.runsPerSec.toFixed(1)),
+        el('td', { class: 'num' }, r.avgNs.toFixed(1)),
+        el('td', { class: 'num' }, r.cpuPercent.toFixed(3)),
+        el('td', { class: 'chart' }, chart(history.get(r.id)!)),
+      ),
+    ),
+  );
   document.getElementById('empty')!.hidden = true;
   const ran = rates.filter((r) => r.runsPerSec > 0).length;
   document.getElementById('summary')!.textContent = `${rates.length} programs, ${ran} ran in the last ${intervalS.toFixed(1)} s`;

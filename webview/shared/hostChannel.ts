@@ -34,9 +34,13 @@ export class HostChannel<ToHost extends { type: string }, ToView extends { type:
   }
 
   /** Tells the host the view listens; call after the listener above is installed and the DOM is built. */
-  ready(): void { this.api.postMessage({ type: 'ready' }); }
+  ready(): void {
+    this.api.postMessage({ type: 'ready' });
+  }
 
-  post(message: Exclude<ToHost, { requestId: number }>): void { this.api.postMessage(message); }
+  post(message: Exclude<ToHost, { requestId: number }>): void {
+    this.api.postMessage(message);
+  }
 
   /** Sends a request and resolves with the host's reply (rejects with the host's error text). */
   request<R>(message: WithoutId<ToHost>): Promise<R> {
@@ -48,6 +52,10 @@ export class HostChannel<ToHost extends { type: string }, ToView extends { type:
   }
 
   /** View state kept by VS Code across hide/show (and reloads of the webview). */
-  state(): Partial<State> { return (this.api.getState() as Partial<State> | undefined) ?? {}; }
-  saveState(state: State): void { this.api.setState(state); }
+  state(): Partial<State> {
+    return (this.api.getState() as Partial<State> | undefined) ?? {};
+  }
+  saveState(state: State): void {
+    this.api.setState(state);
+  }
 }

@@ -40,7 +40,12 @@ export class SortableTable<T> {
     for (const c of opts.columns) {
       const th = el('th', { scope: 'col', class: c.numeric ? 'num' : '', tabindex: '0', 'data-column': c.key }, c.label);
       th.addEventListener('click', () => this.sortBy(c.key));
-      th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.sortBy(c.key); } });
+      th.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          this.sortBy(c.key);
+        }
+      });
       this.headers.set(c.key, th);
       tr.append(th);
     }
@@ -49,9 +54,17 @@ export class SortableTable<T> {
     this.element = el('div', { class: 'table-wrap' }, this.table, this.emptyNote);
   }
 
-  setRows(rows: T[]): void { this.rows = rows; this.render(); }
-  setFilter(text: string): void { this.filterText = text.toLowerCase(); this.render(); }
-  get sortState(): { column: string; descending: boolean } { return { ...this.sort }; }
+  setRows(rows: T[]): void {
+    this.rows = rows;
+    this.render();
+  }
+  setFilter(text: string): void {
+    this.filterText = text.toLowerCase();
+    this.render();
+  }
+  get sortState(): { column: string; descending: boolean } {
+    return { ...this.sort };
+  }
 
   sortBy(column: string, descending?: boolean): void {
     this.sort = { column, descending: descending ?? (this.sort.column === column ? !this.sort.descending : false) };
@@ -65,10 +78,19 @@ export class SortableTable<T> {
       if (key === col.key) th.setAttribute('aria-sort', this.sort.descending ? 'descending' : 'ascending');
       else th.removeAttribute('aria-sort');
     }
-    const shown = this.rows.filter((r) => !this.filterText || this.opts.columns.some((c) => String(c.value(r) ?? '').toLowerCase().includes(this.filterText)));
+    const shown = this.rows.filter(
+      (r) =>
+        !this.filterText ||
+        this.opts.columns.some((c) =>
+          String(c.value(r) ?? '')
+            .toLowerCase()
+            .includes(this.filterText),
+        ),
+    );
     const sign = this.sort.descending ? -1 : 1;
     shown.sort((a, b) => {
-      const x = col.value(a), y = col.value(b);
+      const x = col.value(a),
+        y = col.value(b);
       if (x === y) return 0;
       if (x === undefined) return 1;
       if (y === undefined) return -1;
@@ -91,7 +113,9 @@ export class SortableTable<T> {
       tr.tabIndex = 0;
       const activate = () => this.opts.onActivate!(r);
       tr.addEventListener('dblclick', activate);
-      tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target === tr) activate(); });
+      tr.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && e.target === tr) activate();
+      });
     }
     return tr;
   }

@@ -22,12 +22,27 @@ const KINDS = ['xdp', 'tc', 'sockops', 'skmsg', 'tracepoints'] as const;
 const CAPTURE_OPTIONS = ['capture', 'filter', 'snap-length', 'duration'];
 
 const attachOptions = {
-  ...commonOptions, ...hostOptions,
-  dev: { type: 'string' }, netns: { type: 'string' }, mode: { type: 'string' }, direction: { type: 'string' },
-  via: { type: 'string' }, cgroup: { type: 'string' }, 'create-cgroup': { type: 'boolean' }, map: { type: 'string' },
-  program: { type: 'string' }, name: { type: 'string' }, set: { type: 'string', multiple: true },
-  replace: { type: 'boolean' }, reload: { type: 'boolean' }, 'confirm-within': { type: 'string' }, 'no-confirm': { type: 'boolean' },
-  capture: { type: 'string' }, filter: { type: 'string' }, 'snap-length': { type: 'string' }, duration: { type: 'string' },
+  ...commonOptions,
+  ...hostOptions,
+  dev: { type: 'string' },
+  netns: { type: 'string' },
+  mode: { type: 'string' },
+  direction: { type: 'string' },
+  via: { type: 'string' },
+  cgroup: { type: 'string' },
+  'create-cgroup': { type: 'boolean' },
+  map: { type: 'string' },
+  program: { type: 'string' },
+  name: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  replace: { type: 'boolean' },
+  reload: { type: 'boolean' },
+  'confirm-within': { type: 'string' },
+  'no-confirm': { type: 'boolean' },
+  capture: { type: 'string' },
+  filter: { type: 'string' },
+  'snap-length': { type: 'string' },
+  duration: { type: 'string' },
 } as const;
 
 /** Which options each kind takes (beyond the common ones): anything else is a usage error, not ignored. */
@@ -47,7 +62,9 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   const { values, positionals } = parseCommand(`attach ${kind}`, rest, attachOptions);
   for (const [opt, v] of Object.entries(values)) {
     if (v !== undefined && !generalOptions.includes(opt) && !kindOptions[kind].includes(opt)) {
-      throw usageError(`attach ${kind}: --${opt} does not apply (options for ${kind}: ${kindOptions[kind].map((o) => `--${o}`).join(', ') || 'none'})`);
+      throw usageError(
+        `attach ${kind}: --${opt} does not apply (options for ${kind}: ${kindOptions[kind].map((o) => `--${o}`).join(', ') || 'none'})`,
+      );
     }
   }
   const file = exactlyOne(`attach ${kind}`, 'an object (FILE.o) or source (FILE.bpf.c)', positionals);
@@ -61,8 +78,12 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
   const tcVia = kind === 'tc' ? oneOf('--via', values.via, ['tc', 'tcx'] as const) : undefined;
   // Seconds, like the editor's ebpfNetDebug.confirmWithin setting.
   const confirmSeconds = positiveNumber('--confirm-within', values['confirm-within']);
-  if (confirmSeconds !== undefined && values['no-confirm']) throw usageError(`attach ${kind}: --confirm-within and --no-confirm contradict each other`);
-  const policy: ConfirmPolicy = { noConfirm: values['no-confirm'], confirmWithinMs: confirmSeconds === undefined ? undefined : Math.round(confirmSeconds * 1000) };
+  if (confirmSeconds !== undefined && values['no-confirm'])
+    throw usageError(`attach ${kind}: --confirm-within and --no-confirm contradict each other`);
+  const policy: ConfirmPolicy = {
+    noConfirm: values['no-confirm'],
+    confirmWithinMs: confirmSeconds === undefined ? undefined : Math.round(confirmSeconds * 1000),
+  };
   const set = parseAssignments('--set', values.set);
   if (values.name !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(values.name)) {
     throw usageError(`--name ${values.name}: object names are 1-64 letters, digits, '_' or '-'`);
@@ -80,30 +101,60 @@ export async function attachCommand(argv: string[], ctx: CliContext): Promise<nu
     timer.mark('attach: session open');
     // The workflow shared with the editor (core/attach/attachWorkflow.ts); the CLI answers its questions from
     // the options and says what is missing instead of asking.
-    const r = await timer.phase('compile+load+attach+confirm', () => attachWorkflow(s, {
-      kind, command: `attach ${kind}`, programLabel: '--program',
-      object: { file, prepared: (sess) => timer.phase('compile (what remains after connecting)', () => object.forSession(sess)) },
-      target: {
-        dev: values.dev, netns: values.netns, mode, direction, via, tcVia, cgroup: values.cgroup,
-        createCgroup: values['create-cgroup'], map: values.map, replace: values.replace,
-      },
-      program: values.program, name: values.name, reload: values.reload, confirm: policy,
-    }, {
-      chooseProgram: (fit) => {
-        throw usageError(`attach ${kind}: ${file} has ${fit.length} ${kind} programs (${fit.map((p) => `${p.name} (${p.section})`).join(', ')}); choose one with --program NAME`);
-      },
-      chooseMap: (socks) => {
-        throw usageError(`attach skmsg: --map is required (the object has ${socks.length} sockmap/sockhash maps: ${socks.map((m) => m.name).join(', ')})`);
-      },
-      loadRejected: (e, obj) => explainLoadFailure(e, { command: `attach ${kind}`, source: obj.source, includeDirs: obj.includeDirs, io: ctx.io }),
-    }).catch((e: unknown) => { throw asCliError(e); }));
+    const r = await timer.phase('compile+load+attach+confirm', () =>
+      attachWorkflow(
+        s,
+        {
+          kind,
+          command: `attach ${kind}`,
+          programLabel: '--program',
+          object: { file, prepared: (sess) => timer.phase('compile (what remains after connecting)', () => object.forSession(sess)) },
+          target: {
+            dev: values.dev,
+            netns: values.netns,
+            mode,
+            direction,
+            via,
+            tcVia,
+            cgroup: values.cgroup,
+            createCgroup: values['create-cgroup'],
+            map: values.map,
+            replace: values.replace,
+          },
+          program: values.program,
+          name: values.name,
+          reload: values.reload,
+          confirm: policy,
+        },
+        {
+          chooseProgram: (fit) => {
+            throw usageError(
+              `attach ${kind}: ${file} has ${fit.length} ${kind} programs (${fit.map((p) => `${p.name} (${p.section})`).join(', ')}); choose one with --program NAME`,
+            );
+          },
+          chooseMap: (socks) => {
+            throw usageError(
+              `attach skmsg: --map is required (the object has ${socks.length} sockmap/sockhash maps: ${socks.map((m) => m.name).join(', ')})`,
+            );
+          },
+          loadRejected: (e, obj) =>
+            explainLoadFailure(e, { command: `attach ${kind}`, source: obj.source, includeDirs: obj.includeDirs, io: ctx.io }),
+        },
+      ).catch((e: unknown) => {
+        throw asCliError(e);
+      }),
+    );
     const attached = { ...r.attachment, object: r.object, program: r.program, programs: r.programs, confirmation: r.confirmation };
     if (!capture || !r.program) return { result: attached };
     // The plain program stays attached whatever happens to the capture.
     const program = r.program;
     const captured = await runCapture(s, ctx, capture, {
-      attachment: r.attachment.id, source: file, program, section: r.loaded.programs.find((p) => p.name === program)?.section || undefined,
-      kind: kind as 'xdp' | 'tc', set,
+      attachment: r.attachment.id,
+      source: file,
+      program,
+      section: r.loaded.programs.find((p) => p.name === program)?.section || undefined,
+      kind: kind as 'xdp' | 'tc',
+      set,
     }).catch((e: unknown) => {
       if (e instanceof CliError) e.message += ` (${program} stays attached: id ${r.attachment.id})`;
       throw e;
@@ -126,7 +177,9 @@ function asCliError(e: unknown): unknown {
   return e;
 }
 
-export function describeAttachment(a: Attachment & { object: string; program?: string; programs: string[]; confirmation?: Confirmation }): string {
+export function describeAttachment(
+  a: Attachment & { object: string; program?: string; programs: string[]; confirmation?: Confirmation },
+): string {
   const where: string[] = [];
   if (a.dev) where.push(`to ${a.dev}${a.direction ? ` ${a.direction}` : ''} in netns ${a.netns ?? 'root'}`);
   if (a.mode) where.push(`mode ${a.mode}`);
@@ -134,6 +187,9 @@ export function describeAttachment(a: Attachment & { object: string; program?: s
   if (a.map) where.push(`to map ${a.map}`);
   if (a.kind === 'tracepoints') where.push(`(${a.programs.join(', ')})`);
   const what = a.program ?? `the tracepoints of ${a.object}`;
-  const confirmed = a.confirmation?.status === 'confirmed' ? `confirmed: the host was still reachable (the watchdog stood down within ${a.confirmation.withinMs / 1000} s)\n` : '';
+  const confirmed =
+    a.confirmation?.status === 'confirmed'
+      ? `confirmed: the host was still reachable (the watchdog stood down within ${a.confirmation.withinMs / 1000} s)\n`
+      : '';
   return `attached ${what}${a.progId ? ` (prog ${a.progId})` : ''} ${where.join(', ')}\n${confirmed}object: ${a.object}\nid: ${a.id}\n`;
 }

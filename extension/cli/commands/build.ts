@@ -12,7 +12,8 @@ import { sessionTarget } from '../../core/compile/sessionTarget';
 
 export async function buildCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand('build', argv, {
-    ...commonOptions, ...hostOptions,
+    ...commonOptions,
+    ...hostOptions,
     output: { type: 'string', short: 'o' },
     define: { type: 'string', short: 'D', multiple: true },
     include: { type: 'string', short: 'I', multiple: true },
@@ -21,9 +22,14 @@ export async function buildCommand(argv: string[], ctx: CliContext): Promise<num
   if (!source.endsWith('.c')) throw usageError(`build: ${source} is not a C source file (expected FILE.bpf.c)`);
   const defines = parseAssignments('--define', values.define);
   const host = values.host ?? ctx.env.EBPF_NETDEBUG_HOST;
-  const compile = (target = localTarget()) => compileForHost({
-    source, output: values.output, host: target, defines, includeDirs: values.include,
-  });
+  const compile = (target = localTarget()) =>
+    compileForHost({
+      source,
+      output: values.output,
+      host: target,
+      defines,
+      includeDirs: values.include,
+    });
   const r = host && host !== 'local' ? await withSession(ctx, host, (s) => compile(sessionTarget(s))) : await compile();
   if (values.json) {
     printJson(ctx.io, { ok: r.ok, output: r.ok ? r.output : undefined, diagnostics: r.diagnostics });

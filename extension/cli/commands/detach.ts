@@ -17,10 +17,18 @@ export async function detachCommand(argv: string[], ctx: CliContext): Promise<nu
     const { detached } = await s.client.detach({ attachment: id });
     let unloaded: string | undefined;
     if (!values['keep-object']) {
-      const owner = detached.kind === 'tracepoints'
-        ? objects.find((o) => o.name === detached.object)
-        : objects.find((o) => o.programs.some((p) => p.id === detached.progId));
-      if (owner && !(await stillAttached(s.client, owner.programs.map((p) => p.id), owner.name))) {
+      const owner =
+        detached.kind === 'tracepoints'
+          ? objects.find((o) => o.name === detached.object)
+          : objects.find((o) => o.programs.some((p) => p.id === detached.progId));
+      if (
+        owner &&
+        !(await stillAttached(
+          s.client,
+          owner.programs.map((p) => p.id),
+          owner.name,
+        ))
+      ) {
         await s.client.objectUnload({ name: owner.name });
         unloaded = owner.name;
       }

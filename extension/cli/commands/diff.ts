@@ -12,7 +12,9 @@ import { printJson } from '../output';
 
 export async function diffCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand('diff', argv, {
-    ...commonOptions, host: { type: 'string', short: 'H', multiple: true }, 'no-contents': { type: 'boolean' },
+    ...commonOptions,
+    host: { type: 'string', short: 'H', multiple: true },
+    'no-contents': { type: 'boolean' },
     'netns-scope': { type: 'string' },
   });
   const netnsScope = oneOf('--netns-scope', values['netns-scope'], ['own', 'all'] as const) ?? 'all';
@@ -21,17 +23,31 @@ export async function diffCommand(argv: string[], ctx: CliContext): Promise<numb
   if (hosts.length !== 2 || hosts.some((h) => !h)) throw usageError(`diff: give two hosts: --host A --host B (got ${hosts.length})`);
   if (hosts[0] === hosts[1]) throw usageError(`diff: --host ${hosts[0]} is given twice`);
   const remoteBase = ctx.env.EBPF_NETDEBUG_REMOTE_BASE;
-  const { fleet, failures } = await Fleet.open(hosts.map((h) => ({ name: h, spec: h })), ctx.openSession, {
-    clientName: 'ebpf-netdebug-cli', clientVersion: CLI_VERSION, ...(remoteBase ? { deploy: { remoteBase } } : {}),
-  });
+  const { fleet, failures } = await Fleet.open(
+    hosts.map((h) => ({ name: h, spec: h })),
+    ctx.openSession,
+    {
+      clientName: 'ebpf-netdebug-cli',
+      clientVersion: CLI_VERSION,
+      ...(remoteBase ? { deploy: { remoteBase } } : {}),
+    },
+  );
   try {
     if (failures.length) throw new CliError(`diff: ${failures.map((f) => `${f.host}: ${f.error.message}`).join('; ')}`);
     const [sa, sb] = await Promise.all(fleet.members.map((m) => snapshotHost(m.host.name, m.session.client, { netnsScope })));
     if (!values['no-contents']) {
       const pairs = mapsToCompare(sa, sb);
       await Promise.all([
-        dumpContents(fleet.members[0].session.client, pairs.map(([x]) => x), sa.contents),
-        dumpContents(fleet.members[1].session.client, pairs.map(([, y]) => y), sb.contents),
+        dumpContents(
+          fleet.members[0].session.client,
+          pairs.map(([x]) => x),
+          sa.contents,
+        ),
+        dumpContents(
+          fleet.members[1].session.client,
+          pairs.map(([, y]) => y),
+          sb.contents,
+        ),
       ]);
     }
     const d = diffSnapshots(sa, sb);

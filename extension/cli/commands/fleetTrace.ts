@@ -19,7 +19,11 @@ import { printSummary } from '../fleetRun';
 
 export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOpts: FleetOptions): Promise<number> {
   const { values, positionals } = parseCommand('trace', argv, {
-    ...commonOptions, source: { type: 'string' }, filter: { type: 'string' }, duration: { type: 'string' }, 'netns-scope': { type: 'string' },
+    ...commonOptions,
+    source: { type: 'string' },
+    filter: { type: 'string' },
+    duration: { type: 'string' },
+    'netns-scope': { type: 'string' },
   });
   if (positionals.length) throw usageError(`trace: unexpected argument ${positionals[0]} (a filter goes in --filter "...")`);
   const scope = oneOf('--netns-scope', values['netns-scope'], ['own', 'all'] as const) ?? 'all';
@@ -32,19 +36,27 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
     throw e;
   }
   const remoteBase = ctx.env.EBPF_NETDEBUG_REMOTE_BASE;
-  const { fleet, failures } = await Fleet.open(fleetOpts.hosts, ctx.openSession, {
-    clientName: 'ebpf-netdebug-cli', clientVersion: CLI_VERSION, ...(remoteBase ? { deploy: { remoteBase } } : {}),
-  }, fleetOpts.bounds);
+  const { fleet, failures } = await Fleet.open(
+    fleetOpts.hosts,
+    ctx.openSession,
+    {
+      clientName: 'ebpf-netdebug-cli',
+      clientVersion: CLI_VERSION,
+      ...(remoteBase ? { deploy: { remoteBase } } : {}),
+    },
+    fleetOpts.bounds,
+  );
   const problems = new Map<string, string>(failures.map((f) => [f.host, f.error.message]));
   try {
     // Clocks are sampled before the streams start and again after they stop (not while tracers load: that busy
     // moment makes round trips long); the sample with the shortest round trip wins.
     const clocks = new Map<string, ClockOffset>();
-    const sampleClocks = () => fleet.run(async (s, h) => {
-      const c = await estimateClockOffset(() => s.client.clockNow(), 9);
-      const had = clocks.get(h.name);
-      if (!had || c.uncertaintyNs < had.uncertaintyNs) clocks.set(h.name, c);
-    });
+    const sampleClocks = () =>
+      fleet.run(async (s, h) => {
+        const c = await estimateClockOffset(() => s.client.clockNow(), 9);
+        const had = clocks.get(h.name);
+        if (!had || c.uncertaintyNs < had.uncertaintyNs) clocks.set(h.name, c);
+      });
     await sampleClocks();
     const grouped = new Map<string, PacketPathGrouper>();
     const streams: SessionTraceStream[] = [];
@@ -54,19 +66,32 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
       grouped.set(h.name, g);
       const stream = await s.startTrace({ source: 'packet_path', packetFilter, netnsScope: scope });
       stream.onEvents((b: TraceEventsParams) => g.add(b.events as PacketPathEvent[]));
-      const logSub = s.client.onAgentLog((l) => { if (l.level === 'error' && !problems.has(h.name)) problems.set(h.name, l.message); });
+      const logSub = s.client.onAgentLog((l) => {
+        if (l.level === 'error' && !problems.has(h.name)) problems.set(h.name, l.message);
+      });
       streams.push(stream);
       return logSub;
     });
     for (const r of started) if (!r.ok) problems.set(r.host, r.error.message);
     if (!streams.length) {
-      printSummary(fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) ?? 'not traced' })), ctx.io);
+      printSummary(
+        fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) ?? 'not traced' })),
+        ctx.io,
+      );
       return 1;
     }
-    if (!values.json) ctx.io.err(`tracing on ${streams.length} host${streams.length === 1 ? '' : 's'} (netns scope ${scope})${duration ? ` for ${duration} s` : '; Ctrl-C to stop'}\n`);
+    if (!values.json)
+      ctx.io.err(
+        `tracing on ${streams.length} host${streams.length === 1 ? '' : 's'} (netns scope ${scope})${duration ? ` for ${duration} s` : '; Ctrl-C to stop'}\n`,
+      );
     let timer: NodeJS.Timeout | undefined;
     const stops = [ctx.interrupted()];
-    if (duration) stops.push(new Promise<void>((r) => { timer = setTimeout(r, duration * 1000); }));
+    if (duration)
+      stops.push(
+        new Promise<void>((r) => {
+          timer = setTimeout(r, duration * 1000);
+        }),
+      );
     await Promise.race(stops);
     if (timer) clearTimeout(timer);
     await Promise.all(streams.map((s) => s.stop().catch(() => undefined)));
@@ -84,5 +109,8 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
   } finally {
     await fleet.close();
   }
-  return printSummary(fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) })), ctx.io);
+  return printSummary(
+    fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) })),
+    ctx.io,
+  );
 }

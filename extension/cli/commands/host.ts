@@ -24,7 +24,10 @@ export async function hostCommand(argv: string[], ctx: CliContext): Promise<numb
     });
     if (values.json) printJson(ctx.io, { host, ...r });
     else if (!r.removed) ctx.io.out(`${host}: nothing of ours to remove\n`);
-    else ctx.io.out(`${host}: removed ${r.removed}${r.entries.length ? ` (${r.entries.join(', ')})` : ''}${r.viaSudo ? ' through sudo' : ''}\n`);
+    else
+      ctx.io.out(
+        `${host}: removed ${r.removed}${r.entries.length ? ` (${r.entries.join(', ')})` : ''}${r.viaSudo ? ' through sudo' : ''}\n`,
+      );
     return 0;
   } finally {
     await t.close();

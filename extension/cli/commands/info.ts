@@ -18,9 +18,14 @@ export async function infoCommand(argv: string[], ctx: CliContext): Promise<numb
 }
 
 export function formatFacts(host: string, f: HostFacts): string {
-  const mount = (m: HostFacts['bpffs']) => `${m.path} ${m.mounted ? 'mounted' : 'NOT mounted'}${m.mountedByAgent ? ' (mounted by the agent)' : ''}`;
+  const mount = (m: HostFacts['bpffs']) =>
+    `${m.path} ${m.mounted ? 'mounted' : 'NOT mounted'}${m.mountedByAgent ? ' (mounted by the agent)' : ''}`;
   const b = f.bpftool;
-  const features = b ? Object.entries(b.features).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ') : undefined;
+  const features = b
+    ? Object.entries(b.features)
+        .map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`)
+        .join(', ')
+    : undefined;
   return keyValues([
     ['Host', `${host} (${f.hostname})`],
     ['Kernel', `${f.kernelRelease} ${f.arch}`],
@@ -32,6 +37,9 @@ export function formatFacts(host: string, f: HostFacts): string {
     ['bpffs', mount(f.bpffs)],
     ['tracefs', mount(f.tracefs)],
     ['Kernel BTF', `${f.btf.path} ${f.btf.present ? 'present' : 'MISSING (no CO-RE, no vmlinux.h)'}`],
-    ['Privileges', `uid ${f.privileges.uid}, euid ${f.privileges.euid}${f.privileges.root ? ' (root)' : ' (NOT root: loading programs will fail)'}`],
+    [
+      'Privileges',
+      `uid ${f.privileges.uid}, euid ${f.privileges.euid}${f.privileges.root ? ' (root)' : ' (NOT root: loading programs will fail)'}`,
+    ],
   ]);
 }

@@ -38,7 +38,9 @@ async function objectBytes(file: string, ctx: CliContext): Promise<Buffer> {
     try {
       return await readFile(file);
     } catch (e) {
-      throw new CliError(`inspect: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new CliError(
+        `inspect: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
   }
   const dir = await mkdtemp(join(tmpdir(), 'ebpf-netdebug-inspect-'));
@@ -58,48 +60,95 @@ export function formatObject(info: BpfObjectInfo, opts: { sections: boolean }): 
   const h = info.header;
   const hex = (n: number | bigint) => `0x${n.toString(16)}`;
   const parts: string[] = [];
-  parts.push('ELF Header:\n' + keyValues([
-    ['Magic', [...h.ident].map((b) => b.toString(16).padStart(2, '0')).join(' ')],
-    ['Class', info.headerText.class],
-    ['Data', info.headerText.data],
-    ['Version', `${h.identVersion}${h.identVersion === 1 ? ' (current)' : ''}`],
-    ['OS/ABI', info.headerText.osAbi],
-    ['ABI Version', h.abiVersion],
-    ['Type', info.headerText.type],
-    ['Machine', info.headerText.machine],
-    ['Version', hex(h.version)],
-    ['Entry point address', hex(h.entry)],
-    ['Start of program headers', `${h.phoff} (bytes into file)`],
-    ['Start of section headers', `${h.shoff} (bytes into file)`],
-    ['Flags', hex(h.flags)],
-    ['Size of this header', `${h.ehsize} (bytes)`],
-    ['Size of program headers', `${h.phentsize} (bytes)`],
-    ['Number of program headers', h.phnum],
-    ['Size of section headers', `${h.shentsize} (bytes)`],
-    ['Number of section headers', h.shnum],
-    ['Section header string table index', h.shstrndx],
-  ], { indent: '  ', width: 35 }));
+  parts.push(
+    'ELF Header:\n' +
+      keyValues(
+        [
+          ['Magic', [...h.ident].map((b) => b.toString(16).padStart(2, '0')).join(' ')],
+          ['Class', info.headerText.class],
+          ['Data', info.headerText.data],
+          ['Version', `${h.identVersion}${h.identVersion === 1 ? ' (current)' : ''}`],
+          ['OS/ABI', info.headerText.osAbi],
+          ['ABI Version', h.abiVersion],
+          ['Type', info.headerText.type],
+          ['Machine', info.headerText.machine],
+          ['Version', hex(h.version)],
+          ['Entry point address', hex(h.entry)],
+          ['Start of program headers', `${h.phoff} (bytes into file)`],
+          ['Start of section headers', `${h.shoff} (bytes into file)`],
+          ['Flags', hex(h.flags)],
+          ['Size of this header', `${h.ehsize} (bytes)`],
+          ['Size of program headers', `${h.phentsize} (bytes)`],
+          ['Number of program headers', h.phnum],
+          ['Size of section headers', `${h.shentsize} (bytes)`],
+          ['Number of section headers', h.shnum],
+          ['Section header string table index', h.shstrndx],
+        ],
+        { indent: '  ', width: 35 },
+      ),
+  );
   if (opts.sections) {
-    parts.push('Sections:\n' + table(['NR', 'NAME', 'TYPE', 'OFFSET', 'SIZE', 'FLAGS'],
-      info.sections.map((s) => [s.index, s.name, s.type, hex(s.offset), s.size, s.flags]), { indent: '  ' }));
+    parts.push(
+      'Sections:\n' +
+        table(
+          ['NR', 'NAME', 'TYPE', 'OFFSET', 'SIZE', 'FLAGS'],
+          info.sections.map((s) => [s.index, s.name, s.type, hex(s.offset), s.size, s.flags]),
+          { indent: '  ' },
+        ),
+    );
   }
-  parts.push('Programs:\n' + (info.programs.length
-    ? table(['NAME', 'SECTION', 'TYPE', 'ATTACH', 'INSNS'],
-      info.programs.map((p) => [p.name, p.section, p.programType ?? '(unknown section)', p.attachKind ?? p.attachType, p.instructions]), { indent: '  ' })
-    : '  (none)\n'));
-  parts.push('Maps:\n' + (info.maps.length
-    ? table(['NAME', 'TYPE', 'KEY', 'VALUE', 'MAX_ENTRIES', 'FLAGS'],
-      info.maps.map((m) => [m.name, m.type, sizeWithType(m.keySize, m.keyType), sizeWithType(m.valueSize, m.valueType),
-        m.maxEntries || (m.type === 'perf_event_array' ? 'ncpus' : 0), m.flags ? hex(m.flags) : 0]), { indent: '  ' })
-    : '  (none)\n'));
+  parts.push(
+    'Programs:\n' +
+      (info.programs.length
+        ? table(
+            ['NAME', 'SECTION', 'TYPE', 'ATTACH', 'INSNS'],
+            info.programs.map((p) => [
+              p.name,
+              p.section,
+              p.programType ?? '(unknown section)',
+              p.attachKind ?? p.attachType,
+              p.instructions,
+            ]),
+            { indent: '  ' },
+          )
+        : '  (none)\n'),
+  );
+  parts.push(
+    'Maps:\n' +
+      (info.maps.length
+        ? table(
+            ['NAME', 'TYPE', 'KEY', 'VALUE', 'MAX_ENTRIES', 'FLAGS'],
+            info.maps.map((m) => [
+              m.name,
+              m.type,
+              sizeWithType(m.keySize, m.keyType),
+              sizeWithType(m.valueSize, m.valueType),
+              m.maxEntries || (m.type === 'perf_event_array' ? 'ncpus' : 0),
+              m.flags ? hex(m.flags) : 0,
+            ]),
+            { indent: '  ' },
+          )
+        : '  (none)\n'),
+  );
   if (info.globals.length) {
-    parts.push('Globals:\n' + table(['NAME', 'SECTION', 'TYPE', 'VALUE'],
-      info.globals.map((g) => [g.name, g.section, g.type, globalValue(g, h.littleEndian)]), { indent: '  ' }));
+    parts.push(
+      'Globals:\n' +
+        table(
+          ['NAME', 'SECTION', 'TYPE', 'VALUE'],
+          info.globals.map((g) => [g.name, g.section, g.type, globalValue(g, h.littleEndian)]),
+          { indent: '  ' },
+        ),
+    );
   }
-  parts.push(keyValues([
-    ['License', info.license ?? '(none: the kernel refuses GPL-only helpers)'],
-    ['BTF', info.btf ? `yes${info.btfExt ? ' (.BTF.ext: yes, line info for verifier messages)' : ' (.BTF.ext: no)'}` : 'no (compile with -g)'],
-  ]));
+  parts.push(
+    keyValues([
+      ['License', info.license ?? '(none: the kernel refuses GPL-only helpers)'],
+      [
+        'BTF',
+        info.btf ? `yes${info.btfExt ? ' (.BTF.ext: yes, line info for verifier messages)' : ' (.BTF.ext: no)'}` : 'no (compile with -g)',
+      ],
+    ]),
+  );
   for (const w of info.warnings) parts.push(`warning: ${w}\n`);
   return parts.join('\n');
 }
@@ -115,9 +164,22 @@ function globalValue(g: ObjectGlobal, le: boolean): string {
   if (/char\[\d+\]$/.test(g.type)) return JSON.stringify(b.toString('latin1').replace(/\0+$/, ''));
   if ([1, 2, 4, 8].includes(g.size) && !/[[*]|struct|union/.test(g.type)) {
     const signed = /\b(__s\d+|s\d+|int|long|char|short)\b/.test(g.type) && !/unsigned|__u|\bu\d/.test(g.type);
-    const v = g.size === 8
-      ? (signed ? (le ? b.readBigInt64LE() : b.readBigInt64BE()) : (le ? b.readBigUInt64LE() : b.readBigUInt64BE()))
-      : signed ? (le ? b.readIntLE(0, g.size) : b.readIntBE(0, g.size)) : (le ? b.readUIntLE(0, g.size) : b.readUIntBE(0, g.size));
+    const v =
+      g.size === 8
+        ? signed
+          ? le
+            ? b.readBigInt64LE()
+            : b.readBigInt64BE()
+          : le
+            ? b.readBigUInt64LE()
+            : b.readBigUInt64BE()
+        : signed
+          ? le
+            ? b.readIntLE(0, g.size)
+            : b.readIntBE(0, g.size)
+          : le
+            ? b.readUIntLE(0, g.size)
+            : b.readUIntBE(0, g.size);
     return String(v);
   }
   return b.toString('hex');

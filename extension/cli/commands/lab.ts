@@ -12,7 +12,11 @@ export async function labCommand(argv: string[], ctx: CliContext): Promise<numbe
   const action = oneOf('lab', actionArg, ['create', 'destroy', 'list'] as const);
   if (!action) throw usageError('lab: expected create, destroy or list');
   const { values, positionals } = parseCommand(`lab ${action}`, rest, {
-    ...commonOptions, ...hostOptions, topology: { type: 'string' }, ipv6: { type: 'boolean' }, 'root-link': { type: 'boolean' },
+    ...commonOptions,
+    ...hostOptions,
+    topology: { type: 'string' },
+    ipv6: { type: 'boolean' },
+    'root-link': { type: 'boolean' },
   });
   const host = requireHost(`lab ${action}`, values.host, ctx.env);
   if (action === 'list') {

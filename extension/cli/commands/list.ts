@@ -20,11 +20,16 @@ export async function listCommand(argv: string[], ctx: CliContext): Promise<numb
   const host = requireHost(`list ${what}`, values.host, ctx.env);
   const data = await withSession(ctx, host, async (s) => {
     switch (what) {
-      case 'programs': return s.client.listPrograms();
-      case 'maps': return s.client.listMaps();
-      case 'links': return s.client.listLinks();
-      case 'objects': return s.client.objectList();
-      case 'attachments': return withProgramNames(await s.client.attachmentsList(), await s.client.listPrograms());
+      case 'programs':
+        return s.client.listPrograms();
+      case 'maps':
+        return s.client.listMaps();
+      case 'links':
+        return s.client.listLinks();
+      case 'objects':
+        return s.client.objectList();
+      case 'attachments':
+        return withProgramNames(await s.client.attachmentsList(), await s.client.listPrograms());
       case 'net': {
         const r = await s.client.netList(values.netns ? { netns: values.netns } : {});
         const progs = await s.client.listPrograms();
@@ -37,12 +42,24 @@ export async function listCommand(argv: string[], ctx: CliContext): Promise<numb
     return 0;
   }
   switch (what) {
-    case 'programs': ctx.io.out(programsTable(data as BpfProgram[])); break;
-    case 'maps': ctx.io.out(mapsTable(data as BpfMap[])); break;
-    case 'links': ctx.io.out(linksTable(data as BpfLink[])); break;
-    case 'attachments': ctx.io.out(attachmentsTable(data as Attachment[])); break;
-    case 'net': ctx.io.out(netTables(data as NetListResult)); break;
-    case 'objects': ctx.io.out(objectsTable(data as LoadedObject[])); break;
+    case 'programs':
+      ctx.io.out(programsTable(data as BpfProgram[]));
+      break;
+    case 'maps':
+      ctx.io.out(mapsTable(data as BpfMap[]));
+      break;
+    case 'links':
+      ctx.io.out(linksTable(data as BpfLink[]));
+      break;
+    case 'attachments':
+      ctx.io.out(attachmentsTable(data as Attachment[]));
+      break;
+    case 'net':
+      ctx.io.out(netTables(data as NetListResult));
+      break;
+    case 'objects':
+      ctx.io.out(objectsTable(data as LoadedObject[]));
+      break;
   }
   return 0;
 }
@@ -56,22 +73,31 @@ function withProgramNames<T extends { progId?: number; progName?: string }>(item
 }
 
 export function programsTable(ps: BpfProgram[]): string {
-  return table(['ID', 'TYPE', 'NAME', 'TAG', 'XLATED', 'MAPS', 'PINNED'],
-    ps.map((p) => [p.id, p.type, p.name, p.tag, p.bytesXlated, p.mapIds.join(','), pins(p.pinned)]));
+  return table(
+    ['ID', 'TYPE', 'NAME', 'TAG', 'XLATED', 'MAPS', 'PINNED'],
+    ps.map((p) => [p.id, p.type, p.name, p.tag, p.bytesXlated, p.mapIds.join(','), pins(p.pinned)]),
+  );
 }
 
 export function mapsTable(ms: BpfMap[]): string {
-  return table(['ID', 'TYPE', 'NAME', 'KEY', 'VALUE', 'MAX_ENTRIES', 'PINNED'],
-    ms.map((m) => [m.id, m.type, m.name, m.keySize, m.valueSize, m.maxEntries, pins(m.pinned)]));
+  return table(
+    ['ID', 'TYPE', 'NAME', 'KEY', 'VALUE', 'MAX_ENTRIES', 'PINNED'],
+    ms.map((m) => [m.id, m.type, m.name, m.keySize, m.valueSize, m.maxEntries, pins(m.pinned)]),
+  );
 }
 
 export function linksTable(ls: BpfLink[]): string {
-  return table(['ID', 'TYPE', 'PROG', 'PINNED'], ls.map((l) => [l.id, l.type, l.progId, pins(l.pinned)]));
+  return table(
+    ['ID', 'TYPE', 'PROG', 'PINNED'],
+    ls.map((l) => [l.id, l.type, l.progId, pins(l.pinned)]),
+  );
 }
 
 export function attachmentsTable(as: Attachment[]): string {
-  return table(['ID', 'KIND', 'PROG', 'NAME', 'WHERE', 'MODE'],
-    as.map((a) => [a.id, a.kind, a.progId, a.progName, where(a), a.mode ?? a.direction ?? a.attachType]));
+  return table(
+    ['ID', 'KIND', 'PROG', 'NAME', 'WHERE', 'MODE'],
+    as.map((a) => [a.id, a.kind, a.progId, a.progName, where(a), a.mode ?? a.direction ?? a.attachType]),
+  );
 }
 
 function where(a: Attachment): string {
@@ -80,14 +106,21 @@ function where(a: Attachment): string {
 }
 
 export function objectsTable(os: LoadedObject[]): string {
-  return table(['NAME', 'PROGRAMS', 'MAPS', 'DIR'], os.map((o) => [o.name,
-    o.programs.map((p) => `${p.name}(${p.id})`).join(' '), o.maps.map((m) => m.name).join(' '), o.dir]));
+  return table(
+    ['NAME', 'PROGRAMS', 'MAPS', 'DIR'],
+    os.map((o) => [o.name, o.programs.map((p) => `${p.name}(${p.id})`).join(' '), o.maps.map((m) => m.name).join(' '), o.dir]),
+  );
 }
 
 export function netTables(r: NetListResult): string {
-  const ifaces = r.namespaces.flatMap((ns) => ns.interfaces.map((i) => [ns.name, i.ifindex, i.name, i.kind, i.operState, i.addresses.join(' ')]));
-  const atts = r.namespaces.flatMap((ns) => ns.attachments.map((a) => [ns.name, a.dev, a.kind,
-    a.mode ?? a.direction, a.progId, a.progName, a.linkId]));
-  return `Interfaces:\n${table(['NETNS', 'IFINDEX', 'IFACE', 'KIND', 'STATE', 'ADDRESSES'], ifaces, { indent: '  ' })}\n`
-    + `Attachments:\n${atts.length ? table(['NETNS', 'IFACE', 'KIND', 'MODE', 'PROG', 'NAME', 'LINK'], atts, { indent: '  ' }) : '  (none)\n'}`;
+  const ifaces = r.namespaces.flatMap((ns) =>
+    ns.interfaces.map((i) => [ns.name, i.ifindex, i.name, i.kind, i.operState, i.addresses.join(' ')]),
+  );
+  const atts = r.namespaces.flatMap((ns) =>
+    ns.attachments.map((a) => [ns.name, a.dev, a.kind, a.mode ?? a.direction, a.progId, a.progName, a.linkId]),
+  );
+  return (
+    `Interfaces:\n${table(['NETNS', 'IFINDEX', 'IFACE', 'KIND', 'STATE', 'ADDRESSES'], ifaces, { indent: '  ' })}\n` +
+    `Attachments:\n${atts.length ? table(['NETNS', 'IFACE', 'KIND', 'MODE', 'PROG', 'NAME', 'LINK'], atts, { indent: '  ' }) : '  (none)\n'}`
+  );
 }

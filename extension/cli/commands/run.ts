@@ -19,7 +19,8 @@ function count(option: string, v: string | undefined, max: number): number | und
 
 /** The packet as hex, from --packet or from packet --index of a pcapng file (Ethernet captures only). */
 export function packetFromOptions(v: { packet?: string; pcapng?: string; index?: string }): string {
-  if ((v.packet === undefined) === (v.pcapng === undefined)) throw usageError('run: give the packet with exactly one of --packet HEX or --pcapng FILE');
+  if ((v.packet === undefined) === (v.pcapng === undefined))
+    throw usageError('run: give the packet with exactly one of --packet HEX or --pcapng FILE');
   if (v.packet !== undefined) {
     const hex = v.packet.replace(/[\s:]/g, '');
     if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw usageError('--packet: expected hex, two digits per byte (spaces and colons allowed)');
@@ -43,14 +44,21 @@ export function packetFromOptions(v: { packet?: string; pcapng?: string; index?:
   }
   const p = packets[index];
   if (!p) throw usageError(`--index ${index}: ${v.pcapng} holds ${packets.length} packet(s), numbered from 0`);
-  if (p.linkType !== LINKTYPE_ETHERNET) throw usageError(`--index ${index}: link type ${p.linkType} is not Ethernet (1); XDP and tc see Ethernet frames`);
+  if (p.linkType !== LINKTYPE_ETHERNET)
+    throw usageError(`--index ${index}: link type ${p.linkType} is not Ethernet (1); XDP and tc see Ethernet frames`);
   return Buffer.from(p.data).toString('hex');
 }
 
 export async function runCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand('run', argv, {
-    ...commonOptions, ...hostOptions, program: { type: 'string' }, packet: { type: 'string' }, pcapng: { type: 'string' },
-    index: { type: 'string' }, repeat: { type: 'string' }, runs: { type: 'string' },
+    ...commonOptions,
+    ...hostOptions,
+    program: { type: 'string' },
+    packet: { type: 'string' },
+    pcapng: { type: 'string' },
+    index: { type: 'string' },
+    repeat: { type: 'string' },
+    runs: { type: 'string' },
   });
   if (positionals.length) throw usageError(`run: unexpected argument ${positionals[0]}`);
   if (!values.program) throw usageError('run: --program is required (OBJECT/PROGRAM, a pin path, or id:N)');
@@ -60,7 +68,9 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
   const repeat = count('--repeat', values.repeat, 1_000_000);
   const runs = count('--runs', values.runs, 10_000);
   const host = requireHost('run', values.host, ctx.env);
-  const r = await withSession(ctx, host, (s) => s.client.progRun({ program, packet, ...(repeat ? { repeat } : {}), ...(runs ? { runs } : {}) }));
+  const r = await withSession(ctx, host, (s) =>
+    s.client.progRun({ program, packet, ...(repeat ? { repeat } : {}), ...(runs ? { runs } : {}) }),
+  );
   const report = runReport(packet, r);
   if (values.json) {
     const last = report.outcomes.find((o) => o.output === r.output && o.retval === r.retval);

@@ -15,11 +15,20 @@ export function formatTop(t: StatsTick, host: string): string {
   const idle = t.rates.length - active.length;
   const rows = active.map((r) => [r.id, r.name, r.type, r.runsPerSec, r.avgNs, r.cpuPercent.toFixed(3), r.attachedTo.join(', ')]);
   const head = `${host}: ${t.rates.length} programs, ${active.length} ran in the last ${t.intervalS.toFixed(1)} s (${new Date(t.at).toISOString().slice(11, 19)} UTC)\n`;
-  return head + (rows.length ? table(['ID', 'NAME', 'TYPE', 'RUNS/S', 'AVG NS', 'CPU %', 'ATTACHED TO'], rows) : '') + (idle ? `(${idle} idle)\n` : '');
+  return (
+    head +
+    (rows.length ? table(['ID', 'NAME', 'TYPE', 'RUNS/S', 'AVG NS', 'CPU %', 'ATTACHED TO'], rows) : '') +
+    (idle ? `(${idle} idle)\n` : '')
+  );
 }
 
 export async function topCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseCommand('top', argv, { ...commonOptions, ...hostOptions, interval: { type: 'string' }, duration: { type: 'string' } });
+  const { values, positionals } = parseCommand('top', argv, {
+    ...commonOptions,
+    ...hostOptions,
+    interval: { type: 'string' },
+    duration: { type: 'string' },
+  });
   if (positionals.length) throw usageError(`top: unexpected argument ${positionals[0]}`);
   const interval = positiveNumber('--interval', values.interval) ?? 1;
   if (interval < 0.1 || interval > 3600) throw usageError(`--interval ${values.interval}: expected 0.1..3600 seconds`);
@@ -30,23 +39,43 @@ export async function topCommand(argv: string[], ctx: CliContext): Promise<numbe
   let failure: unknown;
   await withSession(ctx, host, async (s) => {
     let failed!: () => void;
-    const failedNow = new Promise<void>((r) => { failed = r; });
-    const watch = new StatsWatch(s.client, interval * 1000, (t) => {
-      if (values.json) {
-        const at = new Date(t.at).toISOString();
-        for (const r of t.rates) {
-          ctx.io.out(`${JSON.stringify({ at, id: r.id, name: r.name, type: r.type, runsPerSec: r.runsPerSec, avgNs: r.avgNs, cpuPercent: r.cpuPercent, attachedTo: r.attachedTo })}\n`);
+    const failedNow = new Promise<void>((r) => {
+      failed = r;
+    });
+    const watch = new StatsWatch(
+      s.client,
+      interval * 1000,
+      (t) => {
+        if (values.json) {
+          const at = new Date(t.at).toISOString();
+          for (const r of t.rates) {
+            ctx.io.out(
+              `${JSON.stringify({ at, id: r.id, name: r.name, type: r.type, runsPerSec: r.runsPerSec, avgNs: r.avgNs, cpuPercent: r.cpuPercent, attachedTo: r.attachedTo })}\n`,
+            );
+          }
+        } else {
+          if (redraw) ctx.io.clearScreen?.();
+          ctx.io.out(`${formatTop(t, host)}${redraw ? '' : '\n'}`);
         }
-      } else {
-        if (redraw) ctx.io.clearScreen?.();
-        ctx.io.out(`${formatTop(t, host)}${redraw ? '' : '\n'}`);
-      }
-    }, (e) => { failure = e; failed(); });
+      },
+      (e) => {
+        failure = e;
+        failed();
+      },
+    );
     const mode = await watch.start();
-    if (!values.json) ctx.io.err(`top: statistics on (${mode === 'fd' ? 'BPF_ENABLE_STATS held by the agent' : mode === 'sysctl' ? 'kernel.bpf_stats_enabled, restored when top ends' : 'they were on already'}); Ctrl-C to stop\n`);
+    if (!values.json)
+      ctx.io.err(
+        `top: statistics on (${mode === 'fd' ? 'BPF_ENABLE_STATS held by the agent' : mode === 'sysctl' ? 'kernel.bpf_stats_enabled, restored when top ends' : 'they were on already'}); Ctrl-C to stop\n`,
+      );
     let timer: NodeJS.Timeout | undefined;
     const stops = [ctx.interrupted(), failedNow];
-    if (duration) stops.push(new Promise<void>((r) => { timer = setTimeout(r, duration * 1000); }));
+    if (duration)
+      stops.push(
+        new Promise<void>((r) => {
+          timer = setTimeout(r, duration * 1000);
+        }),
+      );
     await Promise.race(stops);
     if (timer) clearTimeout(timer);
     await watch.stop();

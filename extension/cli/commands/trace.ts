@@ -6,7 +6,15 @@
 // each packet settles (`-w -`: to stdout, for `| tshark -r -`; the text then goes nowhere, --json is refused).
 import type { TraceEventsParams, TraceStartParams } from '../../../protocol/agent';
 import type { PacketPathEvent, TraceEvent } from '../../../protocol/types';
-import { formatPacketPaths, PacketFilterError, PacketPathGrouper, packetPathsJson, parsePacketFilter, SAME_PACKET_WINDOW_NS, type PacketPath } from '../../core/packetPath';
+import {
+  formatPacketPaths,
+  PacketFilterError,
+  PacketPathGrouper,
+  packetPathsJson,
+  parsePacketFilter,
+  SAME_PACKET_WINDOW_NS,
+  type PacketPath,
+} from '../../core/packetPath';
 import type { TraceGap } from '../../core/reconnect/traceStreams';
 import { commonOptions, hostOptions, oneOf, parseCommand, positiveNumber, requireHost } from '../args';
 import { CliError, usageError } from '../cliError';
@@ -19,8 +27,14 @@ import { printJson } from '../output';
 
 export async function traceCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand('trace', argv, {
-    ...commonOptions, ...hostOptions, source: { type: 'string' }, filter: { type: 'string' }, duration: { type: 'string' },
-    write: { type: 'string', short: 'w' }, snaplen: { type: 'string' }, 'netns-scope': { type: 'string' },
+    ...commonOptions,
+    ...hostOptions,
+    source: { type: 'string' },
+    filter: { type: 'string' },
+    duration: { type: 'string' },
+    write: { type: 'string', short: 'w' },
+    snaplen: { type: 'string' },
+    'netns-scope': { type: 'string' },
   });
   if (positionals.length) throw usageError(`trace: unexpected argument ${positionals[0]} (a filter goes in --filter "...")`);
   const source = oneOf('--source', values.source, ['trace_pipe', 'packet-path', 'packet_path'] as const) ?? 'trace_pipe';
@@ -29,7 +43,7 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
   if (!packetPath && (values.write !== undefined || values.snaplen !== undefined)) {
     throw usageError('trace: -w and --snaplen go with --source packet-path');
   }
-  if (values.write === '' ) throw usageError('trace: -w needs a file name (or - for stdout)');
+  if (values.write === '') throw usageError('trace: -w needs a file name (or - for stdout)');
   const toStdout = values.write === '-';
   if (toStdout && values.json) throw usageError('trace: -w - writes pcapng to stdout; --json cannot go there too');
   if (toStdout && !ctx.io.bytes) throw usageError('trace: -w -: this output cannot take bytes');
@@ -56,15 +70,26 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
   let file: WriteStream | undefined;
   let writeError: string | undefined;
   if (values.write && !toStdout) {
-    const f = file = createWriteStream(values.write);
+    const f = (file = createWriteStream(values.write));
     await new Promise<void>((resolve, reject) => {
       f.once('open', () => resolve());
       f.once('error', (e) => reject(new CliError(`trace: -w ${values.write}: ${e.message}`)));
     });
     // a write that fails later (a full disk) ends in an error, not a crash
-    f.on('error', (e) => { writeError ??= `-w ${values.write}: ${e.message}`; });
+    f.on('error', (e) => {
+      writeError ??= `-w ${values.write}: ${e.message}`;
+    });
   }
-  const pcap = values.write ? new PacketPathPcapng(toStdout ? (b) => { ctx.io.bytes!(b); } : (b) => file!.write(b), snaplen) : undefined;
+  const pcap = values.write
+    ? new PacketPathPcapng(
+        toStdout
+          ? (b) => {
+              ctx.io.bytes!(b);
+            }
+          : (b) => file!.write(b),
+        snaplen,
+      )
+    : undefined;
   const showText = !values.json && !toStdout;
 
   const grouper = new PacketPathGrouper();
@@ -74,8 +99,9 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
   const printed = new Set<PacketPath>();
   let latestNs = 0;
   const printSettled = (all: boolean) => {
-    const ready = grouper.paths().filter((p) => !printed.has(p)
-      && (all || latestNs - p.hops[p.hops.length - 1].timestampNs > SAME_PACKET_WINDOW_NS));
+    const ready = grouper
+      .paths()
+      .filter((p) => !printed.has(p) && (all || latestNs - p.hops[p.hops.length - 1].timestampNs > SAME_PACKET_WINDOW_NS));
     if (!ready.length) return;
     if (showText) ctx.io.out(`${printed.size ? '\n' : ''}${formatPacketPaths(ready)}`);
     for (const p of ready) {
@@ -88,7 +114,9 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
     // A reader that dies on the host (trace_pipe busy with another reader, tracefs unmounted) is reported by the
     // agent as an error notification: end the trace and say so, instead of printing nothing.
     let failed!: () => void;
-    const failedNow = new Promise<void>((r) => { failed = r; });
+    const failedNow = new Promise<void>((r) => {
+      failed = r;
+    });
     const logSub = s.client.onAgentLog((l) => {
       if (l.level !== 'error' || failure) return;
       failure = l.message;
@@ -105,10 +133,19 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
         for (const e of batch.events as TraceEvent[]) ctx.io.out(values.json ? `${JSON.stringify(e)}\n` : `${formatTraceLine(e)}\n`);
       }
     });
-    stream.onGap((g: TraceGap) => ctx.io.err(`trace: connection lost for ${((g.to - g.from) / 1000).toFixed(1)} s; ${g.lostLines ?? 'an unknown number of'} lines may be missing\n`));
+    stream.onGap((g: TraceGap) =>
+      ctx.io.err(
+        `trace: connection lost for ${((g.to - g.from) / 1000).toFixed(1)} s; ${g.lostLines ?? 'an unknown number of'} lines may be missing\n`,
+      ),
+    );
     let timer: NodeJS.Timeout | undefined;
     const stops = [ctx.interrupted(), failedNow];
-    if (duration) stops.push(new Promise<void>((r) => { timer = setTimeout(r, duration * 1000); }));
+    if (duration)
+      stops.push(
+        new Promise<void>((r) => {
+          timer = setTimeout(r, duration * 1000);
+        }),
+      );
     await Promise.race(stops);
     if (timer) clearTimeout(timer);
     logSub.dispose();
@@ -129,7 +166,9 @@ export async function traceCommand(argv: string[], ctx: CliContext): Promise<num
     if (pcap) {
       ctx.io.err(`trace: wrote ${pcap.packets} packets (hops) to ${toStdout ? 'stdout' : values.write}\n`);
       if (pcap.withoutBytes) {
-        ctx.io.err(`trace: ${pcap.withoutBytes} hops carried no packet bytes and are not in the file (the host traces through bpftrace, which copies none; bpftool >= 7.2 does)\n`);
+        ctx.io.err(
+          `trace: ${pcap.withoutBytes} hops carried no packet bytes and are not in the file (the host traces through bpftrace, which copies none; bpftool >= 7.2 does)\n`,
+        );
       }
     }
   } else if (!values.json && events === 0) {

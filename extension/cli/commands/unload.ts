@@ -16,7 +16,9 @@ export async function unloadCommand(argv: string[], ctx: CliContext): Promise<nu
     const obj = (await s.client.objectList()).find((o) => o.name === name);
     if (!obj) throw new CliError(`unload: no object named "${name}" is loaded on ${host}`);
     const ids = obj.programs.map((p) => p.id);
-    const inUse = (await s.client.attachmentsList()).filter((a) => (a.progId !== undefined && ids.includes(a.progId)) || (a.kind === 'tracepoints' && a.object === name));
+    const inUse = (await s.client.attachmentsList()).filter(
+      (a) => (a.progId !== undefined && ids.includes(a.progId)) || (a.kind === 'tracepoints' && a.object === name),
+    );
     // Unloading removes the pins only: an attached program would keep running, out of sight of detach-by-object.
     if (inUse.length && !values.force) {
       throw new CliError(`unload: ${name} is still attached (${inUse.map((a) => a.id).join(', ')}); detach first, or --force`);

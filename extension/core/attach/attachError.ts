@@ -21,7 +21,10 @@ export class AttachError extends Error {
 /** The attach happened, the connection broke, and the host's watchdog detached the program again. */
 export class AttachRolledBack extends AttachError {
   override readonly name = 'AttachRolledBack';
-  constructor(message: string, readonly record: RollbackRecord | undefined) {
+  constructor(
+    message: string,
+    readonly record: RollbackRecord | undefined,
+  ) {
     super(message);
   }
 }

@@ -89,17 +89,29 @@ export async function attachWorkflow(s: Session, req: AttachRequest, hooks: Atta
   const say = (m: string) => hooks.progress?.(m);
   const input = req.object;
   if ('prepared' in input) say(`compiling ${baseName(input.file)}`);
-  else if (input.file.endsWith('.c')) say(`compiling ${baseName(input.file)} for ${s.isLocal ? 'this machine' : `${s.host} (kernel ${s.facts.kernelRelease})`}`);
-  const obj = 'prepared' in input
-    ? await input.prepared(s)
-    : await prepareObject(input.file, { target: async () => sessionTarget(s), set: input.set, compile: input.compile, command: req.command, onDiagnostics: hooks.diagnostics });
+  else if (input.file.endsWith('.c'))
+    say(`compiling ${baseName(input.file)} for ${s.isLocal ? 'this machine' : `${s.host} (kernel ${s.facts.kernelRelease})`}`);
+  const obj =
+    'prepared' in input
+      ? await input.prepared(s)
+      : await prepareObject(input.file, {
+          target: async () => sessionTarget(s),
+          set: input.set,
+          compile: input.compile,
+          command: req.command,
+          onDiagnostics: hooks.diagnostics,
+        });
   const programs = await choosePrograms(req, obj, hooks);
   const { name, loadedNow, loaded } = await ensureLoaded(s, obj, req, hooks);
   try {
     const attachment = await attachOne(s, req, name, programs[0], obj, hooks);
     return {
-      ...attachment, object: name, loadedNow, loaded,
-      program: req.kind === 'tracepoints' ? undefined : programs[0].name, programs: programs.map((p) => p.name),
+      ...attachment,
+      object: name,
+      loadedNow,
+      loaded,
+      program: req.kind === 'tracepoints' ? undefined : programs[0].name,
+      programs: programs.map((p) => p.name),
     };
   } catch (e) {
     // Leave nothing behind for a failed attach: an object loaded just for it goes again.
@@ -124,17 +136,27 @@ async function choosePrograms(req: AttachRequest, obj: PreparedObject, hooks: At
   if (req.program !== undefined) {
     const p = all.find((x) => x.name === req.program || x.section === req.program);
     if (!p) throw new AttachError(`${label} ${req.program}: ${file} has no such program (it has: ${list(all)})`, { usage: true });
-    if (p.attachKind && p.attachKind !== kind) throw new AttachError(`${label} ${req.program}: section "${p.section}" is a ${p.programType} program; attach it with \`attach ${p.attachKind}\``, { usage: true });
+    if (p.attachKind && p.attachKind !== kind)
+      throw new AttachError(
+        `${label} ${req.program}: section "${p.section}" is a ${p.programType} program; attach it with \`attach ${p.attachKind}\``,
+        { usage: true },
+      );
     return [p];
   }
   const fit = all.filter((p) => p.attachKind === kind);
   if (!fit.length) throw new AttachError(`${req.command}: ${file} has no ${kind} program (its programs: ${list(all)})`);
   if (kind === 'tracepoints' || fit.length === 1) return fit;
-  if (!hooks.chooseProgram) throw new AttachError(`${req.command}: ${file} has ${fit.length} ${kind} programs (${list(fit)}); choose one`, { usage: true });
+  if (!hooks.chooseProgram)
+    throw new AttachError(`${req.command}: ${file} has ${fit.length} ${kind} programs (${list(fit)}); choose one`, { usage: true });
   return [await hooks.chooseProgram(fit, kind)];
 }
 
-async function ensureLoaded(s: Session, obj: PreparedObject, req: AttachRequest, hooks: AttachHooks): Promise<{ name: string; loadedNow: boolean; loaded: LoadedObject }> {
+async function ensureLoaded(
+  s: Session,
+  obj: PreparedObject,
+  req: AttachRequest,
+  hooks: AttachHooks,
+): Promise<{ name: string; loadedNow: boolean; loaded: LoadedObject }> {
   const name = req.name ?? obj.defaultName;
   const existing = (await s.client.objectList()).find((o) => o.name === name);
   // The default name carries a hash of the bytes: the same name means the same object, so reuse it (and its maps).
@@ -143,7 +165,10 @@ async function ensureLoaded(s: Session, obj: PreparedObject, req: AttachRequest,
     return { name, loadedNow: false, loaded: existing };
   }
   if (existing && !req.reload) {
-    throw new AttachError(`${req.command}: an object named "${name}" is already loaded on ${s.host}; load it again (reload) to replace it`, { usage: true });
+    throw new AttachError(
+      `${req.command}: an object named "${name}" is already loaded on ${s.host}; load it again (reload) to replace it`,
+      { usage: true },
+    );
   }
   hooks.progress?.(`loading ${name} on ${s.host}`);
   try {
@@ -155,8 +180,14 @@ async function ensureLoaded(s: Session, obj: PreparedObject, req: AttachRequest,
   }
 }
 
-async function attachOne(s: Session, req: AttachRequest, name: string, program: ObjectProgram, obj: PreparedObject,
-  hooks: AttachHooks): Promise<{ attachment: Attachment; confirmation: Confirmation }> {
+async function attachOne(
+  s: Session,
+  req: AttachRequest,
+  name: string,
+  program: ObjectProgram,
+  obj: PreparedObject,
+  hooks: AttachHooks,
+): Promise<{ attachment: Attachment; confirmation: Confirmation }> {
   const t = req.target;
   const ref = `${name}/${program.name}`;
   const say = (m: string) => hooks.progress?.(m);
@@ -169,9 +200,20 @@ async function attachOne(s: Session, req: AttachRequest, name: string, program: 
       // XDP and tc can cut the connection to the host: on the SSH interface (or when asked) the agent arms its
       // watchdog and the attach is confirmed over a fresh round trip.
       const confirmHooks = { progress: say, what: `${program.name} on ${t.dev}` };
-      const outcome = req.kind === 'xdp'
-        ? await attachXdpConfirmed(s, { program: ref, dev: t.dev, netns: t.netns, mode: t.mode, replace: t.replace, via: t.via }, req.confirm, confirmHooks)
-        : await attachTcConfirmed(s, { program: ref, dev: t.dev, netns: t.netns, direction: t.direction!, via: t.tcVia, replace: t.replace }, req.confirm, confirmHooks);
+      const outcome =
+        req.kind === 'xdp'
+          ? await attachXdpConfirmed(
+              s,
+              { program: ref, dev: t.dev, netns: t.netns, mode: t.mode, replace: t.replace, via: t.via },
+              req.confirm,
+              confirmHooks,
+            )
+          : await attachTcConfirmed(
+              s,
+              { program: ref, dev: t.dev, netns: t.netns, direction: t.direction!, via: t.tcVia, replace: t.replace },
+              req.confirm,
+              confirmHooks,
+            );
       if (outcome.status === 'rolled-back') throw new AttachRolledBack(`${req.command}: ${outcome.message}`, outcome.record);
       return {
         attachment: outcome.attachment,
@@ -181,14 +223,20 @@ async function attachOne(s: Session, req: AttachRequest, name: string, program: 
     case 'sockops':
       if (!t.cgroup) throw new AttachError(`${req.command}: which cgroup? (a cgroup v2 directory)`, { usage: true });
       say(`attaching ${program.name} to cgroup ${t.cgroup}`);
-      return { attachment: await s.client.attachCgroup({ program: ref, cgroup: t.cgroup, type: 'sock_ops', create: t.createCgroup }), confirmation: { status: 'not-needed' } };
+      return {
+        attachment: await s.client.attachCgroup({ program: ref, cgroup: t.cgroup, type: 'sock_ops', create: t.createCgroup }),
+        confirmation: { status: 'not-needed' },
+      };
     case 'skmsg': {
       let map = t.map;
       if (!map) {
         const socks = obj.info.maps.filter((m) => m.type === 'sockhash' || m.type === 'sockmap');
         if (socks.length === 0) throw new AttachError(`${req.command}: the object has no sockmap/sockhash map for ${program.name}`);
         if (socks.length > 1 && !hooks.chooseMap) {
-          throw new AttachError(`${req.command}: which map? (the object has ${socks.length} sockmap/sockhash maps: ${socks.map((m) => m.name).join(', ')})`, { usage: true });
+          throw new AttachError(
+            `${req.command}: which map? (the object has ${socks.length} sockmap/sockhash maps: ${socks.map((m) => m.name).join(', ')})`,
+            { usage: true },
+          );
         }
         map = `${name}/${(socks.length === 1 ? socks[0] : await hooks.chooseMap!(socks)).name}`;
       }

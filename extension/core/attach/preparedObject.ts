@@ -25,7 +25,10 @@ export interface PreparedObject {
 }
 
 /** What a compile produced: the object's bytes and the include folders it used (for verifier locations). */
-export interface CompiledObject { bytes: Buffer; includeDirs: string[] }
+export interface CompiledObject {
+  bytes: Buffer;
+  includeDirs: string[];
+}
 
 /**
  * Compiles a .bpf.c for `target`. The default runs clang here (core/compile/compileForHost.ts); the editor passes
@@ -56,7 +59,9 @@ export async function prepareObject(file: string, opts: PrepareOptions): Promise
     try {
       bytes = await readFile(file);
     } catch (e) {
-      throw new AttachError(`${opts.command}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new AttachError(
+        `${opts.command}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
   }
   return finishObject(file, bytes, { source, includeDirs, set: opts.set ?? {}, command: opts.command });
@@ -70,7 +75,10 @@ function compileHere(opts: PrepareOptions): CompileHook {
       if (!r.ok) {
         opts.onDiagnostics?.(r.diagnostics);
         const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
-        throw new AttachError(`${opts.command}: ${basename(source)} does not compile (${errors} error${errors === 1 ? '' : 's'})`, { details: r.stderr, compile: true });
+        throw new AttachError(`${opts.command}: ${basename(source)} does not compile (${errors} error${errors === 1 ? '' : 's'})`, {
+          details: r.stderr,
+          compile: true,
+        });
       }
       return { bytes: await readFile(r.output), includeDirs: [defaultBpfIncludeDir(), r.vmlinuxDir].filter((d): d is string => !!d) };
     } finally {
@@ -80,7 +88,11 @@ function compileHere(opts: PrepareOptions): CompileHook {
 }
 
 /** Checks the bytes are a BPF object, patches the knobs, and names it BASENAME-HASH. */
-export function finishObject(file: string, original: Buffer, o: { source?: string; includeDirs: string[]; set: Record<string, string>; command: string }): PreparedObject {
+export function finishObject(
+  file: string,
+  original: Buffer,
+  o: { source?: string; includeDirs: string[]; set: Record<string, string>; command: string },
+): PreparedObject {
   let bytes = original;
   let info: BpfObjectInfo;
   try {
@@ -104,7 +116,11 @@ export function finishObject(file: string, original: Buffer, o: { source?: strin
 
 /** BASENAME-HASH: [A-Za-z0-9_-], at most 59 characters, a pin directory name the agent accepts. */
 export function objectNameOf(file: string, bytes: Buffer): string {
-  const base = basename(file).replace(/(\.bpf)?\.(c|o)$/, '').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48) || 'object';
+  const base =
+    basename(file)
+      .replace(/(\.bpf)?\.(c|o)$/, '')
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 48) || 'object';
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 10);
   return `${base}-${hash}`;
 }

@@ -46,7 +46,8 @@ export function blankCommentsAndStrings(src: string): string {
 /** The C text of the instrumented variant. Throws InstrumentError when the entry cannot be found exactly once. */
 export function instrumentSource(o: InstrumentOptions): string {
   if (!IDENT.test(o.program)) throw new InstrumentError(`"${o.program}" is not a C function name`);
-  if (o.section !== undefined && /["\\\n]/.test(o.section)) throw new InstrumentError(`section "${o.section}" cannot be written back as a C string`);
+  if (o.section !== undefined && /["\\\n]/.test(o.section))
+    throw new InstrumentError(`section "${o.section}" cannot be written back as a C string`);
   // SEC("...") [qualifiers, return type] NAME ( : searched on a copy whose comments and strings are blanked (so a
   // commented-out definition does not count), then read and rewritten at the same offsets of the original.
   const blank = blankCommentsAndStrings(o.source);
@@ -57,7 +58,9 @@ export function instrumentSource(o: InstrumentOptions): string {
     hits.push({ start: m.index, end: m.index + m[0].length, between: m[1], paren: m[2] });
   }
   if (hits.length === 0) {
-    throw new InstrumentError(`cannot find the definition of ${o.program} (SEC("${o.section ?? '...'}") ... ${o.program}(...)) in ${o.path}`);
+    throw new InstrumentError(
+      `cannot find the definition of ${o.program} (SEC("${o.section ?? '...'}") ... ${o.program}(...)) in ${o.path}`,
+    );
   }
   if (hits.length > 1) throw new InstrumentError(`${o.program} is defined ${hits.length} times with SEC(...) in ${o.path}`);
   const h = hits[0];
@@ -66,14 +69,18 @@ export function instrumentSource(o: InstrumentOptions): string {
   if (!secText) throw new InstrumentError(`cannot read the SEC(...) of ${o.program} in ${o.path}`);
   const section = secText[1];
   if (o.section !== undefined && section !== o.section) {
-    throw new InstrumentError(`${o.program} is in section "${secText[1]}" in ${o.path}, but in "${o.section}" in the object: is the object built from this file?`);
+    throw new InstrumentError(
+      `${o.program} is in section "${secText[1]}" in ${o.path}, but in "${o.section}" in the object: is the object built from this file?`,
+    );
   }
   const declStart = h.start + secText[0].length;
   const nameStart = h.end - h.paren.length - o.program.length;
-  const replaced = 'static __attribute__((noinline))'
-    + o.source.slice(declStart, nameStart) // return type and anything between, unchanged (same lines)
-    + INNER_PREFIX + o.program
-    + o.source.slice(nameStart + o.program.length, h.end);
+  const replaced =
+    'static __attribute__((noinline))' +
+    o.source.slice(declStart, nameStart) + // return type and anything between, unchanged (same lines)
+    INNER_PREFIX +
+    o.program +
+    o.source.slice(nameStart + o.program.length, h.end);
   const body = o.source.slice(0, h.start) + replaced + o.source.slice(h.end);
   const macro = o.kind === 'xdp' ? 'NETDEBUG_CAPTURE_XDP' : 'NETDEBUG_CAPTURE_TC';
   return [

@@ -14,11 +14,18 @@ export class CapturePcapng {
     this.writer = new PcapngWriter(sink, { application: APPLICATION });
   }
 
-  get packets(): number { return this.writer.packets; }
+  get packets(): number {
+    return this.writer.packets;
+  }
 
   /** false: the sink wants a pause (a Writable's backpressure). */
   add(info: CaptureInfo, p: CapturedPacket): boolean {
-    const interfaceId = this.writer.interfaceId({ name: info.dev, namespace: info.netns, linkType: LINKTYPE.ETHERNET, snaplen: info.snapLength });
+    const interfaceId = this.writer.interfaceId({
+      name: info.dev,
+      namespace: info.netns,
+      linkType: LINKTYPE.ETHERNET,
+      snaplen: info.snapLength,
+    });
     const data = Buffer.from(p.data, 'base64');
     return this.writer.packet({
       interfaceId,
@@ -34,7 +41,9 @@ export class CapturePcapng {
 /** A whole file in memory. */
 export function capturesToPcapng(items: readonly { info: CaptureInfo; packet: CapturedPacket }[]): Buffer {
   const chunks: Buffer[] = [];
-  const w = new CapturePcapng((c) => { chunks.push(c); });
+  const w = new CapturePcapng((c) => {
+    chunks.push(c);
+  });
   for (const it of items) w.add(it.info, it.packet);
   return Buffer.concat(chunks);
 }

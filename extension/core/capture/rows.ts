@@ -14,7 +14,18 @@ export function packetRow(info: CaptureInfo, p: CapturedPacket, no: number): Pac
   const verdict = verdictName(info.kind, p.verdict);
   const verdictClass = (info.kind === 'xdp' ? XDP_CLASS : TC_CLASS)[p.verdict] ?? 'other';
   return {
-    no, timeUs: p.timeUs, netns: info.netns, dev: info.dev, direction: info.direction, verdict, verdictValue: p.verdict, verdictClass, len: p.len, data: p.data,
-    ...(verdictClass === 'drop' ? { reason: `${info.program} returned ${verdict}${p.verdict === 0 && info.kind === 'xdp' ? ' (an error in the program)' : ''}` } : {}),
+    no,
+    timeUs: p.timeUs,
+    netns: info.netns,
+    dev: info.dev,
+    direction: info.direction,
+    verdict,
+    verdictValue: p.verdict,
+    verdictClass,
+    len: p.len,
+    data: p.data,
+    ...(verdictClass === 'drop'
+      ? { reason: `${info.program} returned ${verdict}${p.verdict === 0 && info.kind === 'xdp' ? ' (an error in the program)' : ''}` }
+      : {}),
   };
 }

@@ -24,8 +24,12 @@ export class CaptureRun {
   ) {}
 
   /** Packets received and losses reported so far. */
-  get received(): number { return this.counts.received; }
-  get lostSoFar(): number { return this.counts.lost; }
+  get received(): number {
+    return this.counts.received;
+  }
+  get lostSoFar(): number {
+    return this.counts.lost;
+  }
 
   static async start(client: AgentClient, o: CaptureRunOptions): Promise<CaptureRun> {
     const counts = { received: 0, lost: 0 };
@@ -41,7 +45,11 @@ export class CaptureRun {
     });
     try {
       const info = await client.captureStart({
-        attachment: o.attachment, object: o.object.toString('base64'), program: o.program, filter: o.filter, snapLength: o.snapLength,
+        attachment: o.attachment,
+        object: o.object.toString('base64'),
+        program: o.program,
+        filter: o.filter,
+        snapLength: o.snapLength,
       });
       id = info.capture;
       // Notifications and the reply travel in order on one stream: anything before the reply was this capture's

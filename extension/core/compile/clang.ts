@@ -42,19 +42,39 @@ export interface CompileResult {
 export class ClangMissingError extends Error {
   override readonly name = 'ClangMissingError';
   constructor(readonly clang: string) {
-    super(`clang not found (tried "${clang}"): BPF programs are compiled with clang -target bpf; install it `
-      + '(Debian/Ubuntu: apt-get install clang llvm; Fedora: dnf install clang llvm; macOS: brew install llvm) '
-      + 'or point $CLANG / the ebpfNetDebug.clangPath setting at it');
+    super(
+      `clang not found (tried "${clang}"): BPF programs are compiled with clang -target bpf; install it ` +
+        '(Debian/Ubuntu: apt-get install clang llvm; Fedora: dnf install clang llvm; macOS: brew install llvm) ' +
+        'or point $CLANG / the ebpfNetDebug.clangPath setting at it',
+    );
   }
 }
 
 /** Linux's names for __TARGET_ARCH_* (libbpf's bpf_tracing.h), from `uname -m` or process.arch spellings. */
 export function targetArch(arch: string): string {
   const table: Record<string, string> = {
-    x86_64: 'x86', x64: 'x86', amd64: 'x86', i686: 'x86', i386: 'x86', ia32: 'x86',
-    aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armv6l: 'arm', arm: 'arm',
-    s390x: 's390', s390: 's390', ppc64le: 'powerpc', ppc64: 'powerpc', ppc: 'powerpc',
-    riscv64: 'riscv', loongarch64: 'loongarch', loong64: 'loongarch', mips: 'mips', mips64: 'mips', mipsel: 'mips',
+    x86_64: 'x86',
+    x64: 'x86',
+    amd64: 'x86',
+    i686: 'x86',
+    i386: 'x86',
+    ia32: 'x86',
+    aarch64: 'arm64',
+    arm64: 'arm64',
+    armv7l: 'arm',
+    armv6l: 'arm',
+    arm: 'arm',
+    s390x: 's390',
+    s390: 's390',
+    ppc64le: 'powerpc',
+    ppc64: 'powerpc',
+    ppc: 'powerpc',
+    riscv64: 'riscv',
+    loongarch64: 'loongarch',
+    loong64: 'loongarch',
+    mips: 'mips',
+    mips64: 'mips',
+    mipsel: 'mips',
     sparc64: 'sparc',
   };
   const t = table[arch];
@@ -64,8 +84,11 @@ export function targetArch(arch: string): string {
 
 /** bpf/include shipped with the tool: next to dist/ when bundled, or in the repository when run from source. */
 export function defaultBpfIncludeDir(): string | undefined {
-  const candidates = [join(__dirname, '..', 'bpf', 'include'), join(__dirname, '..', '..', '..', 'bpf', 'include'),
-    join(__dirname, 'bpf', 'include')];
+  const candidates = [
+    join(__dirname, '..', 'bpf', 'include'),
+    join(__dirname, '..', '..', '..', 'bpf', 'include'),
+    join(__dirname, 'bpf', 'include'),
+  ];
   return candidates.find((d) => existsSync(d));
 }
 
@@ -94,9 +117,14 @@ export async function compileBpf(opts: CompileOptions): Promise<CompileResult> {
   const bpfInclude = opts.bpfIncludeDir ?? defaultBpfIncludeDir();
   const libbpfInclude = opts.libbpfIncludeDir ?? defaultLibbpfIncludeDir();
   const args = [
-    '-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${arch}`,
+    '-O2',
+    '-g',
+    '-target',
+    'bpf',
+    `-D__TARGET_ARCH_${arch}`,
     // Absolute paths and no colour: the diagnostics are parsed and shown as clickable locations.
-    '-fdiagnostics-absolute-paths', '-fno-color-diagnostics',
+    '-fdiagnostics-absolute-paths',
+    '-fno-color-diagnostics',
     ...(opts.includeDirs ?? []).flatMap((d) => ['-I', d]),
     ...(bpfInclude ? ['-I', bpfInclude] : []),
     ...(libbpfInclude ? ['-I', libbpfInclude] : []),
@@ -105,7 +133,10 @@ export async function compileBpf(opts: CompileOptions): Promise<CompileResult> {
     ...multiarchInclude(),
     ...Object.entries(opts.defines ?? {}).map(([k, v]) => `-D${k}=${v}`),
     ...(opts.extraArgs ?? []),
-    '-c', source, '-o', output,
+    '-c',
+    source,
+    '-o',
+    output,
   ];
   const { code, stderr } = await run(clang, args);
   const diagnostics = parseClangDiagnostics(stderr);
@@ -113,8 +144,13 @@ export async function compileBpf(opts: CompileOptions): Promise<CompileResult> {
 }
 
 function multiarchInclude(): string[] {
-  const triple = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', s390x: 's390x-linux-gnu', ppc64: 'powerpc64le-linux-gnu',
-    riscv64: 'riscv64-linux-gnu' }[process.arch as string];
+  const triple = {
+    x64: 'x86_64-linux-gnu',
+    arm64: 'aarch64-linux-gnu',
+    s390x: 's390x-linux-gnu',
+    ppc64: 'powerpc64le-linux-gnu',
+    riscv64: 'riscv64-linux-gnu',
+  }[process.arch as string];
   const dir = triple ? `/usr/include/${triple}` : undefined;
   return dir && existsSync(join(dir, 'asm')) ? ['-idirafter', dir] : [];
 }

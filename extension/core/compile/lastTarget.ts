@@ -6,7 +6,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defaultVmlinuxCacheDir } from './vmlinux';
 
-export interface KernelTarget { kernelRelease: string; arch: string }
+export interface KernelTarget {
+  kernelRelease: string;
+  arch: string;
+}
 
 function recordPath(host: string, vmlinuxCacheDir: string): string {
   // The host as typed (alias or user@host:port) names the file through a hash: no path characters from input.
@@ -32,5 +35,7 @@ export async function rememberTarget(host: string, target: KernelTarget, vmlinux
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify({ kernelRelease: target.kernelRelease, arch: target.arch }));
     await rename(tmp, path);
-  } catch { /* best effort */ }
+  } catch {
+    /* best effort */
+  }
 }

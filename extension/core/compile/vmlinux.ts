@@ -40,7 +40,7 @@ export async function ensureVmlinuxHeader(opts: VmlinuxOptions): Promise<string>
     throw new VmlinuxError(`cannot read the host's kernel BTF (needs CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux): ${e.message}`);
   });
   if (btf.length < 24 || (btf.readUInt16LE(0) !== 0xeb9f && btf.readUInt16BE(0) !== 0xeb9f)) {
-    throw new VmlinuxError('the host\'s /sys/kernel/btf/vmlinux is not BTF');
+    throw new VmlinuxError("the host's /sys/kernel/btf/vmlinux is not BTF");
   }
   const work = await mkdtemp(join(tmpdir(), 'ebpf-netdebug-btf-'));
   try {
@@ -68,16 +68,21 @@ async function nonEmpty(path: string): Promise<boolean> {
 
 function runBpftool(explicit: string | undefined, args: string[]): Promise<Buffer> {
   const candidates = explicit ? [explicit] : ['bpftool', '/usr/sbin/bpftool', '/usr/local/sbin/bpftool'];
-  const attempt = (i: number): Promise<Buffer> => new Promise((resolve, reject) => {
-    execFile(candidates[i], args, { encoding: 'buffer', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        if (i + 1 < candidates.length) return resolve(attempt(i + 1));
-        return reject(new VmlinuxError('bpftool not found on this machine; it turns the host\'s BTF into vmlinux.h '
-          + '(install it: apt-get install bpftool, or dnf install bpftool; or set its path)'));
-      }
-      reject(new VmlinuxError(`bpftool btf dump failed: ${stderr.toString().trim() || err.message}`));
+  const attempt = (i: number): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      execFile(candidates[i], args, { encoding: 'buffer', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          if (i + 1 < candidates.length) return resolve(attempt(i + 1));
+          return reject(
+            new VmlinuxError(
+              "bpftool not found on this machine; it turns the host's BTF into vmlinux.h " +
+                '(install it: apt-get install bpftool, or dnf install bpftool; or set its path)',
+            ),
+          );
+        }
+        reject(new VmlinuxError(`bpftool btf dump failed: ${stderr.toString().trim() || err.message}`));
+      });
     });
-  });
   return attempt(0);
 }

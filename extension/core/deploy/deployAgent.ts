@@ -13,7 +13,15 @@ import type { ExecResult, RemoteProcess, Transport } from '../transport/transpor
 import { DeployError } from './deployError';
 import { PATH_LINE } from './hostPath';
 import { probeHost, type Probe, type SshInterface } from './probe';
-import { bpftoolGoodEnough, findRuntimes, normalizeMachine, runtimeDirFor, runtimeForMachine, runtimesArgument, type RuntimeArtifact } from './runtime';
+import {
+  bpftoolGoodEnough,
+  findRuntimes,
+  normalizeMachine,
+  runtimeDirFor,
+  runtimeForMachine,
+  runtimesArgument,
+  type RuntimeArtifact,
+} from './runtime';
 import { asRoot, execAsRoot, spawnAsRoot, sudoModeFor, type SudoMode, type SudoPasswordPrompt } from './sudo';
 import { uploadFile, uploadTree } from './upload';
 
@@ -98,16 +106,28 @@ function chooseRuntime(hostLabel: string, probe: Probe, runtimes: RuntimeArtifac
   const supported = [...new Set(runtimes.map((r) => r.machine))];
   const has = `${probe.machine || 'an unknown CPU'}${probe.loader ? ` (loader ${probe.loader})` : ''}, ${probe.node ? `Node.js ${probe.node.version}` : 'no Node.js'}`;
   if (supported.length && !supported.includes(machine)) {
-    throw new DeployError('UnsupportedHost', `${hostLabel} has ${has}; the agent's bundled runtime supports Linux on ${supported.join(' and ')} only. ` +
-      `Install Node.js >= ${MIN_NODE_MAJOR} (and bpftool >= 7.5) on the host, then connect again.`, '');
+    throw new DeployError(
+      'UnsupportedHost',
+      `${hostLabel} has ${has}; the agent's bundled runtime supports Linux on ${supported.join(' and ')} only. ` +
+        `Install Node.js >= ${MIN_NODE_MAJOR} (and bpftool >= 7.5) on the host, then connect again.`,
+      '',
+    );
   }
   const how = 'or build the agent runtime on this machine (`scripts/build-runtime.sh`) or point $EBPF_NETDEBUG_RUNTIME_DIR at a copy of it';
   if (probe.node) {
-    throw new DeployError('NodeTooOld', `Node.js ${probe.node.version} on ${hostLabel} is too old; the agent needs >= ${MIN_NODE_MAJOR}. ` +
-      `Upgrade it (NodeSource: https://github.com/nodesource/distributions), ${how}.`, '');
+    throw new DeployError(
+      'NodeTooOld',
+      `Node.js ${probe.node.version} on ${hostLabel} is too old; the agent needs >= ${MIN_NODE_MAJOR}. ` +
+        `Upgrade it (NodeSource: https://github.com/nodesource/distributions), ${how}.`,
+      '',
+    );
   }
-  throw new DeployError('NodeMissing', `Node.js is not installed on ${hostLabel} (or not on the login's PATH) and the agent's runtime is not available here. ` +
-    `Install Node.js >= ${MIN_NODE_MAJOR} on the host (\`sudo apt-get install nodejs\`, or NodeSource: https://github.com/nodesource/distributions), ${how}.`, '');
+  throw new DeployError(
+    'NodeMissing',
+    `Node.js is not installed on ${hostLabel} (or not on the login's PATH) and the agent's runtime is not available here. ` +
+      `Install Node.js >= ${MIN_NODE_MAJOR} on the host (\`sudo apt-get install nodejs\`, or NodeSource: https://github.com/nodesource/distributions), ${how}.`,
+    '',
+  );
 }
 
 /** After an upload: the directories of ours in the base directory. */
@@ -118,7 +138,8 @@ const REMOVE_SCRIPT = `${PATH_LINE}\nrm -rf -- "$1"`;
 export async function deployAgent(t: Transport, opts: DeployOptions): Promise<DeployResult> {
   const version = opts.agentVersion ?? bundleVersion(opts.agentPath);
   const versionDir = `agent-${version}`;
-  if (!VERSION_DIR_RE.test(versionDir)) throw new DeployError('BadArgument', `agentVersion: ${JSON.stringify(version)} is not a usable directory name`, '');
+  if (!VERSION_DIR_RE.test(versionDir))
+    throw new DeployError('BadArgument', `agentVersion: ${JSON.stringify(version)} is not a usable directory name`, '');
   const relBase = opts.remoteBase ?? '.cache/ebpf-netdebug';
   if (relBase.startsWith('/') || relBase.split('/').includes('..') || !/^[A-Za-z0-9._/-]+$/.test(relBase)) {
     throw new DeployError('BadArgument', `remoteBase: ${JSON.stringify(relBase)} must be a plain path relative to the login's home`, '');
@@ -137,10 +158,16 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
     // The probe reports a complete runtime for this CPU when there is one (the agent then considers its bpftool too).
     const rtDirName = rt?.dirName ?? probe.runtimeDir;
     const useHostNode = probe.node !== null && probe.node.major >= MIN_NODE_MAJOR;
-    const node = useHostNode ? { path: probe.node!.path, version: probe.node!.version }
+    const node = useHostNode
+      ? { path: probe.node!.path, version: probe.node!.version }
       : { path: `${base}/${rtDirName}/node/node`, version: rt!.node };
-    const rootArgv = [node.path, remotePath, '--state-dir', `${base}/state`,
-      ...(rtDirName ? ['--runtime-bpftool', `${base}/${rtDirName}/bpftool/bpftool`] : [])];
+    const rootArgv = [
+      node.path,
+      remotePath,
+      '--state-dir',
+      `${base}/state`,
+      ...(rtDirName ? ['--runtime-bpftool', `${base}/${rtDirName}/bpftool/bpftool`] : []),
+    ];
 
     let uploadedBytes = 0;
     const removedVersions: string[] = [];
@@ -181,9 +208,28 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
       return spawnAsRoot(t, mode, [...rootArgv, ...extra]);
     };
     return {
-      argv, remotePath, sha256, uploaded, removedVersions, node,
-      ...(rtDirName ? { runtime: { dir: `${base}/${rtDirName}`, arch: rt?.arch ?? rtDirName.split('-')[1], uploaded: !!rt && !rtPresent, bpftool: `${base}/${rtDirName}/bpftool/bpftool` } } : {}),
-      uploadedBytes, machine: probe.machine, loader: probe.loader, loginUid: probe.uid, viaSudo: probe.uid !== 0, sudo: mode.kind,
+      argv,
+      remotePath,
+      sha256,
+      uploaded,
+      removedVersions,
+      node,
+      ...(rtDirName
+        ? {
+            runtime: {
+              dir: `${base}/${rtDirName}`,
+              arch: rt?.arch ?? rtDirName.split('-')[1],
+              uploaded: !!rt && !rtPresent,
+              bpftool: `${base}/${rtDirName}/bpftool/bpftool`,
+            },
+          }
+        : {}),
+      uploadedBytes,
+      machine: probe.machine,
+      loader: probe.loader,
+      loginUid: probe.uid,
+      viaSudo: probe.uid !== 0,
+      sudo: mode.kind,
       sshInterface: probe.sshInterface,
       startAgent,
       execAsRoot: (a, o) => execAsRoot(t, mode, a, o),

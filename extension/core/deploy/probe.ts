@@ -83,7 +83,11 @@ export interface Probe {
 }
 
 /** The host's interface that carries this SSH session (null when unknown). */
-export interface SshInterface { dev: string; clientAddress: string; serverAddress: string }
+export interface SshInterface {
+  dev: string;
+  clientAddress: string;
+  serverAddress: string;
+}
 
 /** SSH_CONNECTION ("client port server port") and `ip -j route get CLIENT` -> the interface, or null. */
 export function parseSshInterface(sshConnection: string | undefined, routeJson: string | undefined): SshInterface | null {
@@ -98,17 +102,35 @@ export function parseSshInterface(sshConnection: string | undefined, routeJson: 
 }
 
 /** Runs the probe; its stdout up to the `agent=` line is the report, anything after belongs to the agent. */
-async function runProbe(t: Transport, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; proc?: RemoteProcess }> {
+async function runProbe(
+  t: Transport,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string; proc?: RemoteProcess }> {
   const proc = await t.spawn(['/bin/sh', '-c', PROBE_SCRIPT, 'sh', ...args]);
   proc.stdin.on('error', () => undefined);
   let stderr = '';
-  const onErr = (b: Buffer) => { stderr += b.toString('utf8'); };
+  const onErr = (b: Buffer) => {
+    stderr += b.toString('utf8');
+  };
   proc.stderr.on('data', onErr);
   return new Promise((resolve, reject) => {
     let out = Buffer.alloc(0);
     let done = false;
-    const timer = setTimeout(() => finish(() => { proc.kill(); reject(new DeployError('CommandFailed', `probing ${t.hostLabel}: no answer within 30 s`, stderr)); }), 30_000);
-    const finish = (f: () => void) => { if (done) return; done = true; clearTimeout(timer); proc.stdout.off('data', onData); f(); };
+    const timer = setTimeout(
+      () =>
+        finish(() => {
+          proc.kill();
+          reject(new DeployError('CommandFailed', `probing ${t.hostLabel}: no answer within 30 s`, stderr));
+        }),
+      30_000,
+    );
+    const finish = (f: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      proc.stdout.off('data', onData);
+      f();
+    };
     const onData = (b: Buffer) => {
       out = Buffer.concat([out, b]);
       const m = /(?:^|\n)agent=(exec|none)\n/.exec(out.toString('latin1'));
@@ -116,7 +138,9 @@ async function runProbe(t: Transport, args: string[]): Promise<{ code: number | 
       const end = m.index + m[0].length;
       const report = out.subarray(0, end).toString('utf8');
       if (m[1] === 'none') {
-        finish(() => { void proc.exited.then((code) => resolve({ code, stdout: report, stderr })); });
+        finish(() => {
+          void proc.exited.then((code) => resolve({ code, stdout: report, stderr }));
+        });
         return;
       }
       finish(() => {
@@ -129,7 +153,10 @@ async function runProbe(t: Transport, args: string[]): Promise<{ code: number | 
         // Its exit is reported after its last words went through that buffer and had a moment to be handled
         // (vscode-jsonrpc handles a reply, e.g. to agent.shutdown, a few ticks after reading it: an exit seen first
         // would fail that request); a client that stopped reading does not hold it up for more than a second.
-        const drained = new Promise<void>((res) => { stdout.once('end', res); stdout.once('close', res); });
+        const drained = new Promise<void>((res) => {
+          stdout.once('end', res);
+          stdout.once('close', res);
+        });
         const exited = proc.exited.then(async (code) => {
           await Promise.race([drained, new Promise((res) => setTimeout(res, 1000).unref())]);
           await new Promise((res) => setTimeout(res, 50).unref());
@@ -144,7 +171,10 @@ async function runProbe(t: Transport, args: string[]): Promise<{ code: number | 
   });
 }
 
-export async function probeHost(t: Transport, args: { base: string; versionDir: string; sha256: string; runtimes: string }): Promise<Probe> {
+export async function probeHost(
+  t: Transport,
+  args: { base: string; versionDir: string; sha256: string; runtimes: string },
+): Promise<Probe> {
   const r = await runProbe(t, [args.base, args.versionDir, args.sha256, args.runtimes]);
   if (r.code !== 0) throw new DeployError('CommandFailed', `probing ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
   try {
@@ -156,22 +186,36 @@ export async function probeHost(t: Transport, args: { base: string; versionDir: 
 }
 
 export function parseProbe(hostLabel: string, stdout: string, stderr: string): Omit<Probe, 'proc'> {
-  const lines = stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]);
+  const lines = stdout
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]);
   const kv = new Map(lines);
   const uid = Number(kv.get('uid'));
   const home = kv.get('home') ?? '';
-  if (!Number.isInteger(uid) || kv.get('uid') === '') throw new DeployError('CommandFailed', `${hostLabel}: could not read the login's uid (${stdout.trim()})`, stderr);
-  if (!home.startsWith('/')) throw new DeployError('CommandFailed', `${hostLabel}: the login's HOME is ${JSON.stringify(home)}, not an absolute path`, '');
+  if (!Number.isInteger(uid) || kv.get('uid') === '')
+    throw new DeployError('CommandFailed', `${hostLabel}: could not read the login's uid (${stdout.trim()})`, stderr);
+  if (!home.startsWith('/'))
+    throw new DeployError('CommandFailed', `${hostLabel}: the login's HOME is ${JSON.stringify(home)}, not an absolute path`, '');
   const nodeLine = kv.get('node') ?? 'missing';
   let node: Probe['node'] = null;
   if (nodeLine !== 'missing' && nodeLine !== 'broken') {
     const [version, ...pathParts] = nodeLine.split(' ');
     node = { version, path: pathParts.join(' '), major: Number(/^v(\d+)/.exec(version)?.[1] ?? 0) };
   }
-  const bpftools = lines.filter(([k]) => k === 'bpftool').map(([, v]) => ({ version: v.slice(0, v.indexOf(' ')), path: v.slice(v.indexOf(' ') + 1) }));
+  const bpftools = lines
+    .filter(([k]) => k === 'bpftool')
+    .map(([, v]) => ({ version: v.slice(0, v.indexOf(' ')), path: v.slice(v.indexOf(' ') + 1) }));
   return {
-    uid, user: kv.get('user') ?? String(uid), home, machine: kv.get('machine') ?? '', loader: kv.get('loader') ?? '', node, bpftools,
-    remoteSha: kv.get('sha256'), runtimeDir: kv.get('runtime'),
+    uid,
+    user: kv.get('user') ?? String(uid),
+    home,
+    machine: kv.get('machine') ?? '',
+    loader: kv.get('loader') ?? '',
+    node,
+    bpftools,
+    remoteSha: kv.get('sha256'),
+    runtimeDir: kv.get('runtime'),
     sshInterface: parseSshInterface(kv.get('sshconn'), kv.get('sshroute')),
   };
 }

@@ -43,10 +43,22 @@ export function findRuntimes(dir: string): RuntimeArtifact[] {
     if (!m) continue;
     const tarball = join(dir, `linux-${m[1]}.tar.gz`);
     if (!existsSync(tarball)) continue;
-    const j = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { sha256?: string; size?: number; machine?: string; node?: string; bpftool?: string };
+    const j = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      sha256?: string;
+      size?: number;
+      machine?: string;
+      node?: string;
+      bpftool?: string;
+    };
     if (!j.sha256 || !/^[0-9a-f]{64}$/.test(j.sha256) || !j.machine || !/^[a-z0-9_]+$/.test(j.machine)) continue;
     found.push({
-      arch: m[1], machine: j.machine, tarball, sha256: j.sha256, size: j.size ?? 0, node: j.node ?? '?', bpftool: j.bpftool ?? '?',
+      arch: m[1],
+      machine: j.machine,
+      tarball,
+      sha256: j.sha256,
+      size: j.size ?? 0,
+      node: j.node ?? '?',
+      bpftool: j.bpftool ?? '?',
       dirName: `runtime-${m[1]}-${j.sha256.slice(0, 16)}`,
     });
   }

@@ -41,25 +41,42 @@ export async function sudoModeFor(t: Transport, user: string, nodePath: string, 
   const r = await t.exec(['sudo', '-n', '--', nodePath, '-e', ''], { timeoutMs: 20_000 });
   if (r.code === 0) return { kind: 'nopasswd' };
   if (r.code === 127 || /not found/.test(r.stderr)) {
-    throw new DeployError('SudoMissing', `${t.hostLabel}: logged in as ${user} (not root) and sudo is not installed; the agent needs root for BPF. ` +
-      `Log in as root, or install sudo.`, r.stderr);
+    throw new DeployError(
+      'SudoMissing',
+      `${t.hostLabel}: logged in as ${user} (not root) and sudo is not installed; the agent needs root for BPF. ` +
+        `Log in as root, or install sudo.`,
+      r.stderr,
+    );
   }
   const needsPassword = /password is required|a terminal is required|askpass/i.test(r.stderr);
   if (!needsPassword || !ask) {
-    throw new DeployError('SudoNeedsPassword', `${t.hostLabel}: logged in as ${user} (not root), and \`sudo -n\` refused (${r.stderr.trim() || `exit ${r.code}`}). ` +
-      `The agent needs root for BPF. Give the sudo password (the editor asks for it; the CLI asks on its terminal or reads --sudo-password-stdin), ` +
-      `or on the host run \`sudo visudo -f /etc/sudoers.d/ebpf-netdebug\` and add \`${user} ALL=(root) NOPASSWD: ${nodePath}\`, or log in as root.`, r.stderr);
+    throw new DeployError(
+      'SudoNeedsPassword',
+      `${t.hostLabel}: logged in as ${user} (not root), and \`sudo -n\` refused (${r.stderr.trim() || `exit ${r.code}`}). ` +
+        `The agent needs root for BPF. Give the sudo password (the editor asks for it; the CLI asks on its terminal or reads --sudo-password-stdin), ` +
+        `or on the host run \`sudo visudo -f /etc/sudoers.d/ebpf-netdebug\` and add \`${user} ALL=(root) NOPASSWD: ${nodePath}\`, or log in as root.`,
+      r.stderr,
+    );
   }
   const password = await ask({ host: t.hostLabel, user });
-  if (password === undefined) throw new DeployError('SudoNeedsPassword', `${t.hostLabel}: the sudo password for ${user} was not given; the agent needs root for BPF.`, '');
+  if (password === undefined)
+    throw new DeployError(
+      'SudoNeedsPassword',
+      `${t.hostLabel}: the sudo password for ${user} was not given; the agent needs root for BPF.`,
+      '',
+    );
   if (/[\n\r\0]/.test(password)) throw new DeployError('BadArgument', 'sudo password: it cannot contain a line break or NUL', '');
   const mode: SudoMode = { kind: 'password', password };
   const check = await execAsRoot(t, mode, [nodePath, '-e', ''], { timeoutMs: 20_000 });
   if (check.code !== 0) {
     const wrong = /incorrect password|try again|Authentication failure/i.test(check.stderr);
-    throw new DeployError(wrong ? 'SudoPasswordWrong' : 'SudoNeedsPassword',
-      wrong ? `${t.hostLabel}: sudo refused the password for ${user} (wrong password); nothing was started.`
-        : `${t.hostLabel}: sudo for ${user} failed with the password given (${check.stderr.trim() || `exit ${check.code}`}).`, check.stderr);
+    throw new DeployError(
+      wrong ? 'SudoPasswordWrong' : 'SudoNeedsPassword',
+      wrong
+        ? `${t.hostLabel}: sudo refused the password for ${user} (wrong password); nothing was started.`
+        : `${t.hostLabel}: sudo for ${user} failed with the password given (${check.stderr.trim() || `exit ${check.code}`}).`,
+      check.stderr,
+    );
   }
   return mode;
 }

@@ -27,7 +27,8 @@ const FILE_SCRIPT = [
 export async function uploadFile(t: Transport, path: string, data: Buffer, mode: number): Promise<void> {
   const sha = createHash('sha256').update(data).digest('hex');
   const r = await t.exec(['/bin/sh', '-c', FILE_SCRIPT, 'sh', path, sha, mode.toString(8)], { stdin: data, timeoutMs: 300_000 });
-  if (r.code !== 0) throw new DeployError('UploadFailed', `uploading ${path} to ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
+  if (r.code !== 0)
+    throw new DeployError('UploadFailed', `uploading ${path} to ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
 }
 
 const TREE_SCRIPT = [
@@ -56,5 +57,6 @@ const TREE_SCRIPT = [
 /** Unpacks a .tar.gz into `base/name` on the host after checking its sha256 there; complete or absent, never half. */
 export async function uploadTree(t: Transport, base: string, name: string, tarGz: Buffer, sha256: string): Promise<void> {
   const r = await t.exec(['/bin/sh', '-c', TREE_SCRIPT, 'sh', base, name, sha256], { stdin: tarGz, timeoutMs: 600_000 });
-  if (r.code !== 0) throw new DeployError('UploadFailed', `uploading ${name} to ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
+  if (r.code !== 0)
+    throw new DeployError('UploadFailed', `uploading ${name} to ${t.hostLabel} failed (exit ${r.code}): ${r.stderr.trim()}`, r.stderr);
 }

@@ -103,13 +103,24 @@ export function readBpfObject(bytes: Uint8Array): BpfObjectInfo {
   return {
     header: h,
     headerText: {
-      class: 'ELF64', data: h.littleEndian ? "2's complement, little endian" : "2's complement, big endian",
-      osAbi: osAbiName(h.osAbi), type: elfTypeName(h.type), machine: machineName(h.machine),
+      class: 'ELF64',
+      data: h.littleEndian ? "2's complement, little endian" : "2's complement, big endian",
+      osAbi: osAbiName(h.osAbi),
+      type: elfTypeName(h.type),
+      machine: machineName(h.machine),
     },
     isBpf: h.machine === EM_BPF,
     sections: elf.sections.map((s) => ({
-      index: s.index, name: s.name, type: sectionTypeName(s.type), flags: sectionFlagLetters(s.flags), offset: s.offset,
-      size: s.size, entsize: s.entsize, link: s.link, info: s.info, align: s.addralign,
+      index: s.index,
+      name: s.name,
+      type: sectionTypeName(s.type),
+      flags: sectionFlagLetters(s.flags),
+      offset: s.offset,
+      size: s.size,
+      entsize: s.entsize,
+      link: s.link,
+      info: s.info,
+      align: s.addralign,
     })),
     programs: readPrograms(elf),
     maps: btf ? readMaps(elf, btf, warnings) : [],
@@ -135,13 +146,16 @@ function readPrograms(elf: ElfFile): ObjectProgram[] {
     if (sec.type !== SHT.PROGBITS || !(sec.flags & SHF.EXECINSTR) || sec.name === '.text' || sec.size === 0) continue;
     const st = sectionType(sec.name);
     const funcs = elf.symbolsIn(sec.index).filter((s) => s.type === STT.FUNC && s.bind !== STB.LOCAL);
-    const entries = funcs.length
-      ? funcs.map((f) => ({ name: f.name, size: Number(f.size) }))
-      : [{ name: sec.name, size: sec.size }];
+    const entries = funcs.length ? funcs.map((f) => ({ name: f.name, size: Number(f.size) })) : [{ name: sec.name, size: sec.size }];
     for (const f of entries) {
       out.push({
-        name: f.name, section: sec.name, programType: st?.programType, attachType: st?.attachType, attachKind: st?.attachKind,
-        target: sectionTarget(sec.name), instructions: Math.floor(f.size / 8),
+        name: f.name,
+        section: sec.name,
+        programType: st?.programType,
+        attachType: st?.attachType,
+        attachKind: st?.attachKind,
+        target: sectionTarget(sec.name),
+        instructions: Math.floor(f.size / 8),
       });
     }
   }
@@ -186,18 +200,36 @@ function readMaps(elf: ElfFile, btf: Btf, warnings: string[]): ObjectMap[] {
           // __type(key, T) is `T *key`.
           const size = btf.sizeOf(mt.sizeOrType);
           const name = btf.typeName(mt.sizeOrType);
-          if (m.name === 'key') { keySize = size; keyType = name; } else { valueSize = size; valueType = name; }
+          if (m.name === 'key') {
+            keySize = size;
+            keyType = name;
+          } else {
+            valueSize = size;
+            valueType = name;
+          }
         }
       }
       const type = ints.type ?? 0;
       const shape = {
-        type: mapTypeName(type), keySize: keySize ?? ints.key_size ?? 0, valueSize: valueSize ?? ints.value_size ?? 0,
-        maxEntries: ints.max_entries ?? 0, flags: ints.map_flags ?? 0, pinning: ints.pinning, keyType, valueType,
+        type: mapTypeName(type),
+        keySize: keySize ?? ints.key_size ?? 0,
+        valueSize: valueSize ?? ints.value_size ?? 0,
+        maxEntries: ints.max_entries ?? 0,
+        flags: ints.map_flags ?? 0,
+        pinning: ints.pinning,
+        keyType,
+        valueType,
       };
       defs.set(def.id, shape);
       out.push({ name: v.name, ...shape });
     } catch (e) {
-      const def = (() => { try { return btf.skipModifiers(v.sizeOrType).id; } catch { return undefined; } })();
+      const def = (() => {
+        try {
+          return btf.skipModifiers(v.sizeOrType).id;
+        } catch {
+          return undefined;
+        }
+      })();
       if (def !== undefined && !defs.has(def)) defs.set(def, e as Error);
       warnings.push(`map ${v.name}: ${(e as Error).message}`);
     }
@@ -251,7 +283,12 @@ export function readGlobals(elf: ElfFile, btf: Btf, warnings: string[]): ObjectG
       }
       const data = elf.sectionData(sec);
       out.push({
-        name: v.name, section: ds.name, offset, size, type: btf.typeName(v.sizeOrType), typeId: v.sizeOrType,
+        name: v.name,
+        section: ds.name,
+        offset,
+        size,
+        type: btf.typeName(v.sizeOrType),
+        typeId: v.sizeOrType,
         readonly: ds.name.startsWith('.rodata'),
         initial: sec.type === SHT.NOBITS ? undefined : data.slice(offset, offset + size),
       });

@@ -4,13 +4,42 @@
 import { StringTable } from './elfFile';
 
 export const BtfKind = {
-  UNKN: 0, INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
-  RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+  UNKN: 0,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
 } as const;
 
-export interface BtfMember { name: string; type: number; /** STRUCT/UNION: bit offset. */ offset: number }
-export interface BtfEnumValue { name: string; value: bigint }
-export interface BtfSecinfo { type: number; offset: number; size: number }
+export interface BtfMember {
+  name: string;
+  type: number;
+  /** STRUCT/UNION: bit offset. */ offset: number;
+}
+export interface BtfEnumValue {
+  name: string;
+  value: bigint;
+}
+export interface BtfSecinfo {
+  type: number;
+  offset: number;
+  size: number;
+}
 
 export interface BtfType {
   id: number;
@@ -65,7 +94,7 @@ export class Btf {
       const info = u32(o + 4);
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
-      const t: BtfType = { id: this.types.length, kind, name: str(u32(o)), sizeOrType: u32(o + 8), kindFlag: (info >>> 31) === 1 };
+      const t: BtfType = { id: this.types.length, kind, name: str(u32(o)), sizeOrType: u32(o + 8), kindFlag: info >>> 31 === 1 };
       o += 12;
       switch (kind) {
         case BtfKind.INT: {
@@ -78,7 +107,8 @@ export class Btf {
           t.array = { type: u32(o), indexType: u32(o + 4), nelems: u32(o + 8) };
           o += 12;
           break;
-        case BtfKind.STRUCT: case BtfKind.UNION:
+        case BtfKind.STRUCT:
+        case BtfKind.UNION:
           t.members = [];
           for (let i = 0; i < vlen; i++, o += 12) {
             const off = u32(o + 8);
@@ -112,8 +142,15 @@ export class Btf {
         case BtfKind.DECL_TAG:
           o += 4;
           break;
-        case BtfKind.PTR: case BtfKind.FWD: case BtfKind.TYPEDEF: case BtfKind.VOLATILE: case BtfKind.CONST:
-        case BtfKind.RESTRICT: case BtfKind.FUNC: case BtfKind.FLOAT: case BtfKind.TYPE_TAG:
+        case BtfKind.PTR:
+        case BtfKind.FWD:
+        case BtfKind.TYPEDEF:
+        case BtfKind.VOLATILE:
+        case BtfKind.CONST:
+        case BtfKind.RESTRICT:
+        case BtfKind.FUNC:
+        case BtfKind.FLOAT:
+        case BtfKind.TYPE_TAG:
           break;
         default:
           throw new BtfFormatError(`unknown BTF kind ${kind} at type ${t.id}`);
@@ -133,8 +170,14 @@ export class Btf {
   skipModifiers(id: number): BtfType {
     let t = this.type(id);
     for (let i = 0; i < MAX_RESOLVE_DEPTH; i++) {
-      if (t.kind === BtfKind.TYPEDEF || t.kind === BtfKind.VOLATILE || t.kind === BtfKind.CONST || t.kind === BtfKind.RESTRICT
-        || t.kind === BtfKind.TYPE_TAG || t.kind === BtfKind.VAR) {
+      if (
+        t.kind === BtfKind.TYPEDEF ||
+        t.kind === BtfKind.VOLATILE ||
+        t.kind === BtfKind.CONST ||
+        t.kind === BtfKind.RESTRICT ||
+        t.kind === BtfKind.TYPE_TAG ||
+        t.kind === BtfKind.VAR
+      ) {
         t = this.type(t.sizeOrType);
       } else {
         return t;
@@ -148,8 +191,13 @@ export class Btf {
     if (depth > MAX_RESOLVE_DEPTH) throw new BtfFormatError(`BTF type ${id}: array nesting too deep (a loop?)`);
     const t = this.skipModifiers(id);
     switch (t.kind) {
-      case BtfKind.INT: case BtfKind.STRUCT: case BtfKind.UNION: case BtfKind.ENUM: case BtfKind.ENUM64:
-      case BtfKind.DATASEC: case BtfKind.FLOAT:
+      case BtfKind.INT:
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+      case BtfKind.DATASEC:
+      case BtfKind.FLOAT:
         return t.sizeOrType;
       case BtfKind.PTR:
         return 8;
@@ -166,19 +214,36 @@ export class Btf {
     if (id === 0) return 'void';
     const t = this.type(id);
     switch (t.kind) {
-      case BtfKind.INT: case BtfKind.FLOAT: case BtfKind.TYPEDEF: return t.name;
-      case BtfKind.STRUCT: return `struct ${t.name || '(anon)'}`;
-      case BtfKind.UNION: return `union ${t.name || '(anon)'}`;
-      case BtfKind.ENUM: case BtfKind.ENUM64: return `enum ${t.name || '(anon)'}`;
-      case BtfKind.FWD: return `${t.kindFlag ? 'union' : 'struct'} ${t.name}`;
-      case BtfKind.PTR: return `${this.typeName(t.sizeOrType, depth + 1)} *`;
-      case BtfKind.ARRAY: return `${this.typeName(t.array!.type, depth + 1)}[${t.array!.nelems}]`;
-      case BtfKind.CONST: return `const ${this.typeName(t.sizeOrType, depth + 1)}`;
-      case BtfKind.VOLATILE: return `volatile ${this.typeName(t.sizeOrType, depth + 1)}`;
-      case BtfKind.RESTRICT: return `restrict ${this.typeName(t.sizeOrType, depth + 1)}`;
-      case BtfKind.TYPE_TAG: case BtfKind.VAR: return this.typeName(t.sizeOrType, depth + 1);
-      case BtfKind.FUNC_PROTO: return 'function';
-      default: return t.name || kindName(t.kind);
+      case BtfKind.INT:
+      case BtfKind.FLOAT:
+      case BtfKind.TYPEDEF:
+        return t.name;
+      case BtfKind.STRUCT:
+        return `struct ${t.name || '(anon)'}`;
+      case BtfKind.UNION:
+        return `union ${t.name || '(anon)'}`;
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+        return `enum ${t.name || '(anon)'}`;
+      case BtfKind.FWD:
+        return `${t.kindFlag ? 'union' : 'struct'} ${t.name}`;
+      case BtfKind.PTR:
+        return `${this.typeName(t.sizeOrType, depth + 1)} *`;
+      case BtfKind.ARRAY:
+        return `${this.typeName(t.array!.type, depth + 1)}[${t.array!.nelems}]`;
+      case BtfKind.CONST:
+        return `const ${this.typeName(t.sizeOrType, depth + 1)}`;
+      case BtfKind.VOLATILE:
+        return `volatile ${this.typeName(t.sizeOrType, depth + 1)}`;
+      case BtfKind.RESTRICT:
+        return `restrict ${this.typeName(t.sizeOrType, depth + 1)}`;
+      case BtfKind.TYPE_TAG:
+      case BtfKind.VAR:
+        return this.typeName(t.sizeOrType, depth + 1);
+      case BtfKind.FUNC_PROTO:
+        return 'function';
+      default:
+        return t.name || kindName(t.kind);
     }
   }
 
@@ -193,5 +258,9 @@ export class Btf {
 }
 
 export function kindName(kind: number): string {
-  return Object.entries(BtfKind).find(([, k]) => k === kind)?.[0].toLowerCase() ?? `kind${kind}`;
+  return (
+    Object.entries(BtfKind)
+      .find(([, k]) => k === kind)?.[0]
+      .toLowerCase() ?? `kind${kind}`
+  );
 }

@@ -119,11 +119,25 @@ export class ElfFile {
     const le = b[5] === 1;
     const v = this.view;
     const h: ElfHeader = {
-      ident: b.slice(0, 16), class: 'ELF64', littleEndian: le, identVersion: b[6], osAbi: b[7], abiVersion: b[8],
-      type: v.getUint16(16, le), machine: v.getUint16(18, le), version: v.getUint32(20, le),
-      entry: v.getBigUint64(24, le), phoff: v.getBigUint64(32, le), shoff: v.getBigUint64(40, le),
-      flags: v.getUint32(48, le), ehsize: v.getUint16(52, le), phentsize: v.getUint16(54, le), phnum: v.getUint16(56, le),
-      shentsize: v.getUint16(58, le), shnum: v.getUint16(60, le), shstrndx: v.getUint16(62, le),
+      ident: b.slice(0, 16),
+      class: 'ELF64',
+      littleEndian: le,
+      identVersion: b[6],
+      osAbi: b[7],
+      abiVersion: b[8],
+      type: v.getUint16(16, le),
+      machine: v.getUint16(18, le),
+      version: v.getUint32(20, le),
+      entry: v.getBigUint64(24, le),
+      phoff: v.getBigUint64(32, le),
+      shoff: v.getBigUint64(40, le),
+      flags: v.getUint32(48, le),
+      ehsize: v.getUint16(52, le),
+      phentsize: v.getUint16(54, le),
+      phnum: v.getUint16(56, le),
+      shentsize: v.getUint16(58, le),
+      shnum: v.getUint16(60, le),
+      shstrndx: v.getUint16(62, le),
     };
     if (h.shnum > 0 && h.shentsize !== 64) throw new ElfFormatError(`unexpected section header size ${h.shentsize} (ELF64 uses 64)`);
     return h;
@@ -140,9 +154,16 @@ export class ElfFile {
     for (let i = 0; i < h.shnum; i++) {
       const o = shoff + i * 64;
       const sec = {
-        index: i, nameOff: v.getUint32(o, le), type: v.getUint32(o + 4, le), flags: v.getBigUint64(o + 8, le),
-        addr: v.getBigUint64(o + 16, le), offset: Number(v.getBigUint64(o + 24, le)), size: Number(v.getBigUint64(o + 32, le)),
-        link: v.getUint32(o + 40, le), info: v.getUint32(o + 44, le), addralign: Number(v.getBigUint64(o + 48, le)),
+        index: i,
+        nameOff: v.getUint32(o, le),
+        type: v.getUint32(o + 4, le),
+        flags: v.getBigUint64(o + 8, le),
+        addr: v.getBigUint64(o + 16, le),
+        offset: Number(v.getBigUint64(o + 24, le)),
+        size: Number(v.getBigUint64(o + 32, le)),
+        link: v.getUint32(o + 40, le),
+        info: v.getUint32(o + 44, le),
+        addralign: Number(v.getBigUint64(o + 48, le)),
         entsize: Number(v.getBigUint64(o + 56, le)),
       };
       if (sec.type !== SHT.NOBITS && sec.type !== SHT.NULL && sec.offset + sec.size > this.bytes.length) {
@@ -169,8 +190,12 @@ export class ElfFile {
     for (let o = symtab.offset; o + 24 <= symtab.offset + symtab.size; o += 24) {
       const info = v.getUint8(o + 4);
       out.push({
-        name: names.at(v.getUint32(o, le)), bind: info >> 4, type: info & 0xf, shndx: v.getUint16(o + 6, le),
-        value: v.getBigUint64(o + 8, le), size: v.getBigUint64(o + 16, le),
+        name: names.at(v.getUint32(o, le)),
+        bind: info >> 4,
+        type: info & 0xf,
+        shndx: v.getUint16(o + 6, le),
+        value: v.getBigUint64(o + 8, le),
+        size: v.getBigUint64(o + 16, le),
       });
     }
     return out;
@@ -203,9 +228,7 @@ export class StringTable {
       for (let i = t.length - 1; i >= 0; i--) this.ends[i] = t[i] === 0 ? i : this.ends[i + 1];
     }
     const end = this.ends[off];
-    const name = end - off > MAX_NAME
-      ? `${utf8.decode(t.subarray(off, off + MAX_NAME))}…`
-      : utf8.decode(t.subarray(off, end));
+    const name = end - off > MAX_NAME ? `${utf8.decode(t.subarray(off, off + MAX_NAME))}…` : utf8.decode(t.subarray(off, end));
     this.cache.set(off, name);
     return name;
   }

@@ -12,7 +12,10 @@ export type GlobalValue = number | bigint | boolean | string;
 
 export class GlobalsError extends Error {
   override readonly name = 'GlobalsError';
-  constructor(message: string, readonly variable?: string) {
+  constructor(
+    message: string,
+    readonly variable?: string,
+  ) {
     super(message);
   }
 }
@@ -33,7 +36,10 @@ export function setGlobals(objBytes: Uint8Array, values: Record<string, GlobalVa
     const g = globals.find((x) => x.name === name);
     if (!g) {
       const known = globals.filter((x) => x.initial).map((x) => x.name);
-      throw new GlobalsError(`no global variable ${name} in this object${known.length ? ` (it has: ${known.join(', ')})` : ' (it has none)'}`, name);
+      throw new GlobalsError(
+        `no global variable ${name} in this object${known.length ? ` (it has: ${known.join(', ')})` : ' (it has none)'}`,
+        name,
+      );
     }
     const sec = elf.section(g.section)!;
     if (sec.type === SHT.NOBITS) {
@@ -62,7 +68,8 @@ function encode(view: DataView, at: number, g: ObjectGlobal, btf: Btf, value: Gl
     const elem = btf.skipModifiers(t.array!.type);
     if (elem.kind === BtfKind.INT && elem.sizeOrType === 1 && typeof value === 'string') {
       const bytes = new TextEncoder().encode(value);
-      if (bytes.length >= g.size) throw new GlobalsError(`${g.name} holds at most ${g.size - 1} bytes of text, got ${bytes.length}`, g.name);
+      if (bytes.length >= g.size)
+        throw new GlobalsError(`${g.name} holds at most ${g.size - 1} bytes of text, got ${bytes.length}`, g.name);
       for (let i = 0; i < g.size; i++) view.setUint8(at + i, i < bytes.length ? bytes[i] : 0);
       return;
     }
@@ -103,10 +110,19 @@ function toInteger(g: ObjectGlobal, t: BtfType, value: GlobalValue): bigint {
 function writeInt(view: DataView, at: number, size: number, n: bigint, le: boolean): void {
   const u = BigInt.asUintN(size * 8, n);
   switch (size) {
-    case 1: view.setUint8(at, Number(u)); break;
-    case 2: view.setUint16(at, Number(u), le); break;
-    case 4: view.setUint32(at, Number(u), le); break;
-    case 8: view.setBigUint64(at, u, le); break;
-    default: throw new GlobalsError(`unsupported integer size ${size}`);
+    case 1:
+      view.setUint8(at, Number(u));
+      break;
+    case 2:
+      view.setUint16(at, Number(u), le);
+      break;
+    case 4:
+      view.setUint32(at, Number(u), le);
+      break;
+    case 8:
+      view.setBigUint64(at, u, le);
+      break;
+    default:
+      throw new GlobalsError(`unsupported integer size ${size}`);
   }
 }

@@ -10,9 +10,7 @@ export interface BoundOptions {
   staggerMs?: number;
 }
 
-export type HostResult<T> =
-  | { host: string; ok: true; value: T; ms: number }
-  | { host: string; ok: false; error: Error; ms: number };
+export type HostResult<T> = { host: string; ok: true; value: T; ms: number } | { host: string; ok: false; error: Error; ms: number };
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_STAGGER_MS = 50;
@@ -20,13 +18,19 @@ export const DEFAULT_STAGGER_MS = 50;
 export function checkBounds(opts: BoundOptions): Required<BoundOptions> {
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const staggerMs = opts.staggerMs ?? DEFAULT_STAGGER_MS;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) throw new RangeError(`concurrency: ${concurrency} is not a whole number from 1 to 1000`);
-  if (!Number.isFinite(staggerMs) || staggerMs < 0 || staggerMs > 60_000) throw new RangeError(`stagger: ${staggerMs} ms is not between 0 and 60000`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)
+    throw new RangeError(`concurrency: ${concurrency} is not a whole number from 1 to 1000`);
+  if (!Number.isFinite(staggerMs) || staggerMs < 0 || staggerMs > 60_000)
+    throw new RangeError(`stagger: ${staggerMs} ms is not between 0 and 60000`);
   return { concurrency, staggerMs };
 }
 
 /** Results in the order of `hosts`, whatever order the tasks finished in. */
-export async function forEachHost<T>(hosts: readonly string[], opts: BoundOptions, task: (host: string, index: number) => Promise<T>): Promise<HostResult<T>[]> {
+export async function forEachHost<T>(
+  hosts: readonly string[],
+  opts: BoundOptions,
+  task: (host: string, index: number) => Promise<T>,
+): Promise<HostResult<T>[]> {
   const { concurrency, staggerMs } = checkBounds(opts);
   const results: HostResult<T>[] = new Array(hosts.length);
   let next = 0;

@@ -9,8 +9,11 @@ import type { HostClock } from '../../../protocol/types';
 
 export type ClockOffset = HostClock;
 
-export async function estimateClockOffset(ask: () => Promise<{ monotonicNs: number }>, samples = 7,
-  now: () => number = () => Number(process.hrtime.bigint())): Promise<ClockOffset> {
+export async function estimateClockOffset(
+  ask: () => Promise<{ monotonicNs: number }>,
+  samples = 7,
+  now: () => number = () => Number(process.hrtime.bigint()),
+): Promise<ClockOffset> {
   if (!Number.isInteger(samples) || samples < 1 || samples > 100) throw new RangeError(`samples: ${samples} is not from 1 to 100`);
   let best: { rtt: number; offset: number } | undefined;
   for (let i = 0; i < samples; i++) {

@@ -13,11 +13,20 @@ export type { FleetHop, FleetPacketPath } from '../../../protocol/types';
 import { dropText, SAME_PACKET_WINDOW_NS } from '../packetPath';
 import type { HostClock as ClockOffset } from '../../../protocol/types';
 
-export interface HostPaths { host: string; paths: PacketPath[]; clock: ClockOffset }
+export interface HostPaths {
+  host: string;
+  paths: PacketPath[];
+  clock: ClockOffset;
+}
 
 const SENDS = new Set(['net_dev_queue']);
 
-interface Segment { host: string; path: PacketPath; offset: number; startClient: number }
+interface Segment {
+  host: string;
+  path: PacketPath;
+  offset: number;
+  startClient: number;
+}
 
 function firstTtl(s: Segment): number {
   return s.path.hops.find((h) => h.ttl !== undefined)?.ttl ?? -1;
@@ -45,7 +54,7 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
   const out: FleetPacketPath[] = [];
   for (const groups of byKey.values()) {
     for (const segs of groups) {
-      segs.sort((a, b) => (firstTtl(b) - firstTtl(a)) || (startsWithReceive(a) - startsWithReceive(b)) || (a.startClient - b.startClient));
+      segs.sort((a, b) => firstTtl(b) - firstTtl(a) || startsWithReceive(a) - startsWithReceive(b) || a.startClient - b.startClient);
       const hops: FleetHop[] = [];
       let drop: FleetPacketPath['drop'];
       for (const s of segs) {
@@ -68,8 +77,13 @@ export function joinPacketPaths(inputs: HostPaths[]): FleetPacketPath[] {
   const exchangeStart = new Map<string, number>();
   for (const p of out) exchangeStart.set(p.exchange, Math.min(exchangeStart.get(p.exchange) ?? Infinity, p.firstNs));
   const rank = (p: FleetPacketPath) => (p.label === 'reply' ? 1 : 0);
-  return out.sort((a, b) => (exchangeStart.get(a.exchange)! - exchangeStart.get(b.exchange)!) || a.exchange.localeCompare(b.exchange)
-    || (rank(a) - rank(b)) || (a.firstNs - b.firstNs));
+  return out.sort(
+    (a, b) =>
+      exchangeStart.get(a.exchange)! - exchangeStart.get(b.exchange)! ||
+      a.exchange.localeCompare(b.exchange) ||
+      rank(a) - rank(b) ||
+      a.firstNs - b.firstNs,
+  );
 }
 
 function ms(ns: number): string {
@@ -85,22 +99,29 @@ export function formatFleetPaths(paths: FleetPacketPath[], clocks: { host: strin
   const lines: string[] = [];
   const unc = new Map(clocks.map((c) => [c.host, c.clock.uncertaintyNs]));
   lines.push('Clock offsets (host minus this machine, from agent round trips):');
-  for (const c of clocks) lines.push(`  ${c.host}: ${(c.clock.offsetNs / 1e6).toFixed(3)} ms +/- ${(c.clock.uncertaintyNs / 1e6).toFixed(3)} ms`);
+  for (const c of clocks)
+    lines.push(`  ${c.host}: ${(c.clock.offsetNs / 1e6).toFixed(3)} ms +/- ${(c.clock.uncertaintyNs / 1e6).toFixed(3)} ms`);
   if (!paths.length) return `${lines.join('\n')}\n\n(no packets)\n`;
   const hostW = Math.max(...paths.flatMap((p) => p.hops.map((h) => h.host.length)));
   const ifW = Math.max(...paths.flatMap((p) => p.hops.map((h) => h.ifname.length)));
   for (const p of paths) {
     lines.push('');
-    lines.push(`${p.label} ${p.exchange} ${p.src} -> ${p.dst}  [${p.hosts.join(' -> ')}]${p.drop ? `  DROPPED on ${p.drop.host} ${p.drop.ifname}: ${dropText(p.drop)}` : ''}`);
+    lines.push(
+      `${p.label} ${p.exchange} ${p.src} -> ${p.dst}  [${p.hosts.join(' -> ')}]${p.drop ? `  DROPPED on ${p.drop.host} ${p.drop.ifname}: ${dropText(p.drop)}` : ''}`,
+    );
     let segmentStart = p.hops[0];
     p.hops.forEach((h, i) => {
       const prev = p.hops[i - 1];
       if (prev && prev.host !== h.host) {
         const plusMinus = (unc.get(prev.host) ?? 0) + (unc.get(h.host) ?? 0);
-        lines.push(`  ${''.padEnd(hostW)}  ~~ wire ~~  ${ms(h.clientNs - prev.clientNs)} by the clock estimates (+/- ${(plusMinus / 1e6).toFixed(3)} ms)`);
+        lines.push(
+          `  ${''.padEnd(hostW)}  ~~ wire ~~  ${ms(h.clientNs - prev.clientNs)} by the clock estimates (+/- ${(plusMinus / 1e6).toFixed(3)} ms)`,
+        );
         segmentStart = h;
       }
-      lines.push(`  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${h.drop ? `  ${dropText(h.drop)}` : ''}`);
+      lines.push(
+        `  ${h.host.padEnd(hostW)}  ${h.ifname.padStart(ifW)}  ttl ${String(h.ttl ?? '-').padStart(3)}  ${ms(h.timestampNs - segmentStart.timestampNs).padStart(12)}  ${h.tracepoint}${h.drop ? `  ${dropText(h.drop)}` : ''}`,
+      );
     });
   }
   return `${lines.join('\n')}\n`;

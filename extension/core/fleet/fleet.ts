@@ -4,7 +4,10 @@ import type { Session, SessionOptions } from '../session';
 import { forEachHost, type BoundOptions, type HostResult } from './bounded';
 import type { FleetHost } from './inventory';
 
-export interface FleetFailure { host: string; error: Error }
+export interface FleetFailure {
+  host: string;
+  error: Error;
+}
 
 export type OpenSession = (host: string, opts?: SessionOptions) => Promise<Session>;
 
@@ -16,8 +19,17 @@ export class Fleet {
   ) {}
 
   /** Connects to every host; never throws for one host: its failure is in `failures`. */
-  static async open(hosts: readonly FleetHost[], open: OpenSession, opts: SessionOptions = {}, bounds: BoundOptions = {}): Promise<{ fleet: Fleet; failures: FleetFailure[] }> {
-    const results = await forEachHost(hosts.map((h) => h.name), bounds, (_name, i) => open(hosts[i].spec, opts));
+  static async open(
+    hosts: readonly FleetHost[],
+    open: OpenSession,
+    opts: SessionOptions = {},
+    bounds: BoundOptions = {},
+  ): Promise<{ fleet: Fleet; failures: FleetFailure[] }> {
+    const results = await forEachHost(
+      hosts.map((h) => h.name),
+      bounds,
+      (_name, i) => open(hosts[i].spec, opts),
+    );
     const members: { host: FleetHost; session: Session }[] = [];
     const failures: FleetFailure[] = [];
     results.forEach((r, i) => {
@@ -27,9 +39,13 @@ export class Fleet {
     return { fleet: new Fleet(members, bounds), failures };
   }
 
-  get hostNames(): string[] { return this.members.map((m) => m.host.name); }
+  get hostNames(): string[] {
+    return this.members.map((m) => m.host.name);
+  }
 
-  session(name: string): Session | undefined { return this.members.find((m) => m.host.name === name)?.session; }
+  session(name: string): Session | undefined {
+    return this.members.find((m) => m.host.name === name)?.session;
+  }
 
   /**
    * Runs `work` on every connected host, all at once unless `concurrency` says otherwise, without stagger: the
@@ -37,7 +53,9 @@ export class Fleet {
    * of CPU per host (bench/fleet-list.bench.ts), so holding requests back only adds waiting.
    */
   run<T>(work: (session: Session, host: FleetHost) => Promise<T>, opts: { concurrency?: number } = {}): Promise<HostResult<T>[]> {
-    return forEachHost(this.hostNames, { concurrency: opts.concurrency ?? Math.max(1, this.members.length), staggerMs: 0 }, (_n, i) => work(this.members[i].session, this.members[i].host));
+    return forEachHost(this.hostNames, { concurrency: opts.concurrency ?? Math.max(1, this.members.length), staggerMs: 0 }, (_n, i) =>
+      work(this.members[i].session, this.members[i].host),
+    );
   }
 
   /** Closes every session (agents end; attachments stay in the kernels). */

@@ -28,12 +28,17 @@ const mapKey = (m: Pick<BpfMap, 'type' | 'name'>) => `${m.type} ${m.name}`;
 /** Where an attachment sits, without the parts that differ between hosts for the same place (program ids). */
 export function attachPoint(a: Attachment): string {
   switch (a.kind) {
-    case 'xdp': return `xdp ${a.netns ?? 'root'}/${a.dev}`;
+    case 'xdp':
+      return `xdp ${a.netns ?? 'root'}/${a.dev}`;
     case 'tc':
-    case 'tcx': return `${a.kind} ${a.netns ?? 'root'}/${a.dev} ${a.direction}`;
-    case 'cgroup': return `cgroup ${a.attachType} ${a.cgroup}`;
-    case 'sk_msg': return `sk_msg ${a.attachType} ${a.map}`;
-    case 'tracepoints': return a.id;
+    case 'tcx':
+      return `${a.kind} ${a.netns ?? 'root'}/${a.dev} ${a.direction}`;
+    case 'cgroup':
+      return `cgroup ${a.attachType} ${a.cgroup}`;
+    case 'sk_msg':
+      return `sk_msg ${a.attachType} ${a.map}`;
+    case 'tracepoints':
+      return a.id;
   }
 }
 
@@ -62,7 +67,13 @@ export function mapsToCompare(a: HostSnapshot, b: HostSnapshot): [BpfMap, BpfMap
   for (const [k, ma] of ga) {
     const mb = gb.get(k);
     if (ma.length !== 1 || mb?.length !== 1) continue;
-    if (!COMPARABLE_MAPS.has(ma[0].type) || ma[0].keySize !== mb[0].keySize || ma[0].valueSize !== mb[0].valueSize || ma[0].maxEntries !== mb[0].maxEntries) continue;
+    if (
+      !COMPARABLE_MAPS.has(ma[0].type) ||
+      ma[0].keySize !== mb[0].keySize ||
+      ma[0].valueSize !== mb[0].valueSize ||
+      ma[0].maxEntries !== mb[0].maxEntries
+    )
+      continue;
     if (ma[0].maxEntries > CONTENT_LIMITS.entries * 4) continue;
     out.push([ma[0], mb[0]]);
   }
@@ -78,7 +89,11 @@ export async function dumpContents(client: AgentClient, maps: BpfMap[], into: Ho
 
 const hex = (x: string[] | undefined, v: unknown) => (x ? x.join(' ') : JSON.stringify(v));
 
-function diffContents(name: string, a: { entries: MapEntry[]; truncated: boolean }, b: { entries: MapEntry[]; truncated: boolean }): HostDiff['contents'][number] | undefined {
+function diffContents(
+  name: string,
+  a: { entries: MapEntry[]; truncated: boolean },
+  b: { entries: MapEntry[]; truncated: boolean },
+): HostDiff['contents'][number] | undefined {
   const ka = new Map(a.entries.map((e) => [hex(e.keyHex, e.key), hex(e.valueHex, e.value)]));
   const kb = new Map(b.entries.map((e) => [hex(e.keyHex, e.key), hex(e.valueHex, e.value)]));
   const onlyA = [...ka.keys()].filter((k) => !kb.has(k));
@@ -94,9 +109,18 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
   const programs: HostDiff['programs'] = { onlyA: [], onlyB: [], differ: [], same: 0 };
   for (const [k, xs] of pa) {
     const ys = pb.get(k);
-    if (!ys) { programs.onlyA.push(...xs); continue; }
-    const ta = xs.map((p) => p.tag).sort().join();
-    const tb = ys.map((p) => p.tag).sort().join();
+    if (!ys) {
+      programs.onlyA.push(...xs);
+      continue;
+    }
+    const ta = xs
+      .map((p) => p.tag)
+      .sort()
+      .join();
+    const tb = ys
+      .map((p) => p.tag)
+      .sort()
+      .join();
     if (ta === tb) programs.same++;
     else programs.differ.push({ key: k, a: xs, b: ys });
   }
@@ -106,7 +130,12 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
   const withTag = (s: HostSnapshot) => {
     const tags = tagOf(s);
     const names = new Map(s.programs.map((p) => [p.id, p.name]));
-    return s.attachments.map((x) => ({ ...x, point: attachPoint(x), progName: x.progName ?? (x.progId !== undefined ? names.get(x.progId) : undefined), tag: x.progId !== undefined ? tags.get(x.progId) : undefined }));
+    return s.attachments.map((x) => ({
+      ...x,
+      point: attachPoint(x),
+      progName: x.progName ?? (x.progId !== undefined ? names.get(x.progId) : undefined),
+      tag: x.progId !== undefined ? tags.get(x.progId) : undefined,
+    }));
   };
   const aa = new Map(withTag(a).map((x) => [attachPoint(x), x]));
   const ab = new Map(withTag(b).map((x) => [attachPoint(x), x]));
@@ -124,9 +153,13 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
   const maps: HostDiff['maps'] = { onlyA: [], onlyB: [], differ: [], same: 0 };
   for (const [k, xs] of ma) {
     const ys = mb.get(k);
-    if (!ys) { maps.onlyA.push(...xs); continue; }
+    if (!ys) {
+      maps.onlyA.push(...xs);
+      continue;
+    }
     const shape = (m: BpfMap) => `key ${m.keySize} B, value ${m.valueSize} B, max ${m.maxEntries}`;
-    if (xs.length === 1 && ys.length === 1 && shape(xs[0]) !== shape(ys[0])) maps.differ.push({ key: k, a: xs[0], b: ys[0], what: `${shape(xs[0])} vs ${shape(ys[0])}` });
+    if (xs.length === 1 && ys.length === 1 && shape(xs[0]) !== shape(ys[0]))
+      maps.differ.push({ key: k, a: xs[0], b: ys[0], what: `${shape(xs[0])} vs ${shape(ys[0])}` });
     else maps.same++;
   }
   for (const [k, ys] of mb) if (!ma.has(k)) maps.onlyB.push(...ys);
@@ -139,8 +172,17 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
     const d = diffContents(mapKey(x), ca, cb);
     if (d) contents.push(d);
   }
-  const identical = !programs.onlyA.length && !programs.onlyB.length && !programs.differ.length && !attachments.onlyA.length
-    && !attachments.onlyB.length && !attachments.differ.length && !maps.onlyA.length && !maps.onlyB.length && !maps.differ.length && !contents.length;
+  const identical =
+    !programs.onlyA.length &&
+    !programs.onlyB.length &&
+    !programs.differ.length &&
+    !attachments.onlyA.length &&
+    !attachments.onlyB.length &&
+    !attachments.differ.length &&
+    !maps.onlyA.length &&
+    !maps.onlyB.length &&
+    !maps.differ.length &&
+    !contents.length;
   return { a: a.host, b: b.host, programs, attachments, maps, contents, identical };
 }
 
@@ -148,12 +190,14 @@ export function diffSnapshots(a: HostSnapshot, b: HostSnapshot): HostDiff {
 export function formatHostDiff(d: HostDiff): string {
   const out: string[] = [`diff ${d.a} (A) vs ${d.b} (B)`];
   const prog = (p: BpfProgram) => `${p.type} ${p.name} tag ${p.tag} (prog ${p.id})`;
-  const att = (x: DiffAttachment) => `${attachPoint(x)}: ${x.progName ?? '?'}${x.tag ? ` tag ${x.tag}` : ''}${x.progId !== undefined ? ` (prog ${x.progId})` : ''}${x.mode ? ` ${x.mode}` : ''}`;
+  const att = (x: DiffAttachment) =>
+    `${attachPoint(x)}: ${x.progName ?? '?'}${x.tag ? ` tag ${x.tag}` : ''}${x.progId !== undefined ? ` (prog ${x.progId})` : ''}${x.mode ? ` ${x.mode}` : ''}`;
   const map = (m: BpfMap) => `${m.type} ${m.name} (map ${m.id})`;
   out.push('', `Programs (matched by type and name; the tag is the code): ${d.programs.same} same`);
   for (const p of d.programs.onlyA) out.push(`  only on A  ${prog(p)}`);
   for (const p of d.programs.onlyB) out.push(`  only on B  ${prog(p)}`);
-  for (const x of d.programs.differ) out.push(`  differ     ${x.key}: A tag ${x.a.map((p) => p.tag).join(',')}, B tag ${x.b.map((p) => p.tag).join(',')}`);
+  for (const x of d.programs.differ)
+    out.push(`  differ     ${x.key}: A tag ${x.a.map((p) => p.tag).join(',')}, B tag ${x.b.map((p) => p.tag).join(',')}`);
   out.push('', `Attachments (matched by attach point): ${d.attachments.same} same`);
   for (const x of d.attachments.onlyA) out.push(`  only on A  ${att(x)}`);
   for (const x of d.attachments.onlyB) out.push(`  only on B  ${att(x)}`);

@@ -23,7 +23,12 @@ export class InventoryError extends Error {}
 const GLOB = /[*?]/;
 
 function globRe(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /** The concrete aliases of an ssh_config text (Host values without wildcards or negation), in file order. */
@@ -43,7 +48,8 @@ export function sshConfigAliases(text: string): string[] {
  */
 export function parseHostList(text: string, sshConfigText = ''): FleetHost[] {
   const items = text.split(',').map((s) => s.trim());
-  if (!items.length || items.some((s) => s === '')) throw new InventoryError(`--hosts ${JSON.stringify(text)}: expected H1,H2,... without empty items`);
+  if (!items.length || items.some((s) => s === ''))
+    throw new InventoryError(`--hosts ${JSON.stringify(text)}: expected H1,H2,... without empty items`);
   const out: FleetHost[] = [];
   const add = (h: string) => {
     if (out.some((x) => x.name === h)) throw new InventoryError(`--hosts: ${h} is given twice`);
@@ -58,20 +64,31 @@ export function parseHostList(text: string, sshConfigText = ''): FleetHost[] {
       continue;
     }
     if (item !== 'local') {
-      try { parseHostSpec(item); } catch (e) { throw new InventoryError(`--hosts: ${(e as Error).message}`); }
+      try {
+        parseHostSpec(item);
+      } catch (e) {
+        throw new InventoryError(`--hosts: ${(e as Error).message}`);
+      }
     }
     add(item);
   }
   return out;
 }
 
-interface Group { hosts: Map<string, Record<string, string>>; vars: Record<string, string>; children: string[] }
+interface Group {
+  hosts: Map<string, Record<string, string>>;
+  vars: Record<string, string>;
+  children: string[];
+}
 
 class Groups {
   readonly byName = new Map<string, Group>();
   get(name: string): Group {
     let g = this.byName.get(name);
-    if (!g) { g = { hosts: new Map(), vars: {}, children: [] }; this.byName.set(name, g); }
+    if (!g) {
+      g = { hosts: new Map(), vars: {}, children: [] };
+      this.byName.set(name, g);
+    }
     return g;
   }
   /** Every host of a group and its children, with the variables that apply (host vars over group vars, child over parent). */
@@ -162,7 +179,8 @@ function parseYamlInventory(text: string, file: string): Groups {
     const b = asRecord(body, where);
     const g = groups.get(name);
     for (const key of Object.keys(b)) {
-      if (!['hosts', 'vars', 'children'].includes(key)) throw new InventoryError(`${where}: unexpected key ${key} (a group holds hosts, vars, children)`);
+      if (!['hosts', 'vars', 'children'].includes(key))
+        throw new InventoryError(`${where}: unexpected key ${key} (a group holds hosts, vars, children)`);
     }
     for (const [h, hv] of Object.entries(asRecord(b.hosts, `${where}.hosts`))) {
       for (const x of expandRange(h, `${where}.hosts`)) g.hosts.set(x, scalars(hv, `${where}.hosts.${h}`));
@@ -186,7 +204,11 @@ function specOf(name: string, vars: Record<string, string>, where: string): stri
   if (vars.ansible_connection === 'local') return 'local';
   const hostPart = address.includes(':') ? `[${address}]` : address;
   const spec = `${user ? `${user}@` : ''}${port || address.includes(':') ? `${hostPart}${port ? `:${port}` : ''}` : hostPart}`;
-  try { parseHostSpec(spec); } catch (e) { throw new InventoryError(`${where}: host ${name}: ${(e as Error).message}`); }
+  try {
+    parseHostSpec(spec);
+  } catch (e) {
+    throw new InventoryError(`${where}: host ${name}: ${(e as Error).message}`);
+  }
   return spec;
 }
 
@@ -194,7 +216,10 @@ export type InventoryFormat = 'ini' | 'yaml' | 'ssh_config';
 
 export function detectFormat(file: string, text: string): InventoryFormat {
   if (/\.ya?ml$/i.test(file)) return 'yaml';
-  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  const first = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith('#'));
   if (first && /^(Host|Match)\s/i.test(first)) return 'ssh_config';
   if (first && (first === '---' || /^[A-Za-z0-9_-]+:\s*$/.test(first))) return 'yaml';
   return 'ini';
@@ -219,7 +244,10 @@ export function parseInventory(file: string, text: string, limit?: string): Flee
   }
   let chosen = [...all.keys()];
   if (limit !== undefined) {
-    const patterns = limit.split(',').map((s) => s.trim()).filter(Boolean);
+    const patterns = limit
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!patterns.length) throw new InventoryError('--limit: empty');
     const picked = new Set<string>();
     for (const p of patterns) {
@@ -229,9 +257,16 @@ export function parseInventory(file: string, text: string, limit?: string): Flee
         if (!re.test(gname)) continue;
         const members = new Map<string, Record<string, string>>();
         groups!.collect(gname, {}, members);
-        for (const h of members.keys()) { picked.add(h); hit = true; }
+        for (const h of members.keys()) {
+          picked.add(h);
+          hit = true;
+        }
       }
-      for (const h of all.keys()) if (re.test(h)) { picked.add(h); hit = true; }
+      for (const h of all.keys())
+        if (re.test(h)) {
+          picked.add(h);
+          hit = true;
+        }
       if (!hit) throw new InventoryError(`--limit: ${p} matches no group or host of ${file}`);
     }
     chosen = chosen.filter((h) => picked.has(h));
@@ -245,7 +280,9 @@ export function readInventory(file: string, limit?: string): FleetHost[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InventoryError(`--inventory ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new InventoryError(
+      `--inventory ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
   return parseInventory(file, text, limit);
 }

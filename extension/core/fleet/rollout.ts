@@ -44,7 +44,11 @@ export function planWaves(hosts: readonly string[], waveSize: number): string[][
   return waves;
 }
 
-export async function rollout<A>(hosts: readonly string[], steps: RolloutSteps<A>, opts: RolloutOptions<A> = {}): Promise<RolloutReport<A>> {
+export async function rollout<A>(
+  hosts: readonly string[],
+  steps: RolloutSteps<A>,
+  opts: RolloutOptions<A> = {},
+): Promise<RolloutReport<A>> {
   const waves = planWaves(hosts, opts.waveSize ?? 10);
   const emit = (e: RolloutEvent<A>) => opts.onEvent?.(e);
   const attached: { host: string; attached: A }[] = [];
@@ -52,26 +56,28 @@ export async function rollout<A>(hosts: readonly string[], steps: RolloutSteps<A
   let w = 0;
   for (; w < waves.length; w++) {
     emit({ type: 'wave', wave: w, hosts: waves[w] });
-    await Promise.all(waves[w].map(async (host) => {
-      let a: A;
-      try {
-        a = await steps.attach(host);
-      } catch (e) {
-        failures.push({ host, stage: 'attach', error: asError(e) });
-        emit({ type: 'failed', host, stage: 'attach', error: asError(e) });
-        return;
-      }
-      attached.push({ host, attached: a });
-      emit({ type: 'attached', host, attached: a });
-      if (!steps.check) return;
-      try {
-        await steps.check(host, a);
-        emit({ type: 'checked', host });
-      } catch (e) {
-        failures.push({ host, stage: 'check', error: asError(e) });
-        emit({ type: 'failed', host, stage: 'check', error: asError(e) });
-      }
-    }));
+    await Promise.all(
+      waves[w].map(async (host) => {
+        let a: A;
+        try {
+          a = await steps.attach(host);
+        } catch (e) {
+          failures.push({ host, stage: 'attach', error: asError(e) });
+          emit({ type: 'failed', host, stage: 'attach', error: asError(e) });
+          return;
+        }
+        attached.push({ host, attached: a });
+        emit({ type: 'attached', host, attached: a });
+        if (!steps.check) return;
+        try {
+          await steps.check(host, a);
+          emit({ type: 'checked', host });
+        } catch (e) {
+          failures.push({ host, stage: 'check', error: asError(e) });
+          emit({ type: 'failed', host, stage: 'check', error: asError(e) });
+        }
+      }),
+    );
     if (failures.length) break;
   }
   const notTried = waves.slice(w + 1).flat();

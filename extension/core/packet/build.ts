@@ -7,7 +7,10 @@ import { internetChecksum, pseudoHeaderSum } from './checksum';
 export type { PacketSpec } from '../../../protocol/webview';
 
 export class PacketSpecError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
 }
@@ -18,12 +21,16 @@ function parseMac(field: string, v: string | undefined, fallback: number[]): num
   if (v === undefined || v === '') return fallback;
   const m = /^([0-9a-fA-F]{2})([:-][0-9a-fA-F]{2}){5}$/.exec(v.trim());
   if (!m) throw new PacketSpecError(field, `"${v}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
-  return v.trim().split(/[:-]/).map((x) => parseInt(x, 16));
+  return v
+    .trim()
+    .split(/[:-]/)
+    .map((x) => parseInt(x, 16));
 }
 
 export function parseIpv4(field: string, v: string): number[] {
   const parts = v.trim().split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new PacketSpecError(field, `"${v}" is not an IPv4 address`);
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
+    throw new PacketSpecError(field, `"${v}" is not an IPv4 address`);
   return parts.map(Number);
 }
 
@@ -78,19 +85,36 @@ export function buildPacket(spec: PacketSpec): Uint8Array {
       if (!bit) throw new PacketSpecError('l4.flags', `"${f}" is not a TCP flag (${Object.keys(TCP_FLAG_BITS).join(' ')})`);
       flags |= bit;
     }
-    l4 = [...be16(int('l4.sourcePort', l4Spec.sourcePort, 0, 65535)), ...be16(int('l4.destinationPort', l4Spec.destinationPort, 0, 65535)),
-      ...be32(int('l4.seq', l4Spec.seq, 1, 0xffffffff)), ...be32(int('l4.ack', l4Spec.ack, 1, 0xffffffff)),
-      5 << 4, flags, ...be16(int('l4.window', l4Spec.window, 64240, 65535)), 0, 0, 0, 0, ...payload];
+    l4 = [
+      ...be16(int('l4.sourcePort', l4Spec.sourcePort, 0, 65535)),
+      ...be16(int('l4.destinationPort', l4Spec.destinationPort, 0, 65535)),
+      ...be32(int('l4.seq', l4Spec.seq, 1, 0xffffffff)),
+      ...be32(int('l4.ack', l4Spec.ack, 1, 0xffffffff)),
+      5 << 4,
+      flags,
+      ...be16(int('l4.window', l4Spec.window, 64240, 65535)),
+      0,
+      0,
+      0,
+      0,
+      ...payload,
+    ];
     csumAt = 16;
   } else if (l4Spec.protocol === 'udp') {
     proto = 17;
-    l4 = [...be16(int('l4.sourcePort', l4Spec.sourcePort, 0, 65535)), ...be16(int('l4.destinationPort', l4Spec.destinationPort, 0, 65535)),
-      ...be16(8 + payload.length), 0, 0, ...payload];
+    l4 = [
+      ...be16(int('l4.sourcePort', l4Spec.sourcePort, 0, 65535)),
+      ...be16(int('l4.destinationPort', l4Spec.destinationPort, 0, 65535)),
+      ...be16(8 + payload.length),
+      0,
+      0,
+      ...payload,
+    ];
     csumAt = 6;
   } else if (l4Spec.protocol === 'icmp') {
     proto = v6 ? 58 : 1;
     const reply = l4Spec.type === 'echo-reply';
-    const type = v6 ? (reply ? 129 : 128) : (reply ? 0 : 8);
+    const type = v6 ? (reply ? 129 : 128) : reply ? 0 : 8;
     l4 = [type, 0, 0, 0, ...be16(int('l4.id', l4Spec.id, 1, 65535)), ...be16(int('l4.seq', l4Spec.seq, 1, 65535)), ...payload];
     csumAt = 2;
   } else {
@@ -106,20 +130,44 @@ export function buildPacket(spec: PacketSpec): Uint8Array {
   let ip: number[];
   if (v6) {
     if (l4Bytes.length > 65535) throw new PacketSpecError('payload', 'too long');
-    ip = [0x60 | ((int('ip.tos', spec.ip.tos, 0, 255) >> 4) & 0x0f), (int('ip.tos', spec.ip.tos, 0, 255) & 0x0f) << 4, 0, 0,
-      ...be16(l4Bytes.length), proto, ttl, ...src, ...dst];
+    ip = [
+      0x60 | ((int('ip.tos', spec.ip.tos, 0, 255) >> 4) & 0x0f),
+      (int('ip.tos', spec.ip.tos, 0, 255) & 0x0f) << 4,
+      0,
+      0,
+      ...be16(l4Bytes.length),
+      proto,
+      ttl,
+      ...src,
+      ...dst,
+    ];
   } else {
     const total = 20 + l4Bytes.length;
     if (total > 65535) throw new PacketSpecError('payload', 'too long');
-    const h = Uint8Array.from([0x45, int('ip.tos', spec.ip.tos, 0, 255), ...be16(total), ...be16(int('ip.id', spec.ip.id, 1, 65535)),
-      0x40, 0, ttl, proto, 0, 0, ...src, ...dst]);
+    const h = Uint8Array.from([
+      0x45,
+      int('ip.tos', spec.ip.tos, 0, 255),
+      ...be16(total),
+      ...be16(int('ip.id', spec.ip.id, 1, 65535)),
+      0x40,
+      0,
+      ttl,
+      proto,
+      0,
+      0,
+      ...src,
+      ...dst,
+    ]);
     const hc = internetChecksum(h);
     h[10] = hc >> 8;
     h[11] = hc & 0xff;
     ip = [...h];
   }
-  const eth = [...parseMac('ethernet.destination', spec.ethernet?.destination, [2, 0, 0, 0, 0, 2]),
-    ...parseMac('ethernet.source', spec.ethernet?.source, [2, 0, 0, 0, 0, 1]), ...(v6 ? [0x86, 0xdd] : [0x08, 0x00])];
+  const eth = [
+    ...parseMac('ethernet.destination', spec.ethernet?.destination, [2, 0, 0, 0, 0, 2]),
+    ...parseMac('ethernet.source', spec.ethernet?.source, [2, 0, 0, 0, 0, 1]),
+    ...(v6 ? [0x86, 0xdd] : [0x08, 0x00]),
+  ];
   return Uint8Array.from([...eth, ...ip, ...l4Bytes]);
 }
 

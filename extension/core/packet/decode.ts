@@ -34,7 +34,14 @@ export interface DecodedPacket {
 }
 
 const ICMP_TYPES: Record<number, string> = { 0: 'echo-reply', 3: 'unreachable', 8: 'echo-request', 11: 'time-exceeded' };
-const ICMP6_TYPES: Record<number, string> = { 1: 'unreachable', 3: 'time-exceeded', 128: 'echo-request', 129: 'echo-reply', 135: 'neighbor-solicit', 136: 'neighbor-advert' };
+const ICMP6_TYPES: Record<number, string> = {
+  1: 'unreachable',
+  3: 'time-exceeded',
+  128: 'echo-request',
+  129: 'echo-reply',
+  135: 'neighbor-solicit',
+  136: 'neighbor-advert',
+};
 const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
 
 export function tcpFlagNames(bits: number): string {
@@ -44,7 +51,9 @@ export function tcpFlagNames(bits: number): string {
 
 const hex2 = (n: number, w = 4) => `0x${n.toString(16).padStart(w, '0')}`;
 const mac = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-export function ipv4Text(b: Uint8Array): string { return [...b].join('.'); }
+export function ipv4Text(b: Uint8Array): string {
+  return [...b].join('.');
+}
 export function ipv6Text(b: Uint8Array): string {
   const words: string[] = [];
   for (let i = 0; i < 16; i += 2) words.push(((b[i] << 8) | b[i + 1]).toString(16));
@@ -62,7 +71,8 @@ export function decodePacket(bytes: Uint8Array): DecodedPacket {
   const layers: Layer[] = [];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (o: number) => dv.getUint16(o);
-  const add = (layer: Layer, name: string, value: string, offset: number, length: number) => fields.push({ layer, name, value, offset, length });
+  const add = (layer: Layer, name: string, value: string, offset: number, length: number) =>
+    fields.push({ layer, name, value, offset, length });
   const summary: string[] = [];
   let off = 0;
   const payload = (from: number, to = bytes.length) => {
@@ -97,7 +107,10 @@ export function decodePacket(bytes: Uint8Array): DecodedPacket {
   let dst: Uint8Array | undefined;
   if (etherType === 0x0800 && off + 20 <= bytes.length) {
     const ihl = (bytes[off] & 0x0f) * 4;
-    if (ihl < 20 || off + ihl > bytes.length) { payload(off); return done(); }
+    if (ihl < 20 || off + ihl > bytes.length) {
+      payload(off);
+      return done();
+    }
     layers.push('IPv4');
     const total = u16(off + 2);
     add('IPv4', 'version', String(bytes[off] >> 4), off, 1);
@@ -122,11 +135,14 @@ export function decodePacket(bytes: Uint8Array): DecodedPacket {
     if (total >= ihl && off + total <= bytes.length) l4End = off + total;
     const fragmented = (u16(off + 6) & 0x1fff) !== 0;
     off += ihl;
-    if (fragmented) { payload(off, l4End); return done(); }
+    if (fragmented) {
+      payload(off, l4End);
+      return done();
+    }
   } else if (etherType === 0x86dd && off + 40 <= bytes.length) {
     layers.push('IPv6');
     add('IPv6', 'version', String(bytes[off] >> 4), off, 1);
-    add('IPv6', 'traffic class', hex2(((u16(off) >> 4) & 0xff), 2), off, 2);
+    add('IPv6', 'traffic class', hex2((u16(off) >> 4) & 0xff, 2), off, 2);
     add('IPv6', 'flow label', hex2(dv.getUint32(off) & 0xfffff, 5), off + 1, 3);
     const plen = u16(off + 4);
     add('IPv6', 'payload length', String(plen), off + 4, 2);
@@ -205,6 +221,12 @@ export function decodePacket(bytes: Uint8Array): DecodedPacket {
 
   function done(): DecodedPacket {
     const ttl = fields.find((f) => f.name === 'ttl' || f.name === 'hop limit');
-    return { length: bytes.length, layers, fields, checksums, summary: [...summary, ...(ttl ? [`ttl ${ttl.value}`] : [])].join(' ') || `${bytes.length} bytes` };
+    return {
+      length: bytes.length,
+      layers,
+      fields,
+      checksums,
+      summary: [...summary, ...(ttl ? [`ttl ${ttl.value}`] : [])].join(' ') || `${bytes.length} bytes`,
+    };
   }
 }

@@ -3,8 +3,18 @@
 // plus the length when the program grew or shrank the packet.
 import { decodePacket, type ChecksumCheck, type DecodedPacket, type Layer } from './decode';
 
-export interface FieldChange { layer: Layer; name: string; before: string; after: string }
-export interface ChecksumChange { name: string; before?: ChecksumCheck; after?: ChecksumCheck; note: string }
+export interface FieldChange {
+  layer: Layer;
+  name: string;
+  before: string;
+  after: string;
+}
+export interface ChecksumChange {
+  name: string;
+  before?: ChecksumCheck;
+  after?: ChecksumCheck;
+  note: string;
+}
 
 export interface PacketDiff {
   input: DecodedPacket;
@@ -39,14 +49,26 @@ export function diffPackets(input: Uint8Array, output: Uint8Array): PacketDiff {
     const before = a.checksums.find((c) => c.name === name);
     const after = b.checksums.find((c) => c.name === name);
     if (before && after && before.stored === after.stored && before.valid === after.valid) continue;
-    const note = !after ? 'gone' : !before ? (after.valid ? 'valid' : 'wrong')
-      : after.valid ? (before.valid ? 'updated, still valid' : 'fixed') : before.valid ? `broken (should be 0x${after.computed.toString(16).padStart(4, '0')})` : 'still wrong';
+    const note = !after
+      ? 'gone'
+      : !before
+        ? after.valid
+          ? 'valid'
+          : 'wrong'
+        : after.valid
+          ? before.valid
+            ? 'updated, still valid'
+            : 'fixed'
+          : before.valid
+            ? `broken (should be 0x${after.computed.toString(16).padStart(4, '0')})`
+            : 'still wrong';
     checksums.push({ name, ...(before ? { before } : {}), ...(after ? { after } : {}), note });
   }
   const changedBytes: number[] = [];
   for (let i = 0; i < Math.min(input.length, output.length); i++) if (input[i] !== output[i]) changedBytes.push(i);
   const lines = changes.filter((c) => c.name !== 'checksum').map((c) => `${c.layer} ${c.name}: ${c.before} -> ${c.after}`);
-  for (const c of checksums) lines.push(`${c.name} checksum: ${c.note}${c.after ? ` (0x${c.after.stored.toString(16).padStart(4, '0')})` : ''}`);
+  for (const c of checksums)
+    lines.push(`${c.name} checksum: ${c.note}${c.after ? ` (0x${c.after.stored.toString(16).padStart(4, '0')})` : ''}`);
   if (input.length !== output.length) lines.push(`length: ${input.length} -> ${output.length} bytes`);
   const same = changedBytes.length === 0 && input.length === output.length;
   if (!same && !lines.length) lines.push(`${changedBytes.length} bytes changed at offsets ${changedBytes.slice(0, 16).join(', ')}`);

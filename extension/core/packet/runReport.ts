@@ -30,15 +30,22 @@ export function mapChangeLine(c: MapChange): string {
   if (c.after === null) return `${where} deleted (was ${JSON.stringify(c.before)})`;
   if (typeof c.delta === 'number') return `${where} ${signed(c.delta)}`;
   if (c.delta && typeof c.delta === 'object' && !Array.isArray(c.delta)) {
-    const parts = flatten(c.delta as Record<string, unknown>).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${signed(v)}`);
+    const parts = flatten(c.delta as Record<string, unknown>)
+      .filter(([, v]) => v !== 0)
+      .map(([k, v]) => `${k} ${signed(v)}`);
     if (parts.length) return `${where} ${parts.join(', ')}`;
   }
   return `${where}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`;
 }
 
 function flatten(o: Record<string, unknown>, prefix = ''): [string, number][] {
-  return Object.entries(o).flatMap(([k, v]): [string, number][] => (typeof v === 'number' ? [[prefix + k, v]]
-    : v && typeof v === 'object' && !Array.isArray(v) ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : []));
+  return Object.entries(o).flatMap(([k, v]): [string, number][] =>
+    typeof v === 'number'
+      ? [[prefix + k, v]]
+      : v && typeof v === 'object' && !Array.isArray(v)
+        ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
+        : [],
+  );
 }
 
 function signed(n: number): string {

@@ -10,7 +10,11 @@ import { isIP } from 'node:net';
 import type { PacketFilter } from '../../../protocol/types';
 
 export class PacketFilterError extends Error {
-  constructor(message: string, readonly word?: string, readonly position?: number) {
+  constructor(
+    message: string,
+    readonly word?: string,
+    readonly position?: number,
+  ) {
     super(message);
     this.name = 'PacketFilterError';
   }
@@ -30,7 +34,10 @@ const UNSUPPORTED: Record<string, string> = {
   arp: 'ARP is not traced (the tracer follows IPv4/IPv6 ICMP, TCP and UDP)',
 };
 
-interface Token { text: string; pos: number }
+interface Token {
+  text: string;
+  pos: number;
+}
 
 function tokenize(input: string): Token[] {
   const tokens: Token[] = [];

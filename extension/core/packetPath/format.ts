@@ -34,12 +34,17 @@ export function formatPacketPaths(paths: readonly PacketPath[]): string {
   const labelWidth = Math.max(...paths.map((p) => p.label.length));
   const blocks = paths.map((p) => {
     const body = what({ ...p, label: p.label.padStart(labelWidth) });
-    const lines = p.hops.map((h) => `${netnsColumn(h).padEnd(nsWidth)} ${h.ifname.padStart(ifWidth)}  ${body}  ${ms(h.sinceFirstNs)}  ${h.tracepoint}${h.drop ? `  ${dropText(h.drop)}` : ''}`);
+    const lines = p.hops.map(
+      (h) =>
+        `${netnsColumn(h).padEnd(nsWidth)} ${h.ifname.padStart(ifWidth)}  ${body}  ${ms(h.sinceFirstNs)}  ${h.tracepoint}${h.drop ? `  ${dropText(h.drop)}` : ''}`,
+    );
     const width = Math.max(...lines.map((l) => l.indexOf('  +')));
-    return lines.map((l) => {
-      const at = l.indexOf('  +');
-      return `${l.slice(0, at).padEnd(width)}${l.slice(at)}`;
-    }).join('\n');
+    return lines
+      .map((l) => {
+        const at = l.indexOf('  +');
+        return `${l.slice(0, at).padEnd(width)}${l.slice(at)}`;
+      })
+      .join('\n');
   });
   return `${blocks.join('\n\n')}\n`;
 }

@@ -9,9 +9,20 @@ import type { PacketHop, PacketPath } from './types';
 export const SAME_PACKET_WINDOW_NS = 1_000_000_000;
 
 const ICMP_NAMES: Record<string, string> = {
-  '4:8': 'request', '4:0': 'reply', '4:3': 'unreachable', '4:11': 'time-exceeded', '4:5': 'redirect',
-  '6:128': 'request', '6:129': 'reply', '6:1': 'unreachable', '6:2': 'too-big', '6:3': 'time-exceeded',
-  '6:133': 'router-solicit', '6:134': 'router-advert', '6:135': 'neighbor-solicit', '6:136': 'neighbor-advert',
+  '4:8': 'request',
+  '4:0': 'reply',
+  '4:3': 'unreachable',
+  '4:11': 'time-exceeded',
+  '4:5': 'redirect',
+  '6:128': 'request',
+  '6:129': 'reply',
+  '6:1': 'unreachable',
+  '6:2': 'too-big',
+  '6:3': 'time-exceeded',
+  '6:133': 'router-solicit',
+  '6:134': 'router-advert',
+  '6:135': 'neighbor-solicit',
+  '6:136': 'neighbor-advert',
 };
 
 function isEcho(e: PacketPathEvent): boolean {
@@ -56,8 +67,13 @@ function describe(e: PacketPathEvent): { label: string; exchange: string } {
 
 function hopOf(e: PacketPathEvent, firstNs: number): PacketHop {
   const hop: PacketHop = {
-    netnsInode: e.netnsInode, ifname: e.ifname, ifindex: e.ifindex, tracepoint: e.tracepoint,
-    timestampNs: e.timestampNs, sinceFirstNs: e.timestampNs - firstNs, skb: e.skb,
+    netnsInode: e.netnsInode,
+    ifname: e.ifname,
+    ifindex: e.ifindex,
+    tracepoint: e.tracepoint,
+    timestampNs: e.timestampNs,
+    sinceFirstNs: e.timestampNs - firstNs,
+    skb: e.skb,
   };
   if (e.netnsName !== undefined) hop.netnsName = e.netnsName;
   if (e.ttl !== undefined) hop.ttl = e.ttl;
@@ -85,8 +101,11 @@ export class PacketPathGrouper {
     for (const e of [...events].sort((a, b) => a.timestampNs - b.timestampNs)) {
       const key = packetKey(e);
       let p = this.open.get(key);
-      if (p && Math.abs(e.timestampNs - p.hops[p.hops.length - 1].timestampNs) > SAME_PACKET_WINDOW_NS
-        && Math.abs(e.timestampNs - p.firstNs) > SAME_PACKET_WINDOW_NS) {
+      if (
+        p &&
+        Math.abs(e.timestampNs - p.hops[p.hops.length - 1].timestampNs) > SAME_PACKET_WINDOW_NS &&
+        Math.abs(e.timestampNs - p.firstNs) > SAME_PACKET_WINDOW_NS
+      ) {
         p = undefined;
       }
       if (!p) {

@@ -24,7 +24,11 @@ export class PacketPathPcapng {
   /** Hops left out because the tracer sent no bytes for them (the bpftrace backend copies none). */
   withoutBytes = 0;
 
-  constructor(sink: PcapngSink, private readonly snaplen: number, application = 'ebpf-netdebug trace --source packet-path') {
+  constructor(
+    sink: PcapngSink,
+    private readonly snaplen: number,
+    application = 'ebpf-netdebug trace --source packet-path',
+  ) {
     this.writer = new PcapngWriter(sink, { application });
   }
 
@@ -41,17 +45,24 @@ export class PacketPathPcapng {
         return;
       }
       const interfaceId = this.writer.interfaceId({
-        name: h.ifname || '(no device)', namespace: namespaceOf(h),
-        linkType: h.packet.link === 'ethernet' ? LINKTYPE.ETHERNET : LINKTYPE.RAW, snaplen: this.snaplen,
+        name: h.ifname || '(no device)',
+        namespace: namespaceOf(h),
+        linkType: h.packet.link === 'ethernet' ? LINKTYPE.ETHERNET : LINKTYPE.RAW,
+        snaplen: this.snaplen,
       });
       const comments = [`hop ${i + 1}/${p.hops.length} ${h.tracepoint} in ${namespaceOf(h)} ${h.ifname || '(no device)'}: ${summary(p)}`];
       if (h.drop) comments.push(dropText(h.drop));
       const data = Buffer.from(h.packet.data, 'base64');
       const direction = OUTBOUND.has(h.tracepoint) ? 'outbound' : INBOUND.has(h.tracepoint) ? 'inbound' : undefined;
-      ok = this.writer.packet({
-        interfaceId, timestampNs: h.epochNs !== undefined ? BigInt(h.epochNs) : h.timestampNs, data,
-        originalLength: Math.max(h.packet.length, data.length), direction, comments,
-      }) && ok;
+      ok =
+        this.writer.packet({
+          interfaceId,
+          timestampNs: h.epochNs !== undefined ? BigInt(h.epochNs) : h.timestampNs,
+          data,
+          originalLength: Math.max(h.packet.length, data.length),
+          direction,
+          comments,
+        }) && ok;
     });
     return ok;
   }

@@ -44,8 +44,13 @@ export function interfaceDescriptionBlock(linkType: number, snaplen: number, opt
 }
 
 /** `timestamp` in units of the interface's if_tsresol (we always declare nanoseconds). */
-export function enhancedPacketBlock(interfaceId: number, timestamp: bigint, data: Uint8Array, originalLength: number,
-  options: readonly PcapngOption[]): Buffer {
+export function enhancedPacketBlock(
+  interfaceId: number,
+  timestamp: bigint,
+  data: Uint8Array,
+  originalLength: number,
+  options: readonly PcapngOption[],
+): Buffer {
   const pad = padding(data.length);
   const body = Buffer.alloc(20 + data.length + pad);
   const ts = BigInt.asUintN(64, timestamp);

@@ -25,7 +25,11 @@ const SPB = 0x00000003;
 const EPB = 0x00000006;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
-interface Iface { linkType: number; snapLen: number; tsDivisor: number }
+interface Iface {
+  linkType: number;
+  snapLen: number;
+  tsDivisor: number;
+}
 
 export function readPcapng(file: Uint8Array): PcapngPacket[] {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
@@ -44,28 +48,44 @@ export function readPcapng(file: Uint8Array): PcapngPacket[] {
       ifaces = [];
     }
     const len = dv.getUint32(off + 4, little);
-    if (len < 12 || len % 4 || off + len > file.length) throw new PcapngError(`block at byte ${off}: length ${len} runs past the end of the file (${file.length} bytes)`);
+    if (len < 12 || len % 4 || off + len > file.length)
+      throw new PcapngError(`block at byte ${off}: length ${len} runs past the end of the file (${file.length} bytes)`);
     if (dv.getUint32(off + len - 4, little) !== len) throw new PcapngError(`block at byte ${off}: trailing length does not match ${len}`);
     const body = off + 8;
     if (type === IDB) {
-      ifaces.push({ linkType: dv.getUint16(body, little), snapLen: dv.getUint32(body + 4, little), tsDivisor: tsResolution(dv, body + 8, off + len - 4, little) });
+      ifaces.push({
+        linkType: dv.getUint16(body, little),
+        snapLen: dv.getUint32(body + 4, little),
+        tsDivisor: tsResolution(dv, body + 8, off + len - 4, little),
+      });
     } else if (type === EPB) {
       const id = dv.getUint32(body, little);
       const iface = ifaces[id];
       if (!iface) throw new PcapngError(`packet block at byte ${off}: interface ${id} was never described`);
       const ts = dv.getUint32(body + 4, little) * 2 ** 32 + dv.getUint32(body + 8, little);
       const capLen = dv.getUint32(body + 12, little);
-      if (body + 20 + capLen > off + len - 4) throw new PcapngError(`packet block at byte ${off}: captured length ${capLen} exceeds the block`);
+      if (body + 20 + capLen > off + len - 4)
+        throw new PcapngError(`packet block at byte ${off}: captured length ${capLen} exceeds the block`);
       packets.push({
-        index: packets.length, interfaceId: id, linkType: iface.linkType, data: file.slice(body + 20, body + 20 + capLen),
-        originalLength: dv.getUint32(body + 16, little), timestamp: ts / iface.tsDivisor,
+        index: packets.length,
+        interfaceId: id,
+        linkType: iface.linkType,
+        data: file.slice(body + 20, body + 20 + capLen),
+        originalLength: dv.getUint32(body + 16, little),
+        timestamp: ts / iface.tsDivisor,
       });
     } else if (type === SPB) {
       const iface = ifaces[0];
       if (!iface) throw new PcapngError(`simple packet block at byte ${off}: no interface was described`);
       const origLen = dv.getUint32(body, little);
       const capLen = Math.min(origLen, iface.snapLen || origLen, len - 16);
-      packets.push({ index: packets.length, interfaceId: 0, linkType: iface.linkType, data: file.slice(body + 4, body + 4 + capLen), originalLength: origLen });
+      packets.push({
+        index: packets.length,
+        interfaceId: 0,
+        linkType: iface.linkType,
+        data: file.slice(body + 4, body + 4 + capLen),
+        originalLength: origLen,
+      });
     }
     off += len;
   }

@@ -61,7 +61,10 @@ export class PcapngWriter {
   private readonly snaplens: number[] = [];
   private written = 0;
 
-  constructor(private readonly sink: PcapngSink, section: PcapngSectionInfo = {}) {
+  constructor(
+    private readonly sink: PcapngSink,
+    section: PcapngSectionInfo = {},
+  ) {
     const opts: PcapngOption[] = [];
     if (section.hardware) opts.push(stringOption(OPT.shb_hardware, section.hardware));
     if (section.os) opts.push(stringOption(OPT.shb_os, section.os));
@@ -125,10 +128,11 @@ export function writerFor(stream: Writable, section?: PcapngSectionInfo): Pcapng
 }
 
 /** A whole file in memory. `packets[i].interfaceId` indexes `interfaces`. */
-export function buildPcapng(interfaces: readonly PcapngInterface[], packets: Iterable<PcapngPacket>,
-  section?: PcapngSectionInfo): Buffer {
+export function buildPcapng(interfaces: readonly PcapngInterface[], packets: Iterable<PcapngPacket>, section?: PcapngSectionInfo): Buffer {
   const chunks: Buffer[] = [];
-  const w = new PcapngWriter((c) => { chunks.push(c); }, section);
+  const w = new PcapngWriter((c) => {
+    chunks.push(c);
+  }, section);
   const ids = interfaces.map((i) => w.interfaceId(i));
   for (const p of packets) {
     const id = ids[p.interfaceId];

@@ -58,14 +58,23 @@ export async function confirmWindowFor(session: Session, dev: string, netns: str
   // An attach inside another namespace (netns given and not the login's own) cannot be on the SSH interface.
   if (netns !== undefined && netns !== '' && netns !== 'root') return 0;
   // Learned while deploying (same round trip as the other probes); asked again only if that did not work.
-  const ssh = session.deployment?.sshInterface ?? await findSshInterface(session).catch(() => null);
-  return ssh && ssh.dev === dev ? policy.defaultWithinMs ?? DEFAULT_WITHIN_MS : 0;
+  const ssh = session.deployment?.sshInterface ?? (await findSshInterface(session).catch(() => null));
+  return ssh && ssh.dev === dev ? (policy.defaultWithinMs ?? DEFAULT_WITHIN_MS) : 0;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
   });
 }
 
@@ -76,19 +85,30 @@ export interface ConfirmHooks {
 }
 
 /** After attaching with a window: confirm over a fresh round trip, or wait for the reconnect and report the rollback. */
-async function confirmOrReport(session: Session, attachment: Attachment | undefined, withinMs: number, startedAt: number, policy: ConfirmPolicy,
-  hooks: ConfirmHooks): Promise<ConfirmOutcome> {
+async function confirmOrReport(
+  session: Session,
+  attachment: Attachment | undefined,
+  withinMs: number,
+  startedAt: number,
+  policy: ConfirmPolicy,
+  hooks: ConfirmHooks,
+): Promise<ConfirmOutcome> {
   const rtt = policy.roundTripTimeoutMs ?? Math.min(5000, Math.max(500, Math.floor(withinMs / 3)));
   const what = describeAttach(attachment, hooks.what);
   const say = (m: string) => hooks.progress?.(m);
   if (attachment && session.state === 'connected') {
     say(`confirming ${session.host} still answers (a new round trip within ${rtt / 1000} s)`);
     try {
-      const fresh = policy.roundTrip === 'exec'
-        ? (await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip')).code === 0
-        : !!(await withTimeout(session.client.hello(), rtt, 'fresh round trip (agent.hello)'));
+      const fresh =
+        policy.roundTrip === 'exec'
+          ? (await withTimeout(session.transport.exec(['true']), rtt, 'fresh round trip')).code === 0
+          : !!(await withTimeout(session.client.hello(), rtt, 'fresh round trip (agent.hello)'));
       if (fresh) {
-        const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id, plan: attachment.pendingConfirmation?.plan }), rtt, 'attach.confirm');
+        const r = await withTimeout(
+          session.client.attachConfirm({ attachment: attachment.id, plan: attachment.pendingConfirmation?.plan }),
+          rtt,
+          'attach.confirm',
+        );
         if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
         // Too late: the watchdog claimed the plan first.
         return reportRollback(session, attachment, what, withinMs);
@@ -98,11 +118,17 @@ async function confirmOrReport(session: Session, attachment: Attachment | undefi
     }
   }
   const left = Math.max(0, Math.round((startedAt + withinMs - Date.now()) / 1000));
-  say(`${session.host} does not answer since attaching ${what}: unless the attach can be confirmed, the host undoes it within ${left} s; waiting for the connection`);
+  say(
+    `${session.host} does not answer since attaching ${what}: unless the attach can be confirmed, the host undoes it within ${left} s; waiting for the connection`,
+  );
   await waitForWorkingLink(session, startedAt + withinMs);
   // Working again before the deadline (the link only hiccuped)? This round trip proves it: confirm now.
   if (attachment && Date.now() < startedAt + withinMs) {
-    const r = await withTimeout(session.client.attachConfirm({ attachment: attachment.id, plan: attachment.pendingConfirmation?.plan }), rtt, 'attach.confirm').catch(() => ({ confirmed: false }));
+    const r = await withTimeout(
+      session.client.attachConfirm({ attachment: attachment.id, plan: attachment.pendingConfirmation?.plan }),
+      rtt,
+      'attach.confirm',
+    ).catch(() => ({ confirmed: false }));
     if (r.confirmed) return { status: 'confirmed', attachment, withinMs };
   }
   say(`connected again; asking the host's watchdog what it did with ${what}`);
@@ -111,7 +137,8 @@ async function confirmOrReport(session: Session, attachment: Attachment | undefi
 
 /** "xdp_drop_ping (prog 864) on eth0": the program by name and the interface, not the attachment id. */
 function describeAttach(a: Attachment | undefined, fallback: string | undefined): string {
-  if (a?.progName && a.dev) return `${a.progName}${a.progId ? ` (prog ${a.progId})` : ''} on ${a.dev}${a.netns && a.netns !== 'root' ? ` in netns ${a.netns}` : ''}`;
+  if (a?.progName && a.dev)
+    return `${a.progName}${a.progId ? ` (prog ${a.progId})` : ''} on ${a.dev}${a.netns && a.netns !== 'root' ? ` in netns ${a.netns}` : ''}`;
   return fallback ?? a?.id ?? 'the program';
 }
 
@@ -126,20 +153,34 @@ async function waitForWorkingLink(session: Session, deadline: number): Promise<v
     if (session.state === 'disconnected') throw new Error(`lost ${session.host} and could not reconnect`);
     if (session.state === 'connected' && session.client !== old) return;
     if (session.state === 'connected' && Date.now() > deadline) {
-      const ok = await withTimeout(session.client.hello(), 2000, 'round trip').then(() => true, () => false);
+      const ok = await withTimeout(session.client.hello(), 2000, 'round trip').then(
+        () => true,
+        () => false,
+      );
       if (ok) return;
     }
     // Woken by the reconnect, or after a short while to check the old link again.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, 250);
       const off = session.onStateChange(done);
-      function done() { clearTimeout(timer); off(); resolve(); }
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
     });
   }
-  throw new Error(`${session.host} did not answer again within ${Math.round((giveUp - deadline) / 1000)} s after the confirmation deadline`);
+  throw new Error(
+    `${session.host} did not answer again within ${Math.round((giveUp - deadline) / 1000)} s after the confirmation deadline`,
+  );
 }
 
-async function reportRollback(session: Session, attachment: Attachment | undefined, what: string, withinMs: number): Promise<ConfirmOutcome> {
+async function reportRollback(
+  session: Session,
+  attachment: Attachment | undefined,
+  what: string,
+  withinMs: number,
+): Promise<ConfirmOutcome> {
   // The watchdog fires at the deadline; give its record a moment to land. Only records this session has not shown
   // yet count (the host keeps every record), so an old rollback is never reported as this one.
   let record: RollbackRecord | undefined;
@@ -184,11 +225,25 @@ async function attachConfirmed(
 }
 
 /** attach.xdp with the dead-man switch decided by `policy` (default: on for the SSH interface). */
-export function attachXdpConfirmed(session: Session, params: Omit<AttachXdpParams, 'confirmWithin'>, policy: ConfirmPolicy = {}, hooks: ConfirmHooks = {}): Promise<ConfirmOutcome> {
-  return attachConfirmed(session, params.dev, params.netns, policy, hooks, (confirmWithin) => session.client.attachXdp({ ...params, confirmWithin }));
+export function attachXdpConfirmed(
+  session: Session,
+  params: Omit<AttachXdpParams, 'confirmWithin'>,
+  policy: ConfirmPolicy = {},
+  hooks: ConfirmHooks = {},
+): Promise<ConfirmOutcome> {
+  return attachConfirmed(session, params.dev, params.netns, policy, hooks, (confirmWithin) =>
+    session.client.attachXdp({ ...params, confirmWithin }),
+  );
 }
 
 /** attach.tc with the dead-man switch decided by `policy` (default: on for the SSH interface). */
-export function attachTcConfirmed(session: Session, params: Omit<AttachTcParams, 'confirmWithin'>, policy: ConfirmPolicy = {}, hooks: ConfirmHooks = {}): Promise<ConfirmOutcome> {
-  return attachConfirmed(session, params.dev, params.netns, policy, hooks, (confirmWithin) => session.client.attachTc({ ...params, confirmWithin }));
+export function attachTcConfirmed(
+  session: Session,
+  params: Omit<AttachTcParams, 'confirmWithin'>,
+  policy: ConfirmPolicy = {},
+  hooks: ConfirmHooks = {},
+): Promise<ConfirmOutcome> {
+  return attachConfirmed(session, params.dev, params.netns, policy, hooks, (confirmWithin) =>
+    session.client.attachTc({ ...params, confirmWithin }),
+  );
 }

@@ -67,14 +67,37 @@ interface StreamState {
 }
 
 class Stream implements SessionTraceStream {
-  constructor(private readonly s: StreamState, private readonly owner: TraceStreams) {}
-  get id() { return this.s.id; }
-  get params() { return this.s.params; }
-  get received() { return this.s.received; }
-  get dropped() { return this.s.dropped; }
-  onEvents(l: (p: TraceEventsParams) => void) { this.s.eventListeners.add(l); return () => { this.s.eventListeners.delete(l); }; }
-  onGap(l: (g: TraceGap) => void) { this.s.gapListeners.add(l); return () => { this.s.gapListeners.delete(l); }; }
-  stop() { return this.owner.stop(this.s.id); }
+  constructor(
+    private readonly s: StreamState,
+    private readonly owner: TraceStreams,
+  ) {}
+  get id() {
+    return this.s.id;
+  }
+  get params() {
+    return this.s.params;
+  }
+  get received() {
+    return this.s.received;
+  }
+  get dropped() {
+    return this.s.dropped;
+  }
+  onEvents(l: (p: TraceEventsParams) => void) {
+    this.s.eventListeners.add(l);
+    return () => {
+      this.s.eventListeners.delete(l);
+    };
+  }
+  onGap(l: (g: TraceGap) => void) {
+    this.s.gapListeners.add(l);
+    return () => {
+      this.s.gapListeners.delete(l);
+    };
+  }
+  stop() {
+    return this.owner.stop(this.s.id);
+  }
 }
 
 export class TraceStreams {
@@ -99,8 +122,19 @@ export class TraceStreams {
   async start(params: TraceStartParams): Promise<SessionTraceStream> {
     const id = `s${this.next++}`;
     const s: StreamState = {
-      id, params, agentStream: undefined, received: 0, dropped: 0, agentSent: 0, receivedFromAgent: 0, droppedFromAgent: 0, base: undefined,
-      broken: false, eventListeners: new Set(), gapListeners: new Set(), stopped: false,
+      id,
+      params,
+      agentStream: undefined,
+      received: 0,
+      dropped: 0,
+      agentSent: 0,
+      receivedFromAgent: 0,
+      droppedFromAgent: 0,
+      base: undefined,
+      broken: false,
+      eventListeners: new Set(),
+      gapListeners: new Set(),
+      stopped: false,
     };
     this.subscribe();
     s.agentStream = (await this.client().traceStart(params)).stream;
@@ -170,7 +204,15 @@ export class TraceStreams {
     for (const s of streams) {
       if (s.stopped) continue;
       const sentNotReceived = Math.max(0, s.agentSent - s.receivedFromAgent);
-      const gap: TraceGap = { stream: s.id, from, to: 0, lostLines: null, droppedByAgent: s.droppedFromAgent, sentNotReceived, measuredBy: '' };
+      const gap: TraceGap = {
+        stream: s.id,
+        from,
+        to: 0,
+        lostLines: null,
+        droppedByAgent: s.droppedFromAgent,
+        sentNotReceived,
+        measuredBy: '',
+      };
       if (s.params.source === 'trace_pipe' && s.base && after) {
         const left = after.gone - s.base.gone;
         const got = s.received - s.base.received;
@@ -199,7 +241,9 @@ export class TraceStreams {
       }
       // After a reader failure on a live connection the old agent stream still exists: end it.
       if (old && old !== s.agentStream && !this.client().isClosed && why !== 'reconnected') {
-        await this.client().traceStop({ stream: old }).catch(() => undefined);
+        await this.client()
+          .traceStop({ stream: old })
+          .catch(() => undefined);
       }
       gap.to = Date.now();
       gaps.push(gap);
@@ -225,8 +269,17 @@ export class TraceStreams {
       this.restartDelay = Math.min(RESTART_MAX_MS, this.restartDelay * 2);
       // One restart at a time; a failure during it schedules the next round.
       this.restarting = this.restarting
-        .then(() => this.restart(still.filter((s) => s.broken), from, 'trace_pipe reader failed, restarted'))
-        .then(() => undefined, () => undefined);
+        .then(() =>
+          this.restart(
+            still.filter((s) => s.broken),
+            from,
+            'trace_pipe reader failed, restarted',
+          ),
+        )
+        .then(
+          () => undefined,
+          () => undefined,
+        );
     }, this.restartDelay);
     this.restartTimer.unref();
   }
@@ -244,9 +297,14 @@ export class TraceStreams {
     if (this.subscribedClient === client) return;
     this.unsubscribe?.();
     const d = client.onTraceEvents((p) => this.route(p));
-    const l = client.onAgentLog((p) => { if (READER_FAILED.test(p.message)) this.readerFailed(); });
+    const l = client.onAgentLog((p) => {
+      if (READER_FAILED.test(p.message)) this.readerFailed();
+    });
     this.subscribedClient = client;
-    this.unsubscribe = () => { d.dispose(); l.dispose(); };
+    this.unsubscribe = () => {
+      d.dispose();
+      l.dispose();
+    };
   }
 
   private route(p: TraceEventsParams): void {
@@ -264,7 +322,9 @@ export class TraceStreams {
 
   private schedule(): void {
     if (this.sampleTimer || ![...this.streams.values()].some((s) => s.params.source === 'trace_pipe')) return;
-    this.sampleTimer = setInterval(() => { void this.sample(); }, SAMPLE_MS);
+    this.sampleTimer = setInterval(() => {
+      void this.sample();
+    }, SAMPLE_MS);
     this.sampleTimer.unref();
   }
 

@@ -3,9 +3,7 @@
 // and turn on keepalives so a dead link is noticed within seconds.
 import { Client, type ConnectConfig } from 'ssh2';
 import type { Readable } from 'node:stream';
-import {
-  fingerprint, HostKeyError, keyTypeOf, knownKeyTypes, readKnownHosts, recordHostKey, verifyHostKey,
-} from './knownHosts';
+import { fingerprint, HostKeyError, keyTypeOf, knownKeyTypes, readKnownHosts, recordHostKey, verifyHostKey } from './knownHosts';
 import { makeAuthHandler, type Prompt } from './sshAuth';
 import { resolveHost, type ResolvedHost, type SshEnvironment } from './sshConfig';
 import { SshTransport } from './sshTransport';
@@ -40,7 +38,15 @@ export interface SshConnectOptions extends SshEnvironment {
 function algorithmsFor(keyType: string): string[] {
   return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
 }
-const ALL_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const ALL_HOST_KEY_ALGOS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e: Error) => void) {
   return (key: Buffer, verify: (ok: boolean) => void): undefined => {
@@ -49,19 +55,37 @@ function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e
       const verdict = verifyHostKey(entries, host.hostName, host.port, key);
       const offered = { type: keyTypeOf(key), fingerprint: fingerprint(key) };
       const name = host.port === 22 ? host.hostName : `[${host.hostName}]:${host.port}`;
-      if (verdict.status === 'match') { verify(true); return; }
+      if (verdict.status === 'match') {
+        verify(true);
+        return;
+      }
       if (verdict.status === 'revoked') {
-        failed(new HostKeyError('revoked', host.label, offered, [], `host key for ${name} is REVOKED in ${verdict.entry.file}:${verdict.entry.line} (${offered.type} ${offered.fingerprint}); refusing to connect`));
+        failed(
+          new HostKeyError(
+            'revoked',
+            host.label,
+            offered,
+            [],
+            `host key for ${name} is REVOKED in ${verdict.entry.file}:${verdict.entry.line} (${offered.type} ${offered.fingerprint}); refusing to connect`,
+          ),
+        );
         verify(false);
         return;
       }
       if (verdict.status === 'changed') {
         const known = verdict.known.map((e) => ({ type: e.keyType, fingerprint: fingerprint(e.key), file: e.file, line: e.line }));
-        failed(new HostKeyError('changed', host.label, offered, known,
-          `HOST KEY FOR ${name} HAS CHANGED: the server offers ${offered.type} ${offered.fingerprint}, but ` +
-          known.map((k) => `${k.file}:${k.line} has ${k.type} ${k.fingerprint}`).join('; ') +
-          `. Someone may be intercepting the connection, or the host was reinstalled. Nothing was run. If the change is ` +
-          `expected, remove the old entry (ssh-keygen -R '${name}' -f ${known[0]?.file}) and connect again.`));
+        failed(
+          new HostKeyError(
+            'changed',
+            host.label,
+            offered,
+            known,
+            `HOST KEY FOR ${name} HAS CHANGED: the server offers ${offered.type} ${offered.fingerprint}, but ` +
+              known.map((k) => `${k.file}:${k.line} has ${k.type} ${k.fingerprint}`).join('; ') +
+              `. Someone may be intercepting the connection, or the host was reinstalled. Nothing was run. If the change is ` +
+              `expected, remove the old entry (ssh-keygen -R '${name}' -f ${known[0]?.file}) and connect again.`,
+          ),
+        );
         verify(false);
         return;
       }
@@ -69,18 +93,30 @@ function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e
       const strict = host.strictHostKeyChecking;
       let accept = strict === 'no' || strict === 'accept-new' || !!opts.acceptNewHostKey;
       if (!accept && strict !== 'yes' && opts.confirmNewHostKey) {
-        accept = await opts.confirmNewHostKey({ host: host.label, knownHostsName: name, keyType: offered.type, fingerprint: offered.fingerprint }).catch(() => false);
+        accept = await opts
+          .confirmNewHostKey({ host: host.label, knownHostsName: name, keyType: offered.type, fingerprint: offered.fingerprint })
+          .catch(() => false);
       }
       if (!accept) {
-        failed(new HostKeyError('unknown', host.label, offered, [],
-          `the authenticity of host ${name} can't be established: ${offered.type} key fingerprint is ${offered.fingerprint}. ` +
-          `Not connecting without your consent: check the fingerprint, then accept it (CLI: --accept-new-host-key) to record it in ${host.knownHostsFiles[0]}.`));
+        failed(
+          new HostKeyError(
+            'unknown',
+            host.label,
+            offered,
+            [],
+            `the authenticity of host ${name} can't be established: ${offered.type} key fingerprint is ${offered.fingerprint}. ` +
+              `Not connecting without your consent: check the fingerprint, then accept it (CLI: --accept-new-host-key) to record it in ${host.knownHostsFiles[0]}.`,
+          ),
+        );
         verify(false);
         return;
       }
       recordHostKey(host.knownHostsFiles[0], host.hostName, host.port, key, host.hashKnownHosts);
       verify(true);
-    })().catch((e) => { failed(e as Error); verify(false); });
+    })().catch((e) => {
+      failed(e as Error);
+      verify(false);
+    });
     return undefined;
   };
 }
@@ -105,7 +141,9 @@ function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable
       port: sock ? undefined : host.port,
       sock,
       username: host.user,
-      hostVerifier: hostKeyVerifier(host, opts, (e) => { hostKeyFailure = e; }) as unknown as ConnectConfig['hostVerifier'],
+      hostVerifier: hostKeyVerifier(host, opts, (e) => {
+        hostKeyFailure = e;
+      }) as unknown as ConnectConfig['hostVerifier'],
       authHandler: makeAuthHandler(host, opts.prompt),
       keepaliveInterval: opts.keepaliveIntervalMs ?? (host.serverAliveInterval ? host.serverAliveInterval * 1000 : 2000),
       keepaliveCountMax: opts.keepaliveCountMax ?? host.serverAliveCountMax ?? 3,
@@ -113,7 +151,10 @@ function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable
       algorithms: { serverHostKey: serverHostKey as never },
       debug: opts.debug,
     };
-    client.once('ready', () => { settled = true; resolve(client); });
+    client.once('ready', () => {
+      settled = true;
+      resolve(client);
+    });
     client.once('error', (e) => {
       const msg = /All configured authentication methods failed/.test(e.message)
         ? `authentication to ${host.user}@${host.hostName}:${host.port} failed (tried: ssh-agent${host.agentSocket ? '' : ' (none)'}, ${host.identityFiles.join(', ')}${opts.prompt ? ', password' : ''})`
@@ -127,9 +168,9 @@ function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable
 
 function forwardOut(via: Client, host: ResolvedHost): Promise<Readable> {
   return new Promise((resolve, reject) => {
-    via.forwardOut('127.0.0.1', 0, host.hostName, host.port, (e, ch) => (e
-      ? reject(new Error(`ProxyJump: cannot reach ${host.hostName}:${host.port} from the jump host: ${e.message}`))
-      : resolve(ch)));
+    via.forwardOut('127.0.0.1', 0, host.hostName, host.port, (e, ch) =>
+      e ? reject(new Error(`ProxyJump: cannot reach ${host.hostName}:${host.port} from the jump host: ${e.message}`)) : resolve(ch),
+    );
   });
 }
 
@@ -138,7 +179,12 @@ export async function connectSsh(spec: string, opts: SshConnectOptions = {}): Pr
   const target = resolveHost(spec, opts);
   // Flatten nested ProxyJump (a jump host with its own ProxyJump comes after its own jumps).
   const hops: ResolvedHost[] = [];
-  const addJumps = (h: ResolvedHost) => { for (const j of h.proxyJump) { addJumps(j); hops.push(j); } };
+  const addJumps = (h: ResolvedHost) => {
+    for (const j of h.proxyJump) {
+      addJumps(j);
+      hops.push(j);
+    }
+  };
   addJumps(target);
   const jumps: Client[] = [];
   try {

@@ -30,14 +30,16 @@ export function parseHostSpec(spec: string): HostSpec {
     if (close < 0) throw new Error(`host: unclosed '[' in ${JSON.stringify(spec)}`);
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw new Error(`host: unexpected ${JSON.stringify(after)} after ']' in ${JSON.stringify(spec)}`);
+    if (after !== '' && !after.startsWith(':'))
+      throw new Error(`host: unexpected ${JSON.stringify(after)} after ']' in ${JSON.stringify(spec)}`);
     if (after) portText = after.slice(1);
     if (!/^[0-9A-Fa-f:.%a-z0-9]+$/.test(host)) throw new Error(`host: bad address ${JSON.stringify(host)} in ${JSON.stringify(spec)}`);
   } else {
     const colon = rest.indexOf(':');
     host = colon >= 0 ? rest.slice(0, colon) : rest;
     if (colon >= 0) portText = rest.slice(colon + 1);
-    if (!HOST_RE.test(host) || host.includes('%')) throw new Error(`host: bad host name ${JSON.stringify(host)} in ${JSON.stringify(spec)}`);
+    if (!HOST_RE.test(host) || host.includes('%'))
+      throw new Error(`host: bad host name ${JSON.stringify(host)} in ${JSON.stringify(spec)}`);
   }
   let port: number | undefined;
   if (portText !== undefined) {

@@ -71,8 +71,16 @@ export function makeAuthHandler(host: ResolvedHost, prompt: Prompt | undefined):
           void (async () => {
             const answers: string[] = [];
             for (const p of prompts) {
-              const a = await prompt({ kind: 'keyboard-interactive', target, message: [instructions, p.prompt].filter(Boolean).join('\n'), echo: !!p.echo });
-              if (a === undefined) { finish([]); return; }
+              const a = await prompt({
+                kind: 'keyboard-interactive',
+                target,
+                message: [instructions, p.prompt].filter(Boolean).join('\n'),
+                echo: !!p.echo,
+              });
+              if (a === undefined) {
+                finish([]);
+                return;
+              }
               answers.push(a);
             }
             finish(answers);
@@ -96,7 +104,10 @@ export function makeAuthHandler(host: ResolvedHost, prompt: Prompt | undefined):
         // First call: methodsLeft is null (we do not know yet what the server accepts).
         if (methodsLeft && !methodsLeft.includes(step.type)) continue;
         const m = await step.make().catch(() => undefined);
-        if (m) { next(m); return; }
+        if (m) {
+          next(m);
+          return;
+        }
       }
       next(false as unknown as AuthenticationType);
     })();

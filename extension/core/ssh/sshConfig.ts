@@ -68,7 +68,15 @@ function envOf(env: SshEnvironment) {
   return {
     home,
     configPath: env.configPath ?? join(home, '.ssh', 'config'),
-    localUser: env.localUser ?? (() => { try { return userInfo().username; } catch { return process.env.USER ?? 'root'; } })(),
+    localUser:
+      env.localUser ??
+      (() => {
+        try {
+          return userInfo().username;
+        } catch {
+          return process.env.USER ?? 'root';
+        }
+      })(),
   };
 }
 
@@ -84,10 +92,25 @@ export function loadSshConfig(configPath: string): SSHConfig {
 }
 
 /** OpenSSH's percent tokens and `~` in file names (ssh_config(5) TOKENS), the subset that makes sense here. */
-function expandPath(p: string, t: { home: string; hostName: string; port: number; user: string; localUser: string; alias: string }): string {
-  let s = p.replace(/%([%dhprun])/g, (_m, c: string) => ({
-    '%': '%', d: t.home, h: t.hostName, p: String(t.port), r: t.user, u: t.localUser, n: t.alias,
-  } as Record<string, string>)[c]);
+function expandPath(
+  p: string,
+  t: { home: string; hostName: string; port: number; user: string; localUser: string; alias: string },
+): string {
+  let s = p.replace(
+    /%([%dhprun])/g,
+    (_m, c: string) =>
+      (
+        ({
+          '%': '%',
+          d: t.home,
+          h: t.hostName,
+          p: String(t.port),
+          r: t.user,
+          u: t.localUser,
+          n: t.alias,
+        }) as Record<string, string>
+      )[c],
+  );
   if (s === '~') s = t.home;
   else if (s.startsWith('~/')) s = join(t.home, s.slice(2));
   return isAbsolute(s) ? s : join(t.home, '.ssh', s);
@@ -135,21 +158,30 @@ export function resolveHost(spec: string, environment: SshEnvironment = {}, dept
 
   const khRaw = c.userknownhostsfile;
   const khList = khRaw === undefined ? [] : (Array.isArray(khRaw) ? khRaw : [khRaw]).flatMap((s) => s.split(/\s+/)).filter(Boolean);
-  const knownHostsFiles = environment.knownHostsFiles?.length ? environment.knownHostsFiles : khList.length
-    ? khList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
-    : [join(env.home, '.ssh', 'known_hosts')];
+  const knownHostsFiles = environment.knownHostsFiles?.length
+    ? environment.knownHostsFiles
+    : khList.length
+      ? khList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
+      : [join(env.home, '.ssh', 'known_hosts')];
 
   const globalRaw = c.globalknownhostsfile;
-  const globalList = globalRaw === undefined ? undefined : (Array.isArray(globalRaw) ? globalRaw : [globalRaw]).flatMap((x) => x.split(/\s+/)).filter(Boolean);
-  const globalKnownHostsFiles = environment.globalKnownHostsFiles
-    ?? (environment.knownHostsFiles?.length ? []
-      : globalList ? globalList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
+  const globalList =
+    globalRaw === undefined
+      ? undefined
+      : (Array.isArray(globalRaw) ? globalRaw : [globalRaw]).flatMap((x) => x.split(/\s+/)).filter(Boolean);
+  const globalKnownHostsFiles =
+    environment.globalKnownHostsFiles ??
+    (environment.knownHostsFiles?.length
+      ? []
+      : globalList
+        ? globalList.filter((f) => f.toLowerCase() !== 'none').map((f) => expandPath(f, tokens))
         : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']);
 
   const jumpText = first(c.proxyjump);
-  const proxyJump = jumpText && jumpText.toLowerCase() !== 'none'
-    ? jumpText.split(',').map((j) => resolveHost(j.trim().replace(/^ssh:\/\//, ''), environment, depth + 1, cfg))
-    : [];
+  const proxyJump =
+    jumpText && jumpText.toLowerCase() !== 'none'
+      ? jumpText.split(',').map((j) => resolveHost(j.trim().replace(/^ssh:\/\//, ''), environment, depth + 1, cfg))
+      : [];
 
   const agentRaw = first(c.identityagent);
   let agentSocket: string | undefined = process.env.SSH_AUTH_SOCK || undefined;

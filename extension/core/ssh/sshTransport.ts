@@ -22,39 +22,62 @@ export class SshTransport implements Transport {
     /** Connections to ProxyJump hosts, first hop first; closed with this one. */
     private readonly jumps: Client[] = [],
   ) {
-    client.on('error', (e) => { this.lastError = e; });
+    client.on('error', (e) => {
+      this.lastError = e;
+    });
     client.on('close', () => this.closed(this.lastError ?? new Error(`connection to ${hostLabel} closed`)));
     // A jump host dying takes our forwarded socket with it; ssh2 reports that as our own 'close'.
   }
 
-  get isClosed(): boolean { return this.closedReason !== undefined; }
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
 
   exec(argv: string[], opts: { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<ExecResult> {
     const command = quoteArgv(argv);
     return new Promise((resolve, reject) => {
-      if (this.closedReason) { reject(this.closedError()); return; }
+      if (this.closedReason) {
+        reject(this.closedError());
+        return;
+      }
       let channel: ClientChannel | undefined;
       let timedOut = false;
       // The timeout covers opening the channel too: on a link that silently drops packets the open never answers.
-      const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-        timedOut = true;
-        if (channel) {
-          try { channel.signal('KILL'); } catch { /* server may not support signals */ }
-          channel.close();
-        } else {
-          reject(new Error(`${argv[0]} on ${this.hostLabel}: no answer within ${opts.timeoutMs} ms`));
-        }
-      }, opts.timeoutMs);
+      const timer =
+        opts.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              if (channel) {
+                try {
+                  channel.signal('KILL');
+                } catch {
+                  /* server may not support signals */
+                }
+                channel.close();
+              } else {
+                reject(new Error(`${argv[0]} on ${this.hostLabel}: no answer within ${opts.timeoutMs} ms`));
+              }
+            }, opts.timeoutMs);
       this.client.exec(command, (err, ch) => {
-        if (err) { if (timer) clearTimeout(timer); reject(err); return; }
-        if (timedOut) { ch.close(); return; }
+        if (err) {
+          if (timer) clearTimeout(timer);
+          reject(err);
+          return;
+        }
+        if (timedOut) {
+          ch.close();
+          return;
+        }
         channel = ch;
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
         let code: number | null = null;
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => errb.push(b));
-        ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
+        ch.on('exit', (c: number | null) => {
+          code = typeof c === 'number' ? c : null;
+        });
         ch.on('close', () => {
           if (timer) clearTimeout(timer);
           resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') });
@@ -67,11 +90,19 @@ export class SshTransport implements Transport {
   spawn(argv: string[]): Promise<RemoteProcess> {
     const command = quoteArgv(argv);
     return new Promise((resolve, reject) => {
-      if (this.closedReason) { reject(this.closedError()); return; }
+      if (this.closedReason) {
+        reject(this.closedError());
+        return;
+      }
       this.client.exec(command, (err, ch: ClientChannel) => {
-        if (err) { reject(err); return; }
+        if (err) {
+          reject(err);
+          return;
+        }
         let code: number | null = null;
-        ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
+        ch.on('exit', (c: number | null) => {
+          code = typeof c === 'number' ? c : null;
+        });
         const exited = new Promise<number | null>((res) => ch.on('close', () => res(code)));
         resolve({
           stdin: ch,
@@ -79,7 +110,11 @@ export class SshTransport implements Transport {
           stderr: ch.stderr,
           exited,
           kill: () => {
-            try { ch.signal('TERM'); } catch { /* ignore */ }
+            try {
+              ch.signal('TERM');
+            } catch {
+              /* ignore */
+            }
             // Closing the channel closes the process's stdin/stdout on the host; the agent exits on stdin EOF.
             ch.end();
             ch.close();
@@ -97,17 +132,21 @@ export class SshTransport implements Transport {
 
   async writeFile(path: string, data: Buffer, mode: number): Promise<void> {
     const sftp = await this.sftpOrNone();
-    if (!sftp) { await uploadFile(this, path, data, mode); return; }
+    if (!sftp) {
+      await uploadFile(this, path, data, mode);
+      return;
+    }
     await this.mkdirs(sftp, posix.dirname(path));
     // Write beside the target then rename: an agent another window is starting never reads a half-written file.
     const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
     await new Promise<void>((resolve, reject) => sftp.writeFile(tmp, data, { mode }, (e) => (e ? reject(e) : resolve())));
     await new Promise<void>((resolve, reject) => sftp.chmod(tmp, mode, (e) => (e ? reject(e) : resolve())));
-    await new Promise<void>((resolve, reject) => sftp.ext_openssh_rename(tmp, path, (e) => (e ? reject(e) : resolve())))
-      .catch(async (e) => {
+    await new Promise<void>((resolve, reject) => sftp.ext_openssh_rename(tmp, path, (e) => (e ? reject(e) : resolve()))).catch(
+      async (e) => {
         await new Promise<void>((res) => sftp.unlink(tmp, () => res()));
         throw e;
-      });
+      },
+    );
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -124,7 +163,11 @@ export class SshTransport implements Transport {
   }
 
   onClose(listener: (reason: Error | undefined) => void): void {
-    if (this.closedReason) { const r = this.closedReason.reason; queueMicrotask(() => listener(r)); return; }
+    if (this.closedReason) {
+      const r = this.closedReason.reason;
+      queueMicrotask(() => listener(r));
+      return;
+    }
     this.closeListeners.push(listener);
   }
 
@@ -155,14 +198,25 @@ export class SshTransport implements Transport {
   private catFile(path: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       this.client.exec(quoteArgv(['cat', '--', path]), (err, ch) => {
-        if (err) { reject(err); return; }
+        if (err) {
+          reject(err);
+          return;
+        }
         const out: Buffer[] = [];
         let errText = '';
         let code: number | null = null;
         ch.on('data', (b: Buffer) => out.push(b));
-        ch.stderr.on('data', (b: Buffer) => { errText += b.toString('utf8'); });
-        ch.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
-        ch.on('close', () => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${this.hostLabel}:${path}: ${errText.trim() || `cat exited ${code}`}`))));
+        ch.stderr.on('data', (b: Buffer) => {
+          errText += b.toString('utf8');
+        });
+        ch.on('exit', (c: number | null) => {
+          code = typeof c === 'number' ? c : null;
+        });
+        ch.on('close', () =>
+          code === 0
+            ? resolve(Buffer.concat(out))
+            : reject(new Error(`${this.hostLabel}:${path}: ${errText.trim() || `cat exited ${code}`}`)),
+        );
         ch.end();
       });
     });
@@ -172,7 +226,10 @@ export class SshTransport implements Transport {
   sftp(): Promise<SFTPWrapper> {
     this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((e, s) => (e ? reject(e) : resolve(s)));
-    }).catch((e) => { this.sftpSession = undefined; throw new Error(`SFTP on ${this.hostLabel}: ${(e as Error).message} (does sshd have "Subsystem sftp"?)`); });
+    }).catch((e) => {
+      this.sftpSession = undefined;
+      throw new Error(`SFTP on ${this.hostLabel}: ${(e as Error).message} (does sshd have "Subsystem sftp"?)`);
+    });
     return this.sftpSession;
   }
 
@@ -180,11 +237,13 @@ export class SshTransport implements Transport {
     const exists = await new Promise<boolean>((res) => sftp.stat(dir, (e) => res(!e)));
     if (exists || dir === '/' || dir === '.') return;
     await this.mkdirs(sftp, posix.dirname(dir));
-    await new Promise<void>((resolve, reject) => sftp.mkdir(dir, { mode: 0o700 }, (e) => {
-      // Another window may have created it at the same moment.
-      if (e) sftp.stat(dir, (e2) => (e2 ? reject(new Error(`mkdir ${dir}: ${e.message}`)) : resolve()));
-      else resolve();
-    }));
+    await new Promise<void>((resolve, reject) =>
+      sftp.mkdir(dir, { mode: 0o700 }, (e) => {
+        // Another window may have created it at the same moment.
+        if (e) sftp.stat(dir, (e2) => (e2 ? reject(new Error(`mkdir ${dir}: ${e.message}`)) : resolve()));
+        else resolve();
+      }),
+    );
   }
 
   private closed(reason: Error | undefined): void {
@@ -206,6 +265,8 @@ export class SshTransport implements Transport {
   }
 
   private closedError(): Error {
-    return new Error(`connection to ${this.hostLabel} is closed${this.closedReason?.reason ? `: ${this.closedReason.reason.message}` : ''}`);
+    return new Error(
+      `connection to ${this.hostLabel} is closed${this.closedReason?.reason ? `: ${this.closedReason.reason.message}` : ''}`,
+    );
   }
 }

@@ -3,7 +3,11 @@
 // authentication error lists what was tried instead of hanging on a prompt nobody sees.
 import type { Prompt, PromptRequest } from './sshAuth';
 
-interface TtyIn extends NodeJS.ReadableStream { isTTY?: boolean; setRawMode?(mode: boolean): void; isRaw?: boolean }
+interface TtyIn extends NodeJS.ReadableStream {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): void;
+  isRaw?: boolean;
+}
 
 /** Reads one line from a raw-mode TTY, echoing nothing for secrets and the characters otherwise. */
 function readLine(input: TtyIn, output: NodeJS.WritableStream, question: string, echo: boolean): Promise<string | undefined> {
@@ -46,7 +50,9 @@ export function terminalPrompt(input: TtyIn = process.stdin, output: NodeJS.Writ
   return (req: PromptRequest) => {
     if (!input.isTTY || !input.setRawMode) return Promise.resolve(undefined);
     // One prompt at a time (a jump host and the target may both ask).
-    queue = queue.then(() => readLine(input, output, `${req.target}: ${req.message}${/[:?]\s*$/.test(req.message) ? ' ' : ': '}`, req.echo));
+    queue = queue.then(() =>
+      readLine(input, output, `${req.target}: ${req.message}${/[:?]\s*$/.test(req.message) ? ' ' : ': '}`, req.echo),
+    );
     return queue;
   };
 }

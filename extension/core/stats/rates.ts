@@ -21,17 +21,24 @@ export interface ProgramRate {
 export function programRates(prev: StatsSample, cur: StatsSample): ProgramRate[] {
   const wallNs = cur.atNs - prev.atNs;
   const before = new Map(prev.programs.map((p) => [p.id, p]));
-  return cur.programs.map((p) => {
-    const b = before.get(p.id);
-    const runs = Math.max(0, p.runCnt - (b?.runCnt ?? 0));
-    const ns = Math.max(0, p.runTimeNs - (b?.runTimeNs ?? 0));
-    return {
-      id: p.id, name: p.name, type: p.type, attachedTo: p.attachedTo, runCnt: p.runCnt, runTimeNs: p.runTimeNs,
-      runsPerSec: wallNs > 0 ? round(runs / (wallNs / 1e9), 1) : 0,
-      avgNs: runs > 0 ? round(ns / runs, 1) : 0,
-      cpuPercent: wallNs > 0 ? round((ns / wallNs) * 100, 3) : 0,
-    };
-  }).sort((a, b) => b.cpuPercent - a.cpuPercent || b.runsPerSec - a.runsPerSec || a.id - b.id);
+  return cur.programs
+    .map((p) => {
+      const b = before.get(p.id);
+      const runs = Math.max(0, p.runCnt - (b?.runCnt ?? 0));
+      const ns = Math.max(0, p.runTimeNs - (b?.runTimeNs ?? 0));
+      return {
+        id: p.id,
+        name: p.name,
+        type: p.type,
+        attachedTo: p.attachedTo,
+        runCnt: p.runCnt,
+        runTimeNs: p.runTimeNs,
+        runsPerSec: wallNs > 0 ? round(runs / (wallNs / 1e9), 1) : 0,
+        avgNs: runs > 0 ? round(ns / runs, 1) : 0,
+        cpuPercent: wallNs > 0 ? round((ns / wallNs) * 100, 3) : 0,
+      };
+    })
+    .sort((a, b) => b.cpuPercent - a.cpuPercent || b.runsPerSec - a.runsPerSec || a.id - b.id);
 }
 
 function round(n: number, digits: number): number {

@@ -5,7 +5,12 @@ import type { StatsMode, StatsSample } from '../../../protocol/agent';
 import type { AgentClient } from '../agentClient';
 import { programRates, type ProgramRate } from './rates';
 
-export interface StatsTick { at: number; intervalS: number; rates: ProgramRate[]; sample: StatsSample }
+export interface StatsTick {
+  at: number;
+  intervalS: number;
+  rates: ProgramRate[];
+  sample: StatsSample;
+}
 
 export class StatsWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -14,8 +19,12 @@ export class StatsWatch {
   private stopped = false;
   mode: StatsMode | undefined;
 
-  constructor(private readonly client: AgentClient, private readonly intervalMs: number, private readonly onRates: (t: StatsTick) => void,
-    private readonly onError: (e: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly client: AgentClient,
+    private readonly intervalMs: number,
+    private readonly onRates: (t: StatsTick) => void,
+    private readonly onError: (e: unknown) => void = () => undefined,
+  ) {}
 
   async start(): Promise<StatsMode> {
     const r = await this.client.statsStart();

@@ -29,7 +29,10 @@ export class LocalTransport implements Transport {
       child.stdout!.on('data', (b: Buffer) => out.push(b));
       child.stderr!.on('data', (b: Buffer) => err.push(b));
       // A missing executable is an 'error' event, not an exit code: report it as the failure it is.
-      child.on('error', (e) => { if (timer) clearTimeout(timer); reject(e); });
+      child.on('error', (e) => {
+        if (timer) clearTimeout(timer);
+        reject(e);
+      });
       child.on('close', (code) => {
         if (timer) clearTimeout(timer);
         resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
@@ -53,8 +56,13 @@ export class LocalTransport implements Transport {
         child.off('error', reject);
         child.stdin!.on('error', () => undefined);
         resolve({
-          stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, exited,
-          kill: () => { child.kill('SIGTERM'); },
+          stdin: child.stdin!,
+          stdout: child.stdout!,
+          stderr: child.stderr!,
+          exited,
+          kill: () => {
+            child.kill('SIGTERM');
+          },
         });
       });
     });
@@ -79,9 +87,15 @@ export class LocalTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     for (const c of this.children) c.kill('SIGTERM');
-    await Promise.all([...this.children].map((c) => new Promise<void>((res) => {
-      if (c.exitCode !== null || c.signalCode !== null) res(); else c.once('close', () => res());
-    })));
+    await Promise.all(
+      [...this.children].map(
+        (c) =>
+          new Promise<void>((res) => {
+            if (c.exitCode !== null || c.signalCode !== null) res();
+            else c.once('close', () => res());
+          }),
+      ),
+    );
     for (const l of this.closeListeners) l(undefined);
   }
 
@@ -91,7 +105,10 @@ export class LocalTransport implements Transport {
       throw new TypeError('argv must be a non-empty array of strings');
     }
     const child = nodeSpawn(argv[0], argv.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe'], env: this.opts.env ?? process.env, cwd: this.opts.cwd, shell: false,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: this.opts.env ?? process.env,
+      cwd: this.opts.cwd,
+      shell: false,
     });
     this.children.add(child);
     child.on('close', () => this.children.delete(child));

@@ -12,7 +12,11 @@ export interface RemoteProcess {
   kill(): void;
 }
 
-export interface ExecResult { code: number | null; stdout: string; stderr: string }
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export interface Transport {
   /** `local`, or the alias / user@host[:port] the user gave. */

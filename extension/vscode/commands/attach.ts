@@ -18,24 +18,32 @@ import { chooseObject, compileWithTask, prepareChoice, showVerifierRejection, ty
 import { pickInterface, type InterfaceChoice } from './pickInterface';
 
 export const attachXdpEth0Command: CommandFactory = needsSession(
-  (ctx, s, arg) => attachXdp(ctx, s, arg, { netns: undefined, dev: 'eth0' }, 'Attach XDP to eth0'), 'Attach XDP to eth0');
+  (ctx, s, arg) => attachXdp(ctx, s, arg, { netns: undefined, dev: 'eth0' }, 'Attach XDP to eth0'),
+  'Attach XDP to eth0',
+);
 
 export const attachXdpCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
   // From the tree's interface row the interface is given; from the palette or the explorer it is asked.
-  const iface = interfaceOf(arg) ?? await pickInterface(s, 'Attach XDP to which interface?');
+  const iface = interfaceOf(arg) ?? (await pickInterface(s, 'Attach XDP to which interface?'));
   return attachXdp(ctx, s, interfaceOf(arg) ? undefined : arg, iface, 'Attach XDP Program to Interface');
 }, 'Attach XDP Program to Interface...');
 
 export const attachTcCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
-  const iface = interfaceOf(arg) ?? await pickInterface(s, 'Attach tc program to which interface?');
-  const dir = await vscode.window.showQuickPick([
-    { label: 'egress', description: 'packets leaving the interface' }, { label: 'ingress', description: 'packets arriving' },
-  ], { title: `tc direction on ${iface.dev}` });
+  const iface = interfaceOf(arg) ?? (await pickInterface(s, 'Attach tc program to which interface?'));
+  const dir = await vscode.window.showQuickPick(
+    [
+      { label: 'egress', description: 'packets leaving the interface' },
+      { label: 'ingress', description: 'packets arriving' },
+    ],
+    { title: `tc direction on ${iface.dev}` },
+  );
   if (!dir) throw new Cancelled();
   const direction = dir.label as 'ingress' | 'egress';
   const choice = await chooseObject(ctx, interfaceOf(arg) ? undefined : arg, 'Attach tc program');
   const r = await runAttach(ctx, s, choice, {
-    kind: 'tc', command: 'Attach tc Program', target: { dev: iface.dev, netns: iface.netns, direction, replace: true },
+    kind: 'tc',
+    command: 'Attach tc Program',
+    target: { dev: iface.dev, netns: iface.netns, direction, replace: true },
   });
   if (r) await done(ctx, `Attached ${programName(r)} to ${iface.dev} tc ${direction}${nsText(iface.netns)}${progIdText(r, ' (', ')')}.`, r);
 }, 'Attach tc Program...');
@@ -44,7 +52,9 @@ export const attachSockopsCommand: CommandFactory = needsSession(async (ctx, s, 
   const choice = await chooseObject(ctx, arg, 'Attach sock_ops / sk_msg');
   // Compiled once for both attaches; the second finds the object loaded by the first (same bytes, same name) and
   // so shares its maps.
-  const obj = await withProgress(`eBPF: preparing ${choice.file.split('/').pop()}`, () => prepareChoice(ctx, s, choice, 'Attach sock_ops / sk_msg'));
+  const obj = await withProgress(`eBPF: preparing ${choice.file.split('/').pop()}`, () =>
+    prepareChoice(ctx, s, choice, 'Attach sock_ops / sk_msg'),
+  );
   const kinds = new Set(obj.info.programs.map((p) => p.attachKind));
   if (!kinds.has('sockops') && !kinds.has('skmsg')) throw new Error(`${choice.file.split('/').pop()} has no sock_ops or sk_msg program`);
   const prepared = { file: choice.file, prepared: async () => obj };
@@ -52,11 +62,18 @@ export const attachSockopsCommand: CommandFactory = needsSession(async (ctx, s, 
   let last: AttachResult | undefined;
   if (kinds.has('sockops')) {
     const cg = await vscode.window.showInputBox({
-      title: 'Attach sock_ops', prompt: 'cgroup v2 directory (absolute), or a new name (end_...) to create under the v2 root',
-      value: 'end_sockmap', validateInput: (v) => (/^(\/[^\0]+|end_[A-Za-z0-9_-]{1,60})$/.test(v) ? undefined : 'An absolute cgroup path or a name starting with end_'),
+      title: 'Attach sock_ops',
+      prompt: 'cgroup v2 directory (absolute), or a new name (end_...) to create under the v2 root',
+      value: 'end_sockmap',
+      validateInput: (v) =>
+        /^(\/[^\0]+|end_[A-Za-z0-9_-]{1,60})$/.test(v) ? undefined : 'An absolute cgroup path or a name starting with end_',
     });
     if (!cg) throw new Cancelled();
-    last = await runAttach(ctx, s, prepared, { kind: 'sockops', command: 'Attach sock_ops', target: { cgroup: cg, createCgroup: !cg.startsWith('/') } });
+    last = await runAttach(ctx, s, prepared, {
+      kind: 'sockops',
+      command: 'Attach sock_ops',
+      target: { cgroup: cg, createCgroup: !cg.startsWith('/') },
+    });
     if (!last) return;
     msgs.push(`${describeProgram(last)} on cgroup ${cg}`);
   }
@@ -69,11 +86,22 @@ export const attachSockopsCommand: CommandFactory = needsSession(async (ctx, s, 
   void vscode.window.showInformationMessage(`Attached ${msgs.join(' and ')}.`);
 }, 'Attach sock_ops / sk_msg...');
 
-async function attachXdp(ctx: Ctx, s: HostSession, arg: unknown, iface: InterfaceChoice, command: string): Promise<AttachResult | undefined> {
+async function attachXdp(
+  ctx: Ctx,
+  s: HostSession,
+  arg: unknown,
+  iface: InterfaceChoice,
+  command: string,
+): Promise<AttachResult | undefined> {
   const choice = await chooseObject(ctx, arg, `Attach XDP to ${iface.dev}`);
   const mode = await chooseMode(ctx);
   const r = await runAttach(ctx, s, choice, { kind: 'xdp', command, target: { dev: iface.dev, netns: iface.netns, mode, replace: true } });
-  if (r) await done(ctx, `Attached ${programName(r)} to ${iface.dev}${nsText(iface.netns)} (XDP ${r.attachment.mode ?? mode}${progIdText(r, ', ', '')}).`, r);
+  if (r)
+    await done(
+      ctx,
+      `Attached ${programName(r)} to ${iface.dev}${nsText(iface.netns)} (XDP ${r.attachment.mode ?? mode}${progIdText(r, ', ', '')}).`,
+      r,
+    );
   return r;
 }
 
@@ -83,40 +111,58 @@ type EditorRequest = Omit<AttachRequest, 'object' | 'program' | 'confirm'>;
  * Runs the workflow under a notification. Resolves undefined when the host's watchdog rolled the attach back: that
  * outcome was told (a warning naming the program and the interface) and the views were refreshed.
  */
-async function runAttach(ctx: Ctx, s: HostSession, choice: ObjectChoice | { file: string; prepared: () => Promise<PreparedObject> },
-  req: EditorRequest): Promise<AttachResult | undefined> {
+async function runAttach(
+  ctx: Ctx,
+  s: HostSession,
+  choice: ObjectChoice | { file: string; prepared: () => Promise<PreparedObject> },
+  req: EditorRequest,
+): Promise<AttachResult | undefined> {
   const object = 'prepared' in choice ? choice : { file: choice.file, compile: compileWithTask(ctx) };
   const program = 'program' in choice ? choice.program : undefined;
   const withinMs = Math.round(ctx.settings.values.confirmWithin * 1000);
   try {
     return await withProgress(`eBPF: ${req.command} on ${s.host.name}`, async (p) => {
       const hooks: AttachHooks = {
-        progress: (m) => { p.report({ message: m }); ctx.log.info(`${req.command}: ${m}`); },
+        progress: (m) => {
+          p.report({ message: m });
+          ctx.log.info(`${req.command}: ${m}`);
+        },
         chooseProgram: (fit) => pickProgram(fit),
         chooseMap: (maps) => pickMap(maps),
         loadRejected: (e, obj) => showVerifierRejection(ctx, e, obj),
       };
       // ebpfNetDebug.confirmWithin: the window for the interface carrying SSH (0 turns the switch off).
-      return attachWorkflow(s.session, { ...req, object, program, confirm: withinMs === 0 ? { noConfirm: true } : { defaultWithinMs: withinMs } }, hooks);
+      return attachWorkflow(
+        s.session,
+        { ...req, object, program, confirm: withinMs === 0 ? { noConfirm: true } : { defaultWithinMs: withinMs } },
+        hooks,
+      );
     });
   } catch (e) {
     if (!(e instanceof AttachRolledBack)) throw e;
     ctx.log.warn(`${req.command}: ${e.message}`);
     await ctx.kernelStateChanged();
-    void vscode.window.showWarningMessage(e.message, 'Show Log').then((a) => { if (a === 'Show Log') ctx.log.show(); });
+    void vscode.window.showWarningMessage(e.message, 'Show Log').then((a) => {
+      if (a === 'Show Log') ctx.log.show();
+    });
     return undefined;
   }
 }
 
 async function pickProgram(fit: ObjectProgram[]): Promise<ObjectProgram> {
-  const pick = await vscode.window.showQuickPick(fit.map((p) => ({ label: p.name, description: `${p.programType ?? p.section}, section ${p.section}`, p })),
-    { title: 'Which program?' });
+  const pick = await vscode.window.showQuickPick(
+    fit.map((p) => ({ label: p.name, description: `${p.programType ?? p.section}, section ${p.section}`, p })),
+    { title: 'Which program?' },
+  );
   if (!pick) throw new Cancelled();
   return pick.p;
 }
 
 async function pickMap(maps: ObjectMap[]): Promise<ObjectMap> {
-  const pick = await vscode.window.showQuickPick(maps.map((m) => ({ label: m.name, description: m.type, m })), { title: 'Which sock map?' });
+  const pick = await vscode.window.showQuickPick(
+    maps.map((m) => ({ label: m.name, description: m.type, m })),
+    { title: 'Which sock map?' },
+  );
   if (!pick) throw new Cancelled();
   return pick.m;
 }
@@ -124,10 +170,13 @@ async function pickMap(maps: ObjectMap[]): Promise<ObjectMap> {
 async function chooseMode(ctx: Ctx): Promise<XdpMode> {
   const def = ctx.settings.values.xdpDefaultMode;
   if (def !== 'ask') return def;
-  const pick = await vscode.window.showQuickPick([
-    { label: 'native', description: 'driver mode: fastest; veth, most NICs' },
-    { label: 'generic', description: 'skb mode: works on every interface, slower' },
-  ], { title: 'XDP mode', placeHolder: 'Set ebpfNetDebug.xdp.defaultMode to stop this question' });
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'native', description: 'driver mode: fastest; veth, most NICs' },
+      { label: 'generic', description: 'skb mode: works on every interface, slower' },
+    ],
+    { title: 'XDP mode', placeHolder: 'Set ebpfNetDebug.xdp.defaultMode to stop this question' },
+  );
   if (!pick) throw new Cancelled();
   return pick.label as XdpMode;
 }

@@ -21,7 +21,11 @@ async function pickHosts(ctx: Ctx, args: unknown[]): Promise<[HostSetting, HostS
   // Two configured hosts: nothing to ask.
   if (hosts.length === 2) return [hosts[0], hosts[1]];
   const items = hosts.map((h) => ({ label: h.name, description: h.target, picked: false, host: h }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Compare two hosts', placeHolder: 'Pick exactly two hosts', canPickMany: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Compare two hosts',
+    placeHolder: 'Pick exactly two hosts',
+    canPickMany: true,
+  });
   if (!picked) return undefined;
   if (picked.length !== 2) {
     void vscode.window.showWarningMessage(`Compare Two Hosts: pick exactly two hosts (${picked.length} picked).`);
@@ -34,31 +38,42 @@ async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void,
   const current = ctx.session;
   if (current && current.host.name === host.name) return { name: host.name, session: current.session, owned: false };
   const s = await openHostSession(host, {
-    report: (m) => report(`${host.name}: ${m}`), log: (m) => ctx.log.info(`[${host.name}] ${m}`), warn: (m) => ctx.log.warn(`[${host.name}] ${m}`),
-    cancelled, storageDir: ctx.extension.globalStorageUri.fsPath,
-    confirmNewHostKey: async (q) => (await vscode.window.showWarningMessage(
-      `The authenticity of ${q.host} can't be established. Its ${q.keyType} key fingerprint is ${q.fingerprint}. Trust it and record it in known_hosts?`,
-      { modal: true }, 'Trust and Connect')) === 'Trust and Connect',
-    prompt: (message, secret) => Promise.resolve(vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true })),
+    report: (m) => report(`${host.name}: ${m}`),
+    log: (m) => ctx.log.info(`[${host.name}] ${m}`),
+    warn: (m) => ctx.log.warn(`[${host.name}] ${m}`),
+    cancelled,
+    storageDir: ctx.extension.globalStorageUri.fsPath,
+    confirmNewHostKey: async (q) =>
+      (await vscode.window.showWarningMessage(
+        `The authenticity of ${q.host} can't be established. Its ${q.keyType} key fingerprint is ${q.fingerprint}. Trust it and record it in known_hosts?`,
+        { modal: true },
+        'Trust and Connect',
+      )) === 'Trust and Connect',
+    prompt: (message, secret) =>
+      Promise.resolve(vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true })),
   });
   return { name: host.name, session: s.session, owned: true };
 }
 
 export const compareHostsCommand: CommandFactory = {
-  enabled: (ctx) => async (...args: unknown[]) => {
-    const pair = await pickHosts(ctx, args);
-    if (!pair) return undefined;
-    const sides = await withProgress(`eBPF: reading ${pair[0].name} and ${pair[1].name}`, async (progress, token) => {
-      const cancelled = new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
-      const opened = await Promise.allSettled(pair.map((h) => sideFor(ctx, h, (m) => progress.report({ message: m }), cancelled)));
-      const failed = opened.flatMap((r, i) => (r.status === 'rejected' ? [`${pair[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-      if (failed.length) {
-        for (const r of opened) if (r.status === 'fulfilled' && r.value.owned) await r.value.session.close().catch(() => undefined);
-        throw new Error(`Compare Two Hosts: ${failed.join('; ')}`);
-      }
-      return opened.map((r) => (r as PromiseFulfilledResult<DiffSide>).value);
-    });
-    openHostDiffPanel(ctx.extension.extensionUri, ctx.log, sides[0], sides[1]);
-    return pair.map((h) => h.name);
-  },
+  enabled:
+    (ctx) =>
+    async (...args: unknown[]) => {
+      const pair = await pickHosts(ctx, args);
+      if (!pair) return undefined;
+      const sides = await withProgress(`eBPF: reading ${pair[0].name} and ${pair[1].name}`, async (progress, token) => {
+        const cancelled = new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
+        const opened = await Promise.allSettled(pair.map((h) => sideFor(ctx, h, (m) => progress.report({ message: m }), cancelled)));
+        const failed = opened.flatMap((r, i) =>
+          r.status === 'rejected' ? [`${pair[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : [],
+        );
+        if (failed.length) {
+          for (const r of opened) if (r.status === 'fulfilled' && r.value.owned) await r.value.session.close().catch(() => undefined);
+          throw new Error(`Compare Two Hosts: ${failed.join('; ')}`);
+        }
+        return opened.map((r) => (r as PromiseFulfilledResult<DiffSide>).value);
+      });
+      openHostDiffPanel(ctx.extension.extensionUri, ctx.log, sides[0], sides[1]);
+      return pair.map((h) => h.name);
+    },
 };

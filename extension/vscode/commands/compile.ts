@@ -13,10 +13,15 @@ export const compileCommand: CommandFactory = {
     if (doc?.isDirty) await doc.save();
     const { code, output } = await withProgress(`eBPF: compiling ${file.split('/').pop()}`, () => runCompileTask(ctx, file));
     if (code === 0) {
-      void vscode.window.showInformationMessage(`Compiled ${vscode.workspace.asRelativePath(file)} → ${vscode.workspace.asRelativePath(output)}`);
+      void vscode.window.showInformationMessage(
+        `Compiled ${vscode.workspace.asRelativePath(file)} → ${vscode.workspace.asRelativePath(output)}`,
+      );
     } else {
-      void vscode.window.showErrorMessage(`${file.split('/').pop()} did not compile (clang exit ${code}): see Problems.`, 'Show Problems')
-        .then((a) => { if (a) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
+      void vscode.window
+        .showErrorMessage(`${file.split('/').pop()} did not compile (clang exit ${code}): see Problems.`, 'Show Problems')
+        .then((a) => {
+          if (a) void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
     }
     return code;
   },
@@ -31,7 +36,10 @@ async function sourceOf(arg: unknown): Promise<string> {
   if (active?.scheme === 'file' && isBpfSource(active.fsPath)) return active.fsPath;
   const files = await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 200);
   if (!files.length) throw new Error('no BPF C file (*.bpf.c) open or in the workspace');
-  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), f })), { title: 'Compile which BPF program?' });
+  const pick = await vscode.window.showQuickPick(
+    files.map((f) => ({ label: vscode.workspace.asRelativePath(f), f })),
+    { title: 'Compile which BPF program?' },
+  );
   if (!pick) throw new Cancelled();
   return pick.f.fsPath;
 }

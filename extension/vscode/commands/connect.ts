@@ -12,7 +12,8 @@ export const connectCommand: CommandFactory = {
     const host = await chooseHost(ctx, arg);
     if (!host) return undefined;
     await withProgress(`eBPF: connecting to ${host.name}`, (progress, token) =>
-      ctx.connect(host, (m) => progress.report({ message: m }), token));
+      ctx.connect(host, (m) => progress.report({ message: m }), token),
+    );
     void vscode.window.setStatusBarMessage(`eBPF: connected to ${host.name}`, 4000);
     return host.name;
   },
@@ -32,7 +33,9 @@ async function chooseHost(ctx: Ctx, arg: unknown): Promise<HostSetting | undefin
   }
   type Item = vscode.QuickPickItem & { host?: HostSetting };
   const items: Item[] = hosts.map((h) => ({
-    label: h.name, description: h.target, host: h,
+    label: h.name,
+    description: h.target,
+    host: h,
     detail: h.name === ctx.settings.values.defaultHost ? 'default host' : undefined,
   }));
   items.push({ label: '$(add) Other host...', description: 'user@host[:port], an ssh_config alias, or local' });
@@ -40,7 +43,8 @@ async function chooseHost(ctx: Ctx, arg: unknown): Promise<HostSetting | undefin
   if (!pick) return undefined;
   if (pick.host) return pick.host;
   const target = await vscode.window.showInputBox({
-    title: 'Connect to eBPF host', prompt: 'user@host[:port], an ssh_config alias, or local',
+    title: 'Connect to eBPF host',
+    prompt: 'user@host[:port], an ssh_config alias, or local',
     validateInput: (v) => (targetToHost(v) ? undefined : 'Not a host: use user@host[:port], an ssh_config alias, or local'),
   });
   return target ? targetToHost(target) : undefined;

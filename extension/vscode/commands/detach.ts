@@ -7,7 +7,7 @@ import { needsSession, type CommandFactory } from './table';
 import { detachChoices, detachedMessage } from '../tree/detachChoice';
 
 export const detachCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
-  const id = detachIdOf(arg) ?? await pickAttachment(s, programIdOf(arg));
+  const id = detachIdOf(arg) ?? (await pickAttachment(s, programIdOf(arg)));
   const r = await withProgress(`eBPF: detaching from ${s.host.name}`, () => s.client.detach({ attachment: id }));
   // The tree shows the kernel without it before the message says it is gone.
   await ctx.kernelStateChanged();
@@ -29,7 +29,12 @@ function detachIdOf(arg: unknown): string | undefined {
 /** The one attachment there is, or the user's pick among several, each named by its program. */
 async function pickAttachment(s: HostSession, progId?: number): Promise<string> {
   const { choices, ask } = detachChoices(await s.client.attachmentsList(), progId);
-  if (!choices.length) throw new Error(progId === undefined ? `nothing attached on ${s.host.name} that ebpf-netdebug can detach` : `program #${progId} has no attachment the tool can detach`);
+  if (!choices.length)
+    throw new Error(
+      progId === undefined
+        ? `nothing attached on ${s.host.name} that ebpf-netdebug can detach`
+        : `program #${progId} has no attachment the tool can detach`,
+    );
   if (!ask) return choices[0].attachment.id;
   const pick = await vscode.window.showQuickPick(choices, { title: 'Detach which program?' });
   if (!pick) throw new Cancelled();
@@ -41,7 +46,11 @@ export const unpinCommand: CommandFactory = needsSession(async (ctx, s, arg) => 
   if (!pin) throw new Error('unpin: run it from a pinned program, map or pin in the eBPF tree');
   const objectName = /^\/sys\/fs\/bpf\/ebpf-netdebug\/([A-Za-z0-9_-]{1,64})(\/|$)/.exec(pin)?.[1];
   if (!objectName) throw new Error(`unpin: ${pin} is not under /sys/fs/bpf/ebpf-netdebug/, so the tool leaves it alone`);
-  const ok = await vscode.window.showWarningMessage(`Unpin object ${objectName} (${pin})? Programs still attached stay attached until detached.`, { modal: true }, 'Unpin');
+  const ok = await vscode.window.showWarningMessage(
+    `Unpin object ${objectName} (${pin})? Programs still attached stay attached until detached.`,
+    { modal: true },
+    'Unpin',
+  );
   if (ok !== 'Unpin') throw new Cancelled();
   const r = await withProgress(`eBPF: unpinning ${objectName}`, () => s.client.objectUnload({ name: objectName }));
   await ctx.kernelStateChanged();
@@ -56,7 +65,10 @@ export const showXlatedCommand: CommandFactory = needsSession(async (ctx, s, arg
   let lastSrc = '';
   for (const i of r.insns) {
     const src = i.src ? `${i.file ? i.file.split('/').pop() : ''}:${i.line ?? ''}  ${i.src.trim()}` : '';
-    if (src && src !== lastSrc) { lines.push(`; ${src}`); lastSrc = src; }
+    if (src && src !== lastSrc) {
+      lines.push(`; ${src}`);
+      lastSrc = src;
+    }
     lines.push(`${String(i.pc ?? '').padStart(5)}: ${i.disasm}`);
   }
   // A read-only document of our own scheme: closing it never asks to save an untitled file.
@@ -73,10 +85,13 @@ const xlatedChanged = new vscode.EventEmitter<vscode.Uri>();
 
 /** Serves the xlated dumps Show Translated Instructions produced (read-only, kept until the window reloads). */
 export function registerXlatedProvider(): vscode.Disposable {
-  return vscode.Disposable.from(xlatedChanged, vscode.workspace.registerTextDocumentContentProvider(XLATED_SCHEME, {
-    onDidChange: xlatedChanged.event,
-    provideTextDocumentContent: (uri) => xlatedDocs.get(uri.toString()) ?? 'This dump is gone: run Show Translated Instructions again.\n',
-  }));
+  return vscode.Disposable.from(
+    xlatedChanged,
+    vscode.workspace.registerTextDocumentContentProvider(XLATED_SCHEME, {
+      onDidChange: xlatedChanged.event,
+      provideTextDocumentContent: (uri) => xlatedDocs.get(uri.toString()) ?? 'This dump is gone: run Show Translated Instructions again.\n',
+    }),
+  );
 }
 
 function programIdOf(arg: unknown): number | undefined {

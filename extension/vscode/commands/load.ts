@@ -24,7 +24,11 @@ export const loadObjectCommand: CommandFactory = needsSession(async (ctx: Ctx, s
       throw e;
     }
   });
-  ctx.log.info(`${reused ? 'already loaded' : 'loaded'} ${loaded.name}: programs ${loaded.programs.map((p) => `${p.name}#${p.id}(${p.type})`).join(', ')}`);
+  ctx.log.info(
+    `${reused ? 'already loaded' : 'loaded'} ${loaded.name}: programs ${loaded.programs.map((p) => `${p.name}#${p.id}(${p.type})`).join(', ')}`,
+  );
   await ctx.kernelStateChanged();
-  void vscode.window.showInformationMessage(`${reused ? 'Already loaded' : 'Loaded'} ${loaded.name}: ${loaded.programs.map((p) => `${p.name} #${p.id}`).join(', ')}.`);
+  void vscode.window.showInformationMessage(
+    `${reused ? 'Already loaded' : 'Loaded'} ${loaded.name}: ${loaded.programs.map((p) => `${p.name} #${p.id}`).join(', ')}.`,
+  );
 }, 'Load BPF Object');

@@ -80,15 +80,28 @@ async function pickObject(ctx: Ctx, purpose: string): Promise<vscode.Uri | undef
     vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 200),
   ]);
   const shipped = join(ctx.extension.extensionPath, 'dist/bpf');
-  const builtIn = existsSync(shipped) ? readdirSync(shipped).filter((f) => f.endsWith('.o')).map((f) => vscode.Uri.file(join(shipped, f))) : [];
+  const builtIn = existsSync(shipped)
+    ? readdirSync(shipped)
+        .filter((f) => f.endsWith('.o'))
+        .map((f) => vscode.Uri.file(join(shipped, f)))
+    : [];
   type Item = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const item = (uri: vscode.Uri, description: string): Item => ({ label: uri.fsPath.split('/').pop()!, description, detail: vscode.workspace.asRelativePath(uri), uri });
+  const item = (uri: vscode.Uri, description: string): Item => ({
+    label: uri.fsPath.split('/').pop()!,
+    description,
+    detail: vscode.workspace.asRelativePath(uri),
+    uri,
+  });
   const items: Item[] = [
     ...sources.map((u) => item(u, 'compile and load')),
     ...objects.map((u) => item(u, 'object')),
     { label: 'Shipped with the extension', kind: vscode.QuickPickItemKind.Separator },
     ...builtIn.map((u) => item(u, 'built-in object')),
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: purpose, placeHolder: 'BPF program to load (a *.bpf.c is compiled first)', matchOnDetail: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: purpose,
+    placeHolder: 'BPF program to load (a *.bpf.c is compiled first)',
+    matchOnDetail: true,
+  });
   return pick?.uri;
 }

@@ -18,16 +18,26 @@ export interface CommandFactory {
 /** A command that needs the agent: its disabled form offers to connect, then runs the enabled form. */
 export function needsSession(run: (ctx: Ctx, session: HostSession, ...args: unknown[]) => unknown, title: string): CommandFactory {
   return {
-    enabled: (ctx) => (...args) => {
-      const s = ctx.session;
-      if (!s) return connectThen(ctx, title, args, run);
-      return run(ctx, s, ...args);
-    },
-    disabled: (ctx) => (...args) => connectThen(ctx, title, args, run),
+    enabled:
+      (ctx) =>
+      (...args) => {
+        const s = ctx.session;
+        if (!s) return connectThen(ctx, title, args, run);
+        return run(ctx, s, ...args);
+      },
+    disabled:
+      (ctx) =>
+      (...args) =>
+        connectThen(ctx, title, args, run),
   };
 }
 
-async function connectThen(ctx: Ctx, title: string, args: unknown[], run: (ctx: Ctx, s: HostSession, ...a: unknown[]) => unknown): Promise<unknown> {
+async function connectThen(
+  ctx: Ctx,
+  title: string,
+  args: unknown[],
+  run: (ctx: Ctx, s: HostSession, ...a: unknown[]) => unknown,
+): Promise<unknown> {
   const host = ctx.preferredHost();
   if (host) {
     // One host is the obvious choice: connect to it without asking, then do what was asked.
@@ -65,10 +75,16 @@ export function registerCommandTable(ctx: Ctx, table: Record<string, CommandFact
   };
   register();
   const sub = ctx.onDidChangeState(register);
-  return { dispose: () => { sub.dispose(); for (const d of registered) d.dispose(); } };
+  return {
+    dispose: () => {
+      sub.dispose();
+      for (const d of registered) d.dispose();
+    },
+  };
 }
 
 function titleOf(id: string): string {
-  const pkg = vscode.extensions.getExtension('ebpf-netdebug.ebpf-netdebug')?.packageJSON as { contributes?: { commands?: { command: string; title: string }[] } } | undefined;
+  const pkg = vscode.extensions.getExtension('ebpf-netdebug.ebpf-netdebug')?.packageJSON as
+    { contributes?: { commands?: { command: string; title: string }[] } } | undefined;
   return pkg?.contributes?.commands?.find((c) => c.command === id)?.title ?? id;
 }

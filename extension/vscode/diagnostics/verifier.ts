@@ -13,7 +13,8 @@ export class VerifierDiagnostics implements vscode.Disposable {
 
   /** Clears what an earlier load of this source said. */
   clear(source?: vscode.Uri): void {
-    if (source) this.collection.delete(source); else this.collection.clear();
+    if (source) this.collection.delete(source);
+    else this.collection.clear();
   }
 
   /** Shows the rejection; `source` is the C file the object was built from, when known. Returns the file marked. */
@@ -35,5 +36,7 @@ export class VerifierDiagnostics implements vscode.Disposable {
     return file;
   }
 
-  dispose(): void { this.collection.dispose(); }
+  dispose(): void {
+    this.collection.dispose();
+  }
 }

@@ -20,8 +20,13 @@ export async function startLanguageSupport(ctx: Ctx): Promise<void> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const bpfFiles = await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 1);
   if (!bpfFiles.length) return;
-  const vmlinuxDir = await vmlinuxDirFor(ctx).catch((e) => { ctx.log.warn(`clangd: no vmlinux.h (${e instanceof Error ? e.message : e})`); return undefined; });
-  const includes = [join(ctx.extension.extensionPath, 'bpf/include'), ...folders.map((f) => join(f.uri.fsPath, 'bpf/include'))].filter((d) => existsSync(d));
+  const vmlinuxDir = await vmlinuxDirFor(ctx).catch((e) => {
+    ctx.log.warn(`clangd: no vmlinux.h (${e instanceof Error ? e.message : e})`);
+    return undefined;
+  });
+  const includes = [join(ctx.extension.extensionPath, 'bpf/include'), ...folders.map((f) => join(f.uri.fsPath, 'bpf/include'))].filter(
+    (d) => existsSync(d),
+  );
   const flags = clangdFlags(vmlinuxDir, includes, ctx.session?.facts.arch);
 
   if (vscode.extensions.getExtension(CLANGD_EXTENSION)) {
@@ -33,7 +38,9 @@ export async function startLanguageSupport(ctx: Ctx): Promise<void> {
     ctx.log.info(`clangd: ${s.clangdPath} not found; language support for *.bpf.c is off`);
     if (!ctx.extension.globalState.get('clangdHintShown')) {
       void ctx.extension.globalState.update('clangdHintShown', true);
-      void vscode.window.showInformationMessage('eBPF: for completion and errors as you type in *.bpf.c files, install clangd (apt-get install clangd) or set ebpfNetDebug.clangd.path.');
+      void vscode.window.showInformationMessage(
+        'eBPF: for completion and errors as you type in *.bpf.c files, install clangd (apt-get install clangd) or set ebpfNetDebug.clangd.path.',
+      );
     }
     return;
   }
@@ -44,7 +51,11 @@ export async function startLanguageSupport(ctx: Ctx): Promise<void> {
     outputChannel: ctx.log,
   };
   const lc = new LanguageClient('ebpfNetDebug.clangd', 'eBPF clangd', server, client);
-  ctx.pushExtCleanup({ dispose: () => { void lc.stop(); } });
+  ctx.pushExtCleanup({
+    dispose: () => {
+      void lc.stop();
+    },
+  });
   await lc.start();
   ctx.log.info(`clangd: started for *.bpf.c with ${flags.join(' ')}`);
 }
@@ -52,7 +63,10 @@ export async function startLanguageSupport(ctx: Ctx): Promise<void> {
 function writeClangdFile(ctx: Ctx, folder: string, flags: string[]): void {
   const file = join(folder, '.clangd');
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  if (!mayOverwrite(existing)) { ctx.log.info(`clangd: ${file} is yours; not touching it (flags for *.bpf.c: ${flags.join(' ')})`); return; }
+  if (!mayOverwrite(existing)) {
+    ctx.log.info(`clangd: ${file} is yours; not touching it (flags for *.bpf.c: ${flags.join(' ')})`);
+    return;
+  }
   writeFileSync(file, clangdFragment(flags));
 }
 

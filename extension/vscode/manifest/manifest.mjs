@@ -39,7 +39,10 @@ const commandList = [
 ];
 
 const commands = commandList.map(([id, title, icon]) => ({
-  command: `ebpfNetDebug.${id}`, title, category, ...(icon ? { icon } : {}),
+  command: `ebpfNetDebug.${id}`,
+  title,
+  category,
+  ...(icon ? { icon } : {}),
 }));
 
 /** Commands that only make sense with a tree item or an argument stay out of the palette. */
@@ -55,10 +58,14 @@ export const manifest = {
   capabilities: {
     untrustedWorkspaces: {
       supported: 'limited',
-      description: 'In Restricted Mode the hosts, clang/clangd paths, compile flags and the dead-man switch come from user settings only; nothing a workspace sets in .vscode/settings.json starts a program.',
+      description:
+        'In Restricted Mode the hosts, clang/clangd paths, compile flags and the dead-man switch come from user settings only; nothing a workspace sets in .vscode/settings.json starts a program.',
       restrictedConfigurations: [
-        'ebpfNetDebug.hosts', 'ebpfNetDebug.confirmWithin', 'ebpfNetDebug.compile.clangPath',
-        'ebpfNetDebug.compile.extraFlags', 'ebpfNetDebug.clangd.path',
+        'ebpfNetDebug.hosts',
+        'ebpfNetDebug.confirmWithin',
+        'ebpfNetDebug.compile.clangPath',
+        'ebpfNetDebug.compile.extraFlags',
+        'ebpfNetDebug.clangd.path',
       ],
     },
     virtualWorkspaces: { supported: false, description: 'Compiling and attaching need local files and processes.' },
@@ -80,14 +87,15 @@ export const manifest = {
       ebpfNetDebug: [{ id: 'ebpfNetDebug.hosts', name: 'Hosts', icon: 'media/ebpf.svg', contextualTitle: 'eBPF' }],
       ebpfNetDebugPanel: [{ id: 'ebpfNetDebug.liveTrace', name: 'eBPF Trace', type: 'webview' }],
     },
-    viewsWelcome: [{
-      view: 'ebpfNetDebug.hosts',
-      contents: 'No host configured yet.\n[Connect to Host...](command:ebpfNetDebug.connect)\nHosts come from the setting `ebpfNetDebug.hosts` or any alias of ~/.ssh/config.',
-    }],
+    viewsWelcome: [
+      {
+        view: 'ebpfNetDebug.hosts',
+        contents:
+          'No host configured yet.\n[Connect to Host...](command:ebpfNetDebug.connect)\nHosts come from the setting `ebpfNetDebug.hosts` or any alias of ~/.ssh/config.',
+      },
+    ],
     menus: {
-      commandPalette: [
-        ...hiddenFromPalette.map((id) => ({ command: `ebpfNetDebug.${id}`, when: 'false' })),
-      ],
+      commandPalette: [...hiddenFromPalette.map((id) => ({ command: `ebpfNetDebug.${id}`, when: 'false' }))],
       'view/title': [
         { command: 'ebpfNetDebug.refresh', when: 'view == ebpfNetDebug.hosts', group: 'navigation@1' },
         { command: 'ebpfNetDebug.connect', when: 'view == ebpfNetDebug.hosts', group: 'navigation@2' },
@@ -145,79 +153,144 @@ export const manifest = {
             properties: {
               name: { type: 'string', description: 'Name shown in the tree and the status bar.' },
               target: { type: 'string', description: 'local, an ssh_config alias, or user@host[:port].' },
-              bpftoolPath: { type: 'string', description: 'Absolute path of bpftool on that host (default: the newest the agent finds: /opt/ebpf-netdebug/bpftool-*, /usr/sbin/bpftool, PATH).' },
+              bpftoolPath: {
+                type: 'string',
+                description:
+                  'Absolute path of bpftool on that host (default: the newest the agent finds: /opt/ebpf-netdebug/bpftool-*, /usr/sbin/bpftool, PATH).',
+              },
               identityFile: { type: 'string', description: 'Private key file (default: ssh_config / agent).' },
               knownHostsFile: { type: 'string', description: 'known_hosts file (default: ~/.ssh/known_hosts).' },
             },
           },
         },
-        'ebpfNetDebug.defaultHost': { type: 'string', default: '', description: 'Name of the host to connect to first (a name from ebpfNetDebug.hosts).' },
-        'ebpfNetDebug.autoConnect': { type: 'boolean', default: true, description: 'Connect to the default host when the extension starts.' },
+        'ebpfNetDebug.defaultHost': {
+          type: 'string',
+          default: '',
+          description: 'Name of the host to connect to first (a name from ebpfNetDebug.hosts).',
+        },
+        'ebpfNetDebug.autoConnect': {
+          type: 'boolean',
+          default: true,
+          description: 'Connect to the default host when the extension starts.',
+        },
         'ebpfNetDebug.xdp.defaultMode': {
-          type: 'string', enum: ['ask', 'native', 'generic'], default: 'ask',
-          enumDescriptions: ['Ask on every attach.', 'Driver mode (falls back to asking when the driver lacks it).', 'Generic (skb) mode, works on every interface.'],
+          type: 'string',
+          enum: ['ask', 'native', 'generic'],
+          default: 'ask',
+          enumDescriptions: [
+            'Ask on every attach.',
+            'Driver mode (falls back to asking when the driver lacks it).',
+            'Generic (skb) mode, works on every interface.',
+          ],
           description: 'XDP attach mode.',
         },
         'ebpfNetDebug.confirmWithin': {
-          type: 'number', scope: 'machine', default: 15, minimum: 0, maximum: 600,
-          markdownDescription: 'Dead-man switch: seconds the agent waits for confirmation after an XDP/tc attach before it detaches again. `0` turns it off.',
+          type: 'number',
+          scope: 'machine',
+          default: 15,
+          minimum: 0,
+          maximum: 600,
+          markdownDescription:
+            'Dead-man switch: seconds the agent waits for confirmation after an XDP/tc attach before it detaches again. `0` turns it off.',
         },
         'ebpfNetDebug.capture.snapLength': {
-          type: 'number', default: 128, minimum: 0, maximum: 4096,
-          markdownDescription: 'Capture Verdicts: bytes of each packet recorded (from the Ethernet header). `0` records verdicts and lengths only.',
+          type: 'number',
+          default: 128,
+          minimum: 0,
+          maximum: 4096,
+          markdownDescription:
+            'Capture Verdicts: bytes of each packet recorded (from the Ethernet header). `0` records verdicts and lengths only.',
         },
-        'ebpfNetDebug.trace.maxRows': { type: 'number', default: 100000, minimum: 100, maximum: 1000000, description: 'Rows the live trace keeps.' },
-        'ebpfNetDebug.compile.clangPath': { type: 'string', scope: 'machine', default: 'clang', description: 'clang used to build BPF programs.' },
-        'ebpfNetDebug.compile.extraFlags': { type: 'array', scope: 'machine', items: { type: 'string' }, default: [], description: 'Extra clang flags (e.g. -DDEBUG).' },
+        'ebpfNetDebug.trace.maxRows': {
+          type: 'number',
+          default: 100000,
+          minimum: 100,
+          maximum: 1000000,
+          description: 'Rows the live trace keeps.',
+        },
+        'ebpfNetDebug.compile.clangPath': {
+          type: 'string',
+          scope: 'machine',
+          default: 'clang',
+          description: 'clang used to build BPF programs.',
+        },
+        'ebpfNetDebug.compile.extraFlags': {
+          type: 'array',
+          scope: 'machine',
+          items: { type: 'string' },
+          default: [],
+          description: 'Extra clang flags (e.g. -DDEBUG).',
+        },
         'ebpfNetDebug.clangd.enabled': { type: 'boolean', default: true, description: 'Language support for *.bpf.c through clangd.' },
         'ebpfNetDebug.clangd.path': { type: 'string', scope: 'machine', default: 'clangd', description: 'clangd executable.' },
       },
     },
-    taskDefinitions: [{
-      type: 'ebpf',
-      required: ['file'],
-      properties: {
-        file: { type: 'string', description: 'The BPF C file (*.bpf.c) to compile.' },
-        output: { type: 'string', description: 'Object file to write (default: next to the source, .o).' },
+    taskDefinitions: [
+      {
+        type: 'ebpf',
+        required: ['file'],
+        properties: {
+          file: { type: 'string', description: 'The BPF C file (*.bpf.c) to compile.' },
+          output: { type: 'string', description: 'Object file to write (default: next to the source, .o).' },
+        },
       },
-    }],
-    problemMatchers: [{
-      name: 'ebpf-clang',
-      owner: 'ebpf',
-      source: 'clang',
-      fileLocation: ['autoDetect', '${workspaceFolder}'],
-      pattern: {
-        regexp: '^(.*?):(\\d+):(\\d+):\\s+(warning|error|fatal error|note):\\s+(.*)$',
-        file: 1, line: 2, column: 3, severity: 4, message: 5,
+    ],
+    problemMatchers: [
+      {
+        name: 'ebpf-clang',
+        owner: 'ebpf',
+        source: 'clang',
+        fileLocation: ['autoDetect', '${workspaceFolder}'],
+        pattern: {
+          regexp: '^(.*?):(\\d+):(\\d+):\\s+(warning|error|fatal error|note):\\s+(.*)$',
+          file: 1,
+          line: 2,
+          column: 3,
+          severity: 4,
+          message: 5,
+        },
       },
-    }],
+    ],
     languages: [{ id: 'c', extensions: ['.bpf.c'] }],
-    walkthroughs: [{
-      id: 'gettingStarted',
-      title: 'Debug a network with eBPF',
-      description: 'Connect to a host, attach an XDP program to eth0, watch its effect.',
-      steps: [
-        {
-          id: 'connect', title: 'Connect to a host',
-          description: 'Add a host to `ebpfNetDebug.hosts` (or use an ssh_config alias), then connect.\n[Connect to Host...](command:ebpfNetDebug.connect)',
-          media: { markdown: 'media/walkthrough/connect.md' }, completionEvents: ['onContext:ebpfNetDebug.connected'],
-        },
-        {
-          id: 'compile', title: 'Compile a BPF program',
-          description: 'Open a *.bpf.c file and compile it; clang errors land in Problems.\n[Compile BPF Program](command:ebpfNetDebug.compile)',
-          media: { markdown: 'media/walkthrough/compile.md' }, completionEvents: ['onCommand:ebpfNetDebug.compile'],
-        },
-        {
-          id: 'attach', title: 'Attach XDP to eth0',
-          description: 'Load the program on the host and attach it to eth0; it appears in the tree under Network.\n[Attach XDP to eth0](command:ebpfNetDebug.attachXdpEth0)',
-          media: { markdown: 'media/walkthrough/attach.md' }, completionEvents: ['onCommand:ebpfNetDebug.attachXdpEth0'],
-        },
-        {
-          id: 'trace', title: 'Watch it',
-          description: 'Open the live trace or follow a packet hop by hop.\n[Show Live Trace](command:ebpfNetDebug.showLiveTrace)',
-          media: { markdown: 'media/walkthrough/trace.md' }, completionEvents: ['onCommand:ebpfNetDebug.showLiveTrace'],
-        },
-      ],
-    }],
+    walkthroughs: [
+      {
+        id: 'gettingStarted',
+        title: 'Debug a network with eBPF',
+        description: 'Connect to a host, attach an XDP program to eth0, watch its effect.',
+        steps: [
+          {
+            id: 'connect',
+            title: 'Connect to a host',
+            description:
+              'Add a host to `ebpfNetDebug.hosts` (or use an ssh_config alias), then connect.\n[Connect to Host...](command:ebpfNetDebug.connect)',
+            media: { markdown: 'media/walkthrough/connect.md' },
+            completionEvents: ['onContext:ebpfNetDebug.connected'],
+          },
+          {
+            id: 'compile',
+            title: 'Compile a BPF program',
+            description:
+              'Open a *.bpf.c file and compile it; clang errors land in Problems.\n[Compile BPF Program](command:ebpfNetDebug.compile)',
+            media: { markdown: 'media/walkthrough/compile.md' },
+            completionEvents: ['onCommand:ebpfNetDebug.compile'],
+          },
+          {
+            id: 'attach',
+            title: 'Attach XDP to eth0',
+            description:
+              'Load the program on the host and attach it to eth0; it appears in the tree under Network.\n[Attach XDP to eth0](command:ebpfNetDebug.attachXdpEth0)',
+            media: { markdown: 'media/walkthrough/attach.md' },
+            completionEvents: ['onCommand:ebpfNetDebug.attachXdpEth0'],
+          },
+          {
+            id: 'trace',
+            title: 'Watch it',
+            description: 'Open the live trace or follow a packet hop by hop.\n[Show Live Trace](command:ebpfNetDebug.showLiveTrace)',
+            media: { markdown: 'media/walkthrough/trace.md' },
+            completionEvents: ['onCommand:ebpfNetDebug.showLiveTrace'],
+          },
+        ],
+      },
+    ],
   },
 };

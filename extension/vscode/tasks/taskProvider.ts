@@ -12,7 +12,10 @@ import { buildTarget, vmlinuxCacheDir } from './target';
 
 export const TASK_TYPE = 'ebpf';
 
-interface EbpfTaskDefinition extends vscode.TaskDefinition { file: string; output?: string }
+interface EbpfTaskDefinition extends vscode.TaskDefinition {
+  file: string;
+  output?: string;
+}
 
 export function registerTaskProvider(ctx: Ctx): vscode.Disposable {
   return vscode.tasks.registerTaskProvider(TASK_TYPE, {
@@ -31,8 +34,14 @@ export function registerTaskProvider(ctx: Ctx): vscode.Disposable {
 export function buildTask(ctx: Ctx, def: EbpfTaskDefinition, folder?: vscode.WorkspaceFolder): vscode.Task {
   const file = resolvePath(def.file, folder);
   const output = def.output ? resolvePath(def.output, folder) : defaultObjectPath(file);
-  const task = new vscode.Task(def, folder ?? vscode.TaskScope.Workspace, `compile ${file.split('/').pop()}`, TASK_TYPE,
-    new vscode.CustomExecution(async () => new ClangTerminal(ctx, file, output, folder)), ['$ebpf-clang']);
+  const task = new vscode.Task(
+    def,
+    folder ?? vscode.TaskScope.Workspace,
+    `compile ${file.split('/').pop()}`,
+    TASK_TYPE,
+    new vscode.CustomExecution(async () => new ClangTerminal(ctx, file, output, folder)),
+    ['$ebpf-clang'],
+  );
   task.group = vscode.TaskGroup.Build;
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, clear: true };
   return task;
@@ -45,7 +54,11 @@ function resolvePath(p: string, folder?: vscode.WorkspaceFolder): string {
 
 /** Include folders: bpf/include beside the file, of the workspace folder, and the one shipped with the extension. */
 export function includeDirsFor(ctx: Ctx, file: string, folder?: vscode.WorkspaceFolder): string[] {
-  const dirs = [join(dirname(file), 'include'), folder ? join(folder.uri.fsPath, 'bpf/include') : '', join(ctx.extension.extensionPath, 'bpf/include')];
+  const dirs = [
+    join(dirname(file), 'include'),
+    folder ? join(folder.uri.fsPath, 'bpf/include') : '',
+    join(ctx.extension.extensionPath, 'bpf/include'),
+  ];
   return [...new Set(dirs.filter((d) => d && existsSync(d)))];
 }
 
@@ -55,8 +68,12 @@ class ClangTerminal implements vscode.Pseudoterminal {
   onDidWrite = this.write.event;
   onDidClose = this.closeEmitter.event;
 
-  constructor(private readonly ctx: Ctx, private readonly file: string, private readonly output: string,
-    private readonly folder?: vscode.WorkspaceFolder) {}
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly file: string,
+    private readonly output: string,
+    private readonly folder?: vscode.WorkspaceFolder,
+  ) {}
 
   open(): void {
     void this.run().then(async (code) => {
@@ -68,27 +85,41 @@ class ClangTerminal implements vscode.Pseudoterminal {
       finished.delete(this.file);
     });
   }
-  close(): void { /* clang runs to its end; nothing to stop */ }
+  close(): void {
+    /* clang runs to its end; nothing to stop */
+  }
 
-  private line(s: string): void { this.write.fire(s.replace(/\r?\n/g, '\r\n') + '\r\n'); }
+  private line(s: string): void {
+    this.write.fire(s.replace(/\r?\n/g, '\r\n') + '\r\n');
+  }
 
   private async run(): Promise<number> {
     try {
       if (!isBpfSource(this.file)) throw new Error(`${this.file} is not a BPF C file (*.bpf.c)`);
       const s = this.ctx.settings.values;
       const host = buildTarget(this.ctx);
-      this.line(`> compiling ${this.file} for ${this.ctx.session?.host.name ?? 'this machine'} (kernel ${host.kernelRelease}, ${host.arch})`);
+      this.line(
+        `> compiling ${this.file} for ${this.ctx.session?.host.name ?? 'this machine'} (kernel ${host.kernelRelease}, ${host.arch})`,
+      );
       const shipped = join(this.ctx.extension.extensionPath, 'bpf/include');
       const r = await compileForHost({
-        source: this.file, output: this.output, host, vmlinuxCacheDir: vmlinuxCacheDir(this.ctx),
+        source: this.file,
+        output: this.output,
+        host,
+        vmlinuxCacheDir: vmlinuxCacheDir(this.ctx),
         // The shipped bpf/include once, as clang's last -I before vmlinux.h (not again among the project's folders).
-        includeDirs: includeDirsFor(this.ctx, this.file, this.folder).filter((d) => d !== shipped), extraArgs: s.compileExtraFlags,
-        clang: s.clangPath, bpfIncludeDir: shipped,
+        includeDirs: includeDirsFor(this.ctx, this.file, this.folder).filter((d) => d !== shipped),
+        extraArgs: s.compileExtraFlags,
+        clang: s.clangPath,
+        bpfIncludeDir: shipped,
       });
       this.line(`> ${r.argv.join(' ')}`);
       this.ctx.log.info(`compile: ${JSON.stringify(r.argv)}`);
       // clang's own lines, unchanged: the $ebpf-clang problem matcher reads them from this terminal.
-      if (r.stderr.trim()) { this.line(r.stderr.trimEnd()); this.ctx.log.info(`clang:\n${r.stderr.trimEnd()}`); }
+      if (r.stderr.trim()) {
+        this.line(r.stderr.trimEnd());
+        this.ctx.log.info(`clang:\n${r.stderr.trimEnd()}`);
+      }
       this.line(r.ok ? `wrote ${r.output}` : `clang failed: ${r.diagnostics.filter((d) => d.severity === 'error').length} errors`);
       return r.ok ? 0 : 1;
     } catch (e) {
@@ -110,5 +141,9 @@ export async function runCompileTask(ctx: Ctx, file: string): Promise<{ code: nu
   const task = buildTask(ctx, { type: TASK_TYPE, file }, folder);
   const done = new Promise<number>((resolve) => finished.set(file, resolve));
   await vscode.tasks.executeTask(task);
-  return { code: await done, output, includeDirs: [...includeDirsFor(ctx, file, folder), join(ctx.extension.extensionPath, 'bpf/include')] };
+  return {
+    code: await done,
+    output,
+    includeDirs: [...includeDirsFor(ctx, file, folder), join(ctx.extension.extensionPath, 'bpf/include')],
+  };
 }

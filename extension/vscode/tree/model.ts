@@ -2,9 +2,7 @@
 // snapshot of a host per refresh (every listing fetched once, in parallel: no round trip per row), then pure
 // functions that group programs by type, join maps to programs, and lay out namespaces -> interfaces ->
 // attachment slots. The kernel is the source of truth: nothing here remembers what the extension did.
-import type {
-  Attachment, BpfMap, BpfProgram, CgroupAttachment, Lab, NetAttachment, NetInterface, PinEntry,
-} from '../../../protocol/types';
+import type { Attachment, BpfMap, BpfProgram, CgroupAttachment, Lab, NetAttachment, NetInterface, PinEntry } from '../../../protocol/types';
 import type { NetListResult } from '../../../protocol/agent';
 
 export interface HostSnapshot {
@@ -33,7 +31,12 @@ export interface SnapshotSource {
 export async function takeSnapshot(src: SnapshotSource): Promise<HostSnapshot> {
   const errors: Record<string, string> = {};
   const get = async <T>(part: string, p: () => Promise<T>, empty: T): Promise<T> => {
-    try { return await p(); } catch (e) { errors[part] = e instanceof Error ? e.message : String(e); return empty; }
+    try {
+      return await p();
+    } catch (e) {
+      errors[part] = e instanceof Error ? e.message : String(e);
+      return empty;
+    }
   };
   const [programs, maps, net, cgroups, pins, labs, attachments] = await Promise.all([
     get('programs', () => src.listPrograms(), [] as BpfProgram[]),
@@ -47,16 +50,21 @@ export async function takeSnapshot(src: SnapshotSource): Promise<HostSnapshot> {
   return { programs, maps, net, cgroups, pins, labs, attachments, errors };
 }
 
-export interface ProgramGroup { type: string; programs: BpfProgram[] }
+export interface ProgramGroup {
+  type: string;
+  programs: BpfProgram[];
+}
 
 /** Programs grouped by type, types in alphabetical order, programs by id. */
 export function groupProgramsByType(programs: BpfProgram[]): ProgramGroup[] {
   const byType = new Map<string, BpfProgram[]>();
   for (const p of programs) {
     const list = byType.get(p.type);
-    if (list) list.push(p); else byType.set(p.type, [p]);
+    if (list) list.push(p);
+    else byType.set(p.type, [p]);
   }
-  return [...byType.entries()].sort(([a], [b]) => a.localeCompare(b))
+  return [...byType.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([type, list]) => ({ type, programs: list.sort((x, y) => x.id - y.id) }));
 }
 
@@ -79,9 +87,21 @@ export function attachedProgramIds(s: HostSnapshot): Set<number> {
 }
 
 export type SlotKind = 'xdp' | 'tc ingress' | 'tc egress' | 'tcx ingress' | 'tcx egress';
-export interface AttachmentSlot { kind: SlotKind; attachments: NetAttachment[] }
-export interface InterfaceNode { netns: string; iface: NetInterface; slots: AttachmentSlot[] }
-export interface NamespaceNode { name: string; inode?: number; aliases: string[]; interfaces: InterfaceNode[] }
+export interface AttachmentSlot {
+  kind: SlotKind;
+  attachments: NetAttachment[];
+}
+export interface InterfaceNode {
+  netns: string;
+  iface: NetInterface;
+  slots: AttachmentSlot[];
+}
+export interface NamespaceNode {
+  name: string;
+  inode?: number;
+  aliases: string[];
+  interfaces: InterfaceNode[];
+}
 
 /**
  * How a namespace is named to the user. The agent's own one ("root" to the agent) is the host the user connected
@@ -105,12 +125,21 @@ export function networkTree(net: NetListResult): NamespaceNode[] {
   const ordered = [...net.namespaces].sort((a, b) => (a.name === 'root' ? -1 : b.name === 'root' ? 1 : a.name.localeCompare(b.name)));
   for (const ns of ordered) {
     const seen = ns.inode !== undefined ? byInode.get(ns.inode) : undefined;
-    if (seen) { seen.aliases.push(ns.name); continue; }
+    if (seen) {
+      seen.aliases.push(ns.name);
+      continue;
+    }
     const node: NamespaceNode = {
-      name: ns.name, inode: ns.inode, aliases: [],
-      interfaces: [...ns.interfaces].sort((a, b) => a.ifindex - b.ifindex).map((iface) => ({
-        netns: ns.name, iface, slots: slotsOf(ns.attachments.filter((a) => a.ifindex === iface.ifindex || (a.ifindex === undefined && a.dev === iface.name))),
-      })),
+      name: ns.name,
+      inode: ns.inode,
+      aliases: [],
+      interfaces: [...ns.interfaces]
+        .sort((a, b) => a.ifindex - b.ifindex)
+        .map((iface) => ({
+          netns: ns.name,
+          iface,
+          slots: slotsOf(ns.attachments.filter((a) => a.ifindex === iface.ifindex || (a.ifindex === undefined && a.dev === iface.name))),
+        })),
     };
     if (ns.inode !== undefined) byInode.set(ns.inode, node);
     out.push(node);
@@ -125,7 +154,10 @@ function slotsOf(atts: NetAttachment[]): AttachmentSlot[] {
     { kind: 'tc ingress', attachments: of('tc ingress') },
     { kind: 'tc egress', attachments: of('tc egress') },
   ];
-  for (const k of ['tcx ingress', 'tcx egress'] as const) { const a = of(k); if (a.length) slots.push({ kind: k, attachments: a }); }
+  for (const k of ['tcx ingress', 'tcx egress'] as const) {
+    const a = of(k);
+    if (a.length) slots.push({ kind: k, attachments: a });
+  }
   return slots;
 }
 
@@ -148,11 +180,18 @@ export function describeNetAttachment(a: NetAttachment, programsById: Map<number
   return `${name} #${a.progId}${mode}`;
 }
 
-export interface CgroupNode { cgroup: string; attachments: CgroupAttachment[] }
+export interface CgroupNode {
+  cgroup: string;
+  attachments: CgroupAttachment[];
+}
 
 export function cgroupTree(list: CgroupAttachment[]): CgroupNode[] {
   const by = new Map<string, CgroupAttachment[]>();
-  for (const c of list) { const l = by.get(c.cgroup); if (l) l.push(c); else by.set(c.cgroup, [c]); }
+  for (const c of list) {
+    const l = by.get(c.cgroup);
+    if (l) l.push(c);
+    else by.set(c.cgroup, [c]);
+  }
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([cgroup, attachments]) => ({ cgroup, attachments }));
 }
 

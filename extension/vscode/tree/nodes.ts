@@ -3,8 +3,20 @@
 import * as vscode from 'vscode';
 import type { BpfMap, BpfProgram, CgroupAttachment, Lab, NetAttachment, PinEntry, Attachment } from '../../../protocol/types';
 import {
-  attachedProgramIds, cgroupTree, describeNetAttachment, detachIdFor, groupProgramsByType, indexMaps, mapsOfProgram, namespaceLabel,
-  networkTree, otherAttachments, type AttachmentSlot, type HostSnapshot, type InterfaceNode, type NamespaceNode,
+  attachedProgramIds,
+  cgroupTree,
+  describeNetAttachment,
+  detachIdFor,
+  groupProgramsByType,
+  indexMaps,
+  mapsOfProgram,
+  namespaceLabel,
+  networkTree,
+  otherAttachments,
+  type AttachmentSlot,
+  type HostSnapshot,
+  type InterfaceNode,
+  type NamespaceNode,
   type ProgramGroup,
 } from './model';
 
@@ -18,7 +30,10 @@ export class SnapshotIndex {
   readonly mapsById: Map<number, BpfMap>;
   readonly programsById: Map<number, BpfProgram>;
   readonly attached: Set<number>;
-  constructor(readonly snapshot: HostSnapshot, readonly hostName: string) {
+  constructor(
+    readonly snapshot: HostSnapshot,
+    readonly hostName: string,
+  ) {
     this.mapsById = indexMaps(snapshot.maps);
     this.programsById = new Map(snapshot.programs.map((p) => [p.id, p]));
     this.attached = attachedProgramIds(snapshot);
@@ -42,7 +57,10 @@ export class HostNode implements Node {
     t.id = `host:${this.hostName}`;
     t.description = this.state === 'connected' ? `${this.target} · ${this.detail ?? ''}` : `${this.target} · ${this.state}`;
     t.contextValue = this.state === 'connected' ? 'host-connected' : 'host-disconnected';
-    t.iconPath = icon(this.state === 'connected' ? 'vm-active' : this.state === 'failed' ? 'vm-outline' : 'vm', this.state === 'failed' ? 'errorForeground' : undefined);
+    t.iconPath = icon(
+      this.state === 'connected' ? 'vm-active' : this.state === 'failed' ? 'vm-outline' : 'vm',
+      this.state === 'failed' ? 'errorForeground' : undefined,
+    );
     if (this.state !== 'connected') t.command = { command: 'ebpfNetDebug.connect', title: 'Connect', arguments: [this.hostName] };
     return t;
   }
@@ -53,27 +71,39 @@ export class HostNode implements Node {
     const section = (label: string, ctx: string, ic: string, part: string, count: number, kids: () => Node[]) =>
       new SectionNode(`${this.hostName}/${label}`, label, ctx, ic, s.errors[part] ?? `${count}`, kids, s.errors[part] !== undefined);
     return [
-      section('Programs', 'section-programs', 'symbol-function', 'programs', s.programs.length,
-        () => groupProgramsByType(s.programs).map((g) => new ProgramTypeNode(idx, g))),
-      section('Maps', 'section-maps', 'symbol-array', 'maps', s.maps.length,
-        () => [...s.maps].sort((a, b) => a.id - b.id).map((m) => new MapNode(idx, m))),
-      section('Network', 'section-network', 'type-hierarchy', 'network', s.net.namespaces.length,
-        () => networkTree(s.net).map((ns) => new NamespaceTreeNode(idx, ns))),
-      section('Cgroups', 'section-cgroups', 'group-by-ref-type', 'cgroups', s.cgroups.length,
-        () => [
-          ...cgroupTree(s.cgroups).map((c) => new CgroupNode(idx, c.cgroup, c.attachments)),
-          ...otherAttachments(s).filter((a) => a.kind !== 'cgroup').map((a) => new ToolAttachmentNode(idx, a)),
-        ]),
-      section('Pins', 'section-pins', 'pinned', 'pins', s.pins.length,
-        () => [...s.pins].sort((a, b) => a.path.localeCompare(b.path)).map((p) => new PinNode(idx, p))),
+      section('Programs', 'section-programs', 'symbol-function', 'programs', s.programs.length, () =>
+        groupProgramsByType(s.programs).map((g) => new ProgramTypeNode(idx, g)),
+      ),
+      section('Maps', 'section-maps', 'symbol-array', 'maps', s.maps.length, () =>
+        [...s.maps].sort((a, b) => a.id - b.id).map((m) => new MapNode(idx, m)),
+      ),
+      section('Network', 'section-network', 'type-hierarchy', 'network', s.net.namespaces.length, () =>
+        networkTree(s.net).map((ns) => new NamespaceTreeNode(idx, ns)),
+      ),
+      section('Cgroups', 'section-cgroups', 'group-by-ref-type', 'cgroups', s.cgroups.length, () => [
+        ...cgroupTree(s.cgroups).map((c) => new CgroupNode(idx, c.cgroup, c.attachments)),
+        ...otherAttachments(s)
+          .filter((a) => a.kind !== 'cgroup')
+          .map((a) => new ToolAttachmentNode(idx, a)),
+      ]),
+      section('Pins', 'section-pins', 'pinned', 'pins', s.pins.length, () =>
+        [...s.pins].sort((a, b) => a.path.localeCompare(b.path)).map((p) => new PinNode(idx, p)),
+      ),
       section('Labs', 'labs', 'beaker', 'labs', s.labs.length, () => s.labs.map((l) => new LabNode(idx, l))),
     ];
   }
 }
 
 class SectionNode implements Node {
-  constructor(private readonly id: string, private readonly label: string, private readonly ctx: string, private readonly ic: string,
-    private readonly description: string, private readonly kids: () => Node[], private readonly failed: boolean) {}
+  constructor(
+    private readonly id: string,
+    private readonly label: string,
+    private readonly ctx: string,
+    private readonly ic: string,
+    private readonly description: string,
+    private readonly kids: () => Node[],
+    private readonly failed: boolean,
+  ) {}
   item(): vscode.TreeItem {
     const t = new vscode.TreeItem(this.label, collapsed);
     t.id = this.id;
@@ -83,11 +113,16 @@ class SectionNode implements Node {
     if (this.failed) t.tooltip = `Could not list ${this.label.toLowerCase()}: ${this.description}`;
     return t;
   }
-  children(): Node[] { return this.kids(); }
+  children(): Node[] {
+    return this.kids();
+  }
 }
 
 class ProgramTypeNode implements Node {
-  constructor(private readonly idx: SnapshotIndex, private readonly group: ProgramGroup) {}
+  constructor(
+    private readonly idx: SnapshotIndex,
+    private readonly group: ProgramGroup,
+  ) {}
   item(): vscode.TreeItem {
     const t = new vscode.TreeItem(this.group.type, collapsed);
     t.id = `${this.idx.hostName}/programs/${this.group.type}`;
@@ -97,11 +132,16 @@ class ProgramTypeNode implements Node {
     return t;
   }
   // Built only when expanded: a host with 1,000 programs costs nothing until the user looks.
-  children(): Node[] { return this.group.programs.map((p) => new ProgramNode(this.idx, p)); }
+  children(): Node[] {
+    return this.group.programs.map((p) => new ProgramNode(this.idx, p));
+  }
 }
 
 export class ProgramNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly program: BpfProgram) {}
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly program: BpfProgram,
+  ) {}
   item(): vscode.TreeItem {
     const p = this.program;
     const maps = mapsOfProgram(p, this.idx.mapsById);
@@ -118,17 +158,30 @@ export class ProgramNode implements Node {
   }
   tooltip(extra?: string): vscode.MarkdownString {
     const p = this.program;
-    return new vscode.MarkdownString([
-      `**${p.name}** (${p.type}) id ${p.id}`, `tag \`${p.tag}\``,
-      p.bytesXlated !== undefined ? `${p.bytesXlated} bytes xlated${p.bytesJited ? `, ${p.bytesJited} jited` : ''}` : '',
-      p.pinned.length ? `pinned: ${p.pinned.join(', ')}` : '', this.idx.attached.has(p.id) ? 'attached' : 'not attached', extra ?? '',
-    ].filter(Boolean).join('\n\n'));
+    return new vscode.MarkdownString(
+      [
+        `**${p.name}** (${p.type}) id ${p.id}`,
+        `tag \`${p.tag}\``,
+        p.bytesXlated !== undefined ? `${p.bytesXlated} bytes xlated${p.bytesJited ? `, ${p.bytesJited} jited` : ''}` : '',
+        p.pinned.length ? `pinned: ${p.pinned.join(', ')}` : '',
+        this.idx.attached.has(p.id) ? 'attached' : 'not attached',
+        extra ?? '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
   }
-  children(): Node[] { return mapsOfProgram(this.program, this.idx.mapsById).map((m) => new MapNode(this.idx, m, `prog/${this.program.id}/`)); }
+  children(): Node[] {
+    return mapsOfProgram(this.program, this.idx.mapsById).map((m) => new MapNode(this.idx, m, `prog/${this.program.id}/`));
+  }
 }
 
 export class MapNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly map: BpfMap, private readonly prefix = '') {}
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly map: BpfMap,
+    private readonly prefix = '',
+  ) {}
   item(): vscode.TreeItem {
     const m = this.map;
     const t = new vscode.TreeItem(m.name || '(no name)', none);
@@ -142,7 +195,10 @@ export class MapNode implements Node {
 }
 
 class NamespaceTreeNode implements Node {
-  constructor(private readonly idx: SnapshotIndex, private readonly ns: NamespaceNode) {}
+  constructor(
+    private readonly idx: SnapshotIndex,
+    private readonly ns: NamespaceNode,
+  ) {}
   item(): vscode.TreeItem {
     const { label, description } = namespaceLabel(this.ns, this.idx.hostName);
     const t = new vscode.TreeItem(label, this.ns.name === 'root' ? vscode.TreeItemCollapsibleState.Expanded : collapsed);
@@ -152,13 +208,22 @@ class NamespaceTreeNode implements Node {
     t.iconPath = icon('symbol-namespace');
     return t;
   }
-  children(): Node[] { return this.ns.interfaces.map((i) => new InterfaceTreeNode(this.idx, i)); }
+  children(): Node[] {
+    return this.ns.interfaces.map((i) => new InterfaceTreeNode(this.idx, i));
+  }
 }
 
 export class InterfaceTreeNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly node: InterfaceNode) {}
-  get dev(): string { return this.node.iface.name; }
-  get netns(): string { return this.node.netns; }
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly node: InterfaceNode,
+  ) {}
+  get dev(): string {
+    return this.node.iface.name;
+  }
+  get netns(): string {
+    return this.node.netns;
+  }
   item(): vscode.TreeItem {
     const i = this.node.iface;
     const busy = this.node.slots.some((s) => s.attachments.length);
@@ -169,14 +234,25 @@ export class InterfaceTreeNode implements Node {
     t.iconPath = icon('plug', busy ? 'charts.green' : undefined);
     return t;
   }
-  children(): Node[] { return this.node.slots.map((s) => new SlotNode(this.idx, this.node, s)); }
+  children(): Node[] {
+    return this.node.slots.map((s) => new SlotNode(this.idx, this.node, s));
+  }
 }
 
 export class SlotNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly iface: InterfaceNode, readonly slot: AttachmentSlot) {}
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly iface: InterfaceNode,
+    readonly slot: AttachmentSlot,
+  ) {}
   /** The attachment this row stands for (the first one; tc can stack several, shown as children). */
-  get attachment(): NetAttachment | undefined { return this.slot.attachments[0]; }
-  get detachId(): string | undefined { const a = this.attachment; return a ? detachIdFor(a) : undefined; }
+  get attachment(): NetAttachment | undefined {
+    return this.slot.attachments[0];
+  }
+  get detachId(): string | undefined {
+    const a = this.attachment;
+    return a ? detachIdFor(a) : undefined;
+  }
   item(): vscode.TreeItem {
     const a = this.slot.attachments;
     const t = new vscode.TreeItem(this.slot.kind, a.length > 1 ? vscode.TreeItemCollapsibleState.Expanded : none);
@@ -184,13 +260,18 @@ export class SlotNode implements Node {
     t.description = a.length ? a.map((x) => describeNetAttachment(x, this.idx.programsById)).join(', ') : '—';
     t.contextValue = a.length ? 'attachment' : 'slot-empty';
     t.iconPath = icon(a.length ? 'debug-breakpoint-function' : 'circle-small', a.length ? 'charts.green' : undefined);
-    if (a.length) t.tooltip = `${this.slot.kind} on ${this.iface.iface.name} (netns ${this.iface.netns}): ${t.description}. Right-click to detach.`;
+    if (a.length)
+      t.tooltip = `${this.slot.kind} on ${this.iface.iface.name} (netns ${this.iface.netns}): ${t.description}. Right-click to detach.`;
     return t;
   }
 }
 
 class CgroupNode implements Node {
-  constructor(private readonly idx: SnapshotIndex, private readonly cgroup: string, private readonly atts: CgroupAttachment[]) {}
+  constructor(
+    private readonly idx: SnapshotIndex,
+    private readonly cgroup: string,
+    private readonly atts: CgroupAttachment[],
+  ) {}
   item(): vscode.TreeItem {
     const t = new vscode.TreeItem(this.cgroup, vscode.TreeItemCollapsibleState.Expanded);
     t.id = `${this.idx.hostName}/cgroup/${this.cgroup}`;
@@ -202,14 +283,22 @@ class CgroupNode implements Node {
     // The agent lists (with ids) the cgroup attachments of programs it loaded; any other is shown, not detachable.
     return this.atts.map((c) => {
       const known = this.idx.snapshot.attachments.find((a) => a.kind === 'cgroup' && a.cgroup === c.cgroup && a.progId === c.progId);
-      return new ToolAttachmentNode(this.idx, known ?? { kind: 'cgroup', progId: c.progId, progName: c.progName, cgroup: c.cgroup, attachType: c.attachType });
+      return new ToolAttachmentNode(
+        this.idx,
+        known ?? { kind: 'cgroup', progId: c.progId, progName: c.progName, cgroup: c.cgroup, attachType: c.attachType },
+      );
     });
   }
 }
 
 export class ToolAttachmentNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly attachmentValue: Omit<Attachment, 'id'> & { id?: string }) {}
-  get detachId(): string | undefined { return this.attachmentValue.id; }
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly attachmentValue: Omit<Attachment, 'id'> & { id?: string },
+  ) {}
+  get detachId(): string | undefined {
+    return this.attachmentValue.id;
+  }
   item(): vscode.TreeItem {
     const a = this.attachmentValue;
     const t = new vscode.TreeItem(a.attachType ?? a.kind, none);
@@ -223,7 +312,10 @@ export class ToolAttachmentNode implements Node {
 }
 
 export class PinNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly pin: PinEntry) {}
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly pin: PinEntry,
+  ) {}
   item(): vscode.TreeItem {
     const t = new vscode.TreeItem(this.pin.path.replace(/^\/sys\/fs\/bpf\/ebpf-netdebug\//, ''), none);
     t.id = `${this.idx.hostName}/pin/${this.pin.path}`;
@@ -236,7 +328,10 @@ export class PinNode implements Node {
 }
 
 export class LabNode implements Node {
-  constructor(readonly idx: SnapshotIndex, readonly lab: Lab) {}
+  constructor(
+    readonly idx: SnapshotIndex,
+    readonly lab: Lab,
+  ) {}
   item(): vscode.TreeItem {
     const t = new vscode.TreeItem(this.lab.name, collapsed);
     t.id = `${this.idx.hostName}/lab/${this.lab.name}`;
@@ -259,5 +354,11 @@ export class LabNode implements Node {
 
 /** A message row (errors, "connecting..."). */
 export function messageNode(text: string, iconId = 'info'): Node {
-  return { item: () => { const t = new vscode.TreeItem(text, none); t.iconPath = icon(iconId); return t; } };
+  return {
+    item: () => {
+      const t = new vscode.TreeItem(text, none);
+      t.iconPath = icon(iconId);
+      return t;
+    },
+  };
 }

@@ -19,7 +19,10 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     this.subs = [
       ctx.onDidChangeState(() => this.refresh()),
       // After a change made through the extension: the command's message waits until the tree has the new state.
-      ctx.addKernelRefresher(async () => { this.refresh(); await this.current(); }),
+      ctx.addKernelRefresher(async () => {
+        this.refresh();
+        await this.current();
+      }),
       ctx.settings.onDidChange(() => this.refresh()),
     ];
   }
@@ -45,24 +48,34 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
         for (const [part, msg] of Object.entries(s.errors)) this.ctx.log.warn(`tree: listing ${part} failed: ${msg}`);
         return new SnapshotIndex(s, session.host.name);
       });
-      this.snapshot.catch(() => { this.snapshot = undefined; });
+      this.snapshot.catch(() => {
+        this.snapshot = undefined;
+      });
     }
     return this.snapshot;
   }
 
-  getTreeItem(node: Node): vscode.TreeItem { return node.item(); }
+  getTreeItem(node: Node): vscode.TreeItem {
+    return node.item();
+  }
 
   /** A program's tooltip is made on hover: with its run-time numbers while a statistics view measures them. */
   resolveTreeItem(item: vscode.TreeItem, node: Node): vscode.TreeItem {
     if (node instanceof ProgramNode) {
       const live = latestRate(node.program.id);
       const r = live?.rate;
-      item.tooltip = node.tooltip(r && live ? `${r.runsPerSec} runs/s, ${r.avgNs} ns/run, ${r.cpuPercent.toFixed(3)}% of a CPU (statistics at ${new Date(live.at).toLocaleTimeString()})` : undefined);
+      item.tooltip = node.tooltip(
+        r && live
+          ? `${r.runsPerSec} runs/s, ${r.avgNs} ns/run, ${r.cpuPercent.toFixed(3)}% of a CPU (statistics at ${new Date(live.at).toLocaleTimeString()})`
+          : undefined,
+      );
     }
     return item;
   }
 
-  getParent(node: Node): Node | undefined { return this.parents.get(node); }
+  getParent(node: Node): Node | undefined {
+    return this.parents.get(node);
+  }
 
   async getChildren(node?: Node): Promise<Node[]> {
     const kids = await this.childrenOf(node);
@@ -78,13 +91,20 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const host = (await this.getChildren()).find((h) => h instanceof HostNode && h.item().contextValue === 'host-connected');
     if (!host) return undefined;
     const sections = await this.getChildren(host);
-    const section = sections.find((s) => s.item().label === (item.kind === 'program' ? 'Programs' : item.kind === 'map' ? 'Maps' : 'Network'));
+    const section = sections.find(
+      (s) => s.item().label === (item.kind === 'program' ? 'Programs' : item.kind === 'map' ? 'Maps' : 'Network'),
+    );
     if (!section) return undefined;
     const walk = async (n: Node, depth: number): Promise<Node | undefined> => {
       for (const k of await this.getChildren(n)) {
         if (item.kind === 'program' && k instanceof ProgramNode && k.program.id === item.id) return k;
         if (item.kind === 'map' && k instanceof MapNode && k.map.id === item.id) return k;
-        if (item.kind === 'attachment' && k instanceof SlotNode && k.slot.attachments.some((a) => a.progId === item.id && (!item.dev || a.dev === item.dev))) return k;
+        if (
+          item.kind === 'attachment' &&
+          k instanceof SlotNode &&
+          k.slot.attachments.some((a) => a.progId === item.id && (!item.dev || a.dev === item.dev))
+        )
+          return k;
         if (item.kind === 'attachment' && k instanceof InterfaceTreeNode && item.dev && k.dev !== item.dev) continue;
         if (depth > 0 && !(k instanceof ProgramNode) && !(k instanceof MapNode)) {
           const found = await walk(k, depth - 1);
@@ -111,7 +131,12 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     return hosts.map((h) => {
       const active = st.kind !== 'disconnected' && st.host.name === h.name;
       const state = active ? st.kind : 'disconnected';
-      const detail = st.kind === 'connected' && active ? `kernel ${st.session.facts.kernelRelease}` : st.kind === 'failed' && active ? st.error : undefined;
+      const detail =
+        st.kind === 'connected' && active
+          ? `kernel ${st.session.facts.kernelRelease}`
+          : st.kind === 'failed' && active
+            ? st.error
+            : undefined;
       return new HostNode(h.name, h.target, state, () => this.load(), detail);
     });
   }

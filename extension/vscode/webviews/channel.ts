@@ -4,7 +4,10 @@ import type * as vscode from 'vscode';
 import type { ReplyMessage } from '../../../protocol/webview';
 
 export class ViewChannel<ToView, ToHost extends { type: string }> {
-  constructor(private readonly webview: vscode.Webview, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   post(message: ToView | ReplyMessage): void {
     void this.webview.postMessage(message).then(undefined, (e: Error) => this.log.debug(`webview post failed: ${e.message}`));
@@ -28,6 +31,7 @@ export class ViewChannel<ToView, ToHost extends { type: string }> {
 }
 
 export function describe(e: unknown): string {
-  if (e && typeof e === 'object' && 'describe' in e && typeof (e as { describe: unknown }).describe === 'function') return (e as { describe(): string }).describe();
+  if (e && typeof e === 'object' && 'describe' in e && typeof (e as { describe: unknown }).describe === 'function')
+    return (e as { describe(): string }).describe();
   return e instanceof Error ? e.message : String(e);
 }

@@ -9,7 +9,10 @@ import { renderView } from './viewPage';
 import type { WebviewHost } from './webviewHost';
 
 const ATTACH_COMMANDS: Record<string, string> = {
-  xdp: 'ebpfNetDebug.attachXdp', tc: 'ebpfNetDebug.attachTc', sockops: 'ebpfNetDebug.attachSockops', skmsg: 'ebpfNetDebug.attachSockops',
+  xdp: 'ebpfNetDebug.attachXdp',
+  tc: 'ebpfNetDebug.attachTc',
+  sockops: 'ebpfNetDebug.attachSockops',
+  skmsg: 'ebpfNetDebug.attachSockops',
 };
 
 export class ElfInspectorPanels implements vscode.Disposable {
@@ -20,16 +23,28 @@ export class ElfInspectorPanels implements vscode.Disposable {
   /** Opens (or reveals) the inspector for `uri`; asks for a file when none is given. */
   async open(uri?: vscode.Uri): Promise<void> {
     if (!(uri instanceof vscode.Uri)) {
-      const picked = await vscode.window.showOpenDialog({ title: 'Inspect a BPF object', canSelectMany: false, filters: { 'BPF objects': ['o'] } });
+      const picked = await vscode.window.showOpenDialog({
+        title: 'Inspect a BPF object',
+        canSelectMany: false,
+        filters: { 'BPF objects': ['o'] },
+      });
       if (!picked?.length) return;
       uri = picked[0];
     }
     const key = uri.toString();
     const existing = this.panels.get(key);
-    if (existing) { existing.reveal(); return; }
+    if (existing) {
+      existing.reveal();
+      return;
+    }
     const target = uri;
     const name = vscode.workspace.asRelativePath(target, false);
-    const panel = vscode.window.createWebviewPanel('ebpfNetDebug.elfInspector', `readelf: ${target.path.split('/').pop()}`, vscode.ViewColumn.Active, {});
+    const panel = vscode.window.createWebviewPanel(
+      'ebpfNetDebug.elfInspector',
+      `readelf: ${target.path.split('/').pop()}`,
+      vscode.ViewColumn.Active,
+      {},
+    );
     this.panels.set(key, panel);
     const channel = new ViewChannel<ElfInspectorToView, ElfInspectorToHost>(panel.webview, this.host.log);
     renderView(panel.webview, this.host.extensionUri, 'elfInspector', 'ELF inspector');
@@ -45,12 +60,20 @@ export class ElfInspectorPanels implements vscode.Disposable {
       }
     };
     // Rebuilt objects show up without reopening the panel.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(target, '..'), target.path.split('/').pop()!));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.joinPath(target, '..'), target.path.split('/').pop()!),
+    );
     const subs = [
-      watcher, watcher.onDidChange(() => void load()), watcher.onDidCreate(() => void load()),
+      watcher,
+      watcher.onDidChange(() => void load()),
+      watcher.onDidCreate(() => void load()),
       channel.onMessage((m) => {
         if (m.type === 'ready') void load();
-        else if (m.type === 'reload') void channel.answer(m.requestId, async () => { await load(); return { ok: summary !== undefined }; });
+        else if (m.type === 'reload')
+          void channel.answer(m.requestId, async () => {
+            await load();
+            return { ok: summary !== undefined };
+          });
         else if (m.type === 'attach') {
           void channel.answer(m.requestId, async () => {
             const program = summary?.programs.find((p) => p.name === m.program);
@@ -63,8 +86,13 @@ export class ElfInspectorPanels implements vscode.Disposable {
         }
       }),
     ];
-    panel.onDidDispose(() => { for (const s of subs) s.dispose(); this.panels.delete(key); });
+    panel.onDidDispose(() => {
+      for (const s of subs) s.dispose();
+      this.panels.delete(key);
+    });
   }
 
-  dispose(): void { for (const p of [...this.panels.values()]) p.dispose(); }
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
 }

@@ -34,12 +34,18 @@ export function readelfHeader(info: BpfObjectInfo): { label: string; value: stri
 
 export function elfSummary(file: string, size: number, info: BpfObjectInfo): ElfSummary {
   return {
-    file, size,
+    file,
+    size,
     header: readelfHeader(info),
     sections: info.sections.map(({ index, name, type, flags, offset, size }) => ({ index, name, type, flags, offset, size })),
     programs: info.programs.map((p) => ({
-      name: p.name, section: p.section, programType: p.programType, attachType: p.attachType, attachKind: p.attachKind,
-      target: p.target, instructions: p.instructions,
+      name: p.name,
+      section: p.section,
+      programType: p.programType,
+      attachType: p.attachType,
+      attachKind: p.attachKind,
+      target: p.target,
+      instructions: p.instructions,
     })),
     maps: info.maps.map((m) => ({ ...m })),
     license: info.license,

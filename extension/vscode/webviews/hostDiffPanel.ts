@@ -8,7 +8,11 @@ import type { Session } from '../../core/session';
 import { ViewChannel, describe } from './channel';
 import { renderView } from './viewPage';
 
-export interface DiffSide { name: string; session: Session; /** Closed with the panel (false: the editor's own). */ owned: boolean }
+export interface DiffSide {
+  name: string;
+  session: Session;
+  /** Closed with the panel (false: the editor's own). */ owned: boolean;
+}
 
 export function openHostDiffPanel(extensionUri: vscode.Uri, log: vscode.LogOutputChannel, a: DiffSide, b: DiffSide): vscode.WebviewPanel {
   const panel = vscode.window.createWebviewPanel('ebpfNetDebug.hostDiff', `Diff: ${a.name} vs ${b.name}`, vscode.ViewColumn.Active, {});
@@ -18,13 +22,26 @@ export function openHostDiffPanel(extensionUri: vscode.Uri, log: vscode.LogOutpu
     try {
       const [sa, sb] = await Promise.all([snapshotHost(a.name, a.session.client), snapshotHost(b.name, b.session.client)]);
       const pairs = mapsToCompare(sa, sb);
-      await Promise.all([dumpContents(a.session.client, pairs.map(([x]) => x), sa.contents), dumpContents(b.session.client, pairs.map(([, y]) => y), sb.contents)]);
+      await Promise.all([
+        dumpContents(
+          a.session.client,
+          pairs.map(([x]) => x),
+          sa.contents,
+        ),
+        dumpContents(
+          b.session.client,
+          pairs.map(([, y]) => y),
+          sb.contents,
+        ),
+      ]);
       channel.post({ type: 'diff', diff: diffSnapshots(sa, sb), at: Date.now() });
     } catch (e) {
       channel.post({ type: 'error', message: describe(e) });
     }
   };
-  const sub = channel.onMessage((m) => { if (m.type === 'ready' || m.type === 'refresh') void load(); });
+  const sub = channel.onMessage((m) => {
+    if (m.type === 'ready' || m.type === 'refresh') void load();
+  });
   panel.onDidDispose(() => {
     sub.dispose();
     for (const s of [a, b]) if (s.owned) void s.session.close().catch((e: unknown) => log.warn(`closing ${s.name}: ${describe(e)}`));

@@ -28,7 +28,12 @@ export function registerWebviews(host: WebviewHost): { disposables: vscode.Dispo
   const progRun = new ProgRunPanels(host);
   panels = { programStats, progRun };
   const disposables = [
-    liveTrace, listings, elf, packetPath, programStats, progRun,
+    liveTrace,
+    listings,
+    elf,
+    packetPath,
+    programStats,
+    progRun,
     vscode.window.registerWebviewViewProvider(LIVE_TRACE_VIEW_ID, liveTrace, { webviewOptions: { retainContextWhenHidden: true } }),
   ];
   const commands: WebviewCommands = {
@@ -43,10 +48,22 @@ export function registerWebviews(host: WebviewHost): { disposables: vscode.Dispo
     },
     'ebpfNetDebug.inspectObject': (arg) => elf.open(arg instanceof vscode.Uri ? arg : undefined),
     'ebpfNetDebug.tracePacketPath': async (arg) => {
-      const filter = typeof arg === 'string' ? arg : await vscode.window.showInputBox({
-        title: 'Trace Packet Path', prompt: 'What to follow (empty: every packet)', placeHolder: 'icmp host 10.0.0.2',
-        validateInput: (v) => { try { parsePacketFilter(v); return undefined; } catch (e) { return (e as Error).message; } },
-      });
+      const filter =
+        typeof arg === 'string'
+          ? arg
+          : await vscode.window.showInputBox({
+              title: 'Trace Packet Path',
+              prompt: 'What to follow (empty: every packet)',
+              placeHolder: 'icmp host 10.0.0.2',
+              validateInput: (v) => {
+                try {
+                  parsePacketFilter(v);
+                  return undefined;
+                } catch (e) {
+                  return (e as Error).message;
+                }
+              },
+            });
       if (filter === undefined) return;
       await packetPath.open(filter);
     },
@@ -57,11 +74,13 @@ export function registerWebviews(host: WebviewHost): { disposables: vscode.Dispo
 /** A map id from a command argument: a number, "id:N", or a tree node carrying `id` / `map.id`. */
 function mapIdOf(arg: unknown): number | undefined {
   if (typeof arg === 'number') return Number.isInteger(arg) && arg > 0 ? arg : undefined;
-  if (typeof arg === 'string') { const m = /^(?:id:)?(\d+)$/.exec(arg); return m ? Number(m[1]) : undefined; }
+  if (typeof arg === 'string') {
+    const m = /^(?:id:)?(\d+)$/.exec(arg);
+    return m ? Number(m[1]) : undefined;
+  }
   if (arg && typeof arg === 'object') {
     const o = arg as { id?: unknown; map?: { id?: unknown } };
     return mapIdOf(o.map?.id ?? o.id);
   }
   return undefined;
 }
-

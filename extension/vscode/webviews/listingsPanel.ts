@@ -29,11 +29,15 @@ export class ListingsPanel implements vscode.Disposable {
       this.channel?.post({ type: 'show', tab, mapId });
       return;
     }
-    const panel = this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.listings', 'eBPF Listings', vscode.ViewColumn.Active, {});
-    const channel = this.channel = new ViewChannel<ListingsToView, ListingsToHost>(panel.webview, this.host.log);
+    const panel = (this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.listings', 'eBPF Listings', vscode.ViewColumn.Active, {}));
+    const channel = (this.channel = new ViewChannel<ListingsToView, ListingsToHost>(panel.webview, this.host.log));
     renderView(panel.webview, this.host.extensionUri, 'listings', 'eBPF Listings');
     const sub = channel.onMessage((m) => this.onMessage(m));
-    panel.onDidDispose(() => { sub.dispose(); this.panel = undefined; this.channel = undefined; });
+    panel.onDidDispose(() => {
+      sub.dispose();
+      this.panel = undefined;
+      this.channel = undefined;
+    });
   }
 
   private onMessage(m: ListingsToHost): void {
@@ -44,11 +48,20 @@ export class ListingsPanel implements vscode.Disposable {
         c.post({ type: 'show', ...this.wantShow });
         void this.pushSnapshot();
         break;
-      case 'refresh': void c.answer(m.requestId, () => this.snapshot()); break;
-      case 'dumpMap': void c.answer(m.requestId, () => this.dump(m.mapId)); break;
-      case 'reveal': this.host.reveal?.({ kind: m.kind, id: m.id, netns: m.netns, dev: m.dev }); break;
+      case 'refresh':
+        void c.answer(m.requestId, () => this.snapshot());
+        break;
+      case 'dumpMap':
+        void c.answer(m.requestId, () => this.dump(m.mapId));
+        break;
+      case 'reveal':
+        this.host.reveal?.({ kind: m.kind, id: m.id, netns: m.netns, dev: m.dev });
+        break;
       case 'runCommand':
-        if (!ALLOWED_COMMANDS.has(m.command)) { this.host.log.warn(`listings asked for a command it may not run: ${m.command}`); break; }
+        if (!ALLOWED_COMMANDS.has(m.command)) {
+          this.host.log.warn(`listings asked for a command it may not run: ${m.command}`);
+          break;
+        }
         if (m.command === 'ebpfNetDebug.detach') void this.detachAsked(m.args);
         else void vscode.commands.executeCommand(m.command);
         break;
@@ -73,7 +86,10 @@ export class ListingsPanel implements vscode.Disposable {
   private async pushSnapshot(): Promise<void> {
     const c = this.channel;
     if (!c) return;
-    if (!this.host.getSession()) { c.post({ type: 'status', state: 'noSession' }); return; }
+    if (!this.host.getSession()) {
+      c.post({ type: 'status', state: 'noSession' });
+      return;
+    }
     try {
       c.post({ type: 'snapshot', snapshot: await this.snapshot() });
     } catch (e) {
@@ -86,10 +102,25 @@ export class ListingsPanel implements vscode.Disposable {
     if (!session) throw new Error('Not connected: run "eBPF: Connect to Host..." first');
     const client = session.client;
     const [programs, maps, net] = await Promise.all([client.listPrograms(), client.listMaps(), client.netList({})]);
-    this.sentAttachments = new Map(net.namespaces.flatMap((ns) => ns.attachments.filter((a) => a.id).map((a) =>
-      [a.id as string, `${a.progName ?? `program ${a.progId}`} (${a.kind}${a.direction ? ` ${a.direction}` : ''}) from ${a.dev} in ${ns.name}`] as const)));
+    this.sentAttachments = new Map(
+      net.namespaces.flatMap((ns) =>
+        ns.attachments
+          .filter((a) => a.id)
+          .map(
+            (a) =>
+              [
+                a.id as string,
+                `${a.progName ?? `program ${a.progId}`} (${a.kind}${a.direction ? ` ${a.direction}` : ''}) from ${a.dev} in ${ns.name}`,
+              ] as const,
+          ),
+      ),
+    );
     return {
-      host: session.host, at: Date.now(), programs, maps, namespaces: net.namespaces,
+      host: session.host,
+      at: Date.now(),
+      programs,
+      maps,
+      namespaces: net.namespaces,
       // bpftool prints run_cnt/run_time_ns only while kernel.bpf_stats_enabled is on.
       statsEnabled: programs.some((p) => p.runCnt !== undefined),
     };

@@ -28,12 +28,13 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
 
   constructor(private readonly host: WebviewHost) {
     this.disposables.push(host.onDidChangeSession((s) => void this.follow(s)));
-    if (host.onDidChangeTraceMaxRows) this.disposables.push(host.onDidChangeTraceMaxRows((n) => this.channel?.post({ type: 'config', maxRows: n })));
+    if (host.onDidChangeTraceMaxRows)
+      this.disposables.push(host.onDidChangeTraceMaxRows((n) => this.channel?.post({ type: 'config', maxRows: n })));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const channel = this.channel = new ViewChannel<LiveTraceToView, LiveTraceToHost>(view.webview, this.host.log);
+    const channel = (this.channel = new ViewChannel<LiveTraceToView, LiveTraceToHost>(view.webview, this.host.log));
     renderView(view.webview, this.host.extensionUri, 'liveTrace', 'eBPF Trace');
     const subs = [
       channel.onMessage((m) => this.onMessage(m)),
@@ -63,7 +64,8 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
       case 'stream':
         void this.channel?.answer(m.requestId, async () => {
           this.wanted = m.on;
-          if (m.on) await this.follow(this.host.getSession()); else await this.stop();
+          if (m.on) await this.follow(this.host.getSession());
+          else await this.stop();
           return { on: this.stream !== undefined };
         });
         break;
@@ -74,7 +76,10 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
   private async follow(session: Session | undefined): Promise<void> {
     await this.stop();
     if (!this.channel) return;
-    if (!session) { this.channel.post({ type: 'status', state: 'noSession' }); return; }
+    if (!session) {
+      this.channel.post({ type: 'status', state: 'noSession' });
+      return;
+    }
     if (!this.wanted) return;
     this.channel.post({ type: 'status', state: 'connecting', host: session.host });
     // The agent says on agent.log when trace_pipe is held by another reader (the kernel admits one) and it
@@ -90,10 +95,16 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
       const stream = await session.startTrace({ source: 'trace_pipe' });
       this.stream = stream;
       const eventsOff = stream.onEvents((p) => {
-        if (waiting) { waiting = false; this.channel?.post({ type: 'status', state: 'connected', host: session.host }); }
+        if (waiting) {
+          waiting = false;
+          this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+        }
         this.batcher.add(p.events as TraceEvent[], p.dropped);
       });
-      this.streamOff = () => { eventsOff(); logSub.dispose(); };
+      this.streamOff = () => {
+        eventsOff();
+        logSub.dispose();
+      };
       if (!waiting) this.channel?.post({ type: 'status', state: 'connected', host: session.host });
     } catch (e) {
       logSub.dispose();
@@ -113,7 +124,8 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
 
   private async save(format: 'text' | 'json', content: string): Promise<{ saved: boolean; path?: string }> {
     const target = await vscode.window.showSaveDialog({
-      title: 'Save trace lines', saveLabel: 'Save',
+      title: 'Save trace lines',
+      saveLabel: 'Save',
       filters: format === 'json' ? { JSON: ['json'] } : { Text: ['txt', 'log'] },
       defaultUri: vscode.Uri.file(`trace.${format === 'json' ? 'json' : 'txt'}`),
     });

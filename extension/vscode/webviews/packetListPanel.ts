@@ -23,7 +23,9 @@ export function findWireshark(path = process.env.PATH ?? ''): string | undefined
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -38,12 +40,21 @@ export class PacketListPanel implements vscode.Disposable {
   private stopping: Promise<void> | undefined;
   private readonly wireshark = findWireshark();
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel, private readonly title: string) {
-    this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.packetList', title, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly title: string,
+  ) {
+    this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.packetList', title, vscode.ViewColumn.Active, {
+      retainContextWhenHidden: true,
+    });
     this.channel = new ViewChannel<PacketListToView, PacketListToHost>(this.panel.webview, log);
     renderView(this.panel.webview, extensionUri, 'packetList', title);
     const sub = this.channel.onMessage((m) => this.onMessage(m));
-    this.panel.onDidDispose(() => { sub.dispose(); void this.stop(); });
+    this.panel.onDidDispose(() => {
+      sub.dispose();
+      void this.stop();
+    });
   }
 
   /** Swaps the instrumented program in and streams its packets into the view. */
@@ -53,7 +64,10 @@ export class PacketListPanel implements vscode.Disposable {
       onPackets: (packets, lost) => {
         // packets before the reply are delivered right after it, once `info` is known
         const info = this.info;
-        if (!info) { this.packets.push(...packets); return; }
+        if (!info) {
+          this.packets.push(...packets);
+          return;
+        }
         this.post(info, packets, lost, false);
       },
     });
@@ -77,12 +91,16 @@ export class PacketListPanel implements vscode.Disposable {
         // a reload of the view: everything again
         const info = this.info;
         this.channel.post({ type: 'capture', title: this.title, capturing: !!this.run && !this.summary, wireshark: !!this.wireshark });
-        if (info) this.channel.post({ type: 'packets', rows: this.packets.map((p, i) => packetRow(info, p, i + 1)), replace: true, lost: 0 });
+        if (info)
+          this.channel.post({ type: 'packets', rows: this.packets.map((p, i) => packetRow(info, p, i + 1)), replace: true, lost: 0 });
         if (this.summary) this.postSummary(this.summary);
         break;
       }
       case 'stop':
-        void this.channel.answer(m.requestId, async () => { await this.stop(); return { capturing: false }; });
+        void this.channel.answer(m.requestId, async () => {
+          await this.stop();
+          return { capturing: false };
+        });
         break;
       case 'save':
         void this.channel.answer(m.requestId, async () => ({ saved: await this.save(m.numbers) }));
@@ -99,10 +117,13 @@ export class PacketListPanel implements vscode.Disposable {
       const run = this.run;
       if (!run) return;
       try {
-        const summary = this.summary = await run.stop();
+        const summary = (this.summary = await run.stop());
         this.postSummary(summary);
-        if (!summary.restored.ok) void vscode.window.showErrorMessage(`Capture Verdicts: ${summary.restored.message ?? 'the plain program could not be put back'}`);
-        this.log.info(`capture ${summary.capture} on ${run.info.attachment}: seen ${summary.seen}, matched ${summary.matched}, lost ${summary.lost}, ${JSON.stringify(summary.verdicts)}`);
+        if (!summary.restored.ok)
+          void vscode.window.showErrorMessage(`Capture Verdicts: ${summary.restored.message ?? 'the plain program could not be put back'}`);
+        this.log.info(
+          `capture ${summary.capture} on ${run.info.attachment}: seen ${summary.seen}, matched ${summary.matched}, lost ${summary.lost}, ${JSON.stringify(summary.verdicts)}`,
+        );
       } catch (e) {
         this.channel.post({ type: 'status', state: 'error', message: `stopping the capture: ${describe(e)}` });
         throw e;
@@ -131,7 +152,7 @@ export class PacketListPanel implements vscode.Disposable {
   }
 
   private async openWireshark(numbers?: number[]): Promise<boolean> {
-    if (!this.wireshark) throw new Error('wireshark is not on this machine\'s PATH');
+    if (!this.wireshark) throw new Error("wireshark is not on this machine's PATH");
     const dir = await mkdtemp(join(tmpdir(), 'ebpf-netdebug-capture-'));
     const file = join(dir, 'capture.pcapng');
     await writeFile(file, this.pcapng(numbers));
@@ -141,5 +162,7 @@ export class PacketListPanel implements vscode.Disposable {
     return true;
   }
 
-  dispose(): void { this.panel.dispose(); }
+  dispose(): void {
+    this.panel.dispose();
+  }
 }

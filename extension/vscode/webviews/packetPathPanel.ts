@@ -23,15 +23,21 @@ export class PacketPathPanel implements vscode.Disposable {
   async open(filter?: string): Promise<void> {
     if (filter !== undefined) this.filter = filter;
     if (!this.panel) {
-      const panel = this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.packetPath', 'Packet Path', vscode.ViewColumn.Active, {});
-      const channel = this.channel = new ViewChannel<PacketPathToView, PacketPathToHost>(panel.webview, this.host.log);
+      const panel = (this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.packetPath', 'Packet Path', vscode.ViewColumn.Active, {}));
+      const channel = (this.channel = new ViewChannel<PacketPathToView, PacketPathToHost>(panel.webview, this.host.log));
       renderView(panel.webview, this.host.extensionUri, 'packetPath', 'Packet Path');
       const sub = channel.onMessage((m) => this.onMessage(m));
-      panel.onDidDispose(() => { sub.dispose(); this.panel = undefined; this.channel = undefined; void this.stop(); });
+      panel.onDidDispose(() => {
+        sub.dispose();
+        this.panel = undefined;
+        this.channel = undefined;
+        void this.stop();
+      });
     } else {
       this.panel.reveal();
     }
-    if (filter !== undefined && this.channel) await this.start(filter).catch((e) => this.channel?.post({ type: 'status', state: 'error', message: describe(e) }));
+    if (filter !== undefined && this.channel)
+      await this.start(filter).catch((e) => this.channel?.post({ type: 'status', state: 'error', message: describe(e) }));
   }
 
   private onMessage(m: PacketPathToHost): void {
@@ -41,9 +47,15 @@ export class PacketPathPanel implements vscode.Disposable {
       c.post({ type: 'filter', filter: this.filter, tracing: this.stream !== undefined });
       c.post({ type: 'packets', packets: this.grouper.paths(), replace: true, dropped: 0 });
     } else if (m.type === 'start') {
-      void c.answer(m.requestId, async () => { await this.start(m.filter); return { tracing: true }; });
+      void c.answer(m.requestId, async () => {
+        await this.start(m.filter);
+        return { tracing: true };
+      });
     } else if (m.type === 'stop') {
-      void c.answer(m.requestId, async () => { await this.stop(); return { tracing: false }; });
+      void c.answer(m.requestId, async () => {
+        await this.stop();
+        return { tracing: false };
+      });
     }
   }
 
@@ -56,7 +68,7 @@ export class PacketPathPanel implements vscode.Disposable {
     this.grouper = new PacketPathGrouper();
     this.channel?.post({ type: 'packets', packets: [], replace: true, dropped: 0 });
     // the picture needs no packet bytes: leave them on the host
-    const stream = this.stream = await session.startTrace({ source: 'packet_path', packetFilter, packetBytes: 0 });
+    const stream = (this.stream = await session.startTrace({ source: 'packet_path', packetFilter, packetBytes: 0 }));
     this.off = stream.onEvents((p) => {
       const changed = this.grouper.add(p.events as PacketPathEvent[]);
       this.channel?.post({ type: 'packets', packets: changed, replace: false, dropped: p.dropped });
@@ -72,5 +84,8 @@ export class PacketPathPanel implements vscode.Disposable {
     if (s) await s.stop().catch((e: unknown) => this.host.log.warn(`stopping the packet path tracer: ${describe(e)}`));
   }
 
-  dispose(): void { this.panel?.dispose(); void this.stop(); }
+  dispose(): void {
+    this.panel?.dispose();
+    void this.stop();
+  }
 }

@@ -16,8 +16,13 @@ export class ProgRunPanels implements vscode.Disposable {
 
   open(target: ProgRunTarget, packet?: string): void {
     const existing = this.panels.get(target.ref);
-    if (existing) { existing.reveal(); return; }
-    const panel = vscode.window.createWebviewPanel('ebpfNetDebug.progRun', `Run ${target.name}`, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel('ebpfNetDebug.progRun', `Run ${target.name}`, vscode.ViewColumn.Active, {
+      retainContextWhenHidden: true,
+    });
     this.panels.set(target.ref, panel);
     const channel = new ViewChannel<ProgRunToView, ProgRunToHost>(panel.webview, this.host.log);
     renderView(panel.webview, this.host.extensionUri, 'progRun', `Run ${target.name}`);
@@ -25,7 +30,10 @@ export class ProgRunPanels implements vscode.Disposable {
       if (m.type === 'ready') channel.post({ type: 'target', target, ...(packet ? { packet } : {}) });
       else if (m.type === 'run') void channel.answer(m.requestId, () => this.run(target, m));
     });
-    panel.onDidDispose(() => { sub.dispose(); this.panels.delete(target.ref); });
+    panel.onDidDispose(() => {
+      sub.dispose();
+      this.panels.delete(target.ref);
+    });
   }
 
   private async run(target: ProgRunTarget, m: Extract<ProgRunToHost, { type: 'run' }>): Promise<ProgRunView> {
@@ -36,5 +44,7 @@ export class ProgRunPanels implements vscode.Disposable {
     return { packet, result, report: runReport(packet, result) };
   }
 
-  dispose(): void { for (const p of this.panels.values()) p.dispose(); }
+  dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+  }
 }

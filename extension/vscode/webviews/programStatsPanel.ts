@@ -19,16 +19,33 @@ export class ProgramStatsPanel implements vscode.Disposable {
 
   constructor(private readonly host: WebviewHost) {
     // a new session (reconnect, another host) needs its own subscription; the old agent's went with it
-    this.sessionSub = host.onDidChangeSession(() => { if (this.panel) void this.restart(); });
+    this.sessionSub = host.onDidChangeSession(() => {
+      if (this.panel) void this.restart();
+    });
   }
 
   show(): void {
-    if (this.panel) { this.panel.reveal(); return; }
-    const panel = this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.programStats', 'Program Statistics', vscode.ViewColumn.Active, { retainContextWhenHidden: true });
-    const channel = this.channel = new ViewChannel<ProgramStatsToView, ProgramStatsToHost>(panel.webview, this.host.log);
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = (this.panel = vscode.window.createWebviewPanel(
+      'ebpfNetDebug.programStats',
+      'Program Statistics',
+      vscode.ViewColumn.Active,
+      { retainContextWhenHidden: true },
+    ));
+    const channel = (this.channel = new ViewChannel<ProgramStatsToView, ProgramStatsToHost>(panel.webview, this.host.log));
     renderView(panel.webview, this.host.extensionUri, 'programStats', 'Program Statistics');
-    const sub = channel.onMessage((m) => { if (m.type === 'ready') void this.restart(); });
-    panel.onDidDispose(() => { sub.dispose(); this.panel = undefined; this.channel = undefined; void this.stop(); });
+    const sub = channel.onMessage((m) => {
+      if (m.type === 'ready') void this.restart();
+    });
+    panel.onDidDispose(() => {
+      sub.dispose();
+      this.panel = undefined;
+      this.channel = undefined;
+      void this.stop();
+    });
   }
 
   private async restart(): Promise<void> {
@@ -36,11 +53,32 @@ export class ProgramStatsPanel implements vscode.Disposable {
     const session = this.host.getSession();
     const c = this.channel;
     if (!c) return;
-    if (!session) { c.post({ type: 'status', state: 'noSession', message: 'Not connected: connect to a host to see its programs' }); return; }
-    const watch = this.watch = new StatsWatch(session.client, INTERVAL_MS, (t) => {
-      publishRates(t.rates);
-      this.channel?.post({ type: 'rates', at: t.at, intervalS: t.intervalS, rates: t.rates.map(({ id, name, type, runsPerSec, avgNs, cpuPercent, attachedTo }) => ({ id, name, type, runsPerSec, avgNs, cpuPercent, attachedTo })) });
-    }, (e) => this.channel?.post({ type: 'status', state: 'error', message: describe(e) }));
+    if (!session) {
+      c.post({ type: 'status', state: 'noSession', message: 'Not connected: connect to a host to see its programs' });
+      return;
+    }
+    const watch = (this.watch = new StatsWatch(
+      session.client,
+      INTERVAL_MS,
+      (t) => {
+        publishRates(t.rates);
+        this.channel?.post({
+          type: 'rates',
+          at: t.at,
+          intervalS: t.intervalS,
+          rates: t.rates.map(({ id, name, type, runsPerSec, avgNs, cpuPercent, attachedTo }) => ({
+            id,
+            name,
+            type,
+            runsPerSec,
+            avgNs,
+            cpuPercent,
+            attachedTo,
+          })),
+        });
+      },
+      (e) => this.channel?.post({ type: 'status', state: 'error', message: describe(e) }),
+    ));
     try {
       const mode = await watch.start();
       this.channel?.post({ type: 'stats', on: true, mode });
@@ -57,5 +95,9 @@ export class ProgramStatsPanel implements vscode.Disposable {
     this.channel?.post({ type: 'stats', on: false });
   }
 
-  dispose(): void { this.sessionSub.dispose(); this.panel?.dispose(); void this.stop(); }
+  dispose(): void {
+    this.sessionSub.dispose();
+    this.panel?.dispose();
+    void this.stop();
+  }
 }

@@ -12,7 +12,11 @@ export class TraceBatcher {
    * `maxLines`: at most this many lines per post. When the host falls behind (a burst over SSH), what piled up goes
    * out in several messages, so the view never gets one message whose rows take it over 50 ms to take in.
    */
-  constructor(private readonly post: (lines: TraceEvent[], dropped: number) => void, private readonly flushMs = 50, private readonly maxLines = 4000) {}
+  constructor(
+    private readonly post: (lines: TraceEvent[], dropped: number) => void,
+    private readonly flushMs = 50,
+    private readonly maxLines = 4000,
+  ) {}
 
   add(events: readonly TraceEvent[], dropped: number): void {
     for (const e of events) this.pending.push(e);
@@ -28,7 +32,10 @@ export class TraceBatcher {
     const dropped = this.dropped;
     this.pending = [];
     this.dropped = 0;
-    if (lines.length <= this.maxLines) { this.post(lines, dropped); return; }
+    if (lines.length <= this.maxLines) {
+      this.post(lines, dropped);
+      return;
+    }
     for (let i = 0; i < lines.length; i += this.maxLines) this.post(lines.slice(i, i + this.maxLines), i === 0 ? dropped : 0);
   }
 }

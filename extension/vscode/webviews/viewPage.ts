@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import type { ViewId } from '../../../protocol/webview';
 import { renderWebviewHtml } from './webviewHtml';
 
-export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri { return vscode.Uri.joinPath(extensionUri, 'dist', 'webview'); }
+export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
+  return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+}
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return { enableScripts: true, localResourceRoots: [webviewRoot(extensionUri)] };
@@ -15,6 +17,10 @@ export function renderView(webview: vscode.Webview, extensionUri: vscode.Uri, vi
   const uri = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(root, f)).toString();
   webview.options = webviewOptions(extensionUri);
   webview.html = renderWebviewHtml({
-    title, cspSource: webview.cspSource, scriptUri: uri(`${view}.js`), styleUris: [uri(`${view}.css`)], codiconUri: uri('codicon.css'),
+    title,
+    cspSource: webview.cspSource,
+    scriptUri: uri(`${view}.js`),
+    styleUris: [uri(`${view}.css`)],
+    codiconUri: uri('codicon.css'),
   });
 }

@@ -16,7 +16,9 @@ export interface WebviewPage {
   nonce?: string;
 }
 
-export function newNonce(): string { return randomBytes(18).toString('base64url'); }
+export function newNonce(): string {
+  return randomBytes(18).toString('base64url');
+}
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

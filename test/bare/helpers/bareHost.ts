@@ -61,7 +61,8 @@ async function lowerDir(): Promise<string> {
   const dir = tar.replace(/\.tar$/, '.d');
   if (existsSync(join(dir, 'etc', 'os-release'))) return dir;
   // `flock` serialises the unpacking of parallel test files; the second one finds it done.
-  const script = 'set -e; [ -e "$2/etc/os-release" ] && exit 0; rm -rf "$2.tmp"; mkdir -p "$2.tmp"; tar -C "$2.tmp" -xf "$1"; mv "$2.tmp" "$2"';
+  const script =
+    'set -e; [ -e "$2/etc/os-release" ] && exit 0; rm -rf "$2.tmp"; mkdir -p "$2.tmp"; tar -C "$2.tmp" -xf "$1"; mv "$2.tmp" "$2"';
   await execFileP('flock', [`${tar}.lock`, 'sh', '-c', script, 'sh', tar, dir], { timeout: 300_000 });
   return dir;
 }
@@ -110,8 +111,14 @@ function waitForPort(host: string, port: number, child: ChildProcess, log: () =>
   const deadline = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null) { reject(new Error(`the bare host's SSH server exited (${child.exitCode}): ${log()}`)); return; }
-      const c = connect(port, host, () => { c.destroy(); resolve(); });
+      if (child.exitCode !== null) {
+        reject(new Error(`the bare host's SSH server exited (${child.exitCode}): ${log()}`));
+        return;
+      }
+      const c = connect(port, host, () => {
+        c.destroy();
+        resolve();
+      });
       c.on('error', () => {
         if (Date.now() > deadline) reject(new Error(`the bare host's SSH server did not listen on ${host}:${port}: ${log()}`));
         else setTimeout(attempt, 100);
@@ -123,7 +130,11 @@ function waitForPort(host: string, port: number, child: ChildProcess, log: () =>
 
 function listFiles(dir: string, rel = ''): string[] {
   let names: string[];
-  try { names = readdirSync(join(dir, rel)); } catch { return []; }
+  try {
+    names = readdirSync(join(dir, rel));
+  } catch {
+    return [];
+  }
   return names.flatMap((n) => {
     const r = `${rel}/${n}`;
     const st = lstatSync(join(dir, r));
@@ -148,9 +159,19 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
     // Every process in the namespace (the server, its sessions, agents, watchdogs): their end unmounts everything.
     for (let i = 0; i < 50; i++) {
       let pids: number[] = [];
-      try { pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean).map(Number); } catch { /* gone */ }
+      try {
+        pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        /* gone */
+      }
       if (!pids.length) break;
-      for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -160,10 +181,33 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    child = spawn('nsenter', [`--net=/run/netns/${ns.netns}`, 'unshare', '--mount', '--propagation', 'private', '--',
-      '/bin/sh', '-c', SERVER_SCRIPT, 'sh', merged, lower, join(dir, 'upper'), join(dir, 'work'), kind, ns.address, client.publicKey, sudoPassword ?? ''],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (b: Buffer) => { log = (log + b.toString()).slice(-20000); });
+    child = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${ns.netns}`,
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        '/bin/sh',
+        '-c',
+        SERVER_SCRIPT,
+        'sh',
+        merged,
+        lower,
+        join(dir, 'upper'),
+        join(dir, 'work'),
+        kind,
+        ns.address,
+        client.publicKey,
+        sudoPassword ?? '',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr!.on('data', (b: Buffer) => {
+      log = (log + b.toString()).slice(-20000);
+    });
     await waitForPort(ns.address, 22, child, () => log);
     // The script said its host key on stderr before becoming the server.
     const hostKey = /^hostkey (\S+) (\S+)/m.exec(log);
@@ -178,23 +222,44 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
   const serverPid = child.pid!;
   const baseline = new Set(listFiles(join(dir, 'upper')));
   return {
-    kind, ns, address: ns.address, user, home, sudoPassword, alias, spec: `${user}@${ns.address}`, client,
+    kind,
+    ns,
+    address: ns.address,
+    user,
+    home,
+    sudoPassword,
+    alias,
+    spec: `${user}@${ns.address}`,
+    client,
     connectOptions: (extra = {}) => client.connectOptions({ localUser: 'root', ...extra }),
     exec: async (argv) => {
       // The server process is `chroot ... sshd` after exec: its mount namespace holds the host's mounts.
-      const { stdout } = await execFileP('nsenter', ['-t', String(serverPid), '-m', '-n', 'chroot', merged, ...argv], { timeout: 60_000, maxBuffer: 64 << 20 });
+      const { stdout } = await execFileP('nsenter', ['-t', String(serverPid), '-m', '-n', 'chroot', merged, ...argv], {
+        timeout: 60_000,
+        maxBuffer: 64 << 20,
+      });
       return stdout;
     },
     processes: () => {
       let pids: string[] = [];
-      try { pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
-      return pids.flatMap((p) => { try { return [readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()]; } catch { return []; } });
+      try {
+        pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean);
+      } catch {
+        /* gone */
+      }
+      return pids.flatMap((p) => {
+        try {
+          return [readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()];
+        } catch {
+          return [];
+        }
+      });
     },
-    writtenSince: (except) => listFiles(join(dir, 'upper'))
-      .filter((p) => !baseline.has(p))
-      .filter((p) => !except.some((e) => p === e || p.startsWith(`${e}/`) || e.startsWith(`${p}/`))),
+    writtenSince: (except) =>
+      listFiles(join(dir, 'upper'))
+        .filter((p) => !baseline.has(p))
+        .filter((p) => !except.some((e) => p === e || p.startsWith(`${e}/`) || e.startsWith(`${p}/`))),
     log: () => log,
     stop,
   };
 }
-

@@ -2,7 +2,17 @@
 // extensions folders under one temporary directory, a free port, the VSIX installed with --install-extension,
 // settings.json written before start, and everything killed and removed by stop().
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, createWriteStream, readFileSync, readdirSync, type Dirent } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  writeFileSync,
+  rmSync,
+  existsSync,
+  createWriteStream,
+  readFileSync,
+  readdirSync,
+  type Dirent,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,21 +100,38 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   opts.prepareHome?.(home);
 
   const env: NodeJS.ProcessEnv = {
-    ...process.env, ...opts.env, HOME: home, TMPDIR: tmp, XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache'),
+    ...process.env,
+    ...opts.env,
+    HOME: home,
+    TMPDIR: tmp,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
   };
   delete env.VSCODE_IPC_HOOK_CLI;
   const common = ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--config', configFile];
 
   await promisify(execFile)(codeServerLauncher, [...common, '--install-extension', vsix], { env, timeout: 120_000 });
 
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   const logFile = join(dir, 'code-server.log');
   const log = createWriteStream(logFile);
-  const child = spawn(codeServerLauncher, [
-    ...common, '--auth', 'none', '--bind-addr', `${opts.host ?? '127.0.0.1'}:${port}`, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', opts.workspace,
-  ], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(
+    codeServerLauncher,
+    [
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `${opts.host ?? '127.0.0.1'}:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      opts.workspace,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
 
@@ -121,7 +148,14 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     throw e;
   }
   return {
-    url, port, dir, home, userDataDir, extensionsDir, logFile, stop,
+    url,
+    port,
+    dir,
+    home,
+    userDataDir,
+    extensionsDir,
+    logFile,
+    stop,
     extensionLog: () => readExtensionLog(userDataDir),
   };
 }
@@ -133,7 +167,9 @@ async function waitHealthy(url: string, child: ChildProcess, logFile: string): P
     try {
       const r = await fetch(new URL('healthz', url));
       if (r.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`code-server did not answer ${url}healthz within 60 s:\n${tail(logFile)}`);
@@ -143,17 +179,35 @@ async function waitHealthy(url: string, child: ChildProcess, logFile: string): P
 async function killTree(child: ChildProcess): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-  const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 5000);
   await exited;
   clearTimeout(timer);
   // Grandchildren in the same group may outlive the leader for a moment.
   await new Promise((r) => setTimeout(r, 300));
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* all gone */ }
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* all gone */
+  }
 }
 
 function tail(file: string): string {
-  try { return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n'); } catch { return ''; }
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 function readExtensionLog(userDataDir: string): string {
@@ -161,7 +215,11 @@ function readExtensionLog(userDataDir: string): string {
   const out: string[] = [];
   const walk = (d: string) => {
     let entries: Dirent[] = [];
-    try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);

@@ -26,14 +26,14 @@ export class LabEditorFixture {
 
   /** `token`: the test file's 3-character base (names of the lab and workspace); `screenshots`: its folder. */
   async start(token: string, screenshots: string, opts: LabEditorOptions = {}): Promise<LabEditor> {
-    const lab = this.parts.lab = await createLabHost(token);
-    const ws = this.parts.ws = bpfWorkspace(token, opts.files);
-    const cs = this.parts.cs = await startCodeServer({
+    const lab = (this.parts.lab = await createLabHost(token));
+    const ws = (this.parts.ws = bpfWorkspace(token, opts.files));
+    const cs = (this.parts.cs = await startCodeServer({
       workspace: ws.dir,
       settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }], 'ebpfNetDebug.defaultHost': 'lab', ...opts.settings },
       prepareHome: (home) => lab.installClient(home),
-    });
-    const wb = this.parts.wb = await openWorkbench(cs.url, screenshots);
+    }));
+    const wb = (this.parts.wb = await openWorkbench(cs.url, screenshots));
     return { lab, ws, cs, wb };
   }
 

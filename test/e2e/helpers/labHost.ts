@@ -57,7 +57,9 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
   const existing = (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]);
   for (const ns of [hostNs, peerNs]) {
     if (existing.includes(ns)) {
-      throw new Error(`namespace ${ns} exists already: another run with token ${token} is going on (or died without cleaning up); use a token of its own per test file`);
+      throw new Error(
+        `namespace ${ns} exists already: another run with token ${token} is going on (or died without cleaning up); use a token of its own per test file`,
+      );
     }
   }
   const dir = mkdtempSync(join(tmpdir(), `end-${token}-lab-`));
@@ -83,7 +85,9 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
       return { stdout: x.stdout ?? '', stderr: x.stderr ?? '', code: typeof x.code === 'number' ? x.code : 1 };
     }
   };
-  const must = async (argv: string[]) => { await run(argv[0], argv.slice(1), { timeout: 30_000 }); };
+  const must = async (argv: string[]) => {
+    await run(argv[0], argv.slice(1), { timeout: 30_000 });
+  };
 
   try {
     const mgmtNet = await freeMgmtSubnet();
@@ -106,7 +110,10 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
     await must(['ip', '-n', hostNs, 'link', 'set', `end${token}n`, 'name', 'mgmt0']);
     await must(['ip', 'addr', 'add', `${mgmtNet}.1/30`, 'dev', `end${token}m`]);
     await must(['ip', '-n', hostNs, 'addr', 'add', `${sshAddress}/30`, 'dev', 'mgmt0']);
-    for (const [ns, ifs] of [[hostNs, ['lo', 'eth0', 'mgmt0']], [peerNs, ['lo', 'eth0']]] as const) {
+    for (const [ns, ifs] of [
+      [hostNs, ['lo', 'eth0', 'mgmt0']],
+      [peerNs, ['lo', 'eth0']],
+    ] as const) {
       for (const i of ifs) await must(['ip', '-n', ns, 'link', 'set', i, 'up']);
     }
     await must(['ip', 'link', 'set', `end${token}m`, 'up']);
@@ -122,28 +129,63 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
     const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
     writeFileSync(knownHostsFile, `${sshAddress} ${hostPub}\n`);
     const sshdConfig = join(dir, 'sshd_config');
-    writeFileSync(sshdConfig, [
-      `Port 22`, `ListenAddress ${sshAddress}`, `HostKey ${hostKey}`, `AuthorizedKeysFile ${authorized}`,
-      `PidFile ${join(dir, 'sshd.pid')}`, 'UsePAM no', 'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no', 'StrictModes no', 'Subsystem sftp /usr/lib/openssh/sftp-server',
-      'MaxSessions 50', 'MaxStartups 50', '',
-    ].join('\n'));
+    writeFileSync(
+      sshdConfig,
+      [
+        `Port 22`,
+        `ListenAddress ${sshAddress}`,
+        `HostKey ${hostKey}`,
+        `AuthorizedKeysFile ${authorized}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        'UsePAM no',
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'StrictModes no',
+        'Subsystem sftp /usr/lib/openssh/sftp-server',
+        'MaxSessions 50',
+        'MaxStartups 50',
+        '',
+      ].join('\n'),
+    );
     mkdirSync('/run/sshd', { recursive: true });
-    sshd = spawn('nsenter', [`--net=/run/netns/${hostNs}`, '/usr/sbin/sshd', '-D', '-e', '-f', sshdConfig],
-      { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd = spawn('nsenter', [`--net=/run/netns/${hostNs}`, '/usr/sbin/sshd', '-D', '-e', '-f', sshdConfig], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let sshdErr = '';
-    sshd.stderr?.on('data', (b: Buffer) => { sshdErr = (sshdErr + b.toString()).slice(-4000); });
+    sshd.stderr?.on('data', (b: Buffer) => {
+      sshdErr = (sshdErr + b.toString()).slice(-4000);
+    });
     await waitPort(sshAddress, 22, sshd, () => sshdErr);
 
     const alias = `end-${token}-lab`;
     const sshConfig = join(dir, 'ssh_config');
-    writeFileSync(sshConfig, [
-      `Host ${alias}`, `  HostName ${sshAddress}`, '  User root', '  Port 22', `  IdentityFile ${identityFile}`,
-      '  IdentitiesOnly yes', `  UserKnownHostsFile ${knownHostsFile}`, '  StrictHostKeyChecking yes', '',
-    ].join('\n'));
+    writeFileSync(
+      sshConfig,
+      [
+        `Host ${alias}`,
+        `  HostName ${sshAddress}`,
+        '  User root',
+        '  Port 22',
+        `  IdentityFile ${identityFile}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${knownHostsFile}`,
+        '  StrictHostKeyChecking yes',
+        '',
+      ].join('\n'),
+    );
 
     const lab: LabHost = {
-      token, hostNs, peerNs, hostAddress, peerAddress, sshAddress, alias, sshConfig, identityFile, knownHostsFile,
+      token,
+      hostNs,
+      peerNs,
+      hostAddress,
+      peerAddress,
+      sshAddress,
+      alias,
+      sshConfig,
+      identityFile,
+      knownHostsFile,
       installClient(home) {
         const ssh = join(home, '.ssh');
         mkdirSync(ssh, { recursive: true, mode: 0o700 });
@@ -188,7 +230,10 @@ async function waitPort(host: string, port: number, proc: ChildProcess, why: () 
     if (proc.exitCode !== null) throw new Error(`sshd exited with ${proc.exitCode}: ${why()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect({ host, port });
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return;

@@ -29,7 +29,10 @@ async function portToUse(): Promise<number> {
   const wanted = Number(process.env.PORT ?? 8080);
   const probe = await import('node:net');
   const free = await new Promise<boolean>((resolve) => {
-    const s = probe.createServer().once('error', () => resolve(false)).listen(wanted, '127.0.0.1', () => s.close(() => resolve(true)));
+    const s = probe
+      .createServer()
+      .once('error', () => resolve(false))
+      .listen(wanted, '127.0.0.1', () => s.close(() => resolve(true)));
   });
   return free ? wanted : freePort();
 }
@@ -37,7 +40,11 @@ async function portToUse(): Promise<number> {
 async function main(): Promise<void> {
   // A previous run killed with SIGKILL may have left its namespaces: they are ours by name.
   for (const ns of [`end_${TOKEN}_h`, `end_${TOKEN}_p`]) {
-    try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* not there */ }
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      /* not there */
+    }
   }
   const pinsBefore = pinnedObjects();
   let lab: LabHost | undefined;
@@ -83,7 +90,9 @@ async function main(): Promise<void> {
 `);
     // Keep a ping running so the effect is visible in this terminal: one line per second.
     const { spawn } = await import('node:child_process');
-    const ping = spawn('nsenter', [`--net=/run/netns/${lab.peerNs}`, 'ping', '-n', '-O', '-i', '1', '-W', '1', lab.hostAddress], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ping = spawn('nsenter', [`--net=/run/netns/${lab.peerNs}`, 'ping', '-n', '-O', '-i', '1', '-W', '1', lab.hostAddress], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     ping.stdout.on('data', (b: Buffer) => process.stdout.write(`[lab ping] ${b.toString().trimEnd().split('\n').join('\n[lab ping] ')}\n`));
     process.on('exit', () => ping.kill());
     await new Promise(() => undefined);

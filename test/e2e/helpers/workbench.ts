@@ -43,8 +43,15 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
   const browser: Browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const shots = join(repoRoot, 'test-results/e2e', suite);
   // A fresh folder per run, so the numbered steps on disk are this run's.
@@ -104,12 +111,18 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
       },
       async scrollToRow(from, match, maxPages = 200) {
         const row = page.locator('.monaco-list-row', { hasText: match }).first();
-        if (await row.count()) { await row.scrollIntoViewIfNeeded(); return row; }
+        if (await row.count()) {
+          await row.scrollIntoViewIfNeeded();
+          return row;
+        }
         // Clicking a tree row also toggles it: put it back to expanded before paging.
         await from.click();
         if ((await from.getAttribute('aria-expanded')) === 'false') await page.keyboard.press('ArrowRight');
         for (let i = 0; i < maxPages; i++) {
-          if (await row.count()) { await row.scrollIntoViewIfNeeded(); return row; }
+          if (await row.count()) {
+            await row.scrollIntoViewIfNeeded();
+            return row;
+          }
           await page.keyboard.press('PageDown');
         }
         throw new Error(`no row matching ${match} after ${maxPages} pages`);
@@ -122,7 +135,12 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
         await item.hover();
         await item.click();
         // Under load a click can land while the menu is still settling and do nothing: the menu then stays open.
-        if (!(await menu.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) {
+        if (
+          !(await menu.waitFor({ state: 'hidden', timeout: 3000 }).then(
+            () => true,
+            () => false,
+          ))
+        ) {
           await item.click();
           await menu.waitFor({ state: 'hidden', timeout: 10_000 });
         }
@@ -153,12 +171,18 @@ async function openPalette(page: Page): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   for (let i = 0; i < 5; i++) {
     // Focus the workbench first: F1 only reaches VS Code when the page has focus.
-    await page.locator('.monaco-workbench .part.statusbar, .monaco-workbench').first().click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+    await page
+      .locator('.monaco-workbench .part.statusbar, .monaco-workbench')
+      .first()
+      .click({ position: { x: 5, y: 5 } })
+      .catch(() => undefined);
     await page.keyboard.press('F1');
     try {
       await widget.locator('input').waitFor({ state: 'visible', timeout: 3000 });
       return;
-    } catch { /* workbench still starting */ }
+    } catch {
+      /* workbench still starting */
+    }
   }
   throw new Error('the command palette did not open');
 }

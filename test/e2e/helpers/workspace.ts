@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './codeServer';
 
-export interface Workspace { dir: string; remove(): void }
+export interface Workspace {
+  dir: string;
+  remove(): void;
+}
 
 export function bpfWorkspace(prefix: string, extra: Record<string, string> = {}): Workspace {
   const dir = mkdtempSync(join(tmpdir(), `end-${prefix}-ws-`));

@@ -30,7 +30,9 @@ async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: 
         const v = await read(f);
         last = v;
         if (accept(v)) return v;
-      } catch { /* not this frame, or not loaded yet */ }
+      } catch {
+        /* not this frame, or not loaded yet */
+      }
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -43,7 +45,13 @@ before(async () => {
   cs = await startCodeServer({
     workspace: ws.dir,
     vsix: process.env.E2E_VSIX,
-    settings: { 'ebpfNetDebug.hosts': [{ name: 'lab', target: lab.alias }, { name: 'here', target: 'local' }], 'ebpfNetDebug.autoConnect': false },
+    settings: {
+      'ebpfNetDebug.hosts': [
+        { name: 'lab', target: lab.alias },
+        { name: 'here', target: 'local' },
+      ],
+      'ebpfNetDebug.autoConnect': false,
+    },
     prepareHome: (home) => lab!.installClient(home),
   });
   wb = await openWorkbench(cs.url, 'compare-hosts');
@@ -58,7 +66,7 @@ after(async () => {
   ws?.remove();
 });
 
-test('Compare Two Hosts shows the lab\'s XDP program as only on the lab', async () => {
+test("Compare Two Hosts shows the lab's XDP program as only on the lab", async () => {
   const w = wb!;
   const l = lab!;
   execFileSync(bpftool, ['prog', 'load', join(repoRoot, 'dist/bpf/xdp_pass_count.o'), PIN]);
@@ -67,10 +75,20 @@ test('Compare Two Hosts shows the lab\'s XDP program as only on the lab', async 
   // The extension is up once its status bar item shows (its commands are in the palette from then on).
   await w.page.locator('.statusbar-item', { hasText: 'eBPF:' }).first().waitFor({ timeout: 60_000 });
   await w.runCommand('eBPF: Compare Two Hosts...');
-  const title = await inWebview(w.page, (f) => f.$eval('h1#title', (e) => e.textContent ?? ''), (t) => t.includes(' vs '));
+  const title = await inWebview(
+    w.page,
+    (f) => f.$eval('h1#title', (e) => e.textContent ?? ''),
+    (t) => t.includes(' vs '),
+  );
   assert.equal(title, 'lab (A) vs here (B)');
-  const rows = await inWebview(w.page, (f) => f.$$eval('table[aria-label="Attachments"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? ''))),
-    (rs) => rs.length > 0);
+  const rows = await inWebview(
+    w.page,
+    (f) =>
+      f.$$eval('table[aria-label="Attachments"] tbody tr', (trs) =>
+        trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')),
+      ),
+    (rs) => rs.length > 0,
+  );
   const ours = rows.find((r) => r[0] === 'only on A' && r[1] === 'xdp root/eth0');
   assert.ok(ours, `rows: ${JSON.stringify(rows).slice(0, 800)}`);
   assert.match(ours[2], /^xdp_pass_count tag [0-9a-f]{16} \(prog \d+\)/);

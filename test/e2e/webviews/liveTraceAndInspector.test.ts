@@ -33,7 +33,9 @@ async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: 
         const v = await read(f);
         last = v;
         if (accept(v)) return v;
-      } catch { /* not this frame, or not loaded yet */ }
+      } catch {
+        /* not this frame, or not loaded yet */
+      }
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -72,16 +74,25 @@ test('the side-panel trace shows the lines of a bpf_printk program attached in t
 
   await w.runCommand('eBPF: Show Live Trace');
   // The view subscribes when it is shown; then every ping writes a line on the lab host.
-  const status = await inWebview(w.page, (f) => f.$eval('#stat-conn', (e) => e.textContent ?? ''), (t) => t.startsWith('Tracing trace_pipe on'));
+  const status = await inWebview(
+    w.page,
+    (f) => f.$eval('#stat-conn', (e) => e.textContent ?? ''),
+    (t) => t.startsWith('Tracing trace_pipe on'),
+  );
   assert.equal(status, `Tracing trace_pipe on ${l.alias}`, 'the view names the host it traces');
   // Other tests on this machine write to trace_pipe too: like a user, filter for our lab's pings (the list is
   // virtualized, so only what passes the filter and fits on screen is in the DOM).
-  const traceFrame = await inWebview(w.page, async (f) => ((await f.$('#stat-conn')) ? f : undefined), (f) => f !== undefined);
+  const traceFrame = await inWebview(
+    w.page,
+    async (f) => ((await f.$('#stat-conn')) ? f : undefined),
+    (f) => f !== undefined,
+  );
   await traceFrame!.fill('#filter >> input', `end-ping ${l.peerAddress} >`);
   // trace_pipe is one global, destructive stream: another reader on this machine (a parallel test's agent) may
   // take some of our lines. Ping in rounds until the view has shown at least three of ours.
   const wanted = `end-ping ${l.peerAddress} > ${l.hostAddress} echo-request`;
-  const readRows = (f: Frame) => f.$$eval('.row:not([hidden])', (rs) => rs.map((r) => Array.from(r.children).map((c) => c.textContent ?? '')));
+  const readRows = (f: Frame) =>
+    f.$$eval('.row:not([hidden])', (rs) => rs.map((r) => Array.from(r.children).map((c) => c.textContent ?? '')));
   let ours: string[][] = [];
   for (let round = 0; round < 10 && ours.length < 3; round++) {
     const ping = await l.ping(3);
@@ -96,7 +107,10 @@ test('the side-panel trace shows the lines of a bpf_printk program attached in t
   }
   // XDP runs in softirq, in whatever task the CPU was in when the packet was processed: usually the ping that
   // sent it over the veth, but sometimes another (ksoftirqd, a shell). At least one row names ping.
-  assert.ok(ours.some((r) => /^ping\/\d+$/.test(r[2])), `no row names ping: ${ours.map((r) => r[2]).join(', ')}`);
+  assert.ok(
+    ours.some((r) => /^ping\/\d+$/.test(r[2])),
+    `no row names ping: ${ours.map((r) => r[2]).join(', ')}`,
+  );
   await w.screenshot('live-trace');
 });
 
@@ -106,11 +120,25 @@ test('the ELF inspector opens from the Explorer context menu on a .o', async () 
   const row = w.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'xdp_pass_count.o' }).first();
   await row.waitFor({ timeout: 30_000 });
   await w.contextMenu(row, /Inspect Object \(readelf\)/);
-  const header = await inWebview(w.page, (f) => f.$$eval('dl.header dt', (dts) => dts.map((dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent}`)),
-    (h) => h.length > 0);
+  const header = await inWebview(
+    w.page,
+    (f) => f.$$eval('dl.header dt', (dts) => dts.map((dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent}`)),
+    (h) => h.length > 0,
+  );
   assert.ok(header.includes('Machine: Linux BPF'), header.join('\n'));
   assert.ok(header.includes('Type: REL (Relocatable file)'));
-  const programs = await inWebview(w.page, (f) => f.$$eval('table[aria-label="Programs"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).slice(0, 3).map((c) => c.textContent))), (p) => p.length > 0);
+  const programs = await inWebview(
+    w.page,
+    (f) =>
+      f.$$eval('table[aria-label="Programs"] tbody tr', (trs) =>
+        trs.map((tr) =>
+          Array.from(tr.children)
+            .slice(0, 3)
+            .map((c) => c.textContent),
+        ),
+      ),
+    (p) => p.length > 0,
+  );
   assert.deepEqual(programs, [['xdp_pass_count', 'xdp', 'xdp']]);
   await w.screenshot('elf-inspector');
 });

@@ -51,7 +51,7 @@ export function buildElf(sections: CraftSection[], shstrtab?: Buffer): Buffer {
     headers.writeUInt32LE(s.type, o + 4);
     headers.writeBigUInt64LE(BigInt(s.flags ?? 0), o + 8);
     headers.writeBigUInt64LE(BigInt(s.offset ?? (i === 0 ? 0 : offs[i])), o + 0x18);
-    headers.writeBigUInt64LE(BigInt(s.size ?? (s.data?.length ?? 0)), o + 0x20);
+    headers.writeBigUInt64LE(BigInt(s.size ?? s.data?.length ?? 0), o + 0x20);
     headers.writeUInt32LE(s.link ?? 0, o + 0x28);
     headers.writeBigUInt64LE(BigInt(s.entsize ?? 0), o + 0x38);
   });
@@ -89,12 +89,18 @@ export function hugeSectionName(nameBytes = 900_000, count = 4000): Buffer {
   const strtab = Buffer.concat([Buffer.from('\0'), ...Array.from({ length: count }, (_, i) => Buffer.from(`f${i}\0`))]);
   let off = 1;
   const offsets = [0];
-  for (let i = 0; i < count; i++) { offsets.push(off); off += `f${i}`.length + 1; }
-  return buildElf([
-    { type: SHT.PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, nameOff: hugeOff, data: Buffer.alloc(8 * 16) },
-    { type: SHT.STRTAB, nameOff: strtabName, data: strtab },
-    { type: SHT.SYMTAB, nameOff: symtabName, data: symbols(count, 1, (i) => offsets[i]), link: 2, entsize: 24 },
-  ], shstr);
+  for (let i = 0; i < count; i++) {
+    offsets.push(off);
+    off += `f${i}`.length + 1;
+  }
+  return buildElf(
+    [
+      { type: SHT.PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, nameOff: hugeOff, data: Buffer.alloc(8 * 16) },
+      { type: SHT.STRTAB, nameOff: strtabName, data: strtab },
+      { type: SHT.SYMTAB, nameOff: symtabName, data: symbols(count, 1, (i) => offsets[i]), link: 2, entsize: 24 },
+    ],
+    shstr,
+  );
 }
 
 /** Thousands of symbols whose names all point into one long run of bytes without a NUL. */
@@ -122,7 +128,12 @@ export function manySymbolTables(tables = 12_000, count = 2000): Buffer {
   const extra = Buffer.concat(Array.from({ length: tables }, () => symHeader));
   const shoff = Number(base.readBigUInt64LE(0x28));
   const headers = base.subarray(shoff);
-  const out = Buffer.concat([base.subarray(0, shoff), headers.subarray(0, headers.length - 64), extra, headers.subarray(headers.length - 64)]);
+  const out = Buffer.concat([
+    base.subarray(0, shoff),
+    headers.subarray(0, headers.length - 64),
+    extra,
+    headers.subarray(headers.length - 64),
+  ]);
   const shnum = base.readUInt16LE(0x3c) + tables;
   out.writeUInt16LE(Math.min(shnum, 0xffff), 0x3c);
   out.writeUInt16LE(Math.min(shnum, 0xffff) - 1, 0x3e);
@@ -172,14 +183,19 @@ function btfType(nameOff: number, kind: number, vlen: number, sizeOrType: number
  */
 export function btfProducts(vars = 20_000, members = 20_000): Buffer {
   const strings = Buffer.from('\0.maps\0m\0.data\0type\0');
-  const MAPS = 1, M = 7, DATA = 9;
+  const MAPS = 1,
+    M = 7,
+    DATA = 9;
   const parts: Buffer[] = [];
   // 1: int
   parts.push(btfType(0, 1, 0, 4), Buffer.from([32, 0, 0, 0]));
   // 2: struct with `members` members of type 1
   parts.push(btfType(M, 4, members, 4));
   const mem = Buffer.alloc(12 * members);
-  for (let i = 0; i < members; i++) { mem.writeUInt32LE(M, i * 12); mem.writeUInt32LE(1, i * 12 + 4); }
+  for (let i = 0; i < members; i++) {
+    mem.writeUInt32LE(M, i * 12);
+    mem.writeUInt32LE(1, i * 12 + 4);
+  }
   parts.push(mem);
   // 3: VAR of type 2; 4: array of itself
   parts.push(btfType(M, 14, 0, 2), Buffer.from([1, 0, 0, 0]));
@@ -189,22 +205,33 @@ export function btfProducts(vars = 20_000, members = 20_000): Buffer {
   // 6: .maps DATASEC: `vars` x var 3
   parts.push(btfType(MAPS, 15, vars, 0));
   const si = Buffer.alloc(12 * vars);
-  for (let i = 0; i < vars; i++) { si.writeUInt32LE(3, i * 12); si.writeUInt32LE(0, i * 12 + 4); si.writeUInt32LE(4, i * 12 + 8); }
+  for (let i = 0; i < vars; i++) {
+    si.writeUInt32LE(3, i * 12);
+    si.writeUInt32LE(0, i * 12 + 4);
+    si.writeUInt32LE(4, i * 12 + 8);
+  }
   parts.push(si);
   // 7: .data DATASEC: var 5 with size 0 (so its size is computed, through the loop), then `vars` x var 3, each
   // the size of .data
   parts.push(btfType(DATA, 15, vars + 1, 4096));
   const sd = Buffer.alloc(12 * (vars + 1));
   sd.writeUInt32LE(5, 0);
-  for (let i = 1; i <= vars; i++) { sd.writeUInt32LE(3, i * 12); sd.writeUInt32LE(0, i * 12 + 4); sd.writeUInt32LE(4096, i * 12 + 8); }
+  for (let i = 1; i <= vars; i++) {
+    sd.writeUInt32LE(3, i * 12);
+    sd.writeUInt32LE(0, i * 12 + 4);
+    sd.writeUInt32LE(4096, i * 12 + 8);
+  }
   parts.push(sd);
   const shstr = Buffer.from('\0.shstrtab\0.BTF\0.data\0xdp\0.maps\0');
-  return buildElf([
-    { type: SHT.PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, nameOff: 22, data: Buffer.alloc(16) },
-    { type: SHT.PROGBITS, nameOff: 11, data: btfSection(Buffer.concat(parts), strings) },
-    { type: SHT.PROGBITS, flags: SHF_ALLOC | 0x1, nameOff: 16, data: Buffer.alloc(4096, 1) },
-    { type: SHT.PROGBITS, flags: SHF_ALLOC | 0x1, nameOff: 26, data: Buffer.alloc(16) },
-  ], shstr);
+  return buildElf(
+    [
+      { type: SHT.PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, nameOff: 22, data: Buffer.alloc(16) },
+      { type: SHT.PROGBITS, nameOff: 11, data: btfSection(Buffer.concat(parts), strings) },
+      { type: SHT.PROGBITS, flags: SHF_ALLOC | 0x1, nameOff: 16, data: Buffer.alloc(4096, 1) },
+      { type: SHT.PROGBITS, flags: SHF_ALLOC | 0x1, nameOff: 26, data: Buffer.alloc(16) },
+    ],
+    shstr,
+  );
 }
 
 /** Every crafted object, by name (for loops in tests and the bench). */

@@ -7,7 +7,11 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { paramSchemas } from '../../../protocol/schemas';
 
-export interface MalformedCase { method: string; label: string; params: unknown }
+export interface MalformedCase {
+  method: string;
+  label: string;
+  params: unknown;
+}
 
 /** `[[[...]]]` this deep: JSON.parse and the checker must not recurse themselves to death on it. */
 export function nested(depth: number): unknown {
@@ -69,8 +73,15 @@ export function malformedCases(schemas: Record<string, TSchema> = paramSchemas):
     if (!Value.Check(schemas[method], params)) cases.push({ method, label, params });
   };
   for (const [method, schema] of Object.entries(schemas)) {
-    for (const [label, v] of [['a string', 'params'], ['a number', 7], ['null', null], ['an array of two', [1, 2]],
-      ['an object posing as params', { toString: 'x' }], ['deeply nested', nested(2000)], ['nothing', undefined]] as const) {
+    for (const [label, v] of [
+      ['a string', 'params'],
+      ['a number', 7],
+      ['null', null],
+      ['an array of two', [1, 2]],
+      ['an object posing as params', { toString: 'x' }],
+      ['deeply nested', nested(2000)],
+      ['nothing', undefined],
+    ] as const) {
       add(method, `params: ${label}`, v);
     }
     // the object schema of the method (noParams is a union; its object member refuses every property)
@@ -78,7 +89,11 @@ export function malformedCases(schemas: Record<string, TSchema> = paramSchemas):
     if (!obj) continue;
     const base = (validSample(obj) ?? {}) as Record<string, unknown>;
     add(method, 'an unknown property', { ...base, surprise: 1 });
-    add(method, 'a property named __proto__', JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(base).slice(1)}`.replace(/, }$/, '}')));
+    add(
+      method,
+      'a property named __proto__',
+      JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(base).slice(1)}`.replace(/, }$/, '}')),
+    );
     for (const key of (obj.required as string[] | undefined) ?? []) {
       const { [key]: _left, ...rest } = base;
       add(method, `${key} missing`, rest);

@@ -5,7 +5,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+  ResponseError,
+} from 'vscode-jsonrpc/node';
 import * as proto from '../../../protocol/agent';
 
 export const ROOT = join(__dirname, '../../..');
@@ -35,8 +41,20 @@ export function buildAgent(): void {
     execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'pipe' });
   }
   const tmp = join(ROOT, `dist/.agent-${process.pid}.js`);
-  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), ['remote-agent/main.ts', '--bundle', '--platform=node', '--format=cjs',
-    '--target=node18', '--loader:.o=binary', '--log-level=error', `--outfile=${tmp}`], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(
+    join(ROOT, 'node_modules/.bin/esbuild'),
+    [
+      'remote-agent/main.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=cjs',
+      '--target=node18',
+      '--loader:.o=binary',
+      '--log-level=error',
+      `--outfile=${tmp}`,
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
   renameSync(tmp, AGENT);
   built = true;
 }
@@ -44,7 +62,10 @@ export function buildAgent(): void {
 export function startAgent(args: string[] = [], env: NodeJS.ProcessEnv = {}): AgentHandle {
   buildAgent();
   const stateDir = mkdtempSync(join(tmpdir(), 'end-agent-state-'));
-  const child = spawn(process.execPath, [AGENT, '--state-dir', stateDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [AGENT, '--state-dir', stateDir, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -54,7 +75,10 @@ export function startAgent(args: string[] = [], env: NodeJS.ProcessEnv = {}): Ag
   });
   connection.listen();
   return {
-    connection, child, stateDir, logs,
+    connection,
+    child,
+    stateDir,
+    logs,
     stderr: () => stderr,
     close: async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -85,8 +109,21 @@ export async function expectError(p: Promise<unknown>): Promise<ResponseError<pr
 /** clang -O2 -g -target bpf of a fixture; returns the object's bytes. */
 export function compileFixture(name: string, outDir: string): Buffer {
   const out = join(outDir, `${name}.o`);
-  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf/include'),
-    '-I', join(ROOT, '.cache/vmlinux'), '-c', join(FIXTURES, `${name}.bpf.c`), '-o', out]);
+  execFileSync('clang', [
+    '-O2',
+    '-g',
+    '-target',
+    'bpf',
+    '-D__TARGET_ARCH_x86',
+    '-I',
+    join(ROOT, 'bpf/include'),
+    '-I',
+    join(ROOT, '.cache/vmlinux'),
+    '-c',
+    join(FIXTURES, `${name}.bpf.c`),
+    '-o',
+    out,
+  ]);
   return readFileSync(out);
 }
 
@@ -104,7 +141,10 @@ export function tmpDir(tag: string): string {
 /** Runs a command and returns its exit code and output, never throwing (for observing effects). */
 export function sh(argv: string[], opts: { timeoutMs?: number } = {}): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(argv[0], argv.slice(1), { timeout: opts.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    const stdout = execFileSync(argv[0], argv.slice(1), {
+      timeout: opts.timeoutMs ?? 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     const err = e as { status?: number; stdout?: Buffer; stderr?: Buffer };

@@ -7,7 +7,18 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import type { Attachment } from '../../../protocol/types';
-import { BPFTOOL_71, BPFTOOL_75, cleanup, compileFixture, expectError, inNetns, sh, startAgent, tmpDir, type AgentHandle } from './agentProcess';
+import {
+  BPFTOOL_71,
+  BPFTOOL_75,
+  cleanup,
+  compileFixture,
+  expectError,
+  inNetns,
+  sh,
+  startAgent,
+  tmpDir,
+  type AgentHandle,
+} from './agentProcess';
 
 const { AgentErrorCode } = proto;
 const CG = '/sys/fs/cgroup/unified/end_acg_cg';
@@ -45,7 +56,8 @@ describe('cgroup sock_ops, sk_msg and tracepoints', () => {
     const c = agent.connection;
     const left: Attachment[] = await c.sendRequest(proto.attachmentsList).catch(() => []);
     for (const a of left) {
-      if (a.id.includes('/acg_') || a.id.includes('end_acg_cg')) await c.sendRequest(proto.detach, { attachment: a.id }).catch(() => undefined);
+      if (a.id.includes('/acg_') || a.id.includes('end_acg_cg'))
+        await c.sendRequest(proto.detach, { attachment: a.id }).catch(() => undefined);
     }
     for (const o of ['acg_so', 'acg_tp', 'acg_tp71']) await c.sendRequest(proto.objectUnload, { name: o }).catch(() => undefined);
     await agent.close();
@@ -56,19 +68,31 @@ describe('cgroup sock_ops, sk_msg and tracepoints', () => {
   it('sock_ops on a created end_ cgroup + msg_verdict on its SOCKHASH: the sk_msg program sees the messages', async () => {
     const c = agent.connection;
     await c.sendRequest(proto.objectLoad, { name: 'acg_so', object: compileFixture('sockops_min', dir).toString('base64') });
-    const bad = await expectError(c.sendRequest(proto.attachCgroup, { program: 'acg_so/min_sockops', cgroup: '/sys/fs/cgroup/memory', type: 'sock_ops' }));
+    const bad = await expectError(
+      c.sendRequest(proto.attachCgroup, { program: 'acg_so/min_sockops', cgroup: '/sys/fs/cgroup/memory', type: 'sock_ops' }),
+    );
     assert.equal(bad.data?.argument, 'cgroup');
-    const notEnd = await expectError(c.sendRequest(proto.attachCgroup, { program: 'acg_so/min_sockops', cgroup: 'mine', type: 'sock_ops', create: true }));
+    const notEnd = await expectError(
+      c.sendRequest(proto.attachCgroup, { program: 'acg_so/min_sockops', cgroup: 'mine', type: 'sock_ops', create: true }),
+    );
     assert.equal(notEnd.data?.argument, 'cgroup');
 
-    const cg = await c.sendRequest(proto.attachCgroup, { program: 'acg_so/min_sockops', cgroup: 'end_acg_cg', type: 'sock_ops', create: true });
+    const cg = await c.sendRequest(proto.attachCgroup, {
+      program: 'acg_so/min_sockops',
+      cgroup: 'end_acg_cg',
+      type: 'sock_ops',
+      create: true,
+    });
     assert.ok(existsSync(CG));
     assert.equal(cg.id, `cgroup:sock_ops:${CG}:${cg.progId}`);
     const sk = await c.sendRequest(proto.attachSkMsg, { program: 'acg_so/min_skmsg', map: 'acg_so/min_sock_hash' });
     assert.equal(sk.id, `sk_msg:msg_verdict:${PIN}/acg_so/maps/min_sock_hash:${sk.progId}`);
 
     const listed = await c.sendRequest(proto.cgroupList, { path: CG });
-    assert.deepEqual(listed.map((x) => [x.attachType, x.progId, x.progName]), [['sock_ops', cg.progId, 'min_sockops']]);
+    assert.deepEqual(
+      listed.map((x) => [x.attachType, x.progId, x.progName]),
+      [['sock_ops', cg.progId, 'min_sockops']],
+    );
     const ids = (await c.sendRequest(proto.attachmentsList)).map((a) => a.id);
     assert.ok(ids.includes(cg.id) && ids.includes(sk.id), 'attachments.list shows both');
 

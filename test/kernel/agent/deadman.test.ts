@@ -11,7 +11,6 @@ import { until as untilEvent } from '../helpers/until';
 /** This file's waits: the shared until() with its deadline. */
 const until = (cond: () => boolean, what: string, ms = 20_000) => untilEvent(cond, what, ms);
 
-
 const LAB = 'adm';
 const NS_A = `end_${LAB}_a`;
 const NS_B = `end_${LAB}_b`;
@@ -23,7 +22,6 @@ function xdpMode(): string | undefined {
   return (JSON.parse(out) as { xdp: { mode: string }[] }[])[0]?.xdp[0]?.mode;
 }
 
-
 describe('dead-man switch', () => {
   let agent: AgentHandle;
   let bAddr: string;
@@ -32,7 +30,10 @@ describe('dead-man switch', () => {
     agent = startAgent([], { EBPF_NETDEBUG_DEADMAN_DIR: DEADMAN_DIR });
     const lab = await agent.connection.sendRequest(proto.labCreate, { name: LAB, topology: { kind: 'pair' } });
     bAddr = ipOf(lab.hosts.find((h) => h.role === 'b')!.interfaces[0].addresses[0]);
-    await agent.connection.sendRequest(proto.objectLoad, { name: OBJ, object: compileFixture('xdp_drop_icmp', tmpDir('adm')).toString('base64') });
+    await agent.connection.sendRequest(proto.objectLoad, {
+      name: OBJ,
+      object: compileFixture('xdp_drop_icmp', tmpDir('adm')).toString('base64'),
+    });
   });
   after(async () => {
     await agent.connection.sendRequest(proto.labDestroy, { name: LAB }).catch(() => undefined);
@@ -43,7 +44,13 @@ describe('dead-man switch', () => {
   });
 
   it('unconfirmed: the watchdog detaches the generic XDP program and records the rollback', async () => {
-    const att = await agent.connection.sendRequest(proto.attachXdp, { program: `${OBJ}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'generic', confirmWithin: 1500 });
+    const att = await agent.connection.sendRequest(proto.attachXdp, {
+      program: `${OBJ}/xdp_drop_icmp`,
+      dev: 'eth0',
+      netns: NS_B,
+      mode: 'generic',
+      confirmWithin: 1500,
+    });
     assert.ok(att.pendingConfirmation && att.pendingConfirmation.deadline > Date.now() - 1000);
     assert.equal(xdpMode(), 'generic');
     await until(() => xdpMode() === undefined, 'the watchdog to roll back');
@@ -56,10 +63,24 @@ describe('dead-man switch', () => {
   });
 
   it('confirmed: the program stays after the deadline; a refused attach arms nothing', async () => {
-    const att = await agent.connection.sendRequest(proto.attachTc, { program: `/sys/fs/bpf/ebpf-netdebug/${OBJ}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, direction: 'ingress', confirmWithin: 1500 }).catch((e: Error) => e);
+    const att = await agent.connection
+      .sendRequest(proto.attachTc, {
+        program: `/sys/fs/bpf/ebpf-netdebug/${OBJ}/xdp_drop_icmp`,
+        dev: 'eth0',
+        netns: NS_B,
+        direction: 'ingress',
+        confirmWithin: 1500,
+      })
+      .catch((e: Error) => e);
     // an XDP program is not a tc classifier: the kernel refuses, and no watchdog is left armed
     assert.ok(att instanceof Error);
-    const x = await agent.connection.sendRequest(proto.attachXdp, { program: `${OBJ}/xdp_drop_icmp`, dev: 'eth0', netns: NS_B, mode: 'native', confirmWithin: 1500 });
+    const x = await agent.connection.sendRequest(proto.attachXdp, {
+      program: `${OBJ}/xdp_drop_icmp`,
+      dev: 'eth0',
+      netns: NS_B,
+      mode: 'native',
+      confirmWithin: 1500,
+    });
     assert.equal((await agent.connection.sendRequest(proto.attachConfirm, { attachment: x.id })).confirmed, true);
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(xdpMode(), 'driver', 'still attached after the window');

@@ -32,7 +32,10 @@ describe('labs', () => {
 
   it('pair with IPv6 and a root link: a pings b over v4 and v6, the root namespace reaches a', async () => {
     const lab = await agent.connection.sendRequest(labCreate, { name: 'alba', topology: { kind: 'pair', ipv6: true, rootLink: true } });
-    assert.deepEqual(lab.hosts.map((h) => h.netns), ['end_alba_a', 'end_alba_b']);
+    assert.deepEqual(
+      lab.hosts.map((h) => h.netns),
+      ['end_alba_a', 'end_alba_b'],
+    );
     assert.equal(pingLoss('end_alba_a', addr(lab, 'b', 4)), 0);
     const v6 = sh(inNetns('end_alba_a', ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', addr(lab, 'b', 6)]));
     assert.match(v6.stdout, / 0% packet loss/);
@@ -40,12 +43,18 @@ describe('labs', () => {
     const fromRoot = sh(['ping', '-c', '2', '-i', '0.2', '-W', '1', '-I', lab.rootLink.dev, ipOf(lab.rootLink.peerAddress)]);
     assert.match(fromRoot.stdout, / 0% packet loss/);
     // both ends are called eth0 inside their hosts
-    assert.deepEqual(lab.hosts.find((h) => h.role === 'b')!.interfaces.map((i) => i.name), ['eth0']);
+    assert.deepEqual(
+      lab.hosts.find((h) => h.role === 'b')!.interfaces.map((i) => i.name),
+      ['eth0'],
+    );
   });
 
   it('bridge: a and b reach each other through br0 in a third namespace', async () => {
     const lab = await agent.connection.sendRequest(labCreate, { name: 'albb', topology: { kind: 'bridge' } });
-    assert.deepEqual(lab.hosts.map((h) => h.role), ['a', 'b', 'br']);
+    assert.deepEqual(
+      lab.hosts.map((h) => h.role),
+      ['a', 'b', 'br'],
+    );
     assert.equal(pingLoss('end_albb_a', addr(lab, 'b', 4)), 0);
     const fdb = sh(inNetns('end_albb_br', ['bridge', 'link', 'show']));
     assert.match(fdb.stdout, /veth_a.*master br0/);
@@ -72,7 +81,10 @@ describe('labs', () => {
     assert.match(e.message, /File exists/);
     assert.deepEqual(e.data?.argv?.slice(0, 4), ['ip', 'link', 'add', 'end_albc_r']);
     for (const role of ['a', 'b', 'br']) assert.equal(existsSync(`/run/netns/end_albc_${role}`), false, `end_albc_${role} removed`);
-    assert.equal((await agent.connection.sendRequest(labList)).some((l) => l.name === 'albc'), false);
+    assert.equal(
+      (await agent.connection.sendRequest(labList)).some((l) => l.name === 'albc'),
+      false,
+    );
   });
 
   it('destroy leaves nothing: namespaces, root link and the lab cgroups are gone', async () => {

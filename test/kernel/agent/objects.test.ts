@@ -11,7 +11,10 @@ const PIN = '/sys/fs/bpf/ebpf-netdebug';
 const OBJECTS = ['aob_pass', 'aob_pass2', 'aob_broken', 'aob_reuse', 'aob_path', 'aob_att'];
 const pins = () => OBJECTS.map((o) => `${PIN}/${o}`);
 
-for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as const) {
+for (const [label, bpftool] of [
+  ['7.5', BPFTOOL_75],
+  ['7.1', BPFTOOL_71],
+] as const) {
   describe(`objects with bpftool ${label}`, () => {
     let agent: AgentHandle;
     let dir: string;
@@ -32,8 +35,14 @@ for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as con
       const c = agent.connection;
       const obj = await c.sendRequest(proto.objectLoad, { name: 'aob_pass', object: pass.toString('base64') });
       assert.equal(obj.dir, `${PIN}/aob_pass`);
-      assert.deepEqual(obj.programs.map((p) => [p.name, p.type, p.section, p.pin]), [['xdp_pass_prog', 'xdp', 'xdp', `${PIN}/aob_pass/xdp_pass_prog`]]);
-      assert.deepEqual(obj.maps.map((m) => [m.name, m.type, m.pin]), [['pass_count', 'array', `${PIN}/aob_pass/maps/pass_count`]]);
+      assert.deepEqual(
+        obj.programs.map((p) => [p.name, p.type, p.section, p.pin]),
+        [['xdp_pass_prog', 'xdp', 'xdp', `${PIN}/aob_pass/xdp_pass_prog`]],
+      );
+      assert.deepEqual(
+        obj.maps.map((m) => [m.name, m.type, m.pin]),
+        [['pass_count', 'array', `${PIN}/aob_pass/maps/pass_count`]],
+      );
       assert.ok(existsSync(`${PIN}/aob_pass/xdp_pass_prog`));
 
       const progs = await c.sendRequest(proto.listPrograms);
@@ -46,10 +55,16 @@ for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as con
       assert.deepEqual(p?.mapIds.includes(obj.maps[0].id), true);
 
       const pinList = await c.sendRequest(proto.pinsList);
-      assert.deepEqual(pinList.find((x) => x.path === `${PIN}/aob_pass/xdp_pass_prog`), { path: `${PIN}/aob_pass/xdp_pass_prog`, kind: 'prog', id: obj.programs[0].id });
+      assert.deepEqual(
+        pinList.find((x) => x.path === `${PIN}/aob_pass/xdp_pass_prog`),
+        { path: `${PIN}/aob_pass/xdp_pass_prog`, kind: 'prog', id: obj.programs[0].id },
+      );
       assert.equal(pinList.find((x) => x.path === `${PIN}/aob_pass/maps/pass_count`)?.kind, 'map');
       assert.equal(pinList.find((x) => x.path === `${PIN}/aob_pass`)?.kind, 'dir');
-      assert.deepEqual((await c.sendRequest(proto.objectList)).find((o) => o.name === 'aob_pass'), obj);
+      assert.deepEqual(
+        (await c.sendRequest(proto.objectList)).find((o) => o.name === 'aob_pass'),
+        obj,
+      );
     });
 
     it('a second load under the same name is refused; replace reloads', async () => {
@@ -60,7 +75,11 @@ for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as con
       assert.equal(e.data?.argument, 'name');
       const again = await c.sendRequest(proto.objectLoad, { name: 'aob_pass', object: pass.toString('base64'), replace: true });
       assert.notEqual(again.programs[0].id, before.programs[0].id);
-      assert.equal((await c.sendRequest(proto.listPrograms)).some((p) => p.id === before.programs[0].id), false, 'the old program is gone');
+      assert.equal(
+        (await c.sendRequest(proto.listPrograms)).some((p) => p.id === before.programs[0].id),
+        false,
+        'the old program is gone',
+      );
     });
 
     it('map.dump is BTF-formatted; prog.dumpXlated carries source lines', async () => {
@@ -76,13 +95,19 @@ for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as con
       assert.match(x.insns.at(-1)!.disasm, /exit/);
     });
 
-    it('reuseMaps: a second object shares the first one\'s map', async () => {
+    it("reuseMaps: a second object shares the first one's map", async () => {
       const c = agent.connection;
       const first = (await c.sendRequest(proto.objectList)).find((o) => o.name === 'aob_pass')!;
-      const second = await c.sendRequest(proto.objectLoad, { name: 'aob_reuse', object: pass.toString('base64'), reuseMaps: { pass_count: 'aob_pass/pass_count' } });
+      const second = await c.sendRequest(proto.objectLoad, {
+        name: 'aob_reuse',
+        object: pass.toString('base64'),
+        reuseMaps: { pass_count: 'aob_pass/pass_count' },
+      });
       const prog = (await c.sendRequest(proto.listPrograms)).find((p) => p.id === second.programs[0].id)!;
       assert.deepEqual(prog.mapIds, [first.maps[0].id]);
-      const bad = await expectError(c.sendRequest(proto.objectLoad, { name: 'aob_pass2', object: pass.toString('base64'), reuseMaps: { pass_count: 'aob_nothing/m' } }));
+      const bad = await expectError(
+        c.sendRequest(proto.objectLoad, { name: 'aob_pass2', object: pass.toString('base64'), reuseMaps: { pass_count: 'aob_nothing/m' } }),
+      );
       assert.equal(bad.data?.argument, 'reuseMaps.pass_count');
     });
 
@@ -92,13 +117,17 @@ for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as con
       assert.equal(obj.programs[0].type, 'xdp');
       const missing = await expectError(c.sendRequest(proto.objectLoad, { name: 'aob_pass2', path: '/nonexistent/x.o' }));
       assert.equal(missing.data?.argument, 'path');
-      const type = await expectError(c.sendRequest(proto.objectLoad, { name: 'aob_pass2', path: `${dir}/xdp_pass.o`, programType: 'xdp;id' }));
+      const type = await expectError(
+        c.sendRequest(proto.objectLoad, { name: 'aob_pass2', path: `${dir}/xdp_pass.o`, programType: 'xdp;id' }),
+      );
       assert.equal(type.data?.argument, 'programType');
     });
 
     it('the verifier rejection names the C line and message; nothing stays pinned', async () => {
       const broken = compileFixture('xdp_broken', dir);
-      const e = await expectError(agent.connection.sendRequest(proto.objectLoad, { name: 'aob_broken', object: broken.toString('base64') }));
+      const e = await expectError(
+        agent.connection.sendRequest(proto.objectLoad, { name: 'aob_broken', object: broken.toString('base64') }),
+      );
       assert.equal(e.code, AgentErrorCode.VerifierRejected);
       const v = e.data!.verifier!;
       assert.deepEqual(v.source, { file: 'xdp_broken.bpf.c', line: 18, code: 'if (iph->protocol == 1)' });
@@ -115,7 +144,12 @@ for (const [label, bpftool] of [['7.5', BPFTOOL_75], ['7.1', BPFTOOL_71]] as con
       sh(['ip', 'netns', 'add', 'end_aob_a']);
       sh(['ip', '-n', 'end_aob_a', 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
       await c.sendRequest(proto.objectLoad, { name: 'aob_att', object: pass.toString('base64') });
-      const att = await c.sendRequest(proto.attachXdp, { program: 'aob_att/xdp_pass_prog', dev: 'v0', netns: 'end_aob_a', mode: 'generic' });
+      const att = await c.sendRequest(proto.attachXdp, {
+        program: 'aob_att/xdp_pass_prog',
+        dev: 'v0',
+        netns: 'end_aob_a',
+        mode: 'generic',
+      });
       const e = await expectError(c.sendRequest(proto.objectUnload, { name: 'aob_att' }));
       assert.equal(e.code, AgentErrorCode.AlreadyAttached);
       assert.match(e.message, /xdp:end_aob_a:v0/);

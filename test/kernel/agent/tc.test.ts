@@ -2,9 +2,30 @@
 // (Unsupported with 7.1). Observed by ping loss and by `bpftool net show` / `tc filter show`. Token: atc.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AgentErrorCode, attachTc, attachmentsList, detach, labCreate, labDestroy, mapDump, objectLoad, objectUnload } from '../../../protocol/agent';
 import {
-  BPFTOOL_71, BPFTOOL_75, cleanup, compileFixture, expectError, inNetns, ipOf, pingLoss, sh, startAgent, tmpDir, type AgentHandle,
+  AgentErrorCode,
+  attachTc,
+  attachmentsList,
+  detach,
+  labCreate,
+  labDestroy,
+  mapDump,
+  objectLoad,
+  objectUnload,
+} from '../../../protocol/agent';
+import {
+  BPFTOOL_71,
+  BPFTOOL_75,
+  cleanup,
+  compileFixture,
+  expectError,
+  inNetns,
+  ipOf,
+  pingLoss,
+  sh,
+  startAgent,
+  tmpDir,
+  type AgentHandle,
 } from './agentProcess';
 
 const LAB = 'atc';
@@ -37,7 +58,10 @@ describe('tc and tcx', () => {
     cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
   });
 
-  for (const [label, get] of [['bpftool 7.5', () => agent], ['bpftool 7.1', () => agent71]] as const) {
+  for (const [label, get] of [
+    ['bpftool 7.5', () => agent],
+    ['bpftool 7.1', () => agent71],
+  ] as const) {
     it(`clsact egress filter with ${label}: ping fails, counter moves, detach restores and removes clsact`, async () => {
       const c = get().connection;
       assert.equal(pingLoss(NS_A, bAddr), 0);
@@ -63,7 +87,22 @@ describe('tc and tcx', () => {
   it('detach removes only our filter: a filter somebody else added at another priority stays', async () => {
     const c = agent.connection;
     const att = await c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'ingress' });
-    const other = sh(inNetns(NS_A, ['tc', 'filter', 'add', 'dev', 'eth0', 'ingress', 'pref', '7', 'bpf', 'da', 'pinned', `/sys/fs/bpf/ebpf-netdebug/${PROG}`]));
+    const other = sh(
+      inNetns(NS_A, [
+        'tc',
+        'filter',
+        'add',
+        'dev',
+        'eth0',
+        'ingress',
+        'pref',
+        '7',
+        'bpf',
+        'da',
+        'pinned',
+        `/sys/fs/bpf/ebpf-netdebug/${PROG}`,
+      ]),
+    );
     assert.equal(other.code, 0, other.stderr);
     await c.sendRequest(detach, { attachment: att.id });
     assert.match(tcFilters('ingress'), /pref 7 bpf/);
@@ -75,8 +114,13 @@ describe('tc and tcx', () => {
     const att = await c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', via: 'tcx' });
     assert.equal(att.id, `tcx:${NS_A}:eth0:egress`);
     assert.equal(att.kind, 'tcx');
-    const shown = JSON.parse(sh(inNetns(NS_A, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout) as { tc: { kind: string; prog_id: number }[] }[];
-    assert.deepEqual(shown[0].tc.map((t) => [t.kind, t.prog_id]), [['tcx/egress', att.progId]]);
+    const shown = JSON.parse(sh(inNetns(NS_A, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout) as {
+      tc: { kind: string; prog_id: number }[];
+    }[];
+    assert.deepEqual(
+      shown[0].tc.map((t) => [t.kind, t.prog_id]),
+      [['tcx/egress', att.progId]],
+    );
     assert.equal(tcFilters('egress').trim(), '', 'tcx is not a cls_bpf filter');
     assert.equal(pingLoss(NS_A, bAddr), 100);
     const again = await expectError(c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', via: 'tcx' }));
@@ -88,15 +132,21 @@ describe('tc and tcx', () => {
   });
 
   it('tcx with bpftool 7.1 is Unsupported, saying why', async () => {
-    const e = await expectError(agent71.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', via: 'tcx' }));
+    const e = await expectError(
+      agent71.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', via: 'tcx' }),
+    );
     assert.equal(e.code, AgentErrorCode.Unsupported);
     assert.match(e.message, /bpftool >= 7\.4/);
   });
 
   it('bad direction and bad namespace are refused naming the argument', async () => {
-    const d = await expectError(agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'sideways' as never }));
+    const d = await expectError(
+      agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'sideways' as never }),
+    );
     assert.equal(d.data?.argument, 'direction');
-    const n = await expectError(agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: 'end_atc_zz', direction: 'egress' }));
+    const n = await expectError(
+      agent.connection.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: 'end_atc_zz', direction: 'egress' }),
+    );
     assert.equal(n.data?.argument, 'netns');
   });
 });

@@ -15,7 +15,6 @@ import { until as untilEvent } from '../helpers/until';
 // Waits are long: the kernel lets one process at a time read trace_pipe, and other test files may hold it a while.
 const until = (cond: () => boolean, what: string, ms = 90_000) => untilEvent(cond, what, ms);
 
-
 const MARKER = `atr_${randomBytes(4).toString('hex')}`;
 const mark = (text: string) => writeFileSync('/sys/kernel/tracing/trace_marker', `${text}\n`);
 
@@ -39,7 +38,6 @@ function readers(agent: AgentHandle): number {
   const r = sh(['pgrep', '-P', String(agent.child.pid)]);
   return r.stdout.trim() ? r.stdout.trim().split('\n').map(Number).filter(holderOpen).length : 0;
 }
-
 
 describe('trace_pipe streams', () => {
   let agent: AgentHandle;
@@ -73,12 +71,18 @@ describe('trace_pipe streams', () => {
       assert.ok(e.task.length > 0);
     }
     const seqs = evs.map((e) => Number(e.message.split('=')[1]));
-    assert.ok(seqs.every((v, i) => i === 0 || v > seqs[i - 1]), 'in the order written');
+    assert.ok(
+      seqs.every((v, i) => i === 0 || v > seqs[i - 1]),
+      'in the order written',
+    );
     await agent.connection.sendRequest(proto.traceStop, { stream });
     const last = batches.get(stream)!.at(-1)!;
     assert.equal(last.source, 'trace_pipe');
     assert.equal(last.sent, events(stream).length, '`sent` counts the events delivered');
-    assert.equal(batches.get(stream)!.reduce((n, b) => n + b.dropped, 0), 0);
+    assert.equal(
+      batches.get(stream)!.reduce((n, b) => n + b.dropped, 0),
+      0,
+    );
     await until(() => readers(agent) === 0, 'the reader to stop with the last stream');
   });
 
@@ -102,9 +106,16 @@ describe('trace_pipe streams', () => {
     // Whatever the one reader got, both streams got: the fan lines of s2 are exactly the lines of s1.
     const upToEnd = (ms: string[]) => ms.slice(0, ms.findIndex((m) => m.includes(end)) + 1);
     const fan1 = upToEnd(events(s1).map((e) => e.message));
-    const fan2 = upToEnd(events(s2).map((e) => e.message).filter((m) => m.includes('_fan')));
+    const fan2 = upToEnd(
+      events(s2)
+        .map((e) => e.message)
+        .filter((m) => m.includes('_fan')),
+    );
     assert.deepEqual(fan2, fan1);
-    assert.ok(fan1.every((m) => m.startsWith(`${MARKER}_fan `)), 'the substring filter holds');
+    assert.ok(
+      fan1.every((m) => m.startsWith(`${MARKER}_fan `)),
+      'the substring filter holds',
+    );
     await agent.connection.sendRequest(proto.traceStop, { stream: s1 });
     assert.equal(readers(agent), 1, 'the other stream still reads');
     const before = events(s2).length;
@@ -117,7 +128,11 @@ describe('trace_pipe streams', () => {
   });
 
   it('a client that stops reading makes the agent drop and count, not buffer without bound', async () => {
-    const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_burst`, batch: { maxEvents: 10, maxDelayMs: 5 } });
+    const { stream } = await agent.connection.sendRequest(proto.traceStart, {
+      source: 'trace_pipe',
+      filter: `${MARKER}_burst`,
+      batch: { maxEvents: 10, maxDelayMs: 5 },
+    });
     const n = 60_000;
     let k = n;
     try {
@@ -131,10 +146,14 @@ describe('trace_pipe streams', () => {
       agent.child.stdout!.resume();
       // lines after the stall (repeated: another reader may take some), so a batch carries the drop count
       k = n;
-      await until(() => {
-        mark(`${MARKER}_burst ${k++}`);
-        return events(stream).some((e) => Number(e.message.split(' ')[1]) >= n);
-      }, 'a line after the stall', 30_000);
+      await until(
+        () => {
+          mark(`${MARKER}_burst ${k++}`);
+          return events(stream).some((e) => Number(e.message.split(' ')[1]) >= n);
+        },
+        'a line after the stall',
+        30_000,
+      );
     } finally {
       agent.child.stdout!.resume();
       await agent.connection.sendRequest(proto.traceStop, { stream });
@@ -147,9 +166,15 @@ describe('trace_pipe streams', () => {
     // the queue holds 20,000; a few hundred more fit in the pipe before the writes stall
     assert.ok(sent < 25_000, `the queue stayed bounded (${sent} of ${k} sent)`);
     assert.ok(sent + dropped <= k, 'nothing is counted twice');
-    assert.ok(b.every((x) => x.events.length <= 10), 'batches respect maxEvents');
-    const seq = (events(stream)).map((e) => Number(e.message.split(' ')[1]));
-    assert.ok(seq.every((v, i) => i === 0 || v > seq[i - 1]), 'events stay in order');
+    assert.ok(
+      b.every((x) => x.events.length <= 10),
+      'batches respect maxEvents',
+    );
+    const seq = events(stream).map((e) => Number(e.message.split(' ')[1]));
+    assert.ok(
+      seq.every((v, i) => i === 0 || v > seq[i - 1]),
+      'events stay in order',
+    );
   });
 
   it('while another process holds trace_pipe, the agent names it and reads as soon as it is free', async () => {
@@ -174,7 +199,10 @@ describe('trace_pipe streams', () => {
     assert.ok(holder, 'our own reader got trace_pipe');
     try {
       const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_busy` });
-      await until(() => agent.logs.some((l) => l.message.includes('trace_pipe is busy') && l.message.includes(`pid ${holder!.pid} (cat)`)), 'the busy report naming our reader');
+      await until(
+        () => agent.logs.some((l) => l.message.includes('trace_pipe is busy') && l.message.includes(`pid ${holder!.pid} (cat)`)),
+        'the busy report naming our reader',
+      );
       holder.kill();
       await until(() => {
         mark(`${MARKER}_busy after`);
@@ -192,7 +220,12 @@ describe('trace_pipe streams', () => {
     try {
       await doomed.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_doomed` });
       await until(() => readers(doomed) === 1, 'the doomed agent to read');
-      const reader = Number(sh(['pgrep', '-P', String(doomed.child.pid)]).stdout.trim().split('\n').find((p) => holderOpen(Number(p))));
+      const reader = Number(
+        sh(['pgrep', '-P', String(doomed.child.pid)])
+          .stdout.trim()
+          .split('\n')
+          .find((p) => holderOpen(Number(p))),
+      );
       doomed.child.kill('SIGKILL');
       await until(() => !holderOpen(reader), 'the orphaned reader to go');
     } finally {

@@ -7,7 +7,18 @@ import { after, before, describe, it } from 'node:test';
 import { AgentErrorCode, attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload } from '../../../protocol/agent';
 import type { Lab } from '../../../protocol/types';
 import {
-  BPFTOOL_71, BPFTOOL_75, cleanup, compileFixture, expectError, inNetns, ipOf, pingLoss, sh, startAgent, tmpDir, type AgentHandle,
+  BPFTOOL_71,
+  BPFTOOL_75,
+  cleanup,
+  compileFixture,
+  expectError,
+  inNetns,
+  ipOf,
+  pingLoss,
+  sh,
+  startAgent,
+  tmpDir,
+  type AgentHandle,
 } from './agentProcess';
 
 const LAB = 'axd';
@@ -20,7 +31,10 @@ function kernelXdp(): { mode: string; id: number } | undefined {
   return (JSON.parse(out) as { xdp: { mode: string; id: number }[] }[])[0]?.xdp[0];
 }
 
-for (const [label, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['bpftool 7.1', BPFTOOL_71]] as const) {
+for (const [label, bpftool] of [
+  ['bpftool 7.5', BPFTOOL_75],
+  ['bpftool 7.1', BPFTOOL_71],
+] as const) {
   describe(`XDP with ${label}`, () => {
     let agent: AgentHandle;
     let lab: Lab;
@@ -35,7 +49,10 @@ for (const [label, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['bpftool 7.1', BPF
       bAddr = ipOf(lab.hosts.find((h) => h.role === 'b')!.interfaces[0].addresses[0]);
       const bytes = compileFixture('xdp_drop_icmp', tmpDir('axd'));
       const loaded = await agent.connection.sendRequest(objectLoad, { name: obj, object: bytes.toString('base64') });
-      assert.deepEqual(loaded.programs.map((p) => [p.name, p.type, p.section]), [['xdp_drop_icmp', 'xdp', 'xdp']]);
+      assert.deepEqual(
+        loaded.programs.map((p) => [p.name, p.type, p.section]),
+        [['xdp_drop_icmp', 'xdp', 'xdp']],
+      );
     });
     after(async () => {
       await agent.connection.sendRequest(labDestroy, { name: LAB }).catch(() => undefined);
@@ -80,12 +97,22 @@ for (const [label, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['bpftool 7.1', BPF
     it('attaching twice is AlreadyAttached; replace overwrites; native over generic is refused', async () => {
       const first = await agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'native' });
       try {
-        const again = await expectError(agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'native' }));
+        const again = await expectError(
+          agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'native' }),
+        );
         assert.equal(again.code, AgentErrorCode.AlreadyAttached);
         assert.ok(again.data?.stderr, 'the tool output travels in data');
-        const replaced = await agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'native', replace: true });
+        const replaced = await agent.connection.sendRequest(attachXdp, {
+          program: prog,
+          dev: 'eth0',
+          netns: NS_B,
+          mode: 'native',
+          replace: true,
+        });
         assert.equal(replaced.progId, first.progId);
-        const generic = await expectError(agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'generic' }));
+        const generic = await expectError(
+          agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'generic' }),
+        );
         assert.equal(generic.code, AgentErrorCode.AlreadyAttached);
       } finally {
         await agent.connection.sendRequest(detach, { attachment: first.id });
@@ -99,8 +126,19 @@ for (const [label, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['bpftool 7.1', BPF
       const missing = await expectError(agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth9', netns: NS_B }));
       assert.equal(missing.code, AgentErrorCode.NotFound);
       assert.equal(missing.data?.argument, 'dev');
-      const byPin = await agent.connection.sendRequest(attachXdp, { program: `/sys/fs/bpf/ebpf-netdebug/${prog}`, dev: 'eth0', netns: NS_B, mode: 'generic' });
-      const byId = await agent.connection.sendRequest(attachXdp, { program: `id:${byPin.progId}`, dev: 'eth0', netns: NS_B, mode: 'generic', replace: true });
+      const byPin = await agent.connection.sendRequest(attachXdp, {
+        program: `/sys/fs/bpf/ebpf-netdebug/${prog}`,
+        dev: 'eth0',
+        netns: NS_B,
+        mode: 'generic',
+      });
+      const byId = await agent.connection.sendRequest(attachXdp, {
+        program: `id:${byPin.progId}`,
+        dev: 'eth0',
+        netns: NS_B,
+        mode: 'generic',
+        replace: true,
+      });
       assert.equal(byId.progId, byPin.progId);
       await agent.connection.sendRequest(detach, { attachment: byId.id });
       const none = await expectError(agent.connection.sendRequest(detach, { attachment: byId.id }));

@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  AgentErrorCode, attachXdp, captureStart, captureStop, capturePackets, labCreate, labDestroy, objectLoad, objectUnload, type CapturePacketsParams,
+  AgentErrorCode,
+  attachXdp,
+  captureStart,
+  captureStop,
+  capturePackets,
+  labCreate,
+  labDestroy,
+  objectLoad,
+  objectUnload,
+  type CapturePacketsParams,
 } from '../../../protocol/agent';
 import type { CapturedPacket } from '../../../protocol/types';
 import { buildInstrumented } from '../../../extension/core/capture/build';
@@ -55,7 +64,13 @@ describe('capture.start / capture.stop through the agent', () => {
     b = labEnd(lab, 'b');
     const loaded = await agent.request(objectLoad, { path: shippedObject('xdp_drop_ping'), name: OBJECT });
     progIds.push(...loaded.programs.map((p) => p.id));
-    const build = await buildInstrumented({ source: join(REPO_ROOT, 'bpf', 'xdp_drop_ping.bpf.c'), program: 'xdp_drop_ping', section: 'xdp', kind: 'xdp', host: localTarget() });
+    const build = await buildInstrumented({
+      source: join(REPO_ROOT, 'bpf', 'xdp_drop_ping.bpf.c'),
+      program: 'xdp_drop_ping',
+      section: 'xdp',
+      kind: 'xdp',
+      host: localTarget(),
+    });
     assert.ok(build.ok && build.bytes, build.stderr);
     instrumented = build.bytes;
   });
@@ -76,8 +91,15 @@ describe('capture.start / capture.stop through the agent', () => {
   it('reports each packet with its verdict and bytes, and the kernel counts', async () => {
     const att = await agent.request(attachXdp, { program: `${OBJECT}/xdp_drop_ping`, dev: b.dev, netns: b.netns, mode: 'native' });
     const packets: CapturedPacket[] = [];
-    const sub = agent.connection.onNotification(capturePackets, (p: CapturePacketsParams) => { packets.push(...p.packets); });
-    const info = await agent.request(captureStart, { attachment: att.id, object: instrumented.toString('base64'), filter: { protocol: 'icmp' }, snapLength: 64 });
+    const sub = agent.connection.onNotification(capturePackets, (p: CapturePacketsParams) => {
+      packets.push(...p.packets);
+    });
+    const info = await agent.request(captureStart, {
+      attachment: att.id,
+      object: instrumented.toString('base64'),
+      filter: { protocol: 'icmp' },
+      snapLength: 64,
+    });
     assert.equal(info.plainProgId, att.progId);
     assert.equal(await xdpProg(b.netns), info.captureProgId, 'the instrumented program runs on the interface');
     const pinged = await ping(a.netns, b.ipv4, { count: 4, interval: 0.2, wait: 1 });
@@ -93,7 +115,7 @@ describe('capture.start / capture.stop through the agent', () => {
       const bytes = Buffer.from(p.data, 'base64');
       assert.equal(p.verdict, 1);
       assert.equal(bytes.length, 64, 'snapLength bytes');
-      assert.equal(p.len, 98, 'Ethernet + IPv4 + ICMP echo of ping\'s default 56 bytes');
+      assert.equal(p.len, 98, "Ethernet + IPv4 + ICMP echo of ping's default 56 bytes");
       assert.equal(bytes.readUInt16BE(12), 0x0800);
       assert.equal(bytes[14 + 9], 1, 'ICMP');
       assert.equal(bytes[34], 8, 'echo request');
@@ -112,10 +134,22 @@ describe('capture.start / capture.stop through the agent', () => {
     };
     // shapes the params schema refuses (protocol/schemas.ts) are InvalidParams
     await bad({ attachment: att, object: instrumented.toString('base64'), snapLength: 5000 }, AgentErrorCode.InvalidParams, /snapLength/);
-    await bad({ attachment: att, object: instrumented.toString('base64'), filter: { protocol: 'sctp' } }, AgentErrorCode.InvalidParams, /not one of icmp/);
-    await bad({ attachment: `xdp:${a.netns}:${a.dev}`, object: instrumented.toString('base64') }, AgentErrorCode.NotFound, /no XDP program/);
+    await bad(
+      { attachment: att, object: instrumented.toString('base64'), filter: { protocol: 'sctp' } },
+      AgentErrorCode.InvalidParams,
+      /not one of icmp/,
+    );
+    await bad(
+      { attachment: `xdp:${a.netns}:${a.dev}`, object: instrumented.toString('base64') },
+      AgentErrorCode.NotFound,
+      /no XDP program/,
+    );
     await bad({ attachment: `cgroup:sock_ops:/x:1`, object: instrumented.toString('base64') }, AgentErrorCode.Unsupported, /xdp and tc/);
-    await bad({ attachment: att, object: instrumented.toString('base64'), program: 'nope' }, AgentErrorCode.BadArgument, /no program "nope"/);
+    await bad(
+      { attachment: att, object: instrumented.toString('base64'), program: 'nope' },
+      AgentErrorCode.BadArgument,
+      /no program "nope"/,
+    );
     await assert.rejects(agent.request(captureStop, { capture: 'vcap-0-0' }), (e: AgentRequestError) => e.code === AgentErrorCode.NotFound);
   });
 
@@ -127,7 +161,7 @@ describe('capture.start / capture.stop through the agent', () => {
     assert.equal(await xdpProg(b.netns), info.captureProgId);
     await leaving.dispose(); // resolves once the process is gone
     assert.equal(await xdpProg(b.netns), plain, 'the plain program is back as soon as the agent is gone, no lease to wait for');
-    assert.equal(existsSync(join(AGENT_PIN_ROOT, 'verdict_captures', info.capture)), false, 'and the instrumented object\'s pins are gone');
+    assert.equal(existsSync(join(AGENT_PIN_ROOT, 'verdict_captures', info.capture)), false, "and the instrumented object's pins are gone");
   });
 
   it('an agent killed in the middle of a capture: the watchdog puts the plain program back when the lease runs out', async () => {
@@ -136,7 +170,11 @@ describe('capture.start / capture.stop through the agent', () => {
     try {
       const plain = await xdpProg(b.netns);
       assert.ok(plain);
-      const info = await doomed.request(captureStart, { attachment: `xdp:${b.netns}:${b.dev}`, object: instrumented.toString('base64'), leaseMs: 3000 });
+      const info = await doomed.request(captureStart, {
+        attachment: `xdp:${b.netns}:${b.dev}`,
+        object: instrumented.toString('base64'),
+        leaseMs: 3000,
+      });
       assert.equal(await xdpProg(b.netns), info.captureProgId);
       killedAgents.push(doomed.child.pid!);
       doomed.child.kill('SIGKILL');

@@ -56,7 +56,9 @@ before(async () => {
   }
   const r = await cli('lab', 'create', TOKEN, '--host', 'local', '--json');
   assert.equal(r.code, 0, r.stderr);
-  addrB = JSON.parse(r.stdout).hosts.find((h: { role: string }) => h.role === 'b').interfaces[0].addresses[0].split('/')[0];
+  addrB = JSON.parse(r.stdout)
+    .hosts.find((h: { role: string }) => h.role === 'b')
+    .interfaces[0].addresses[0].split('/')[0];
 });
 
 after(async () => {
@@ -71,7 +73,20 @@ after(async () => {
 const pureAcksFromB = (ps: CapturedPacket[]) => ps.filter((p) => p.src === addrB && (p.length ?? 0) === 0 && !/[SFR]/.test(p.flags ?? ''));
 
 test('attach tc egress with --set every_n=1: every pure ACK from b carries PSH; detach: none does', async () => {
-  const att = await attach('tc', '--dev', 'eth0', '--netns', nsB, '--direction', 'egress', '--name', `end_${TOKEN}_psh`, '--set', 'every_n=1', obj('tc_tcp_psh'));
+  const att = await attach(
+    'tc',
+    '--dev',
+    'eth0',
+    '--netns',
+    nsB,
+    '--direction',
+    'egress',
+    '--name',
+    `end_${TOKEN}_psh`,
+    '--set',
+    'every_n=1',
+    obj('tc_tcp_psh'),
+  );
   assert.equal(att.id, `tc:${nsB}:eth0:egress`);
   const listed = await cli('list', 'attachments', '--host', 'local');
   assert.match(listed.stdout, new RegExp(`^tc:${nsB}:eth0:egress +tc +${att.progId} +tc_tcp_psh +${nsB}/eth0 +egress$`, 'm'));
@@ -82,7 +97,11 @@ test('attach tc egress with --set every_n=1: every pure ACK from b carries PSH; 
   capture = undefined;
   assert.deepEqual(s1.received, s1.sent);
   assert.ok(marked.length > 10, `pure ACKs from b seen: ${marked.length}`);
-  assert.deepEqual(marked.filter((p) => p.flags !== 'P.').map((p) => p.line), [], 'every pure ACK has PSH');
+  assert.deepEqual(
+    marked.filter((p) => p.flags !== 'P.').map((p) => p.line),
+    [],
+    'every pure ACK has PSH',
+  );
 
   const out = await detach(att.id);
   assert.match(out, new RegExp(`^unloaded object end_${TOKEN}_psh$`, 'm'));
@@ -91,7 +110,11 @@ test('attach tc egress with --set every_n=1: every pure ACK from b carries PSH; 
   const after = pureAcksFromB(await capture.stop());
   capture = undefined;
   assert.ok(after.length > 10);
-  assert.deepEqual(after.filter((p) => p.flags === 'P.').map((p) => p.line), [], 'no PSH once detached');
+  assert.deepEqual(
+    after.filter((p) => p.flags === 'P.').map((p) => p.line),
+    [],
+    'no PSH once detached',
+  );
 });
 
 test('attach sockops then skmsg of one object: shared sockhash, no data on lo; detaching both unloads it', async () => {
@@ -107,20 +130,44 @@ test('attach sockops then skmsg of one object: shared sockhash, no data on lo; d
   assert.equal(msg.object, ops.object, 'the second attach reuses the object the first loaded');
   assert.equal(msg.map, join(AGENT_PIN_ROOT, ops.object, 'maps', 'sock_hash'));
   // What inspect read from the object's BTF is what the kernel created.
-  const fromElf = JSON.parse((await cli('inspect', '--json', obj('sockmap_redir'))).stdout).maps
-    .map((m: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number }) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]);
+  const fromElf = JSON.parse((await cli('inspect', '--json', obj('sockmap_redir'))).stdout).maps.map(
+    (m: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number }) => [
+      m.name,
+      m.type,
+      m.keySize,
+      m.valueSize,
+      m.maxEntries,
+    ],
+  );
   const inKernel = JSON.parse((await cli('list', 'maps', '--host', 'local', '--json')).stdout)
     .filter((m: { pinned: string[] }) => m.pinned.some((p) => p.startsWith(join(AGENT_PIN_ROOT, ops.object, 'maps'))))
-    .map((m: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number }) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]);
+    .map((m: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number }) => [
+      m.name,
+      m.type,
+      m.keySize,
+      m.valueSize,
+      m.maxEntries,
+    ]);
   assert.deepEqual(inKernel.sort(), fromElf.sort());
 
   capture = await startCapture(nsA, 'lo', { filter: ['tcp', 'port', '5303'] });
-  const s = await runStream({ server: { netns: nsA, port: 5303, bind: '127.0.0.1', cgroup }, client: { netns: nsA, host: '127.0.0.1', cgroup }, bytes: 1 << 20 });
+  const s = await runStream({
+    server: { netns: nsA, port: 5303, bind: '127.0.0.1', cgroup },
+    client: { netns: nsA, host: '127.0.0.1', cgroup },
+    bytes: 1 << 20,
+  });
   const packets = await capture.stop();
   capture = undefined;
   assert.deepEqual(s.received, s.sent, 'every byte arrives');
-  assert.ok(packets.some((p) => p.flags === 'S'), 'the handshake is on lo');
-  assert.deepEqual(packets.filter((p) => (p.length ?? 0) > 0).map((p) => p.line), [], 'no data segment on lo');
+  assert.ok(
+    packets.some((p) => p.flags === 'S'),
+    'the handshake is on lo',
+  );
+  assert.deepEqual(
+    packets.filter((p) => (p.length ?? 0) > 0).map((p) => p.line),
+    [],
+    'no data segment on lo',
+  );
 
   const first = await detach(msg.id);
   assert.doesNotMatch(first, /unloaded object/, 'sock_ops still uses the object');
@@ -134,10 +181,18 @@ test('attach tracepoints: every program linked and listed; detach removes the li
   assert.equal(r.code, 0, r.stderr);
   const id = `tracepoints:end_${TOKEN}_tp`;
   attached.add(id);
-  assert.match(r.stdout, new RegExp(`^attached the tracepoints of end_${TOKEN}_tp \\(tp_net_dev_queue, tp_netif_rx, tp_netif_receive_skb_entry, tp_napi_gro_receive_entry, tp_kfree_skb\\)$`, 'm'));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^attached the tracepoints of end_${TOKEN}_tp \\(tp_net_dev_queue, tp_netif_rx, tp_netif_receive_skb_entry, tp_napi_gro_receive_entry, tp_kfree_skb\\)$`,
+      'm',
+    ),
+  );
   assert.match(r.stdout, new RegExp(`^id: ${id}$`, 'm'));
   const links = await cli('list', 'links', '--host', 'local', '--json');
-  const ours = JSON.parse(links.stdout).filter((l: { pinned: string[] }) => l.pinned.some((p) => p.startsWith(join(AGENT_PIN_ROOT, `end_${TOKEN}_tp`))));
+  const ours = JSON.parse(links.stdout).filter((l: { pinned: string[] }) =>
+    l.pinned.some((p) => p.startsWith(join(AGENT_PIN_ROOT, `end_${TOKEN}_tp`))),
+  );
   assert.equal(ours.length, 5);
   progIds.push(...ours.map((l: { progId: number }) => l.progId));
   const out = await detach(id);
@@ -150,7 +205,19 @@ test('a program of the wrong kind is refused, naming what the object has', async
   const wrong = await cli('attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--netns', nsA, obj('tc_tcp_psh'));
   assert.equal(wrong.code, 1);
   assert.equal(wrong.stderr, `ebpf-netdebug: attach xdp: ${obj('tc_tcp_psh')} has no xdp program (its programs: tc_tcp_psh (tc))\n`);
-  const named = await cli('attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--netns', nsA, '--program', 'tc_tcp_psh', obj('tc_tcp_psh'));
+  const named = await cli(
+    'attach',
+    'xdp',
+    '--host',
+    'local',
+    '--dev',
+    'eth0',
+    '--netns',
+    nsA,
+    '--program',
+    'tc_tcp_psh',
+    obj('tc_tcp_psh'),
+  );
   assert.equal(named.code, 2);
   assert.match(named.stderr, /--program tc_tcp_psh: section "tc" is a sched_cls program; attach it with `attach tc`/);
 });

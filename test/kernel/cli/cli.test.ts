@@ -42,7 +42,9 @@ function assertOneLineFailure(r: RunResult, pattern: RegExp): void {
   assert.match(r.stderr, pattern);
 }
 
-async function attachJson(...args: string[]): Promise<{ id: string; object: string; progId: number; mode?: string; confirmation?: unknown }> {
+async function attachJson(
+  ...args: string[]
+): Promise<{ id: string; object: string; progId: number; mode?: string; confirmation?: unknown }> {
   const r = await cli('attach', 'xdp', '--host', 'local', '--json', ...args);
   assert.equal(r.code, 0, r.stderr);
   const att = JSON.parse(r.stdout);
@@ -112,7 +114,10 @@ test('build of a good file writes the object; inspect reads it like readelf', as
     assert.match(r.stdout, /^BTF: +yes/m);
     const j = JSON.parse((await cli('inspect', '--json', out)).stdout);
     assert.equal(j.headerText.machine, 'Linux BPF');
-    assert.deepEqual(j.programs.map((p: { name: string }) => p.name), ['xdp_drop_ping']);
+    assert.deepEqual(
+      j.programs.map((p: { name: string }) => p.name),
+      ['xdp_drop_ping'],
+    );
   } finally {
     await run(['rm', '-f', out]);
   }
@@ -178,9 +183,16 @@ test('--confirm-within: the CLI confirms, so the watchdog leaves the program att
   const readable = att.id.replace(/[^A-Za-z0-9_.-]+/g, '_');
   const plans = join(process.env.EBPF_NETDEBUG_DEADMAN_DIR ?? '/run/ebpf-netdebug/deadman', 'plans');
   const planLeft = () => (existsSync(plans) ? readdirSync(plans) : []).some((f) => f.startsWith(`${readable}-`));
-  const watchdogLeft = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((pid) => {
-    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${plans}/${readable}-`); } catch { return false; }
-  });
+  const watchdogLeft = () =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .some((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${plans}/${readable}-`);
+        } catch {
+          return false;
+        }
+      });
   await until(() => !planLeft() && !watchdogLeft(), 'the plan claimed and its watchdog gone', 30_000);
   const listed = await cli('list', 'attachments', '--host', 'local', '--json');
   const still = JSON.parse(listed.stdout).find((a: { id: string }) => a.id === att.id);
@@ -217,7 +229,10 @@ test('a bad --set is refused before anything is loaded', async () => {
 
 test('a verifier rejection points at the C line and fails with one line', async () => {
   const r = await cli('attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--netns', nsA, '--name', `end_${TOKEN}_bad`, UNCHECKED_C);
-  assertOneLineFailure(r, new RegExp(`verifier rejected program xdp_unchecked at ${UNCHECKED_C.replace(/[.]/g, '\\.')}:19: invalid access to packet`));
+  assertOneLineFailure(
+    r,
+    new RegExp(`verifier rejected program xdp_unchecked at ${UNCHECKED_C.replace(/[.]/g, '\\.')}:19: invalid access to packet`),
+  );
   assert.match(r.stdout, new RegExp(`^${UNCHECKED_C.replace(/[.]/g, '\\.')}:19:1: error: invalid access to packet, off=23 size=1`, 'm'));
   assert.match(r.stdout, /^> 6: \(71\) r1 = \*\(u8 \*\)\(r1 \+23\)$/m);
   assert.equal(existsSync(join(AGENT_PIN_ROOT, `end_${TOKEN}_bad`)), false);
@@ -246,7 +261,9 @@ test('trace prints trace_pipe lines that carry the filter', async () => {
   for (let attempt = 0; attempt < 20; attempt++) {
     const tracing = cli('trace', '--host', 'local', '--duration', '2', '--filter', marker);
     let done = false;
-    void tracing.then(() => { done = true; });
+    void tracing.then(() => {
+      done = true;
+    });
     // trace_pipe is global: write our marker until the trace ends, and look only for it.
     while (!done) {
       appendFileSync('/sys/kernel/tracing/trace_marker', `${marker}\n`);
@@ -270,11 +287,17 @@ test('trace without --duration runs until Ctrl-C, then stops its stream and exit
     const child = spawn(process.execPath, [CLI, 'trace', '--host', 'local', '--filter', marker], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     let gone = false;
-    void exited.then(() => { gone = true; });
+    void exited.then(() => {
+      gone = true;
+    });
     // Until our marker comes back through the trace (or the CLI gives up because trace_pipe is busy).
     while (!gone && !stdout.includes(marker)) {
       appendFileSync('/sys/kernel/tracing/trace_marker', `${marker}\n`);
@@ -292,7 +315,9 @@ test('trace without --duration runs until Ctrl-C, then stops its stream and exit
 test('trace --source packet-path shows each ping hop by hop across the lab', async () => {
   const tracing = cli('trace', '--host', 'local', '--source', 'packet-path', '--filter', `icmp and host ${addrB}`, '--duration', '6');
   let done = false;
-  void tracing.then(() => { done = true; });
+  void tracing.then(() => {
+    done = true;
+  });
   // The tracer needs a moment to attach: keep pinging until the trace ends.
   while (!done) await ping(nsA, addrB, { count: 1, wait: 1 });
   const r = await tracing;
@@ -301,9 +326,18 @@ test('trace --source packet-path shows each ping hop by hop across the lab', asy
   const request = blocks.find((b) => /request #\d+\.\d+ /.test(b));
   assert.ok(request, `no echo request traced:\n${r.stdout}`);
   const hops = request!.split('\n');
-  assert.match(hops[0], new RegExp(`^\\[\\d+ ${nsA}\\] +eth0 +request #\\d+\\.\\d+ [\\d.]+ -> ${addrB.replace(/\./g, '\\.')} +\\+0\\.000 ms +net_dev_queue$`));
-  assert.ok(hops.some((h) => new RegExp(`^\\[\\d+ ${nsB}\\] +eth0 +request .* netif_rx$`).test(h)), request);
-  assert.ok(blocks.some((b) => b.includes(' reply #')), 'replies traced too');
+  assert.match(
+    hops[0],
+    new RegExp(`^\\[\\d+ ${nsA}\\] +eth0 +request #\\d+\\.\\d+ [\\d.]+ -> ${addrB.replace(/\./g, '\\.')} +\\+0\\.000 ms +net_dev_queue$`),
+  );
+  assert.ok(
+    hops.some((h) => new RegExp(`^\\[\\d+ ${nsB}\\] +eth0 +request .* netif_rx$`).test(h)),
+    request,
+  );
+  assert.ok(
+    blocks.some((b) => b.includes(' reply #')),
+    'replies traced too',
+  );
 });
 
 test('lab destroy removes the namespaces', async () => {

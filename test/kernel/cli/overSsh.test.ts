@@ -24,7 +24,9 @@ const progIds: number[] = [];
 
 function cli(...args: string[]): Promise<RunResult> {
   // Only HOME changes: the CLI reads ~/.ssh/config and ~/.ssh/known_hosts like OpenSSH does.
-  return run(['env', `HOME=${sshd!.client.home}`, `EBPF_NETDEBUG_REMOTE_BASE=${REMOTE_BASE}`, process.execPath, CLI, ...args], { timeoutMs: 120_000 });
+  return run(['env', `HOME=${sshd!.client.home}`, `EBPF_NETDEBUG_REMOTE_BASE=${REMOTE_BASE}`, process.execPath, CLI, ...args], {
+    timeoutMs: 120_000,
+  });
 }
 
 before(async () => {
@@ -37,7 +39,12 @@ before(async () => {
   sshd = await startSshd({ token: TOKEN });
   sshd.client.addHost(ALIAS, ['HostName 127.0.0.1', `Port ${sshd.port}`, 'User root', `IdentityFile ${sshd.client.keyPath}`]);
   untrusted = await startSshd({ token: TOKEN, client: sshd.client, trustHostKey: false });
-  sshd.client.addHost(`${ALIAS}-untrusted`, ['HostName 127.0.0.1', `Port ${untrusted.port}`, 'User root', `IdentityFile ${sshd.client.keyPath}`]);
+  sshd.client.addHost(`${ALIAS}-untrusted`, [
+    'HostName 127.0.0.1',
+    `Port ${untrusted.port}`,
+    'User root',
+    `IdentityFile ${sshd.client.keyPath}`,
+  ]);
 });
 
 after(async () => {
@@ -60,7 +67,7 @@ test('info --host ALIAS deploys the agent through the ssh_config alias and repor
   assert.ok(existsSync(join('/root', REMOTE_BASE)), 'the agent went under the chosen remote base');
 });
 
-test('build --host ALIAS compiles against the host\'s own BTF, fetched over SSH into the cache', async () => {
+test("build --host ALIAS compiles against the host's own BTF, fetched over SSH into the cache", async () => {
   const out = join(sshd!.client.home, 'drop.o');
   const r = await cli('build', '--host', ALIAS, join(ROOT, 'bpf', 'xdp_drop_ping.bpf.c'), '-o', out);
   assert.equal(r.code, 0, r.stderr);
@@ -78,7 +85,20 @@ test('lab, attach xdp, ping loss, detach: the same flow over SSH', async () => {
   const hosts = JSON.parse(lab.stdout).hosts as { role: string; netns: string; interfaces: { addresses: string[] }[] }[];
   const b = hosts.find((h) => h.role === 'b')!;
   const addrB = b.interfaces[0].addresses[0].split('/')[0];
-  const a = await cli('attach', 'xdp', '--host', ALIAS, '--dev', 'eth0', '--netns', b.netns, '--name', `end_${TOKEN}_drop`, '--json', DROP_PING_O);
+  const a = await cli(
+    'attach',
+    'xdp',
+    '--host',
+    ALIAS,
+    '--dev',
+    'eth0',
+    '--netns',
+    b.netns,
+    '--name',
+    `end_${TOKEN}_drop`,
+    '--json',
+    DROP_PING_O,
+  );
   assert.equal(a.code, 0, a.stderr);
   const att = JSON.parse(a.stdout);
   attached.add(att.id);
@@ -101,7 +121,7 @@ test('an unknown host key and an unknown host fail with one line and exit 1', as
   assert.equal(none.stderr.split('\n').filter(Boolean).length, 1, none.stderr);
 });
 
-test('--accept-new-host-key records the unknown key; later runs need no flag; --bpftool picks the host\'s bpftool', async () => {
+test("--accept-new-host-key records the unknown key; later runs need no flag; --bpftool picks the host's bpftool", async () => {
   const knownHosts = join(sshd!.client.home, '.ssh', 'known_hosts');
   const before = readFileSync(knownHosts, 'utf8');
   assert.ok(!before.includes(`[127.0.0.1]:${untrusted!.port}`), 'the untrusted host starts unknown');

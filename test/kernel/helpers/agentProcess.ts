@@ -32,7 +32,12 @@ export interface AgentProcess {
 
 /** A JSON-RPC error from the agent, with its code and data kept for assertions. */
 export class AgentRequestError extends Error {
-  constructor(readonly method: string, readonly code: number, readonly agentMessage: string, readonly data: AgentErrorData | undefined) {
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    readonly agentMessage: string,
+    readonly data: AgentErrorData | undefined,
+  ) {
     super(`${method} failed (${code}): ${agentMessage}${data ? `\n${JSON.stringify(data, null, 1).slice(0, 4000)}` : ''}`);
   }
 }
@@ -51,18 +56,22 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   const stateDir = mkdtempSync(join(tmpdir(), 'end-agent-'));
   const args = ['--state-dir', stateDir, ...(opts.bpftool ? ['--bpftool', opts.bpftool] : []), ...(opts.args ?? [])];
   const child = spawn(process.execPath, [AGENT_BUNDLE, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   connection.listen();
 
-  const wrap = <R>(method: string, p: Promise<R>): Promise<R> => p.catch((e: unknown) => {
-    if (e instanceof ResponseError) throw new AgentRequestError(method, e.code, e.message, e.data as AgentErrorData | undefined);
-    throw new Error(`${method}: ${(e as Error).message}; agent stderr: ${stderr.trim().slice(-2000)}`);
-  });
+  const wrap = <R>(method: string, p: Promise<R>): Promise<R> =>
+    p.catch((e: unknown) => {
+      if (e instanceof ResponseError) throw new AgentRequestError(method, e.code, e.message, e.data as AgentErrorData | undefined);
+      throw new Error(`${method}: ${(e as Error).message}; agent stderr: ${stderr.trim().slice(-2000)}`);
+    });
 
   let disposed = false;
   return {

@@ -16,7 +16,10 @@ export function shippedObject(name: string): string {
   return path;
 }
 
-export interface Variant { path: string; dispose(): void }
+export interface Variant {
+  path: string;
+  dispose(): void;
+}
 
 /** Compiles bpf/NAME.bpf.c with the given -D knobs into a private temporary directory, the way build.mjs does. */
 export async function compileVariant(name: string, defines: Record<string, string | number>): Promise<Variant> {
@@ -24,10 +27,23 @@ export async function compileVariant(name: string, defines: Record<string, strin
   const dir = mkdtempSync(join(tmpdir(), 'end-bpf-'));
   const path = join(dir, `${name}.o`);
   try {
-    await runOk(['clang', '-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86',
+    await runOk([
+      'clang',
+      '-O2',
+      '-g',
+      '-target',
+      'bpf',
+      '-D__TARGET_ARCH_x86',
       ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
-      '-I', join(BPF_SOURCE_DIR, 'include'), '-I', join(REPO_ROOT, '.cache', 'vmlinux'),
-      '-c', join(BPF_SOURCE_DIR, `${name}.bpf.c`), '-o', path]);
+      '-I',
+      join(BPF_SOURCE_DIR, 'include'),
+      '-I',
+      join(REPO_ROOT, '.cache', 'vmlinux'),
+      '-c',
+      join(BPF_SOURCE_DIR, `${name}.bpf.c`),
+      '-o',
+      path,
+    ]);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

@@ -31,7 +31,11 @@ export async function removeCgroup(path: string): Promise<void> {
   checkName(path.slice(CGROUP2_ROOT.length + 1));
   for (let attempt = 0; existsSync(path); attempt++) {
     for (const pid of cgroupPids(path)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     try {
       rmdirSync(path);

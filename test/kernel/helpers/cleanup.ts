@@ -62,7 +62,9 @@ function owned(name: string, token: string): boolean {
 
 function ownedEntries(dir: string, token: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => owned(n, token)).map((n) => join(dir, n));
+  return readdirSync(dir)
+    .filter((n) => owned(n, token))
+    .map((n) => join(dir, n));
 }
 
 export interface SweepOptions {
@@ -114,7 +116,11 @@ export async function sweep(token: string): Promise<void> {
     // Only the test's own processes can live in its namespace; they would keep the namespace alive.
     const pids = await run(['ip', 'netns', 'pids', ns]);
     for (const pid of pids.stdout.split('\n').filter(Boolean).map(Number)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     await runOk(['ip', 'netns', 'del', ns]);
   }

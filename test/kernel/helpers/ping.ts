@@ -2,8 +2,18 @@
 // and each reply's sequence number and TTL.
 import { inNetns } from './netns';
 
-export interface PingReply { seq: number; ttl: number; timeMs: number }
-export interface PingResult { transmitted: number; received: number; lossPercent: number; replies: PingReply[]; output: string }
+export interface PingReply {
+  seq: number;
+  ttl: number;
+  timeMs: number;
+}
+export interface PingResult {
+  transmitted: number;
+  received: number;
+  lossPercent: number;
+  replies: PingReply[];
+  output: string;
+}
 
 export interface PingOptions {
   /** Echo requests to send (default 10). */

@@ -2,14 +2,24 @@
 // reported with the command line and what it printed, so a failing test says what the tool said.
 import { execFile } from 'node:child_process';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-export interface RunOptions { timeoutMs?: number; input?: string }
+export interface RunOptions {
+  timeoutMs?: number;
+  input?: string;
+}
 
 /** Runs argv and resolves with its exit code and output; never rejects for a non-zero exit. */
 export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(argv[0], argv.slice(1), { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20, encoding: 'utf8' },
+    const child = execFile(
+      argv[0],
+      argv.slice(1),
+      { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
           // ENOENT and the like: the tool itself is missing, which no caller can treat as an exit code.
@@ -18,7 +28,8 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
         }
         const code = err ? ((err as { code?: number | null }).code ?? null) : 0;
         resolve({ code, stdout, stderr });
-      });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }

@@ -13,8 +13,12 @@ import { parseArgs } from 'node:util';
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    port: { type: 'string' }, bind: { type: 'string' }, host: { type: 'string' }, bytes: { type: 'string' },
-    chunk: { type: 'string' }, cgroup: { type: 'string' },
+    port: { type: 'string' },
+    bind: { type: 'string' },
+    host: { type: 'string' },
+    bytes: { type: 'string' },
+    chunk: { type: 'string' },
+    cgroup: { type: 'string' },
   },
 });
 
@@ -42,7 +46,10 @@ if (mode === 'serve') {
   const server = createServer((socket) => {
     const hash = createHash('sha256');
     let bytes = 0;
-    socket.on('data', (d) => { hash.update(d); bytes += d.length; });
+    socket.on('data', (d) => {
+      hash.update(d);
+      bytes += d.length;
+    });
     socket.on('end', () => {
       process.stdout.write(`${JSON.stringify({ role: 'serve', bytes, sha256: hash.digest('hex') })}\n`);
       socket.end();
@@ -63,7 +70,10 @@ if (mode === 'serve') {
       while (off < data.length) {
         const ok = socket.write(data.subarray(off, off + chunk));
         off += chunk;
-        if (!ok) { socket.once('drain', pump); return; }
+        if (!ok) {
+          socket.once('drain', pump);
+          return;
+        }
       }
       socket.end();
     };

@@ -24,7 +24,10 @@ function peer(): string {
   return peerScript;
 }
 
-export interface StreamEnd { netns: string; cgroup?: string }
+export interface StreamEnd {
+  netns: string;
+  cgroup?: string;
+}
 
 export interface StreamOptions {
   server: StreamEnd & { port: number; bind?: string };
@@ -39,7 +42,12 @@ export interface StreamResult {
   received: { bytes: number; sha256: string };
 }
 
-interface PeerSummary { role?: string; listening?: number; bytes?: number; sha256?: string }
+interface PeerSummary {
+  role?: string;
+  listening?: number;
+  bytes?: number;
+  sha256?: string;
+}
 
 /** Processes of streams still running, so a failing test's after() can kill them (killStreams). */
 const live = new Set<ChildProcess>();
@@ -50,7 +58,9 @@ function startPeer(netns: string, args: string[]): { child: ChildProcess; lines:
   live.add(child);
   child.once('exit', () => live.delete(child));
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   async function* lines(): AsyncGenerator<PeerSummary> {
     let buf = '';
     for await (const d of child.stdout!) {
@@ -75,20 +85,31 @@ async function next(it: AsyncIterator<PeerSummary>, what: string, stderr: () => 
 /** Runs one stream to its end and returns both summaries. Rejects with the peers' stderr when either fails. */
 export async function runStream(opts: StreamOptions): Promise<StreamResult> {
   const s = opts.server;
-  const server = startPeer(s.netns, ['serve', '--port', String(s.port), ...(s.bind ? ['--bind', s.bind] : []),
-    ...(s.cgroup ? ['--cgroup', s.cgroup] : [])]);
+  const server = startPeer(s.netns, [
+    'serve',
+    '--port',
+    String(s.port),
+    ...(s.bind ? ['--bind', s.bind] : []),
+    ...(s.cgroup ? ['--cgroup', s.cgroup] : []),
+  ]);
   const serverLines = server.lines[Symbol.asyncIterator]();
   const ready = await next(serverLines, 'server', server.stderr);
   if (ready.listening !== s.port) throw new Error(`server did not listen: ${JSON.stringify(ready)}`);
 
   const c = opts.client;
-  const client = startPeer(c.netns, ['send', '--host', c.host, '--port', String(s.port), '--bytes', String(opts.bytes),
-    ...(opts.chunk ? ['--chunk', String(opts.chunk)] : []), ...(c.cgroup ? ['--cgroup', c.cgroup] : [])]);
-  const clientLines = client.lines[Symbol.asyncIterator]();
-  const [sent, received] = await Promise.all([
-    next(clientLines, 'client', client.stderr),
-    next(serverLines, 'server', server.stderr),
+  const client = startPeer(c.netns, [
+    'send',
+    '--host',
+    c.host,
+    '--port',
+    String(s.port),
+    '--bytes',
+    String(opts.bytes),
+    ...(opts.chunk ? ['--chunk', String(opts.chunk)] : []),
+    ...(c.cgroup ? ['--cgroup', c.cgroup] : []),
   ]);
+  const clientLines = client.lines[Symbol.asyncIterator]();
+  const [sent, received] = await Promise.all([next(clientLines, 'client', client.stderr), next(serverLines, 'server', server.stderr)]);
   return {
     sent: { bytes: sent.bytes ?? -1, sha256: sent.sha256 ?? '' },
     received: { bytes: received.bytes ?? -1, sha256: received.sha256 ?? '' },

@@ -28,7 +28,11 @@ export interface CapturedPacket {
 }
 
 /** tcpdump's closing counts. captured < receivedByFilter means packets were lost before tcpdump wrote them. */
-export interface CaptureStats { captured: number; receivedByFilter: number; droppedByKernel: number }
+export interface CaptureStats {
+  captured: number;
+  receivedByFilter: number;
+  droppedByKernel: number;
+}
 
 export interface Capture {
   /**
@@ -56,10 +60,15 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
   const argv = nsArgv(netns, ['tcpdump', '-i', dev, '-nn', '-U', '--immediate-mode', '-s', '200', '-w', file, ...(opts.filter ?? [])]);
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
     const onData = () => {
-      if (stderr.includes('listening on')) { child.stderr?.off('data', onData); resolve(); }
+      if (stderr.includes('listening on')) {
+        child.stderr?.off('data', onData);
+        resolve();
+      }
     };
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`tcpdump on ${dev} in ${netns} exited ${code} before listening: ${stderr.trim()}`)));
@@ -135,7 +144,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGINT');
   });
 }
@@ -163,8 +175,17 @@ export function parseTcpdump(text: string): CapturedPacket[] {
     pendingHeader = '';
     const tcp = /(\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[([^\]]*)\].*?length (\d+)/.exec(line);
     if (tcp) {
-      packets.push({ line, src: tcp[1], dst: tcp[3], sport: Number(tcp[2]), dport: Number(tcp[4]), protocol: 'tcp',
-        flags: tcp[5], length: Number(tcp[6]), ttl: pendingTtl });
+      packets.push({
+        line,
+        src: tcp[1],
+        dst: tcp[3],
+        sport: Number(tcp[2]),
+        dport: Number(tcp[4]),
+        protocol: 'tcp',
+        flags: tcp[5],
+        length: Number(tcp[6]),
+        ttl: pendingTtl,
+      });
       pendingTtl = undefined;
       continue;
     }

@@ -75,7 +75,9 @@ function heldPrograms(pid: number): number[] {
       if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
       const m = /^prog_id:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
       if (m) ids.push(Number(m[1]));
-    } catch { /* closed meanwhile */ }
+    } catch {
+      /* closed meanwhile */
+    }
   }
   return ids;
 }
@@ -83,7 +85,9 @@ function heldPrograms(pid: number): number[] {
 /** The tracer directories an agent process made (named after its pid). */
 function dirsOf(pid: number): string[] {
   if (!existsSync(TRACERS_DIR)) return [];
-  return readdirSync(TRACERS_DIR).filter((d) => d.startsWith(`${pid}_`)).map((d) => join(TRACERS_DIR, d));
+  return readdirSync(TRACERS_DIR)
+    .filter((d) => d.startsWith(`${pid}_`))
+    .map((d) => join(TRACERS_DIR, d));
 }
 
 describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () => {
@@ -108,18 +112,34 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
     });
     const { stream } = await agent.request(proto.traceStart, { source: 'packet_path', packetFilter: { protocol: 'icmp', host: lab.v4.b } });
     await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.b]);
-    await until(() => groupPacketPaths(events).filter((p) => p.src === lab.v4.a || p.dst === lab.v4.a).length >= 2
-      && groupPacketPaths(events).every((p) => p.hops.length >= 4));
+    await until(
+      () =>
+        groupPacketPaths(events).filter((p) => p.src === lab.v4.a || p.dst === lab.v4.a).length >= 2 &&
+        groupPacketPaths(events).every((p) => p.hops.length >= 4),
+    );
     return { agent, events, stream };
   }
 
-  for (const [name, bpftool] of [['bpftool 7.5 (autoattach)', BPFTOOL_75], ['bpftool 7.1 (bpftrace fallback)', BPFTOOL_71]]) {
+  for (const [name, bpftool] of [
+    ['bpftool 7.5 (autoattach)', BPFTOOL_75],
+    ['bpftool 7.1 (bpftrace fallback)', BPFTOOL_71],
+  ]) {
     it(`streams a ping's path with ${name}, and trace.stop leaves nothing`, async () => {
       const { agent, events, stream } = await traceOnePing(bpftool);
       const paths = groupPacketPaths(events).filter((p) => [p.src, p.dst].includes(lab.v4.a));
-      assert.deepEqual(paths.map((p) => p.label), ['request', 'reply']);
-      assert.deepEqual(paths[0].hops.map((h) => [h.netnsName, h.ifname]),
-        [[lab.ns.a, lab.ifs.a], [lab.ns.br, lab.ifs.pa], [lab.ns.br, lab.ifs.pb], [lab.ns.b, lab.ifs.b]]);
+      assert.deepEqual(
+        paths.map((p) => p.label),
+        ['request', 'reply'],
+      );
+      assert.deepEqual(
+        paths[0].hops.map((h) => [h.netnsName, h.ifname]),
+        [
+          [lab.ns.a, lab.ifs.a],
+          [lab.ns.br, lab.ifs.pa],
+          [lab.ns.br, lab.ifs.pb],
+          [lab.ns.b, lab.ifs.b],
+        ],
+      );
       const helpers = childrenOf(agent.child.pid!);
       assert.deepEqual(await agent.request(proto.traceStop, { stream }), { stopped: true });
       assert.deepEqual(dirsOf(agent.child.pid!), [], 'no tracer directory of this agent is left');
@@ -130,13 +150,18 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
   it('refuses a bad filter naming the field', async () => {
     const agent = await startAgent({ bpftool: BPFTOOL_75 });
     agents.push(agent);
-    await assert.rejects(agent.request(proto.traceStart, { source: 'packet_path', packetFilter: { protocol: 'icmp', host: 'b; reboot' } }),
-      (err: unknown) => err instanceof AgentRequestError && err.code === proto.AgentErrorCode.BadArgument
-        && err.data?.argument === 'packetFilter.host');
+    await assert.rejects(
+      agent.request(proto.traceStart, { source: 'packet_path', packetFilter: { protocol: 'icmp', host: 'b; reboot' } }),
+      (err: unknown) =>
+        err instanceof AgentRequestError && err.code === proto.AgentErrorCode.BadArgument && err.data?.argument === 'packetFilter.host',
+    );
     assert.deepEqual(dirsOf(agent.child.pid!), []);
   });
 
-  for (const [name, bpftool] of [['bpftool 7.5', BPFTOOL_75], ['the bpftrace fallback', BPFTOOL_71]]) {
+  for (const [name, bpftool] of [
+    ['bpftool 7.5', BPFTOOL_75],
+    ['the bpftrace fallback', BPFTOOL_71],
+  ]) {
     it(`an agent killed while tracing with ${name} leaves no reader, and the next tracer clears its pins`, async () => {
       const agent = await startAgent({ bpftool });
       agents.push(agent);
@@ -147,7 +172,7 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
       const left = dirsOf(pid);
       assert.equal(left.length, bpftool === BPFTOOL_75 ? 1 : 0);
       // bpftool: four programs behind pinned links; bpftrace: the programs its process holds
-      const progs = [...await linkedPrograms(left), ...helpers.flatMap(heldPrograms)];
+      const progs = [...(await linkedPrograms(left)), ...helpers.flatMap(heldPrograms)];
       assert.ok(progs.length >= 4, `the tracer's programs are in the kernel (${progs.join(',')})`);
       agent.child.kill('SIGKILL');
       assert.ok(await until(() => helpers.every((p) => !alive(p))), 'the reader dies with the agent (parent-death signal)');

@@ -49,7 +49,12 @@ export async function createBridgeLab(token: string): Promise<BridgeLab> {
     exec('nsenter', [`--net=/run/netns/${n}`, '--', ...argv], { timeout: timeoutMs });
 
   const lab: BridgeLab = {
-    token, ns, ifs, v4, v6, run,
+    token,
+    ns,
+    ifs,
+    v4,
+    v6,
+    run,
     spawn(n, argv) {
       const c = spawn('nsenter', [`--net=/run/netns/${n}`, '--', ...argv], { stdio: 'ignore' });
       children.push(c);
@@ -94,7 +99,10 @@ export async function createBridgeLab(token: string): Promise<BridgeLab> {
     await ip('-n', ns.b, 'addr', 'add', `${v4.other}/24`, 'dev', ifs.b);
     await ip('-n', ns.a, 'addr', 'add', `${v6.a}/64`, 'dev', ifs.a, 'nodad');
     await ip('-n', ns.b, 'addr', 'add', `${v6.b}/64`, 'dev', ifs.b, 'nodad');
-    for (const [n, i] of [[ns.a, ifs.a], [ns.b, ifs.b]]) {
+    for (const [n, i] of [
+      [ns.a, ifs.a],
+      [ns.b, ifs.b],
+    ]) {
       await ip('-n', n, 'link', 'set', i, 'up');
       await ip('-n', n, 'link', 'set', 'lo', 'up');
     }

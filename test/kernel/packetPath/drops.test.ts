@@ -41,7 +41,13 @@ describe('drops in the packet path', { timeout: 120_000 }, () => {
     await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', dev.ra);
     await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', dev.rb);
     await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', dev.b);
-    for (const [n, d] of [[ns.a, dev.a], [ns.r, dev.ra], [ns.r, dev.rb], [ns.b, dev.b]]) await ip('-n', n, 'link', 'set', d, 'up');
+    for (const [n, d] of [
+      [ns.a, dev.a],
+      [ns.r, dev.ra],
+      [ns.r, dev.rb],
+      [ns.b, dev.b],
+    ])
+      await ip('-n', n, 'link', 'set', d, 'up');
     await ip('-n', ns.a, 'route', 'add', 'default', 'via', addr.ra);
     await ip('-n', ns.b, 'route', 'add', 'default', 'via', addr.rb);
     await inNs(ns.r, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
@@ -79,17 +85,27 @@ describe('drops in the packet path', { timeout: 120_000 }, () => {
         const expired = toB.find((p) => p.hops[0].ttl === 1);
         const unrouted = paths.find(requestTo(addr.nowhere));
 
-        assert.deepEqual(filtered?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint]), [
-          [ns.a, dev.a, 'net_dev_queue'], [ns.r, dev.ra, 'netif_rx'], [ns.r, dev.rb, 'net_dev_queue'],
-          [ns.b, dev.b, 'netif_rx'], [ns.b, dev.b, 'kfree_skb'],
-        ]);
+        assert.deepEqual(
+          filtered?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint]),
+          [
+            [ns.a, dev.a, 'net_dev_queue'],
+            [ns.r, dev.ra, 'netif_rx'],
+            [ns.r, dev.rb, 'net_dev_queue'],
+            [ns.b, dev.b, 'netif_rx'],
+            [ns.b, dev.b, 'kfree_skb'],
+          ],
+        );
         assert.deepEqual(lastHop(filtered), [ns.b, dev.b, 'kfree_skb', 'NETFILTER_DROP', 'nft_do_chain']);
         assert.deepEqual(filtered?.drop, { reason: 'NETFILTER_DROP', location: 'nft_do_chain' }, 'the packet carries its drop');
         assert.deepEqual(lastHop(unrouted), [ns.r, dev.ra, 'kfree_skb', 'IP_INNOROUTES', 'ip_error']);
         assert.deepEqual(lastHop(expired), [ns.r, dev.ra, 'kfree_skb', 'IP_INHDR', 'ip_forward']);
         assert.equal(expired?.hops.length, 3, 'a TTL of 1 goes no further than r');
         // no drop hop anywhere but at the end, and none on a packet that arrived (the ICMP errors r sent back)
-        for (const p of paths) assert.ok(p.hops.every((h, i) => !h.drop || i === p.hops.length - 1), `drop mid-path in ${p.key}`);
+        for (const p of paths)
+          assert.ok(
+            p.hops.every((h, i) => !h.drop || i === p.hops.length - 1),
+            `drop mid-path in ${p.key}`,
+          );
         if (backend === 'bpftool') {
           const bytes = Buffer.from(filtered!.hops[0].packet!.data, 'base64');
           assert.equal(filtered!.hops[0].packet!.link, 'ethernet');
@@ -107,13 +123,27 @@ describe('drops in the packet path', { timeout: 120_000 }, () => {
 
   it('trace -w writes pcapng that tshark reads: every hop, the drop and the hop in the comments', async () => {
     const file = join(tmp, 'drops.pcapng');
-    const tracing = exec(process.execPath, [join(REPO, 'dist/cli.js'), 'trace', '--host', 'local', '--source', 'packet-path',
-      '--filter', `icmp and src ${addr.a}`, '--duration', '6', '-w', file]);
+    const tracing = exec(process.execPath, [
+      join(REPO, 'dist/cli.js'),
+      'trace',
+      '--host',
+      'local',
+      '--source',
+      'packet-path',
+      '--filter',
+      `icmp and src ${addr.a}`,
+      '--duration',
+      '6',
+      '-w',
+      file,
+    ]);
     // ping until the trace has seen one (it attaches within the first seconds), then let it end
     let pinged = 0;
     const child = tracing.child;
     let text = '';
-    child.stdout?.on('data', (d: Buffer) => { text += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
     while (child.exitCode === null && !/DROP NETFILTER_DROP/.test(text) && pinged < 50) {
       await inNs(ns.a, ['ping', '-c1', '-W1', addr.b]).catch(() => undefined);
       pinged++;
@@ -121,10 +151,34 @@ describe('drops in the packet path', { timeout: 120_000 }, () => {
     const { stderr } = await tracing;
     assert.match(text, /kfree_skb {2}DROP NETFILTER_DROP at nft_do_chain/);
     const written = Number(/wrote (\d+) packets/.exec(stderr)?.[1]);
-    const { stdout, stderr: tsharkErr } = await exec('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=|',
-      '-e', 'frame.interface_name', '-e', 'frame.interface_description', '-e', 'ip.src', '-e', 'icmp.type', '-e', 'frame.comment']);
-    assert.deepEqual(tsharkErr.split('\n').filter((l) => l && !/^Running as user "root"/.test(l)), []);
-    const rows = stdout.trim().split('\n').map((l) => l.split('\t'));
+    const { stdout, stderr: tsharkErr } = await exec('tshark', [
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'separator=/t',
+      '-E',
+      'aggregator=|',
+      '-e',
+      'frame.interface_name',
+      '-e',
+      'frame.interface_description',
+      '-e',
+      'ip.src',
+      '-e',
+      'icmp.type',
+      '-e',
+      'frame.comment',
+    ]);
+    assert.deepEqual(
+      tsharkErr.split('\n').filter((l) => l && !/^Running as user "root"/.test(l)),
+      [],
+    );
+    const rows = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     assert.equal(rows.length, written, 'tshark reads as many packets as the CLI wrote');
     const drops = rows.filter((r) => r[4]?.includes('DROP NETFILTER_DROP at nft_do_chain'));
     assert.ok(drops.length >= 1);

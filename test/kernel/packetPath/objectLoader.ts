@@ -18,7 +18,9 @@ if (!fresh()) {
   // The build script compiles the BPF objects first; a failure in some other bundle does not concern us here.
   try {
     execFileSync(process.execPath, [join(REPO, 'scripts/build.mjs')], { cwd: REPO, stdio: 'pipe' });
-  } catch { /* checked below */ }
+  } catch {
+    /* checked below */
+  }
   if (!fresh()) throw new Error(`could not build ${TRACEPKT_O}: run node scripts/build.mjs and read its errors`);
 }
 

@@ -28,7 +28,13 @@ describe('packet path through a router namespace', { timeout: 120_000 }, () => {
     await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', dev.ra);
     await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', dev.rb);
     await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', dev.b);
-    for (const [n, d] of [[ns.a, dev.a], [ns.r, dev.ra], [ns.r, dev.rb], [ns.b, dev.b]]) await ip('-n', n, 'link', 'set', d, 'up');
+    for (const [n, d] of [
+      [ns.a, dev.a],
+      [ns.r, dev.ra],
+      [ns.r, dev.rb],
+      [ns.b, dev.b],
+    ])
+      await ip('-n', n, 'link', 'set', d, 'up');
     await ip('-n', ns.a, 'route', 'add', 'default', 'via', addr.ra);
     await ip('-n', ns.b, 'route', 'add', 'default', 'via', addr.rb);
     // /proc/sys/net belongs to the namespace of the process that opens it: nsenter --net is enough
@@ -41,22 +47,42 @@ describe('packet path through a router namespace', { timeout: 120_000 }, () => {
 
   for (const backend of ['bpftool', 'bpftrace'] as Backend[]) {
     it(`follows the request across the router, TTL 64 then 63 (${backend})`, async () => {
-      const c = await Capture.start(backend, { protocol: 'icmp', host: addr.b }, Object.values(ns).map((n) => statSync(`/run/netns/${n}`).ino));
+      const c = await Capture.start(
+        backend,
+        { protocol: 'icmp', host: addr.b },
+        Object.values(ns).map((n) => statSync(`/run/netns/${n}`).ino),
+      );
       try {
         await run(ns.a, ['ping', '-c1', '-W2', addr.b]);
-        const mine = (p: { src: string; label: string; hops: unknown[] }) => p.label === 'request' && p.src === addr.a && p.hops.length >= 4;
+        const mine = (p: { src: string; label: string; hops: unknown[] }) =>
+          p.label === 'request' && p.src === addr.a && p.hops.length >= 4;
         // the reply ends in a kfree_skb in a (ping's raw socket got a clone; NO_SOCKET at ping_rcv, see scenarios.ts)
-        const itsReply = (p: { src: string; label: string; hops: unknown[] }) => p.label === 'reply' && p.src === addr.b && p.hops.length >= 5;
+        const itsReply = (p: { src: string; label: string; hops: unknown[] }) =>
+          p.label === 'reply' && p.src === addr.b && p.hops.length >= 5;
         // Wait for both directions: the reply's last hops can arrive in a later batch than the request's.
         const paths = await c.until((ps) => ps.some(mine) && ps.some(itsReply));
         const request = paths.find(mine);
-        assert.deepEqual(request?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint, h.ttl]), [
-          [ns.a, dev.a, 'net_dev_queue', 64], [ns.r, dev.ra, 'netif_rx', 64],
-          [ns.r, dev.rb, 'net_dev_queue', 63], [ns.b, dev.b, 'netif_rx', 63],
-        ]);
+        assert.deepEqual(
+          request?.hops.map((h) => [h.netnsName, h.ifname, h.tracepoint, h.ttl]),
+          [
+            [ns.a, dev.a, 'net_dev_queue', 64],
+            [ns.r, dev.ra, 'netif_rx', 64],
+            [ns.r, dev.rb, 'net_dev_queue', 63],
+            [ns.b, dev.b, 'netif_rx', 63],
+          ],
+        );
         const reply = paths.find((p) => p.label === 'reply' && p.src === addr.b);
-        assert.deepEqual(reply?.hops.map((h) => [h.tracepoint, h.ttl]), [['net_dev_queue', 64], ['netif_rx', 64], ['net_dev_queue', 63],
-          ['netif_rx', 63], ['kfree_skb', 63]], 'the reply loses one on the way back too');
+        assert.deepEqual(
+          reply?.hops.map((h) => [h.tracepoint, h.ttl]),
+          [
+            ['net_dev_queue', 64],
+            ['netif_rx', 64],
+            ['net_dev_queue', 63],
+            ['netif_rx', 63],
+            ['kfree_skb', 63],
+          ],
+          'the reply loses one on the way back too',
+        );
         assert.equal(request?.drop, undefined, 'the request was not dropped');
       } finally {
         await c.tracer.stop();

@@ -21,9 +21,16 @@ export type Backend = 'bpftool' | 'bpftrace';
 
 export function backendOptions(backend: Backend): Omit<PacketPathOptions, 'filter'> {
   return backend === 'bpftool'
-    ? { bpftool: { path: BPFTOOL_75, version: '7.5.0', features: { autoattach: true, tcx: true, netShowTcx: true } }, bpftrace: null, object: tracepktObject() }
-    // the fallback is taken for a bpftool that cannot autoattach: the real 7.1 of this machine
-    : { bpftool: { path: BPFTOOL_71, version: '7.1.0', features: { autoattach: false, tcx: false, netShowTcx: false } }, bpftrace: { path: '/usr/bin/bpftrace' } };
+    ? {
+        bpftool: { path: BPFTOOL_75, version: '7.5.0', features: { autoattach: true, tcx: true, netShowTcx: true } },
+        bpftrace: null,
+        object: tracepktObject(),
+      }
+    : // the fallback is taken for a bpftool that cannot autoattach: the real 7.1 of this machine
+      {
+        bpftool: { path: BPFTOOL_71, version: '7.1.0', features: { autoattach: false, tcx: false, netShowTcx: false } },
+        bpftrace: { path: '/usr/bin/bpftrace' },
+      };
 }
 
 /** A running tracer and everything it emitted so far. */
@@ -86,12 +93,16 @@ export function packetPathScenarios(backend: Backend, token: string): void {
     // On a veth the sender's side shows net_dev_queue and the receiver's netif_rx (KERNEL-FACTS "Tracepoints");
     // the bridge receives on one port and queues on the other.
     const forward = (): HopView[] => [
-      [ino.a, lab.ifs.a, 'net_dev_queue'], [ino.br, lab.ifs.pa, 'netif_rx'],
-      [ino.br, lab.ifs.pb, 'net_dev_queue'], [ino.b, lab.ifs.b, 'netif_rx'],
+      [ino.a, lab.ifs.a, 'net_dev_queue'],
+      [ino.br, lab.ifs.pa, 'netif_rx'],
+      [ino.br, lab.ifs.pb, 'net_dev_queue'],
+      [ino.b, lab.ifs.b, 'netif_rx'],
     ];
     const backward = (): HopView[] => [
-      [ino.b, lab.ifs.b, 'net_dev_queue'], [ino.br, lab.ifs.pb, 'netif_rx'],
-      [ino.br, lab.ifs.pa, 'net_dev_queue'], [ino.a, lab.ifs.a, 'netif_rx'],
+      [ino.b, lab.ifs.b, 'net_dev_queue'],
+      [ino.br, lab.ifs.pb, 'netif_rx'],
+      [ino.br, lab.ifs.pa, 'net_dev_queue'],
+      [ino.a, lab.ifs.a, 'netif_rx'],
     ];
     // An echo reply's path ends in a kfree_skb on this kernel although ping got it: ping (root, iputils) reads on a
     // raw socket, which is handed a clone; the ICMP layer then finds no ping socket for the original and frees it
@@ -104,8 +115,11 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.other]); // filtered out: not host b
       const { stdout } = await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.b]);
       assert.match(stdout, /1 received/);
-      const paths = await c.until((ps) => ps.filter((p) => p.src === lab.v4.a || p.dst === lab.v4.a).length >= 2
-        && ps.every((p) => p.hops.length >= (p.label === 'reply' ? 5 : 4)));
+      const paths = await c.until(
+        (ps) =>
+          ps.filter((p) => p.src === lab.v4.a || p.dst === lab.v4.a).length >= 2 &&
+          ps.every((p) => p.hops.length >= (p.label === 'reply' ? 5 : 4)),
+      );
       const ours = paths.filter((p) => (p.src === lab.v4.a && p.dst === lab.v4.b) || (p.src === lab.v4.b && p.dst === lab.v4.a));
       const request = ours.find((p) => p.label === 'request');
       const reply = ours.find((p) => p.label === 'reply');
@@ -119,8 +133,10 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       assert.ok(request!.hops.every((h, i) => i === 0 || h.sinceFirstNs >= request!.hops[i - 1].sinceFirstNs));
       const leaked = c.events.filter((e) => e.src === lab.v4.other || e.dst === lab.v4.other);
       assert.deepEqual(leaked, [], 'the ping to the other address does not appear');
-      assert.ok(c.events.every((e) => e.protocol === 'icmp' && (e.src === lab.v4.b || e.dst === lab.v4.b)),
-        'every event matches the filter (icmp and host b), including foreign ones');
+      assert.ok(
+        c.events.every((e) => e.protocol === 'icmp' && (e.src === lab.v4.b || e.dst === lab.v4.b)),
+        'every event matches the filter (icmp and host b), including foreign ones',
+      );
     });
 
     it('follows an IPv6 ping and its reply', async () => {
@@ -128,8 +144,11 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       const { stdout } = await lab.run(lab.ns.a, ['ping', '-6', '-c1', '-W2', lab.v6.b]);
       assert.match(stdout, /1 received/);
       const mine = (p: PacketPath) => (p.src === lab.v6.a && p.dst === lab.v6.b) || (p.src === lab.v6.b && p.dst === lab.v6.a);
-      const paths = await c.until((ps) => ps.filter((p) => mine(p) && (p.label === 'request' || p.label === 'reply')
-        && p.hops.length >= (p.label === 'reply' ? 5 : 4)).length >= 2);
+      const paths = await c.until(
+        (ps) =>
+          ps.filter((p) => mine(p) && (p.label === 'request' || p.label === 'reply') && p.hops.length >= (p.label === 'reply' ? 5 : 4))
+            .length >= 2,
+      );
       const request = paths.find((p) => mine(p) && p.label === 'request');
       const reply = paths.find((p) => mine(p) && p.label === 'reply');
       assert.equal(request?.family, 6);
@@ -178,7 +197,11 @@ export function packetPathScenarios(backend: Backend, token: string): void {
         await new Promise((r) => setTimeout(r, 50));
       }
       const { stdout } = await exec(BPFTOOL_75, ['-j', 'prog', 'show']);
-      assert.deepEqual((JSON.parse(stdout) as { id: number }[]).filter((p) => progIds.includes(p.id)), [], 'no program is left');
+      assert.deepEqual(
+        (JSON.parse(stdout) as { id: number }[]).filter((p) => progIds.includes(p.id)),
+        [],
+        'no program is left',
+      );
     });
 
     it('stop removes every link and pin', async () => {

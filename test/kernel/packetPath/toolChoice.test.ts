@@ -28,11 +28,19 @@ describe('tracer backend choice', { timeout: 60_000 }, () => {
 
   it('says what to install when the host has neither a bpftool that autoattaches nor bpftrace', async () => {
     const bpftool71 = backendOptions('bpftrace').bpftool;
-    await assert.rejects(startPacketPath({ filter: {}, bpftool: bpftool71, bpftrace: null }, () => undefined), (err: unknown) =>
-      err instanceof AgentError && err.code === AgentErrorCode.ToolMissing
-      && /bpftool >= 7\.2/.test(err.message) && /bpftrace/.test(err.message) && err.message.includes(BPFTOOL_71));
-    await assert.rejects(startPacketPath({ filter: {}, bpftool: null, bpftrace: { path: '/nonexistent/bpftrace' } }, () => undefined),
-      (err: unknown) => err instanceof AgentError && err.code === AgentErrorCode.ToolMissing && /no bpftool/.test(err.message));
+    await assert.rejects(
+      startPacketPath({ filter: {}, bpftool: bpftool71, bpftrace: null }, () => undefined),
+      (err: unknown) =>
+        err instanceof AgentError &&
+        err.code === AgentErrorCode.ToolMissing &&
+        /bpftool >= 7\.2/.test(err.message) &&
+        /bpftrace/.test(err.message) &&
+        err.message.includes(BPFTOOL_71),
+    );
+    await assert.rejects(
+      startPacketPath({ filter: {}, bpftool: null, bpftrace: { path: '/nonexistent/bpftrace' } }, () => undefined),
+      (err: unknown) => err instanceof AgentError && err.code === AgentErrorCode.ToolMissing && /no bpftool/.test(err.message),
+    );
     assert.deepEqual(ourDirs(), []);
   });
 });

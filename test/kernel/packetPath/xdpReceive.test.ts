@@ -34,15 +34,24 @@ describe('packet path with XDP on the receiving interface', { timeout: 120_000 }
 
   for (const backend of ['bpftool', 'bpftrace'] as Backend[]) {
     it(`shows napi_gro_receive_entry at b (${backend})`, async () => {
-      const c = await Capture.start(backend, { protocol: 'icmp', host: lab.v4.b },
-        [await lab.inodeOf(lab.ns.a), await lab.inodeOf(lab.ns.br), await lab.inodeOf(lab.ns.b)]);
+      const c = await Capture.start(backend, { protocol: 'icmp', host: lab.v4.b }, [
+        await lab.inodeOf(lab.ns.a),
+        await lab.inodeOf(lab.ns.br),
+        await lab.inodeOf(lab.ns.b),
+      ]);
       try {
         await lab.run(lab.ns.a, ['ping', '-c1', '-W2', lab.v4.b]);
         const paths = await c.until((ps) => ps.some((p) => p.label === 'request' && p.src === lab.v4.a && p.hops.length >= 4));
         const request = paths.find((p) => p.label === 'request' && p.src === lab.v4.a);
-        assert.deepEqual(request?.hops.map((h) => [h.ifname, h.tracepoint]), [
-          [lab.ifs.a, 'net_dev_queue'], [lab.ifs.pa, 'netif_rx'], [lab.ifs.pb, 'net_dev_queue'], [lab.ifs.b, 'napi_gro_receive_entry'],
-        ]);
+        assert.deepEqual(
+          request?.hops.map((h) => [h.ifname, h.tracepoint]),
+          [
+            [lab.ifs.a, 'net_dev_queue'],
+            [lab.ifs.pa, 'netif_rx'],
+            [lab.ifs.pb, 'net_dev_queue'],
+            [lab.ifs.b, 'napi_gro_receive_entry'],
+          ],
+        );
       } finally {
         await c.tracer.stop();
       }

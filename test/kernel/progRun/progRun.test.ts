@@ -34,20 +34,31 @@ function tcpValid(frame: Buffer): boolean {
   return sum16(seg, pseudo) === 0xffff;
 }
 
-const echo = (type: 'echo-request' | 'echo-reply', ttl = 64) => bytesToHex(buildPacket({
-  ip: { version: 4, source: '10.11.0.1', destination: '10.11.0.2', ttl }, l4: { protocol: 'icmp', type, id: 77, seq: 3 }, payload: 'ping-payload',
-}));
-const pureAck = bytesToHex(buildPacket({
-  ip: { version: 4, source: '10.11.0.2', destination: '10.11.0.1' },
-  l4: { protocol: 'tcp', sourcePort: 5201, destinationPort: 40000, seq: 1000, ack: 2000, flags: ['ACK'] },
-}));
+const echo = (type: 'echo-request' | 'echo-reply', ttl = 64) =>
+  bytesToHex(
+    buildPacket({
+      ip: { version: 4, source: '10.11.0.1', destination: '10.11.0.2', ttl },
+      l4: { protocol: 'icmp', type, id: 77, seq: 3 },
+      payload: 'ping-payload',
+    }),
+  );
+const pureAck = bytesToHex(
+  buildPacket({
+    ip: { version: 4, source: '10.11.0.2', destination: '10.11.0.1' },
+    l4: { protocol: 'tcp', sourcePort: 5201, destinationPort: 40000, seq: 1000, ack: 2000, flags: ['ACK'] },
+  }),
+);
 
 describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () => {
   let agent: AgentProcess;
   before(async () => {
     await sweepStale('prn');
     agent = await startAgent();
-    for (const [what, name] of [['drop', 'xdp_drop_ping'], ['mangle', 'xdp_manglepong'], ['psh', 'tc_tcp_psh']]) {
+    for (const [what, name] of [
+      ['drop', 'xdp_drop_ping'],
+      ['mangle', 'xdp_manglepong'],
+      ['psh', 'tc_tcp_psh'],
+    ]) {
       await agent.request(objectLoad, { name: obj(what), object: readFileSync(shippedObject(name)).toString('base64') });
     }
   });
@@ -69,7 +80,10 @@ describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () =
     assert.equal(stats.length, 1, JSON.stringify(r.mapChanges));
     const frameLen = echo('echo-request').length / 2;
     assert.deepEqual(stats[0].delta, { packets: 7, bytes: 7 * frameLen });
-    assert.ok(r.mapsSkipped.some((m) => /rodata/.test(m.name) && /frozen/.test(m.reason)), 'the knob map is read-only and not dumped');
+    assert.ok(
+      r.mapsSkipped.some((m) => /rodata/.test(m.name) && /frozen/.test(m.reason)),
+      'the knob map is read-only and not dumped',
+    );
 
     const pass = await agent.request(progRun, { program: `${obj('drop')}/xdp_drop_ping`, packet: echo('echo-reply'), repeat: 3 });
     assert.equal(pass.verdict, 'XDP_PASS');
@@ -79,7 +93,10 @@ describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () =
   it('xdp_manglepong: a reply leaves with a lower random TTL and a valid IP header checksum; mangle_stats counts the runs', async () => {
     const r = await agent.request(progRun, { program: `${obj('mangle')}/xdp_manglepong`, packet: echo('echo-reply', 64), runs: 40 });
     assert.equal(r.runs, 40);
-    assert.equal(r.outputs.reduce((s, o) => s + o.count, 0), 40);
+    assert.equal(
+      r.outputs.reduce((s, o) => s + o.count, 0),
+      40,
+    );
     const ttls = new Set<number>();
     for (const o of r.outputs) {
       assert.equal(o.verdict, 'XDP_PASS');
@@ -90,7 +107,10 @@ describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () =
       ttls.add(ttl);
     }
     assert.ok(ttls.size > 1, `40 runs give more than one TTL (${[...ttls].join(',')})`);
-    assert.ok([...ttls].some((t) => t !== 64), 'the TTL changed');
+    assert.ok(
+      [...ttls].some((t) => t !== 64),
+      'the TTL changed',
+    );
     const stats = r.mapChanges.find((c) => c.map.name === 'mangle_stats');
     assert.deepEqual(stats?.delta, { replies: 40 });
     const req = await agent.request(progRun, { program: `${obj('mangle')}/xdp_manglepong`, packet: echo('echo-request') });
@@ -122,7 +142,10 @@ describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () =
       [{ program: `${obj('drop')}/xdp_drop_ping`, packet: echo('echo-request'), runs: 1e9 }, 'runs'],
       [{ program: `${obj('drop')}/nope`, packet: echo('echo-request') }, 'program'],
     ] as const) {
-      const e = await agent.request(progRun, params as never).then(() => undefined, (x: unknown) => x);
+      const e = await agent.request(progRun, params as never).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       assert.ok(e instanceof AgentRequestError, `${JSON.stringify(params)} is refused`);
       assert.equal(e.data?.argument, argument);
       assert.ok(e.code === AgentErrorCode.InvalidParams || e.code === AgentErrorCode.BadArgument || e.code === AgentErrorCode.NotFound);
@@ -132,20 +155,56 @@ describe('prog.run: a packet through a loaded program (BPF_PROG_TEST_RUN)', () =
   it('the CLI: `run --pcapng FILE --index N` on a captured reply prints the TTL change and the fixed checksum; --json the verdict', async () => {
     const cli = (...args: string[]) => run([process.execPath, join(REPO_ROOT, 'dist', 'cli.js'), ...args], { timeoutMs: 120_000 });
     const capture = join(REPO_ROOT, 'test', 'fixtures', 'packet', 'ping-tcp.pcapng');
-    const text = await cli('run', '--host', 'local', '--program', `${obj('mangle')}/xdp_manglepong`, '--pcapng', capture, '--index', '1', '--runs', '20');
+    const text = await cli(
+      'run',
+      '--host',
+      'local',
+      '--program',
+      `${obj('mangle')}/xdp_manglepong`,
+      '--pcapng',
+      capture,
+      '--index',
+      '1',
+      '--runs',
+      '20',
+    );
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /input: +IPv4 10\.200\.0\.2 > 10\.200\.0\.1 ICMP echo-reply id 25374 seq 1 ttl 64/);
-    assert.match(text.stdout, /XDP_PASS \(retval 2\): packet changed\n {4}IPv4 ttl: 64 -> \d+\n {4}IPv4 header checksum: updated, still valid/);
+    assert.match(
+      text.stdout,
+      /XDP_PASS \(retval 2\): packet changed\n {4}IPv4 ttl: 64 -> \d+\n {4}IPv4 header checksum: updated, still valid/,
+    );
     assert.match(text.stdout, /mangle_stats\[0\] replies \+20/);
 
-    const json = await cli('run', '--host', 'local', '--program', `${obj('drop')}/xdp_drop_ping`, '--packet', echo('echo-request'), '--repeat', '3', '--json');
+    const json = await cli(
+      'run',
+      '--host',
+      'local',
+      '--program',
+      `${obj('drop')}/xdp_drop_ping`,
+      '--packet',
+      echo('echo-request'),
+      '--repeat',
+      '3',
+      '--json',
+    );
     assert.equal(json.code, 0, json.stderr);
-    const r = JSON.parse(json.stdout) as { verdict: string; retval: number; output: string; durationNs: number; mapChanges: { delta: unknown }[]; changes: string[] };
+    const r = JSON.parse(json.stdout) as {
+      verdict: string;
+      retval: number;
+      output: string;
+      durationNs: number;
+      mapChanges: { delta: unknown }[];
+      changes: string[];
+    };
     assert.equal(r.verdict, 'XDP_DROP');
     assert.equal(r.retval, 1);
     assert.equal(r.output, echo('echo-request'));
     assert.equal(typeof r.durationNs, 'number');
-    assert.deepEqual(r.mapChanges.map((c) => c.delta), [{ packets: 3, bytes: 3 * echo('echo-request').length / 2 }]);
+    assert.deepEqual(
+      r.mapChanges.map((c) => c.delta),
+      [{ packets: 3, bytes: (3 * echo('echo-request').length) / 2 }],
+    );
     assert.deepEqual(r.changes, []);
   });
 });

@@ -47,11 +47,21 @@ describe('cleanup helper', () => {
     const a = labEnd(lab, 'a');
     const b = labEnd(lab, 'b');
     const progIds: number[] = [];
-    for (const [name, obj] of [['drop', 'xdp_drop_ping'], ['psh', 'tc_tcp_psh'], ['redir', 'sockmap_redir']]) {
+    for (const [name, obj] of [
+      ['drop', 'xdp_drop_ping'],
+      ['psh', 'tc_tcp_psh'],
+      ['redir', 'sockmap_redir'],
+    ]) {
       const loaded = await agent.request(objectLoad, { path: shippedObject(obj), name: `end_${dead}_${name}` });
       progIds.push(...loaded.programs.map((p) => p.id));
     }
-    const xdp = await agent.request(attachXdp, { program: `end_${dead}_drop/xdp_drop_ping`, dev: b.dev, netns: b.netns, mode: 'generic', via: 'iproute2' });
+    const xdp = await agent.request(attachXdp, {
+      program: `end_${dead}_drop/xdp_drop_ping`,
+      dev: b.dev,
+      netns: b.netns,
+      mode: 'generic',
+      via: 'iproute2',
+    });
     progIds.push(xdp.progId!); // iproute2 loads its own copy, held only by the interface
     await agent.request(attachTc, { program: `end_${dead}_psh/tc_tcp_psh`, dev: b.dev, netns: b.netns, direction: 'egress' });
     const cgroup = createCgroup(`end_${dead}_cg`);
@@ -69,7 +79,10 @@ describe('cleanup helper', () => {
 
     const made = await leftovers(dead, { progIds, releaseWaitMs: 0 });
     for (const kind of ['netns', 'cgroup', 'pin', 'program id', 'process']) {
-      assert.ok(made.some((l) => l.startsWith(kind)), `leftovers() sees the ${kind} (${made.join('; ')})`);
+      assert.ok(
+        made.some((l) => l.startsWith(kind)),
+        `leftovers() sees the ${kind} (${made.join('; ')})`,
+      );
     }
     assert.deepEqual(await sweepStale(BASE), [dead], 'only the dead run is swept');
     assert.deepEqual(await leftovers(dead, { progIds }), []);

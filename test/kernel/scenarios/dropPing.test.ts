@@ -63,7 +63,10 @@ describe('xdp_drop_ping through the agent', () => {
       // The kernel's own listing shows it on b's interface.
       const net = await agent.request(netList, { netns: b.netns });
       const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp' && x.dev === b.dev);
-      assert.deepEqual(shown.map((x) => x.progId), [att.progId]);
+      assert.deepEqual(
+        shown.map((x) => x.progId),
+        [att.progId],
+      );
 
       const drops = await mapOfProgram(agent, att.progId!, 'drop_stats');
       const dropsBefore = await counter(agent, drops, 'packets');
@@ -71,13 +74,17 @@ describe('xdp_drop_ping through the agent', () => {
       assert.equal(during.transmitted, 10);
       assert.equal(during.received, 0, `no reply while attached:\n${during.output}`);
       assert.equal(during.lossPercent, 100);
-      const dropped = await counter(agent, drops, 'packets') - dropsBefore;
+      const dropped = (await counter(agent, drops, 'packets')) - dropsBefore;
       t.diagnostic(`${during.transmitted} sent, ${during.received} received, drop counter +${dropped}`);
       assert.equal(dropped, during.transmitted, 'drop counter = pings sent');
 
       await agent.request(detach, { attachment: att.id });
       const left = await agent.request(netList, { netns: b.netns });
-      assert.deepEqual(left.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp'), [], 'nothing left on the interface');
+      assert.deepEqual(
+        left.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp'),
+        [],
+        'nothing left on the interface',
+      );
       const afterDetach = await ping(a.netns, b.ipv4, { count: 3 });
       assert.equal(afterDetach.received, 3, `ping works again after detach:\n${afterDetach.output}`);
     });
@@ -94,7 +101,7 @@ describe('xdp_drop_ping through the agent', () => {
     // Forget b's link-layer address first, so the pings also need neighbour solicitations to pass the program.
     await inNetnsOk(a.netns, ['ip', '-6', 'neigh', 'flush', 'dev', a.dev]);
     const during = await ping(a.netns, b.ipv6!, { count: 10 });
-    const dropped = await counter(agent, drops, 'packets') - dropsBefore;
+    const dropped = (await counter(agent, drops, 'packets')) - dropsBefore;
     t.diagnostic(`${during.transmitted} sent, ${during.received} received, drop counter +${dropped}`);
     assert.equal(during.received, 0, during.output);
     assert.equal(dropped, during.transmitted, 'drop counter = pings sent');
@@ -133,7 +140,10 @@ describe('xdp_drop_ping through the agent', () => {
     // The first attachment is intact and still does its job.
     const net = await agent.request(netList, { netns: b.netns });
     const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.kind === 'xdp' && x.dev === b.dev);
-    assert.deepEqual(shown.map((x) => [x.progId, x.mode]), [[att.progId, 'driver']]);
+    assert.deepEqual(
+      shown.map((x) => [x.progId, x.mode]),
+      [[att.progId, 'driver']],
+    );
     const r = await ping(a.netns, b.ipv4, { count: 3 });
     assert.equal(r.received, 0, r.output);
     await agent.request(detach, { attachment: att.id });

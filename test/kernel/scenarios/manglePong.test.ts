@@ -70,9 +70,17 @@ describe('xdp_manglepong through the agent', () => {
 
     // tcpdump sees packets after XDP: the same TTLs, and no "bad cksum" (its IP header checksum check).
     const replies = packets.filter((p) => p.icmp === 'echo reply');
-    assert.deepEqual(replies.map((p) => p.ttl), ttls, 'tcpdump shows the TTLs ping printed');
+    assert.deepEqual(
+      replies.map((p) => p.ttl),
+      ttls,
+      'tcpdump shows the TTLs ping printed',
+    );
     const bad = packets.filter((p) => p.line.includes('bad cksum'));
-    assert.deepEqual(bad.map((p) => p.line), [], 'no bad IP checksum');
+    assert.deepEqual(
+      bad.map((p) => p.line),
+      [],
+      'no bad IP checksum',
+    );
 
     await agent.request(detach, { attachment: att.id });
     const plain = await ping(a.netns, b.ipv4, { count: 5 });

@@ -6,7 +6,18 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { agentLog, attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload, traceEvents, traceStart, traceStop } from '../../../protocol/agent';
+import {
+  agentLog,
+  attachXdp,
+  detach,
+  labCreate,
+  labDestroy,
+  objectLoad,
+  objectUnload,
+  traceEvents,
+  traceStart,
+  traceStop,
+} from '../../../protocol/agent';
 import type { Lab, TraceEvent } from '../../../protocol/types';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { shippedObject } from '../helpers/bpfObjects';
@@ -22,10 +33,20 @@ function tracePipeReaders(): string[] {
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const fds = readdirSync(`/proc/${pid}/fd`);
-      if (fds.some((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('trace_pipe'); } catch { return false; } })) {
+      if (
+        fds.some((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('trace_pipe');
+          } catch {
+            return false;
+          }
+        })
+      ) {
         readers.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 120)}`);
       }
-    } catch { /* the process ended meanwhile */ }
+    } catch {
+      /* the process ended meanwhile */
+    }
   }
   return readers;
 }
@@ -58,11 +79,13 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
     assert.deepEqual(await leftovers(TOKEN, { progIds }), []);
   });
 
-  it('prints one line per echo request, with the ping\'s sequence numbers', async (t) => {
+  it("prints one line per echo request, with the ping's sequence numbers", async (t) => {
     const marker = `end-ping ${a.ipv4} > ${b.ipv4} `;
     const events: TraceEvent[] = [];
     const logs: string[] = [];
-    agent.connection.onNotification(agentLog, (p) => { logs.push(`${p.level}: ${p.message}`); });
+    agent.connection.onNotification(agentLog, (p) => {
+      logs.push(`${p.level}: ${p.message}`);
+    });
     agent.connection.onNotification(traceEvents, (p) => {
       if (p.stream === stream) events.push(...(p.events as TraceEvent[]));
     });
@@ -85,8 +108,13 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
     }
     await agent.request(detach, { attachment: att.id });
 
-    t.diagnostic(`${events.length} lines reached this stream for ${received} echo requests in ${rounds} round(s); first: ${events[0]?.message ?? '-'}`);
-    assert.ok(events.length >= 1, `our lines arrived (trace_pipe readers: ${readers.join('; ')}; agent log: ${logs.join('; ') || 'nothing'})`);
+    t.diagnostic(
+      `${events.length} lines reached this stream for ${received} echo requests in ${rounds} round(s); first: ${events[0]?.message ?? '-'}`,
+    );
+    assert.ok(
+      events.length >= 1,
+      `our lines arrived (trace_pipe readers: ${readers.join('; ')}; agent log: ${logs.join('; ') || 'nothing'})`,
+    );
     const seen = new Set<string>();
     for (const ev of events) {
       const m = /^end-ping (\S+) > (\S+) (echo-request|echo-reply) id=(\d+) seq=(\d+)$/.exec(ev.message);

@@ -55,7 +55,9 @@ async function readelf(path: string): Promise<{ machine: string; type: string; s
   return { machine: field('Machine'), type: field('Type'), sections };
 }
 
-const sources = readdirSync(BPF_SOURCE_DIR).filter((f) => f.endsWith('.bpf.c')).map((f) => f.replace(/\.bpf\.c$/, ''));
+const sources = readdirSync(BPF_SOURCE_DIR)
+  .filter((f) => f.endsWith('.bpf.c'))
+  .map((f) => f.replace(/\.bpf\.c$/, ''));
 
 describe('objects built from bpf/', () => {
   it('every bpf/*.bpf.c has a built object and every shipped program of ours is described below', () => {
@@ -71,7 +73,10 @@ describe('objects built from bpf/', () => {
       assert.equal(elf.machine, 'Linux BPF');
       assert.equal(info.headerText.machine, elf.machine);
       assert.equal(info.headerText.type, elf.type);
-      assert.deepEqual(info.sections.map((s) => s.name).filter((n) => n), elf.sections);
+      assert.deepEqual(
+        info.sections.map((s) => s.name).filter((n) => n),
+        elf.sections,
+      );
       for (const p of info.programs) assert.ok(elf.sections.includes(p.section), `program section ${p.section} is in readelf -S`);
       assert.match(info.license ?? '', /GPL/, 'a GPL-compatible license (GPL-only helpers like bpf_printk need it)');
       assert.ok(info.btf && info.btfExt, 'built with -g: BTF and BTF.ext (source lines in verifier logs)');
@@ -85,8 +90,11 @@ describe('objects built from bpf/', () => {
       assert.deepEqual(programs, want.programs);
       const maps = Object.fromEntries(info.maps.map((m) => [m.name, { type: m.type, keySize: m.keySize, valueSize: m.valueSize }]));
       assert.deepEqual(maps, want.maps);
-      const knobs = Object.fromEntries(info.globals.filter((g) => g.readonly && g.section === '.rodata' && !g.name.includes('___fmt'))
-        .map((g) => [g.name, Buffer.from(g.initial ?? []).toString('hex')]));
+      const knobs = Object.fromEntries(
+        info.globals
+          .filter((g) => g.readonly && g.section === '.rodata' && !g.name.includes('___fmt'))
+          .map((g) => [g.name, Buffer.from(g.initial ?? []).toString('hex')]),
+      );
       assert.deepEqual(knobs, want.knobs);
     });
   }

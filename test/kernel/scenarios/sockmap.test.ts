@@ -66,7 +66,7 @@ describe('sockmap_redir through the agent', () => {
     const { packets, stream } = await localStream(5201);
     t.diagnostic(`${packets.length} packets on lo, ${dataSegments(packets).length} with data`);
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match');
-    assert.ok(dataSegments(packets).length > 0, `data segments on lo: ${packets.map((p) => p.line).join("\n")}`);
+    assert.ok(dataSegments(packets).length > 0, `data segments on lo: ${packets.map((p) => p.line).join('\n')}`);
   });
 
   it('with sock_ops on the cgroup and sk_msg on the sockhash: no data segment on lo, every byte arrives', async (t) => {
@@ -77,12 +77,21 @@ describe('sockmap_redir through the agent', () => {
     const redirectedBefore = await counter(agent, stats, 'redirected');
 
     const { packets, stream } = await localStream(5202);
-    t.diagnostic(`${packets.length} packets on lo (${packets.map((p) => p.flags).join(' ')}), ${dataSegments(packets).length} with data; ${stream.received.bytes} bytes arrived`);
+    t.diagnostic(
+      `${packets.length} packets on lo (${packets.map((p) => p.flags).join(' ')}), ${dataSegments(packets).length} with data; ${stream.received.bytes} bytes arrived`,
+    );
     assert.deepEqual(stream.received, stream.sent, 'bytes and sha256 match');
-    assert.deepEqual(dataSegments(packets).map((p) => p.line), [], 'no data segment on lo');
-    assert.ok(packets.some((p) => p.flags === 'S'), 'the handshake is still on lo');
-    assert.equal(await counter(agent, stats, 'sockets') - socketsBefore, 2, 'both ends went into the sockhash');
-    assert.ok(await counter(agent, stats, 'redirected') - redirectedBefore > 0, 'messages were redirected');
+    assert.deepEqual(
+      dataSegments(packets).map((p) => p.line),
+      [],
+      'no data segment on lo',
+    );
+    assert.ok(
+      packets.some((p) => p.flags === 'S'),
+      'the handshake is still on lo',
+    );
+    assert.equal((await counter(agent, stats, 'sockets')) - socketsBefore, 2, 'both ends went into the sockhash');
+    assert.ok((await counter(agent, stats, 'redirected')) - redirectedBefore > 0, 'messages were redirected');
 
     await agent.request(detach, { attachment: msg.id });
     await agent.request(detach, { attachment: ops.id });

@@ -66,13 +66,20 @@ describe('tc_tcp_psh through the agent', () => {
   });
 
   // The same program through both of the kernel's egress hooks: clsact + cls_bpf (tc) and tcx (kernel >= 6.6).
-  for (const [via, port] of [['tc', 5110], ['tcx', 5120]] as const) {
+  for (const [via, port] of [
+    ['tc', 5110],
+    ['tcx', 5120],
+  ] as const) {
     it(`with the program on b egress (via ${via}): 5-20% of the pure ACKs carry PSH, and the stream arrives intact`, async (t) => {
       const att = await agent.request(attachTc, { program: `${OBJECT}/tc_tcp_psh`, dev: b.dev, netns: b.netns, direction: 'egress', via });
       progIds.push(att.progId!);
       const net = await agent.request(netList, { netns: b.netns });
       const shown = net.namespaces.flatMap((n) => n.attachments).filter((x) => x.dev === b.dev && x.direction === 'egress');
-      assert.deepEqual(shown.map((x) => x.progId), [att.progId], 'the kernel lists it on b egress');
+      assert.deepEqual(
+        shown.map((x) => x.progId),
+        [att.progId],
+        'the kernel lists it on b egress',
+      );
       const stats = await mapOfProgram(agent, att.progId!, 'psh_stats');
       const markedBefore = await counter(agent, stats, 'marked');
 

@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload, statsSample, statsStart, statsStop } from '../../../protocol/agent';
+import {
+  attachXdp,
+  detach,
+  labCreate,
+  labDestroy,
+  objectLoad,
+  objectUnload,
+  statsSample,
+  statsStart,
+  statsStop,
+} from '../../../protocol/agent';
 import { programRates } from '../../../extension/core/stats/rates';
 import { startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { shippedObject } from '../helpers/bpfObjects';
@@ -83,10 +93,17 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
     assert.equal(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), '0', 'the fd way leaves the sysctl alone');
 
     // `ip -s` in the namespace: /sys/class/net under nsenter --net would still show the root namespace's sysfs
-    const rx = async () => (JSON.parse((await inNetnsOk(b.netns, ['ip', '-s', '-j', 'link', 'show', 'dev', b.dev])).stdout) as { stats64: { rx: { packets: number } } }[])[0].stats64.rx.packets;
+    const rx = async () =>
+      (
+        JSON.parse((await inNetnsOk(b.netns, ['ip', '-s', '-j', 'link', 'show', 'dev', b.dev])).stdout) as {
+          stats64: { rx: { packets: number } };
+        }[]
+      )[0].stats64.rx.packets;
     const s0 = await agent.request0(statsSample);
     const rx0 = await rx();
-    const flood = await run(['nsenter', `--net=/run/netns/${a.netns}`, '--', 'ping', '-f', '-c', '3000', '-s', '56', '-q', b.ipv4], { timeoutMs: 60_000 });
+    const flood = await run(['nsenter', `--net=/run/netns/${a.netns}`, '--', 'ping', '-f', '-c', '3000', '-s', '56', '-q', b.ipv4], {
+      timeoutMs: 60_000,
+    });
     assert.equal(flood.code, 0, flood.stdout + flood.stderr);
     const rx1 = await rx();
     const s1 = await agent.request0(statsSample);
@@ -97,9 +114,15 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
     assert.ok(packets >= 3000, `the interface received the flood (${packets}): ${flood.stdout}`);
     const runs = Math.round(row.runsPerSec * seconds);
     assert.ok(Math.abs(runs - packets) <= Math.max(3, packets * 0.01), `runs ${runs} vs packets ${packets} in ${seconds.toFixed(2)} s`);
-    assert.ok(Math.abs(row.runsPerSec - packets / seconds) / (packets / seconds) < 0.01, `runs/s ${row.runsPerSec} vs packets/s ${(packets / seconds).toFixed(1)}`);
+    assert.ok(
+      Math.abs(row.runsPerSec - packets / seconds) / (packets / seconds) < 0.01,
+      `runs/s ${row.runsPerSec} vs packets/s ${(packets / seconds).toFixed(1)}`,
+    );
     assert.ok(row.avgNs > 0 && row.cpuPercent > 0, JSON.stringify(row));
-    assert.ok(row.attachedTo.some((w) => w.includes(`${b.dev} [${b.netns}]`) && w.startsWith('xdp')), JSON.stringify(row.attachedTo));
+    assert.ok(
+      row.attachedTo.some((w) => w.includes(`${b.dev} [${b.netns}]`) && w.startsWith('xdp')),
+      JSON.stringify(row.attachedTo),
+    );
 
     const stopped = await agent.request(statsStop, { subscription });
     assert.deepEqual(stopped, { stopped: true, statsOn: false });
@@ -124,9 +147,15 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
   }
 
   it('`ebpf-netdebug top --json` prints one object per program per interval, and statistics are off when it ends', async () => {
-    const r = await run([process.execPath, join(REPO_ROOT, 'dist', 'cli.js'), 'top', '--host', 'local', '--interval', '0.5', '--duration', '1.8', '--json'], { timeoutMs: 60_000 });
+    const r = await run(
+      [process.execPath, join(REPO_ROOT, 'dist', 'cli.js'), 'top', '--host', 'local', '--interval', '0.5', '--duration', '1.8', '--json'],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const ours = rows.filter((x) => x.id === progId);
     assert.ok(ours.length >= 2, `one row per interval for our program: ${ours.length}`);
     for (const row of ours) {

@@ -36,8 +36,16 @@ export interface FleetHosts {
 }
 
 function destroyHost(h: { netns: string; rootDev: string }): void {
-  try { run(['ip', 'link', 'del', h.rootDev]); } catch { /* gone */ }
-  try { run(['ip', 'netns', 'del', h.netns]); } catch { /* gone */ }
+  try {
+    run(['ip', 'link', 'del', h.rootDev]);
+  } catch {
+    /* gone */
+  }
+  try {
+    run(['ip', 'netns', 'del', h.netns]);
+  } catch {
+    /* gone */
+  }
 }
 
 /** `count` namespace hosts with sshds, started `parallel` at a time (sshd start-up is a few hundred ms each). */
@@ -49,12 +57,16 @@ export async function createFleetHosts(token: string, names: string[], opts: { p
   const hosts: MgmtHost[] = names.map((name, i) => {
     const netns = `end_${token}_${i}`;
     return {
-      name, netns, rootDev: `end_${token}m${i}`, address: `${net}.${4 * i + 2}`,
+      name,
+      netns,
+      rootDev: `end_${token}m${i}`,
+      address: `${net}.${4 * i + 2}`,
       exec: (argv: string[]) => run(['nsenter', `--net=/run/netns/${netns}`, ...argv]),
     };
   });
   const fleet: FleetHosts = {
-    client, hosts,
+    client,
+    hosts,
     specs: () => hosts.map((h) => `root@${h.address}`),
     destroy: async () => {
       await Promise.all(hosts.map((h) => h.sshd?.stop().catch(() => undefined)));
@@ -78,9 +90,11 @@ export async function createFleetHosts(token: string, names: string[], opts: { p
     });
     const parallel = opts.parallel ?? 8;
     for (let i = 0; i < hosts.length; i += parallel) {
-      await Promise.all(hosts.slice(i, i + parallel).map(async (h) => {
-        h.sshd = await startSshd({ token, netns: h.netns, listenAddress: h.address, client });
-      }));
+      await Promise.all(
+        hosts.slice(i, i + parallel).map(async (h) => {
+          h.sshd = await startSshd({ token, netns: h.netns, listenAddress: h.address, client });
+        }),
+      );
     }
   } catch (e) {
     await fleet.destroy();
@@ -115,7 +129,11 @@ export async function chainLab(token: string): Promise<FleetHosts & { a: MgmtHos
     r.exec(['ip', 'addr', 'add', `${CHAIN.left}.2/24`, 'dev', 'eth0']);
     r.exec(['ip', 'addr', 'add', `${CHAIN.right}.1/24`, 'dev', 'eth1']);
     b.exec(['ip', 'addr', 'add', `${CHAIN.right}.2/24`, 'dev', 'eth0']);
-    for (const [h, devs] of [[a, ['eth0']], [r, ['eth0', 'eth1']], [b, ['eth0']]] as const) {
+    for (const [h, devs] of [
+      [a, ['eth0']],
+      [r, ['eth0', 'eth1']],
+      [b, ['eth0']],
+    ] as const) {
       for (const d of devs) h.exec(['ip', 'link', 'set', d, 'up']);
     }
     r.exec(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);

@@ -38,11 +38,23 @@ export function createNsHost(token: string): NsHost {
   const tmpDev = `end_${token}p`;
   const [rootAddress, address] = subnetFor(token);
   const host: NsHost = {
-    netns, rootDev, dev: 'eth0', rootAddress, address,
+    netns,
+    rootDev,
+    dev: 'eth0',
+    rootAddress,
+    address,
     exec: (argv) => run(['nsenter', `--net=/run/netns/${netns}`, ...argv]),
     destroy: () => {
-      try { run(['ip', 'link', 'del', rootDev]); } catch { /* already gone */ }
-      try { run(['ip', 'netns', 'del', netns]); } catch { /* already gone */ }
+      try {
+        run(['ip', 'link', 'del', rootDev]);
+      } catch {
+        /* already gone */
+      }
+      try {
+        run(['ip', 'netns', 'del', netns]);
+      } catch {
+        /* already gone */
+      }
     },
   };
   host.destroy(); // leftovers of an earlier crashed run with the same token

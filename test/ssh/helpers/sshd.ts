@@ -68,10 +68,20 @@ export function createClientHome(token: string): ClientHome {
   writeFileSync(configPath, '');
   writeFileSync(knownHostsPath, '');
   return {
-    home, sshDir, configPath, knownHostsPath, keyPath,
+    home,
+    sshDir,
+    configPath,
+    knownHostsPath,
+    keyPath,
     publicKey: readFileSync(`${keyPath}.pub`, 'utf8').trim(),
     connectOptions: (extra = {}) => ({
-      home, configPath, localUser: 'root', keepaliveIntervalMs: 1000, keepaliveCountMax: 3, readyTimeoutMs: 15000, ...extra,
+      home,
+      configPath,
+      localUser: 'root',
+      keepaliveIntervalMs: 1000,
+      keepaliveCountMax: 3,
+      readyTimeoutMs: 15000,
+      ...extra,
     }),
     addHost: (alias, lines) => appendFileSync(configPath, `Host ${alias}\n${lines.map((l) => `  ${l}\n`).join('')}\n`),
     cleanup: () => rmSync(home, { recursive: true, force: true }),
@@ -102,7 +112,10 @@ async function waitForPort(host: string, port: number, child: ChildProcess, log:
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
     const ok = await new Promise<boolean>((res) => {
-      const c = connect(port, host, () => { c.destroy(); res(true); });
+      const c = connect(port, host, () => {
+        c.destroy();
+        res(true);
+      });
       c.on('error', () => res(false));
     });
     if (ok) return;
@@ -125,30 +138,36 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   const host = opts.listenAddress ?? '127.0.0.1';
   const port = opts.port ?? (opts.netns ? 22 : await freePort());
   const config = join(dir, 'sshd_config');
-  writeFileSync(config, [
-    `Port ${port}`,
-    `ListenAddress ${host}`,
-    `HostKey ${hostKeyPath}`,
-    `AuthorizedKeysFile ${authorized}`,
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    'UsePAM no',
-    'StrictModes no',
-    'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'Subsystem sftp /usr/lib/openssh/sftp-server',
-    'MaxSessions 64',
-    'MaxStartups 100:30:200',
-    'LogLevel VERBOSE',
-    ...(opts.extraConfig ?? []),
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      `ListenAddress ${host}`,
+      `HostKey ${hostKeyPath}`,
+      `AuthorizedKeysFile ${authorized}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+      'MaxSessions 64',
+      'MaxStartups 100:30:200',
+      'LogLevel VERBOSE',
+      ...(opts.extraConfig ?? []),
+      '',
+    ].join('\n'),
+  );
   const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
   // nsenter execs sshd in place, so the child's pid IS the listener's pid.
-  const child = opts.netns ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = opts.netns
+    ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr!.on('data', (b: Buffer) => { log = (log + b.toString()).slice(-20000); });
+  child.stderr!.on('data', (b: Buffer) => {
+    log = (log + b.toString()).slice(-20000);
+  });
   await waitForPort(host, port, child, () => log);
   const [type, b64] = readFileSync(`${hostKeyPath}.pub`, 'utf8').trim().split(' ');
   const knownName = port === 22 ? host : `[${host}]:${port}`;
@@ -156,14 +175,25 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   if (opts.trustHostKey !== false) appendFileSync(client.knownHostsPath, `${line}\n`);
   const pid = child.pid!;
   return {
-    host, port, spec: `root@${host}:${port}`, dir, client, hostKeyPath,
+    host,
+    port,
+    spec: `root@${host}:${port}`,
+    dir,
+    client,
+    hostKeyPath,
     hostPublicKey: { type, blob: Buffer.from(b64, 'base64'), line },
     pid,
     sessionPids: () => childrenOf(pid),
     log: () => log,
     stop: async () => {
       // Per-connection processes first (they would linger after the listener), then the listener.
-      for (const p of childrenOf(pid)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+      for (const p of childrenOf(pid)) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -175,4 +205,3 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
     },
   };
 }
-

@@ -16,7 +16,15 @@ it('every kind of id round-trips', () => {
 });
 
 it('malformed ids are refused naming the argument', () => {
-  for (const bad of ['', 'xdp:root', 'xdp:root:eth0;reboot', 'tc:root:eth0:sideways', 'cgroup:sock_ops:relative:1', 'nope:1', 'sk_msg:msg_verdict:/etc/x:1']) {
+  for (const bad of [
+    '',
+    'xdp:root',
+    'xdp:root:eth0;reboot',
+    'tc:root:eth0:sideways',
+    'cgroup:sock_ops:relative:1',
+    'nope:1',
+    'sk_msg:msg_verdict:/etc/x:1',
+  ]) {
     assert.throws(() => parseAttachmentId(bad), /^AgentError: attachment: /, bad);
   }
 });

@@ -9,9 +9,12 @@ import { FIXTURES } from './fixtures';
 it('finds each program and its section', () => {
   assert.deepEqual(elfPrograms(readFileSync(join(FIXTURES, 'xdp_pass.o'))), [{ name: 'xdp_pass_prog', section: 'xdp' }]);
   assert.deepEqual(elfPrograms(readFileSync(join(FIXTURES, 'sockops_min.o'))), [
-    { name: 'min_sockops', section: 'sockops' }, { name: 'min_skmsg', section: 'sk_msg' },
+    { name: 'min_sockops', section: 'sockops' },
+    { name: 'min_skmsg', section: 'sk_msg' },
   ]);
-  assert.deepEqual(elfPrograms(readFileSync(join(FIXTURES, 'tp_marker.o'))), [{ name: 'tp_net_dev_queue', section: 'tracepoint/net/net_dev_queue' }]);
+  assert.deepEqual(elfPrograms(readFileSync(join(FIXTURES, 'tp_marker.o'))), [
+    { name: 'tp_net_dev_queue', section: 'tracepoint/net/net_dev_queue' },
+  ]);
 });
 
 it('refuses what is not an ELF object', () => {

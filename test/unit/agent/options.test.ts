@@ -7,8 +7,10 @@ it('command line and environment', () => {
   assert.deepEqual(parseOptions(['--bpftool', '/x/bpftool', '--state-dir', '/tmp/s'], {}), { bpftool: '/x/bpftool', stateDir: '/tmp/s' });
   assert.equal(parseOptions([], { EBPF_NETDEBUG_BPFTOOL: '/y' }).bpftool, '/y');
   assert.equal(parseOptions(['--watchdog', '/plan.json'], {}).watchdog, '/plan.json');
-  assert.equal(parseOptions(['--runtime-bpftool', '/h/.cache/ebpf-netdebug/runtime-x64-0123456789abcdef/bpftool/bpftool'], {}).runtimeBpftool,
-    '/h/.cache/ebpf-netdebug/runtime-x64-0123456789abcdef/bpftool/bpftool');
+  assert.equal(
+    parseOptions(['--runtime-bpftool', '/h/.cache/ebpf-netdebug/runtime-x64-0123456789abcdef/bpftool/bpftool'], {}).runtimeBpftool,
+    '/h/.cache/ebpf-netdebug/runtime-x64-0123456789abcdef/bpftool/bpftool',
+  );
   assert.throws(() => parseOptions(['--bpftool'], {}), /--bpftool needs a value/);
   assert.throws(() => parseOptions(['--frobnicate'], {}), /unknown option --frobnicate/);
 });

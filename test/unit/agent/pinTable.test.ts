@@ -19,8 +19,14 @@ it('cheap listing while the fingerprint holds, full listing when it changes or a
     calls.push('cheap');
     return ids.map((id) => ({ id, pinned: [] as string[] }));
   };
-  assert.deepEqual((await t.list(cheap([1, 2]), full([1, 2]))).map((x) => x.pinned), [['/sys/fs/bpf/x/p1'], []]);
-  assert.deepEqual((await t.list(cheap([1, 2]), full([1, 2]))).map((x) => x.pinned), [['/sys/fs/bpf/x/p1'], []]);
+  assert.deepEqual(
+    (await t.list(cheap([1, 2]), full([1, 2]))).map((x) => x.pinned),
+    [['/sys/fs/bpf/x/p1'], []],
+  );
+  assert.deepEqual(
+    (await t.list(cheap([1, 2]), full([1, 2]))).map((x) => x.pinned),
+    [['/sys/fs/bpf/x/p1'], []],
+  );
   assert.deepEqual(calls, ['full', 'cheap']);
   await t.list(cheap([2]), full([2])); // program 1 is gone: its pins cannot be trusted any more
   assert.deepEqual(calls, ['full', 'cheap', 'cheap', 'full']);

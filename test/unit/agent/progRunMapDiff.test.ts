@@ -6,19 +6,57 @@ import { signedRetval, verdictName } from '../../../remote-agent/progRun/verdict
 import { parsePacketHex } from '../../../remote-agent/progRun/run';
 
 describe('prog.run map changes', () => {
-  const m = (entries: { key: unknown; value: unknown; keyHex?: string[] }[]) => [{ id: 5, name: 'psh_stats', type: 'percpu_array', entries }];
+  const m = (entries: { key: unknown; value: unknown; keyHex?: string[] }[]) => [
+    { id: 5, name: 'psh_stats', type: 'percpu_array', entries },
+  ];
   it('per-CPU values are summed; delta is after - before per field', () => {
-    const before = m([{ key: 0, keyHex: ['0x00'], value: [{ cpu: 0, value: { eligible: 10, marked: 1 } }, { cpu: 1, value: { eligible: 5, marked: 0 } }] }]);
-    const after = m([{ key: 0, keyHex: ['0x00'], value: [{ cpu: 0, value: { eligible: 1010, marked: 101 } }, { cpu: 1, value: { eligible: 5, marked: 0 } }] }]);
-    assert.deepEqual(diffMaps(before, after), [{
-      map: { id: 5, name: 'psh_stats', type: 'percpu_array' }, key: 0, keyHex: ['0x00'],
-      before: { eligible: 15, marked: 1 }, after: { eligible: 1015, marked: 101 }, delta: { eligible: 1000, marked: 100 },
-    }]);
+    const before = m([
+      {
+        key: 0,
+        keyHex: ['0x00'],
+        value: [
+          { cpu: 0, value: { eligible: 10, marked: 1 } },
+          { cpu: 1, value: { eligible: 5, marked: 0 } },
+        ],
+      },
+    ]);
+    const after = m([
+      {
+        key: 0,
+        keyHex: ['0x00'],
+        value: [
+          { cpu: 0, value: { eligible: 1010, marked: 101 } },
+          { cpu: 1, value: { eligible: 5, marked: 0 } },
+        ],
+      },
+    ]);
+    assert.deepEqual(diffMaps(before, after), [
+      {
+        map: { id: 5, name: 'psh_stats', type: 'percpu_array' },
+        key: 0,
+        keyHex: ['0x00'],
+        before: { eligible: 15, marked: 1 },
+        after: { eligible: 1015, marked: 101 },
+        delta: { eligible: 1000, marked: 100 },
+      },
+    ]);
   });
   it('unchanged entries are left out; created and deleted ones have null on one side', () => {
-    const before = m([{ key: 1, value: 7 }, { key: 2, value: 3 }]);
-    const after = m([{ key: 1, value: 7 }, { key: 3, value: 4 }]);
-    assert.deepEqual(diffMaps(before, after).map((c) => [c.key, c.before, c.after, c.delta]), [[3, null, 4, 4], [2, 3, null, undefined]]);
+    const before = m([
+      { key: 1, value: 7 },
+      { key: 2, value: 3 },
+    ]);
+    const after = m([
+      { key: 1, value: 7 },
+      { key: 3, value: 4 },
+    ]);
+    assert.deepEqual(
+      diffMaps(before, after).map((c) => [c.key, c.before, c.after, c.delta]),
+      [
+        [3, null, 4, 4],
+        [2, 3, null, undefined],
+      ],
+    );
   });
   it('sumPerCpu and numericDelta leave non-numbers alone', () => {
     assert.deepEqual(sumPerCpu({ a: 1 }), { a: 1 });

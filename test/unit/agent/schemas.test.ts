@@ -38,7 +38,9 @@ describe('params schemas', () => {
   it('accepts what clients send', () => {
     const ok: [string, unknown][] = [
       ['agent.hello', { clientName: 'cli', clientVersion: '0.1.0' }],
-      ['bpf.listPrograms', undefined], ['bpf.listPrograms', []], ['bpf.listPrograms', {}],
+      ['bpf.listPrograms', undefined],
+      ['bpf.listPrograms', []],
+      ['bpf.listPrograms', {}],
       ['attach.xdp', { program: 'drop/xdp_drop_icmp', dev: 'eth0', netns: 'end_demo_b', mode: 'generic', confirmWithin: 15000 }],
       ['attach.tc', { program: 'id:12', dev: 'veth-a.1', direction: 'ingress', via: 'tcx' }],
       ['object.load', { name: 'drop', object: 'f0VMRg==', reuseMaps: { counts: 'other/counts' } }],
@@ -105,25 +107,45 @@ describe('the server', () => {
     const seen: unknown[] = [];
     let release = () => undefined as void;
     const held = new Promise<void>((r) => (release = r));
-    serve(server, {
-      'object.unload': async (p) => { seen.push(p); await held; return { removedPins: [] }; },
-      'bpf.listPrograms': async (p) => { seen.push(p); return []; },
-    }, 2);
+    serve(
+      server,
+      {
+        'object.unload': async (p) => {
+          seen.push(p);
+          await held;
+          return { removedPins: [] };
+        },
+        'bpf.listPrograms': async (p) => {
+          seen.push(p);
+          return [];
+        },
+      },
+      2,
+    );
     server.listen();
     client.listen();
-    const bad = await client.sendRequest('object.unload', { name: { toString: 'x' } }).then(() => null, (e: ResponseError<agent.AgentErrorData>) => e);
+    const bad = await client.sendRequest('object.unload', { name: { toString: 'x' } }).then(
+      () => null,
+      (e: ResponseError<agent.AgentErrorData>) => e,
+    );
     assert.equal(bad?.code, agent.AgentErrorCode.InvalidParams);
     assert.equal(bad?.data?.argument, 'name');
     assert.deepEqual(seen, [], 'the handler never saw it');
     const first = client.sendRequest('object.unload', { name: 'a' });
     const second = client.sendRequest('object.unload', { name: 'b' });
-    const third = await client.sendRequest('object.unload', { name: 'c' }).then(() => null, (e: ResponseError<unknown>) => e);
+    const third = await client.sendRequest('object.unload', { name: 'c' }).then(
+      () => null,
+      (e: ResponseError<unknown>) => e,
+    );
     assert.equal(third?.code, agent.AgentErrorCode.Busy);
     release();
     await Promise.all([first, second]);
     assert.deepEqual(await client.sendRequest('bpf.listPrograms'), []);
     assert.deepEqual(seen, [{ name: 'a' }, { name: 'b' }, undefined]);
-    const unknown = await client.sendRequest('no.such', {}).then(() => null, (e: ResponseError<unknown>) => e);
+    const unknown = await client.sendRequest('no.such', {}).then(
+      () => null,
+      (e: ResponseError<unknown>) => e,
+    );
     assert.equal(unknown?.code, -32601);
     client.dispose();
     server.dispose();

@@ -18,7 +18,14 @@ test('a live process is named from /proc/PID/comm; a pid that is gone stays <...
 test('answers are remembered for the ttl, then read again', () => {
   let reads = 0;
   let now = 0;
-  const names = new TaskNames(1000, () => { reads++; return `t${reads}`; }, () => now);
+  const names = new TaskNames(
+    1000,
+    () => {
+      reads++;
+      return `t${reads}`;
+    },
+    () => now,
+  );
   assert.equal(names.resolve(7), 't1');
   now = 999;
   assert.equal(names.resolve(7), 't1');

@@ -8,13 +8,17 @@ import { describe, it } from 'node:test';
 import { Batcher } from '../../../remote-agent/trace/batcher';
 import { kernelLostEvents } from '../../../remote-agent/trace/overrun';
 
-const stats = (overrun: number, dropped: number) => `entries: 0\noverrun: ${overrun}\ncommit overrun: 0\nbytes: 0\noldest event ts:  5150.705170\nnow ts:  5157.356889\ndropped events: ${dropped}\nread events: 856063\n`;
+const stats = (overrun: number, dropped: number) =>
+  `entries: 0\noverrun: ${overrun}\ncommit overrun: 0\nbytes: 0\noldest event ts:  5150.705170\nnow ts:  5157.356889\ndropped events: ${dropped}\nread events: 856063\n`;
 
 describe('trace lines lost in the kernel', () => {
-  it('sums overrun and dropped events over every CPU (the layout of this kernel\'s tracefs)', () => {
+  it("sums overrun and dropped events over every CPU (the layout of this kernel's tracefs)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'end-tracefs-'));
     try {
-      for (const [cpu, o, d] of [[0, 537379, 0], [1, 12, 3]] as const) {
+      for (const [cpu, o, d] of [
+        [0, 537379, 0],
+        [1, 12, 3],
+      ] as const) {
         mkdirSync(join(dir, 'per_cpu', `cpu${cpu}`), { recursive: true });
         writeFileSync(join(dir, 'per_cpu', `cpu${cpu}`, 'stats'), stats(o, d));
       }
@@ -27,7 +31,9 @@ describe('trace lines lost in the kernel', () => {
 
   it('a loss with no event after it still goes out within maxDelayMs', async () => {
     const sent: [number, number][] = [];
-    const b = new Batcher<string>({ maxEvents: 10, maxDelayMs: 5, maxQueued: 100, maxInFlight: 1 }, async (events, dropped) => { sent.push([events.length, dropped]); });
+    const b = new Batcher<string>({ maxEvents: 10, maxDelayMs: 5, maxQueued: 100, maxInFlight: 1 }, async (events, dropped) => {
+      sent.push([events.length, dropped]);
+    });
     b.drop(42);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(sent, [[0, 42]]);

@@ -21,7 +21,15 @@ describe('trace_pipe lines', () => {
 
   it('bpf_printk lines, task names with spaces and dashes', () => {
     const [ping, kworker, web, idle] = fixture('trace-pipe-printk.txt').trim().split('\n').map(parseTraceLine);
-    assert.deepEqual(ping, { task: 'ping', pid: 16010, cpu: 1, flags: 'b..21', timestamp: 759.440324, function: 'bpf_trace_printk', message: 'icmp 10.77.1.1 -> 10.77.1.2 ttl=64' });
+    assert.deepEqual(ping, {
+      task: 'ping',
+      pid: 16010,
+      cpu: 1,
+      flags: 'b..21',
+      timestamp: 759.440324,
+      function: 'bpf_trace_printk',
+      message: 'icmp 10.77.1.1 -> 10.77.1.2 ttl=64',
+    });
     assert.equal(kworker!.task, 'kworker/u4:2-mm_pe');
     assert.equal(kworker!.pid, 12);
     assert.equal(kworker!.message, 'task name with a dash and a space');

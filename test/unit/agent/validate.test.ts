@@ -4,11 +4,20 @@ import { describe, it } from 'node:test';
 import { AgentErrorCode } from '../../../protocol/agent';
 import { AgentError } from '../../../remote-agent/core/errors';
 import {
-  validateCgroupPath, validateEnum, validateIfName, validateLabName, validateNetns, validateObjectName, validatePinPath,
+  validateCgroupPath,
+  validateEnum,
+  validateIfName,
+  validateLabName,
+  validateNetns,
+  validateObjectName,
+  validatePinPath,
 } from '../../../remote-agent/core/validate';
 
 function refused(fn: () => unknown, argument: string, code: number = AgentErrorCode.BadArgument): void {
-  assert.throws(fn, (e: unknown) => e instanceof AgentError && e.code === code && e.data.argument === argument && e.message.startsWith(argument));
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof AgentError && e.code === code && e.data.argument === argument && e.message.startsWith(argument),
+  );
 }
 
 describe('interface names', () => {
@@ -16,7 +25,8 @@ describe('interface names', () => {
     for (const n of ['eth0', 'veth_a', 'end_lab_r', 'br-0.100', 'a'.repeat(15)]) assert.equal(validateIfName(n), n);
   });
   it('refuses shell metacharacters, slashes, spaces, empty and too long names', () => {
-    for (const n of ['eth0;reboot', 'eth0 x', '$(id)', 'a/b', '', 'a'.repeat(16), '..', 'eth0`', 'é', '-h', '--help', 'eth\u00000']) refused(() => validateIfName(n), 'dev');
+    for (const n of ['eth0;reboot', 'eth0 x', '$(id)', 'a/b', '', 'a'.repeat(16), '..', 'eth0`', 'é', '-h', '--help', 'eth\u00000'])
+      refused(() => validateIfName(n), 'dev');
     refused(() => validateIfName(42), 'dev');
   });
 });
@@ -37,7 +47,8 @@ describe('network namespaces', () => {
 describe('pin paths, cgroups, object and lab names', () => {
   it('pins must stay inside /sys/fs/bpf', () => {
     assert.equal(validatePinPath('/sys/fs/bpf/ebpf-netdebug/x/prog'), '/sys/fs/bpf/ebpf-netdebug/x/prog');
-    for (const p of ['/etc/passwd', '/sys/fs/bpf/../../etc', 'relative', '/sys/fs/bpfx/a', '/sys/fs/bpf/a b']) refused(() => validatePinPath(p), 'pin');
+    for (const p of ['/etc/passwd', '/sys/fs/bpf/../../etc', 'relative', '/sys/fs/bpfx/a', '/sys/fs/bpf/a b'])
+      refused(() => validatePinPath(p), 'pin');
   });
   it('cgroups must be inside the v2 mount', () => {
     assert.equal(validateCgroupPath('/sys/fs/cgroup/unified', '/sys/fs/cgroup/unified'), '/sys/fs/cgroup/unified');

@@ -23,7 +23,7 @@ for (const v of VERSIONS) {
 }
 
 it('an output without a log (a bad ELF) is not a verifier rejection', () => {
-  const out = "libbpf: failed to open object: Invalid argument\nError: failed to open object file\n";
+  const out = 'libbpf: failed to open object: Invalid argument\nError: failed to open object file\n';
   assert.equal(hasVerifierLog(out), false);
   assert.match(parseVerifierLog(out).message, /failed to open object/);
 });

@@ -3,7 +3,10 @@ import { it } from 'node:test';
 import { bpftoolFeatures, compareVersions, parseBpftoolVersion, parseToolVersion } from '../../../remote-agent/parsers/versions';
 
 it('bpftool -j version of 7.1 and 7.5 as printed here', () => {
-  assert.deepEqual(parseBpftoolVersion('{"version":"7.1.0","libbpf_version":"1.1","features":{"libbfd":false,"libbpf_strict":true,"skeletons":false}}'), { version: '7.1.0', libbpfVersion: '1.1' });
+  assert.deepEqual(
+    parseBpftoolVersion('{"version":"7.1.0","libbpf_version":"1.1","features":{"libbfd":false,"libbpf_strict":true,"skeletons":false}}'),
+    { version: '7.1.0', libbpfVersion: '1.1' },
+  );
   assert.deepEqual(parseBpftoolVersion('bpftool v7.5.0\nusing libbpf v1.5\nfeatures:\n'), { version: '7.5.0', libbpfVersion: '1.5' });
 });
 

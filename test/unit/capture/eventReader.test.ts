@@ -27,22 +27,37 @@ function sample(header: { ts: bigint; ifindex: number; len: number; verdict: num
 
 describe('CaptureEventReader', () => {
   const packet = Buffer.from(Array.from({ length: 98 }, (_, i) => i));
-  const text = sample({ ts: 340910939749n, ifindex: 5, len: 98, verdict: 1 }, packet)
-    + 'lost 3 events\n'
-    + sample({ ts: 340910940000n, ifindex: 5, len: 42, verdict: -1 }, Buffer.alloc(0))
-    + sample({ ts: 340910950000n, ifindex: 7, len: 1500, verdict: 2 }, packet.subarray(0, 13));
+  const text =
+    sample({ ts: 340910939749n, ifindex: 5, len: 98, verdict: 1 }, packet) +
+    'lost 3 events\n' +
+    sample({ ts: 340910940000n, ifindex: 5, len: 42, verdict: -1 }, Buffer.alloc(0)) +
+    sample({ ts: 340910950000n, ifindex: 7, len: 1500, verdict: 2 }, packet.subarray(0, 13));
 
   for (const step of [text.length, 1, 7, 100]) {
     it(`reads records, header and bytes, and losses (chunks of ${step})`, () => {
       const got: { h: ReturnType<typeof decodeEventHeader>; data: Buffer }[] = [];
       let lost = 0;
       let malformed = 0;
-      const r = new CaptureEventReader({ record: (h, data) => got.push({ h: decodeEventHeader(h), data }), lost: (n) => { lost += n; }, malformed: () => { malformed++; } });
+      const r = new CaptureEventReader({
+        record: (h, data) => got.push({ h: decodeEventHeader(h), data }),
+        lost: (n) => {
+          lost += n;
+        },
+        malformed: () => {
+          malformed++;
+        },
+      });
       for (let i = 0; i < text.length; i += step) r.push(text.slice(i, i + step));
       assert.equal(lost, 3);
       assert.equal(malformed, 0);
-      assert.deepEqual(got.map((g) => [g.h.timestampNs, g.h.ifindex, g.h.len, g.h.capLen, g.h.verdict]), [
-        [340910939749, 5, 98, 98, 1], [340910940000, 5, 42, 0, -1], [340910950000, 7, 1500, 13, 2]]);
+      assert.deepEqual(
+        got.map((g) => [g.h.timestampNs, g.h.ifindex, g.h.len, g.h.capLen, g.h.verdict]),
+        [
+          [340910939749, 5, 98, 98, 1],
+          [340910940000, 5, 42, 0, -1],
+          [340910950000, 7, 1500, 13, 2],
+        ],
+      );
       assert.deepEqual(got[0].data, packet);
       assert.deepEqual(got[2].data, packet.subarray(0, 13));
     });
@@ -51,12 +66,20 @@ describe('CaptureEventReader', () => {
   it('a record cut short by the next one, or claiming more than the maximum, is counted, not guessed', () => {
     let malformed = 0;
     const got: Buffer[] = [];
-    const r = new CaptureEventReader({ record: (_h, d) => got.push(d), lost: () => undefined, malformed: () => { malformed++; } });
+    const r = new CaptureEventReader({
+      record: (_h, d) => got.push(d),
+      lost: () => undefined,
+      malformed: () => {
+        malformed++;
+      },
+    });
     const full = sample({ ts: 1n, ifindex: 1, len: 98, verdict: 2 }, packet);
     r.push(full.split('\n').slice(0, 3).join('\n') + '\n'); // header row and one more, then a new record
     const huge = Buffer.alloc(32);
     huge.writeUInt32LE(100_000, 16);
-    r.push(`== @1.0 CPU: 0 index: 0 =====\n${[...huge.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n${[...huge.subarray(16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n`);
+    r.push(
+      `== @1.0 CPU: 0 index: 0 =====\n${[...huge.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n${[...huge.subarray(16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n`,
+    );
     r.push(full);
     assert.equal(malformed, 2);
     assert.equal(got.length, 1);
@@ -64,11 +87,20 @@ describe('CaptureEventReader', () => {
 });
 
 describe('layout', () => {
-  it('sums bpftool\'s per-CPU counters (formatted by BTF)', () => {
-    const json = JSON.stringify([{ key: ['0x00'], values: [{ cpu: 0, value: ['0x01'] }], formatted: { key: 0, values: [
-      { cpu: 0, value: { seen: 5, matched: 3, failed: 1, _pad: 0, verdicts: [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } },
-      { cpu: 1, value: { seen: 10, matched: 10, failed: 0, _pad: 0, verdicts: [0, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } },
-    ] } }]);
+  it("sums bpftool's per-CPU counters (formatted by BTF)", () => {
+    const json = JSON.stringify([
+      {
+        key: ['0x00'],
+        values: [{ cpu: 0, value: ['0x01'] }],
+        formatted: {
+          key: 0,
+          values: [
+            { cpu: 0, value: { seen: 5, matched: 3, failed: 1, _pad: 0, verdicts: [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } },
+            { cpu: 1, value: { seen: 10, matched: 10, failed: 0, _pad: 0, verdicts: [0, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } },
+          ],
+        },
+      },
+    ]);
     assert.deepEqual(sumStats(json), { seen: 15, matched: 13, failed: 1, verdicts: [0, 4, 3, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] });
   });
 
@@ -83,9 +115,13 @@ describe('layout', () => {
     assert.deepEqual([...b.subarray(40, 56)], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 2]);
   });
 
-  it('names the plain object\'s maps as the instrumented object (vcap.o) knows them', () => {
+  it("names the plain object's maps as the instrumented object (vcap.o) knows them", () => {
     assert.equal(reuseName('drop_stats', 'drop_stats', 'vcap'), 'drop_stats');
-    assert.equal(reuseName('a_rather_long_n', 'a_rather_long_name_of_a_map', 'vcap'), 'a_rather_long_name_of_a_map', 'full ELF name, not the kernel\'s 15');
+    assert.equal(
+      reuseName('a_rather_long_n', 'a_rather_long_name_of_a_map', 'vcap'),
+      'a_rather_long_name_of_a_map',
+      "full ELF name, not the kernel's 15",
+    );
     assert.equal(reuseName('xdp_drop.rodata', 'xdp_drop_rodata', 'vcap'), 'vcap.rodata');
     assert.equal(reuseName('xdp_drop.bss', 'xdp_drop_bss', 'vcap'), 'vcap.bss');
     assert.equal(reuseName('xdp_drop.data', 'xdp_drop_data', 'averyverylongname'), 'averyver.data');

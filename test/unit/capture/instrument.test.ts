@@ -38,14 +38,33 @@ describe('instrumentSource', () => {
     assert.equal(user[5], 'static __attribute__((noinline))');
     assert.equal(user[7], 'end_user_xdp_prog(struct xdp_md *ctx)');
     for (const i of [0, 1, 2, 3, 4, 6, 8, 9, 10, 11]) assert.equal(user[i], orig[i], `line ${i + 1} unchanged`);
-    assert.match(out, /#line 1 "<ebpf-netdebug verdict capture>"\n#include "netdebug_capture.h"\nNETDEBUG_CAPTURE_XDP\("xdp", xdp_prog, end_user_xdp_prog\)\n$/);
+    assert.match(
+      out,
+      /#line 1 "<ebpf-netdebug verdict capture>"\n#include "netdebug_capture.h"\nNETDEBUG_CAPTURE_XDP\("xdp", xdp_prog, end_user_xdp_prog\)\n$/,
+    );
   });
 
   it('refuses what it cannot find exactly once, or a section that does not match the object', () => {
     assert.throws(() => instrumentSource({ source: SRC, path: '/p.c', program: 'other', section: 'xdp', kind: 'xdp' }), InstrumentError);
-    assert.throws(() => instrumentSource({ source: SRC, path: '/p.c', program: 'xdp_prog', section: 'tc', kind: 'tc' }), /section "xdp" .* in "tc" in the object/);
-    assert.throws(() => instrumentSource({ source: SRC + SRC.slice(SRC.lastIndexOf('SEC("xdp")')), path: '/p.c', program: 'xdp_prog', section: 'xdp', kind: 'xdp' }), /defined 2 times/);
-    assert.throws(() => instrumentSource({ source: SRC, path: '/p.c', program: 'x-y', section: 'xdp', kind: 'xdp' }), /not a C function name/);
+    assert.throws(
+      () => instrumentSource({ source: SRC, path: '/p.c', program: 'xdp_prog', section: 'tc', kind: 'tc' }),
+      /section "xdp" .* in "tc" in the object/,
+    );
+    assert.throws(
+      () =>
+        instrumentSource({
+          source: SRC + SRC.slice(SRC.lastIndexOf('SEC("xdp")')),
+          path: '/p.c',
+          program: 'xdp_prog',
+          section: 'xdp',
+          kind: 'xdp',
+        }),
+      /defined 2 times/,
+    );
+    assert.throws(
+      () => instrumentSource({ source: SRC, path: '/p.c', program: 'x-y', section: 'xdp', kind: 'xdp' }),
+      /not a C function name/,
+    );
   });
 
   it('blanks comments and string contents at the same length', () => {
@@ -58,23 +77,33 @@ describe('instrumentSource', () => {
 });
 
 describe('buildInstrumented (clang)', () => {
-  for (const [name, kind, section] of [['xdp_drop_ping', 'xdp', 'xdp'], ['tc_tcp_psh', 'tc', 'tc']] as const) {
+  for (const [name, kind, section] of [
+    ['xdp_drop_ping', 'xdp', 'xdp'],
+    ['tc_tcp_psh', 'tc', 'tc'],
+  ] as const) {
     it(`builds ${name}: one ${section} program of the same name, the user's maps and the capture's`, async () => {
       const r = await buildInstrumented({ source: join(ROOT, 'bpf', `${name}.bpf.c`), program: name, section, kind, host: localTarget() });
       assert.ok(r.ok && r.bytes, r.stderr);
       const info = readBpfObject(r.bytes);
-      assert.deepEqual(info.programs.map((p) => [p.name, p.section]), [[name, section]]);
+      assert.deepEqual(
+        info.programs.map((p) => [p.name, p.section]),
+        [[name, section]],
+      );
       const maps = info.maps.map((m) => m.name);
-      for (const m of ['ndcap_config', 'ndcap_stats', 'ndcap_events', name === 'xdp_drop_ping' ? 'drop_stats' : 'psh_stats']) assert.ok(maps.includes(m), `${m} in ${maps.join(', ')}`);
+      for (const m of ['ndcap_config', 'ndcap_stats', 'ndcap_events', name === 'xdp_drop_ping' ? 'drop_stats' : 'psh_stats'])
+        assert.ok(maps.includes(m), `${m} in ${maps.join(', ')}`);
     });
   }
 
-  it('an error in the user\'s code is reported on the user\'s file and line', async () => {
+  it("an error in the user's code is reported on the user's file and line", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vcap-test-'));
     try {
       const src = join(dir, 'broken.bpf.c');
       writeFileSync(src, readFileSync(join(ROOT, 'bpf', 'xdp_drop_ping.bpf.c'), 'utf8').replace('return XDP_DROP;', 'return XDP_DROPP;'));
-      const line = readFileSync(src, 'utf8').split('\n').findIndex((l) => l.includes('XDP_DROPP')) + 1;
+      const line =
+        readFileSync(src, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('XDP_DROPP')) + 1;
       const r = await buildInstrumented({ source: src, program: 'xdp_drop_ping', section: 'xdp', kind: 'xdp', host: localTarget() });
       assert.equal(r.ok, false);
       const err = r.diagnostics.find((d) => d.severity === 'error');

@@ -27,19 +27,41 @@ test('per-kind requirements and options that do not apply', async () => {
   await usage(['attach', 'xdp', '--host', 'local', 'x.o'], /attach xdp: --dev IFACE is required/);
   await usage(['attach', 'tc', '--host', 'local', '--dev', 'eth0', 'x.o'], /attach tc: --direction ingress\|egress is required/);
   await usage(['attach', 'sockops', '--host', 'local', 'x.o'], /attach sockops: --cgroup PATH is required/);
-  await usage(['attach', 'sockops', '--host', 'local', '--cgroup', '/sys/fs/cgroup/x', '--dev', 'eth0', 'x.o'],
-    /attach sockops: --dev does not apply \(options for sockops: --cgroup, --create-cgroup\)/);
-  await usage(['attach', 'tracepoints', '--host', 'local', '--mode', 'native', 'x.o'], /--mode does not apply \(options for tracepoints: none\)/);
-  await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--mode', 'turbo', 'x.o'], /--mode turbo: expected one of native, generic, offload/);
-  await usage(['attach', 'tc', '--host', 'local', '--dev', 'eth0', '--direction', 'up', 'x.o'], /--direction up: expected one of ingress, egress/);
-  await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--confirm-within=-5', 'x.o'], /--confirm-within -5: expected a positive number/);
-  await usage(['attach', 'tc', '--host', 'local', '--dev', 'eth0', '--direction', 'egress', '--confirm-within', '5', '--no-confirm', 'x.o'],
-    /attach tc: --confirm-within and --no-confirm contradict each other/);
+  await usage(
+    ['attach', 'sockops', '--host', 'local', '--cgroup', '/sys/fs/cgroup/x', '--dev', 'eth0', 'x.o'],
+    /attach sockops: --dev does not apply \(options for sockops: --cgroup, --create-cgroup\)/,
+  );
+  await usage(
+    ['attach', 'tracepoints', '--host', 'local', '--mode', 'native', 'x.o'],
+    /--mode does not apply \(options for tracepoints: none\)/,
+  );
+  await usage(
+    ['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--mode', 'turbo', 'x.o'],
+    /--mode turbo: expected one of native, generic, offload/,
+  );
+  await usage(
+    ['attach', 'tc', '--host', 'local', '--dev', 'eth0', '--direction', 'up', 'x.o'],
+    /--direction up: expected one of ingress, egress/,
+  );
+  await usage(
+    ['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--confirm-within=-5', 'x.o'],
+    /--confirm-within -5: expected a positive number/,
+  );
+  await usage(
+    ['attach', 'tc', '--host', 'local', '--dev', 'eth0', '--direction', 'egress', '--confirm-within', '5', '--no-confirm', 'x.o'],
+    /attach tc: --confirm-within and --no-confirm contradict each other/,
+  );
   await usage(['attach', 'sockops', '--host', 'local', '--cgroup', '/x', '--no-confirm', 'x.o'], /--no-confirm does not apply/);
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--set', 'x', 'x.o'], /--set x: expected NAME=VALUE/);
   await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', '--name', 'a/b', 'x.o'], /--name a\/b: object names are 1-64/);
-  await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0'], /attach xdp: an object \(FILE\.o\) or source \(FILE\.bpf\.c\) is required/);
-  await usage(['attach', 'xdp', '--host', 'local', '--dev', 'eth0', 'a.o', 'b.o'], /attach xdp: expected one an object .* got 2: a\.o b\.o/);
+  await usage(
+    ['attach', 'xdp', '--host', 'local', '--dev', 'eth0'],
+    /attach xdp: an object \(FILE\.o\) or source \(FILE\.bpf\.c\) is required/,
+  );
+  await usage(
+    ['attach', 'xdp', '--host', 'local', '--dev', 'eth0', 'a.o', 'b.o'],
+    /attach xdp: expected one an object .* got 2: a\.o b\.o/,
+  );
 });
 
 test('--host is required unless $EBPF_NETDEBUG_HOST is set', async () => {

@@ -7,11 +7,24 @@ import { parseJsonDocuments, printFleetResults } from '../../../extension/cli/fl
 const io = () => {
   let out = '';
   let err = '';
-  return { out: (t: string) => { out += t; }, err: (t: string) => { err += t; }, text: () => ({ out, err }) };
+  return {
+    out: (t: string) => {
+      out += t;
+    },
+    err: (t: string) => {
+      err += t;
+    },
+    text: () => ({ out, err }),
+  };
 };
 
 const results = [
-  { host: 'web1', ok: true as const, ms: 5, value: { code: 0, out: '{\n  "host": "root@10.0.0.1",\n  "kernelRelease": "6.1"\n}\n', err: '' } },
+  {
+    host: 'web1',
+    ok: true as const,
+    ms: 5,
+    value: { code: 0, out: '{\n  "host": "root@10.0.0.1",\n  "kernelRelease": "6.1"\n}\n', err: '' },
+  },
   { host: 'web2', ok: false as const, ms: 9, error: new Error('ssh web2: connect ECONNREFUSED') },
   { host: 'web3', ok: true as const, ms: 5, value: { code: 0, out: '[\n  {"id": 1, "name": "a{b}\\"c"}\n]\n', err: '' } },
 ];
@@ -20,7 +33,11 @@ test('--json: one line per host, the fleet name in `host`, the connected spec ke
   const o = io();
   const code = printFleetResults('list', ['programs'], results, o, true);
   assert.equal(code, 1);
-  const lines = o.text().out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = o
+    .text()
+    .out.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(lines, [
     { host: 'web1', spec: 'root@10.0.0.1', kernelRelease: '6.1' },
     { host: 'web2', ok: false, error: 'ssh web2: connect ECONNREFUSED' },
@@ -32,7 +49,10 @@ test('--json: one line per host, the fleet name in `host`, the connected spec ke
 test('text: a block per host in the order given, the failed one marked', () => {
   const o = io();
   printFleetResults('info', [], results, o, false);
-  assert.deepEqual([...o.text().out.matchAll(/^== (.*) ==$/gm)].map((m) => m[1]), ['web1', 'web2 (FAILED)', 'web3']);
+  assert.deepEqual(
+    [...o.text().out.matchAll(/^== (.*) ==$/gm)].map((m) => m[1]),
+    ['web1', 'web2 (FAILED)', 'web3'],
+  );
   assert.match(o.text().out, /== web2 \(FAILED\) ==\n {2}failed: ssh web2: connect ECONNREFUSED\n/);
 });
 

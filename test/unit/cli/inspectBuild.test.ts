@@ -9,7 +9,10 @@ import { runInProcess } from './runCli';
 
 const fixture = compileFixture('knobs');
 const work = mkdtempSync(join(tmpdir(), 'end-cli-'));
-test.after(() => { fixture.cleanup(); rmSync(work, { recursive: true, force: true }); });
+test.after(() => {
+  fixture.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
 const compileFixtures = join(__dirname, '..', 'core', 'compile', 'fixtures');
 
 test('inspect prints a readelf -h style header, programs, maps, globals, license and BTF', async () => {
@@ -56,7 +59,13 @@ test('inspect of a missing file or a non-ELF file fails with one line', async ()
 test('build: diagnostics as file:line:col on stdout, one line on stderr; a good file builds', async () => {
   const bad = await runInProcess(['build', join(compileFixtures, 'broken.bpf.c'), '-o', join(work, 'b.o')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.out, new RegExp(`^${join(compileFixtures, 'broken.bpf.c').replace(/\./g, '\\.')}:18:9: warning: implicit declaration of function 'not_declared' is invalid in C99 \\[-Wimplicit-function-declaration\\]$`, 'm'));
+  assert.match(
+    bad.out,
+    new RegExp(
+      `^${join(compileFixtures, 'broken.bpf.c').replace(/\./g, '\\.')}:18:9: warning: implicit declaration of function 'not_declared' is invalid in C99 \\[-Wimplicit-function-declaration\\]$`,
+      'm',
+    ),
+  );
   assert.equal(bad.err, `ebpf-netdebug: build failed: 2 errors in ${join(compileFixtures, 'broken.bpf.c')}\n`);
   const json = await runInProcess(['build', '--json', join(compileFixtures, 'broken.bpf.c'), '-o', join(work, 'b.o')]);
   assert.equal(JSON.parse(json.out).diagnostics.filter((d: { severity: string }) => d.severity === 'error').length, 2);

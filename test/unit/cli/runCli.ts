@@ -3,14 +3,26 @@
 import { runCli } from '../../../extension/cli/main';
 import type { CliContext } from '../../../extension/cli/io';
 
-export interface CliRun { code: number; out: string; err: string; connected: string[] }
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+  connected: string[];
+}
 
 export async function runInProcess(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   let out = '';
   let err = '';
   const connected: string[] = [];
   const ctx: CliContext = {
-    io: { out: (t) => { out += t; }, err: (t) => { err += t; } },
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+    },
     env,
     openSession: async (host) => {
       connected.push(host);

@@ -8,7 +8,10 @@ describe('trace -w and --snaplen', () => {
     [['trace', '--host', 'local', '-w', 'x.pcapng'], /-w and --snaplen go with --source packet-path/],
     [['trace', '--host', 'local', '--source', 'packet-path', '--snaplen', '300'], /--snaplen 300: expected a byte count from 0 to 256/],
     [['trace', '--host', 'local', '--source', 'packet-path', '--snaplen', '-1'], /--snaplen|argument/],
-    [['trace', '--host', 'local', '--source', 'packet-path', '-w', '-', '--json'], /-w - writes pcapng to stdout; --json cannot go there too/],
+    [
+      ['trace', '--host', 'local', '--source', 'packet-path', '-w', '-', '--json'],
+      /-w - writes pcapng to stdout; --json cannot go there too/,
+    ],
     [['trace', '--host', 'local', '--source', 'packet-path', '-w', ''], /-w needs a file name/],
   ];
   for (const [argv, message] of refused) {

@@ -33,7 +33,10 @@ test('requests use the contract method names and params', async () => {
   assert.deepEqual(await client.listPrograms(), []);
   await client.hello();
   await client.detach({ attachment: att.id });
-  assert.deepEqual(seen.map(([m]) => m), ['attach.xdp', 'bpf.listPrograms', 'agent.hello', 'detach']);
+  assert.deepEqual(
+    seen.map(([m]) => m),
+    ['attach.xdp', 'bpf.listPrograms', 'agent.hello', 'detach'],
+  );
   assert.deepEqual(seen[0][1], { program: 'o/p', dev: 'eth0', netns: 'end_ac1_a', mode: 'native' });
   assert.deepEqual(seen[2][1], { clientName: 'test', clientVersion: '9.9.9' });
   client.dispose();
@@ -42,19 +45,48 @@ test('requests use the contract method names and params', async () => {
 
 test('every request type of the protocol has a client method', () => {
   const { client, server } = pair();
-  const methods = (Object.values(P) as unknown[]).filter((v): v is { method: string } => typeof v === 'object' && v !== null
-    && 'method' in v && v.constructor.name.startsWith('RequestType'));
+  const methods = (Object.values(P) as unknown[]).filter(
+    (v): v is { method: string } => typeof v === 'object' && v !== null && 'method' in v && v.constructor.name.startsWith('RequestType'),
+  );
   const names: Record<string, string> = {
-    'agent.hello': 'hello', 'bpf.listPrograms': 'listPrograms', 'bpf.listMaps': 'listMaps', 'bpf.listLinks': 'listLinks',
-    'net.list': 'netList', 'cgroup.list': 'cgroupList', 'pins.list': 'pinsList', 'attachments.list': 'attachmentsList',
-    'object.load': 'objectLoad', 'object.unload': 'objectUnload', 'object.list': 'objectList', 'attach.xdp': 'attachXdp',
-    'attach.tc': 'attachTc', 'attach.cgroup': 'attachCgroup', 'attach.skMsg': 'attachSkMsg',
-    'attach.tracepoints': 'attachTracepoints', 'attach.confirm': 'attachConfirm', detach: 'detach',
-    'rollbacks.list': 'rollbacksList', 'map.dump': 'mapDump', 'prog.dumpXlated': 'progDumpXlated', 'prog.run': 'progRun', 'stats.start': 'statsStart', 'stats.stop': 'statsStop', 'stats.sample': 'statsSample',
-    'trace.start': 'traceStart', 'trace.stop': 'traceStop', 'lab.create': 'labCreate', 'lab.destroy': 'labDestroy',
-    'lab.list': 'labList', 'agent.shutdown': 'shutdown', 'host.ping': 'hostPing', 'clock.now': 'clockNow',
-    'host.sshInterface': 'hostSshInterface', 'trace.counters': 'traceCounters', 'agent.endPrevious': 'agentEndPrevious',
-    'capture.start': 'captureStart', 'capture.stop': 'captureStop',
+    'agent.hello': 'hello',
+    'bpf.listPrograms': 'listPrograms',
+    'bpf.listMaps': 'listMaps',
+    'bpf.listLinks': 'listLinks',
+    'net.list': 'netList',
+    'cgroup.list': 'cgroupList',
+    'pins.list': 'pinsList',
+    'attachments.list': 'attachmentsList',
+    'object.load': 'objectLoad',
+    'object.unload': 'objectUnload',
+    'object.list': 'objectList',
+    'attach.xdp': 'attachXdp',
+    'attach.tc': 'attachTc',
+    'attach.cgroup': 'attachCgroup',
+    'attach.skMsg': 'attachSkMsg',
+    'attach.tracepoints': 'attachTracepoints',
+    'attach.confirm': 'attachConfirm',
+    detach: 'detach',
+    'rollbacks.list': 'rollbacksList',
+    'map.dump': 'mapDump',
+    'prog.dumpXlated': 'progDumpXlated',
+    'prog.run': 'progRun',
+    'stats.start': 'statsStart',
+    'stats.stop': 'statsStop',
+    'stats.sample': 'statsSample',
+    'trace.start': 'traceStart',
+    'trace.stop': 'traceStop',
+    'lab.create': 'labCreate',
+    'lab.destroy': 'labDestroy',
+    'lab.list': 'labList',
+    'agent.shutdown': 'shutdown',
+    'host.ping': 'hostPing',
+    'clock.now': 'clockNow',
+    'host.sshInterface': 'hostSshInterface',
+    'trace.counters': 'traceCounters',
+    'agent.endPrevious': 'agentEndPrevious',
+    'capture.start': 'captureStart',
+    'capture.stop': 'captureStop',
   };
   assert.ok(methods.length >= 27);
   for (const m of methods) {
@@ -74,14 +106,19 @@ test('JSON-RPC errors become AgentError with code, data and a readable one-line 
   server.onRequest('object.load', () => {
     throw new ResponseError(P.AgentErrorCode.VerifierRejected, 'verifier rejected xdp_prog', {
       verifier: {
-        program: 'xdp_prog', message: 'invalid access to packet, off=23 size=1', instruction: '12: (71) r1 = *(u8 *)(r1 +23)',
-        source: { file: 'broken.bpf.c', line: 17 }, log: 'line1\nline2\n-- END PROG LOAD LOG --',
+        program: 'xdp_prog',
+        message: 'invalid access to packet, off=23 size=1',
+        instruction: '12: (71) r1 = *(u8 *)(r1 +23)',
+        source: { file: 'broken.bpf.c', line: 17 },
+        log: 'line1\nline2\n-- END PROG LOAD LOG --',
       },
     });
   });
   server.onRequest('lab.create', () => {
     throw new ResponseError(P.AgentErrorCode.ToolFailed, 'ip netns add failed', {
-      argv: ['ip', 'netns', 'add', 'end_x_a'], exitCode: 1, stderr: 'Cannot create namespace file "/run/netns/end_x_a": File exists\n',
+      argv: ['ip', 'netns', 'add', 'end_x_a'],
+      exitCode: 1,
+      stderr: 'Cannot create namespace file "/run/netns/end_x_a": File exists\n',
     });
   });
   server.listen();
@@ -133,8 +170,13 @@ test('trace.events and agent.log notifications reach subscribers until disposed'
 test('a stream that ends fails pending and later requests with ConnectionClosed and fires onClose', async () => {
   const { server, client, toClient } = pair();
   let arrived!: () => void;
-  const received = new Promise<void>((res) => { arrived = res; });
-  server.onRequest('bpf.listMaps', () => { arrived(); return new Promise(() => undefined); }); // never answers
+  const received = new Promise<void>((res) => {
+    arrived = res;
+  });
+  server.onRequest('bpf.listMaps', () => {
+    arrived();
+    return new Promise(() => undefined);
+  }); // never answers
   server.listen();
   const closed = new Promise<AgentError | undefined>((res) => client.onClose(res));
   const pending = client.listMaps().catch((e) => e);
@@ -152,7 +194,11 @@ test('a stream that ends fails pending and later requests with ConnectionClosed 
 
 test('an agent process that dies says why, from its stderr', async () => {
   const t = new LocalTransport();
-  const proc = await t.spawn([process.execPath, '-e', 'process.stdin.once("data", () => { console.error("boom: cannot open /sys/fs/bpf"); process.exit(3); })']);
+  const proc = await t.spawn([
+    process.execPath,
+    '-e',
+    'process.stdin.once("data", () => { console.error("boom: cannot open /sys/fs/bpf"); process.exit(3); })',
+  ]);
   const client = AgentClient.fromProcess(proc);
   const reason = new Promise<AgentError | undefined>((res) => client.onClose(res));
   const err = await client.hello().catch((e) => e);

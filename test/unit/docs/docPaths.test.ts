@@ -10,14 +10,20 @@ import { dirname, join } from 'node:path';
 
 const root = join(__dirname, '..', '..', '..');
 const TOP = ['extension', 'remote-agent', 'protocol', 'webview', 'bpf', 'test', 'bench', 'docs', 'scripts', 'media'];
-const ROOT_FILES = /^(package\.json|package-lock\.json|README\.md|tsconfig(\.base)?\.json|eslint\.config\.mjs|\.prettierrc(\.json)?|\.gitignore)$/;
+const ROOT_FILES =
+  /^(package\.json|package-lock\.json|README\.md|tsconfig(\.base)?\.json|eslint\.config\.mjs|\.prettierrc(\.json)?|\.gitignore)$/;
 const EXT = /\.(md|ts|mts|mjs|js|json|sh|c|h|css|html|svg|yml|yaml|txt|jsonl)$/;
 const SKIP = /^(dist|out|node_modules|\.cache|test-results)\//;
 /** A placeholder, not a name: upper-case words (bench/NAME.bench.ts, FILE.o; but STYLE.md is a name), globs. */
 const PLACEHOLDER = /(^|[/.])[A-Z][A-Z_]+(\/|\.(?!md$)|$)|[*<>{}$]/;
 
 function docs(): string[] {
-  return ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  return [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
 }
 
 function repoFileNames(): Set<string> {
@@ -69,11 +75,16 @@ function brokenPaths(markdown: string, docDir: string, names: Set<string>): stri
 test('every repository path named in README.md and docs/ exists', () => {
   const names = repoFileNames();
   const problems = docs().flatMap((d) => broken(d, names).map((p) => `${d}: ${p}`));
-  assert.deepEqual(problems, [], `docs name files that do not exist (write notes outside the repository as ../shared/docs/NAME.md):\n${problems.join('\n')}`);
+  assert.deepEqual(
+    problems,
+    [],
+    `docs name files that do not exist (write notes outside the repository as ../shared/docs/NAME.md):\n${problems.join('\n')}`,
+  );
 });
 
 test('the check itself: a missing path and a bare design note fail; the shared form, real paths and placeholders pass', () => {
-  const md = 'See docs/STYLE.md, [the design](DESIGN.md) and ../shared/docs/DESIGN.md; `bench/NAME.bench.ts`; ' +
+  const md =
+    'See docs/STYLE.md, [the design](DESIGN.md) and ../shared/docs/DESIGN.md; `bench/NAME.bench.ts`; ' +
     'extension/core/session.ts and testing.md; dist/agent.js; /sys/fs/bpf/x.json; [gone](../extension/gone.ts).';
   assert.deepEqual(brokenPaths(md, 'docs', repoFileNames()), ['docs/STYLE.md', 'DESIGN.md', '../extension/gone.ts']);
 });

@@ -17,8 +17,14 @@ Host web-1
 describe('--hosts', () => {
   it('keeps specs as given, in order, and expands ssh_config Host patterns', () => {
     assert.deepEqual(parseHostList('local, root@10.0.0.9:2222,db-1'), [
-      { name: 'local', spec: 'local' }, { name: 'root@10.0.0.9:2222', spec: 'root@10.0.0.9:2222' }, { name: 'db-1', spec: 'db-1' }]);
-    assert.deepEqual(parseHostList('web-*', SSH_CONFIG).map((h) => h.name), ['web-1', 'web-2']);
+      { name: 'local', spec: 'local' },
+      { name: 'root@10.0.0.9:2222', spec: 'root@10.0.0.9:2222' },
+      { name: 'db-1', spec: 'db-1' },
+    ]);
+    assert.deepEqual(
+      parseHostList('web-*', SSH_CONFIG).map((h) => h.name),
+      ['web-1', 'web-2'],
+    );
     assert.deepEqual(sshConfigAliases(SSH_CONFIG), ['web-1', 'web-2', 'db-1']);
   });
 
@@ -51,15 +57,26 @@ ansible_port=22
     const hosts = parseInventory('hosts.ini', INI);
     assert.deepEqual(hosts, [
       { name: 'bastion', spec: '192.0.2.1:22' },
-      { name: 'web01', spec: 'deploy@web01:22' }, { name: 'web02', spec: 'deploy@web02:22' }, { name: 'web03', spec: 'deploy@web03:22' },
+      { name: 'web01', spec: 'deploy@web01:22' },
+      { name: 'web02', spec: 'deploy@web02:22' },
+      { name: 'web03', spec: 'deploy@web03:22' },
       { name: 'db1', spec: 'dba@10.1.0.5:2200' },
     ]);
   });
   it('--limit picks groups (children included) and hosts, with globs', () => {
-    assert.deepEqual(parseInventory('hosts.ini', INI, 'db').map((h) => h.name), ['db1']);
-    assert.deepEqual(parseInventory('hosts.ini', INI, 'prod').map((h) => h.name), ['web01', 'web02', 'web03', 'db1']);
+    assert.deepEqual(
+      parseInventory('hosts.ini', INI, 'db').map((h) => h.name),
+      ['db1'],
+    );
+    assert.deepEqual(
+      parseInventory('hosts.ini', INI, 'prod').map((h) => h.name),
+      ['web01', 'web02', 'web03', 'db1'],
+    );
     assert.deepEqual(parseInventory('hosts.ini', INI, 'web0*').length, 3);
-    assert.deepEqual(parseInventory('hosts.ini', INI, 'bastion,db1').map((h) => h.name), ['bastion', 'db1']);
+    assert.deepEqual(
+      parseInventory('hosts.ini', INI, 'bastion,db1').map((h) => h.name),
+      ['bastion', 'db1'],
+    );
     assert.throws(() => parseInventory('hosts.ini', INI, 'nope'), /nope matches no group or host/);
   });
   it('names the line of a bad entry', () => {
@@ -90,10 +107,15 @@ describe('Ansible YAML inventory', () => {
     assert.equal(detectFormat('inv.yml', YAML), 'yaml');
     assert.deepEqual(parseInventory('inv.yml', YAML), [
       { name: 'edge', spec: 'ops@[2001:db8::1]' },
-      { name: 'r1', spec: 'ops@10.9.0.1:2022' }, { name: 'r2', spec: 'ops@r2' },
-      { name: 'srv1', spec: 'root@srv1' }, { name: 'srv2', spec: 'root@srv2' },
+      { name: 'r1', spec: 'ops@10.9.0.1:2022' },
+      { name: 'r2', spec: 'ops@r2' },
+      { name: 'srv1', spec: 'root@srv1' },
+      { name: 'srv2', spec: 'root@srv2' },
     ]);
-    assert.deepEqual(parseInventory('inv.yml', YAML, 'routers').map((h) => h.name), ['r1', 'r2']);
+    assert.deepEqual(
+      parseInventory('inv.yml', YAML, 'routers').map((h) => h.name),
+      ['r1', 'r2'],
+    );
   });
   it('refuses what is not an inventory', () => {
     assert.throws(() => parseInventory('x.yaml', 'all: [1, 2'), /not valid YAML/);
@@ -105,7 +127,13 @@ describe('Ansible YAML inventory', () => {
 describe('ssh_config as an inventory', () => {
   it('lists concrete aliases; --limit globs them', () => {
     assert.equal(detectFormat('config', SSH_CONFIG), 'ssh_config');
-    assert.deepEqual(parseInventory('config', SSH_CONFIG).map((h) => h.spec), ['web-1', 'web-2', 'db-1']);
-    assert.deepEqual(parseInventory('config', SSH_CONFIG, 'db-*').map((h) => h.spec), ['db-1']);
+    assert.deepEqual(
+      parseInventory('config', SSH_CONFIG).map((h) => h.spec),
+      ['web-1', 'web-2', 'db-1'],
+    );
+    assert.deepEqual(
+      parseInventory('config', SSH_CONFIG, 'db-*').map((h) => h.spec),
+      ['db-1'],
+    );
   });
 });

@@ -8,8 +8,19 @@ const canonical = (a: string) => new URL(`http://[${a}]/`).hostname.slice(1, -1)
 
 describe('addresses', () => {
   it('IPv6 round trips to the canonical text', () => {
-    for (const a of ['fd00::2', 'fd00:193:104::1', '::1', '::', 'fe80::1:0:0:1', '2001:db8:0:0:1:0:0:1', '1:0:0:2:0:0:0:3',
-      '::ffff:10.0.0.1', '2001:db8::a:b:c:d:e', '1:2:3:4:5:6:7:8', 'FD00:0:0:0:0:0:0:2']) {
+    for (const a of [
+      'fd00::2',
+      'fd00:193:104::1',
+      '::1',
+      '::',
+      'fe80::1:0:0:1',
+      '2001:db8:0:0:1:0:0:1',
+      '1:0:0:2:0:0:0:3',
+      '::ffff:10.0.0.1',
+      '2001:db8::a:b:c:d:e',
+      '1:2:3:4:5:6:7:8',
+      'FD00:0:0:0:0:0:0:2',
+    ]) {
       const b = addressBytes(a);
       assert.equal(b?.family, 6, a);
       assert.equal(formatIPv6(b!.bytes), canonical(a), a);

@@ -20,8 +20,7 @@ describe('bpftrace script', () => {
     assert.match(protocolCondition({}), /\$proto == 1 \|\| \$proto == 58 \|\| \$proto == 6 \|\| \$proto == 17/);
     // 10.1.0.2 read as a little-endian u32: 0x0200010a
     assert.equal(addressCondition({ src: '10.1.0.2' }), `($fam == 4 && $s3 == ${0x0200010a})`);
-    assert.equal(addressCondition({ dst: 'fd00::2' }),
-      `($fam == 6 && $d0 == ${0xfd} && $d1 == 0 && $d2 == 0 && $d3 == ${0x02000000})`);
+    assert.equal(addressCondition({ dst: 'fd00::2' }), `($fam == 6 && $d0 == ${0xfd} && $d1 == 0 && $d2 == 0 && $d3 == ${0x02000000})`);
     assert.equal(addressCondition({}), '1');
     // port 443 = bytes 01 bb, read as 0xbb01
     assert.match(bpftraceScript({ protocol: 'tcp', port: 443 }), new RegExp(`\\$a == ${0xbb01} \\|\\| \\$b == ${0xbb01}`));

@@ -12,12 +12,19 @@ describe('event_pipe records', () => {
     const { events, lost } = decodeEventPipe();
     assert.equal(lost, 0);
     assert.equal(events.length, 8);
-    assert.deepEqual(events.map((e) => [e.tracepoint, e.netnsInode, e.ifname]), [
-      ['net_dev_queue', lab.ino.a, lab.ifs.a], ['netif_rx', lab.ino.br, lab.ifs.pa],
-      ['net_dev_queue', lab.ino.br, lab.ifs.pb], ['netif_rx', lab.ino.b, lab.ifs.b],
-      ['net_dev_queue', lab.ino.b, lab.ifs.b], ['netif_rx', lab.ino.br, lab.ifs.pb],
-      ['net_dev_queue', lab.ino.br, lab.ifs.pa], ['netif_rx', lab.ino.a, lab.ifs.a],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.tracepoint, e.netnsInode, e.ifname]),
+      [
+        ['net_dev_queue', lab.ino.a, lab.ifs.a],
+        ['netif_rx', lab.ino.br, lab.ifs.pa],
+        ['net_dev_queue', lab.ino.br, lab.ifs.pb],
+        ['netif_rx', lab.ino.b, lab.ifs.b],
+        ['net_dev_queue', lab.ino.b, lab.ifs.b],
+        ['netif_rx', lab.ino.br, lab.ifs.pb],
+        ['net_dev_queue', lab.ino.br, lab.ifs.pa],
+        ['netif_rx', lab.ino.a, lab.ifs.a],
+      ],
+    );
     const [first] = events;
     assert.equal(first.family, 4);
     assert.equal(first.src, lab.v4.a);
@@ -40,7 +47,12 @@ describe('event_pipe records', () => {
   it('count the records the kernel says it lost, and hand a record over once all its bytes are in', () => {
     const got: Buffer[] = [];
     let lost = 0;
-    const p = new EventPipeParser((head) => recordSize(head), { record: (b) => got.push(b), lost: (n) => { lost += n; } });
+    const p = new EventPipeParser((head) => recordSize(head), {
+      record: (b) => got.push(b),
+      lost: (n) => {
+        lost += n;
+      },
+    });
     const [, firstRecord] = eventPipeText().split(/(?=== @)/);
     p.push('lost 12 events\n');
     p.push(firstRecord.split('\n').slice(0, 7).join('\n') + '\n'); // header + 6 rows (96 bytes): not whole yet
@@ -70,12 +82,19 @@ describe('bpftrace lines', () => {
   it('become the same events as the BPF object would send (IPv6 ping)', () => {
     const events = decodeBpftraceCapture();
     assert.equal(events.length, 8);
-    assert.deepEqual(events.map((e) => [e.tracepoint, e.netnsInode, e.ifname]), [
-      ['net_dev_queue', lab.ino.a, lab.ifs.a], ['netif_rx', lab.ino.br, lab.ifs.pa],
-      ['net_dev_queue', lab.ino.br, lab.ifs.pb], ['netif_rx', lab.ino.b, lab.ifs.b],
-      ['net_dev_queue', lab.ino.b, lab.ifs.b], ['netif_rx', lab.ino.br, lab.ifs.pb],
-      ['net_dev_queue', lab.ino.br, lab.ifs.pa], ['netif_rx', lab.ino.a, lab.ifs.a],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.tracepoint, e.netnsInode, e.ifname]),
+      [
+        ['net_dev_queue', lab.ino.a, lab.ifs.a],
+        ['netif_rx', lab.ino.br, lab.ifs.pa],
+        ['net_dev_queue', lab.ino.br, lab.ifs.pb],
+        ['netif_rx', lab.ino.b, lab.ifs.b],
+        ['net_dev_queue', lab.ino.b, lab.ifs.b],
+        ['netif_rx', lab.ino.br, lab.ifs.pb],
+        ['net_dev_queue', lab.ino.br, lab.ifs.pa],
+        ['netif_rx', lab.ino.a, lab.ifs.a],
+      ],
+    );
     assert.equal(events[0].family, 6);
     assert.equal(events[0].src, lab.v6.a);
     assert.equal(events[0].dst, lab.v6.b);

@@ -12,11 +12,16 @@ import { decodeEventPipe, eventPipeText, FIXTURES, lab } from './fixtures';
 const btfJson = readFileSync(join(FIXTURES, 'btf-skb-drop-reason.json'), 'utf8');
 const kallsyms = readFileSync(join(FIXTURES, 'kallsyms-excerpt.txt'), 'utf8');
 const reasons = dropReasonsFromBtfJson(btfJson);
-const cap = (lab as unknown as { dropCapture: { ino: { a: number; b: number }; ifs: { a: string; b: string }; v4: { a: string; b: string } } }).dropCapture;
+const cap = (
+  lab as unknown as { dropCapture: { ino: { a: number; b: number }; ifs: { a: string; b: string }; v4: { a: string; b: string } } }
+).dropCapture;
 
 function decodeDropCapture() {
   const namer = new DropNamer(reasons, () => kallsyms);
-  return decodeEventPipe(eventPipeText('event-pipe-drop.txt'), 4096, { drop: (r, l, h) => namer.drop(r, l, h), epochOffsetNs: 1_000_000_000n });
+  return decodeEventPipe(eventPipeText('event-pipe-drop.txt'), 4096, {
+    drop: (r, l, h) => namer.drop(r, l, h),
+    epochOffsetNs: 1_000_000_000n,
+  });
 }
 
 describe('drop names', () => {
@@ -38,7 +43,10 @@ describe('drop names', () => {
     const namer = new DropNamer(reasons, () => kallsyms);
     assert.deepEqual(namer.drop(12, 0xffffffff81f62e38n, true), { reason: 'NETFILTER_DROP', location: 'nft_do_chain' });
     assert.deepEqual(namer.drop(0, 0xffffffff81ff7899n, false), { location: 'ip_forward' });
-    assert.deepEqual(new DropNamer(new Map(), () => kallsyms).drop(12, 0xffffffff81fed321n, true), { reason: 'reason 12', location: 'ip_error' });
+    assert.deepEqual(new DropNamer(new Map(), () => kallsyms).drop(12, 0xffffffff81fed321n, true), {
+      reason: 'reason 12',
+      location: 'ip_error',
+    });
     assert.equal(namer.location(0xffffffffc0001000n), '0xffffffffc0001000', 'far past the last symbol: not a function of it');
   });
 
@@ -46,7 +54,11 @@ describe('drop names', () => {
     let reads = 0;
     let now = 0;
     const module = 'ffffffffc0a01000 t nft_do_chain_ipv4\t[nf_tables]';
-    const namer = new DropNamer(reasons, () => (++reads === 1 ? kallsyms : `${kallsyms}${module}\n`), () => now);
+    const namer = new DropNamer(
+      reasons,
+      () => (++reads === 1 ? kallsyms : `${kallsyms}${module}\n`),
+      () => now,
+    );
     assert.equal(namer.location(0xffffffff81f62e38n), 'nft_do_chain');
     now = 5000;
     assert.equal(namer.location(0xffffffffc0a01010n), 'nft_do_chain_ipv4');
@@ -60,9 +72,14 @@ describe('a ping dropped by nftables (event_pipe capture)', () => {
   it('decodes to three hops, the last a kfree_skb with the reason, the place and the packet bytes', () => {
     const { events, lost } = decodeDropCapture();
     assert.equal(lost, 0);
-    assert.deepEqual(events.map((e) => [e.tracepoint, e.netnsInode, e.ifname]), [
-      ['net_dev_queue', cap.ino.a, cap.ifs.a], ['netif_rx', cap.ino.b, cap.ifs.b], ['kfree_skb', cap.ino.b, cap.ifs.b],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.tracepoint, e.netnsInode, e.ifname]),
+      [
+        ['net_dev_queue', cap.ino.a, cap.ifs.a],
+        ['netif_rx', cap.ino.b, cap.ifs.b],
+        ['kfree_skb', cap.ino.b, cap.ifs.b],
+      ],
+    );
     assert.deepEqual(events[2].drop, { reason: 'NETFILTER_DROP', location: 'nft_do_chain' });
     assert.equal(events[0].drop, undefined);
     for (const e of events) {
@@ -84,16 +101,23 @@ describe('a ping dropped by nftables (event_pipe capture)', () => {
     assert.deepEqual(paths[0].drop, { reason: 'NETFILTER_DROP', location: 'nft_do_chain' });
     const lines = formatPacketPaths(paths).trimEnd().split('\n');
     assert.equal(lines.length, 3);
-    assert.match(lines[2], /capb {2}request #\d+\.001 10\.193\.105\.1 -> 10\.193\.105\.2 {2}\+0\.\d{3} ms {2}kfree_skb {2}DROP NETFILTER_DROP at nft_do_chain$/);
+    assert.match(
+      lines[2],
+      /capb {2}request #\d+\.001 10\.193\.105\.1 -> 10\.193\.105\.2 {2}\+0\.\d{3} ms {2}kfree_skb {2}DROP NETFILTER_DROP at nft_do_chain$/,
+    );
     assert.doesNotMatch(lines[1], /DROP/);
-    const noReason = formatPacketPaths([{ ...paths[0], hops: paths[0].hops.map((h) => (h.drop ? { ...h, drop: { location: 'kfree_skb_list' } } : h)) }]);
+    const noReason = formatPacketPaths([
+      { ...paths[0], hops: paths[0].hops.map((h) => (h.drop ? { ...h, drop: { location: 'kfree_skb_list' } } : h)) },
+    ]);
     assert.match(noReason, /DROP at kfree_skb_list \(this kernel reports no drop reason\)/);
   });
 
   it('becomes pcapng: one IDB per (interface, namespace), one EPB per hop, hops without bytes counted', () => {
     const paths = groupPacketPaths(decodeDropCapture().events);
     const chunks: Buffer[] = [];
-    const w = new PacketPathPcapng((c) => { chunks.push(c); }, 128);
+    const w = new PacketPathPcapng((c) => {
+      chunks.push(c);
+    }, 128);
     w.add(paths[0]);
     w.add({ ...paths[0], hops: paths[0].hops.map(({ packet: _p, ...h }) => h) });
     assert.equal(w.packets, 3);

@@ -9,8 +9,12 @@ import { AgentErrorCode } from '../../../protocol/agent';
 describe('parsePacketFilter', () => {
   it('reads the pcap-like subset', () => {
     assert.deepEqual(parsePacketFilter('icmp and host 10.1.0.2'), { protocol: 'icmp', host: '10.1.0.2' });
-    assert.deepEqual(parsePacketFilter('tcp and src 10.0.0.1 and dst host 10.0.0.2 and port 80'),
-      { protocol: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', port: 80 });
+    assert.deepEqual(parsePacketFilter('tcp and src 10.0.0.1 and dst host 10.0.0.2 and port 80'), {
+      protocol: 'tcp',
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      port: 80,
+    });
     assert.deepEqual(parsePacketFilter('icmp6 && host fd00::2'), { protocol: 'icmp6', host: 'fd00::2' });
     assert.deepEqual(parsePacketFilter('  UDP  and  port 53 '), { protocol: 'udp', port: 53 });
     assert.deepEqual(parsePacketFilter(''), {});
@@ -41,7 +45,10 @@ describe('parsePacketFilter', () => {
   ];
   for (const [text, message] of refused) {
     it(`refuses "${text}" saying why`, () => {
-      assert.throws(() => parsePacketFilter(text), (err: unknown) => err instanceof PacketFilterError && message.test(err.message));
+      assert.throws(
+        () => parsePacketFilter(text),
+        (err: unknown) => err instanceof PacketFilterError && message.test(err.message),
+      );
     });
   }
 
@@ -51,8 +58,11 @@ describe('parsePacketFilter', () => {
 });
 
 describe('validatePacketFilter (agent side)', () => {
-  const badArg = (value: unknown, argument: string) => assert.throws(() => validatePacketFilter(value),
-    (err: unknown) => err instanceof AgentError && err.code === AgentErrorCode.BadArgument && err.data.argument === argument);
+  const badArg = (value: unknown, argument: string) =>
+    assert.throws(
+      () => validatePacketFilter(value),
+      (err: unknown) => err instanceof AgentError && err.code === AgentErrorCode.BadArgument && err.data.argument === argument,
+    );
 
   it('accepts what the parser makes, and nothing', () => {
     assert.deepEqual(validatePacketFilter({ protocol: 'tcp', host: 'fd00::2', port: 22 }), { protocol: 'tcp', host: 'fd00::2', port: 22 });

@@ -30,17 +30,24 @@ export function named(events: PacketPathEvent[]): PacketPathEvent[] {
 /** A pre-drop-fields event_pipe capture in today's layout: 24 zero bytes after each 96-byte record (records of
  * today's layout, 120 bytes and more, are left as they are). */
 export function upgradeEventPipe(text: string): string {
-  return text.split(/(?=== @)/).map((rec) => {
-    if (!rec.startsWith('== @')) return rec;
-    const [head, ...rows] = rec.trimEnd().split('\n');
-    const words = rows.join(' ').trim().split(/\s+/).filter((w) => /^[0-9a-f]{2}$/i.test(w));
-    if (words.length >= 120) return rec;
-    const bytes = words.slice(0, 96);
-    const all = [...bytes, ...Array(24).fill('00')];
-    const out = [];
-    for (let i = 0; i < all.length; i += 16) out.push(all.slice(i, i + 16).join(' '));
-    return `${head}\n${out.join('\n')}\n`;
-  }).join('');
+  return text
+    .split(/(?=== @)/)
+    .map((rec) => {
+      if (!rec.startsWith('== @')) return rec;
+      const [head, ...rows] = rec.trimEnd().split('\n');
+      const words = rows
+        .join(' ')
+        .trim()
+        .split(/\s+/)
+        .filter((w) => /^[0-9a-f]{2}$/i.test(w));
+      if (words.length >= 120) return rec;
+      const bytes = words.slice(0, 96);
+      const all = [...bytes, ...Array(24).fill('00')];
+      const out = [];
+      for (let i = 0; i < all.length; i += 16) out.push(all.slice(i, i + 16).join(' '));
+      return `${head}\n${out.join('\n')}\n`;
+    })
+    .join('');
 }
 
 export function eventPipeText(name = 'event-pipe-ping4.txt'): string {
@@ -52,8 +59,13 @@ export function decodeEventPipe(text = eventPipeText(), chunk = 4096, ctx?: Deco
   const events: PacketPathEvent[] = [];
   let lost = 0;
   const p = new EventPipeParser((head) => recordSize(head), {
-    record: (b) => { const e = decodeEvent(b, undefined, ctx); if (e) events.push(e); },
-    lost: (n) => { lost += n; },
+    record: (b) => {
+      const e = decodeEvent(b, undefined, ctx);
+      if (e) events.push(e);
+    },
+    lost: (n) => {
+      lost += n;
+    },
   });
   const today = upgradeEventPipe(text);
   for (let i = 0; i < today.length; i += chunk) p.push(today.slice(i, i + chunk));
@@ -68,7 +80,8 @@ export function decodeBpftraceCapture(): PacketPathEvent[] {
     if (msg.type !== 'printf') continue;
     // the capture predates the three drop fields (reason, location, flags), which come before the interface name
     const old = String(msg.data).trim().split(' ');
-    const line = old.length === LINE_FIELDS.length - 2 ? [...old.slice(0, -1), '0', '0', '0', old[old.length - 1]].join(' ') : old.join(' ');
+    const line =
+      old.length === LINE_FIELDS.length - 2 ? [...old.slice(0, -1), '0', '0', '0', old[old.length - 1]].join(' ') : old.join(' ');
     const rec = bpftraceLineToRecord(line);
     const e = rec && decodeEvent(rec);
     if (e) events.push(e);

@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  formatPacketPaths, groupPacketPaths, PacketPathGrouper, packetPathsJson, SAME_PACKET_WINDOW_NS,
+  formatPacketPaths,
+  groupPacketPaths,
+  PacketPathGrouper,
+  packetPathsJson,
+  SAME_PACKET_WINDOW_NS,
 } from '../../../extension/core/packetPath';
 import { decodeBpftraceCapture, decodeEventPipe, FIXTURES, lab, named } from './fixtures';
 
@@ -13,12 +17,21 @@ const golden = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 describe('groupPacketPaths', () => {
   it('makes a request and a reply of the ping, hops in time order', () => {
     const paths = groupPacketPaths(decodeEventPipe().events);
-    assert.deepEqual(paths.map((p) => p.label), ['request', 'reply']);
+    assert.deepEqual(
+      paths.map((p) => p.label),
+      ['request', 'reply'],
+    );
     const [req, rep] = paths;
     assert.equal(req.exchange, rep.exchange);
     assert.match(req.exchange, /^#\d+\.001$/);
-    assert.deepEqual(req.hops.map((h) => h.ifname), [lab.ifs.a, lab.ifs.pa, lab.ifs.pb, lab.ifs.b]);
-    assert.deepEqual(rep.hops.map((h) => h.ifname), [lab.ifs.b, lab.ifs.pb, lab.ifs.pa, lab.ifs.a]);
+    assert.deepEqual(
+      req.hops.map((h) => h.ifname),
+      [lab.ifs.a, lab.ifs.pa, lab.ifs.pb, lab.ifs.b],
+    );
+    assert.deepEqual(
+      rep.hops.map((h) => h.ifname),
+      [lab.ifs.b, lab.ifs.pb, lab.ifs.pa, lab.ifs.a],
+    );
     assert.equal(req.hops[0].sinceFirstNs, 0);
     assert.ok(req.hops.every((h, i) => i === 0 || h.sinceFirstNs > req.hops[i - 1].sinceFirstNs));
   });
@@ -34,7 +47,9 @@ describe('groupPacketPaths', () => {
   });
 
   it('keeps one packet across a change of buffer (skb)', () => {
-    const events = decodeEventPipe().events.slice(0, 4).map((e, i) => (i >= 2 ? { ...e, skb: '0xffff888100000000' } : e));
+    const events = decodeEventPipe()
+      .events.slice(0, 4)
+      .map((e, i) => (i >= 2 ? { ...e, skb: '0xffff888100000000' } : e));
     const paths = groupPacketPaths(events);
     assert.equal(paths.length, 1);
     assert.equal(paths[0].hops.length, 4);
@@ -65,13 +80,26 @@ describe('groupPacketPaths', () => {
     const t = lab.tcpCapture!;
     const { events } = decodeEventPipe(golden('event-pipe-tcp.txt'));
     const paths = groupPacketPaths(events);
-    assert.deepEqual(paths.map((p) => `${p.src}>${p.dst} ${p.label}`), [
-      `${t.v4.a}>${t.v4.b} SYN`, `${t.v4.b}>${t.v4.a} SYN|ACK`, `${t.v4.a}>${t.v4.b} ACK`,
-      `${t.v4.a}>${t.v4.b} FIN|ACK`, `${t.v4.b}>${t.v4.a} FIN|ACK`, `${t.v4.a}>${t.v4.b} ACK`,
-    ]);
+    assert.deepEqual(
+      paths.map((p) => `${p.src}>${p.dst} ${p.label}`),
+      [
+        `${t.v4.a}>${t.v4.b} SYN`,
+        `${t.v4.b}>${t.v4.a} SYN|ACK`,
+        `${t.v4.a}>${t.v4.b} ACK`,
+        `${t.v4.a}>${t.v4.b} FIN|ACK`,
+        `${t.v4.b}>${t.v4.a} FIN|ACK`,
+        `${t.v4.a}>${t.v4.b} ACK`,
+      ],
+    );
     assert.ok(paths.every((p) => p.hops.length === 4));
-    assert.deepEqual(paths[0].hops.map((h) => h.netnsInode), [t.ino.a, t.ino.br, t.ino.br, t.ino.b]);
-    assert.deepEqual(paths[1].hops.map((h) => h.netnsInode), [t.ino.b, t.ino.br, t.ino.br, t.ino.a]);
+    assert.deepEqual(
+      paths[0].hops.map((h) => h.netnsInode),
+      [t.ino.a, t.ino.br, t.ino.br, t.ino.b],
+    );
+    assert.deepEqual(
+      paths[1].hops.map((h) => h.netnsInode),
+      [t.ino.b, t.ino.br, t.ino.br, t.ino.a],
+    );
     assert.equal(paths[1].tcp!.ack, (paths[0].tcp!.seq + 1) >>> 0);
     assert.equal(paths[0].tcp!.dport, t.port);
   });
@@ -101,7 +129,15 @@ describe('formatPacketPaths', () => {
     const json = packetPathsJson(paths);
     assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
     assert.equal(json.packets.length, 2);
-    assert.deepEqual(Object.keys(json.packets[0].hops[0]).sort(),
-      ['ifindex', 'ifname', 'netnsInode', 'sinceFirstNs', 'skb', 'timestampNs', 'tracepoint', 'ttl']);
+    assert.deepEqual(Object.keys(json.packets[0].hops[0]).sort(), [
+      'ifindex',
+      'ifname',
+      'netnsInode',
+      'sinceFirstNs',
+      'skb',
+      'timestampNs',
+      'tracepoint',
+      'ttl',
+    ]);
   });
 });

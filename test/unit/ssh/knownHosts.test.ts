@@ -7,7 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  fingerprint, keyTypeOf, parseKnownHosts, patternsMatch, recordHostKey, verifyHostKey, readKnownHosts,
+  fingerprint,
+  keyTypeOf,
+  parseKnownHosts,
+  patternsMatch,
+  recordHostKey,
+  verifyHostKey,
+  readKnownHosts,
 } from '../../../extension/core/ssh/knownHosts';
 
 let dir: string;
@@ -35,12 +41,15 @@ test('fingerprints match ssh-keygen -lf (SHA256:base64, no padding)', () => {
 });
 
 test('plain entries: match, [host]:port form, changed key, unknown host, wildcard and negation', () => {
-  const kh = parseKnownHosts([
-    `# comment`,
-    `lab.example,10.0.0.2 ${keyA.type} ${keyA.b64}`,
-    `[127.0.0.1]:2222 ${keyA.type} ${keyA.b64}`,
-    `*.corp,!evil.corp ${keyB.type} ${keyB.b64}`,
-  ].join('\n'), 'kh');
+  const kh = parseKnownHosts(
+    [
+      `# comment`,
+      `lab.example,10.0.0.2 ${keyA.type} ${keyA.b64}`,
+      `[127.0.0.1]:2222 ${keyA.type} ${keyA.b64}`,
+      `*.corp,!evil.corp ${keyB.type} ${keyB.b64}`,
+    ].join('\n'),
+    'kh',
+  );
   assert.equal(verifyHostKey(kh, '10.0.0.2', 22, keyA.blob).status, 'match');
   assert.equal(verifyHostKey(kh, '127.0.0.1', 2222, keyA.blob).status, 'match');
   // Port 22 entry does not cover another port, like OpenSSH.

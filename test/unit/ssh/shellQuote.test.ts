@@ -6,9 +6,38 @@ import { execFileSync } from 'node:child_process';
 import { quoteArg, quoteArgv } from '../../../extension/core/ssh/shellQuote';
 
 const hostile = [
-  '', ' ', "'", "''", "'\\''", '"', '\\', '$HOME', '${HOME}', '$(id)', '`id`', '; rm -rf /tmp/x', '&& echo pwned',
-  '| cat', '> /tmp/owned', '< /etc/passwd', 'a\nb', 'tab\there', '*', '?', '[a-z]', '~', '~root', '#comment', '!!', '-n',
-  '--', 'it\'s "quoted" $x `y` \\z', 'ünïcødé ✓', '\r\n', '%s%n', 'a b  c',
+  '',
+  ' ',
+  "'",
+  "''",
+  "'\\''",
+  '"',
+  '\\',
+  '$HOME',
+  '${HOME}',
+  '$(id)',
+  '`id`',
+  '; rm -rf /tmp/x',
+  '&& echo pwned',
+  '| cat',
+  '> /tmp/owned',
+  '< /etc/passwd',
+  'a\nb',
+  'tab\there',
+  '*',
+  '?',
+  '[a-z]',
+  '~',
+  '~root',
+  '#comment',
+  '!!',
+  '-n',
+  '--',
+  'it\'s "quoted" $x `y` \\z',
+  'ünïcødé ✓',
+  '\r\n',
+  '%s%n',
+  'a b  c',
 ];
 
 /** Runs the quoted command line through real shells and returns the arguments they saw (NUL-separated by printf). */
@@ -27,7 +56,14 @@ for (const shell of ['/bin/sh', '/bin/bash']) {
 test('quoteArgv quotes argv[0] too and joins with single spaces', () => {
   assert.equal(quoteArgv(['ls', '-l', "it's"]), `'ls' '-l' 'it'\\''s'`);
   // A "command" smuggled into argv[0] stays one (nonexistent) program name.
-  const r = (() => { try { execFileSync('/bin/sh', ['-c', quoteArgv(['echo hi; echo pwned'])], { stdio: 'pipe' }); return 'ran'; } catch (e) { return String((e as { stderr: Buffer }).stderr); } })();
+  const r = (() => {
+    try {
+      execFileSync('/bin/sh', ['-c', quoteArgv(['echo hi; echo pwned'])], { stdio: 'pipe' });
+      return 'ran';
+    } catch (e) {
+      return String((e as { stderr: Buffer }).stderr);
+    }
+  })();
   assert.match(r, /not found/);
   assert.doesNotMatch(r, /pwned\n/);
 });

@@ -30,7 +30,8 @@ test('host specs parse strictly and errors name the bad part', () => {
 });
 
 test('first match wins, specific Host before Host *, command line beats config', () => {
-  withConfig(`
+  withConfig(
+    `
 Host lab
   HostName 10.1.2.3
   User labuser
@@ -43,35 +44,42 @@ Host *
   Port 22
   IdentityFile ~/.ssh/other
   ServerAliveInterval 5
-`, (env) => {
-    const r = resolveHost('lab', env);
-    assert.equal(r.hostName, '10.1.2.3');
-    assert.equal(r.user, 'labuser');
-    assert.equal(r.port, 2200);
-    assert.deepEqual(r.identityFiles, [join(env.home, '.ssh/lab_key'), join(env.home, '.ssh/other')]);
-    assert.equal(r.strictHostKeyChecking, 'yes');
-    assert.deepEqual(r.knownHostsFiles, [join(env.home, 'kh_lab'), join(env.home, 'kh_second')]);
-    assert.equal(r.serverAliveInterval, 5);
-    const cli = resolveHost('carol@lab:2300', env);
-    assert.equal(cli.user, 'carol');
-    assert.equal(cli.port, 2300);
-    const other = resolveHost('elsewhere', env);
-    assert.equal(other.hostName, 'elsewhere');
-    assert.equal(other.user, 'everyone');
-    assert.equal(other.strictHostKeyChecking, 'ask');
-    assert.deepEqual(other.knownHostsFiles, [join(env.home, '.ssh/known_hosts')]);
-  });
+`,
+    (env) => {
+      const r = resolveHost('lab', env);
+      assert.equal(r.hostName, '10.1.2.3');
+      assert.equal(r.user, 'labuser');
+      assert.equal(r.port, 2200);
+      assert.deepEqual(r.identityFiles, [join(env.home, '.ssh/lab_key'), join(env.home, '.ssh/other')]);
+      assert.equal(r.strictHostKeyChecking, 'yes');
+      assert.deepEqual(r.knownHostsFiles, [join(env.home, 'kh_lab'), join(env.home, 'kh_second')]);
+      assert.equal(r.serverAliveInterval, 5);
+      const cli = resolveHost('carol@lab:2300', env);
+      assert.equal(cli.user, 'carol');
+      assert.equal(cli.port, 2300);
+      const other = resolveHost('elsewhere', env);
+      assert.equal(other.hostName, 'elsewhere');
+      assert.equal(other.user, 'everyone');
+      assert.equal(other.strictHostKeyChecking, 'ask');
+      assert.deepEqual(other.knownHostsFiles, [join(env.home, '.ssh/known_hosts')]);
+    },
+  );
 });
 
 test('no config file: OpenSSH defaults (local user, port 22, default identity files)', () => {
   const r = resolveHost('somehost', { home: '/nonexistent-home', configPath: '/nonexistent-home/.ssh/config', localUser: 'zed' });
   assert.equal(r.user, 'zed');
   assert.equal(r.port, 22);
-  assert.deepEqual(r.identityFiles, ['/nonexistent-home/.ssh/id_ed25519', '/nonexistent-home/.ssh/id_ecdsa', '/nonexistent-home/.ssh/id_rsa']);
+  assert.deepEqual(r.identityFiles, [
+    '/nonexistent-home/.ssh/id_ed25519',
+    '/nonexistent-home/.ssh/id_ecdsa',
+    '/nonexistent-home/.ssh/id_rsa',
+  ]);
 });
 
 test('ProxyJump chains resolve each hop through the same config; %h in HostName', () => {
-  withConfig(`
+  withConfig(
+    `
 Host inner
   HostName 192.168.7.2
   ProxyJump bastion,jumper@hop2:2022
@@ -80,15 +88,17 @@ Host bastion
   User jumpuser
 Host hop2
   HostName 10.9.9.9
-`, (env) => {
-    const r = resolveHost('inner', env);
-    assert.equal(r.proxyJump.length, 2);
-    assert.equal(r.proxyJump[0].hostName, 'bastion.bastion.example');
-    assert.equal(r.proxyJump[0].user, 'jumpuser');
-    assert.equal(r.proxyJump[1].hostName, '10.9.9.9');
-    assert.equal(r.proxyJump[1].user, 'jumper');
-    assert.equal(r.proxyJump[1].port, 2022);
-  });
+`,
+    (env) => {
+      const r = resolveHost('inner', env);
+      assert.equal(r.proxyJump.length, 2);
+      assert.equal(r.proxyJump[0].hostName, 'bastion.bastion.example');
+      assert.equal(r.proxyJump[0].user, 'jumpuser');
+      assert.equal(r.proxyJump[1].hostName, '10.9.9.9');
+      assert.equal(r.proxyJump[1].user, 'jumper');
+      assert.equal(r.proxyJump[1].port, 2022);
+    },
+  );
 });
 
 test('a bad number in the config is an error naming the directive', () => {

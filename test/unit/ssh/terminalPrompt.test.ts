@@ -10,13 +10,22 @@ import { terminalPrompt } from '../../../extension/core/ssh/terminalPrompt';
 const PROGRAM = join(__dirname, 'fixtures', 'promptOnTty.ts');
 
 test('a passphrase typed on a terminal is returned and not echoed; an echoed answer is shown', async () => {
-  const child = spawn('script', ['-q', '-e', '-c', `${process.execPath} --import tsx ${PROGRAM}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], cwd: join(__dirname, '..', '..', '..') });
+  const child = spawn('script', ['-q', '-e', '-c', `${process.execPath} --import tsx ${PROGRAM}`, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: join(__dirname, '..', '..', '..'),
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     // Answer each question once it is on the screen, like a person would.
-    if (out.includes("Enter passphrase for key '/k':") && !out.includes('#1')) { out += '#1'; child.stdin.write('s3cr\u007fret-Pass\r'); }
-    if (out.includes('Token:') && !out.includes('#2')) { out += '#2'; child.stdin.write('visible-42\r'); }
+    if (out.includes("Enter passphrase for key '/k':") && !out.includes('#1')) {
+      out += '#1';
+      child.stdin.write('s3cr\u007fret-Pass\r');
+    }
+    if (out.includes('Token:') && !out.includes('#2')) {
+      out += '#2';
+      child.stdin.write('visible-42\r');
+    }
   });
   const code = await new Promise((r) => child.on('exit', r));
   assert.equal(code, 0, out);

@@ -9,7 +9,10 @@ import { reconnectWithBackoff } from '../../../extension/core/reconnect/backoff'
 const PER_CPU = '/sys/kernel/tracing/per_cpu';
 
 function realStats(): string {
-  return readdirSync(PER_CPU).filter((d) => /^cpu\d+$/.test(d)).map((d) => readFileSync(`${PER_CPU}/${d}/stats`, 'utf8')).join('');
+  return readdirSync(PER_CPU)
+    .filter((d) => /^cpu\d+$/.test(d))
+    .map((d) => readFileSync(`${PER_CPU}/${d}/stats`, 'utf8'))
+    .join('');
 }
 
 test('parses the real per-CPU stats of this kernel: entries, and read events + overrun as "gone"', () => {
@@ -18,7 +21,8 @@ test('parses the real per-CPU stats of this kernel: entries, and read events + o
   let gone = 0;
   let entries = 0;
   for (const m of text.matchAll(/^(overrun|read events|entries): (\d+)$/gm)) {
-    if (m[1] === 'entries') entries += Number(m[2]); else gone += Number(m[2]);
+    if (m[1] === 'entries') entries += Number(m[2]);
+    else gone += Number(m[2]);
   }
   assert.deepEqual(c, { gone, entries });
   assert.doesNotMatch(text, /commit overrun: [1-9]/, 'commit overruns would be lines lost without being counted as overrun');
@@ -30,11 +34,34 @@ test('a file without counters is an error, not a zero', () => {
 
 test('backoff retries until success, and stops at once on a permanent error', async () => {
   let n = 0;
-  const v = await reconnectWithBackoff(async () => { if (++n < 3) throw new Error(`try ${n}`); return 'up'; }, { initialDelayMs: 1, maxDelayMs: 2 });
+  const v = await reconnectWithBackoff(
+    async () => {
+      if (++n < 3) throw new Error(`try ${n}`);
+      return 'up';
+    },
+    { initialDelayMs: 1, maxDelayMs: 2 },
+  );
   assert.equal(v, 'up');
   assert.equal(n, 3);
   let m = 0;
-  await assert.rejects(reconnectWithBackoff(async () => { m++; throw new Error('host key changed'); }, { initialDelayMs: 1, isPermanent: (e) => /host key/.test(e.message) }), /host key changed/);
+  await assert.rejects(
+    reconnectWithBackoff(
+      async () => {
+        m++;
+        throw new Error('host key changed');
+      },
+      { initialDelayMs: 1, isPermanent: (e) => /host key/.test(e.message) },
+    ),
+    /host key changed/,
+  );
   assert.equal(m, 1);
-  await assert.rejects(reconnectWithBackoff(async () => { throw new Error('down'); }, { initialDelayMs: 5, giveUpAfterMs: 20 }), /gave up reconnecting after \d+ attempts: down/);
+  await assert.rejects(
+    reconnectWithBackoff(
+      async () => {
+        throw new Error('down');
+      },
+      { initialDelayMs: 5, giveUpAfterMs: 20 },
+    ),
+    /gave up reconnecting after \d+ attempts: down/,
+  );
 });

@@ -7,8 +7,24 @@ import { detachChoice } from './load';
 
 const { describeAttachment, detachChoices, detachedMessage } = detachChoice;
 
-const xdp: Attachment = { id: 'xdp:root:eth0', kind: 'xdp', progId: 864, progName: 'xdp_drop_ping', dev: 'eth0', netns: 'root', mode: 'driver' };
-const tc: Attachment = { id: 'tc:end_lab_a:eth0:egress', kind: 'tc', progId: 12, progName: 'tc_tcp_psh', dev: 'eth0', netns: 'end_lab_a', direction: 'egress' };
+const xdp: Attachment = {
+  id: 'xdp:root:eth0',
+  kind: 'xdp',
+  progId: 864,
+  progName: 'xdp_drop_ping',
+  dev: 'eth0',
+  netns: 'root',
+  mode: 'driver',
+};
+const tc: Attachment = {
+  id: 'tc:end_lab_a:eth0:egress',
+  kind: 'tc',
+  progId: 12,
+  progName: 'tc_tcp_psh',
+  dev: 'eth0',
+  netns: 'end_lab_a',
+  direction: 'egress',
+};
 const tp: Attachment = { id: 'tracepoints:trace-0123456789', kind: 'tracepoints', object: 'trace-0123456789' };
 
 test('a pick row names the program, its id, the interface and the mode, not the attachment id', () => {
@@ -24,9 +40,12 @@ test('Detach asks only when there is a choice', () => {
   assert.equal(one.choices[0].attachment.id, 'xdp:root:eth0');
   const two = detachChoices([xdp, tc]);
   assert.equal(two.ask, true);
-  assert.deepEqual(two.choices.map((c) => c.label), ['xdp_drop_ping #864 on eth0, driver', 'tc_tcp_psh #12 on eth0 in netns end_lab_a, tc egress']);
+  assert.deepEqual(
+    two.choices.map((c) => c.label),
+    ['xdp_drop_ping #864 on eth0, driver', 'tc_tcp_psh #12 on eth0 in netns end_lab_a, tc egress'],
+  );
   const ofProgram = detachChoices([xdp, tc], 12);
-  assert.equal(ofProgram.ask, false, 'from a program row: only that program\'s attachments count');
+  assert.equal(ofProgram.ask, false, "from a program row: only that program's attachments count");
   assert.equal(ofProgram.choices[0].attachment.id, 'tc:end_lab_a:eth0:egress');
   assert.deepEqual(detachChoices([], undefined), { choices: [], ask: false });
 });

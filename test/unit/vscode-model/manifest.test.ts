@@ -15,10 +15,12 @@ test('package.json is in sync with manifest.mjs', () => {
 });
 
 test('every command is in category eBPF and every menu entry names a contributed command', () => {
-  const ids = new Set<string>(pkg.contributes.commands.map((c: { command: string; category: string }) => {
-    assert.equal(c.category, 'eBPF', c.command);
-    return c.command;
-  }));
+  const ids = new Set<string>(
+    pkg.contributes.commands.map((c: { command: string; category: string }) => {
+      assert.equal(c.category, 'eBPF', c.command);
+      return c.command;
+    }),
+  );
   for (const [menu, entries] of Object.entries(pkg.contributes.menus as Record<string, { command: string }[]>)) {
     for (const e of entries) assert.ok(ids.has(e.command), `${menu} names ${e.command}, which is not contributed`);
   }
@@ -41,7 +43,10 @@ test('activation: BPF C files and our own contributions only', () => {
 test('workspace trust: settings naming executables, flags, keys or files are machine-scoped; capabilities declared', () => {
   const props = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;
   for (const key of ['hosts', 'compile.clangPath', 'compile.extraFlags', 'clangd.path', 'confirmWithin']) {
-    assert.ok(['machine', 'application'].includes(props[`ebpfNetDebug.${key}`]?.scope ?? ''), `ebpfNetDebug.${key} can be set by a workspace`);
+    assert.ok(
+      ['machine', 'application'].includes(props[`ebpfNetDebug.${key}`]?.scope ?? ''),
+      `ebpfNetDebug.${key} can be set by a workspace`,
+    );
   }
   // whatever else takes a string or a list must say why a workspace may set it
   const workspaceSettable = ['ebpfNetDebug.defaultHost', 'ebpfNetDebug.xdp.defaultMode'];

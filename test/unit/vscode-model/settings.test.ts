@@ -15,10 +15,16 @@ test('no settings: the defaults, no warnings', () => {
 });
 
 test('good values pass through', () => {
-  const r = parseSettings(reader({
-    hosts: [{ name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool' }, { target: 'local' }],
-    defaultHost: 'lab', 'xdp.defaultMode': 'generic', confirmWithin: 0, 'trace.maxRows': 200, 'compile.extraFlags': ['-DDEBUG'],
-  }));
+  const r = parseSettings(
+    reader({
+      hosts: [{ name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool' }, { target: 'local' }],
+      defaultHost: 'lab',
+      'xdp.defaultMode': 'generic',
+      confirmWithin: 0,
+      'trace.maxRows': 200,
+      'compile.extraFlags': ['-DDEBUG'],
+    }),
+  );
   assert.deepEqual(r.warnings, []);
   assert.deepEqual(r.values.hosts, [
     { name: 'lab', target: 'root@10.0.0.2:2222', bpftoolPath: '/usr/sbin/bpftool' },
@@ -38,10 +44,22 @@ test('hosts[].sudo is not a setting: a leftover one is named in a warning, never
 });
 
 test('bad values become defaults, each with a warning naming it', () => {
-  const r = parseSettings(reader({
-    hosts: [{ name: 'a', target: '-oProxyCommand=evil' }, { name: 'b', target: 'b.example', identityFile: 'relative/key' }, { name: 'b', target: 'c' }, 7],
-    defaultHost: 'nope', 'xdp.defaultMode': 'fast', confirmWithin: -1, 'trace.maxRows': 'lots', autoConnect: 'yes', 'compile.extraFlags': '-O3',
-  }));
+  const r = parseSettings(
+    reader({
+      hosts: [
+        { name: 'a', target: '-oProxyCommand=evil' },
+        { name: 'b', target: 'b.example', identityFile: 'relative/key' },
+        { name: 'b', target: 'c' },
+        7,
+      ],
+      defaultHost: 'nope',
+      'xdp.defaultMode': 'fast',
+      confirmWithin: -1,
+      'trace.maxRows': 'lots',
+      autoConnect: 'yes',
+      'compile.extraFlags': '-O3',
+    }),
+  );
   assert.deepEqual(r.values.hosts, [{ name: 'b', target: 'b.example' }], 'only the valid host stays, without the bad path');
   assert.equal(r.values.defaultHost, '');
   assert.equal(r.values.xdpDefaultMode, 'ask');
@@ -50,20 +68,41 @@ test('bad values become defaults, each with a warning naming it', () => {
   assert.equal(r.values.autoConnect, true);
   assert.deepEqual(r.values.compileExtraFlags, []);
   const all = r.warnings.join('\n');
-  for (const key of ['hosts[0].target', 'hosts[1].identityFile', 'hosts[2].name', 'hosts[3]', 'defaultHost', 'xdp.defaultMode', 'confirmWithin', 'trace.maxRows', 'autoConnect', 'compile.extraFlags']) {
+  for (const key of [
+    'hosts[0].target',
+    'hosts[1].identityFile',
+    'hosts[2].name',
+    'hosts[3]',
+    'defaultHost',
+    'xdp.defaultMode',
+    'confirmWithin',
+    'trace.maxRows',
+    'autoConnect',
+    'compile.extraFlags',
+  ]) {
     assert.ok(all.includes(`ebpfNetDebug.${key}`), `a warning names ebpfNetDebug.${key}:\n${all}`);
   }
 });
 
 test('paths that would write extra ssh_config lines or split in two are refused', () => {
-  const r = parseSettings(reader({
-    hosts: [{
-      name: 'x', target: 'root@10.0.0.2',
-      knownHostsFile: '/tmp/kh\n  StrictHostKeyChecking no', identityFile: '/home/u/my key', bpftoolPath: '/usr/sbin/bpftool\u0000',
-    }],
-  }));
+  const r = parseSettings(
+    reader({
+      hosts: [
+        {
+          name: 'x',
+          target: 'root@10.0.0.2',
+          knownHostsFile: '/tmp/kh\n  StrictHostKeyChecking no',
+          identityFile: '/home/u/my key',
+          bpftoolPath: '/usr/sbin/bpftool\u0000',
+        },
+      ],
+    }),
+  );
   assert.deepEqual(r.values.hosts, [{ name: 'x', target: 'root@10.0.0.2' }]);
   for (const key of ['knownHostsFile', 'identityFile', 'bpftoolPath']) {
-    assert.ok(r.warnings.some((w) => w.includes(`ebpfNetDebug.hosts[0].${key}`)), key);
+    assert.ok(
+      r.warnings.some((w) => w.includes(`ebpfNetDebug.hosts[0].${key}`)),
+      key,
+    );
   }
 });

@@ -13,7 +13,14 @@ export const repoRoot = join(__dirname, '../../..');
 const distWebview = join(repoRoot, 'dist/webview');
 
 interface WebviewHtmlModule {
-  renderWebviewHtml(page: { title: string; cspSource: string; scriptUri: string; styleUris: string[]; codiconUri?: string; nonce?: string }): string;
+  renderWebviewHtml(page: {
+    title: string;
+    cspSource: string;
+    scriptUri: string;
+    styleUris: string[];
+    codiconUri?: string;
+    nonce?: string;
+  }): string;
 }
 /** The page builder the extension uses; loaded by path because the test project does not reference extension/vscode. */
 async function loadHtmlBuilder(): Promise<WebviewHtmlModule> {
@@ -81,52 +88,86 @@ export async function startHarness(): Promise<ViewHarness> {
   let origin = '';
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/favicon.ico') { res.writeHead(204); res.end(); return; }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const view = /^\/view\/(\w+)$/.exec(url.pathname);
     if (view) {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(renderWebviewHtml({
-        title: view[1], cspSource: origin, scriptUri: `${origin}/dist/webview/${view[1]}.js`,
-        styleUris: existsSync(join(distWebview, `${view[1]}.css`)) ? [`${origin}/dist/webview/${view[1]}.css`] : [],
-        codiconUri: `${origin}/dist/webview/codicon.css`,
-      }));
+      res.end(
+        renderWebviewHtml({
+          title: view[1],
+          cspSource: origin,
+          scriptUri: `${origin}/dist/webview/${view[1]}.js`,
+          styleUris: existsSync(join(distWebview, `${view[1]}.css`)) ? [`${origin}/dist/webview/${view[1]}.css`] : [],
+          codiconUri: `${origin}/dist/webview/codicon.css`,
+        }),
+      );
       return;
     }
     const file = normalize(url.pathname).replace(/^\/dist\/webview\//, '');
     const full = join(distWebview, file);
-    if (!url.pathname.startsWith('/dist/webview/') || file.includes('..') || !existsSync(full)) { res.writeHead(404); res.end(); return; }
+    if (!url.pathname.startsWith('/dist/webview/') || file.includes('..') || !existsSync(full)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
     res.writeHead(200, { 'content-type': types[extname(full)] ?? 'application/octet-stream' });
     res.end(readFileSync(full));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // playwright gives every launch a fresh, private --user-data-dir of its own (and removes it on close).
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  }).catch((e: Error) => { server.close(); throw e; });
+  const browser = await chromium
+    .launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    .catch((e: Error) => {
+      server.close();
+      throw e;
+    });
   return {
-    browser, origin,
+    browser,
+    origin,
     async open(view, opts = {}) {
       const theme = themes[opts.theme ?? 'dark'];
       const page = await browser.newPage({ viewport: { width: opts.width ?? 1100, height: opts.height ?? 520 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
       // The stand-in: what VS Code injects before the view's script runs.
       await page.addInitScript(standInScript(theme.vars, theme.bodyClass, opts.state));
       await page.goto(`${origin}/view/${view}`);
       const vp: ViewPage = {
-        page, errors,
+        page,
+        errors,
         posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
         async waitPosted<T>(type: string, after = 0): Promise<T> {
-          const h = await page.waitForFunction(({ type, after }) =>
-            (window as unknown as { __posted: { type: string }[] }).__posted.slice(after).find((m) => m.type === type), { type, after });
+          const h = await page.waitForFunction(
+            ({ type, after }) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(after).find((m) => m.type === type),
+            { type, after },
+          );
           return (await h.jsonValue()) as T;
         },
         // As a JSON string: playwright's own argument serialisation is slow for large batches.
-        send: (message) => page.evaluate((json) => { window.postMessage(JSON.parse(json), '*'); }, JSON.stringify(message)),
+        send: (message) =>
+          page.evaluate((json) => {
+            window.postMessage(JSON.parse(json), '*');
+          }, JSON.stringify(message)),
         state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),
         async screenshot(name) {
           const dir = join(repoRoot, 'test-results/webview');

@@ -12,8 +12,12 @@ import { readBpfObject } from '../../../../extension/core/elf/bpfObject';
 
 const fixtures = join(__dirname, 'fixtures');
 let work: string;
-test.before(async () => { work = await mkdtemp(join(tmpdir(), 'end-cmp-')); });
-test.after(async () => { await rm(work, { recursive: true, force: true }); });
+test.before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'end-cmp-'));
+});
+test.after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 test('a broken file: ok=false, parsed diagnostics with absolute paths, no object', async () => {
   const out = join(work, 'broken.o');
@@ -36,7 +40,10 @@ test('a BPF backend error (stack over 512 bytes) is located in the source too', 
     assert.equal(d.file, source);
     assert.match(d.message, /BPF stack limit of 512 bytes is exceeded/);
   }
-  assert.ok(errors.some((d) => d.line === 13), `expected line 13: ${JSON.stringify(errors)}`);
+  assert.ok(
+    errors.some((d) => d.line === 13),
+    `expected line 13: ${JSON.stringify(errors)}`,
+  );
 });
 
 test('a good uapi-only file compiles with defines; the object has BTF and the define took effect', async () => {
@@ -53,7 +60,10 @@ test('a good uapi-only file compiles with defines; the object has BTF and the de
 test('vmlinux.h is generated from the kernel BTF once per release, then served from the cache', async () => {
   const cacheDir = join(work, 'cache');
   let reads = 0;
-  const readBtf = () => { reads++; return readFile('/sys/kernel/btf/vmlinux'); };
+  const readBtf = () => {
+    reads++;
+    return readFile('/sys/kernel/btf/vmlinux');
+  };
   const dir = await ensureVmlinuxHeader({ release: '6.x-test', readBtf, cacheDir });
   assert.equal(dir, join(cacheDir, '6.x-test'));
   const h = await readFile(join(dir, 'vmlinux.h'), 'utf8');
@@ -62,23 +72,37 @@ test('vmlinux.h is generated from the kernel BTF once per release, then served f
   await ensureVmlinuxHeader({ release: '6.x-test', readBtf, cacheDir });
   assert.equal(reads, 1);
   await assert.rejects(ensureVmlinuxHeader({ release: '../../etc', readBtf, cacheDir }), /bad kernel release/);
-  await assert.rejects(ensureVmlinuxHeader({ release: 'other', readBtf: async () => Buffer.from('not btf at all, really not'), cacheDir }),
-    (e: Error) => e instanceof VmlinuxError && /not BTF/.test(e.message));
-  await assert.rejects(ensureVmlinuxHeader({ release: 'nobpftool', readBtf, cacheDir, bpftool: '/nonexistent/bpftool' }),
-    /bpftool not found on this machine/);
+  await assert.rejects(
+    ensureVmlinuxHeader({ release: 'other', readBtf: async () => Buffer.from('not btf at all, really not'), cacheDir }),
+    (e: Error) => e instanceof VmlinuxError && /not BTF/.test(e.message),
+  );
+  await assert.rejects(
+    ensureVmlinuxHeader({ release: 'nobpftool', readBtf, cacheDir, bpftool: '/nonexistent/bpftool' }),
+    /bpftool not found on this machine/,
+  );
 });
 
 test('compileForHost builds a vmlinux.h program for this machine (CO-RE, tracepoint)', async () => {
   const out = join(work, 'vm.o');
-  const r = await compileForHost({ source: join(fixtures, 'ok_vmlinux.bpf.c'), output: out, host: localTarget(), vmlinuxCacheDir: join(work, 'cache2') });
+  const r = await compileForHost({
+    source: join(fixtures, 'ok_vmlinux.bpf.c'),
+    output: out,
+    host: localTarget(),
+    vmlinuxCacheDir: join(work, 'cache2'),
+  });
   assert.equal(r.ok, true, r.stderr);
   const info = readBpfObject(await readFile(out));
-  assert.deepEqual(info.programs.map((p) => [p.name, p.programType]), [['ok_vmlinux', 'tracepoint']]);
+  assert.deepEqual(
+    info.programs.map((p) => [p.name, p.programType]),
+    [['ok_vmlinux', 'tracepoint']],
+  );
 });
 
 test('a missing clang is a clear error with an install hint', async () => {
-  await assert.rejects(compileBpf({ source: join(fixtures, 'ok_uapi.bpf.c'), output: join(work, 'x.o'), clang: '/nonexistent/clang' }),
-    (e: Error) => e instanceof ClangMissingError && /clang not found/.test(e.message) && /apt-get install clang/.test(e.message));
+  await assert.rejects(
+    compileBpf({ source: join(fixtures, 'ok_uapi.bpf.c'), output: join(work, 'x.o'), clang: '/nonexistent/clang' }),
+    (e: Error) => e instanceof ClangMissingError && /clang not found/.test(e.message) && /apt-get install clang/.test(e.message),
+  );
 });
 
 test('bad inputs: not a .c file, a missing file, an unknown architecture', async () => {

@@ -26,12 +26,19 @@ test('the probe reports the login, CPU, Node.js, bpftools and our runtime only w
     assert.equal(noRuntime.machine, machine);
     assert.equal(noRuntime.runtimeDir, undefined);
     assert.equal(noRuntime.remoteSha, undefined);
-    assert.ok(noRuntime.bpftools.some((b) => /^7\.\d+\.\d+$/.test(b.version)), JSON.stringify(noRuntime.bpftools));
+    assert.ok(
+      noRuntime.bpftools.some((b) => /^7\.\d+\.\d+$/.test(b.version)),
+      JSON.stringify(noRuntime.bpftools),
+    );
     assert.match(noRuntime.node?.version ?? '', /^v\d+\./);
     const dir = join(home, '.cache/ebpf-netdebug/runtime-x64-aaaaaaaaaaaaaaaa');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '.sha256'), `${'c'.repeat(64)}\n`);
-    assert.equal(parseProbe('h', probe(home, ['.cache/ebpf-netdebug', 'agent-1', 'b'.repeat(64), runtimes]), '').runtimeDir, undefined, 'wrong marker: not ours');
+    assert.equal(
+      parseProbe('h', probe(home, ['.cache/ebpf-netdebug', 'agent-1', 'b'.repeat(64), runtimes]), '').runtimeDir,
+      undefined,
+      'wrong marker: not ours',
+    );
     writeFileSync(join(dir, '.sha256'), `${sha}\n`);
     const withRuntime = parseProbe('h', probe(home, ['.cache/ebpf-netdebug', 'agent-1', 'b'.repeat(64), runtimes]), '');
     assert.equal(withRuntime.runtimeDir, 'runtime-x64-aaaaaaaaaaaaaaaa');
@@ -44,11 +51,18 @@ test('the probe reports the login, CPU, Node.js, bpftools and our runtime only w
 });
 
 test('parseProbe: a host without Node.js, a musl loader, two bpftools', () => {
-  const p = parseProbe('h', 'uid=1000\nuser=alice\nhome=/home/alice\nmachine=aarch64\nloader=/lib/ld-musl-aarch64.so.1\nnode=missing\n' +
-    'bpftool=7.1.0 /usr/sbin/bpftool\nbpftool=7.5.0 /opt/x/bpftool\nsshconn=10.0.0.1 5 10.0.0.2 22\nsshroute=[{"dev":"eth0"}]\nagent=none\n', '');
+  const p = parseProbe(
+    'h',
+    'uid=1000\nuser=alice\nhome=/home/alice\nmachine=aarch64\nloader=/lib/ld-musl-aarch64.so.1\nnode=missing\n' +
+      'bpftool=7.1.0 /usr/sbin/bpftool\nbpftool=7.5.0 /opt/x/bpftool\nsshconn=10.0.0.1 5 10.0.0.2 22\nsshroute=[{"dev":"eth0"}]\nagent=none\n',
+    '',
+  );
   assert.equal(p.node, null);
   assert.equal(p.loader, '/lib/ld-musl-aarch64.so.1');
-  assert.deepEqual(p.bpftools, [{ version: '7.1.0', path: '/usr/sbin/bpftool' }, { version: '7.5.0', path: '/opt/x/bpftool' }]);
+  assert.deepEqual(p.bpftools, [
+    { version: '7.1.0', path: '/usr/sbin/bpftool' },
+    { version: '7.5.0', path: '/opt/x/bpftool' },
+  ]);
   assert.deepEqual(p.sshInterface, { dev: 'eth0', clientAddress: '10.0.0.1', serverAddress: '10.0.0.2' });
   assert.throws(() => parseProbe('h', 'uid=\nhome=/\n', ''), /could not read the login's uid/);
   assert.throws(() => parseProbe('h', 'uid=0\nhome=relative\n', ''), /not an absolute path/);
@@ -63,11 +77,17 @@ test('runtime helpers: CPU names, bpftool versions, the shipped manifests', () =
   assert.equal(bpftoolGoodEnough('8.0.0'), true);
   const dir = mkdtempSync(join(tmpdir(), 'end-rt-'));
   try {
-    writeFileSync(join(dir, 'linux-x64.json'), JSON.stringify({ sha256: 'd'.repeat(64), size: 5, machine: 'x86_64', node: 'v24.21.0', bpftool: '7.5.0' }));
+    writeFileSync(
+      join(dir, 'linux-x64.json'),
+      JSON.stringify({ sha256: 'd'.repeat(64), size: 5, machine: 'x86_64', node: 'v24.21.0', bpftool: '7.5.0' }),
+    );
     writeFileSync(join(dir, 'linux-x64.tar.gz'), 'x');
     writeFileSync(join(dir, 'linux-arm64.json'), JSON.stringify({ sha256: 'bad', machine: 'aarch64' })); // no tarball, bad sha: ignored
     const found = findRuntimes(dir);
-    assert.deepEqual(found.map((r) => r.dirName), [`runtime-x64-${'d'.repeat(16)}`]);
+    assert.deepEqual(
+      found.map((r) => r.dirName),
+      [`runtime-x64-${'d'.repeat(16)}`],
+    );
     assert.equal(runtimesArgument(found), `x86_64:runtime-x64-${'d'.repeat(16)}:${'d'.repeat(64)}`);
     assert.deepEqual(findRuntimes(join(dir, 'missing')), []);
   } finally {

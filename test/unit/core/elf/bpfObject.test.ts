@@ -14,8 +14,16 @@ test.after(() => fixture.cleanup());
 test('programs: one per global function, typed from the section name like libbpf', () => {
   const info = readBpfObject(readFileSync(fixture.path));
   const progs = Object.fromEntries(info.programs.map((p) => [p.name, p]));
-  assert.deepEqual(info.programs.map((p) => p.name).sort(),
-    ['fx_btf', 'fx_cls', 'fx_connect4', 'fx_raw', 'fx_tp_a', 'fx_tp_b', 'fx_unknown', 'fx_xdp']);
+  assert.deepEqual(info.programs.map((p) => p.name).sort(), [
+    'fx_btf',
+    'fx_cls',
+    'fx_connect4',
+    'fx_raw',
+    'fx_tp_a',
+    'fx_tp_b',
+    'fx_unknown',
+    'fx_xdp',
+  ]);
   assert.equal(progs.fx_xdp.programType, 'xdp');
   assert.equal(progs.fx_xdp.attachKind, 'xdp');
   assert.equal(progs.fx_tp_a.section, 'tracepoint/net/netif_rx');
@@ -37,14 +45,32 @@ test('maps from BTF: type, key/value sizes from __type and __uint, max_entries, 
   const info = readBpfObject(readFileSync(fixture.path));
   const maps = Object.fromEntries(info.maps.map((m) => [m.name, m]));
   assert.deepEqual(maps.h_map, {
-    name: 'h_map', type: 'hash', keySize: 16, valueSize: 24, maxEntries: 128, flags: 1, pinning: undefined,
-    keyType: 'struct pair', valueType: '__u64[3]',
+    name: 'h_map',
+    type: 'hash',
+    keySize: 16,
+    valueSize: 24,
+    maxEntries: 128,
+    flags: 1,
+    pinning: undefined,
+    keyType: 'struct pair',
+    valueType: '__u64[3]',
   });
   assert.equal(maps.rb.type, 'ringbuf');
   assert.equal(maps.rb.maxEntries, 4096);
-  assert.deepEqual({ ...maps.sized }, {
-    name: 'sized', type: 'lru_hash', keySize: 4, valueSize: 12, maxEntries: 8, flags: 0, pinning: 1, keyType: undefined, valueType: undefined,
-  });
+  assert.deepEqual(
+    { ...maps.sized },
+    {
+      name: 'sized',
+      type: 'lru_hash',
+      keySize: 4,
+      valueSize: 12,
+      maxEntries: 8,
+      flags: 0,
+      pinning: 1,
+      keyType: undefined,
+      valueType: undefined,
+    },
+  );
 });
 
 test('globals: .rodata knobs with offsets and initial bytes, .data and .bss variables, license, BTF flags', () => {
@@ -77,17 +103,33 @@ test('shipped objects: programs, maps and knobs match their sources', () => {
   assert.ok(built.length >= 7, `expected the shipped objects in dist/bpf, found ${built.length}`);
   const byName = Object.fromEntries(built.map((p) => [p.split('/').pop()!, readBpfObject(readFileSync(p))]));
   const psh = byName['tc_tcp_psh.o'];
-  assert.deepEqual(psh.programs.map((p) => [p.name, p.section, p.programType]), [['tc_tcp_psh', 'tc', 'sched_cls']]);
-  assert.deepEqual(psh.globals.map((x) => [x.name, x.section, x.size]), [['every_n', '.rodata', 4]]);
+  assert.deepEqual(
+    psh.programs.map((p) => [p.name, p.section, p.programType]),
+    [['tc_tcp_psh', 'tc', 'sched_cls']],
+  );
+  assert.deepEqual(
+    psh.globals.map((x) => [x.name, x.section, x.size]),
+    [['every_n', '.rodata', 4]],
+  );
   assert.equal(Buffer.from(psh.globals[0].initial!).readUInt32LE(), 10);
   const sock = byName['sockmap_redir.o'];
-  assert.deepEqual(sock.programs.map((p) => [p.name, p.programType, p.attachKind]),
-    [['sockops_track', 'sock_ops', 'sockops'], ['skmsg_redirect', 'sk_msg', 'skmsg']]);
+  assert.deepEqual(
+    sock.programs.map((p) => [p.name, p.programType, p.attachKind]),
+    [
+      ['sockops_track', 'sock_ops', 'sockops'],
+      ['skmsg_redirect', 'sk_msg', 'skmsg'],
+    ],
+  );
   const sh = sock.maps.find((m) => m.name === 'sock_hash')!;
   assert.deepEqual([sh.type, sh.keySize, sh.valueSize, sh.maxEntries], ['sockhash', 16, 8, 65535]);
   const tp = byName['tracepkt.o'];
-  assert.deepEqual(tp.programs.map((p) => p.target).sort(),
-    ['net/napi_gro_receive_entry', 'net/net_dev_queue', 'net/netif_receive_skb_entry', 'net/netif_rx', 'skb/kfree_skb']);
+  assert.deepEqual(tp.programs.map((p) => p.target).sort(), [
+    'net/napi_gro_receive_entry',
+    'net/net_dev_queue',
+    'net/netif_receive_skb_entry',
+    'net/netif_rx',
+    'skb/kfree_skb',
+  ]);
   assert.equal(tp.maps.find((m) => m.name === 'tp_events')?.type, 'perf_event_array');
   for (const [name, info] of Object.entries(byName)) {
     assert.equal(info.isBpf, true, name);
@@ -98,7 +140,10 @@ test('shipped objects: programs, maps and knobs match their sources', () => {
 });
 
 test('not ELF, ELF32, truncated and non-BPF files are refused with a reason', () => {
-  assert.throws(() => readBpfObject(Buffer.from('#include <x>\n')), (e: Error) => e instanceof ElfFormatError && /not an ELF file/.test(e.message));
+  assert.throws(
+    () => readBpfObject(Buffer.from('#include <x>\n')),
+    (e: Error) => e instanceof ElfFormatError && /not an ELF file/.test(e.message),
+  );
   const elf32 = Buffer.alloc(64);
   elf32.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
   assert.throws(() => readBpfObject(elf32), /not an ELF64 object \(class ELF32\)/);
@@ -106,7 +151,10 @@ test('not ELF, ELF32, truncated and non-BPF files are refused with a reason', ()
   assert.throws(() => readBpfObject(real.subarray(0, 40)), /truncated ELF header/);
   assert.throws(() => readBpfObject(real.subarray(0, 2000)), /section header table runs past the end/);
   // The node binary itself: a real ELF64 for another machine.
-  assert.throws(() => readBpfObjectStrict(readFileSync(process.execPath)), /not a BPF object: Machine is (Advanced Micro Devices X86-64|AArch64)/);
+  assert.throws(
+    () => readBpfObjectStrict(readFileSync(process.execPath)),
+    /not a BPF object: Machine is (Advanced Micro Devices X86-64|AArch64)/,
+  );
 });
 
 test('section names follow libbpf rules: exact names, and "name/..." only for + entries', () => {

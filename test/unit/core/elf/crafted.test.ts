@@ -49,8 +49,14 @@ describe('crafted objects', () => {
     assert.equal(info.maps.length, 20_000);
     const copied = info.globals.reduce((n, g) => n + (g.initial?.length ?? 0), 0);
     assert.ok(copied <= bytes.length, `initial values copy ${copied} bytes of a ${bytes.length}-byte file`);
-    assert.ok(info.warnings.some((w) => /overlap/.test(w)), info.warnings.join('; '));
-    assert.ok(info.warnings.some((w) => /nesting too deep/.test(w)), info.warnings.join('; '));
+    assert.ok(
+      info.warnings.some((w) => /overlap/.test(w)),
+      info.warnings.join('; '),
+    );
+    assert.ok(
+      info.warnings.some((w) => /nesting too deep/.test(w)),
+      info.warnings.join('; '),
+    );
   });
 
   it('StringTable: each offset decoded once, names cut at MAX_NAME', () => {

@@ -12,8 +12,19 @@ const fixtures = join(__dirname, 'fixtures');
 export function compileFixture(name: string, extraArgs: string[] = []): { path: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'end-elf-'));
   const out = join(dir, `${name}.o`);
-  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I', `/usr/include/${multiarch()}`, ...extraArgs,
-    '-c', join(fixtures, `${name}.bpf.c`), '-o', out]);
+  execFileSync('clang', [
+    '-O2',
+    '-g',
+    '-target',
+    'bpf',
+    '-I',
+    `/usr/include/${multiarch()}`,
+    ...extraArgs,
+    '-c',
+    join(fixtures, `${name}.bpf.c`),
+    '-o',
+    out,
+  ]);
   return { path: out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -24,7 +35,9 @@ export function builtObjects(): string[] {
   const missing = shipped.some((f) => !existsSync(join(dir, f.replace(/\.bpf\.c$/, '.o'))));
   if (missing) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'ignore' });
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.o')).map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.o'))
+    .map((f) => join(dir, f));
 }
 
 function multiarch(): string {

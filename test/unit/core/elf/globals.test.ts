@@ -17,7 +17,12 @@ function initial(obj: Uint8Array, name: string): Buffer {
 
 test('sets integers, negative numbers, hex, 64-bit, bool and enum names; changes only those bytes', () => {
   const patched = setGlobals(original, {
-    k_u8: '200', k_s32: -123456, k_u64: '0xdeadbeefcafef00d', k_bool: 'false', k_mode: 'MODE_LOUD', d_counter: 7n,
+    k_u8: '200',
+    k_s32: -123456,
+    k_u64: '0xdeadbeefcafef00d',
+    k_bool: 'false',
+    k_mode: 'MODE_LOUD',
+    d_counter: 7n,
   });
   assert.equal(initial(patched, 'k_u8')[0], 200);
   assert.equal(initial(patched, 'k_s32').readInt32LE(), -123456);
@@ -54,8 +59,10 @@ test('sets a char array from text, NUL-padded', () => {
 });
 
 test('refuses unknown names, values out of range, non-numbers and .bss with a message naming the knob', () => {
-  assert.throws(() => setGlobals(original, { nope: 1 }), (e: GlobalsError) =>
-    e.variable === 'nope' && /no global variable nope in this object \(it has: .*k_u8.*\)/.test(e.message));
+  assert.throws(
+    () => setGlobals(original, { nope: 1 }),
+    (e: GlobalsError) => e.variable === 'nope' && /no global variable nope in this object \(it has: .*k_u8.*\)/.test(e.message),
+  );
   assert.throws(() => setGlobals(original, { k_u8: 256 }), /k_u8 \(const volatile __u8\) holds 0\.\.255, got 256/);
   assert.throws(() => setGlobals(original, { k_u8: '-1' }), /holds 0\.\.255, got -1/);
   assert.throws(() => setGlobals(original, { k_s32: '2147483648' }), /holds -2147483648\.\.2147483647/);
@@ -72,7 +79,7 @@ test('listGlobals names the settable variables with their types', () => {
   assert.ok(names.includes('k_name:const volatile char[16]'));
 });
 
-test('big-endian objects (bpfeb): globals are read and written in the object\'s byte order', () => {
+test("big-endian objects (bpfeb): globals are read and written in the object's byte order", () => {
   const be = compileFixture('knobs', ['-target', 'bpfeb']);
   try {
     const bytes = readFileSync(be.path);
@@ -82,7 +89,11 @@ test('big-endian objects (bpfeb): globals are read and written in the object\'s 
     assert.equal(initial(patched, 'k_u64').readBigUInt64BE(), 0x0102030405060708n);
     assert.equal(initial(patched, 'k_s32').readInt32BE(), -2);
     const maps = readBpfObject(bytes).maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]);
-    assert.deepEqual(maps, [['h_map', 'hash', 16, 24, 128], ['rb', 'ringbuf', 0, 0, 4096], ['sized', 'lru_hash', 4, 12, 8]]);
+    assert.deepEqual(maps, [
+      ['h_map', 'hash', 16, 24, 128],
+      ['rb', 'ringbuf', 0, 0, 4096],
+      ['sized', 'lru_hash', 4, 12, 8],
+    ]);
   } finally {
     be.cleanup();
   }

@@ -7,7 +7,18 @@ import { readFileSync } from 'node:fs';
 import { readBpfObject } from '../../../../extension/core/elf/bpfObject';
 import { builtObjects, compileFixture } from './fixtureObjects';
 
-interface ReadelfSection { nr: number; name: string; type: string; off: number; size: number; es: number; flags: string; lk: number; inf: number; al: number }
+interface ReadelfSection {
+  nr: number;
+  name: string;
+  type: string;
+  off: number;
+  size: number;
+  es: number;
+  flags: string;
+  lk: number;
+  inf: number;
+  al: number;
+}
 
 function readelf(path: string): { header: Record<string, string>; sections: ReadelfSection[] } {
   const text = execFileSync('readelf', ['-h', '-S', '-W', path]).toString();
@@ -15,8 +26,14 @@ function readelf(path: string): { header: Record<string, string>; sections: Read
   const sections: ReadelfSection[] = [];
   let inHeader = false;
   for (const line of text.split('\n')) {
-    if (line.startsWith('ELF Header:')) { inHeader = true; continue; }
-    if (line.startsWith('Section Headers:')) { inHeader = false; continue; }
+    if (line.startsWith('ELF Header:')) {
+      inHeader = true;
+      continue;
+    }
+    if (line.startsWith('Section Headers:')) {
+      inHeader = false;
+      continue;
+    }
     if (inHeader) {
       const m = /^\s+([^:]+):\s+(.*?)\s*$/.exec(line);
       if (m) header[m[1]] = m[2];
@@ -32,7 +49,18 @@ function readelf(path: string): { header: Record<string, string>; sections: Read
     const [off, size, es, ...rest] = tokens.slice(addrAt + 1);
     const flags = rest.length === 4 ? rest[0] : '';
     const [lk, inf, al] = rest.slice(-3).map(Number);
-    sections.push({ nr: Number(m[1]), name, type, off: parseInt(off, 16), size: parseInt(size, 16), es: parseInt(es, 16), flags, lk, inf, al });
+    sections.push({
+      nr: Number(m[1]),
+      name,
+      type,
+      off: parseInt(off, 16),
+      size: parseInt(size, 16),
+      es: parseInt(es, 16),
+      flags,
+      lk,
+      inf,
+      al,
+    });
   }
   return { header, sections };
 }
@@ -42,7 +70,10 @@ const fixture = compileFixture('knobs');
 const bigEndian = compileFixture('knobs', ['-target', 'bpfeb']);
 const objects = [...builtObjects(), fixture.path, bigEndian.path];
 
-test.after(() => { fixture.cleanup(); bigEndian.cleanup(); });
+test.after(() => {
+  fixture.cleanup();
+  bigEndian.cleanup();
+});
 
 for (const path of objects) {
   test(`agrees with readelf -h -S -W on ${path.split('/').slice(-2).join('/')}`, () => {
@@ -61,17 +92,39 @@ for (const path of objects) {
     for (const [i, s] of theirs.sections.entries()) {
       const o = ours.sections[i];
       assert.deepEqual(
-        { nr: o.index, name: o.name, type: o.type, off: o.offset, size: o.size, es: o.entsize, flags: o.flags, lk: o.link, inf: o.info, al: o.align },
-        s, `section [${i}] ${s.name}`);
+        {
+          nr: o.index,
+          name: o.name,
+          type: o.type,
+          off: o.offset,
+          size: o.size,
+          es: o.entsize,
+          flags: o.flags,
+          lk: o.link,
+          inf: o.info,
+          al: o.align,
+        },
+        s,
+        `section [${i}] ${s.name}`,
+      );
     }
-    assert.equal(ours.btf, theirs.sections.some((s) => s.name === '.BTF'));
-    assert.equal(ours.btfExt, theirs.sections.some((s) => s.name === '.BTF.ext'));
+    assert.equal(
+      ours.btf,
+      theirs.sections.some((s) => s.name === '.BTF'),
+    );
+    assert.equal(
+      ours.btfExt,
+      theirs.sections.some((s) => s.name === '.BTF.ext'),
+    );
   });
 }
 
 test('every shipped program family is among the objects checked', () => {
   // Guards against a silent pass when the build produced nothing: the fixture alone is not enough.
   for (const name of ['xdp_drop_ping.o', 'tc_tcp_psh.o', 'sockmap_redir.o', 'tracepkt.o']) {
-    assert.ok(objects.some((p) => p.endsWith(`/${name}`)), name);
+    assert.ok(
+      objects.some((p) => p.endsWith(`/${name}`)),
+      name,
+    );
   }
 });

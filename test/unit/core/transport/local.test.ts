@@ -60,7 +60,9 @@ test('spawn gives live stdio streams; close kills leftovers and fires onClose', 
   assert.equal(await got, 'ping\n');
   const long = await t.spawn(['sleep', '30']);
   let closed = false;
-  t.onClose(() => { closed = true; });
+  t.onClose(() => {
+    closed = true;
+  });
   p.stdin.end();
   assert.equal(await p.exited, 0);
   await t.close();

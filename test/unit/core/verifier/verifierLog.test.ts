@@ -41,7 +41,10 @@ test('without a source annotation (no -g) there is no location', () => {
 test('the formatted log marks the failing instruction, its message and its source annotation', () => {
   const text = formatVerifierLog(rejection, { compiledSource: source });
   const lines = text.split('\n');
-  assert.equal(lines[0], `verifier rejected program xdp_unchecked at ${source}:19: invalid access to packet, off=23 size=1, R1(id=0,off=23,r=14)`);
+  assert.equal(
+    lines[0],
+    `verifier rejected program xdp_unchecked at ${source}:19: invalid access to packet, off=23 size=1, R1(id=0,off=23,r=14)`,
+  );
   const marked = lines.filter((l) => l.startsWith('> '));
   assert.deepEqual(marked, [
     '> ; if (iph->protocol == IPPROTO_ICMP) @ xdp_unchecked.bpf.c:19',
