@@ -257,11 +257,14 @@ export type PacketPathToHost =
   | ReadyMessage
   /** The filter as the user typed it ("icmp host 10.0.0.2"); the host parses it with extension/core/packetPath. */
   | { type: 'start'; requestId: number; filter: string }
-  | { type: 'stop'; requestId: number };
+  | { type: 'stop'; requestId: number }
+  /** Show the trace's hops in a packet list (webview/packetList), with their bytes and Save as pcapng. */
+  | { type: 'openPacketList'; requestId: number };
 
 export interface PacketPathReplies {
   start: { tracing: boolean };
   stop: { tracing: boolean };
+  openPacketList: { opened: boolean };
 }
 
 /** What a view may keep in getState/setState so it survives being hidden (never data from the host). */
@@ -302,7 +305,10 @@ export interface HostDiffState {
 
 // ---- packet list (a verdict capture's packets, like Wireshark's top pane: webview/packetList) -------------------
 
-/** One captured packet as the host hands it over; the view decodes the headers from `data` itself. */
+/**
+ * One captured packet as the host hands it over; the view decodes the headers from `data` itself. A row is a packet
+ * a verdict capture recorded, or one hop of a packet path trace (extension/core/packetPath/rows.ts).
+ */
 export interface PacketListRow {
   /** Number in the capture, from 1. */
   no: number;
@@ -310,10 +316,18 @@ export interface PacketListRow {
   timeUs: number;
   netns: string;
   dev: string;
-  direction: 'ingress' | 'egress';
-  /** The verdict's name ("XDP_DROP", "TC_ACT_OK") and the program's return value. */
+  /** `unknown`: a packet path's kfree_skb hop (freed, neither arriving nor leaving). */
+  direction: 'ingress' | 'egress' | 'unknown';
+  /**
+   * The verdict's name ("XDP_DROP", "TC_ACT_OK") and the program's return value; for a packet path hop the
+   * tracepoint ("netif_rx"), or "DROP" on the hop where the kernel dropped it (no value then).
+   */
   verdict: string;
-  verdictValue: number;
+  verdictValue?: number;
+  /** Where the bytes start: the Ethernet header (default) or the IP header (a device without a link-layer header). */
+  link?: 'ethernet' | 'raw';
+  /** A packet path hop: "hop 2/3 netif_rx: request #1.001 10.0.0.1 -> 10.0.0.2". */
+  hop?: string;
   /** What the verdict means for the packet: goes on, dropped, sent elsewhere, anything else. */
   verdictClass: 'pass' | 'drop' | 'redirect' | 'other';
   /** The packet's length; `data` may hold fewer bytes (the snap length). */
@@ -326,7 +340,14 @@ export interface PacketListRow {
 
 /** host -> webview. */
 export type PacketListToView =
-  | { type: 'capture'; title: string; capturing: boolean; /** wireshark is on this machine's PATH */ wireshark: boolean }
+  | {
+      type: 'capture';
+      title: string;
+      capturing: boolean;
+      /** wireshark is on this machine's PATH */ wireshark: boolean;
+      /** The heading of the verdict column ("Verdict"; a packet path trace: "Hop / drop"). */
+      verdictHeading?: string;
+    }
   /** New packets (`replace`: drop what the view holds first); `lost` counts packets lost since the previous message. */
   | { type: 'packets'; rows: PacketListRow[]; replace: boolean; lost: number }
   /** The kernel's counts once the capture stopped (capture.stop). */

@@ -84,9 +84,23 @@ export function tcpFlagsText(flags: number): string {
   return TCP_FLAGS.filter((_, i) => flags & (1 << i)).join(', ') || 'none';
 }
 
-export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
+/**
+ * `link` says where the bytes start: the Ethernet header (a verdict capture, a packet path hop on an Ethernet device)
+ * or the IP header (a packet path hop on a device without a link-layer header).
+ */
+export function decodeFrame(b: Uint8Array, wireLength = b.length, link: 'ethernet' | 'raw' = 'ethernet'): Decoded {
   const layers: Layer[] = [];
   const summary: Summary = { protocol: 'Ethernet', src: '', dst: '', info: '' };
+  if (link === 'raw') {
+    const version = b.length ? b[0] >> 4 : 0;
+    if (version !== 4 && version !== 6) {
+      layers.push({ name: 'Raw IP', fields: [], truncated: b.length === 0 });
+      summary.protocol = 'IP';
+      summary.info = b.length ? `IP version ${version}?` : `${wireLength} bytes, none captured`;
+      return { layers, summary };
+    }
+    return decodeL3(b, version === 4 ? 0x0800 : 0x86dd, 0, layers, summary);
+  }
   if (b.length < 14) {
     layers.push({ name: 'Ethernet II', fields: [], truncated: true });
     summary.info = `${wireLength} bytes, ${b.length} captured`;
@@ -125,6 +139,11 @@ export function decodeFrame(b: Uint8Array, wireLength = b.length): Decoded {
     type = inner;
     off += 4;
   }
+  return decodeL3(b, type, off, layers, summary);
+}
+
+/** The network layer at b[off] (an ethertype's protocol) and what it carries. */
+function decodeL3(b: Uint8Array, type: number, off: number, layers: Layer[], summary: Summary): Decoded {
   let proto = -1;
   let l4 = -1;
   if (type === 0x0800) {

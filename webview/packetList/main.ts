@@ -53,7 +53,12 @@ const table = el(
       'tr',
       {},
       ...['No.', 'Time', 'Namespace', 'Interface', 'Verdict', 'Source', 'Destination', 'Protocol', 'Length', 'Info', 'Drop reason'].map(
-        (h) => el('th', { scope: 'col', class: h === 'No.' || h === 'Length' ? 'num' : '' }, h),
+        (h) =>
+          el(
+            'th',
+            { scope: 'col', class: h === 'No.' || h === 'Length' ? 'num' : '', ...(h === 'Verdict' ? { id: 'verdict-heading' } : {}) },
+            h,
+          ),
       ),
     ),
   ),
@@ -100,8 +105,8 @@ const endpoint = (addr: string, port?: number) =>
 
 function toItem(row: PacketListRow): Item {
   const bytes = base64Bytes(row.data);
-  const { summary } = decodeFrame(bytes, row.len);
-  const text = [row.netns, row.dev, row.verdict, summary.protocol, summary.src, summary.dst, summary.info, row.reason ?? '']
+  const { summary } = decodeFrame(bytes, row.len, row.link);
+  const text = [row.netns, row.dev, row.verdict, summary.protocol, summary.src, summary.dst, summary.info, row.reason ?? '', row.hop ?? '']
     .join(' ')
     .toLowerCase();
   return { row, summary, bytes, text };
@@ -116,7 +121,7 @@ function rowElement(it: Item): HTMLTableRowElement {
     el('td', { class: 'num' }, String(r.no)),
     el('td', { class: 'mono' }, timeText(r.timeUs)),
     el('td', {}, r.netns),
-    el('td', {}, `${r.dev} ${r.direction === 'ingress' ? '←' : '→'}`),
+    el('td', {}, r.direction === 'unknown' ? r.dev : `${r.dev} ${r.direction === 'ingress' ? '←' : '→'}`),
     el('td', {}, el('span', { class: `verdict ${r.verdictClass}` }, r.verdict)),
     el('td', { class: 'mono' }, endpoint(s.src, s.sport)),
     el('td', { class: 'mono' }, endpoint(s.dst, s.dport)),
@@ -162,16 +167,21 @@ function renderDetail(): void {
     return;
   }
   const r = it.row;
-  const { layers } = decodeFrame(it.bytes, r.len);
+  const { layers } = decodeFrame(it.bytes, r.len, r.link);
   const frame = el(
     'details',
     { open: '' },
-    el('summary', {}, `Frame ${r.no}: ${r.len} bytes, ${it.bytes.length} captured, ${r.dev} (netns ${r.netns}) ${r.direction}`),
+    el(
+      'summary',
+      {},
+      `Frame ${r.no}: ${r.len} bytes, ${it.bytes.length} captured, ${r.dev} (netns ${r.netns})${r.direction === 'unknown' ? '' : ` ${r.direction}`}`,
+    ),
     el(
       'dl',
       {},
-      el('dt', {}, 'Verdict'),
-      el('dd', {}, `${r.verdict} (${r.verdictValue})`),
+      ...(r.hop ? [el('dt', {}, 'Packet path'), el('dd', {}, r.hop)] : []),
+      el('dt', {}, r.hop ? 'Tracepoint' : 'Verdict'),
+      el('dd', {}, r.verdictValue === undefined ? r.verdict : `${r.verdict} (${r.verdictValue})`),
       ...(r.reason ? [el('dt', {}, 'Drop reason'), el('dd', {}, r.reason)] : []),
     ),
   );
@@ -233,6 +243,7 @@ function onMessage(m: Exclude<PacketListToView, { type: 'reply' }>): void {
   switch (m.type) {
     case 'capture':
       title.textContent = m.title;
+      document.getElementById('verdict-heading')!.textContent = m.verdictHeading ?? 'Verdict';
       setCapturing(m.capturing);
       if (m.wireshark) wiresharkButton.removeAttribute('hidden');
       else wiresharkButton.setAttribute('hidden', '');

@@ -30,6 +30,8 @@ const filterField = custom('vscode-textfield', {
   'aria-label': 'Packet filter',
 }) as HTMLElement & { value: string };
 const startButton = custom('vscode-button', { id: 'start' }, 'Start');
+// the hops' bytes decoded, drops in colour, Save as pcapng: the same trace in a packet list panel
+const listButton = custom('vscode-button', { id: 'packet-list', secondary: '' }, 'Packet List');
 const status = el(
   'div',
   { class: 'status' },
@@ -44,7 +46,7 @@ const detail = el(
   el('p', { class: 'empty' }, 'No packet yet. Start tracing, then send some traffic.'),
 );
 document.body.append(
-  el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Packet path controls' }, filterField, startButton),
+  el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Packet path controls' }, filterField, startButton, listButton),
   status,
   el('div', { class: 'layout' }, el('nav', { class: 'packets', 'aria-label': 'Packets seen' }, list), detail),
 );
@@ -167,6 +169,11 @@ startButton.addEventListener('click', async () => {
     state.textContent = (e as Error).message;
   }
   persist();
+});
+listButton.addEventListener('click', () => {
+  channel.request<PacketPathReplies['openPacketList']>({ type: 'openPacketList' }).catch((e: Error) => {
+    document.getElementById('state')!.textContent = e.message;
+  });
 });
 filterField.addEventListener('input', persist);
 list.addEventListener('keydown', (e) => {

@@ -2,5 +2,6 @@
 export { parsePacketFilter, formatPacketFilter, PacketFilterError } from './filter';
 export { groupPacketPaths, PacketPathGrouper, packetKey, SAME_PACKET_WINDOW_NS } from './grouping';
 export { formatPacketPaths, packetPathsJson, dropText } from './format';
-export { PacketPathPcapng } from './pcapng';
+export { PacketPathPcapng, packetPathsToPcapng } from './pcapng';
+export { PacketPathRows, hopRow } from './rows';
 export type { PacketPath, PacketHop } from './types';

@@ -36,10 +36,11 @@ export class PacketPathPcapng {
     return this.writer.packets;
   }
 
-  /** Writes the packet's hops; false when the sink asked to slow down. */
-  add(p: PacketPath): boolean {
+  /** Writes the packet's hops (those `include` keeps: a packet list saving the rows it shows); false when the sink asked to slow down. */
+  add(p: PacketPath, include?: (h: PacketHop) => boolean): boolean {
     let ok = true;
     p.hops.forEach((h, i) => {
+      if (include && !include(h)) return;
       if (!h.packet) {
         this.withoutBytes++;
         return;
@@ -66,4 +67,17 @@ export class PacketPathPcapng {
     });
     return ok;
   }
+}
+
+/** A whole file in memory: the hops of `paths` that `include` keeps (all when absent). */
+export function packetPathsToPcapng(
+  paths: readonly PacketPath[],
+  snaplen: number,
+  include?: (h: PacketHop) => boolean,
+  application?: string,
+): { bytes: Buffer; packets: number } {
+  const chunks: Buffer[] = [];
+  const w = new PacketPathPcapng((c) => void chunks.push(c), snaplen, application);
+  for (const p of paths) w.add(p, include);
+  return { bytes: Buffer.concat(chunks), packets: w.packets };
 }

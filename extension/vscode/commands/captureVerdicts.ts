@@ -1,6 +1,6 @@
 // "Capture Verdicts...": on an XDP or tc attachment (a tree row, or picked from the palette), build the instrumented
 // variant of the program's source (extension/core/capture), swap it in through the agent, and show every packet
-// with its verdict in a packet list panel (webviews/packetListPanel.ts); Stop in the view puts the plain program back.
+// with its verdict in a packet list panel (webviews/verdictCaptureFeed.ts, webviews/packetListPanel.ts); Stop in the view puts the plain program back.
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { Attachment } from '../../../protocol/types';
@@ -11,7 +11,7 @@ import { formatDiagnostic } from '../../core/compile/diagnostics';
 import { parsePacketFilter } from '../../core/packetPath';
 import type { HostSession } from '../hostSession';
 import { Cancelled, withProgress } from '../errors';
-import { PacketListPanel } from '../webviews/packetListPanel';
+import { VerdictCaptureFeed } from '../webviews/verdictCaptureFeed';
 import { needsSession, type CommandFactory } from './table';
 
 export const captureVerdictsCommand: CommandFactory = needsSession(async (ctx, s, arg) => {
@@ -42,7 +42,7 @@ export const captureVerdictsCommand: CommandFactory = needsSession(async (ctx, s
     throw new Error(`the capture variant of ${source.fsPath} does not compile (details in the log)`);
   }
   const title = `Verdicts: ${program} on ${att.dev}${att.netns && att.netns !== 'root' ? ` (${att.netns})` : ''}`;
-  const panel = new PacketListPanel(ctx.extension.extensionUri, ctx.log, title);
+  const panel = new VerdictCaptureFeed(ctx.extension.extensionUri, ctx.log, title);
   ctx.pushExtCleanup(panel);
   try {
     await withProgress(`eBPF: swapping in the capture variant of ${program}`, () =>

@@ -201,6 +201,14 @@ export const manifest = {
           markdownDescription:
             'Capture Verdicts: bytes of each packet recorded (from the Ethernet header). `0` records verdicts and lengths only.',
         },
+        'ebpfNetDebug.packetPath.packetBytes': {
+          type: 'number',
+          default: 128,
+          minimum: 0,
+          maximum: 256,
+          markdownDescription:
+            'Trace Packet Path: bytes of each packet the tracer copies at every hop (from the Ethernet header, or the IP header on devices without one), for the packet list and its pcapng. `0` copies none (the path picture needs none).',
+        },
         'ebpfNetDebug.trace.maxRows': {
           type: 'number',
           default: 100000,

@@ -1,18 +1,14 @@
-// One verdict capture in an editor panel: starts the capture (extension/core/capture), posts its packets to the
-// packet list webview as they come, stops from the view (or when the panel closes), saves pcapng, opens Wireshark.
-// Every packet stays here (the view keeps the newest 20,000), so saving writes the whole capture.
+// A packet list in an editor panel (webview/packetList), fed by a verdict capture (verdictCaptureFeed.ts) or by a
+// packet path trace (packetPathPanel.ts): the feed hands it rows as they come, the view's Stop stops the feed, Save
+// as pcapng and Open in Wireshark write the feed's own pcapng of the rows the view shows. Every packet stays with the
+// feed (the view keeps the newest 20,000), so saving writes the whole capture.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { CaptureInfo, CapturedPacket, CaptureSummary } from '../../../protocol/types';
-import type { PacketListToHost, PacketListToView } from '../../../protocol/webview';
-import { capturesToPcapng } from '../../core/capture/pcapng';
-import { packetRow } from '../../core/capture/rows';
-import { CaptureRun, type CaptureRunOptions } from '../../core/capture/run';
-import type { AgentClient } from '../../core/agentClient';
+import type { PacketListRow, PacketListToHost, PacketListToView } from '../../../protocol/webview';
 import { ViewChannel, describe } from './channel';
 import { renderView } from './viewPage';
 
@@ -30,20 +26,37 @@ export function findWireshark(path = process.env.PATH ?? ''): string | undefined
   return undefined;
 }
 
+export type PacketListSummary = Omit<Extract<PacketListToView, { type: 'summary' }>, 'type'>;
+
+/** Where a packet list's rows come from. */
+export interface PacketListFeed {
+  /** Still producing rows (the Stop button is enabled). */
+  running(): boolean;
+  /** Every row so far, by number (the view was reloaded). */
+  rows(): PacketListRow[];
+  /** The kernel's counts once stopped, when the feed has any. */
+  summary(): PacketListSummary | undefined;
+  /** The rows numbered `numbers` (all when absent) as a pcapng file. */
+  pcapng(numbers?: number[]): Buffer;
+  /** The view's Stop. */
+  stop(): Promise<void>;
+}
+
 export class PacketListPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly channel: ViewChannel<PacketListToView, PacketListToHost>;
-  private run: CaptureRun | undefined;
-  private info: CaptureInfo | undefined;
-  private readonly packets: CapturedPacket[] = [];
-  private summary: CaptureSummary | undefined;
-  private stopping: Promise<void> | undefined;
   private readonly wireshark = findWireshark();
+  private readonly disposed = new vscode.EventEmitter<void>();
+  /** Fires once when the user closes the panel. */
+  readonly onDidDispose = this.disposed.event;
+  private feed: PacketListFeed | undefined;
+  private closed = false;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly title: string,
+    private readonly verdictHeading = 'Verdict',
   ) {
     this.panel = vscode.window.createWebviewPanel('ebpfNetDebug.packetList', title, vscode.ViewColumn.Active, {
       retainContextWhenHidden: true,
@@ -53,53 +66,76 @@ export class PacketListPanel implements vscode.Disposable {
     const sub = this.channel.onMessage((m) => this.onMessage(m));
     this.panel.onDidDispose(() => {
       sub.dispose();
-      void this.stop();
+      this.closed = true;
+      this.disposed.fire();
+      this.disposed.dispose();
     });
   }
 
-  /** Swaps the instrumented program in and streams its packets into the view. */
-  async start(client: AgentClient, opts: Omit<CaptureRunOptions, 'onPackets'>): Promise<CaptureInfo> {
-    const run = await CaptureRun.start(client, {
-      ...opts,
-      onPackets: (packets, lost) => {
-        // packets before the reply are delivered right after it, once `info` is known
-        const info = this.info;
-        if (!info) {
-          this.packets.push(...packets);
-          return;
-        }
-        this.post(info, packets, lost, false);
-      },
-    });
-    this.run = run;
-    this.info = run.info;
-    this.post(run.info, this.packets.splice(0), 0, false);
-    this.channel.post({ type: 'capture', title: this.title, capturing: true, wireshark: !!this.wireshark });
-    return run.info;
+  get isClosed(): boolean {
+    return this.closed;
   }
 
-  private post(info: CaptureInfo, packets: CapturedPacket[], lost: number, replace: boolean): void {
-    const first = this.packets.length;
-    this.packets.push(...packets);
-    if (!packets.length && !lost && !replace) return;
-    this.channel.post({ type: 'packets', rows: packets.map((p, i) => packetRow(info, p, first + i + 1)), replace, lost });
+  /** Connects the feed: the view gets its title, state and every row it has so far. */
+  setFeed(feed: PacketListFeed): void {
+    this.feed = feed;
+    this.postState();
+    this.channel.post({ type: 'packets', rows: feed.rows(), replace: true, lost: 0 });
+  }
+
+  /** New rows; `lost` counts packets lost since the previous call. */
+  addRows(rows: PacketListRow[], lost: number): void {
+    if (!rows.length && !lost) return;
+    this.channel.post({ type: 'packets', rows, replace: false, lost });
+  }
+
+  /** Everything again (a new trace in the same list). */
+  replaceRows(rows: PacketListRow[]): void {
+    this.channel.post({ type: 'packets', rows, replace: true, lost: 0 });
+  }
+
+  /** The feed started or stopped (and its summary, if it has one). */
+  postState(): void {
+    const feed = this.feed;
+    this.channel.post({
+      type: 'capture',
+      title: this.title,
+      capturing: !!feed?.running(),
+      wireshark: !!this.wireshark,
+      verdictHeading: this.verdictHeading,
+    });
+    const s = feed?.summary();
+    if (s) this.channel.post({ type: 'summary', ...s });
+  }
+
+  error(message: string): void {
+    this.channel.post({ type: 'status', state: 'error', message });
+  }
+
+  reveal(): void {
+    this.panel.reveal();
   }
 
   private onMessage(m: PacketListToHost): void {
     switch (m.type) {
       case 'ready': {
         // a reload of the view: everything again
-        const info = this.info;
-        this.channel.post({ type: 'capture', title: this.title, capturing: !!this.run && !this.summary, wireshark: !!this.wireshark });
-        if (info)
-          this.channel.post({ type: 'packets', rows: this.packets.map((p, i) => packetRow(info, p, i + 1)), replace: true, lost: 0 });
-        if (this.summary) this.postSummary(this.summary);
+        const feed = this.feed;
+        if (!feed) break;
+        this.postState();
+        this.channel.post({ type: 'packets', rows: feed.rows(), replace: true, lost: 0 });
         break;
       }
       case 'stop':
         void this.channel.answer(m.requestId, async () => {
-          await this.stop();
-          return { capturing: false };
+          try {
+            await this.feed?.stop();
+          } catch (e) {
+            this.error(`stopping: ${describe(e)}`);
+            throw e;
+          }
+          this.postState();
+          return { capturing: !!this.feed?.running() };
         });
         break;
       case 'save':
@@ -111,41 +147,14 @@ export class PacketListPanel implements vscode.Disposable {
     }
   }
 
-  /** Puts the plain program back (once); the view gets the kernel's counts. */
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      const run = this.run;
-      if (!run) return;
-      try {
-        const summary = (this.summary = await run.stop());
-        this.postSummary(summary);
-        if (!summary.restored.ok)
-          void vscode.window.showErrorMessage(`Capture Verdicts: ${summary.restored.message ?? 'the plain program could not be put back'}`);
-        this.log.info(
-          `capture ${summary.capture} on ${run.info.attachment}: seen ${summary.seen}, matched ${summary.matched}, lost ${summary.lost}, ${JSON.stringify(summary.verdicts)}`,
-        );
-      } catch (e) {
-        this.channel.post({ type: 'status', state: 'error', message: `stopping the capture: ${describe(e)}` });
-        throw e;
-      }
-    })();
-    return this.stopping;
-  }
-
-  private postSummary(s: CaptureSummary): void {
-    this.channel.post({ type: 'summary', seen: s.seen, matched: s.matched, lost: s.lost, verdicts: s.verdicts, restored: s.restored.ok });
-  }
-
   private pcapng(numbers?: number[]): Buffer {
-    const info = this.info;
-    if (!info) throw new Error('nothing captured yet');
-    const wanted = numbers ? new Set(numbers) : undefined;
-    return capturesToPcapng(this.packets.filter((_, i) => !wanted || wanted.has(i + 1)).map((packet) => ({ info, packet })));
+    if (!this.feed) throw new Error('nothing captured yet');
+    return this.feed.pcapng(numbers);
   }
 
   private async save(numbers?: number[]): Promise<string | null> {
     const bytes = this.pcapng(numbers);
-    const uri = await vscode.window.showSaveDialog({ title: 'Save Capture as pcapng', filters: { pcapng: ['pcapng'] }, saveLabel: 'Save' });
+    const uri = await vscode.window.showSaveDialog({ title: 'Save as pcapng', filters: { pcapng: ['pcapng'] }, saveLabel: 'Save' });
     if (!uri) return null;
     await vscode.workspace.fs.writeFile(uri, bytes);
     return uri.fsPath;

@@ -1,13 +1,25 @@
 // "Trace Packet Path...": starts the agent's packet path tracer with the user's filter, groups hop events into
-// packets with extension/core/packetPath, and posts the packets each batch created or changed.
+// packets with extension/core/packetPath, and posts the packets each batch created or changed. "Packet List" in the
+// view opens the same trace's hops in a packet list (webview/packetList): their bytes decoded, DROP rows with the
+// kernel's reason, Save as pcapng (the file `trace --source packet-path -w` writes).
 import * as vscode from 'vscode';
 import type { PacketPathEvent } from '../../../protocol/types';
-import type { PacketPathToHost, PacketPathToView } from '../../../protocol/webview';
-import { PacketPathGrouper, parsePacketFilter } from '../../core/packetPath';
+import type { PacketListRow, PacketPathToHost, PacketPathToView } from '../../../protocol/webview';
+import { PacketPathGrouper, PacketPathRows, packetPathsToPcapng, parsePacketFilter } from '../../core/packetPath';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { ViewChannel, describe } from './channel';
+import { PacketListPanel, type PacketListFeed } from './packetListPanel';
 import { renderView } from './viewPage';
 import type { WebviewHost } from './webviewHost';
+
+/** Bytes of each packet the tracer copies when the setting is absent (CLI `--snaplen`'s default too). */
+export const DEFAULT_PACKET_BYTES = 128;
+
+/** The setting `ebpfNetDebug.packetPath.packetBytes`, bounded to what trace.start accepts (0-256). */
+export function packetBytesSetting(): number {
+  const n = vscode.workspace.getConfiguration('ebpfNetDebug').get<number>('packetPath.packetBytes', DEFAULT_PACKET_BYTES);
+  return Number.isInteger(n) ? Math.min(256, Math.max(0, n)) : DEFAULT_PACKET_BYTES;
+}
 
 export class PacketPathPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -15,7 +27,10 @@ export class PacketPathPanel implements vscode.Disposable {
   private stream: SessionTraceStream | undefined;
   private off: (() => void) | undefined;
   private grouper = new PacketPathGrouper();
+  private rows = new PacketPathRows();
   private filter = '';
+  private snaplen = DEFAULT_PACKET_BYTES;
+  private list: PacketListPanel | undefined;
 
   constructor(private readonly host: WebviewHost) {}
 
@@ -56,7 +71,57 @@ export class PacketPathPanel implements vscode.Disposable {
         await this.stop();
         return { tracing: false };
       });
+    } else if (m.type === 'openPacketList') {
+      void c.answer(m.requestId, () => {
+        this.openPacketList();
+        return Promise.resolve({ opened: true });
+      });
     }
+  }
+
+  /** The trace's hops in a packet list panel (one per trace view; shown again if open). */
+  openPacketList(): PacketListPanel {
+    if (this.list && !this.list.isClosed) {
+      this.list.reveal();
+      return this.list;
+    }
+    const list = (this.list = new PacketListPanel(this.host.extensionUri, this.host.log, 'Packet Path: packets', 'Hop / drop'));
+    list.onDidDispose(() => {
+      if (this.list === list) this.list = undefined;
+    });
+    const feed: PacketListFeed = {
+      running: () => this.stream !== undefined,
+      rows: () => this.rows.all(this.grouper.paths()),
+      summary: () => undefined,
+      pcapng: (numbers) => this.pcapng(numbers),
+      stop: async () => {
+        await this.stop();
+        this.channel?.post({ type: 'filter', filter: this.filter, tracing: false });
+      },
+    };
+    list.setFeed(feed);
+    return list;
+  }
+
+  /** The listed hops numbered `numbers` (all when absent), as `trace --source packet-path -w` writes them. */
+  private pcapng(numbers?: number[]): Buffer {
+    const wanted = numbers && new Set(numbers);
+    const { bytes, packets } = packetPathsToPcapng(
+      this.grouper.paths(),
+      this.snaplen,
+      (h) => {
+        const no = this.rows.numberOf(h);
+        return !!no && (!wanted || wanted.has(no));
+      },
+      'ebpf-netdebug packet path',
+    );
+    if (!packets)
+      throw new Error(
+        this.rows.withoutBytes
+          ? 'the hops carry no packet bytes (ebpfNetDebug.packetPath.packetBytes is 0, or the host traces with bpftrace)'
+          : 'no packet to save yet',
+      );
+    return bytes;
   }
 
   private async start(filterText: string): Promise<void> {
@@ -66,14 +131,20 @@ export class PacketPathPanel implements vscode.Disposable {
     await this.stop();
     this.filter = filterText;
     this.grouper = new PacketPathGrouper();
+    this.rows = new PacketPathRows();
     this.channel?.post({ type: 'packets', packets: [], replace: true, dropped: 0 });
-    // the picture needs no packet bytes: leave them on the host
-    const stream = (this.stream = await session.startTrace({ source: 'packet_path', packetFilter, packetBytes: 0 }));
+    this.list?.replaceRows([]);
+    // the picture needs no bytes, the packet list and its pcapng do (ebpfNetDebug.packetPath.packetBytes)
+    this.snaplen = packetBytesSetting();
+    const stream = (this.stream = await session.startTrace({ source: 'packet_path', packetFilter, packetBytes: this.snaplen }));
     this.off = stream.onEvents((p) => {
       const changed = this.grouper.add(p.events as PacketPathEvent[]);
       this.channel?.post({ type: 'packets', packets: changed, replace: false, dropped: p.dropped });
+      const rows: PacketListRow[] = this.rows.add(changed);
+      this.list?.addRows(rows, p.dropped);
     });
     this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+    this.list?.postState();
   }
 
   private async stop(): Promise<void> {
@@ -82,10 +153,12 @@ export class PacketPathPanel implements vscode.Disposable {
     const s = this.stream;
     this.stream = undefined;
     if (s) await s.stop().catch((e: unknown) => this.host.log.warn(`stopping the packet path tracer: ${describe(e)}`));
+    if (s && this.list && !this.list.isClosed) this.list.postState();
   }
 
   dispose(): void {
     this.panel?.dispose();
+    this.list?.dispose();
     void this.stop();
   }
 }
