@@ -217,7 +217,10 @@ export class Session {
     try {
       const backoff = this.opts.reconnect || {};
       const next = await reconnectWithBackoff(
-        () => (this.closing ? Promise.reject(new Error('session closed')) : connectAgent(this.host, this.opts, this.agentPath)),
+        () =>
+          this.closing
+            ? Promise.reject(new Error('session closed'))
+            : connectAgent(this.host, this.opts, this.agentPath, this.deploymentValue?.sudoPasswordAgain),
         {
           ...backoff,
           // Retrying cannot fix a changed host key, a refused login or deployment, or a closed session: say so at once.
@@ -271,8 +274,17 @@ interface Connected {
   deployment?: DeployResult;
 }
 
-/** Connects (local child process or SSH), deploys and starts the agent, and says hello. */
-async function connectAgent(host: string, opts: SessionOptions, agentPath: string): Promise<Connected> {
+/**
+ * Connects (local child process or SSH), deploys and starts the agent, and says hello. `sudoPasswordAgain`: on a
+ * reconnect, the previous deployment's answer to sudo (the password the user gave once and sudo accepted), so a
+ * reconnect never asks again.
+ */
+async function connectAgent(
+  host: string,
+  opts: SessionOptions,
+  agentPath: string,
+  sudoPasswordAgain?: DeployResult['sudoPasswordAgain'],
+): Promise<Connected> {
   let transport: Transport;
   let argv: string[];
   let deployment: DeployResult | undefined;
@@ -283,7 +295,12 @@ async function connectAgent(host: string, opts: SessionOptions, agentPath: strin
   } else {
     transport = await connectSsh(host, opts.ssh);
     try {
-      deployment = await deployAgent(transport, { ...opts.deploy, agentPath, bpftoolPath: opts.bpftoolPath });
+      deployment = await deployAgent(transport, {
+        ...opts.deploy,
+        ...(sudoPasswordAgain ? { askSudoPassword: sudoPasswordAgain } : {}),
+        agentPath,
+        bpftoolPath: opts.bpftoolPath,
+      });
       argv = deployment.argv;
     } catch (e) {
       await transport.close();

@@ -76,6 +76,12 @@ export interface DeployResult {
   startAgent(argv?: string[]): Promise<RemoteProcess>;
   /** Runs argv as root on the host the way the agent runs (sudo with the password as needed). */
   execAsRoot(argv: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * For the next deployment to the same host (a reconnect): answers sudo's question with the password this one was
+   * given and sudo accepted, so the user is not asked again while the session lives. Undefined when no password was
+   * needed. The password stays in this closure, never in a field.
+   */
+  sudoPasswordAgain?: SudoPasswordPrompt;
 }
 
 const MIN_NODE_MAJOR = 18;
@@ -233,6 +239,7 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
       sshInterface: probe.sshInterface,
       startAgent,
       execAsRoot: (a, o) => execAsRoot(t, mode, a, o),
+      ...(mode.kind === 'password' ? { sudoPasswordAgain: () => Promise.resolve(mode.password) } : {}),
     };
   } catch (e) {
     pre?.kill();

@@ -42,6 +42,8 @@ export interface BareHost {
   exec(argv: string[]): Promise<string>;
   /** The command lines of the processes running in the host (its network namespace; /proc shows the whole machine). */
   processes(): string[];
+  /** The same, with their pids (as this machine sees them: the host shares our pid namespace). */
+  processTable(): { pid: number; cmdline: string }[];
   /** Paths (relative to the host's /) created or changed since the host was ready, except under `except`. */
   writtenSince(except: string[]): string[];
   /** The server's log (stderr), for assertion messages. */
@@ -139,6 +141,23 @@ function listFiles(dir: string, rel = ''): string[] {
     const r = `${rel}/${n}`;
     const st = lstatSync(join(dir, r));
     return st.isDirectory() ? [r, ...listFiles(dir, r)] : [r];
+  });
+}
+
+/** The processes in a network namespace with their command lines. */
+function processTable(netns: string): { pid: number; cmdline: string }[] {
+  let pids: string[] = [];
+  try {
+    pids = execFileSync('ip', ['netns', 'pids', netns]).toString().trim().split(/\s+/).filter(Boolean);
+  } catch {
+    /* gone */
+  }
+  return pids.flatMap((p) => {
+    try {
+      return [{ pid: Number(p), cmdline: readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() }];
+    } catch {
+      return [];
+    }
   });
 }
 
@@ -240,21 +259,8 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
       });
       return stdout;
     },
-    processes: () => {
-      let pids: string[] = [];
-      try {
-        pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean);
-      } catch {
-        /* gone */
-      }
-      return pids.flatMap((p) => {
-        try {
-          return [readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()];
-        } catch {
-          return [];
-        }
-      });
-    },
+    processes: () => processTable(ns.netns).map((p) => p.cmdline),
+    processTable: () => processTable(ns.netns),
     writtenSince: (except) =>
       listFiles(join(dir, 'upper'))
         .filter((p) => !baseline.has(p))
