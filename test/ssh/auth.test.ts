@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connectSsh } from '../../extension/core/ssh/connect';
 import type { PromptRequest } from '../../extension/core/ssh/sshAuth';
 import { startSshd, type Sshd } from './helpers/sshd';
+import { until } from '../kernel/helpers/until';
 
 const TOKEN = 'h3au';
 const PASSPHRASE = 'correct horse battery staple';
@@ -31,7 +32,7 @@ describe('SSH client authentication', () => {
     // A real ssh-agent on a private socket, holding only agentKey.
     agentSock = join(sshd.client.sshDir, 'agent.sock');
     agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(agentSock); i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => existsSync(agentSock), "ssh-agent's socket", 5_000);
     execFileSync('ssh-add', [agentKey], { env: { ...process.env, SSH_AUTH_SOCK: agentSock }, stdio: 'pipe' });
     sshd.client.addHost(`end_${TOKEN}_locked`, [
       'HostName 127.0.0.1',

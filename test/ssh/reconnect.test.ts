@@ -3,7 +3,7 @@
 // the stream under the same id, and reports a gap that accounts for every marker that never arrived.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openSession, type Session, type StateChange } from '../../extension/core/session';
@@ -11,6 +11,7 @@ import type { TraceGap } from '../../extension/core/reconnect/traceStreams';
 import type { TraceEvent } from '../../protocol/types';
 import { startSshd, type Sshd } from './helpers/sshd';
 import { until as untilEvent } from '../kernel/helpers/until';
+import { tracePipeReaders } from '../kernel/helpers/tracePipe';
 
 /** This file's waits: the shared until() with its deadline. */
 const until = (cond: () => boolean, what: string, ms = 60_000) => untilEvent(cond, what, ms);
@@ -36,30 +37,6 @@ function comm(pid: number): string {
   } catch {
     return '';
   }
-}
-
-/** Processes that hold trace_pipe open (this kernel allows one reader at a time). */
-function tracePipeHolders(): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (
-        readdirSync(`/proc/${d}/fd`).some((fd) => {
-          try {
-            return readlinkSync(`/proc/${d}/fd/${fd}`) === '/sys/kernel/tracing/trace_pipe';
-          } catch {
-            return false;
-          }
-        })
-      ) {
-        out.push(`${d} ${readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`);
-      }
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  return out;
 }
 
 describe('reconnect with a trace stream open', () => {
@@ -88,7 +65,7 @@ describe('reconnect with a trace stream open', () => {
     // trace_pipe has one reader at a time on this kernel and other test files read it too: wait our turn (bounded),
     // and say who held it if it never came.
     let holders: string[] = [];
-    await until(() => (holders = tracePipeHolders()).length === 0, 'trace_pipe to be free', 240_000).catch((e: Error) => {
+    await until(() => (holders = tracePipeReaders()).length === 0, 'trace_pipe to be free', 240_000).catch((e: Error) => {
       throw new Error(`${e.message}; held by: ${holders.join('; ')}`);
     });
     const stream = await session.startTrace({ source: 'trace_pipe', filter: MARKER, batch: { maxDelayMs: 50 } });
@@ -133,7 +110,8 @@ describe('reconnect with a trace stream open', () => {
     clearInterval(writer);
     writer = undefined;
     const lastWritten = seq - 1;
-    await new Promise((r) => setTimeout(r, 500));
+    // The last marker in (bounded: another reader may have taken it; the gap check below judges what is missing).
+    await until(() => received.has(lastWritten), 'the last marker written', 5_000).catch(() => undefined);
 
     const story = JSON.stringify({ states: changes.map((c) => [c.state, c.reason?.message]), gaps });
     assert.deepEqual(

@@ -3,16 +3,10 @@
 // between) count from zero; counters that went backwards (a program replaced under the same id cannot happen,
 // but statistics turned off and on again reset nothing either) are treated as no runs.
 import type { StatsSample } from '../../../protocol/agent';
+import type { ProgramRateView } from '../../../protocol/webview';
 
-export interface ProgramRate {
-  id: number;
-  name: string;
-  type: string;
-  runsPerSec: number;
-  avgNs: number;
-  /** Percent of one CPU. */
-  cpuPercent: number;
-  attachedTo: string[];
+/** What the statistics view shows of a program (protocol/webview.ts), plus the counters it was computed from. */
+export interface ProgramRate extends ProgramRateView {
   /** Cumulative counters at the later sample. */
   runCnt: number;
   runTimeNs: number;

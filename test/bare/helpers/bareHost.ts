@@ -9,13 +9,14 @@
 //   sudo      OpenSSH, the login is `alice`, whose sudo asks for her password
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SshConnectOptions } from '../../../extension/core/ssh/connect';
 import { createNsHost, type NsHost } from '../../ssh/helpers/nsHost';
 import { createClientHome, type ClientHome } from '../../ssh/helpers/sshd';
+import { until } from '../../kernel/helpers/until';
+import { untilListening } from '../../kernel/helpers/listening';
 
 const execFileP = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
@@ -109,27 +110,6 @@ printf 'hostkey %s\n' "$(cat "$m/etc/ssh/ssh_host_ed25519_key.pub")" >&2
 exec chroot "$m" /usr/sbin/sshd -D -e
 `;
 
-function waitForPort(host: string, port: number, child: ChildProcess, log: () => string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) {
-        reject(new Error(`the bare host's SSH server exited (${child.exitCode}): ${log()}`));
-        return;
-      }
-      const c = connect(port, host, () => {
-        c.destroy();
-        resolve();
-      });
-      c.on('error', () => {
-        if (Date.now() > deadline) reject(new Error(`the bare host's SSH server did not listen on ${host}:${port}: ${log()}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
 function listFiles(dir: string, rel = ''): string[] {
   let names: string[];
   try {
@@ -176,14 +156,13 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
   let child: ChildProcess | undefined;
   const stop = async () => {
     // Every process in the namespace (the server, its sessions, agents, watchdogs): their end unmounts everything.
-    for (let i = 0; i < 50; i++) {
+    const killAll = (): boolean => {
       let pids: number[] = [];
       try {
         pids = execFileSync('ip', ['netns', 'pids', ns.netns]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
       } catch {
         /* gone */
       }
-      if (!pids.length) break;
       for (const p of pids) {
         try {
           process.kill(p, 'SIGKILL');
@@ -191,8 +170,10 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
           /* gone */
         }
       }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return pids.length === 0;
+    };
+    // Bounded like before (5 s): what still runs then goes with the namespace's deletion below.
+    await until(killAll, "the bare host's processes to end", 5_000, 100).catch(() => undefined);
     if (child && child.exitCode === null) child.kill('SIGKILL');
     ns.destroy();
     client.cleanup();
@@ -227,7 +208,7 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
     child.stderr!.on('data', (b: Buffer) => {
       log = (log + b.toString()).slice(-20000);
     });
-    await waitForPort(ns.address, 22, child, () => log);
+    await untilListening(ns.address, 22, child, () => log);
     // The script said its host key on stderr before becoming the server.
     const hostKey = /^hostkey (\S+) (\S+)/m.exec(log);
     if (!hostKey) throw new Error(`the bare host did not report its host key: ${log}`);

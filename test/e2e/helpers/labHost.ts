@@ -6,10 +6,10 @@
 // Everything is named end_<token>_* and removed by destroy(), also after a half-finished create().
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { untilListening } from '../../kernel/helpers/listening';
 
 const run = promisify(execFile);
 
@@ -156,7 +156,7 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
     sshd.stderr?.on('data', (b: Buffer) => {
       sshdErr = (sshdErr + b.toString()).slice(-4000);
     });
-    await waitPort(sshAddress, 22, sshd, () => sshdErr);
+    await untilListening(sshAddress, 22, sshd, () => sshdErr, 10_000);
 
     const alias = `end-${token}-lab`;
     const sshConfig = join(dir, 'ssh_config');
@@ -223,21 +223,4 @@ async function freeMgmtSubnet(): Promise<string> {
     if (!stdout.includes(` ${net}.`)) return net;
   }
   throw new Error('no free 10.247.N.0/30 for the lab management link');
-}
-
-async function waitPort(host: string, port: number, proc: ChildProcess, why: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new Error(`sshd exited with ${proc.exitCode}: ${why()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`sshd did not listen on ${host}:${port}: ${why()}`);
 }

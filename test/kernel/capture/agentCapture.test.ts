@@ -28,6 +28,7 @@ import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpe
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { inNetnsOk } from '../helpers/netns';
 import { ping } from '../helpers/ping';
+import { until } from '../helpers/until';
 
 const TOKEN = runToken('vca');
 const OBJECT = `end_${TOKEN}_drop`;
@@ -36,15 +37,6 @@ const DEADMAN_DIR = mkdtempSync(join(tmpdir(), `end_${TOKEN}_deadman_`));
 async function xdpProg(netns: string): Promise<number | undefined> {
   const r = await inNetnsOk(netns, ['bpftool', '-j', 'net', 'show', 'dev', 'eth0']);
   return (JSON.parse(r.stdout) as { xdp?: { id: number }[] }[])[0]?.xdp?.[0]?.id;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  for (const end = Date.now() + ms; ;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('capture.start / capture.stop through the agent', () => {
@@ -178,7 +170,8 @@ describe('capture.start / capture.stop through the agent', () => {
       assert.equal(await xdpProg(b.netns), info.captureProgId);
       killedAgents.push(doomed.child.pid!);
       doomed.child.kill('SIGKILL');
-      const back = await until('the plain program back on eth0', async () => ((await xdpProg(b.netns)) === plain ? plain : undefined));
+      let back: number | undefined;
+      await until(async () => (back = await xdpProg(b.netns)) === plain, 'the plain program back on eth0', 30_000);
       assert.equal(back, plain);
       const pinged = await ping(a.netns, b.ipv4, { count: 3, interval: 0.2, wait: 1 });
       assert.equal(pinged.received, 0, 'and it still drops pings');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { ping } from '../helpers/ping';
 import { run, type RunResult } from '../helpers/run';
+import { tracePipeReaders } from '../helpers/tracePipe';
 import { until } from '../helpers/until';
 
 const TOKEN = runToken('ck1');
@@ -264,15 +265,16 @@ test('trace prints trace_pipe lines that carry the filter', async () => {
     void tracing.then(() => {
       done = true;
     });
-    // trace_pipe is global: write our marker until the trace ends, and look only for it.
-    while (!done) {
-      appendFileSync('/sys/kernel/tracing/trace_marker', `${marker}\n`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    // trace_pipe is global: write our marker every 100 ms until the trace ends, and look only for it.
+    const markUntilDone = () => {
+      if (!done) appendFileSync('/sys/kernel/tracing/trace_marker', `${marker}\n`);
+      return done;
+    };
+    await until(markUntilDone, 'the 2 s trace to end', 60_000, 100);
     r = await tracing;
     if (r.code === 0 || !/busy/i.test(r.stderr)) break;
     assertOneLineFailure(r, /trace: trace_pipe reader .*busy/i);
-    await new Promise((res) => setTimeout(res, 500));
+    await until(() => tracePipeReaders().length === 0, 'trace_pipe to be free', 120_000);
   }
   assert.equal(r?.code, 0, r?.stderr);
   const lines = r!.stdout.split('\n').filter(Boolean);
@@ -299,14 +301,16 @@ test('trace without --duration runs until Ctrl-C, then stops its stream and exit
       gone = true;
     });
     // Until our marker comes back through the trace (or the CLI gives up because trace_pipe is busy).
-    while (!gone && !stdout.includes(marker)) {
+    const markUntilSeen = () => {
+      if (gone || stdout.includes(marker)) return true;
       appendFileSync('/sys/kernel/tracing/trace_marker', `${marker}\n`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+      return false;
+    };
+    await until(markUntilSeen, 'our marker through the trace', 120_000, 100);
     if (!gone) child.kill('SIGINT');
     result = { code: await exited, stdout, stderr };
     if (result.code === 0 || !/busy/i.test(result.stderr)) break;
-    await new Promise((res) => setTimeout(res, 500));
+    await until(() => tracePipeReaders().length === 0, 'trace_pipe to be free', 120_000);
   }
   assert.equal(result?.code, 0, result?.stderr);
   assert.match(result!.stdout, new RegExp(`tracing_mark_write: ${marker}$`, 'm'));

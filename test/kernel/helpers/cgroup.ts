@@ -2,6 +2,7 @@
 // made or removed here, under the v2 mount of this kind of machine.
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { until } from './until';
 
 /** The cgroup v2 mount: the hybrid layout's /sys/fs/cgroup/unified, else a pure v2 /sys/fs/cgroup. */
 export const CGROUP2_ROOT = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
@@ -29,7 +30,9 @@ export function cgroupPids(path: string): number[] {
  */
 export async function removeCgroup(path: string): Promise<void> {
   checkName(path.slice(CGROUP2_ROOT.length + 1));
-  for (let attempt = 0; existsSync(path); attempt++) {
+  let lastError = '';
+  const removed = (): boolean => {
+    if (!existsSync(path)) return true;
     for (const pid of cgroupPids(path)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -39,9 +42,13 @@ export async function removeCgroup(path: string): Promise<void> {
     }
     try {
       rmdirSync(path);
+      return true;
     } catch (e) {
-      if (attempt >= 50) throw new Error(`cannot remove cgroup ${path}: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
+      lastError = (e as Error).message;
+      return false;
     }
-  }
+  };
+  await until(removed, `cgroup ${path} removed`, 5_000, 100).catch((e: Error) => {
+    throw new Error(`cannot remove cgroup ${path}: ${lastError} (${e.message})`);
+  });
 }

@@ -11,6 +11,7 @@ import { CGROUP2_ROOT, removeCgroup } from './cgroup';
 import { listNetns } from './netns';
 import { run, runOk } from './run';
 import { killStreams, liveStreamPids } from './tcpStream';
+import { until } from './until';
 
 export const AGENT_PIN_ROOT = '/sys/fs/bpf/ebpf-netdebug';
 const BPFFS = '/sys/fs/bpf';
@@ -79,13 +80,15 @@ export interface SweepOptions {
 }
 
 async function programStillLoaded(id: number, waitMs: number): Promise<string | undefined> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
+  let shown: string | undefined;
+  const released = async () => {
     const r = await run(['bpftool', 'prog', 'show', 'id', String(id)]);
-    if (r.code !== 0) return undefined;
-    if (Date.now() >= deadline) return r.stdout.trim();
-    await new Promise((res) => setTimeout(res, 100));
-  }
+    shown = r.code === 0 ? r.stdout.trim() : undefined;
+    return shown === undefined;
+  };
+  // Timing out is the answer here (the program stayed), not a failure of the wait.
+  await until(released, `program id ${id} released`, waitMs, 100).catch(() => undefined);
+  return shown;
 }
 
 /** What of the test's making is still in the kernel or running; empty when the test cleaned up. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nsArgv } from './netns';
 import { runOk } from './run';
+import { until } from './until';
 
 export interface CapturedPacket {
   /** tcpdump's line, for messages. */
@@ -109,14 +110,16 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
  * capture ring (SIGINT ends its loop without reading them), which happens on a busy machine.
  */
 async function caughtUp(child: ChildProcess, dev: string, stderr: () => string): Promise<void> {
-  for (let waited = 0; waited < 15_000; waited += 100) {
+  const asked = async () => {
     const before = stderr().length;
     child.kill('SIGUSR1');
-    for (let i = 0; i < 20 && stderr().length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    // Its answer to this signal (up to 0.5 s), so the counts read are the ones from now.
+    await until(() => stderr().length !== before, "tcpdump's counts", 500, 25).catch(() => undefined);
     const stats = parseStats(stderr());
-    if (stats && stats.captured >= offered(stats, dev)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return !!stats && stats.captured >= offered(stats, dev);
+  };
+  // Bounded at 15 s like before; the caller's stop() reports what was lost.
+  await until(asked, 'tcpdump to write every packet it was offered', 15_000, 100).catch(() => undefined);
 }
 
 /** Packets the filter handed to tcpdump. On lo it sees each one twice (leaving and arriving); libpcap keeps one. */

@@ -15,6 +15,7 @@ import { groupPacketPaths } from '../../../extension/core/packetPath';
 import { startPacketPath } from '../../../remote-agent/packetPath';
 import { TRACERS_DIR } from '../../../remote-agent/packetPath/tracerDirs';
 import { AgentRequestError, startAgent, type AgentProcess } from '../helpers/agentProcess';
+import { until } from '../helpers/until';
 import { createBridgeLab, uniqueToken, type BridgeLab } from './bridgeLab';
 import { backendOptions, BPFTOOL_71, BPFTOOL_75 } from './scenarios';
 
@@ -37,22 +38,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function until(check: () => boolean, limitMs = 8000): Promise<boolean> {
-  for (let waited = 0; waited < limitMs; waited += 50) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
-async function untilAsync(check: () => Promise<boolean>, limitMs = 8000): Promise<boolean> {
-  for (let waited = 0; waited < limitMs; waited += 100) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
 }
 
 async function livePrograms(): Promise<number[]> {
@@ -116,6 +101,8 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
       () =>
         groupPacketPaths(events).filter((p) => p.src === lab.v4.a || p.dst === lab.v4.a).length >= 2 &&
         groupPacketPaths(events).every((p) => p.hops.length >= 4),
+      'the ping and its reply traced with their hops',
+      30_000,
     );
     return { agent, events, stream };
   }
@@ -143,7 +130,7 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
       const helpers = childrenOf(agent.child.pid!);
       assert.deepEqual(await agent.request(proto.traceStop, { stream }), { stopped: true });
       assert.deepEqual(dirsOf(agent.child.pid!), [], 'no tracer directory of this agent is left');
-      assert.ok(await until(() => helpers.every((p) => !alive(p))), 'the reader process has exited');
+      await until(() => helpers.every((p) => !alive(p)), 'the reader process has exited', 8_000);
     });
   }
 
@@ -175,13 +162,13 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
       const progs = [...(await linkedPrograms(left)), ...helpers.flatMap(heldPrograms)];
       assert.ok(progs.length >= 4, `the tracer's programs are in the kernel (${progs.join(',')})`);
       agent.child.kill('SIGKILL');
-      assert.ok(await until(() => helpers.every((p) => !alive(p))), 'the reader dies with the agent (parent-death signal)');
+      await until(() => helpers.every((p) => !alive(p)), 'the reader dies with the agent (parent-death signal)', 8_000);
       // the next tracer on this host (any process) removes the dead agent's pins, which detaches its programs
       const next = await startPacketPath({ ...backendOptions('bpftool'), filter: { protocol: 'udp', port: 9 } }, () => undefined);
       try {
         for (const d of left) assert.equal(existsSync(d), false, `${d} was cleaned`);
         // the kernel frees the programs a moment after their last link goes
-        assert.ok(await untilAsync(async () => (await livePrograms()).every((id) => !progs.includes(id))), 'its programs are gone');
+        await until(async () => (await livePrograms()).every((id) => !progs.includes(id)), 'its programs are gone', 8_000);
       } finally {
         await next.stop();
       }

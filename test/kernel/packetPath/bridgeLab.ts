@@ -6,6 +6,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
+import { until } from '../helpers/until';
 
 const exec = promisify(execFile);
 
@@ -64,16 +65,10 @@ export async function createBridgeLab(token: string): Promise<BridgeLab> {
       const c = lab.spawn(n, ['sleep', '30']);
       try {
         // nsenter execs sleep in place: the pid is the process in the namespace once nsenter has switched
-        for (let i = 0; i < 100; i++) {
-          // comm first: once it says sleep, nsenter has entered the namespace and exec'd
-          const { stdout: comm } = await exec('cat', [`/proc/${c.pid}/comm`]);
-          if (comm.trim() === 'sleep') {
-            const { stdout } = await exec('stat', ['-L', '-c', '%i', `/proc/${c.pid}/ns/net`]);
-            return Number(stdout.trim());
-          }
-          await new Promise((r) => setTimeout(r, 10));
-        }
-        throw new Error(`no process came up in ${n}`);
+        // comm first: once it says sleep, nsenter has entered the namespace and exec'd
+        await until(async () => (await exec('cat', [`/proc/${c.pid}/comm`])).stdout.trim() === 'sleep', `a process in ${n}`, 10_000, 10);
+        const { stdout } = await exec('stat', ['-L', '-c', '%i', `/proc/${c.pid}/ns/net`]);
+        return Number(stdout.trim());
       } finally {
         c.kill('SIGKILL');
       }

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { NetnsNamer, scanNetnsNames } from '../../../remote-agent/packetPath/netnsNames';
 import { uniqueToken } from './bridgeLab';
+import { until } from '../helpers/until';
 
 const exec = promisify(execFile);
 
@@ -20,9 +21,7 @@ describe('network namespace names', () => {
     await exec('ip', ['netns', 'add', named]);
     unnamed = spawn('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' });
     // unshare execs sleep once it is in the new namespace
-    for (let i = 0; i < 200 && readFileSync(`/proc/${unnamed.pid}/comm`, 'utf8').trim() !== 'sleep'; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await until(() => readFileSync(`/proc/${unnamed.pid}/comm`, 'utf8').trim() === 'sleep', 'unshare to exec sleep', 10_000, 10);
     unnamedIno = statSync(`/proc/${unnamed.pid}/ns/net`).ino;
   });
   after(async () => {

@@ -12,6 +12,7 @@ import type { PacketFilter, PacketPathEvent } from '../../../protocol/types';
 import { startPacketPath, type PacketPathOptions, type PacketPathTracer } from '../../../remote-agent/packetPath';
 import { groupPacketPaths, type PacketPath } from '../../../extension/core/packetPath';
 import { createBridgeLab, type BridgeLab } from './bridgeLab';
+import { until } from '../helpers/until';
 
 const exec = promisify(execFile);
 export const BPFTOOL_75 = '/opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool';
@@ -55,10 +56,7 @@ export class Capture {
 
   /** Waits (bounded) until `done` holds for the packets so far; returns them either way for the assertion. */
   async until(done: (paths: PacketPath[]) => boolean, limitMs = 8000): Promise<PacketPath[]> {
-    for (let waited = 0; waited < limitMs; waited += 50) {
-      if (done(this.paths())) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(() => done(this.paths()), 'the packets traced', limitMs).catch(() => undefined);
     return this.paths();
   }
 
@@ -163,11 +161,7 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       const port = 20000 + Math.floor(Math.random() * 20000);
       const server = lab.spawn(lab.ns.b, ['nc', '-l', lab.v4.b, String(port)]);
       // wait until the listener is there: `ss` inside b shows it
-      for (let i = 0; i < 100; i++) {
-        const { stdout } = await lab.run(lab.ns.b, ['ss', '-Htln', `sport = :${port}`]);
-        if (stdout.trim()) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(async () => !!(await lab.run(lab.ns.b, ['ss', '-Htln', `sport = :${port}`])).stdout.trim(), 'the listener', 10_000, 20);
       const c = await start({ protocol: 'tcp', port });
       await lab.run(lab.ns.a, ['nc', '-z', '-w2', lab.v4.b, String(port)]);
       const paths = await c.until((ps) => ['SYN', 'SYN|ACK'].every((f) => ps.some((p) => p.label === f && p.hops.length >= 4)));
@@ -185,17 +179,15 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       const c = await start({ protocol: 'udp', host: lab.v4.b });
       const progIds = await tracerProgramIds(c.tracer);
       process.kill(c.tracer.pid!, 'SIGKILL');
-      for (let i = 0; i < 100 && !c.failures.length; i++) await new Promise((r) => setTimeout(r, 20));
+      await until(() => c.failures.length > 0, "the reader's end reported", 10_000, 20).catch(() => undefined);
       assert.equal(c.failures.length, 1);
       assert.match(c.failures[0].message, /ended by itself|exited while tracing/);
       assert.match(c.failures[0].message, /SIGKILL/);
       await c.tracer.stop();
       if (c.tracer.pinDir) assert.equal(existsSync(c.tracer.pinDir), false, 'its pin directory is gone');
-      for (let i = 0; i < 100; i++) {
-        const { stdout } = await exec(BPFTOOL_75, ['-j', 'prog', 'show']);
-        if (!(JSON.parse(stdout) as { id: number }[]).some((p) => progIds.includes(p.id))) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const gone = async () =>
+        !(JSON.parse((await exec(BPFTOOL_75, ['-j', 'prog', 'show'])).stdout) as { id: number }[]).some((p) => progIds.includes(p.id));
+      await until(gone, "the tracer's programs released", 5_000).catch(() => undefined);
       const { stdout } = await exec(BPFTOOL_75, ['-j', 'prog', 'show']);
       assert.deepEqual(
         (JSON.parse(stdout) as { id: number }[]).filter((p) => progIds.includes(p.id)),

@@ -4,7 +4,6 @@
 // test's agent) may take some of the lines, so the test asks for at least one of ours, all well-formed, and
 // tolerates lines that are not (the filter is our lab's own addresses, derived from its unique name).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   agentLog,
@@ -24,32 +23,11 @@ import { shippedObject } from '../helpers/bpfObjects';
 import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
 import { ping } from '../helpers/ping';
+import { tracePipeReaders } from '../helpers/tracePipe';
+import { until } from '../helpers/until';
 
 const TOKEN = runToken('bpk');
 
-/** Processes that hold trace_pipe open (each one takes lines from every other reader), for a failure message. */
-function tracePipeReaders(): string[] {
-  const readers: string[] = [];
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const fds = readdirSync(`/proc/${pid}/fd`);
-      if (
-        fds.some((fd) => {
-          try {
-            return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('trace_pipe');
-          } catch {
-            return false;
-          }
-        })
-      ) {
-        readers.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 120)}`);
-      }
-    } catch {
-      /* the process ended meanwhile */
-    }
-  }
-  return readers;
-}
 const OBJECT = `end_${TOKEN}_printk`;
 
 describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
@@ -104,7 +82,7 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
       const r = await ping(a.netns, b.ipv4, { count: 10 });
       received += r.received;
       assert.equal(r.received, 10, `the program passes every packet:\n${r.output}`);
-      for (let waited = 0; events.length < 10 && waited < 3_000; waited += 100) await new Promise((res) => setTimeout(res, 100));
+      await until(() => events.length >= 10, "this round's lines", 3_000, 100).catch(() => undefined);
     }
     await agent.request(detach, { attachment: att.id });
 

@@ -26,6 +26,7 @@ import { labEnd } from '../helpers/lab';
 import { inNetnsOk } from '../helpers/netns';
 import { run, runOk } from '../helpers/run';
 import { REPO_ROOT } from '../helpers/agentProcess';
+import { until } from '../helpers/until';
 
 const TOKEN = runToken('bst');
 const OBJECT = `end_${TOKEN}_pass`;
@@ -41,14 +42,6 @@ async function statsOn(progId: number, packetFile: string): Promise<boolean> {
   const before = await runCnt(progId);
   await runOk([BPFTOOL, 'prog', 'run', 'id', String(progId), 'data_in', packetFile]);
   return (await runCnt(progId)) > before;
-}
-
-async function until(what: string, cond: () => Promise<boolean>, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('program run-time statistics (stats.start / sample / stop)', () => {
@@ -126,7 +119,7 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
 
     const stopped = await agent.request(statsStop, { subscription });
     assert.deepEqual(stopped, { stopped: true, statsOn: false });
-    await until('statistics are off after the last viewer left', async () => !(await statsOn(progId, packetFile)));
+    await until(async () => !(await statsOn(progId, packetFile)), 'statistics are off after the last viewer left', 20_000);
   });
 
   for (const via of ['fd', 'sysctl'] as const) {
@@ -138,7 +131,7 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
         assert.equal(await statsOn(progId, packetFile), true);
         if (via === 'sysctl') assert.equal(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), '1');
         victim.child.kill('SIGKILL');
-        await until('statistics are off after the agent died', async () => !(await statsOn(progId, packetFile)));
+        await until(async () => !(await statsOn(progId, packetFile)), 'statistics are off after the agent died', 20_000);
         assert.equal(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), '0');
       } finally {
         await victim.dispose();
@@ -163,6 +156,6 @@ describe('program run-time statistics (stats.start / sample / stop)', () => {
       assert.equal(row.name, 'xdp_pass_count');
       assert.equal(row.type, 'xdp');
     }
-    await until('statistics are off after top ended', async () => !(await statsOn(progId, packetFile)));
+    await until(async () => !(await statsOn(progId, packetFile)), 'statistics are off after top ended', 20_000);
   });
 });

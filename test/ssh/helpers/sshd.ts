@@ -2,12 +2,13 @@
 // authorized_keys, and a client side (home with .ssh/config, known_hosts, key) that openSession/connectSsh use
 // through SshConnectOptions, so nothing touches /root/.ssh. Runs in the foreground (-D) as our child, on loopback
 // or inside a namespace (started with `nsenter --net`, never `ip netns exec`: see KERNEL-FACTS "namespace trap").
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SshConnectOptions } from '../../../extension/core/ssh/connect';
+import { untilListening } from '../../kernel/helpers/listening';
 
 export interface SshdOptions {
   /** Unique per test file; names temp dirs and aliases. */
@@ -107,23 +108,6 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Polls a TCP connect from here (a namespace sshd listens on its veth address, reachable from the root namespace). */
-async function waitForPort(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
-    const ok = await new Promise<boolean>((res) => {
-      const c = connect(port, host, () => {
-        c.destroy();
-        res(true);
-      });
-      c.on('error', () => res(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`sshd did not listen on ${host}:${port}: ${log()}`);
-}
-
 export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   mkdirSync('/run/sshd', { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), `end_${opts.token}_sshd_`));
@@ -168,7 +152,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   child.stderr!.on('data', (b: Buffer) => {
     log = (log + b.toString()).slice(-20000);
   });
-  await waitForPort(host, port, child, () => log);
+  await untilListening(host, port, child, () => log, 10_000);
   const [type, b64] = readFileSync(`${hostKeyPath}.pub`, 'utf8').trim().split(' ');
   const knownName = port === 22 ? host : `[${host}]:${port}`;
   const line = `${knownName} ${type} ${b64}`;
