@@ -1,0 +1,123 @@
+// "Capture Verdicts" as a user does it in code-server: attach xdp_drop_ping to the lab host's eth0, choose Capture
+// Verdicts on its row in the eBPF tree (filter `icmp`), ping from the peer, and read the packet list: every echo
+// request is an XDP_DROP row whose bytes decode as ICMP. Stop in the view puts the plain program back: bpftool shows
+// the same program id on eth0 as before the capture, and it still drops the ping.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Frame, Page } from 'playwright-core';
+import type { Workbench } from './helpers/workbench';
+import type { LabHost } from './helpers/labHost';
+import { LabEditorFixture } from './helpers/labEditor';
+import { expandSection, waitConnected } from './helpers/ebpfView';
+import { removeObjectPins } from './helpers/pins';
+import { until } from '../kernel/helpers/until';
+
+let lab: LabHost | undefined;
+let wb: Workbench | undefined;
+const fixture = new LabEditorFixture();
+
+before(async () => {
+  ({ lab, wb } = await fixture.start('ecv', 'capture-verdicts'));
+});
+
+after(async () => {
+  await fixture.stop(); // the XDP attachment and any capture go with the lab's namespaces
+  removeObjectPins('xdp_drop_ping');
+});
+
+/** The packet list's frame (webview content lives in nested iframes). */
+async function packetListFrame(page: Page): Promise<Frame> {
+  let found: Frame | undefined;
+  await until(
+    async () => {
+      for (const f of page.frames()) {
+        if (await f.$('#packets thead').catch(() => null)) {
+          found = f;
+          return true;
+        }
+      }
+      return false;
+    },
+    'the packet list webview (after the capture variant is built: clang on a busy machine)',
+    240_000,
+    250,
+  );
+  return found!;
+}
+
+type Cells = string[][];
+const readRows = (f: Frame): Promise<Cells> =>
+  f.$$eval('#packets tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
+
+test('Capture Verdicts on the tree row lists the dropped echo requests, and Stop puts the plain program back', async () => {
+  const w = wb!;
+  const l = lab!;
+  await waitConnected(w, 'lab');
+  await w.openFile('xdp_drop_ping.bpf.c');
+  await w.runCommand('eBPF: Attach XDP to eth0');
+  await w.pickQuickItem(/^native/);
+  await w.waitForNotification(/Attached xdp_drop_ping to eth0/, 60_000);
+  const plain = await l.xdpOnEth0();
+  assert.ok(plain, 'xdp_drop_ping is on eth0');
+
+  await expandSection(w, 'Network');
+  const xdpRow = w.page.locator('.monaco-list-row', { hasText: /xdp_drop_ping #\d+ \(driver\)/ }).first();
+  await xdpRow.waitFor({ timeout: 30_000 });
+  await w.contextMenu(xdpRow, /Capture Verdicts/);
+  await w.answerInput('icmp');
+  const f = await packetListFrame(w.page);
+  await until(async () => (await f.textContent('#state')) === 'capturing', 'the capture to run', 120_000, 250);
+  // the instrumented variant runs in the plain program's place
+  const during = await l.xdpOnEth0();
+  assert.ok(during && during.id !== plain.id, `another program (the capture variant) is on eth0: ${JSON.stringify(during)}`);
+  await w.screenshot('capturing');
+
+  const ping = await l.ping(3);
+  assert.equal(ping.received, 0, 'the capture variant drops the pings like the plain program');
+  let rows: Cells = [];
+  await until(
+    async () => {
+      rows = await readRows(f);
+      return rows.filter((r) => /Echo \(ping\) request/.test(r[9])).length >= ping.sent;
+    },
+    `${ping.sent} echo request rows`,
+    60_000,
+    250,
+  );
+  const echo = rows.filter((r) => /Echo \(ping\) request/.test(r[9]));
+  assert.equal(echo.length, ping.sent, 'one row per echo request sent');
+  for (const r of echo) {
+    assert.equal(r[3], 'eth0 ←');
+    assert.equal(r[4], 'XDP_DROP');
+    assert.equal(r[5], l.peerAddress);
+    assert.equal(r[6], l.hostAddress);
+    assert.equal(r[7], 'ICMP');
+    assert.equal(r[10], 'xdp_drop_ping returned XDP_DROP');
+  }
+  // the row's bytes: ICMP decoded, the echo in hex
+  await f.click(`#packets tbody tr[data-no="${echo[0][0]}"]`);
+  await f.waitForSelector('#hex pre');
+  const layers = await f.$$eval('#layers details > summary', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(layers.slice(1), ['Ethernet II', 'Internet Protocol Version 4', 'Internet Control Message Protocol']);
+  const icmp = await f.$$eval('#layers details:last-child dl dt', (dts) =>
+    dts.map((dt) => `${dt.textContent}=${dt.nextElementSibling!.textContent}`),
+  );
+  assert.ok(icmp.includes('Type=8 (Echo (ping) request)'), icmp.join(', '));
+  const hex = (await f.textContent('#hex pre'))!.split('\n');
+  assert.equal(hex.length, Math.ceil(98 / 16), 'the 98 bytes of the echo request frame');
+  assert.match(hex[2], /^0020 {2}4d 01 08 00 /, 'ICMP type 8 code 0 at offset 0x22');
+  await w.screenshot('packet-list');
+
+  await f.click('#stop');
+  await until(async () => /plain program attached again$/.test((await f.textContent('#summary')) ?? ''), 'the summary', 60_000, 250);
+  const summary = (await f.textContent('#summary'))!;
+  assert.match(summary, new RegExp(`^kernel: seen \\d+, matched ${ping.sent} \\(XDP_DROP ${ping.sent}\\); plain program attached again$`));
+  assert.equal(await f.textContent('#state'), 'stopped');
+  await w.screenshot('stopped');
+
+  const back = await l.xdpOnEth0();
+  assert.equal(back?.id, plain.id, 'bpftool shows the plain program on eth0 again');
+  assert.equal(back?.mode, 'driver');
+  const after = await l.ping(3);
+  assert.equal(after.received, 0, 'and it still drops the ping');
+});
