@@ -60,9 +60,10 @@ export interface DeployResult {
   runtime?: { dir: string; arch: string; uploaded: boolean; bpftool: string };
   /** Bytes sent to the host by this deployment (agent bundle and runtime). */
   uploadedBytes: number;
-  /** The host's CPU (uname -m) and dynamic loader. */
+  /** The host's CPU (uname -m), dynamic loader and C library (`glibc 2.36`, `musl 1.2.3`). */
   machine: string;
   loader: string;
+  libc: string;
   loginUid: number;
   viaSudo: boolean;
   /** How this login becomes root: 'root' (it is), 'nopasswd', or 'password' (asked; kept only in memory). */
@@ -110,12 +111,15 @@ function chooseRuntime(hostLabel: string, probe: Probe, runtimes: RuntimeArtifac
   if (nodeOk) return undefined; // bpftool is older or missing and we have nothing to bring: the agent says what fails
   const machine = normalizeMachine(probe.machine);
   const supported = [...new Set(runtimes.map((r) => r.machine))];
-  const has = `${probe.machine || 'an unknown CPU'}${probe.loader ? ` (loader ${probe.loader})` : ''}, ${probe.node ? `Node.js ${probe.node.version}` : 'no Node.js'}`;
+  const libc = [probe.libc, probe.loader && `loader ${probe.loader}`].filter(Boolean).join(', ');
+  const has = `CPU ${probe.machine || 'unknown'}${libc ? ` (${libc})` : ''} and ${probe.node ? `Node.js ${probe.node.version}` : 'no Node.js'}`;
   if (supported.length && !supported.includes(machine)) {
+    // Said before anything is uploaded. The C library is named for the record only: the runtime brings its own
+    // glibc and loader, so musl or an old glibc is served on a supported CPU (docs/deploy.md "The runtime").
     throw new DeployError(
       'UnsupportedHost',
-      `${hostLabel} has ${has}; the agent's bundled runtime supports Linux on ${supported.join(' and ')} only. ` +
-        `Install Node.js >= ${MIN_NODE_MAJOR} (and bpftool >= 7.5) on the host, then connect again.`,
+      `${hostLabel} has ${has}; the agent's runtime supports Linux on ${supported.join(' and ')} (it brings its own C library, so any libc), ` +
+        `or any host with Node.js >= ${MIN_NODE_MAJOR} and bpftool >= 7.5 installed. Nothing was uploaded.`,
       '',
     );
   }
@@ -233,6 +237,7 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
       uploadedBytes,
       machine: probe.machine,
       loader: probe.loader,
+      libc: probe.libc,
       loginUid: probe.uid,
       viaSudo: probe.uid !== 0,
       sudo: mode.kind,

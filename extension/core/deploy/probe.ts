@@ -22,8 +22,17 @@ export const PROBE_SCRIPT = [
   'printf "home=%s\\n" "$HOME"',
   'm=$(uname -m)',
   'printf "machine=%s\\n" "$m"',
-  // musl or glibc: the loader's name says it (the runtime brings its own glibc; this is for the report).
-  'for l in /lib/ld-musl-* /lib/ld-linux* /lib64/ld-linux*; do [ -e "$l" ] && { printf "loader=%s\\n" "$l"; break; }; done',
+  // musl or glibc: the loader's name says it, its version too (for the report and the unsupported-host message: the
+  // runtime brings its own glibc and loader, so neither decides whether we can serve the host).
+  'lo=""; for l in /lib/ld-musl-* /lib/ld-linux* /lib64/ld-linux*; do [ -e "$l" ] && { lo=$l; printf "loader=%s\\n" "$l"; break; }; done',
+  'case $lo in',
+  // musl's loader run bare prints "musl libc (ARCH)" and "Version X" on stderr.
+  '  */ld-musl-*) v=$("$lo" 2>&1 | while read -r a b; do [ "$a" = Version ] && echo "$b"; done); printf "libc=musl %s\\n" "$v";;',
+  '  "") echo "libc=none";;',
+  '  *) v=$(getconf GNU_LIBC_VERSION 2>/dev/null) || v=""',
+  '     [ -n "$v" ] || v=$(ldd --version 2>/dev/null | while read -r l; do echo "glibc ${l##* }"; break; done)',
+  '     printf "libc=%s\\n" "${v:-glibc ?}";;',
+  'esac',
   // `node --version` answers before Node boots its JavaScript; the absolute path is what process.execPath says.
   'np=""; nmaj=0',
   'if n=$(PATH=$lp command -v node 2>/dev/null) && v=$("$n" --version 2>/dev/null); then',
@@ -69,6 +78,8 @@ export interface Probe {
   machine: string;
   /** The host's dynamic loader (/lib/ld-musl-x86_64.so.1, /lib64/ld-linux-x86-64.so.2, ...), '' when none found. */
   loader: string;
+  /** The host's C library: `glibc 2.36`, `musl 1.2.3`, `none` (no loader: a static userland), '' when not reported. */
+  libc: string;
   /** The host's Node.js, null when missing or broken. */
   node: { path: string; version: string; major: number } | null;
   /** Every bpftool found on the host with its version. */
@@ -212,6 +223,7 @@ export function parseProbe(hostLabel: string, stdout: string, stderr: string): O
     home,
     machine: kv.get('machine') ?? '',
     loader: kv.get('loader') ?? '',
+    libc: (kv.get('libc') ?? '').trim(),
     node,
     bpftools,
     remoteSha: kv.get('sha256'),

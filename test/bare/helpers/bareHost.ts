@@ -76,7 +76,7 @@ async function lowerDir(): Promise<string> {
  */
 const SERVER_SCRIPT = `
 set -e
-m=$1 lower=$2 upper=$3 work=$4 kind=$5 addr=$6 pubkey=$7 password=$8
+m=$1 lower=$2 upper=$3 work=$4 kind=$5 addr=$6 pubkey=$7 password=$8 arch=$9
 mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$m"
 mount -t proc proc "$m/proc"
 mount -t sysfs sysfs "$m/sys"
@@ -107,6 +107,8 @@ if [ "$kind" = dropbear ]; then
 fi
 printf 'ListenAddress %s\\nPermitRootLogin prohibit-password\\nPasswordAuthentication no\\nKbdInteractiveAuthentication no\\nUsePAM no\\nMaxSessions 64\\nMaxStartups 100:30:200\\n' "$addr" > "$m/etc/ssh/sshd_config.d/bare.conf"
 printf 'hostkey %s\n' "$(cat "$m/etc/ssh/ssh_host_ed25519_key.pub")" >&2
+# Another CPU as the kernel reports it to the server and every process it starts (uname -m), e.g. i686.
+if [ -n "$arch" ]; then exec setarch "$arch" chroot "$m" /usr/sbin/sshd -D -e; fi
 exec chroot "$m" /usr/sbin/sshd -D -e
 `;
 
@@ -141,8 +143,12 @@ function processTable(netns: string): { pid: number; cmdline: string }[] {
   });
 }
 
-/** Starts a bare host of `kind`; `token` names its namespace, veth and temp directory (1-8 of [a-z0-9]). */
-export async function startBareHost(token: string, kind: BareKind): Promise<BareHost> {
+/**
+ * Starts a bare host of `kind`; `token` names its namespace, veth and temp directory (1-8 of [a-z0-9]).
+ * `arch` (OpenSSH only): the personality its server runs under (`setarch ARCH`), so `uname -m` on the host says
+ * ARCH: a 32-bit x86 host is `i686`.
+ */
+export async function startBareHost(token: string, kind: BareKind, opts: { arch?: string } = {}): Promise<BareHost> {
   const lower = await lowerDir();
   const dir = mkdtempSync(join(tmpdir(), `end_${token}_bare_`));
   for (const d of ['merged', 'upper', 'work']) mkdirSync(join(dir, d));
@@ -202,6 +208,7 @@ export async function startBareHost(token: string, kind: BareKind): Promise<Bare
         ns.address,
         client.publicKey,
         sudoPassword ?? '',
+        opts.arch ?? '',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

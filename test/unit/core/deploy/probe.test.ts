@@ -24,6 +24,7 @@ test('the probe reports the login, CPU, Node.js, bpftools and our runtime only w
     const noRuntime = parseProbe('h', probe(home, ['.cache/ebpf-netdebug', 'agent-1', 'b'.repeat(64), runtimes]), '');
     assert.equal(noRuntime.home, home);
     assert.equal(noRuntime.machine, machine);
+    assert.match(noRuntime.libc, /^glibc 2\.\d+$/, "this machine's glibc, as getconf says it");
     assert.equal(noRuntime.runtimeDir, undefined);
     assert.equal(noRuntime.remoteSha, undefined);
     assert.ok(
@@ -53,12 +54,13 @@ test('the probe reports the login, CPU, Node.js, bpftools and our runtime only w
 test('parseProbe: a host without Node.js, a musl loader, two bpftools', () => {
   const p = parseProbe(
     'h',
-    'uid=1000\nuser=alice\nhome=/home/alice\nmachine=aarch64\nloader=/lib/ld-musl-aarch64.so.1\nnode=missing\n' +
+    'uid=1000\nuser=alice\nhome=/home/alice\nmachine=aarch64\nloader=/lib/ld-musl-aarch64.so.1\nlibc=musl 1.2.4\nnode=missing\n' +
       'bpftool=7.1.0 /usr/sbin/bpftool\nbpftool=7.5.0 /opt/x/bpftool\nsshconn=10.0.0.1 5 10.0.0.2 22\nsshroute=[{"dev":"eth0"}]\nagent=none\n',
     '',
   );
   assert.equal(p.node, null);
   assert.equal(p.loader, '/lib/ld-musl-aarch64.so.1');
+  assert.equal(p.libc, 'musl 1.2.4');
   assert.deepEqual(p.bpftools, [
     { version: '7.1.0', path: '/usr/sbin/bpftool' },
     { version: '7.5.0', path: '/opt/x/bpftool' },
