@@ -14,27 +14,38 @@ import { join } from 'node:path';
 import { AgentClient } from '../../extension/core/agentClient';
 import { deployAgent } from '../../extension/core/deploy/deployAgent';
 import { LocalTransport } from '../../extension/core/transport/local';
-import type { ExecResult, RemoteProcess } from '../../extension/core/transport/transport';
+import type { ExecResult, RemoteProcess, Transport } from '../../extension/core/transport/transport';
 
 const ROOT = join(__dirname, '..', '..');
 const AGENT = join(ROOT, 'dist', 'agent.js');
 
 /** Every command in the chroot: BusyBox's /bin/sh, HOME=/root, /proc, /sys and /dev mounted in its own namespace. */
-class ChrootTransport extends LocalTransport {
-  override readonly hostLabel = 'musl-chroot';
-  constructor(private readonly dir: string) {
-    super({ env: { HOME: '/root', PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } });
-  }
+class ChrootTransport implements Transport {
+  readonly hostLabel = 'musl-chroot';
+  private readonly local = new LocalTransport({ env: { HOME: '/root', PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } });
+  constructor(private readonly dir: string) {}
   private wrap(argv: string[]): string[] {
     const script =
       'd=$1; shift; mount -t proc proc "$d/proc" && mount -t sysfs sysfs "$d/sys" && mount --bind /dev "$d/dev" && exec chroot "$d" "$@"';
     return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', this.dir, ...argv];
   }
-  override exec(argv: string[], opts?: { stdin?: Buffer | string; timeoutMs?: number }): Promise<ExecResult> {
-    return super.exec(this.wrap(argv), opts);
+  exec(argv: string[], opts?: { stdin?: Buffer | string; timeoutMs?: number }): Promise<ExecResult> {
+    return this.local.exec(this.wrap(argv), opts);
   }
-  override spawn(argv: string[]): Promise<RemoteProcess> {
-    return super.spawn(this.wrap(argv));
+  spawn(argv: string[]): Promise<RemoteProcess> {
+    return this.local.spawn(this.wrap(argv));
+  }
+  writeFile(): Promise<void> {
+    return Promise.reject(new Error('not used by deployment'));
+  }
+  readFile(): Promise<Buffer> {
+    return Promise.reject(new Error('not used by deployment'));
+  }
+  onClose(listener: (reason: Error | undefined) => void): void {
+    this.local.onClose(listener);
+  }
+  close(): Promise<void> {
+    return this.local.close();
   }
 }
 
