@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { ListingsCommand, ListingsSnapshot, ListingsTab, ListingsToHost, ListingsToView, MapDump } from '../../../protocol/webview';
 import { ViewChannel } from './channel';
+import { ListingsDetachGuard } from './listingsDetachGuard';
 import { renderView } from './viewPage';
 import type { WebviewHost } from './webviewHost';
 
@@ -14,8 +15,8 @@ export class ListingsPanel implements vscode.Disposable {
   private channel: ViewChannel<ListingsToView, ListingsToHost> | undefined;
   private wantShow: { tab: ListingsTab; mapId?: number } = { tab: 'programs' };
   private readonly disposables: vscode.Disposable[] = [];
-  /** Attachment ids of the last snapshot sent, with words for the confirmation. */
-  private sentAttachments = new Map<string, string>();
+  /** Attachment ids of the last snapshot sent: the only ones a detach from the page may name. */
+  private readonly detachGuard = new ListingsDetachGuard();
 
   constructor(private readonly host: WebviewHost) {
     this.disposables.push(host.onDidChangeSession(() => void this.pushSnapshot()));
@@ -68,19 +69,15 @@ export class ListingsPanel implements vscode.Disposable {
     }
   }
 
-  /**
-   * A detach from a row: only an attachment id this host sent in its last snapshot (the page is not trusted to name
-   * any other: a script in it could ask to detach anything), and only after the user says yes.
-   */
+  /** A detach from a row: only an id of the last snapshot sent, and only after the user says yes (listingsDetachGuard.ts). */
   private async detachAsked(args: unknown[]): Promise<void> {
-    const id = args[0];
-    const sent = typeof id === 'string' && args.length === 1 ? this.sentAttachments.get(id) : undefined;
-    if (!sent) {
-      this.host.log.warn(`listings asked to detach ${JSON.stringify(id)?.slice(0, 100)}, which is not a row it was sent; refused`);
-      return;
-    }
-    const choice = await vscode.window.showWarningMessage(`Detach ${sent}?`, { modal: true }, 'Detach');
-    if (choice === 'Detach') await vscode.commands.executeCommand('ebpfNetDebug.detach', id);
+    await this.detachGuard.detachAsked(args, {
+      confirm: async (question) => (await vscode.window.showWarningMessage(question, { modal: true }, 'Detach')) === 'Detach',
+      detach: async (id) => {
+        await vscode.commands.executeCommand('ebpfNetDebug.detach', id);
+      },
+      warn: (message) => this.host.log.warn(message),
+    });
   }
 
   private async pushSnapshot(): Promise<void> {
@@ -102,19 +99,7 @@ export class ListingsPanel implements vscode.Disposable {
     if (!session) throw new Error('Not connected: run "eBPF: Connect to Host..." first');
     const client = session.client;
     const [programs, maps, net] = await Promise.all([client.listPrograms(), client.listMaps(), client.netList({})]);
-    this.sentAttachments = new Map(
-      net.namespaces.flatMap((ns) =>
-        ns.attachments
-          .filter((a) => a.id)
-          .map(
-            (a) =>
-              [
-                a.id as string,
-                `${a.progName ?? `program ${a.progId}`} (${a.kind}${a.direction ? ` ${a.direction}` : ''}) from ${a.dev} in ${ns.name}`,
-              ] as const,
-          ),
-      ),
-    );
+    this.detachGuard.remember(net.namespaces, programs);
     return {
       host: session.host,
       at: Date.now(),
