@@ -111,6 +111,7 @@ export class Ctx implements vscode.Disposable {
         },
         cancelled,
         storageDir: this.extension.globalStorageUri.fsPath,
+        ...(this.settings.values.runtimeDir ? { runtimeDir: this.settings.values.runtimeDir } : {}),
         confirmNewHostKey: async (q) => {
           const accept = 'Trust and Connect';
           const a = await vscode.window.showWarningMessage(

@@ -34,6 +34,8 @@ export interface OpenSessionOptions {
   prompt(message: string, secret: boolean): Promise<string | undefined>;
   /** A folder of the extension's own (globalStorage) for generated ssh_config files. */
   storageDir: string;
+  /** ebpfNetDebug.runtimeDir: an offline copy of the agent runtime (docs/deploy.md); the extension's own when absent. */
+  runtimeDir?: string;
 }
 
 export type SessionOpener = (host: HostSetting, opts: OpenSessionOptions) => Promise<HostSession>;

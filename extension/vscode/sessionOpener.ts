@@ -28,7 +28,10 @@ export const openHostSession: SessionOpener = async (host, opts) => {
     // A login whose sudo wants a password: asked once per connection in a password box (docs/deploy.md "sudo").
     ...(ssh
       ? {
-          deploy: { askSudoPassword: (q: { host: string; user: string }) => opts.prompt(`sudo password for ${q.user} on ${q.host}`, true) },
+          deploy: {
+            askSudoPassword: (q: { host: string; user: string }) => opts.prompt(`sudo password for ${q.user} on ${q.host}`, true),
+            ...(opts.runtimeDir ? { runtimeDir: opts.runtimeDir } : {}),
+          },
         }
       : {}),
   });

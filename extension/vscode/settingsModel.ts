@@ -27,6 +27,8 @@ export interface SettingsValues {
   compileExtraFlags: string[];
   clangdEnabled: boolean;
   clangdPath: string;
+  /** An offline copy of the agent runtime ('' = the extension's own, or $EBPF_NETDEBUG_RUNTIME_DIR). */
+  runtimeDir: string;
 }
 
 export const defaultSettings: SettingsValues = {
@@ -40,6 +42,7 @@ export const defaultSettings: SettingsValues = {
   compileExtraFlags: [],
   clangdEnabled: true,
   clangdPath: 'clangd',
+  runtimeDir: '',
 };
 
 /** Reads one raw value by its key under `ebpfNetDebug.` (e.g. "xdp.defaultMode"). */
@@ -116,6 +119,12 @@ export function parseSettings(read: RawSettingReader): ParsedSettings {
       compileExtraFlags,
       clangdEnabled: bool('clangd.enabled', true),
       clangdPath: str('clangd.path', 'clangd', (s) => s.trim() !== ''),
+      runtimeDir: str(
+        'runtimeDir',
+        '',
+        (s) => s === '' || plainAbsolutePath.test(s),
+        'must be an absolute path without spaces, quotes or control characters',
+      ),
     },
   };
 }

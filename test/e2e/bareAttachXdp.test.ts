@@ -1,13 +1,17 @@
 // Issue 12's editor case: code-server with the packaged VSIX connects to a bare OpenSSH host (no Node.js, no bpftool,
 // no SFTP: test/bare/helpers/bareHost.ts), which first gets the agent and its runtime; "Attach XDP to eth0" from the
 // palette with xdp_drop_ping.bpf.c open drops our pings to the host, and "Detach" from the palette brings them back.
+// The runtime comes from an offline copy named by the ebpfNetDebug.runtimeDir setting: the VSIX's own runtime with
+// one file added, so its checksum (and its directory name on the host) say which copy went up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { repoRoot, startCodeServer, type CodeServer } from './helpers/codeServer';
 import { openWorkbench, type Workbench } from './helpers/workbench';
 import { bpfWorkspace, type Workspace } from './helpers/workspace';
 import { waitConnected } from './helpers/ebpfView';
@@ -19,6 +23,29 @@ let h: BareHost | undefined;
 let ws: Workspace | undefined;
 let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
+let offline: { dir: string; sha256: string } | undefined;
+
+/** dist/runtime's x64 runtime with an OFFLINE-COPY file added, and its manifest: an offline copy of our own. */
+async function offlineRuntimeCopy(): Promise<{ dir: string; sha256: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `end-${token}-runtime-`));
+  const src = join(repoRoot, 'dist', 'runtime');
+  writeFileSync(join(dir, 'OFFLINE-COPY'), 'from ebpfNetDebug.runtimeDir\n');
+  const tar = join(dir, 'linux-x64.tar');
+  const sh = promisify(execFile);
+  await sh('sh', [
+    '-c',
+    'gzip -dc "$1" > "$2" && tar -C "$3" -rf "$2" OFFLINE-COPY && gzip -1 -n "$2"',
+    'sh',
+    join(src, 'linux-x64.tar.gz'),
+    tar,
+    dir,
+  ]);
+  const gz = `${tar}.gz`;
+  const sha256 = createHash('sha256').update(readFileSync(gz)).digest('hex');
+  const manifest = JSON.parse(readFileSync(join(src, 'linux-x64.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'linux-x64.json'), JSON.stringify({ ...manifest, sha256, size: statSync(gz).size }));
+  return { dir, sha256 };
+}
 
 /** Pings the bare host from this namespace (the other end of its eth0): how many of `count` came back. */
 async function ping(address: string, count: number): Promise<number> {
@@ -37,10 +64,15 @@ async function xdpOnHostEth0(): Promise<string | undefined> {
 before(async () => {
   h = await startBareHost(token, 'openssh');
   ws = bpfWorkspace(token);
+  offline = await offlineRuntimeCopy();
   const bare = h;
   cs = await startCodeServer({
     workspace: ws.dir,
-    settings: { 'ebpfNetDebug.hosts': [{ name: 'bare', target: bare.alias }], 'ebpfNetDebug.defaultHost': 'bare' },
+    settings: {
+      'ebpfNetDebug.hosts': [{ name: 'bare', target: bare.alias }],
+      'ebpfNetDebug.defaultHost': 'bare',
+      'ebpfNetDebug.runtimeDir': offline.dir,
+    },
     // The client home's ssh_config (alias, key) and known_hosts (the host's key), as a user has them in ~/.ssh.
     prepareHome: (home) => {
       const ssh = join(home, '.ssh');
@@ -60,9 +92,10 @@ after(async () => {
   // The XDP program, the agent and its runtime lived in the host's namespaces and overlay: they go with it.
   await h?.stop();
   ws?.remove();
+  if (offline) rmSync(offline.dir, { recursive: true, force: true });
 });
 
-test('a bare OpenSSH host: connected with the runtime brought along, Attach XDP to eth0 drops its pings, Detach restores them', async () => {
+test('a bare OpenSSH host: connected with the runtime of ebpfNetDebug.runtimeDir, Attach XDP to eth0 drops its pings, Detach restores them', async () => {
   const w = wb!;
   const host = h!;
   assert.equal(await ping(host.address, 3), 3, 'the host answers before');
@@ -72,7 +105,13 @@ test('a bare OpenSSH host: connected with the runtime brought along, Attach XDP 
   });
   await w.screenshot('connected');
   const listing = await host.exec(['ls', '-A', `${host.home}/.cache/ebpf-netdebug`]);
-  assert.match(listing, /^agent-[^\n]+\nruntime-x64-[0-9a-f]{16}\nstate\n$/, 'the agent and the runtime are in the cache directory');
+  const rt = `runtime-x64-${offline!.sha256.slice(0, 16)}`;
+  assert.match(
+    listing,
+    new RegExp(`^agent-[^\\n]+\\n${rt}\\nstate\\n$`),
+    'the agent and the offline copy of the runtime are in the cache directory',
+  );
+  assert.match(await host.exec(['cat', `${host.home}/.cache/ebpf-netdebug/${rt}/OFFLINE-COPY`]), /ebpfNetDebug\.runtimeDir/);
 
   await w.openFile('xdp_drop_ping.bpf.c');
   await w.runCommand('eBPF: Attach XDP to eth0');

@@ -131,6 +131,8 @@ describe('agent deployment over SSH', () => {
         assert.match(e.message, /apt-get install nodejs/);
         assert.match(e.message, /nodesource/i);
         assert.match(e.message, /scripts\/build-runtime\.sh/);
+        assert.ok(e.message.includes(`(${empty} has none)`), e.message);
+        assert.match(e.message, /ebpfNetDebug\.runtimeDir or \$EBPF_NETDEBUG_RUNTIME_DIR/);
         return true;
       },
     );

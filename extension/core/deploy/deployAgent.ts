@@ -36,7 +36,10 @@ export interface DeployOptions {
   agentVersion?: string;
   /** Base directory on the host, relative to the login's home; default .cache/ebpf-netdebug. */
   remoteBase?: string;
-  /** Where the runtime tarballs are; default $EBPF_NETDEBUG_RUNTIME_DIR, else dist/runtime beside the bundle. */
+  /**
+   * Where the runtime tarballs are (an offline copy: the editor's ebpfNetDebug.runtimeDir); default
+   * $EBPF_NETDEBUG_RUNTIME_DIR, else dist/runtime beside the bundle.
+   */
   runtimeDir?: string;
   /** The user's bpftool on the host: then the runtime is not brought for bpftool's sake. */
   bpftoolPath?: string;
@@ -102,7 +105,13 @@ export function bundleVersion(agentPath: string): string {
 }
 
 /** What the host lacks, and the runtime that brings it (or the error saying why we cannot serve it). */
-function chooseRuntime(hostLabel: string, probe: Probe, runtimes: RuntimeArtifact[], opts: DeployOptions): RuntimeArtifact | undefined {
+function chooseRuntime(
+  hostLabel: string,
+  probe: Probe,
+  runtimes: RuntimeArtifact[],
+  opts: DeployOptions,
+  runtimeDir: string,
+): RuntimeArtifact | undefined {
   const nodeOk = probe.node !== null && probe.node.major >= MIN_NODE_MAJOR;
   const bpftoolOk = !!opts.bpftoolPath || probe.bpftools.some((b) => bpftoolGoodEnough(b.version));
   const rt = runtimeForMachine(runtimes, probe.machine);
@@ -123,7 +132,9 @@ function chooseRuntime(hostLabel: string, probe: Probe, runtimes: RuntimeArtifac
       '',
     );
   }
-  const how = 'or build the agent runtime on this machine (`scripts/build-runtime.sh`) or point $EBPF_NETDEBUG_RUNTIME_DIR at a copy of it';
+  const how =
+    `or give this client the agent runtime for ${probe.machine || 'its CPU'} (${runtimeDir} has ${supported.length ? `only ${supported.join(', ')}` : 'none'}): ` +
+    'point the editor setting ebpfNetDebug.runtimeDir or $EBPF_NETDEBUG_RUNTIME_DIR at a copy of it, or build it (`scripts/build-runtime.sh`)';
   if (probe.node) {
     throw new DeployError(
       'NodeTooOld',
@@ -156,14 +167,15 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
   }
   const bundle = readFileSync(opts.agentPath);
   const sha256 = createHash('sha256').update(bundle).digest('hex');
-  const runtimes = findRuntimes(runtimeDirFor(opts.agentPath, opts.runtimeDir));
+  const runtimeDir = runtimeDirFor(opts.agentPath, opts.runtimeDir);
+  const runtimes = findRuntimes(runtimeDir);
 
   const probe = await probeHost(t, { base: relBase, versionDir, sha256, runtimes: runtimesArgument(runtimes) });
   let pre = probe.proc;
   try {
     const base = `${probe.home}/${relBase}`;
     const remotePath = `${base}/${versionDir}/agent.js`;
-    const rt = chooseRuntime(t.hostLabel, probe, runtimes, opts);
+    const rt = chooseRuntime(t.hostLabel, probe, runtimes, opts, runtimeDir);
     const rtPresent = rt && probe.runtimeDir === rt.dirName;
     // The probe reports a complete runtime for this CPU when there is one (the agent then considers its bpftool too).
     const rtDirName = rt?.dirName ?? probe.runtimeDir;

@@ -43,6 +43,7 @@ async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void,
     warn: (m) => ctx.log.warn(`[${host.name}] ${m}`),
     cancelled,
     storageDir: ctx.extension.globalStorageUri.fsPath,
+    ...(ctx.settings.values.runtimeDir ? { runtimeDir: ctx.settings.values.runtimeDir } : {}),
     confirmNewHostKey: async (q) =>
       (await vscode.window.showWarningMessage(
         `The authenticity of ${q.host} can't be established. Its ${q.keyType} key fingerprint is ${q.fingerprint}. Trust it and record it in known_hosts?`,

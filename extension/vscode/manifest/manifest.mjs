@@ -66,6 +66,7 @@ export const manifest = {
         'ebpfNetDebug.compile.clangPath',
         'ebpfNetDebug.compile.extraFlags',
         'ebpfNetDebug.clangd.path',
+        'ebpfNetDebug.runtimeDir',
       ],
     },
     virtualWorkspaces: { supported: false, description: 'Compiling and attaching need local files and processes.' },
@@ -231,6 +232,13 @@ export const manifest = {
         },
         'ebpfNetDebug.clangd.enabled': { type: 'boolean', default: true, description: 'Language support for *.bpf.c through clangd.' },
         'ebpfNetDebug.clangd.path': { type: 'string', scope: 'machine', default: 'clangd', description: 'clangd executable.' },
+        'ebpfNetDebug.runtimeDir': {
+          type: 'string',
+          scope: 'machine',
+          default: '',
+          markdownDescription:
+            'A directory holding an offline or newer copy of the agent runtime (`linux-x64.tar.gz`, `linux-arm64.tar.gz` and their `.json` manifests, as `scripts/build-runtime.sh` writes them), brought to hosts without Node.js >= 18 or bpftool >= 7.5. Empty: the copy inside the extension (or `$EBPF_NETDEBUG_RUNTIME_DIR`).',
+        },
       },
     },
     taskDefinitions: [

@@ -106,3 +106,12 @@ test('paths that would write extra ssh_config lines or split in two are refused'
     );
   }
 });
+
+test('runtimeDir: an absolute plain path, or empty for the extension own copy; anything else is refused', () => {
+  assert.equal(parseSettings(reader({ runtimeDir: '/srv/ebpf-netdebug/runtime' })).values.runtimeDir, '/srv/ebpf-netdebug/runtime');
+  for (const bad of ['relative/dir', '/a b', '/x\nStrictHostKeyChecking no', 7]) {
+    const r = parseSettings(reader({ runtimeDir: bad }));
+    assert.equal(r.values.runtimeDir, '');
+    assert.match(r.warnings.join('\n'), /ebpfNetDebug\.runtimeDir/);
+  }
+});
