@@ -152,8 +152,11 @@ async function main(): Promise<void> {
     }));
   const code = await runCli(process.argv.slice(2), { io: processIo, env: process.env, openSession, interrupted: onInterrupt });
   process.exitCode = code;
-  // Ends the process even if a library left a handle open; output is flushed by then (stdout writes are sync for
-  // files and pipes on Linux).
+  // Ends the process even if a library left a handle open, once stdout and stderr are drained: a pipe whose reader
+  // is slower than us (`| jq`, a test's execFile) holds what did not fit yet, and exiting earlier cut a 500 KB
+  // `list maps --json` at 128 KB.
+  const drained = (s: NodeJS.WriteStream) => (s.writableLength ? new Promise<void>((r) => s.once('drain', () => r())) : undefined);
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   setImmediate(() => process.exit(code));
 }
 

@@ -1,10 +1,12 @@
 // What is loaded under /sys/fs/bpf/ebpf-netdebug/NAME, read back from bpffs and bpftool (never from memory).
 import { existsSync, readdirSync } from 'node:fs';
 import type { LoadedObject } from '../../protocol/types';
-import type { AgentContext } from '../core/context';
+import { bpftoolPath, type AgentContext } from '../core/context';
 import { notFound } from '../core/errors';
 import { isReservedName, objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
 import { listMaps, listPrograms } from '../listings/bpf';
+import { parseMapShow } from '../parsers/mapShow';
+import { parseProgShow } from '../parsers/progShow';
 import type { BpfMap, BpfProgram } from '../../protocol/types';
 import { readRecord } from './store';
 
@@ -59,10 +61,28 @@ export function describeWith(ctx: AgentContext, name: string, progs: BpfProgram[
   };
 }
 
+/**
+ * One object, asked of bpftool by its own pins (`prog show pinned PIN`, `map show pinned PIN`, all at once) rather
+ * than through the host-wide listings: on a host with thousands of programs those take seconds, and this runs on
+ * every load (the edit-to-attached path) and unload. A pin bpftool cannot show is left out of the maps and shows
+ * as id -1, as in describeWith.
+ */
 export async function describeObject(ctx: AgentContext, name: string): Promise<LoadedObject> {
-  if (!existsSync(objectDir(name))) throw notFound('name', `no object "${name}" is loaded (nothing at ${objectDir(name)})`);
-  const [progs, maps] = await Promise.all([listPrograms(ctx), listMaps(ctx)]);
-  return describeWith(ctx, name, progs, maps);
+  const dir = objectDir(name);
+  if (!existsSync(dir)) throw notFound('name', `no object "${name}" is loaded (nothing at ${dir})`);
+  const show = async (what: 'prog' | 'map', pin: string): Promise<string> => {
+    const r = await ctx.run([bpftoolPath(ctx), '-j', what, 'show', 'pinned', pin], { allowFailure: true });
+    if (r.exitCode !== 0) return '';
+    // One object, not a list; tied to its pin here (bpftool -f would walk all of bpffs to say it).
+    const one = JSON.parse(r.stdout) as unknown;
+    return one && typeof one === 'object' && !Array.isArray(one) ? JSON.stringify([{ ...one, pinned: [pin] }]) : '';
+  };
+  const mapsDir = objectMapsDir(name);
+  const [progs, maps] = await Promise.all([
+    Promise.all(pinsOf(dir).map(async (f) => parseProgShow(await show('prog', `${dir}/${f}`)))),
+    Promise.all(pinsOf(mapsDir).map(async (f) => parseMapShow(await show('map', `${mapsDir}/${f}`)))),
+  ]);
+  return describeWith(ctx, name, progs.flat(), maps.flat());
 }
 
 export async function listObjects(ctx: AgentContext): Promise<LoadedObject[]> {

@@ -158,26 +158,25 @@ async function ensureLoaded(
   hooks: AttachHooks,
 ): Promise<{ name: string; loadedNow: boolean; loaded: LoadedObject }> {
   const name = req.name ?? obj.defaultName;
-  const existing = (await s.client.objectList()).find((o) => o.name === name);
-  // The default name carries a hash of the bytes: the same name means the same object, so reuse it (and its maps).
-  if (existing && !req.name && !req.reload) {
-    hooks.progress?.(`reusing ${name}, already loaded on ${s.host}`);
-    return { name, loadedNow: false, loaded: existing };
-  }
-  if (existing && !req.reload) {
-    throw new AttachError(
-      `${req.command}: an object named "${name}" is already loaded on ${s.host}; load it again (reload) to replace it`,
-      { usage: true },
-    );
-  }
+  // Load straight away (one round trip, no host-wide listing first): an edited source has a new hash, so its name is
+  // free. The agent refuses a name already loaded; only then do we look at what is there.
   hooks.progress?.(`loading ${name} on ${s.host}`);
   try {
     const loaded = await s.client.objectLoad({ name, object: obj.bytes.toString('base64'), replace: req.reload || undefined });
     return { name, loadedNow: true, loaded };
   } catch (e) {
     if (e instanceof AgentError && e.code === AgentErrorCode.VerifierRejected) await hooks.loadRejected?.(e, obj);
-    throw e;
+    if (!(e instanceof AgentError && e.code === AgentErrorCode.AlreadyAttached && e.data?.argument === 'name')) throw e;
   }
+  // The default name carries a hash of the bytes: the same name means the same object, so reuse it (and its maps).
+  const existing = !req.name ? (await s.client.objectList()).find((o) => o.name === name) : undefined;
+  if (existing) {
+    hooks.progress?.(`reusing ${name}, already loaded on ${s.host}`);
+    return { name, loadedNow: false, loaded: existing };
+  }
+  throw new AttachError(`${req.command}: an object named "${name}" is already loaded on ${s.host}; load it again (reload) to replace it`, {
+    usage: true,
+  });
 }
 
 async function attachOne(
