@@ -12,34 +12,19 @@
 // Goal: >= 0.9 with the stream filtered out.
 //   node --import tsx bench/packetPath.bench.ts [MiB per round] [rounds]
 import '../test/kernel/packetPath/objectLoader';
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PacketFilter } from '../protocol/types';
 import { startPacketPath, type PacketPathTracer } from '../remote-agent/packetPath';
 import { backendOptions, type Backend } from '../test/kernel/packetPath/scenarios';
 import { createBridgeLab, uniqueToken, type BridgeLab } from '../test/kernel/packetPath/bridgeLab';
+import { median, ncStream } from './helpers/ncStream';
 
 const MIB = Number(process.argv[2] ?? 256);
 const ROUNDS = Number(process.argv[3] ?? 9);
 // an unusual port, so other tests' streams running at the same time do not match the filters
 const PORT = 20000 + Math.floor(Math.random() * 20000);
-const TIME = '/usr/bin/time';
-
-function waitExit(c: ReturnType<typeof spawn>): Promise<number | null> {
-  return new Promise((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.once('exit', (code) => resolve(code))));
-}
-
-/** argv run inside a namespace under GNU time, which writes "user system" seconds to `out`. */
-function timed(ns: string, out: string, argv: string[]): string[] {
-  return [TIME, '-f', '%U %S', '-o', out, 'nsenter', `--net=/run/netns/${ns}`, '--', ...argv];
-}
-
-function cpuSeconds(file: string): number {
-  const [u, s] = readFileSync(file, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return u + s;
-}
 
 interface Sample {
   mibPerS: number;
@@ -47,33 +32,8 @@ interface Sample {
 }
 
 /** One stream of MIB MiB from a to b. */
-async function stream(lab: BridgeLab, tmp: string): Promise<Sample> {
-  const devnull = openSync('/dev/null', 'w');
-  const serverTime = join(tmp, 'server.time');
-  const clientTime = join(tmp, 'client.time');
-  const sArgv = timed(lab.ns.b, serverTime, ['nc', '-l', lab.v4.b, String(PORT)]);
-  const server = spawn(sArgv[0], sArgv.slice(1), { stdio: ['ignore', devnull, 'inherit'] });
-  try {
-    for (let i = 0; i < 200; i++) {
-      const { stdout } = await lab.run(lab.ns.b, ['ss', '-Htln', `sport = :${PORT}`]);
-      if (stdout.trim()) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const t0 = process.hrtime.bigint();
-    const dd = spawn('dd', ['if=/dev/zero', 'bs=1M', `count=${MIB}`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const cArgv = timed(lab.ns.a, clientTime, ['nc', '-N', lab.v4.b, String(PORT)]);
-    const client = spawn(cArgv[0], cArgv.slice(1), { stdio: [dd.stdout, 'ignore', 'inherit'] });
-    const [rc] = await Promise.all([waitExit(client), waitExit(server), waitExit(dd)]);
-    if (rc !== 0) throw new Error(`nc client exited with ${rc}`);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { mibPerS: MIB / seconds, cpuPerMib: (cpuSeconds(serverTime) + cpuSeconds(clientTime)) / MIB };
-  } finally {
-    if (server.exitCode === null) server.kill();
-    closeSync(devnull);
-  }
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const stream = (lab: BridgeLab, tmp: string): Promise<Sample> =>
+  ncStream({ client: { netns: lab.ns.a }, server: { netns: lab.ns.b, address: lab.v4.b }, port: PORT, mib: MIB, tmp });
 
 interface Mode {
   name: string;

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import type { PacketPath } from '../../../extension/core/packetPath';
 import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { netnsInodeOf } from '../helpers/netns';
+import { createRoutedLab, type RoutedLab } from '../helpers/routedLab';
 import { Capture, type Backend } from './scenarios';
 import { REPO } from './objectLoader';
 
@@ -23,36 +24,16 @@ const exec = promisify(execFile);
 const TOKEN = runToken('pdr');
 
 describe('drops in the packet path', { timeout: 120_000 }, () => {
-  const ns = { a: `end_${TOKEN}_a`, r: `end_${TOKEN}_r`, b: `end_${TOKEN}_b` };
-  const dev = { a: `${TOKEN}a`, ra: `${TOKEN}ra`, rb: `${TOKEN}rb`, b: `${TOKEN}b` };
-  const x = 16 + (process.pid % 230);
-  const addr = { a: `10.${x}.11.2`, ra: `10.${x}.11.1`, rb: `10.${x}.12.1`, b: `10.${x}.12.2`, nowhere: `10.${x}.13.9` };
-  const inNs = (n: string, argv: string[]) => exec('nsenter', [`--net=/run/netns/${n}`, '--', ...argv]);
-  const ip = (...args: string[]) => exec('ip', args);
+  let ns: RoutedLab['ns'];
+  let dev: RoutedLab['dev'];
+  let addr: RoutedLab['addr'];
+  let inNs: RoutedLab['inNs'];
   let inodes: number[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'drops-test-'));
 
   before(async () => {
     await sweepStale('pdr');
-    for (const n of Object.values(ns)) await ip('netns', 'add', n);
-    await ip('link', 'add', dev.a, 'netns', ns.a, 'type', 'veth', 'peer', 'name', dev.ra, 'netns', ns.r);
-    await ip('link', 'add', dev.b, 'netns', ns.b, 'type', 'veth', 'peer', 'name', dev.rb, 'netns', ns.r);
-    await ip('-n', ns.a, 'addr', 'add', `${addr.a}/24`, 'dev', dev.a);
-    await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', dev.ra);
-    await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', dev.rb);
-    await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', dev.b);
-    for (const [n, d] of [
-      [ns.a, dev.a],
-      [ns.r, dev.ra],
-      [ns.r, dev.rb],
-      [ns.b, dev.b],
-    ])
-      await ip('-n', n, 'link', 'set', d, 'up');
-    await ip('-n', ns.a, 'route', 'add', 'default', 'via', addr.ra);
-    await ip('-n', ns.b, 'route', 'add', 'default', 'via', addr.rb);
-    await inNs(ns.r, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-    // neighbours resolved before any trace, so each traced ping is one request
-    await inNs(ns.a, ['ping', '-c1', '-W2', addr.b]);
+    ({ ns, dev, addr, inNs } = await createRoutedLab(TOKEN));
     // b drops ICMP echo requests from a in its input hook
     await inNs(ns.b, ['nft', 'add', 'table', 'inet', 'end_drop']);
     await inNs(ns.b, ['nft', 'add', 'chain', 'inet', 'end_drop', 'in', '{ type filter hook input priority 0; }']);

@@ -1,48 +1,27 @@
 // A ping through a router namespace: a -- r -- b on two subnets, r forwarding. The tracer follows the packet
 // across the routing hop as one packet, and the TTL it reports drops by one where r forwards it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { uniqueToken } from './bridgeLab';
+import { leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
+import { createRoutedLab, type RoutedLab } from '../helpers/routedLab';
 import { Capture, type Backend } from './scenarios';
 
-const exec = promisify(execFile);
+const TOKEN = runToken('pqr');
 
 describe('packet path through a router namespace', { timeout: 120_000 }, () => {
-  const tok = uniqueToken('pq');
-  const ns = { a: `end_${tok}_a`, r: `end_${tok}_r`, b: `end_${tok}_b` };
-  const dev = { a: `${tok}a`, ra: `${tok}ra`, rb: `${tok}rb`, b: `${tok}b` };
-  const x = randomInt(16, 250);
-  const addr = { a: `10.${x}.1.2`, ra: `10.${x}.1.1`, rb: `10.${x}.2.1`, b: `10.${x}.2.2` };
-  const run = (n: string, argv: string[]) => exec('nsenter', [`--net=/run/netns/${n}`, '--', ...argv]);
-  const ip = (...args: string[]) => exec('ip', args);
+  let ns: RoutedLab['ns'];
+  let dev: RoutedLab['dev'];
+  let addr: RoutedLab['addr'];
+  let run: RoutedLab['inNs'];
 
   before(async () => {
-    for (const n of Object.values(ns)) await ip('netns', 'add', n);
-    await ip('link', 'add', dev.a, 'netns', ns.a, 'type', 'veth', 'peer', 'name', dev.ra, 'netns', ns.r);
-    await ip('link', 'add', dev.b, 'netns', ns.b, 'type', 'veth', 'peer', 'name', dev.rb, 'netns', ns.r);
-    await ip('-n', ns.a, 'addr', 'add', `${addr.a}/24`, 'dev', dev.a);
-    await ip('-n', ns.r, 'addr', 'add', `${addr.ra}/24`, 'dev', dev.ra);
-    await ip('-n', ns.r, 'addr', 'add', `${addr.rb}/24`, 'dev', dev.rb);
-    await ip('-n', ns.b, 'addr', 'add', `${addr.b}/24`, 'dev', dev.b);
-    for (const [n, d] of [
-      [ns.a, dev.a],
-      [ns.r, dev.ra],
-      [ns.r, dev.rb],
-      [ns.b, dev.b],
-    ])
-      await ip('-n', n, 'link', 'set', d, 'up');
-    await ip('-n', ns.a, 'route', 'add', 'default', 'via', addr.ra);
-    await ip('-n', ns.b, 'route', 'add', 'default', 'via', addr.rb);
-    // /proc/sys/net belongs to the namespace of the process that opens it: nsenter --net is enough
-    await run(ns.r, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-    await run(ns.a, ['ping', '-c1', '-W2', addr.b]);
+    await sweepStale('pqr');
+    ({ ns, dev, addr, inNs: run } = await createRoutedLab(TOKEN));
   });
   after(async () => {
-    for (const n of Object.values(ns)) await ip('netns', 'del', n).catch(() => undefined);
+    await sweep(TOKEN);
+    assert.deepEqual(await leftovers(TOKEN), []);
   });
 
   for (const backend of ['bpftool', 'bpftrace'] as Backend[]) {
