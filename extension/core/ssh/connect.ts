@@ -3,7 +3,21 @@
 // and turn on keepalives so a dead link is noticed within seconds.
 import { Client, type ConnectConfig } from 'ssh2';
 import type { Readable } from 'node:stream';
-import { fingerprint, HostKeyError, keyTypeOf, knownKeyTypes, readKnownHosts, recordHostKey, verifyHostKey } from './knownHosts';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { fetchHostCertificate } from './certProbe';
+import { certificateProblem, parseCertificate } from './hostCertificate';
+import {
+  certAuthoritiesFor,
+  fingerprint,
+  HostKeyError,
+  keyTypeOf,
+  knownKeyTypes,
+  readKnownHosts,
+  recordHostKey,
+  verifyHostKey,
+  type KnownHostEntry,
+} from './knownHosts';
 import { makeAuthHandler, type Prompt } from './sshAuth';
 import { resolveHost, type ResolvedHost, type SshEnvironment } from './sshConfig';
 import { SshTransport } from './sshTransport';
@@ -48,7 +62,50 @@ const ALL_HOST_KEY_ALGOS = [
   'ssh-rsa',
 ];
 
-function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e: Error) => void) {
+/** The certificate algorithms to ask for, for a server whose plain host key is of `keyType`. */
+function certAlgorithmsFor(keyType: string): string[] {
+  if (keyType === 'ssh-rsa')
+    return ['rsa-sha2-512-cert-v01@openssh.com', 'rsa-sha2-256-cert-v01@openssh.com', 'ssh-rsa-cert-v01@openssh.com'];
+  return [`${keyType}-cert-v01@openssh.com`];
+}
+
+type CertCheck =
+  { status: 'trusted'; ca: KnownHostEntry; keyId: string } | { status: 'revoked'; ca: KnownHostEntry } | { status: 'none'; why?: string };
+
+/**
+ * A key known_hosts does not list: does a CA of a matching `@cert-authority` line vouch for it through the host's
+ * certificate (fetched by certProbe.ts on a second short connection)? OpenSSH's rules: hostCertificate.ts.
+ */
+async function checkCertificate(
+  host: ResolvedHost,
+  entries: KnownHostEntry[],
+  key: Buffer,
+  openProbe: () => Promise<Duplex>,
+): Promise<CertCheck> {
+  const cas = certAuthoritiesFor(entries, host.hostName, host.port);
+  if (!cas.length) return { status: 'none' };
+  let blob: Buffer | undefined;
+  try {
+    blob = await fetchHostCertificate(await openProbe(), certAlgorithmsFor(keyTypeOf(key)));
+  } catch (e) {
+    return { status: 'none', why: `asking it for its host certificate failed: ${(e as Error).message}` };
+  }
+  if (!blob) return { status: 'none', why: 'it offers no host certificate' };
+  let problems: string[] = [];
+  try {
+    const cert = parseCertificate(blob);
+    for (const { ca, revoked } of cas) {
+      const problem = certificateProblem(cert, key, host.hostName, ca.key);
+      if (problem === undefined) return revoked ? { status: 'revoked', ca } : { status: 'trusted', ca, keyId: cert.keyId };
+      problems.push(problem);
+    }
+  } catch (e) {
+    problems = [`its host certificate is malformed: ${(e as Error).message}`];
+  }
+  return { status: 'none', why: [...new Set(problems)].join('; ') };
+}
+
+function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e: Error) => void, openProbe: () => Promise<Duplex>) {
   return (key: Buffer, verify: (ok: boolean) => void): undefined => {
     void (async () => {
       const entries = readKnownHosts([...host.knownHostsFiles, ...host.globalKnownHostsFiles]);
@@ -89,6 +146,26 @@ function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e
         verify(false);
         return;
       }
+      // Not listed: a CA we trust for this host may vouch for it (never recorded, as OpenSSH does not).
+      const cert = await checkCertificate(host, entries, key, openProbe);
+      if (cert.status === 'trusted') {
+        verify(true);
+        return;
+      }
+      if (cert.status === 'revoked') {
+        failed(
+          new HostKeyError(
+            'revoked',
+            host.label,
+            offered,
+            [],
+            `host key for ${name} is certified by a CA that is REVOKED in known_hosts (${cert.ca.file}:${cert.ca.line}, ${cert.ca.keyType} ${fingerprint(cert.ca.key)}); refusing to connect`,
+          ),
+        );
+        verify(false);
+        return;
+      }
+      const certNote = cert.why ? ` (known_hosts trusts a certificate authority for ${name}, but ${cert.why})` : '';
       // Unknown host.
       const strict = host.strictHostKeyChecking;
       let accept = strict === 'no' || strict === 'accept-new' || !!opts.acceptNewHostKey;
@@ -104,7 +181,7 @@ function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e
             host.label,
             offered,
             [],
-            `the authenticity of host ${name} can't be established: ${offered.type} key fingerprint is ${offered.fingerprint}. ` +
+            `the authenticity of host ${name} can't be established: ${offered.type} key fingerprint is ${offered.fingerprint}${certNote}. ` +
               `Not connecting without your consent: check the fingerprint, then accept it (CLI: --accept-new-host-key) to record it in ${host.knownHostsFiles[0]}.`,
           ),
         );
@@ -122,7 +199,7 @@ function hostKeyVerifier(host: ResolvedHost, opts: SshConnectOptions, failed: (e
 }
 
 /** Opens one authenticated ssh2 Client to `host`, over `sock` when hopping through a jump host. */
-function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable): Promise<Client> {
+function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable, via?: Client): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let hostKeyFailure: Error | undefined;
@@ -141,9 +218,21 @@ function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable
       port: sock ? undefined : host.port,
       sock,
       username: host.user,
-      hostVerifier: hostKeyVerifier(host, opts, (e) => {
-        hostKeyFailure = e;
-      }) as unknown as ConnectConfig['hostVerifier'],
+      hostVerifier: hostKeyVerifier(
+        host,
+        opts,
+        (e) => {
+          hostKeyFailure = e;
+        },
+        // The certificate probe's own connection takes the same way: directly, or forwarded by the last jump host.
+        () =>
+          via
+            ? (forwardOut(via, host) as Promise<Duplex>)
+            : new Promise<Duplex>((res, rej) => {
+                const s = netConnect(host.port, host.hostName, () => res(s));
+                s.once('error', rej);
+              }),
+      ) as unknown as ConnectConfig['hostVerifier'],
       authHandler: makeAuthHandler(host, opts.prompt),
       keepaliveInterval: opts.keepaliveIntervalMs ?? (host.serverAliveInterval ? host.serverAliveInterval * 1000 : 2000),
       keepaliveCountMax: opts.keepaliveCountMax ?? host.serverAliveCountMax ?? 3,
@@ -189,14 +278,16 @@ export async function connectSsh(spec: string, opts: SshConnectOptions = {}): Pr
   const jumps: Client[] = [];
   try {
     let sock: Readable | undefined;
+    let via: Client | undefined;
     for (const hop of hops) {
-      const c = await connectOne(hop, opts, sock);
+      const c = await connectOne(hop, opts, sock, via);
+      via = c;
       jumps.push(c);
       sock = undefined;
       const next = hops[hops.indexOf(hop) + 1] ?? target;
       sock = await forwardOut(c, next);
     }
-    const client = await connectOne(target, opts, sock);
+    const client = await connectOne(target, opts, sock, via);
     return new SshTransport(spec, client, jumps);
   } catch (e) {
     for (const j of jumps.reverse()) j.end();

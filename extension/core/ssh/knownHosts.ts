@@ -113,6 +113,18 @@ export function verifyHostKey(entries: KnownHostEntry[], host: string, port: num
   return { status: 'unknown' };
 }
 
+/**
+ * The `@cert-authority` lines whose host patterns match host:port (their CAs may vouch for its key through a host
+ * certificate), and whether a CA's key is itself `@revoked` for it.
+ */
+export function certAuthoritiesFor(entries: KnownHostEntry[], host: string, port: number): { ca: KnownHostEntry; revoked: boolean }[] {
+  const name = knownHostsName(host, port);
+  const revoked = entries.filter((e) => e.marker === '@revoked' && patternsMatch(e.patterns, name));
+  return entries
+    .filter((e) => e.marker === '@cert-authority' && patternsMatch(e.patterns, name))
+    .map((ca) => ({ ca, revoked: revoked.some((r) => r.key.equals(ca.key)) }));
+}
+
 /** Key types known for host:port, to negotiate those first (OpenSSH's preference for known host key types). */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
   const name = knownHostsName(host, port);

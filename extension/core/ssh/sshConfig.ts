@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseHostSpec, type HostSpec } from './hostSpec';
+import { expandIncludes } from './sshConfigInclude';
 
 // ssh-config ships ESM types and a CommonJS build; our modules are CommonJS, so load the CJS build and type it
 // from the ESM declarations.
@@ -80,15 +81,18 @@ function envOf(env: SshEnvironment) {
   };
 }
 
-/** Reads and parses the config file; a missing file is an empty config, any other failure is an error. */
-export function loadSshConfig(configPath: string): SSHConfig {
+/**
+ * Reads and parses the config file with its Includes followed (sshConfigInclude.ts; relative to HOME/.ssh); a
+ * missing file is an empty config, any other failure is an error.
+ */
+export function loadSshConfig(configPath: string, home: string = envOf({}).home): SSHConfig {
   let text = '';
   try {
     text = readFileSync(configPath, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`ssh config ${configPath}: ${(e as Error).message}`);
   }
-  return SSHConfig.parse(text);
+  return SSHConfig.parse(expandIncludes(text, home));
 }
 
 /** OpenSSH's percent tokens and `~` in file names (ssh_config(5) TOKENS), the subset that makes sense here. */
@@ -140,7 +144,7 @@ function num(v: string | undefined, what: string, label: string): number | undef
 export function resolveHost(spec: string, environment: SshEnvironment = {}, depth = 0, config?: SSHConfig): ResolvedHost {
   if (depth > 8) throw new Error(`ProxyJump chain too long at ${spec}`);
   const env = envOf(environment);
-  const cfg = config ?? loadSshConfig(env.configPath);
+  const cfg = config ?? loadSshConfig(env.configPath, env.home);
   const hs: HostSpec = parseHostSpec(spec);
   // Match exec would run commands from the config through a shell: not evaluated (documented in docs/ssh.md).
   const c = cfg.compute({ Host: hs.host, User: hs.user }, { ignoreCase: true, matchExec: false }) as Record<string, string | string[]>;

@@ -24,6 +24,8 @@ export interface SshdOptions {
   trustHostKey?: boolean;
   /** The client-side directory to reuse (several sshds, one client home). */
   client?: ClientHome;
+  /** Also present a host certificate: the host key signed with `ssh-keygen -s caKeyPath -h` (HostCertificate). */
+  hostCertificate?: { caKeyPath: string; keyId: string; principals?: string; validity?: string };
 }
 
 export interface ClientHome {
@@ -115,6 +117,20 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   const ownsClient = !opts.client;
   const hostKeyPath = join(dir, 'ssh_host_ed25519_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyPath]);
+  const cert = opts.hostCertificate;
+  if (cert) {
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-s',
+      cert.caKeyPath,
+      '-h',
+      '-I',
+      cert.keyId,
+      ...(cert.principals ? ['-n', cert.principals] : []),
+      ...(cert.validity ? ['-V', cert.validity] : []),
+      `${hostKeyPath}.pub`,
+    ]);
+  }
   const authorized = join(dir, 'authorized_keys');
   writeFileSync(authorized, `${client.publicKey}\n`, { mode: 0o644 });
   // Non-root test users log in too: sshd reads authorized_keys as the user, so the directory must be searchable.
@@ -128,6 +144,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
       `Port ${port}`,
       `ListenAddress ${host}`,
       `HostKey ${hostKeyPath}`,
+      ...(cert ? [`HostCertificate ${hostKeyPath}-cert.pub`] : []),
       `AuthorizedKeysFile ${authorized}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       'UsePAM no',

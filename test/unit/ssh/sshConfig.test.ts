@@ -2,7 +2,7 @@
 // user/port over the config, ProxyJump chains resolved through the same config, ~ and %tokens in paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHostSpec } from '../../../extension/core/ssh/hostSpec';
@@ -122,4 +122,47 @@ test('the global known_hosts files are read too (never written): OpenSSH default
     assert.deepEqual(resolveHost('lab', env).globalKnownHostsFiles, ['/etc/ssh/lab_known_hosts', join(env.home, 'shared_hosts')]);
     assert.deepEqual(resolveHost('lab', { ...env, knownHostsFiles: ['/tmp/kh'] }).globalKnownHostsFiles, []);
   });
+});
+
+test('Include: globs relative to ~/.ssh in sorted order, ~ and absolute paths, nested, the including block going on after it', () => {
+  const home = mkdtempSync(join(tmpdir(), 'end-sshinc-'));
+  try {
+    const ssh = join(home, '.ssh');
+    mkdirSync(join(ssh, 'config.d'), { recursive: true });
+    // Sorted: 10-lab before 20-all, so lab's HostName wins over the later Host * one (first obtained value wins).
+    writeFileSync(join(ssh, 'config.d', '20-all'), 'Host *\n  HostName from-20-all\n  Port 2020\n');
+    writeFileSync(join(ssh, 'config.d', '10-lab'), 'Host lab\n  HostName 10.9.9.9\n  Include nested\n');
+    writeFileSync(join(ssh, 'config.d', '.hidden'), 'Host *\n  User hidden\n');
+    writeFileSync(join(ssh, 'nested'), 'User nested-user\n');
+    writeFileSync(join(home, 'extra'), 'Host other\n  HostName other.example\n');
+    const configPath = join(ssh, 'config');
+    writeFileSync(
+      configPath,
+      [
+        'Host edge',
+        '  Include ~/extra',
+        // After the Include, this line is still edge's, not other's.
+        '  HostName edge.example',
+        'Include config.d/*',
+        `Include ${join(home, 'missing-*')} ${join(home, 'not-there')}`,
+        '',
+      ].join('\n'),
+    );
+    const env = { home, configPath, localUser: 'alice' };
+    const lab = resolveHost('lab', env);
+    assert.equal(lab.hostName, '10.9.9.9');
+    assert.equal(lab.user, 'nested-user', 'the nested Include inside Host lab applies to lab');
+    assert.equal(lab.port, 2020);
+    const edge = resolveHost('edge', env);
+    assert.equal(edge.hostName, 'edge.example', "the line after the Include stays in edge's block");
+    assert.equal(edge.user, 'alice', 'dot files are not matched by *');
+    assert.equal(resolveHost('other', env).hostName, 'other.example');
+    assert.equal(resolveHost('unrelated', env).hostName, 'from-20-all');
+
+    writeFileSync(join(ssh, 'loop'), 'Include loop\n');
+    writeFileSync(configPath, 'Include loop\n');
+    assert.throws(() => resolveHost('x', env), /Include nested more than 16 deep/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
