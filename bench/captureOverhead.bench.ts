@@ -17,7 +17,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } f
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachXdp, capturePackets, captureStart, captureStop, labCreate, labDestroy, objectLoad, objectUnload } from '../protocol/agent';
-import type { PacketFilter } from '../protocol/types';
+import type { CapturedPacket, PacketFilter } from '../protocol/types';
+import { CaptureEventReader } from '../remote-agent/capture/eventReader';
+import { decodeEventHeader } from '../remote-agent/capture/layout';
 import type { AgentClient } from '../extension/core/agentClient';
 import { buildInstrumented } from '../extension/core/capture/build';
 import { CaptureRun } from '../extension/core/capture/run';
@@ -47,14 +49,17 @@ function cpuSeconds(file: string): number {
   return u + s;
 }
 
-/** utime + stime (seconds) of a process and all its descendants (the agent and its bpftool reader). */
-function treeCpu(pid: number): number {
+/** utime + stime (seconds) of a process and all its descendants (the agent and its bpftool reader), and of the agent alone. */
+function treeCpu(pid: number): { all: number; agent: number } {
   let total = 0;
+  let agent = 0;
   const visit = (p: number) => {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      const cpu = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      total += cpu;
+      if (p === pid) agent = cpu;
       for (const t of readdirSync(`/proc/${p}/task`)) {
         for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(c));
       }
@@ -63,13 +68,56 @@ function treeCpu(pid: number): number {
     }
   };
   visit(pid);
-  return total;
+  return { all: total, agent };
+}
+
+/**
+ * The agent's own reading cost, apart from bpftool's and the machine's load: CaptureEventReader (the agent's parser
+ * of event_pipe text) plus the base64 and JSON of capture.packets, on text shaped like bpftool's for 128-byte records
+ * in batches of 23 (what the wrapper sends at full speed). Returns records per CPU second of this process.
+ */
+function agentReadRate(records = 200_000): number {
+  const rec = Buffer.alloc(32 + 128);
+  rec.writeUInt32LE(128, 16);
+  const sampleBytes = Buffer.concat(Array.from({ length: 23 }, () => rec));
+  const rows: string[] = [];
+  for (let i = 0; i < sampleBytes.length; i += 16) {
+    const r = [...sampleBytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0'));
+    rows.push(`${r.slice(0, 8).join(' ')}  ${r.slice(8).join(' ')}`);
+  }
+  const sample = `== @340.910939749 CPU: 1 index: 1 =====\n${rows.join('\n')}\n`;
+  let batch: CapturedPacket[] = [];
+  let n = 0;
+  const reader = new CaptureEventReader({
+    record: (h, d) => {
+      const e = decodeEventHeader(h);
+      batch.push({
+        timeUs: Math.floor(e.timestampNs / 1000),
+        verdict: e.verdict,
+        ifindex: e.ifindex,
+        len: e.len,
+        data: d.toString('base64'),
+      });
+    },
+    lost: () => undefined,
+    malformed: () => undefined,
+  });
+  const u0 = process.cpuUsage();
+  while (n < records) {
+    reader.push(sample);
+    n += batch.length;
+    JSON.stringify({ jsonrpc: '2.0', method: 'capture.packets', params: { capture: 'x', packets: batch, lost: 0 } });
+    batch = [];
+  }
+  const used = process.cpuUsage(u0);
+  return n / ((used.user + used.system) / 1e6);
 }
 
 interface Sample {
   mibPerS: number;
   cpuPerMib: number;
   captureCpuPerMib: number;
+  agentCpuPerMib: number;
   packets: number;
   lost: number;
   seconds: number;
@@ -99,7 +147,8 @@ async function stream(a: LabEnd, b: LabEnd, tmp: string, mib: number, agentPid: 
       seconds,
       mibPerS: mib / seconds,
       cpuPerMib: (cpuSeconds(serverTime) + cpuSeconds(clientTime)) / mib,
-      captureCpuPerMib: (treeCpu(agentPid) - cpu0) / mib,
+      captureCpuPerMib: (treeCpu(agentPid).all - cpu0.all) / mib,
+      agentCpuPerMib: (treeCpu(agentPid).agent - cpu0.agent) / mib,
     };
   } finally {
     if (server.exitCode === null) server.kill();
@@ -202,11 +251,11 @@ async function main() {
   const row = (cells: string[]) =>
     console.log(
       cells
-        .map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart([0, 7, 11, 11, 11, 11, 14, 16][i] ?? 10)))
+        .map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart([0, 7, 11, 11, 11, 11, 20, 16][i] ?? 10)))
         .join('  ')
         .trimEnd(),
     );
-  row(['mode', 'MiB/s', '[min-max]', 'tput ratio', 'nc ms/MiB', 'eff. ratio', 'capture ms/MiB', 'packets (lost)']);
+  row(['mode', 'MiB/s', '[min-max]', 'tput ratio', 'nc ms/MiB', 'eff. ratio', 'agent+bpftool ms/MiB', 'packets (lost)']);
   for (const m of modes) {
     const s = samples.get(m.name)!;
     const tput = s.map((x) => x.mibPerS);
@@ -220,7 +269,9 @@ async function main() {
       tputRatio.toFixed(3),
       (median(s.map((x) => x.cpuPerMib)) * 1000).toFixed(2),
       effRatio.toFixed(3),
-      m.capture ? (median(s.map((x) => x.captureCpuPerMib)) * 1000).toFixed(2) : '-',
+      m.capture
+        ? `${(median(s.map((x) => x.agentCpuPerMib)) * 1000).toFixed(2)}+${(median(s.map((x) => x.captureCpuPerMib - x.agentCpuPerMib)) * 1000).toFixed(2)}`
+        : '-',
       m.capture ? `${median(s.map((x) => x.packets))} (${median(s.map((x) => x.lost))})` : '-',
       note ? `  ${note}` : '',
     ]);
@@ -235,6 +286,10 @@ async function main() {
     ok.length
       ? `the capture kept up without a loss up to ${Math.max(...ok.map((r) => r.pps)).toFixed(0)} packets/s${ok.length === ramp.length ? ' (the fastest rate tried)' : ''}`
       : 'losses even at the slowest rate tried',
+  );
+  const rate = agentReadRate();
+  console.log(
+    `the agent's own reading cost (its event_pipe parser + base64 + JSON of the notifications, in this process, no bpftool): ${Math.round(rate)} records per CPU second (${(1e6 / rate).toFixed(2)} µs a record)`,
   );
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`load average at the end: ${load} (${cpus().length} CPUs)`);

@@ -10,6 +10,13 @@
  * packet matching the filter with the verdict it got and its first bytes (as the program left them), through the
  * perf event array `ndcap_events` that `bpftool map event_pipe` reads.
  *
+ * Batching: each perf sample costs the kernel a wakeup of the reader (bpftool asks for one per sample) and the
+ * reader a read and a write. A packet that comes less than NDCAP_BATCH_AFTER_NS after the previous sample of its
+ * CPU is appended to that CPU's buffer (`ndcap_batch`) instead, and the buffer goes out as one sample when it is
+ * full or its first record is NDCAP_BATCH_AFTER_NS old. A sample is therefore one or more records back to back,
+ * each padded to 8 bytes. Sparse traffic (a ping) still goes out at once; the tail of a burst waits in the buffer
+ * for the next packet of its CPU, or for the agent, which reads what is left from the map when the capture stops.
+ *
  * No global variables here: the user's .rodata/.bss/.data must keep exactly their layout, so the instrumented object
  * can reuse the plain object's maps, globals included. The knobs of the capture live in the map `ndcap_config`.
  *
@@ -49,12 +56,12 @@ struct ndcap_config {
 struct ndcap_stats {
 	__u64 seen;      /*   0  packets the program ran on */
 	__u64 matched;   /*   8  of those, packets the filter kept */
-	__u64 failed;    /*  16  bpf_perf_event_output refused (buffer full): lost in the kernel */
+	__u64 failed;    /*  16  records bpf_perf_event_output refused (buffer full): lost in the kernel */
 	__u64 _pad;      /*  24 */
 	__u64 verdicts[NDCAP_VERDICT_SLOTS]; /* 32  matched packets by verdict + 1 (TC_ACT_UNSPEC = -1 is slot 0) */
 };                       /* 160 */
 
-/* The header of each perf sample; `cap_len` packet bytes follow it. */
+/* The header of each record; `cap_len` packet bytes follow it, then zeros up to a multiple of 8 bytes. */
 struct ndcap_event {
 	__u64 timestamp_ns; /*  0  bpf_ktime_get_ns() when the program was entered */
 	__u32 ifindex;      /*  8  the interface the program runs on */
@@ -66,6 +73,23 @@ struct ndcap_event {
 };                          /* 32 */
 
 #define NDCAP_MAX_SNAPLEN 4096
+#define NDCAP_EVENT_SIZE 32
+/* Records with more bytes than this go out alone (the buffer copy is bounded for the verifier). */
+#define NDCAP_BATCH_MAX_CAP 256
+/* Bytes of records a CPU's buffer holds: one perf sample when flushed (the perf buffer of bpftool is 64 KiB a CPU). */
+#define NDCAP_BATCH_BYTES 4096
+/* A packet this soon after its CPU's previous sample is batched; a batch this old is flushed by the next packet. */
+#define NDCAP_BATCH_AFTER_NS 1000000ULL
+
+/* Per CPU (key 0): records waiting to go out as one sample. Mirrored by remote-agent/capture/layout.ts. */
+struct ndcap_batch {
+	__u32 used;          /*  0  bytes of data[] filled (whole records) */
+	__u32 count;         /*  4  records in data[] */
+	__u64 first_ns;      /*  8  timestamp of the oldest record waiting */
+	__u64 last_sent_ns;  /* 16  when this CPU last sent a sample */
+	__u64 _pad;          /* 24 */
+	__u8 data[NDCAP_BATCH_BYTES]; /* 32 */
+};
 /* Bytes looked at for the filter: Ethernet + one VLAN tag + an IPv6 header. */
 #define NDCAP_HDR_WINDOW 58
 
@@ -82,6 +106,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ndcap_stats);
 } ndcap_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ndcap_batch);
+} ndcap_batch SEC(".maps");
 
 /* Perf event array, not a ring buffer: `bpftool map event_pipe` can read only this kind. */
 struct {
@@ -185,44 +216,93 @@ static __always_inline struct ndcap_config *ndcap_get_config(void)
 	return bpf_map_lookup_elem(&ndcap_config, &zero);
 }
 
-static __always_inline void ndcap_count(int matched, int failed, int verdict)
+/* `failed`: records of this packet's emit that the perf buffer refused (a flushed batch counts all of its own). */
+static __always_inline void ndcap_count(int matched, __u32 failed, int verdict)
 {
 	__u32 zero = 0;
 	struct ndcap_stats *st = bpf_map_lookup_elem(&ndcap_stats, &zero);
 	if (!st)
 		return;
 	st->seen++;
+	if (failed)
+		st->failed += failed;
 	if (!matched)
 		return;
 	st->matched++;
-	if (failed)
-		st->failed++;
 	__u32 slot = (__u32)(verdict + 1);
 	if (slot < NDCAP_VERDICT_SLOTS)
 		st->verdicts[slot]++;
 }
 
-/* Sends the header and the first bytes of the packet (the perf output helper appends them from ctx). */
-static __always_inline int ndcap_emit(void *ctx, const struct ndcap_config *c, __u64 ts, __u32 ifindex, __u32 len,
-				      __u32 queue, int verdict)
+/* Sends the CPU's waiting records as one sample; returns how many the perf buffer refused. */
+static __always_inline __u32 ndcap_flush(void *ctx, struct ndcap_batch *b, __u64 now)
 {
-	struct ndcap_event ev = {};
-	__u64 cap = c->snaplen;
-	if (cap > len)
-		cap = len;
-	if (cap > NDCAP_MAX_SNAPLEN)
-		cap = NDCAP_MAX_SNAPLEN;
-	ev.timestamp_ns = ts;
-	ev.ifindex = ifindex;
-	ev.len = len;
-	ev.cap_len = cap;
-	ev.verdict = verdict;
-	ev.rx_queue = queue;
-	return bpf_perf_event_output(ctx, &ndcap_events, BPF_F_CURRENT_CPU | (cap << 32), &ev, sizeof(ev));
+	__u64 size = b->used;
+	__u32 n = b->count;
+	asm volatile("" : "+r"(size));
+	if (!size || size > NDCAP_BATCH_BYTES)
+		return 0;
+	long err = bpf_perf_event_output(ctx, &ndcap_events, BPF_F_CURRENT_CPU, b->data, size);
+	b->used = 0;
+	b->count = 0;
+	b->last_sent_ns = now;
+	return err ? n : 0;
+}
+
+/*
+ * Sends the header and the first bytes of the packet: alone (the perf output helper appends the bytes from ctx)
+ * when the CPU sent nothing for a while, else through the CPU's batch. LOADFN copies packet bytes for the batch.
+ * Returns how many records were refused by the perf buffer (this packet's, or a flushed batch's).
+ */
+#define NDCAP_DEFINE_EMIT(SUFFIX, CTXTYPE, LOADFN)                                                      \
+static __always_inline __u32 ndcap_emit_##SUFFIX(CTXTYPE *ctx, const struct ndcap_config *c, __u64 ts,  \
+						 __u32 ifindex, __u32 len, __u32 queue, int verdict)     \
+{                                                                                                     \
+	struct ndcap_event ev = {};                                                                   \
+	__u32 zero = 0, failed = 0;                                                                   \
+	__u64 now = ts; /* the entry time: one helper call less */                                    \
+	__u64 cap = c->snaplen;                                                                       \
+	if (cap > len)                                                                                \
+		cap = len;                                                                            \
+	if (cap > NDCAP_MAX_SNAPLEN)                                                                  \
+		cap = NDCAP_MAX_SNAPLEN;                                                              \
+	ev.timestamp_ns = ts;                                                                         \
+	ev.ifindex = ifindex;                                                                         \
+	ev.len = len;                                                                                 \
+	ev.cap_len = cap;                                                                             \
+	ev.verdict = verdict;                                                                         \
+	ev.rx_queue = queue;                                                                          \
+	struct ndcap_batch *b = bpf_map_lookup_elem(&ndcap_batch, &zero);                             \
+	if (!b || cap > NDCAP_BATCH_MAX_CAP || (!b->used && now - b->last_sent_ns > NDCAP_BATCH_AFTER_NS)) { \
+		if (b && !b->used)                                                                    \
+			b->last_sent_ns = now;                                                        \
+		return bpf_perf_event_output(ctx, &ndcap_events, BPF_F_CURRENT_CPU | (cap << 32), &ev, sizeof(ev)) ? 1 : 0; \
+	}                                                                                             \
+	__u64 rec = (NDCAP_EVENT_SIZE + cap + 7) & ~7ULL;                                             \
+	if (b->used + rec > NDCAP_BATCH_BYTES)                                                        \
+		failed += ndcap_flush(ctx, b, now);                                                   \
+	__u64 off = b->used;                                                                          \
+	asm volatile("" : "+r"(off));                                                                 \
+	if (off > NDCAP_BATCH_BYTES - NDCAP_EVENT_SIZE - NDCAP_BATCH_MAX_CAP - 8)                     \
+		return failed + 1;                                                                    \
+	if (!b->used)                                                                                 \
+		b->first_ns = now;                                                                    \
+	__builtin_memcpy(b->data + off, &ev, sizeof(ev));                                             \
+	asm volatile("" : "+r"(cap));                                                                 \
+	if (cap > 0 && cap <= NDCAP_BATCH_MAX_CAP && LOADFN(ctx, 0, b->data + off + NDCAP_EVENT_SIZE, cap)) \
+		return failed + 1;                                                                    \
+	b->used = off + rec;                                                                          \
+	b->count++;                                                                                   \
+	/* full enough that the next record might not fit, or waiting too long: out it goes */        \
+	if (b->used > NDCAP_BATCH_BYTES - NDCAP_EVENT_SIZE - NDCAP_BATCH_MAX_CAP - 8 || now - b->first_ns > NDCAP_BATCH_AFTER_NS) \
+		failed += ndcap_flush(ctx, b, now);                                                   \
+	return failed;                                                                                \
 }
 
 NDCAP_DEFINE_MATCH(xdp, struct xdp_md, bpf_xdp_load_bytes)
 NDCAP_DEFINE_MATCH(skb, struct __sk_buff, bpf_skb_load_bytes)
+NDCAP_DEFINE_EMIT(xdp, struct xdp_md, bpf_xdp_load_bytes)
+NDCAP_DEFINE_EMIT(skb, struct __sk_buff, bpf_skb_load_bytes)
 
 /*
  * The entries. The filter looks at the packet as it arrives; the length and bytes are read after the user's function
@@ -238,9 +318,9 @@ SEC(SECNAME) int NAME(struct xdp_md *ctx)                                       
 	struct ndcap_config *c = ndcap_get_config();                                              \
 	int matched = c && c->enabled && ndcap_match_xdp(ctx, c, len);                            \
 	int verdict = INNER(ctx);                                                                 \
-	int failed = 0;                                                                           \
+	__u32 failed = 0;                                                                         \
 	if (matched && c)                                                                         \
-		failed = ndcap_emit(ctx, c, ts, ifindex, bpf_xdp_get_buff_len(ctx), queue, verdict) != 0; \
+		failed = ndcap_emit_xdp(ctx, c, ts, ifindex, bpf_xdp_get_buff_len(ctx), queue, verdict); \
 	ndcap_count(matched, failed, verdict);                                                    \
 	return verdict;                                                                           \
 }
@@ -254,9 +334,9 @@ SEC(SECNAME) int NAME(struct __sk_buff *ctx)                                    
 	struct ndcap_config *c = ndcap_get_config();                                              \
 	int matched = c && c->enabled && ndcap_match_skb(ctx, c, len);                            \
 	int verdict = INNER(ctx);                                                                 \
-	int failed = 0;                                                                           \
+	__u32 failed = 0;                                                                         \
 	if (matched && c)                                                                         \
-		failed = ndcap_emit(ctx, c, ts, ifindex, ctx->len, queue, verdict) != 0;          \
+		failed = ndcap_emit_skb(ctx, c, ts, ifindex, ctx->len, queue, verdict);           \
 	ndcap_count(matched, failed, verdict);                                                    \
 	return verdict;                                                                           \
 }

@@ -34,8 +34,8 @@ import { hexWords } from '../packetPath/filterEncoding';
 import { spawnTied, stopChild } from '../packetPath/tiedSpawn';
 import { hasVerifierLog, parseVerifierLog } from '../parsers/verifierLog';
 import { armDeadman, confirmAttachment } from '../safety/deadman';
-import { CaptureEventReader } from './eventReader';
-import { decodeEventHeader, DEFAULT_SNAP_LENGTH, encodeConfig, MAX_SNAP_LENGTH, sumStats } from './layout';
+import { batchRecords, CaptureEventReader } from './eventReader';
+import { batchTails, decodeEventHeader, DEFAULT_SNAP_LENGTH, encodeConfig, MAX_SNAP_LENGTH, sumStats } from './layout';
 import { attachedNow, swapIn, watchdogCommands, type SwapTarget } from './swap';
 
 /** Where the instrumented objects are pinned: one directory per capture, named with the agent's pid. */
@@ -57,6 +57,8 @@ interface Running {
   lease: NodeJS.Timeout;
   inFlight: Set<Promise<void>>;
   stopping?: Promise<CaptureSummary>;
+  /** Sends the records left in the CPUs' batch buffers (listen() sets it). */
+  drainTail?: (tails: Buffer[]) => void;
 }
 
 /** The pinned name of a map (bpftool pins `NAME`, with '.' of internal maps turned into '_'), as the instrumented object knows it. */
@@ -337,8 +339,8 @@ export class Captures {
     const offsetUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
     let batch: CapturedPacket[] = [];
     let lost = 0;
-    const reader = new CaptureEventReader({
-      record: (header, data) => {
+    const sink = {
+      record: (header: Buffer, data: Buffer) => {
         const h = decodeEventHeader(header);
         batch.push({
           timeUs: Math.floor(h.timestampNs / 1000) + offsetUs,
@@ -348,16 +350,15 @@ export class Captures {
           data: data.toString('base64'),
         });
       },
-      lost: (n) => {
+      lost: (n: number) => {
         lost += n;
       },
       malformed: () => {
         lost++;
       },
-    });
-    run.reader.stdout.setEncoding('utf8');
-    run.reader.stdout.on('data', (chunk: string) => {
-      reader.push(chunk);
+    };
+    const reader = new CaptureEventReader(sink);
+    const flush = () => {
       if (!batch.length && !lost) return;
       let packets = batch;
       batch = [];
@@ -373,7 +374,17 @@ export class Captures {
       const sent = this.send({ capture: run.info.capture, packets, lost: l }).catch(() => undefined);
       run.inFlight.add(sent);
       void sent.finally(() => run.inFlight.delete(sent));
+    };
+    run.reader.stdout.setEncoding('utf8');
+    run.reader.stdout.on('data', (chunk: string) => {
+      reader.push(chunk);
+      flush();
     });
+    // the records a CPU's batch buffer still holds at stop (read from the map): sent like the others
+    run.drainTail = (tails: Buffer[]) => {
+      for (const t of tails) batchRecords(t, t.length, sink);
+      flush();
+    };
   }
 
   async stop(raw: unknown): Promise<CaptureSummary> {
@@ -404,12 +415,20 @@ export class Captures {
         });
         return r.exitCode === 0 ? sumStats(r.stdout) : undefined;
       };
+      // Records still waiting in the CPUs' batch buffers: nothing writes them once the plain program is back.
+      const tail = await this.ctx.run([bpftool, '-j', 'map', 'dump', 'pinned', join(run.dir, 'maps', 'ndcap_batch')], {
+        allowFailure: true,
+      });
+      const tails = tail.exitCode === 0 ? batchTails(tail.stdout) : [];
+      let tailRecords = 0;
+      for (const t of tails) batchRecords(t, t.length, { record: () => void tailRecords++, malformed: () => undefined });
       // Let the reader print what is still in the perf buffers: wait until what was recorded arrived (bounded).
       let stats = await statsOf();
-      for (let waited = 0; stats && run.received < stats.matched - stats.failed && waited < 2000; waited += 20) {
+      for (let waited = 0; stats && run.received + tailRecords < stats.matched - stats.failed && waited < 2000; waited += 20) {
         await sleep(20);
       }
       await stopChild(run.reader);
+      run.drainTail?.(tails);
       await Promise.all([...run.inFlight]);
       stats = (await statsOf()) ?? stats;
       rmSync(run.dir, { recursive: true, force: true });

@@ -75,3 +75,37 @@ export function sumStats(json: string): CaptureCounters {
   }
   return out;
 }
+
+/** struct ndcap_batch: `used` at 0, `count` at 4, the records from BATCH_DATA_OFFSET. */
+export const BATCH_DATA_OFFSET = 32;
+export const BATCH_BYTES = 4096;
+
+type BatchValue = { used?: number; count?: number; data?: number[] };
+type BatchEntry = { values?: { cpu?: number; value?: BatchValue | string[] }[]; formatted?: BatchEntry };
+
+/**
+ * The records still waiting in each CPU's batch buffer, from `bpftool -j map dump` of the per-CPU `ndcap_batch`
+ * (read once the plain program is back, so nothing writes them any more): the bytes of whole records, per CPU.
+ */
+export function batchTails(json: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const raw of JSON.parse(json) as BatchEntry[]) {
+    for (const v of raw.formatted?.values ?? raw.values ?? []) {
+      const value = v.value;
+      if (!value) continue;
+      let bytes: Buffer;
+      let used: number;
+      if (Array.isArray(value)) {
+        // without BTF: the raw bytes as "0x.." strings
+        bytes = Buffer.from(value.map((x) => parseInt(x, 16)));
+        used = bytes.readUInt32LE(0);
+        bytes = bytes.subarray(BATCH_DATA_OFFSET);
+      } else {
+        used = value.used ?? 0;
+        bytes = Buffer.from(value.data ?? []);
+      }
+      if (used > 0) out.push(bytes.subarray(0, Math.min(used, bytes.length, BATCH_BYTES)));
+    }
+  }
+  return out;
+}

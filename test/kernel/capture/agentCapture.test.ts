@@ -26,7 +26,7 @@ import { AgentRequestError, REPO_ROOT, startAgent, type AgentProcess } from '../
 import { shippedObject } from '../helpers/bpfObjects';
 import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { labEnd, type LabEnd } from '../helpers/lab';
-import { inNetnsOk } from '../helpers/netns';
+import { inNetns, inNetnsOk } from '../helpers/netns';
 import { ping } from '../helpers/ping';
 import { until } from '../helpers/until';
 
@@ -113,6 +113,44 @@ describe('capture.start / capture.stop through the agent', () => {
       assert.equal(bytes[34], 8, 'echo request');
       assert.ok(Math.abs(p.timeUs / 1000 - Date.now()) < 60_000, 'wall-clock time');
     }
+  });
+
+  it('a burst (packets less than a millisecond apart) goes out in batches; what is left in them arrives at stop, none lost', async () => {
+    const att = await agent.request(attachXdp, {
+      program: `${OBJECT}/xdp_drop_ping`,
+      dev: b.dev,
+      netns: b.netns,
+      mode: 'native',
+      replace: true,
+    });
+    const packets: CapturedPacket[] = [];
+    let notifications = 0;
+    const sub = agent.connection.onNotification(capturePackets, (p: CapturePacketsParams) => {
+      packets.push(...p.packets);
+      if (p.packets.length) notifications++;
+    });
+    const info = await agent.request(captureStart, {
+      attachment: att.id,
+      object: instrumented.toString('base64'),
+      filter: { protocol: 'icmp' },
+      snapLength: 128,
+    });
+    // 300 echo requests at once (ping's preload, the replies never come): far more than one a millisecond per CPU
+    const pinged = await inNetns(a.netns, ['ping', '-n', '-q', '-c', '300', '-l', '300', '-W', '1', b.ipv4]);
+    assert.match(pinged.stdout, /^300 packets transmitted, 0 received/m);
+    const summary = await agent.request(captureStop, { capture: info.capture });
+    sub.dispose();
+    assert.deepEqual(summary.verdicts, { XDP_DROP: 300 });
+    assert.equal(summary.lost, 0, `received ${summary.received} of ${summary.matched}`);
+    assert.equal(packets.length, 300, "every packet, the batches' tails included");
+    const seqs = packets.map((p) => Buffer.from(p.data, 'base64').readUInt16BE(14 + 20 + 6)).sort((x, y) => x - y);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 300 }, (_, i) => i + 1),
+      'each echo request once, with its own bytes',
+    );
+    assert.ok(packets.every((p) => p.len === 98 && Buffer.from(p.data, 'base64').length === 98));
+    assert.ok(notifications < 300, `batched: ${notifications} notifications for 300 packets`);
   });
 
   it('refuses what it cannot capture, naming the argument', async () => {

@@ -3,19 +3,35 @@
 // config bytes; the names under which the plain object's maps are reused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CaptureEventReader } from '../../../remote-agent/capture/eventReader';
-import { decodeEventHeader, encodeConfig, sumStats } from '../../../remote-agent/capture/layout';
+import { batchRecords, CaptureEventReader } from '../../../remote-agent/capture/eventReader';
+import { batchTails, decodeEventHeader, encodeConfig, sumStats } from '../../../remote-agent/capture/layout';
 import { reuseName } from '../../../remote-agent/capture/captures';
 
-/** The text bpftool prints for one sample (16 bytes a row, two groups of 8), padded like the kernel pads it. */
-function sample(header: { ts: bigint; ifindex: number; len: number; verdict: number }, data: Buffer, cpu = 1): string {
+type Head = { ts: bigint; ifindex: number; len: number; verdict: number };
+
+/** One record as the wrapper writes it: the 32-byte header, then the bytes. */
+function record(header: Head, data: Buffer): Buffer {
   const h = Buffer.alloc(32);
   h.writeBigUInt64LE(header.ts, 0);
   h.writeUInt32LE(header.ifindex, 8);
   h.writeUInt32LE(header.len, 12);
   h.writeUInt32LE(data.length, 16);
   h.writeInt32LE(header.verdict, 20);
-  let all = Buffer.concat([h, data]);
+  return Buffer.concat([h, data]);
+}
+
+/** Records as a batch holds them: each padded with zeros to 8 bytes. */
+function batch(records: Buffer[]): Buffer {
+  return Buffer.concat(records.map((r) => Buffer.concat([r, Buffer.alloc((8 - (r.length % 8)) % 8)])));
+}
+
+/** The text bpftool prints for one sample (16 bytes a row, two groups of 8), padded like the kernel pads it. */
+function sample(header: Head, data: Buffer, cpu = 1): string {
+  return sampleOf(record(header, data), cpu);
+}
+
+function sampleOf(bytes: Buffer, cpu = 1): string {
+  let all = bytes;
   all = Buffer.concat([all, Buffer.alloc((8 - ((all.length + 4) % 8)) % 8)]); // perf pads size+data to 8
   const rows: string[] = [];
   for (let i = 0; i < all.length; i += 16) {
@@ -83,6 +99,82 @@ describe('CaptureEventReader', () => {
     r.push(full);
     assert.equal(malformed, 2);
     assert.equal(got.length, 1);
+  });
+});
+
+describe('batched samples', () => {
+  const packet = Buffer.from(Array.from({ length: 98 }, (_, i) => 255 - i));
+  const recs = [
+    record({ ts: 10n, ifindex: 3, len: 98, verdict: 1 }, packet),
+    record({ ts: 11n, ifindex: 3, len: 1514, verdict: 2 }, packet.subarray(0, 77)),
+    record({ ts: 12n, ifindex: 3, len: 60, verdict: 2 }, Buffer.alloc(0)),
+  ];
+  const text = sample({ ts: 9n, ifindex: 3, len: 98, verdict: 1 }, packet) + sampleOf(batch(recs), 0) + 'lost 2 events\n';
+
+  for (const step of [text.length, 1, 13]) {
+    it(`reads every record of a sample holding several, each as soon as its bytes arrived (chunks of ${step})`, () => {
+      const got: [number, number, Buffer][] = [];
+      let lost = 0;
+      let malformed = 0;
+      const r = new CaptureEventReader({
+        record: (h, d) => got.push([decodeEventHeader(h).timestampNs, decodeEventHeader(h).verdict, d]),
+        lost: (n) => void (lost += n),
+        malformed: () => void malformed++,
+      });
+      let firstAt = -1;
+      for (let i = 0; i < text.length; i += step) {
+        r.push(text.slice(i, i + step));
+        if (firstAt < 0 && got.length >= 2) firstAt = i;
+      }
+      assert.deepEqual(
+        got.map(([ts, v, d]) => [ts, v, d.length]),
+        [
+          [9, 1, 98],
+          [10, 1, 98],
+          [11, 2, 77],
+          [12, 2, 0],
+        ],
+      );
+      assert.deepEqual(got[2][2], packet.subarray(0, 77));
+      assert.equal(lost, 2);
+      assert.equal(malformed, 0);
+      if (step === 1) assert.ok(firstAt < text.indexOf('lost'), 'a record is handed over before its sample ends');
+    });
+  }
+
+  it('the tail of a batch read from the map at stop (bpftool -j map dump, with BTF and without)', () => {
+    const bytes = batch(recs);
+    const data = Buffer.alloc(4096);
+    bytes.copy(data);
+    const raw = Buffer.alloc(32 + 4096);
+    raw.writeUInt32LE(bytes.length, 0);
+    bytes.copy(raw, 32);
+    const json = JSON.stringify([
+      {
+        key: ['0x00'],
+        values: [{ cpu: 0, value: ['0x00'] }],
+        formatted: {
+          key: 0,
+          values: [
+            { cpu: 0, value: { used: bytes.length, count: 3, first_ns: 10, last_sent_ns: 9, _pad: 0, data: [...data] } },
+            { cpu: 1, value: { used: 0, count: 0, first_ns: 0, last_sent_ns: 0, _pad: 0, data: [...Buffer.alloc(4096)] } },
+          ],
+        },
+      },
+    ]);
+    const plain = JSON.stringify([
+      { key: ['0x00'], values: [{ cpu: 0, value: [...raw].map((b) => `0x${b.toString(16).padStart(2, '0')}`) }] },
+    ]);
+    for (const j of [json, plain]) {
+      const tails = batchTails(j);
+      assert.equal(tails.length, 1, 'the CPU with nothing waiting gives nothing');
+      const got: number[] = [];
+      batchRecords(tails[0], tails[0].length, {
+        record: (h) => got.push(decodeEventHeader(h).timestampNs),
+        malformed: () => assert.fail(),
+      });
+      assert.deepEqual(got, [10, 11, 12]);
+    }
   });
 });
 
