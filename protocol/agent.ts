@@ -2,6 +2,7 @@
 // stdio). Each method is declared once here; docs/agent-protocol.md shows an example request and reply for each.
 // Direction: every request travels client -> agent; notifications say which way they go.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { TraceColumns } from './traceColumns';
 import type {
   Attachment,
   BpfLink,
@@ -409,6 +410,11 @@ export interface TraceStartParams {
   map?: MapRef;
   /** Max events per notification batch and max delay before a batch is sent. */
   batch?: { maxEvents?: number; maxDelayMs?: number };
+  /**
+   * trace_pipe: send each batch as `columns` (protocol/traceColumns.ts) instead of `events`: parsed straight into
+   * columns, about half the bytes on the wire and far less to parse for the client (the live trace view asks for it).
+   */
+  columns?: boolean;
 }
 export const traceStart = new RequestType<TraceStartParams, { stream: string }, AgentErrorData>('trace.start');
 export const traceStop = new RequestType<{ stream: string }, { stopped: boolean }, AgentErrorData>('trace.stop');
@@ -417,7 +423,10 @@ export const traceStop = new RequestType<{ stream: string }, { stopped: boolean 
 export interface TraceEventsParams {
   stream: string;
   source: TraceSource;
+  /** Empty when the stream was started with `columns`. */
   events: TraceEvent[] | PacketPathEvent[];
+  /** The batch, for a trace_pipe stream started with `columns: true`. */
+  columns?: TraceColumns;
   dropped: number;
   /** Monotonic count of events sent on this stream (after this batch), for gap accounting across reconnects. */
   sent: number;

@@ -195,6 +195,7 @@ export const paramSchemas: Record<string, TSchema> = {
       netnsScope: Opt(Type.Union([Type.Literal('all'), Type.Literal('own')])),
       map: Opt(Ref),
       batch: Opt(Obj({ maxEvents: Opt(Int(1, 100_000)), maxDelayMs: Opt(Type.Number({ minimum: 1, maximum: 10_000 })) })),
+      columns: Opt(Type.Boolean()),
     }),
   ),
   [agent.traceStop.method]: paramsOf<{ stream: string }>()(Obj({ stream: Text(128) })),

@@ -2,7 +2,7 @@
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult, ProgRunResult, StatsMode } from './agent';
-import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath, TraceEvent } from './types';
+import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath } from './types';
 
 export type ViewId =
   'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats' | 'packetList';
@@ -40,84 +40,9 @@ export type LiveTraceToView =
   | StatusMessage
   | ReplyMessage<LiveTraceReplies[keyof LiveTraceReplies]>;
 
-/**
- * A batch of trace lines as columns rather than an array of objects: posting 2,500 objects per batch made the
- * webview's main thread rebuild seven heap objects per line (structured clone) and the garbage collector trace
- * them, which under a 50,000 lines/s flood stretched tasks past 50 ms. Here a batch is a few arrays of small
- * numbers and one string, whatever its size. Plain arrays (not typed arrays) so it survives JSON unchanged.
- */
-export interface TraceColumns {
-  count: number;
-  timestamp: number[];
-  cpu: number[];
-  pid: number[];
-  /** The distinct task names, flags and function names of the batch; `task`, `flags`, `fn` index into it. */
-  words: string[];
-  task: number[];
-  flags: number[];
-  /** Index of the function name, '' (index of an empty word) when the line had none. */
-  fn: number[];
-  /** Every message, one after the other; line i's message is `text.slice(end[i-1] ?? 0, end[i])`. */
-  text: string;
-  end: number[];
-}
-
-/** Packs events into columns (the host does this once per batch, before posting). */
-export function toTraceColumns(events: readonly TraceEvent[]): TraceColumns {
-  const n = events.length;
-  const c: TraceColumns = {
-    count: n,
-    timestamp: new Array<number>(n),
-    cpu: new Array<number>(n),
-    pid: new Array<number>(n),
-    words: [],
-    task: new Array<number>(n),
-    flags: new Array<number>(n),
-    fn: new Array<number>(n),
-    text: '',
-    end: new Array<number>(n),
-  };
-  const index = new Map<string, number>();
-  const word = (w: string) => {
-    let i = index.get(w);
-    if (i === undefined) {
-      i = c.words.push(w) - 1;
-      index.set(w, i);
-    }
-    return i;
-  };
-  const parts = new Array<string>(n);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const e = events[i];
-    c.timestamp[i] = e.timestamp;
-    c.cpu[i] = e.cpu;
-    c.pid[i] = e.pid;
-    c.task[i] = word(e.task);
-    c.flags[i] = word(e.flags);
-    c.fn[i] = word(e.function ?? '');
-    parts[i] = e.message;
-    at += e.message.length;
-    c.end[i] = at;
-  }
-  c.text = parts.join('');
-  return c;
-}
-
-/** Line i of a batch as an event (for code that wants objects: tests, saving). */
-export function traceColumnsAt(c: TraceColumns, i: number): TraceEvent {
-  const e: TraceEvent = {
-    task: c.words[c.task[i]],
-    pid: c.pid[i],
-    cpu: c.cpu[i],
-    flags: c.words[c.flags[i]],
-    timestamp: c.timestamp[i],
-    message: c.text.slice(i ? c.end[i - 1] : 0, c.end[i]),
-  };
-  const fn = c.words[c.fn[i]];
-  if (fn) e.function = fn;
-  return e;
-}
+// TraceColumns and its helpers live in protocol/traceColumns.ts: the agent sends them too (trace.start `columns`).
+export { concatTraceColumns, sliceTraceColumns, toTraceColumns, traceColumnsAt, type TraceColumns } from './traceColumns';
+import type { TraceColumns } from './traceColumns';
 
 /** webview -> host. */
 export type LiveTraceToHost =

@@ -4,11 +4,12 @@
 import type { TraceEvent } from '../../protocol/types';
 
 // task-pid, optional "( tgid)" column, [cpu], optional irq flags, timestamp:, optional "event_name: ", message.
-const LINE =
+/** The groups: 1 task, 2 pid, 3 cpu, 4 flags, 5 timestamp, 6 function (event name), 7 message. */
+export const TRACE_LINE =
   /^\s*(.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:([A-Za-z0-9.]{4,6})\s+)?(\d+\.\d+):\s(?:([A-Za-z_][A-Za-z0-9_]*):\s?)?(.*)$/;
 
 export function parseTraceLine(line: string): TraceEvent | null {
-  const m = LINE.exec(line);
+  const m = TRACE_LINE.exec(line);
   if (!m) return null;
   const ev: TraceEvent = {
     task: m[1],

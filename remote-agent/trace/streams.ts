@@ -12,6 +12,7 @@ import { startPacketPath, type PacketPathTracer } from '../packetPath/index';
 import { netnsScopeFilter } from './netnsScope';
 import { parseTraceLine } from '../parsers/tracePipe';
 import { Batcher } from './batcher';
+import { ColumnBatcher } from './columnBatcher';
 import { TaskNames, UNKNOWN_TASK } from './taskNames';
 import { TracePipeSource } from './lineSource';
 
@@ -83,7 +84,28 @@ export class TraceStreams {
       Promise.resolve(this.ctx.sendTraceEvents({ stream: id, source, events, dropped, sent } as TraceEventsParams));
     const batcher = <E>() => new Batcher<E>({ ...opts, maxQueued: Math.max(opts.maxEvents * 20, 20_000), maxInFlight: 4 }, send as never);
 
-    if (source === 'trace_pipe') {
+    if (source === 'trace_pipe' && p.columns === true) {
+      const filter = lineFilter(p.filter);
+      // More room than an events stream: a batch costs a tenth of the memory, and the room is what absorbs a
+      // consumer that stalls for a moment (an SSH link, a busy client) without losing lines.
+      const b = new ColumnBatcher(
+        { ...opts, maxQueued: Math.max(opts.maxEvents * 20, 100_000), maxInFlight: 8 },
+        (columns, dropped, sent) =>
+          Promise.resolve(this.ctx.sendTraceEvents({ stream: id, source, events: [], columns, dropped, sent } as TraceEventsParams)),
+        (task, pid) => (task === UNKNOWN_TASK ? this.taskNames.resolve(pid) : task),
+      );
+      const unsubscribe = this.tracePipe.subscribe((lines, lost) => {
+        if (lost && !filter) b.drop(lost); // see below
+        for (const line of lines) if (!filter || filter(line)) b.pushLine(line);
+      });
+      this.streams.set(id, {
+        id,
+        stop: async () => {
+          unsubscribe();
+          b.close();
+        },
+      });
+    } else if (source === 'trace_pipe') {
       const filter = lineFilter(p.filter);
       const b = batcher<TraceEvent>();
       const unsubscribe = this.tracePipe.subscribe((lines, lost) => {

@@ -29,10 +29,16 @@ const saved = channel.state();
 
 const ring = new TraceRing(DEFAULT_MAX_ROWS);
 let paused = false;
-/** Batches that arrived while paused, each from row `from` on: kept (up to maxRows rows) and counted, appended on resume. */
-let held: { c: TraceColumns; from: number }[] = [];
-let heldRows = 0;
+/**
+ * Batches received but not yet in the ring, each from row `from` on. Rows are appended in animation frames, at
+ * most APPLY_BUDGET_MS of work per frame, so however much arrives at once the view never runs one long task; while
+ * paused they wait here. Rows that the ring would push out again before anybody saw them (more pending than
+ * maxRows) are skipped and counted as evicted, so a backlog costs no work and no memory beyond the ring's size.
+ */
+let pending: { c: TraceColumns; from: number }[] = [];
+let pendingRows = 0;
 let heldTotal = 0;
+const APPLY_BUDGET_MS = 8;
 let received = 0;
 let dropped = 0;
 let lastReceived = 0;
@@ -141,12 +147,10 @@ function setPaused(p: boolean): void {
   paused = p;
   pauseButton.textContent = p ? 'Resume' : 'Pause';
   pauseButton.setAttribute('aria-pressed', String(p));
-  if (!p && held.length) {
-    for (const b of held) ring.appendColumns(b.c, b.from);
-    held = [];
-    heldRows = 0;
+  if (!p) {
+    heldTotal = 0;
+    scheduleApply();
   }
-  if (!p) heldTotal = 0;
   list.invalidate();
   updateStatus();
 }
@@ -176,13 +180,8 @@ function onMessage(m: Exclude<LiveTraceToView, { type: 'reply' }>): void {
     case 'lines':
       received += m.count;
       dropped += m.dropped;
-      if (paused) {
-        heldTotal += m.count;
-        hold(m);
-      } else {
-        ring.appendColumns(m);
-        list.invalidate();
-      }
+      if (paused) heldTotal += m.count;
+      enqueue(m);
       break;
     case 'config':
       if (m.maxRows !== ring.maxRows) {
@@ -197,18 +196,45 @@ function onMessage(m: Exclude<LiveTraceToView, { type: 'reply' }>): void {
   scheduleStatus();
 }
 
-/** Keeps a batch while paused, forgetting the oldest held rows past maxRows (counted as evicted). */
-function hold(c: TraceColumns): void {
-  held.push({ c, from: 0 });
-  heldRows += c.count;
-  while (heldRows > ring.maxRows) {
-    const first = held[0];
-    const drop = Math.min(heldRows - ring.maxRows, first.c.count - first.from);
+/** Queues a batch for the ring, forgetting the oldest pending rows past maxRows (counted as evicted). */
+function enqueue(c: TraceColumns): void {
+  if (!c.count) return;
+  pending.push({ c, from: 0 });
+  pendingRows += c.count;
+  while (pendingRows > ring.maxRows) {
+    const first = pending[0];
+    const drop = Math.min(pendingRows - ring.maxRows, first.c.count - first.from);
     first.from += drop;
-    heldRows -= drop;
+    pendingRows -= drop;
     ring.evicted += drop;
-    if (first.from === first.c.count) held.shift();
+    if (first.from === first.c.count) pending.shift();
   }
+  scheduleApply();
+}
+
+let applyQueued = false;
+function scheduleApply(): void {
+  if (applyQueued || paused || !pendingRows) return;
+  applyQueued = true;
+  requestAnimationFrame(apply);
+}
+
+/** Appends pending rows for at most APPLY_BUDGET_MS, then paints; the rest waits for the next frame. */
+function apply(): void {
+  applyQueued = false;
+  if (paused) return;
+  const t0 = performance.now();
+  while (pending.length && performance.now() - t0 < APPLY_BUDGET_MS) {
+    const b = pending[0];
+    const to = Math.min(b.c.count, b.from + 2000);
+    ring.appendColumns(b.c, b.from, to);
+    pendingRows -= to - b.from;
+    b.from = to;
+    if (b.from === b.c.count) pending.shift();
+  }
+  list.render();
+  updateStatus();
+  scheduleApply();
 }
 
 let statusQueued = false;
@@ -249,8 +275,8 @@ pauseButton.addEventListener('click', () => setPaused(!paused));
 followButton.addEventListener('click', () => list.setFollow(true));
 clearButton.addEventListener('click', () => {
   ring.clear();
-  held = [];
-  heldRows = 0;
+  pending = [];
+  pendingRows = 0;
   heldTotal = 0;
   list.reset();
   updateStatus();
@@ -276,6 +302,8 @@ channel.ready();
 // Exposed for the benchmark and tests that need rendering counts (read-only numbers, no control).
 (window as unknown as { __liveTraceStats: () => object }).__liveTraceStats = () => ({
   received,
+  /** Received rows not in the ring yet (waiting for a frame, or held while paused). */
+  pending: pendingRows,
   shown: ring.shown,
   rows: ring.length,
   renderedRows: list.renderedRows,

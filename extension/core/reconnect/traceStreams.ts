@@ -310,8 +310,9 @@ export class TraceStreams {
   private route(p: TraceEventsParams): void {
     for (const s of this.streams.values()) {
       if (s.agentStream !== p.stream) continue;
-      s.received += p.events.length;
-      s.receivedFromAgent += p.events.length;
+      const n = p.columns ? p.columns.count : p.events.length;
+      s.received += n;
+      s.receivedFromAgent += n;
       s.dropped += p.dropped;
       s.droppedFromAgent += p.dropped;
       s.agentSent = p.sent;

@@ -3,9 +3,9 @@
 // ebpfNetDebug.trace.maxRows rows lives in the webview: without it, hiding the panel would throw them away (and
 // re-sending 100,000 rows through getState on every batch would cost far more than keeping the page alive).
 import * as vscode from 'vscode';
-import type { TraceEvent } from '../../../protocol/types';
 import { TraceBatcher } from './traceBatcher';
 import { DEFAULT_TRACE_MAX_ROWS, toTraceColumns, type LiveTraceToHost, type LiveTraceToView } from '../../../protocol/webview';
+import type { TraceEvent } from '../../../protocol/types';
 import type { Session } from '../../core/session';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { ViewChannel, describe } from './channel';
@@ -21,9 +21,10 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
   private stream: SessionTraceStream | undefined;
   private streamOff: (() => void) | undefined;
   private wanted = true;
-  // Posted as columns (protocol/webview.ts TraceColumns): the webview then unpacks a handful of arrays per batch
-  // instead of thousands of objects, which is what kept its main thread and garbage collector busy in a flood.
-  private readonly batcher = new TraceBatcher((lines, dropped) => this.channel?.post({ type: 'lines', dropped, ...toTraceColumns(lines) }));
+  // Columns all the way (protocol/traceColumns.ts): the agent parses trace_pipe into them (trace.start `columns`),
+  // and the webview unpacks a handful of arrays per batch instead of thousands of objects, which is what kept its
+  // main thread and garbage collector busy in a flood.
+  private readonly batcher = new TraceBatcher((lines, dropped) => this.channel?.post({ type: 'lines', dropped, ...lines }));
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly host: WebviewHost) {
@@ -92,14 +93,14 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
       this.channel?.post({ type: 'status', state: 'waiting', host: session.host, message: p.message });
     });
     try {
-      const stream = await session.startTrace({ source: 'trace_pipe' });
+      const stream = await session.startTrace({ source: 'trace_pipe', columns: true });
       this.stream = stream;
       const eventsOff = stream.onEvents((p) => {
         if (waiting) {
           waiting = false;
           this.channel?.post({ type: 'status', state: 'connected', host: session.host });
         }
-        this.batcher.add(p.events as TraceEvent[], p.dropped);
+        this.batcher.add(p.columns ?? toTraceColumns(p.events as TraceEvent[]), p.dropped);
       });
       this.streamOff = () => {
         eventsOff();

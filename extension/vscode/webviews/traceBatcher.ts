@@ -1,41 +1,60 @@
 // Merges trace batches from the agent for a short while before posting them to the live trace webview, so a
-// flood costs about 1000/flushMs posts per second however small the agent's batches are. Free of 'vscode' so
-// the benchmark drives exactly this code.
-import type { TraceEvent } from '../../../protocol/types';
+// flood costs about 1000/flushMs posts per second however small the agent's batches are. Batches stay columns
+// (protocol/traceColumns.ts) from the agent to the view: merging them is a few array copies, no object per line.
+// Free of 'vscode' so the benchmark drives exactly this code.
+import { concatTraceColumns, emptyTraceColumns, sliceTraceColumns, type TraceColumns } from '../../../protocol/traceColumns';
 
 export class TraceBatcher {
-  private pending: TraceEvent[] = [];
+  private pending: TraceColumns[] = [];
+  private lines = 0;
   private dropped = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * `maxLines`: at most this many lines per post. When the host falls behind (a burst over SSH), what piled up goes
-   * out in several messages, so the view never gets one message whose rows take it over 50 ms to take in.
+   * out in several messages, so the view never gets one message whose copy alone keeps its main thread busy.
    */
   constructor(
-    private readonly post: (lines: TraceEvent[], dropped: number) => void,
+    private readonly post: (lines: TraceColumns, dropped: number) => void,
     private readonly flushMs = 50,
-    private readonly maxLines = 4000,
+    private readonly maxLines = 10_000,
   ) {}
 
-  add(events: readonly TraceEvent[], dropped: number): void {
-    for (const e of events) this.pending.push(e);
+  add(columns: TraceColumns | undefined, dropped: number): void {
+    if (columns?.count) {
+      this.pending.push(columns);
+      this.lines += columns.count;
+    }
     this.dropped += dropped;
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    if (this.lines || this.dropped) this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.pending.length && !this.dropped) return;
-    const lines = this.pending;
-    const dropped = this.dropped;
+    if (!this.lines && !this.dropped) return;
+    let dropped = this.dropped;
+    const batches = this.pending;
     this.pending = [];
+    this.lines = 0;
     this.dropped = 0;
-    if (lines.length <= this.maxLines) {
-      this.post(lines, dropped);
-      return;
+    let group: TraceColumns[] = [];
+    let groupLines = 0;
+    const send = () => {
+      this.post(group.length ? concatTraceColumns(group) : emptyTraceColumns(), dropped);
+      dropped = 0;
+      group = [];
+      groupLines = 0;
+    };
+    for (const b of batches) {
+      for (let from = 0; from < b.count;) {
+        const take = Math.min(b.count - from, this.maxLines - groupLines);
+        group.push(from === 0 && take === b.count ? b : sliceTraceColumns(b, from, from + take));
+        groupLines += take;
+        from += take;
+        if (groupLines === this.maxLines) send();
+      }
     }
-    for (let i = 0; i < lines.length; i += this.maxLines) this.post(lines.slice(i, i + this.maxLines), i === 0 ? dropped : 0);
+    if (groupLines || dropped) send();
   }
 }

@@ -8,6 +8,7 @@ import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import type { TraceEvent } from '../../../protocol/types';
+import { traceColumnsAt } from '../../../protocol/traceColumns';
 import { spawnTied } from '../../../remote-agent/packetPath/tiedSpawn';
 import { expectError, sh, startAgent, type AgentHandle } from './agentProcess';
 import { until as untilEvent } from '../helpers/until';
@@ -42,7 +43,10 @@ function readers(agent: AgentHandle): number {
 describe('trace_pipe streams', () => {
   let agent: AgentHandle;
   const batches = new Map<string, proto.TraceEventsParams[]>();
-  const events = (stream: string) => (batches.get(stream) ?? []).flatMap((b) => b.events as TraceEvent[]);
+  const events = (stream: string) =>
+    (batches.get(stream) ?? []).flatMap((b) =>
+      b.columns ? Array.from({ length: b.columns.count }, (_, i) => traceColumnsAt(b.columns!, i)) : (b.events as TraceEvent[]),
+    );
   before(() => {
     agent = startAgent();
     agent.connection.onNotification(proto.traceEvents, (p) => {
@@ -124,6 +128,36 @@ describe('trace_pipe streams', () => {
       return events(s2).length > before;
     }, 'the remaining stream');
     await agent.connection.sendRequest(proto.traceStop, { stream: s2 });
+    await until(() => readers(agent) === 0, 'the reader to stop');
+  });
+
+  it('a columns stream (the live trace view`s) carries the same lines as an events stream, as columns', async () => {
+    const cols = (await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_col`, columns: true }))
+      .stream;
+    const objs = (await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_col` })).stream;
+    await until(() => readers(agent) === 1, 'one reader for both');
+    const end = `${MARKER}_col end`;
+    let i = 0;
+    await until(() => {
+      mark(`${MARKER}_col ${i++}`);
+      if (i > 3) mark(end);
+      return [cols, objs].every((s) => events(s).some((e) => e.message === end));
+    }, 'the end marker in both streams');
+    await agent.connection.sendRequest(proto.traceStop, { stream: cols });
+    await agent.connection.sendRequest(proto.traceStop, { stream: objs });
+    const upToEnd = (es: TraceEvent[]) => es.slice(0, es.findIndex((e) => e.message === end) + 1);
+    assert.ok(
+      batches.get(cols)!.every((b) => b.events.length === 0 && b.columns),
+      'every batch is columns',
+    );
+    const got = upToEnd(events(cols));
+    assert.ok(got.length >= 5);
+    assert.deepEqual(got, upToEnd(events(objs)), 'the same events, field for field');
+    assert.ok(
+      got.every((e) => e.pid === process.pid && e.function === 'tracing_mark_write'),
+      'parsed: written by this process through trace_marker',
+    );
+    assert.equal(batches.get(cols)!.at(-1)!.sent, events(cols).length, '`sent` counts the lines delivered');
     await until(() => readers(agent) === 0, 'the reader to stop');
   });
 
