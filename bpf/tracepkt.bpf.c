@@ -287,5 +287,9 @@ int tp_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 		    drop.reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
 			return 0;
 	}
+	/* a clone taken before the free (raw_local_deliver hands raw sockets clones) tells the agent the packet was
+	 * delivered: see remote-agent/packetPath/deliveredFrees.ts */
+	if (BPF_CORE_READ_BITFIELD_PROBED((struct sk_buff *)ctx->skbaddr, cloned))
+		drop.flags |= TRACEPKT_DROP_CLONED;
 	return trace_skb(ctx, (struct sk_buff *)ctx->skbaddr, TRACEPKT_KFREE_SKB, &drop);
 }

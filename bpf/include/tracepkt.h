@@ -25,6 +25,7 @@ enum tracepkt_point {
 
 /* tracepkt_event.drop_flags */
 #define TRACEPKT_DROP_HAS_REASON 0x01 /* this kernel's kfree_skb has the `reason` field */
+#define TRACEPKT_DROP_CLONED     0x02 /* skb->cloned when freed: a copy went elsewhere first (a raw or packet socket) */
 
 /* tracepkt_event.data_link: where data[] starts. */
 #define TRACEPKT_DATA_L3  0 /* at the IP header (pcap LINKTYPE_RAW) */

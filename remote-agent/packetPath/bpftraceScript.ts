@@ -101,8 +101,8 @@ function probe(tracepoint: string, index: number, f: PacketFilter, kfree: KfreeS
   const dropFields = !isDrop
     ? '0, 0, 0'
     : kfree.hasReason
-      ? '(uint32)args->reason, (uint64)args->location, 1'
-      : '0, (uint64)args->location, 0';
+      ? '(uint32)args->reason, (uint64)args->location, ($skb->cloned ? 3 : 1)'
+      : '0, (uint64)args->location, ($skb->cloned ? 2 : 0)';
   const notConsumed = isDrop && kfree.hasReason && kfree.consumed !== undefined ? ` && (uint32)args->reason != ${kfree.consumed}` : '';
   const port = f.port !== undefined ? rawU16(f.port) : undefined;
   const portTest = port !== undefined ? `($proto == 6 || $proto == 17) && ($a == ${port} || $b == ${port})` : '1';

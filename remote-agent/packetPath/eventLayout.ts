@@ -2,6 +2,7 @@
 // both together. Integers are in the host's byte order (the agent runs on the host the event came from), packet
 // fields (addresses, ports, ids, seq) in network order as the packet carries them. A record is the fixed part
 // (EVENT_HEADER_SIZE bytes) followed by `caplen` bytes of the packet.
+import { deliveredEchoReply } from './deliveredFrees';
 import { endianness } from 'node:os';
 import type { PacketDrop, PacketPathEvent } from '../../protocol/types';
 import { formatIPv4, formatIPv6 } from './addresses';
@@ -40,6 +41,8 @@ export const OFF = {
 
 /** TRACEPKT_DROP_HAS_REASON, TRACEPKT_DATA_ETH */
 export const DROP_HAS_REASON = 0x01;
+/** TRACEPKT_DROP_CLONED: the skb had been cloned when it was freed. */
+export const DROP_CLONED = 0x02;
 export const DATA_ETH = 1;
 
 /** enum tracepkt_point, by value. */
@@ -125,6 +128,8 @@ export function decodeEvent(rec: Buffer, order: HostOrder = hostOrder, ctx: Deco
     ev.drop = ctx.drop
       ? ctx.drop(reason, location, hasReason)
       : { location: `0x${location.toString(16)}`, ...(hasReason ? { reason: `reason ${reason}` } : {}) };
+    // the end of a delivered echo reply, not a drop (deliveredFrees.ts): left out like consume_skb
+    if ((rec[OFF.dropFlags] & DROP_CLONED) !== 0 && deliveredEchoReply(ev)) return null;
   }
   const caplen = Math.min(order.u16(rec, OFF.caplen), rec.length - OFF.data);
   if (caplen > 0) {

@@ -23,6 +23,18 @@ import { REPO } from './objectLoader';
 const exec = promisify(execFile);
 const TOKEN = runToken('pdr');
 
+/** Sends one ICMP echo reply (id 0x4242, seq 1) to argv[1] through a raw socket: nobody there waits for it. */
+const UNSOLICITED_ECHO_REPLY = `
+import socket, struct, sys
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+body = struct.pack('!HH', 0x4242, 1) + bytes(range(16))
+msg = struct.pack('!BBH', 0, 0, csum(struct.pack('!BBH', 0, 0, 0) + body)) + body
+socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).sendto(msg, (sys.argv[1], 0))
+`;
+
 describe('drops in the packet path', { timeout: 120_000 }, () => {
   let ns: RoutedLab['ns'];
   let dev: RoutedLab['dev'];
@@ -59,8 +71,14 @@ describe('drops in the packet path', { timeout: 120_000 }, () => {
         await assert.rejects(inNs(ns.a, ['ping', '-c1', '-W1', addr.b]), 'the nft rule drops the ping');
         await assert.rejects(inNs(ns.a, ['ping', '-c1', '-W1', addr.nowhere]), 'r has no route');
         await assert.rejects(inNs(ns.a, ['ping', '-c1', '-W1', '-t', '1', addr.b]), 'the TTL runs out at r');
+        // an echo reply nobody asked for (r runs no ping): no socket, no clone, so a drop (deliveredFrees.ts)
+        await inNs(ns.a, ['python3', '-c', UNSOLICITED_ECHO_REPLY, addr.ra]);
+        const unsolicited = (p: PacketPath) => p.label === 'reply' && p.src === addr.a && p.dst === addr.ra;
         const dropped = (ps: PacketPath[], dst: string, n: number) => ps.filter((p) => requestTo(dst)(p) && p.drop).length >= n;
-        const paths = await c.until((ps) => dropped(ps, addr.b, 2) && dropped(ps, addr.nowhere, 1));
+        const paths = await c.until(
+          (ps) => dropped(ps, addr.b, 2) && dropped(ps, addr.nowhere, 1) && ps.some((p) => unsolicited(p) && p.drop),
+        );
+        assert.deepEqual(lastHop(paths.find(unsolicited)), [ns.r, dev.ra, 'kfree_skb', 'NO_SOCKET', 'ping_rcv']);
         const toB = paths.filter(requestTo(addr.b));
         const filtered = toB.find((p) => p.hops[0].ttl === 64);
         const expired = toB.find((p) => p.hops[0].ttl === 1);
