@@ -54,8 +54,11 @@ export const openHostSession: SessionOpener = async (host, opts) => {
 
 function wrap(session: Session, host: HostSetting, opts: OpenSessionOptions): HostSession {
   return {
-    session,
+    name: host.name,
+    engine: session,
     host,
+    startTrace: (params) => session.startTrace(params),
+    readHostBtf: () => session.readHostBtf(),
     get client() {
       return session.client;
     },

@@ -1,5 +1,5 @@
 // Hands the webview side (extension/vscode/webviews/, the webview engineer's) what it needs: the extension's
-// Uri, the current engine Session and its changes, the log, the validated trace.maxRows setting, and the
+// Uri, the session of the host in focus (the HostSession commands and the tree use too) and its changes, the log, the validated trace.maxRows setting, and the
 // "kernel state changed" signal so its listings refresh after an attach or detach made here.
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
@@ -21,9 +21,8 @@ export function registerWebviewSide(
   });
   const side = registerWebviews({
     extensionUri: c.extension.extensionUri,
-    getSession: () => c.session?.session,
-    onDidChangeSession: (listener, thisArg, disposables) =>
-      c.onDidChangeSession((s) => listener.call(thisArg, s?.session), undefined, disposables),
+    getSession: () => c.session,
+    onDidChangeSession: c.onDidChangeSession,
     log: c.log,
     traceMaxRows: () => c.settings.values.traceMaxRows,
     onDidChangeTraceMaxRows: maxRows.event,

@@ -133,7 +133,7 @@ async function runAttach(
       };
       // ebpfNetDebug.confirmWithin: the window for the interface carrying SSH (0 turns the switch off).
       return attachWorkflow(
-        s.session,
+        s.engine,
         { ...req, object, program, confirm: withinMs === 0 ? { noConfirm: true } : { defaultWithinMs: withinMs } },
         hooks,
       );

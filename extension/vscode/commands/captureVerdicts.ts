@@ -35,7 +35,7 @@ export const captureVerdictsCommand: CommandFactory = needsSession(async (ctx, s
   const snapLength = vscode.workspace.getConfiguration('ebpfNetDebug').get<number>('capture.snapLength', 128);
 
   const build = await withProgress(`eBPF: building the capture variant of ${program}`, () =>
-    buildInstrumented({ source: source.fsPath, program, kind: att.kind === 'xdp' ? 'xdp' : 'tc', host: sessionTarget(s.session) }),
+    buildInstrumented({ source: source.fsPath, program, kind: att.kind === 'xdp' ? 'xdp' : 'tc', host: sessionTarget(s.engine) }),
   );
   if (!build.ok || !build.bytes) {
     for (const d of build.diagnostics) ctx.log.error(formatDiagnostic(d));

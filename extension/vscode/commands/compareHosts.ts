@@ -36,7 +36,7 @@ async function pickHosts(ctx: Ctx, args: unknown[]): Promise<[HostSetting, HostS
 
 async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void, cancelled: Promise<void>): Promise<DiffSide> {
   const current = ctx.session;
-  if (current && current.host.name === host.name) return { name: host.name, session: current.session, owned: false };
+  if (current && current.host.name === host.name) return { name: host.name, session: current, owned: false };
   const s = await openHostSession(host, {
     report: (m) => report(`${host.name}: ${m}`),
     log: (m) => ctx.log.info(`[${host.name}] ${m}`),
@@ -53,7 +53,7 @@ async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void,
     prompt: (message, secret) =>
       Promise.resolve(vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true })),
   });
-  return { name: host.name, session: s.session, owned: true };
+  return { name: host.name, session: s, owned: true };
 }
 
 export const compareHostsCommand: CommandFactory = {

@@ -64,7 +64,7 @@ export function compileWithTask(ctx: Ctx): CompileHook {
 
 /** The object of a choice, compiled for the connected host when it is a source, named BASENAME-HASH. */
 export function prepareChoice(ctx: Ctx, s: HostSession, choice: ObjectChoice, command: string): Promise<PreparedObject> {
-  return prepareObject(choice.file, { target: async () => sessionTarget(s.session), compile: compileWithTask(ctx), command });
+  return prepareObject(choice.file, { target: async () => sessionTarget(s.engine), compile: compileWithTask(ctx), command });
 }
 
 /** The verifier's complaint on the C line it names (Problems), and that file shown. */

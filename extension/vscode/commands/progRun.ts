@@ -10,7 +10,7 @@ const RUNNABLE = ['xdp', 'sched_cls', 'sched_act'];
 
 export const runOnPacketCommand: CommandFactory = needsSession(async (_ctx, session, arg, packet) => {
   if (!panels) return;
-  const programs = (await session.session.client.listPrograms()).filter((p) => RUNNABLE.includes(p.type));
+  const programs = (await session.client.listPrograms()).filter((p) => RUNNABLE.includes(p.type));
   const wanted = programIdOf(arg);
   let prog: BpfProgram | undefined = wanted !== undefined ? programs.find((p) => p.id === wanted) : undefined;
   if (wanted !== undefined && !prog) throw new Error(`program ${wanted} is not an XDP or tc program on this host`);

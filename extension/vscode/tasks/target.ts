@@ -8,7 +8,7 @@ import type { Ctx } from '../context';
 export function buildTarget(ctx: Ctx): TargetHost {
   const s = ctx.session;
   if (!s) return localTarget();
-  return { kernelRelease: s.facts.kernelRelease, arch: s.facts.arch, readBtf: () => s.session.readHostBtf() };
+  return { kernelRelease: s.facts.kernelRelease, arch: s.facts.arch, readBtf: () => s.readHostBtf() };
 }
 
 export function vmlinuxCacheDir(ctx: Ctx): string {

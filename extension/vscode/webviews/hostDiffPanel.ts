@@ -4,13 +4,13 @@
 import * as vscode from 'vscode';
 import type { HostDiffToHost, HostDiffToView } from '../../../protocol/webview';
 import { diffSnapshots, dumpContents, mapsToCompare, snapshotHost } from '../../core/fleet/hostDiff';
-import type { Session } from '../../core/session';
+import type { HostSession } from '../hostSession';
 import { ViewChannel, describe } from './channel';
 import { renderView } from './viewPage';
 
 export interface DiffSide {
   name: string;
-  session: Session;
+  session: HostSession;
   /** Closed with the panel (false: the editor's own). */ owned: boolean;
 }
 

@@ -101,7 +101,7 @@ export class ListingsPanel implements vscode.Disposable {
     const [programs, maps, net] = await Promise.all([client.listPrograms(), client.listMaps(), client.netList({})]);
     this.detachGuard.remember(net.namespaces, programs);
     return {
-      host: session.host,
+      host: session.name,
       at: Date.now(),
       programs,
       maps,

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { TraceBatcher } from './traceBatcher';
 import { DEFAULT_TRACE_MAX_ROWS, toTraceColumns, type LiveTraceToHost, type LiveTraceToView } from '../../../protocol/webview';
 import type { TraceEvent } from '../../../protocol/types';
-import type { Session } from '../../core/session';
+import type { HostSession } from '../hostSession';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { ViewChannel, describe } from './channel';
 import { renderView } from './viewPage';
@@ -74,7 +74,7 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
   }
 
   /** (Re)subscribes to the given session's trace_pipe, or says there is none. */
-  private async follow(session: Session | undefined): Promise<void> {
+  private async follow(session: HostSession | undefined): Promise<void> {
     await this.stop();
     if (!this.channel) return;
     if (!session) {
@@ -82,7 +82,7 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
       return;
     }
     if (!this.wanted) return;
-    this.channel.post({ type: 'status', state: 'connecting', host: session.host });
+    this.channel.post({ type: 'status', state: 'connecting', host: session.name });
     // The agent says on agent.log when trace_pipe is held by another reader (the kernel admits one) and it
     // retries; the view shows that instead of an empty list that looks like silence, until lines flow again.
     // Subscribed before trace.start: the agent says it once, as soon as its first reader fails.
@@ -90,7 +90,7 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
     const logSub = session.client.onAgentLog((p) => {
       if (!/^trace_pipe (is busy|reader)/.test(p.message)) return;
       waiting = true;
-      this.channel?.post({ type: 'status', state: 'waiting', host: session.host, message: p.message });
+      this.channel?.post({ type: 'status', state: 'waiting', host: session.name, message: p.message });
     });
     try {
       const stream = await session.startTrace({ source: 'trace_pipe', columns: true });
@@ -98,7 +98,7 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
       const eventsOff = stream.onEvents((p) => {
         if (waiting) {
           waiting = false;
-          this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+          this.channel?.post({ type: 'status', state: 'connected', host: session.name });
         }
         this.batcher.add(p.columns ?? toTraceColumns(p.events as TraceEvent[]), p.dropped);
       });
@@ -106,11 +106,11 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
         eventsOff();
         logSub.dispose();
       };
-      if (!waiting) this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+      if (!waiting) this.channel?.post({ type: 'status', state: 'connected', host: session.name });
     } catch (e) {
       logSub.dispose();
-      this.host.log.error(`live trace on ${session.host}: ${describe(e)}`);
-      this.channel?.post({ type: 'status', state: 'error', host: session.host, message: describe(e) });
+      this.host.log.error(`live trace on ${session.name}: ${describe(e)}`);
+      this.channel?.post({ type: 'status', state: 'error', host: session.name, message: describe(e) });
     }
   }
 

@@ -143,7 +143,7 @@ export class PacketPathPanel implements vscode.Disposable {
       const rows: PacketListRow[] = this.rows.add(changed);
       this.list?.addRows(rows, p.dropped);
     });
-    this.channel?.post({ type: 'status', state: 'connected', host: session.host });
+    this.channel?.post({ type: 'status', state: 'connected', host: session.name });
     this.list?.postState();
   }
 

@@ -1,12 +1,13 @@
 // What the webview side needs from the rest of the extension (the contract with extension/vscode/; the VS Code
 // layer builds one and calls registerWebviews). Optional members add behaviour when the host provides them.
 import type * as vscode from 'vscode';
-import type { Session } from '../../core/session';
+import type { HostSession } from '../hostSession';
 
 export interface WebviewHost {
   extensionUri: vscode.Uri;
-  getSession(): Session | undefined;
-  onDidChangeSession: vscode.Event<Session | undefined>;
+  /** The session of the host in focus (the selected row's, or the only connected one): the same object commands use. */
+  getSession(): HostSession | undefined;
+  onDidChangeSession: vscode.Event<HostSession | undefined>;
   log: vscode.LogOutputChannel;
   /** ebpfNetDebug.trace.maxRows, validated (default DEFAULT_TRACE_MAX_ROWS, protocol/webview.ts). */
   traceMaxRows?(): number;
