@@ -13,6 +13,7 @@ import { registerTaskProvider } from './tasks/taskProvider';
 import { startLanguageSupport } from './language/clangd';
 import { registerWebviewSide } from './webviewsBridge';
 import { registerXlatedProvider } from './commands/detach';
+import { hostOfArg } from './hostsModel';
 
 let ctx: Ctx | undefined;
 
@@ -23,8 +24,15 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
     const c = new Ctx(extension, log, openHostSession);
     ctx = c;
     const tree = new HostsTreeProvider(c);
-    const treeView = vscode.window.createTreeView('ebpfNetDebug.hosts', { treeDataProvider: tree, showCollapseAll: true });
-    c.pushExtCleanup(tree, treeView);
+    // Several rows may be selected: "Roll Out to Hosts..." acts on the selected hosts.
+    const treeView = vscode.window.createTreeView('ebpfNetDebug.hosts', {
+      treeDataProvider: tree,
+      showCollapseAll: true,
+      canSelectMany: true,
+    });
+    // Commands run from the palette act on the host of the selected row (and the webviews show it).
+    const selectionSub = treeView.onDidChangeSelection((e) => c.select(hostOfArg(e.selection[0])));
+    c.pushExtCleanup(tree, treeView, selectionSub);
     const webviews = registerWebviewSide(c, async (item) => {
       const node = await tree.find(item);
       if (node) await treeView.reveal(node, { select: true, focus: true, expand: true });
@@ -56,11 +64,14 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
   }
 }
 
-/** Connects to the default host in the background; a failure is a message, never an activation failure. */
+/**
+ * Connects to every configured host in the background, together (bounded, staggered); a failure is that host's
+ * state and a message, never an activation failure.
+ */
 function autoConnect(c: Ctx): void {
-  const { autoConnect: enabled, defaultHost } = c.settings.values;
-  if (!enabled || !defaultHost) return;
-  void vscode.commands.executeCommand('ebpfNetDebug.connect', defaultHost);
+  const { autoConnect: enabled, hosts } = c.settings.values;
+  if (!enabled || !hosts.length) return;
+  void vscode.commands.executeCommand('ebpfNetDebug.connectAll');
 }
 
 export async function deactivate(): Promise<void> {

@@ -19,6 +19,8 @@ export interface SettingsValues {
   hosts: HostSetting[];
   defaultHost: string;
   autoConnect: boolean;
+  /** Host connections opened at once (issue 13: bounded, staggered). */
+  connectConcurrency: number;
   xdpDefaultMode: XdpDefaultMode;
   /** Seconds; 0 = no dead-man switch. */
   confirmWithin: number;
@@ -35,6 +37,7 @@ export const defaultSettings: SettingsValues = {
   hosts: [],
   defaultHost: '',
   autoConnect: true,
+  connectConcurrency: 10,
   xdpDefaultMode: 'ask',
   confirmWithin: 15,
   traceMaxRows: DEFAULT_TRACE_MAX_ROWS,
@@ -112,6 +115,7 @@ export function parseSettings(read: RawSettingReader): ParsedSettings {
       hosts,
       defaultHost,
       autoConnect: bool('autoConnect', defaultSettings.autoConnect),
+      connectConcurrency: Math.round(num('connectConcurrency', defaultSettings.connectConcurrency, 1, 100)),
       xdpDefaultMode: mode as XdpDefaultMode,
       confirmWithin: num('confirmWithin', defaultSettings.confirmWithin, 0, 600),
       traceMaxRows: Math.round(num('trace.maxRows', defaultSettings.traceMaxRows, 100, 1_000_000)),

@@ -167,7 +167,7 @@ async function pickMap(maps: ObjectMap[]): Promise<ObjectMap> {
   return pick.m;
 }
 
-async function chooseMode(ctx: Ctx): Promise<XdpMode> {
+export async function chooseMode(ctx: Ctx): Promise<XdpMode> {
   const def = ctx.settings.values.xdpDefaultMode;
   if (def !== 'ask') return def;
   const pick = await vscode.window.showQuickPick(

@@ -14,14 +14,14 @@ export const cleanHostCommand: CommandFactory = {
   enabled: (ctx) => async (arg?: unknown) => {
     const host = await pickHost(ctx, arg);
     if (!host) return undefined;
-    if (ctx.session?.host.name === host.name) {
+    if (ctx.sessionOf(host.name)) {
       const d = await vscode.window.showWarningMessage(
         `${host.name} is connected: its agent runs from the directory to clean.`,
         { modal: true },
         'Disconnect and Clean',
       );
       if (d !== 'Disconnect and Clean') return undefined;
-      await ctx.disconnect();
+      await ctx.disconnect(host.name);
     }
     const ok = await vscode.window.showWarningMessage(
       `Remove everything eBPF Network Debugger put on ${host.name} (the login's ~/.cache/ebpf-netdebug: agent, runtime, agent state)?`,

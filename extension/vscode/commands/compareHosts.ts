@@ -1,6 +1,6 @@
 // Compare Two Hosts...: two configured hosts (ebpfNetDebug.hosts; arguments may name them; asked for when there are
 // more than two), connects to
-// each in parallel (the editor's connected host is reused, the other sessions belong to the panel) and opens the
+// each in parallel (a host the editor has connected is reused, the other sessions belong to the panel) and opens the
 // host diff (webviews/hostDiffPanel.ts). A host that cannot be reached is named in the error; nothing is left open.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
@@ -35,8 +35,8 @@ async function pickHosts(ctx: Ctx, args: unknown[]): Promise<[HostSetting, HostS
 }
 
 async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void, cancelled: Promise<void>): Promise<DiffSide> {
-  const current = ctx.session;
-  if (current && current.host.name === host.name) return { name: host.name, session: current, owned: false };
+  const connected = ctx.sessionOf(host.name);
+  if (connected) return { name: host.name, session: connected, owned: false };
   const s = await openHostSession(host, {
     report: (m) => report(`${host.name}: ${m}`),
     log: (m) => ctx.log.info(`[${host.name}] ${m}`),

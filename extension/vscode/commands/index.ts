@@ -3,7 +3,9 @@
 import type { CommandFactory } from './table';
 import type { WebviewCommands } from '../webviews/index';
 import { cleanHostCommand } from './cleanHost';
-import { connectCommand, disconnectCommand } from './connect';
+import { connectAllCommand, connectCommand, disconnectCommand } from './connect';
+import { rolloutAttachCommand } from './rolloutAttach';
+import { hostOfArg } from '../hostsModel';
 import { attachSockopsCommand, attachTcCommand, attachXdpCommand, attachXdpEth0Command } from './attach';
 import { detachCommand, showXlatedCommand, unpinCommand } from './detach';
 import { compileCommand } from './compile';
@@ -15,9 +17,12 @@ import { compareHostsCommand } from './compareHosts';
 
 export function commandTable(refresh: () => void, webviews: WebviewCommands): Record<string, CommandFactory> {
   return {
-    // They need no host: each view says "not connected" itself and follows the session when it comes.
-    ...Object.fromEntries(Object.entries(webviews).map(([id, handler]) => [id, { enabled: () => handler }])),
+    // They need no host: each view says "not connected" itself and follows the session in focus; run on a host's
+    // row, that host comes into focus first, so the view shows it.
+    ...Object.fromEntries(Object.entries(webviews).map(([id, handler]) => [id, focusingHost(handler)])),
     'ebpfNetDebug.connect': connectCommand,
+    'ebpfNetDebug.connectAll': connectAllCommand,
+    'ebpfNetDebug.rolloutAttach': rolloutAttachCommand,
     'ebpfNetDebug.disconnect': disconnectCommand,
     'ebpfNetDebug.cleanHost': cleanHostCommand,
     'ebpfNetDebug.attachXdpEth0': attachXdpEth0Command,
@@ -37,5 +42,17 @@ export function commandTable(refresh: () => void, webviews: WebviewCommands): Re
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
     'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,
+  };
+}
+
+function focusingHost(handler: (...args: unknown[]) => unknown): CommandFactory {
+  return {
+    enabled:
+      (ctx) =>
+      (...args) => {
+        const host = hostOfArg(args[0]);
+        if (host) ctx.focus(host);
+        return handler(...args);
+      },
   };
 }

@@ -1,10 +1,12 @@
 // Commands as a table of factories (../shared/docs/STYLE.md #6): each has the form used while connected and, when it needs
 // a host, a disabled form used otherwise (it offers to connect instead of failing somewhere deep inside).
 // The table is re-registered whenever the connection state changes, so a handler never sees a stale session.
+// Several hosts may be connected: a command that needs one acts on the host of its row (needsSession).
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { HostSession } from '../hostSession';
-import { reportError } from '../errors';
+import { Cancelled, reportError } from '../errors';
+import { hostOfArg, resolveCommandHost } from '../hostsModel';
 
 export type Handler = (...args: unknown[]) => unknown;
 
@@ -15,40 +17,55 @@ export interface CommandFactory {
   disabled?: (ctx: Ctx) => Handler;
 }
 
-/** A command that needs the agent: its disabled form offers to connect, then runs the enabled form. */
+/**
+ * A command that needs the agent. It acts on the host of the tree row it was run on, else of the selected row, else
+ * the only connected host; with several connected and nothing selected it asks (hostsModel.ts resolveCommandHost).
+ * With none connected its disabled form offers to connect, then runs.
+ */
 export function needsSession(run: (ctx: Ctx, session: HostSession, ...args: unknown[]) => unknown, title: string): CommandFactory {
-  return {
-    enabled:
-      (ctx) =>
-      (...args) => {
-        const s = ctx.session;
-        if (!s) return connectThen(ctx, title, args, run);
-        return run(ctx, s, ...args);
-      },
-    disabled:
-      (ctx) =>
-      (...args) =>
-        connectThen(ctx, title, args, run),
-  };
+  const enabled =
+    (ctx: Ctx) =>
+    async (...args: unknown[]) => {
+      const s = await sessionFor(ctx, title, args);
+      if (!s) return undefined;
+      // Whatever this command opens or compiles is for this host (the build task reads the host in focus).
+      ctx.focus(s.name);
+      return run(ctx, s, ...args);
+    };
+  return { enabled, disabled: enabled };
 }
 
-async function connectThen(
-  ctx: Ctx,
-  title: string,
-  args: unknown[],
-  run: (ctx: Ctx, s: HostSession, ...a: unknown[]) => unknown,
-): Promise<unknown> {
-  const host = ctx.preferredHost();
+/** The session a command acts on (connecting first when needed); undefined when the user declined. */
+export async function sessionFor(ctx: Ctx, title: string, args: readonly unknown[]): Promise<HostSession | undefined> {
+  const r = resolveCommandHost({
+    argHost: hostOfArg(args[0]),
+    selectedHost: ctx.selectedHost,
+    connected: ctx.sessions.map((s) => s.name),
+    defaultHost: ctx.settings.values.defaultHost,
+  });
+  if ('host' in r) return ctx.sessionOf(r.host);
+  if ('ask' in r) {
+    const pick = await vscode.window.showQuickPick(
+      r.ask.map((name) => ({ label: name, description: ctx.sessionOf(name)?.host.target })),
+      { title, placeHolder: 'Which host? (select a row of the host in the eBPF tree to skip this question)' },
+    );
+    if (!pick) throw new Cancelled();
+    return ctx.sessionOf(pick.label);
+  }
+  return connectThen(ctx, title, r.connect);
+}
+
+async function connectThen(ctx: Ctx, title: string, named: string | undefined): Promise<HostSession | undefined> {
+  const host = named ? ctx.settings.values.hosts.find((h) => h.name === named) : ctx.preferredHost();
   if (host) {
     // One host is the obvious choice: connect to it without asking, then do what was asked.
     await vscode.commands.executeCommand('ebpfNetDebug.connect', host.name);
-  } else {
-    const a = await vscode.window.showInformationMessage(`${title} needs a connected host.`, 'Connect to Host...');
-    if (a !== 'Connect to Host...') return undefined;
-    await vscode.commands.executeCommand('ebpfNetDebug.connect');
+    return ctx.sessionOf(host.name);
   }
-  const s = ctx.session;
-  return s ? run(ctx, s, ...args) : undefined;
+  const a = await vscode.window.showInformationMessage(`${title} needs a connected host.`, 'Connect to Host...');
+  if (a !== 'Connect to Host...') return undefined;
+  const name = await vscode.commands.executeCommand<string | undefined>('ebpfNetDebug.connect');
+  return name ? ctx.sessionOf(name) : undefined;
 }
 
 /** Registers the table now and again on every connection state change. */
@@ -56,7 +73,7 @@ export function registerCommandTable(ctx: Ctx, table: Record<string, CommandFact
   let registered: vscode.Disposable[] = [];
   let lastConnected: boolean | undefined;
   const register = () => {
-    const connected = ctx.state.kind === 'connected';
+    const connected = ctx.sessions.length > 0;
     if (connected === lastConnected) return;
     lastConnected = connected;
     for (const d of registered) d.dispose();

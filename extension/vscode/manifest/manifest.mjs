@@ -16,6 +16,7 @@ const commandList = [
   ['compile', 'Compile BPF Program', '$(tools)'],
   ['loadObject', 'Load BPF Object...'],
   ['connect', 'Connect to Host...', '$(plug)'],
+  ['connectAll', 'Connect to All Hosts', '$(vm-connect)'],
   ['disconnect', 'Disconnect'],
   ['cleanHost', 'Clean Host...'],
   ['createLab', 'Create Lab...', '$(beaker)'],
@@ -25,6 +26,7 @@ const commandList = [
   ['unpin', 'Unpin'],
   ['showLog', 'Show Log'],
   ['captureVerdicts', 'Capture Verdicts...', '$(record)'],
+  ['rolloutAttach', 'Roll Out to Hosts...', '$(rocket)'],
   // Handled by the webview side (extension/vscode/webviews/index.ts).
   ['showLiveTrace', 'Show Live Trace', '$(pulse)'],
   ['tracePacketPath', 'Trace Packet Path...', '$(git-compare)'],
@@ -100,6 +102,7 @@ export const manifest = {
       'view/title': [
         { command: 'ebpfNetDebug.refresh', when: 'view == ebpfNetDebug.hosts', group: 'navigation@1' },
         { command: 'ebpfNetDebug.connect', when: 'view == ebpfNetDebug.hosts', group: 'navigation@2' },
+        { command: 'ebpfNetDebug.connectAll', when: 'view == ebpfNetDebug.hosts', group: '1_hosts' },
         { command: 'ebpfNetDebug.attachXdpEth0', when: `view == ebpfNetDebug.hosts && ${connected}`, group: 'navigation@3' },
         { command: 'ebpfNetDebug.createLab', when: 'view == ebpfNetDebug.hosts', group: '2_lab' },
         { command: 'ebpfNetDebug.showLog', when: 'view == ebpfNetDebug.hosts', group: '9_log' },
@@ -118,6 +121,7 @@ export const manifest = {
         { command: 'ebpfNetDebug.unpin', when: treeItem('pinned'), group: '1_program@3' },
         { command: 'ebpfNetDebug.runOnPacket', when: treeItem('program'), group: '1_program@4' },
         { command: 'ebpfNetDebug.showProgramStats', when: treeItem('host-connected'), group: '1_host' },
+        { command: 'ebpfNetDebug.rolloutAttach', when: treeItem('host-'), group: '2_fleet' },
         { command: 'ebpfNetDebug.dumpMap', when: treeItem('map'), group: '1_map' },
         { command: 'ebpfNetDebug.destroyLab', when: treeItem('lab'), group: '1_lab' },
         { command: 'ebpfNetDebug.createLab', when: treeItem('labs'), group: 'inline' },
@@ -172,7 +176,16 @@ export const manifest = {
         'ebpfNetDebug.autoConnect': {
           type: 'boolean',
           default: true,
-          description: 'Connect to the default host when the extension starts.',
+          description:
+            'Connect to every host of ebpfNetDebug.hosts when the extension starts (in parallel, at most ebpfNetDebug.connectConcurrency at a time).',
+        },
+        'ebpfNetDebug.connectConcurrency': {
+          type: 'number',
+          default: 10,
+          minimum: 1,
+          maximum: 100,
+          markdownDescription:
+            'How many host connections are opened at once (the others wait their turn; starts are staggered): sshd refuses bursts of unauthenticated connections (`MaxStartups 10:30:100`).',
         },
         'ebpfNetDebug.xdp.defaultMode': {
           type: 'string',

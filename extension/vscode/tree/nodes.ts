@@ -19,6 +19,7 @@ import {
   type NamespaceNode,
   type ProgramGroup,
 } from './model';
+import type { HostStatus } from '../hostsModel';
 
 export interface Node {
   item(): vscode.TreeItem;
@@ -47,29 +48,47 @@ const none = vscode.TreeItemCollapsibleState.None;
 export class HostNode implements Node {
   constructor(
     readonly hostName: string,
-    private readonly target: string,
-    private readonly state: 'connected' | 'connecting' | 'disconnected' | 'failed',
+    /** Undefined: disconnected. */
+    private readonly status: HostStatus | undefined,
+    private readonly description: string,
     private readonly load: () => Promise<SnapshotIndex>,
-    private readonly detail?: string,
   ) {}
+  private get live(): boolean {
+    return this.status?.kind === 'connected' || this.status?.kind === 'reconnecting';
+  }
   item(): vscode.TreeItem {
-    const t = new vscode.TreeItem(this.hostName, this.state === 'connected' ? vscode.TreeItemCollapsibleState.Expanded : none);
+    const kind = this.status?.kind;
+    const t = new vscode.TreeItem(this.hostName, this.live ? vscode.TreeItemCollapsibleState.Expanded : none);
     t.id = `host:${this.hostName}`;
-    t.description = this.state === 'connected' ? `${this.target} · ${this.detail ?? ''}` : `${this.target} · ${this.state}`;
-    t.contextValue = this.state === 'connected' ? 'host-connected' : 'host-disconnected';
-    t.iconPath = icon(
-      this.state === 'connected' ? 'vm-active' : this.state === 'failed' ? 'vm-outline' : 'vm',
-      this.state === 'failed' ? 'errorForeground' : undefined,
-    );
-    if (this.state !== 'connected') t.command = { command: 'ebpfNetDebug.connect', title: 'Connect', arguments: [this.hostName] };
+    t.description = this.description;
+    t.tooltip = `${this.hostName}: ${this.description}`;
+    t.contextValue = this.live ? 'host-connected' : kind === 'connecting' ? 'host-connecting' : 'host-disconnected';
+    t.iconPath =
+      kind === 'connected'
+        ? icon('vm-active')
+        : kind === 'connecting' || kind === 'reconnecting'
+          ? icon('sync~spin')
+          : kind === 'failed'
+            ? icon('vm-outline', 'errorForeground')
+            : icon('vm');
+    if (!this.live && kind !== 'connecting') t.command = { command: 'ebpfNetDebug.connect', title: 'Connect', arguments: [this.hostName] };
     return t;
   }
   async children(): Promise<Node[]> {
-    if (this.state !== 'connected') return [];
+    if (!this.live) return [];
     const idx = await this.load();
     const s = idx.snapshot;
     const section = (label: string, ctx: string, ic: string, part: string, count: number, kids: () => Node[]) =>
-      new SectionNode(`${this.hostName}/${label}`, label, ctx, ic, s.errors[part] ?? `${count}`, kids, s.errors[part] !== undefined);
+      new SectionNode(
+        this.hostName,
+        `${this.hostName}/${label}`,
+        label,
+        ctx,
+        ic,
+        s.errors[part] ?? `${count}`,
+        kids,
+        s.errors[part] !== undefined,
+      );
     return [
       section('Programs', 'section-programs', 'symbol-function', 'programs', s.programs.length, () =>
         groupProgramsByType(s.programs).map((g) => new ProgramTypeNode(idx, g)),
@@ -96,6 +115,8 @@ export class HostNode implements Node {
 
 class SectionNode implements Node {
   constructor(
+    /** Commands run on a section's row (Create Lab on Labs) act on this host. */
+    readonly hostName: string,
     private readonly id: string,
     private readonly label: string,
     private readonly ctx: string,
@@ -120,7 +141,7 @@ class SectionNode implements Node {
 
 class ProgramTypeNode implements Node {
   constructor(
-    private readonly idx: SnapshotIndex,
+    readonly idx: SnapshotIndex,
     private readonly group: ProgramGroup,
   ) {}
   item(): vscode.TreeItem {
@@ -196,7 +217,7 @@ export class MapNode implements Node {
 
 class NamespaceTreeNode implements Node {
   constructor(
-    private readonly idx: SnapshotIndex,
+    readonly idx: SnapshotIndex,
     private readonly ns: NamespaceNode,
   ) {}
   item(): vscode.TreeItem {
@@ -268,7 +289,7 @@ export class SlotNode implements Node {
 
 class CgroupNode implements Node {
   constructor(
-    private readonly idx: SnapshotIndex,
+    readonly idx: SnapshotIndex,
     private readonly cgroup: string,
     private readonly atts: CgroupAttachment[],
   ) {}

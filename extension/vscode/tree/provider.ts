@@ -1,16 +1,19 @@
-// The Hosts tree: hosts from the settings (plus the connected one if it is not there), and under the connected
-// host one snapshot of the kernel per refresh. One EventEmitter refreshes it (../shared/docs/STYLE.md #11); it refreshes on
+// The Hosts tree: a top-level row per host from the settings (plus any connected host that is not there) with its
+// state (connecting, connected, reconnecting, failed with the reason), and under each connected host one snapshot
+// of its kernel per refresh. One EventEmitter refreshes it (../shared/docs/STYLE.md #11); it refreshes on
 // connection changes, on the Refresh command and after every change made through the extension.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { latestRate } from '../../core/stats/liveRates';
 import { takeSnapshot } from './model';
+import { hostRowDescription } from '../hostsModel';
 import { HostNode, InterfaceTreeNode, MapNode, ProgramNode, SlotNode, SnapshotIndex, messageNode, type Node } from './nodes';
 
 export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
-  private snapshot: Promise<SnapshotIndex> | undefined;
+  /** One snapshot per connected host, until the next refresh. */
+  private readonly snapshots = new Map<string, Promise<SnapshotIndex>>();
   private readonly subs: vscode.Disposable[];
   /** Parent of every node handed out, for TreeView.reveal (nodes are rebuilt on refresh; ids stay stable). */
   private parents = new WeakMap<Node, Node | undefined>();
@@ -21,38 +24,36 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       // After a change made through the extension: the command's message waits until the tree has the new state.
       ctx.addKernelRefresher(async () => {
         this.refresh();
-        await this.current();
+        await Promise.all(ctx.sessions.map((h) => this.load(h.name).catch(() => undefined)));
       }),
       ctx.settings.onDidChange(() => this.refresh()),
     ];
   }
 
   refresh(): void {
-    this.snapshot = undefined;
+    this.snapshots.clear();
     this.emitter.fire(undefined);
   }
 
-  /** The current snapshot (fetching it if needed), for commands that pick from what the tree shows. */
-  current(): Promise<SnapshotIndex> | undefined {
-    return this.ctx.session ? this.load() : undefined;
-  }
-
-  private load(): Promise<SnapshotIndex> {
-    const session = this.ctx.session;
-    if (!session) return Promise.reject(new Error('not connected'));
-    if (!this.snapshot) {
+  private load(host: string): Promise<SnapshotIndex> {
+    const session = this.ctx.sessionOf(host);
+    if (!session) return Promise.reject(new Error(`${host} is not connected`));
+    let snapshot = this.snapshots.get(host);
+    if (!snapshot) {
       const started = Date.now();
-      this.snapshot = takeSnapshot(session.client).then((s) => {
+      snapshot = takeSnapshot(session.client).then((s) => {
         const n = s.programs.length;
-        this.ctx.log.debug(`tree: snapshot of ${session.host.name} (${n} programs, ${s.maps.length} maps) in ${Date.now() - started} ms`);
-        for (const [part, msg] of Object.entries(s.errors)) this.ctx.log.warn(`tree: listing ${part} failed: ${msg}`);
-        return new SnapshotIndex(s, session.host.name);
+        this.ctx.log.debug(`tree: snapshot of ${host} (${n} programs, ${s.maps.length} maps) in ${Date.now() - started} ms`);
+        for (const [part, msg] of Object.entries(s.errors)) this.ctx.log.warn(`tree: ${host}: listing ${part} failed: ${msg}`);
+        return new SnapshotIndex(s, host);
       });
-      this.snapshot.catch(() => {
-        this.snapshot = undefined;
+      this.snapshots.set(host, snapshot);
+      const mine = snapshot;
+      snapshot.catch(() => {
+        if (this.snapshots.get(host) === mine) this.snapshots.delete(host);
       });
     }
-    return this.snapshot;
+    return snapshot;
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -88,7 +89,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
    * snapshot, no agent calls beyond it). Undefined when the kernel no longer has it.
    */
   async find(item: { kind: 'program' | 'map' | 'attachment'; id: number; netns?: string; dev?: string }): Promise<Node | undefined> {
-    const host = (await this.getChildren()).find((h) => h instanceof HostNode && h.item().contextValue === 'host-connected');
+    const focus = this.ctx.session?.name;
+    const host = (await this.getChildren()).find((h) => h instanceof HostNode && h.hostName === focus);
     if (!host) return undefined;
     const sections = await this.getChildren(host);
     const section = sections.find(
@@ -125,19 +127,15 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
         return [messageNode(`Could not read the host: ${e instanceof Error ? e.message : e}`, 'error')];
       }
     }
-    const st = this.ctx.state;
     const hosts = [...this.ctx.settings.values.hosts];
-    if (st.kind !== 'disconnected' && !hosts.some((h) => h.name === st.host.name)) hosts.push(st.host);
+    for (const st of this.ctx.states) if (!hosts.some((h) => h.name === st.host.name)) hosts.push(st.host);
+    const statuses = new Map(this.ctx.statuses().map((s) => [s.name, s]));
     return hosts.map((h) => {
-      const active = st.kind !== 'disconnected' && st.host.name === h.name;
-      const state = active ? st.kind : 'disconnected';
-      const detail =
-        st.kind === 'connected' && active
-          ? `kernel ${st.session.facts.kernelRelease}`
-          : st.kind === 'failed' && active
-            ? st.error
-            : undefined;
-      return new HostNode(h.name, h.target, state, () => this.load(), detail);
+      const st = this.ctx.stateOf(h.name);
+      const kernel = st.kind === 'connected' ? st.session.facts.kernelRelease : undefined;
+      return new HostNode(h.name, statuses.get(h.name), hostRowDescription(h.target, statuses.get(h.name), kernel), () =>
+        this.load(h.name),
+      );
     });
   }
 

@@ -38,6 +38,8 @@ export interface LabHost {
   ping(count?: number): Promise<{ sent: number; received: number }>;
   /** `bpftool -j net show dev eth0` inside the host namespace. */
   xdpOnEth0(): Promise<{ id: number; mode: string; name?: string } | undefined>;
+  /** Stops the host's sshd (a host that is down for SSH; the namespaces stay until destroy()). */
+  stopSshd(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -65,12 +67,15 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
   const dir = mkdtempSync(join(tmpdir(), `end-${token}-lab-`));
   let sshd: ChildProcess | undefined;
 
-  const destroy = async () => {
+  const stopSshd = async () => {
     if (sshd?.pid && sshd.exitCode === null) {
       const gone = new Promise((r) => sshd!.once('exit', r));
       sshd.kill('SIGTERM');
       await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
     }
+  };
+  const destroy = async () => {
+    await stopSshd();
     // Anything the agent attached inside dies with the namespaces; the management veth goes with its peer.
     for (const ns of [hostNs, peerNs]) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -205,6 +210,7 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
         const parsed = JSON.parse(r.stdout) as { xdp?: { id: number; mode: string; name?: string }[] }[];
         return parsed[0]?.xdp?.[0];
       },
+      stopSshd,
       destroy,
     };
     return lab;

@@ -5,3 +5,4 @@ export type { SnapshotSource } from '../../../extension/vscode/tree/model';
 export * as settings from '../../../extension/vscode/settingsModel';
 export * as clangdConfig from '../../../extension/vscode/language/clangdConfig';
 export * as detachChoice from '../../../extension/vscode/tree/detachChoice';
+export * as hosts from '../../../extension/vscode/hostsModel';
