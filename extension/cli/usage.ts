@@ -41,8 +41,9 @@ Several hosts (info, list, attach, detach, trace): instead of --host give
   attach xdp|tc ... --rollout canary [--health-ping ADDR] [--wave N]: one host first, then waves of N (default
     --parallel); each host's dead-man switch armed (--confirm-within, default 15 s), ADDR pinged from each host;
     the first failure stops the rollout and detaches what it attached.
-  trace --source packet-path [--netns-scope own|all]: one path per packet across the hosts (clock offsets stated);
-    own: each host reports only hops in its agent's network namespace.
+  trace --source packet-path [--netns-scope own|all] [-w FILE [--snaplen N]]: one path per packet across the hosts
+    (clock offsets stated); own: each host reports only hops in its agent's network namespace; -w: the hops also
+    into one pcapng, one interface per host and interface (R/eth0), times on this machine's clock.
 
 Options for every command: --json (machine-readable output), -v/--verbose (details of a failure), -h/--help.
 --host: \`local\` (this machine, no SSH), an ssh_config alias, or user@host[:port]; default $EBPF_NETDEBUG_HOST.

@@ -150,6 +150,7 @@ describe('fleet: a chain of namespace hosts A - R - B', () => {
   });
 
   it('a ping from A to B, traced on the three hosts each in its own namespace, is one path across them', async () => {
+    const pcap = join(scratch, 'chain.pcapng');
     const ping = spawn('nsenter', [`--net=/run/netns/${lab.a.netns}`, 'ping', '-n', '-i', '0.2', `${CHAIN.right}.2`], { stdio: 'ignore' });
     try {
       const r = await cli([
@@ -167,6 +168,8 @@ describe('fleet: a chain of namespace hosts A - R - B', () => {
         '--duration',
         '4',
         '--json',
+        '-w',
+        pcap,
       ]);
       assert.equal(r.code, 0, r.err);
       const docs = lines(r);
@@ -198,6 +201,31 @@ describe('fleet: a chain of namespace hosts A - R - B', () => {
       assert.deepEqual(
         reply.hops.filter((h) => h.tracepoint !== 'kfree_skb').map((h) => `${h.host} ${h.ifname}`),
         ['B eth0', 'R eth1', 'R eth0', 'A eth0'],
+      );
+      // -w: the same hops in one pcapng, one interface per host and interface, as Wireshark reads it.
+      assert.match(r.err, /trace: wrote \d+ packets \(hops\) from 3 hosts to /);
+      const frames = execFileSync('tshark', [
+        '-r',
+        pcap,
+        '-T',
+        'fields',
+        '-e',
+        'frame.interface_name',
+        '-e',
+        'ip.ttl',
+        '-Y',
+        'icmp.type == 8',
+      ])
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'));
+      const ifaces = new Set(frames.map((f) => f[0]));
+      for (const i of ['A/eth0', 'R/eth0', 'R/eth1', 'B/eth0'])
+        assert.ok(ifaces.has(i), `echo requests on ${i} in the pcapng: ${[...ifaces].join(', ')}`);
+      assert.ok(
+        frames.some((f) => f[0] === 'R/eth1' && f[1] === '63'),
+        'the request leaves R on eth1 with TTL 63',
       );
     } finally {
       ping.kill('SIGKILL');

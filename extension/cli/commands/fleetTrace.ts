@@ -3,15 +3,19 @@
 // packet across hosts (core/fleet/crossHostPath.ts) with each host's clock offset estimated from agent round trips
 // and stated. Text: one block per packet, hops labelled with their host, `~~ wire ~~` between hosts. --json: one
 // line per host's clock (`{host, clock}`), then one line per packet (`{host: first host, hosts, hops: [{host,...}]}`).
+// -w FILE [--snaplen N]: the joined hops also go into one pcapng file, one interface per host and interface
+// (`R/eth0`), times on this machine's clock (core/fleet/fleetPcapng.ts); written when the trace ends.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { TraceEventsParams } from '../../../protocol/agent';
 import type { PacketPathEvent } from '../../../protocol/types';
 import { estimateClockOffset, type ClockOffset } from '../../core/fleet/clockOffset';
+import { writeFleetPcapng } from '../../core/fleet/fleetPcapng';
 import { formatFleetPaths, joinPacketPaths } from '../../core/fleet/crossHostPath';
 import { Fleet } from '../../core/fleet/fleet';
 import { PacketFilterError, PacketPathGrouper, parsePacketFilter } from '../../core/packetPath';
 import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
 import { commonOptions, oneOf, parseCommand, positiveNumber } from '../args';
-import { usageError } from '../cliError';
+import { CliError, usageError } from '../cliError';
 import { CLI_VERSION } from '../hostSession';
 import type { CliContext } from '../io';
 import type { FleetOptions } from '../fleetOptions';
@@ -24,16 +28,35 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
     filter: { type: 'string' },
     duration: { type: 'string' },
     'netns-scope': { type: 'string' },
+    write: { type: 'string', short: 'w' },
+    snaplen: { type: 'string' },
   });
   if (positionals.length) throw usageError(`trace: unexpected argument ${positionals[0]} (a filter goes in --filter "...")`);
   const scope = oneOf('--netns-scope', values['netns-scope'], ['own', 'all'] as const) ?? 'all';
   const duration = positiveNumber('--duration', values.duration);
+  if (values.write === '') throw usageError('trace: -w needs a file name (or - for stdout)');
+  const toStdout = values.write === '-';
+  if (toStdout && values.json) throw usageError('trace: -w - writes pcapng to stdout; --json cannot go there too');
+  if (toStdout && !ctx.io.bytes) throw usageError('trace: -w -: this output cannot take bytes');
+  if (values.snaplen !== undefined && values.write === undefined) throw usageError('trace: --snaplen goes with -w');
+  const snaplen = values.snaplen === undefined ? 128 : Number(values.snaplen);
+  if (values.snaplen !== undefined && (!/^\d+$/.test(values.snaplen) || snaplen > 256))
+    throw usageError(`trace: --snaplen ${values.snaplen}: expected a byte count from 0 to 256`);
   let packetFilter;
   try {
     packetFilter = values.filter ? parsePacketFilter(values.filter) : undefined;
   } catch (e) {
     if (e instanceof PacketFilterError) throw usageError(`--filter: ${e.message}`);
     throw e;
+  }
+  // The file is opened before any host is: a path that cannot be written fails before anything is attached.
+  let fd: number | undefined;
+  if (values.write && !toStdout) {
+    try {
+      fd = openSync(values.write, 'w');
+    } catch (e) {
+      throw new CliError(`trace: -w ${values.write}: ${(e as Error).message}`);
+    }
   }
   const remoteBase = ctx.env.EBPF_NETDEBUG_REMOTE_BASE;
   const { fleet, failures } = await Fleet.open(
@@ -64,7 +87,12 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
       if (!clocks.has(h.name)) throw new Error('the clock could not be read (clock.now)');
       const g = new PacketPathGrouper();
       grouped.set(h.name, g);
-      const stream = await s.startTrace({ source: 'packet_path', packetFilter, netnsScope: scope });
+      const stream = await s.startTrace({
+        source: 'packet_path',
+        packetFilter,
+        netnsScope: scope,
+        ...(values.write !== undefined ? { packetBytes: snaplen } : {}),
+      });
       stream.onEvents((b: TraceEventsParams) => g.add(b.events as PacketPathEvent[]));
       const logSub = s.client.onAgentLog((l) => {
         if (l.level === 'error' && !problems.has(h.name)) problems.set(h.name, l.message);
@@ -100,13 +128,28 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
     const inputs = [...grouped].filter(([h]) => clocks.has(h)).map(([host, g]) => ({ host, paths: g.paths(), clock: clocks.get(host)! }));
     const joined = joinPacketPaths(inputs);
     const clockList = fleet.hostNames.filter((h) => clocks.has(h)).map((host) => ({ host, clock: clocks.get(host)! }));
-    if (values.json) {
+    if (values.write !== undefined) {
+      // This machine's monotonic clock (the hops' clientNs) to the epoch, read once.
+      const epochMinusClientNs = Date.now() * 1e6 - Number(process.hrtime.bigint());
+      const chunks: Buffer[] = [];
+      const w = writeFleetPcapng(joined, (c) => void chunks.push(c), { snaplen, epochMinusClientNs });
+      const bytes = Buffer.concat(chunks);
+      if (toStdout) ctx.io.bytes!(bytes);
+      else writeSync(fd!, bytes);
+      const where = toStdout ? 'stdout' : values.write;
+      ctx.io.err(
+        `trace: wrote ${w.packets} packets (hops) from ${inputs.length} host${inputs.length === 1 ? '' : 's'} to ${where}${w.withoutBytes ? ` (${w.withoutBytes} hops without bytes left out)` : ''}\n`,
+      );
+    }
+    // With -w - stdout holds the pcapng: the paths are not printed.
+    if (!toStdout && values.json) {
       for (const c of clockList) ctx.io.out(`${JSON.stringify(c)}\n`);
       for (const p of joined) ctx.io.out(`${JSON.stringify({ host: p.hosts[0], ...p })}\n`);
-    } else {
+    } else if (!toStdout) {
       ctx.io.out(formatFleetPaths(joined, clockList));
     }
   } finally {
+    if (fd !== undefined) closeSync(fd);
     await fleet.close();
   }
   return printSummary(
