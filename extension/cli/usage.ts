@@ -19,6 +19,7 @@ Commands:
   unload   --host H OBJECT [--force]                  remove an object attach loaded (detach does it for the last one)
   list     programs|maps|net|links|attachments|objects --host H [--netns NS]
   host     clean --host H                             remove everything of ours from the host's ~/.cache/ebpf-netdebug
+  host     install-launcher --host H                  root-owned launcher + allow list, for a sudoers rule granting only it
                                                       (refused while an agent of ours runs there)
   trace    --host H [--source trace_pipe|packet-path] [--filter F] [--duration S]
              packet-path: [-w FILE.pcapng | -w -] [--snaplen N] (pcapng of every hop, N first bytes, 0-256, default 128)

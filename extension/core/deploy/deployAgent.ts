@@ -79,7 +79,7 @@ export interface DeployResult {
    */
   startAgent(argv?: string[]): Promise<RemoteProcess>;
   /** Runs argv as root on the host the way the agent runs (sudo with the password as needed). */
-  execAsRoot(argv: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  execAsRoot(argv: string[], opts?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
   /**
    * For the next deployment to the same host (a reconnect): answers sudo's question with the password this one was
    * given and sudo accepted, so the user is not asked again while the session lives. Undefined when no password was
@@ -215,9 +215,24 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
       }
     }
 
-    // Not root: how to become root for exactly this node (asks for the sudo password when needed).
-    const mode: SudoMode = probe.uid === 0 ? { kind: 'root' } : await sudoModeFor(t, probe.user, node.path, opts.askSudoPassword);
-    const argv = asRoot(mode, rootArgv).argv;
+    // Not root: the root-owned launcher when it is there and allows this bundle (a sudoers rule may allow only it;
+    // it chooses the agent's arguments itself, so not with a user-set bpftool), else sudo for exactly this node
+    // (asks for the sudo password when needed).
+    const mode: SudoMode =
+      probe.uid === 0
+        ? { kind: 'root' }
+        : probe.launcher && !opts.bpftoolPath && (await launcherAllows(t, probe.launcher, remotePath))
+          ? { kind: 'launcher', launcher: probe.launcher }
+          : await sudoModeFor(t, probe.user, node.path, opts.askSudoPassword).catch((e: unknown) => {
+              if (!(e instanceof DeployError) || !probe.launcher || e.kind !== 'SudoNeedsPassword') throw e;
+              throw new DeployError(
+                e.kind,
+                `${e.message} (${probe.launcher} is installed but does not allow this agent version${opts.bpftoolPath ? ', or a bpftoolPath is set, which it does not take' : ''}: ` +
+                  'run `ebpf-netdebug host install-launcher --host HOST` again to allow it)',
+                e.detail,
+              );
+            });
+    const argv = mode.kind === 'launcher' ? ['sudo', '-n', '--', mode.launcher, remotePath] : asRoot(mode, rootArgv).argv;
     const startAgent = (wanted: string[] = argv): Promise<RemoteProcess> => {
       if (wanted.length < argv.length || argv.some((a, i) => wanted[i] !== a)) {
         return Promise.reject(new Error(`startAgent: ${JSON.stringify(wanted)} does not start with the deployed agent's argv`));
@@ -227,6 +242,10 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
       pre = undefined;
       if (p && extra.length === 0) return Promise.resolve(p);
       p?.kill();
+      if (mode.kind === 'launcher') {
+        if (extra.length) return Promise.reject(new Error(`startAgent: the launcher ${mode.launcher} takes no arguments for the agent`));
+        return t.spawn(argv);
+      }
       return spawnAsRoot(t, mode, [...rootArgv, ...extra]);
     };
     return {
@@ -262,6 +281,12 @@ export async function deployAgent(t: Transport, opts: DeployOptions): Promise<De
     pre?.kill();
     throw e;
   }
+}
+
+/** Does the host's launcher allow this bundle (and does sudo let this login run it without a password)? */
+async function launcherAllows(t: Transport, launcher: string, bundle: string): Promise<boolean> {
+  const r = await t.exec(['sudo', '-n', '--', launcher, '--check', bundle], { timeoutMs: 20_000 });
+  return r.code === 0 && r.stdout.trim() === 'allowed';
 }
 
 /** Starts the agent: through the deployment (SSH: sudo, the probe's agent) or, for a local command, as argv. */

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { RemoteProcess, Transport } from '../transport/transport';
 import { DeployError } from './deployError';
 import { PATH_LINE } from './hostPath';
+import { LAUNCHER_PATH } from './launcherPaths';
 
 /**
  * A CONSTANT script: its inputs travel as positional arguments, never inside the text:
@@ -47,6 +48,8 @@ export const PROBE_SCRIPT = [
   '  v=$("$b" version 2>/dev/null) || continue',
   '  v=${v#bpftool v}; v=${v%%[!0-9.]*}; [ -n "$v" ] && printf "bpftool=%s %s\\n" "$v" "$b"',
   'done',
+  // The root-owned launcher of `host install-launcher` (launcher.ts): a sudoers rule may allow only it.
+  `[ -x ${LAUNCHER_PATH} ] && printf "launcher=%s\\n" ${LAUNCHER_PATH}`,
   'f="$HOME/$1/$2/agent.js"',
   'sha=""',
   'if [ -f "$f" ]; then sha=$(sha256sum "$f" | cut -d" " -f1); printf "sha256=%s\\n" "$sha"; fi',
@@ -88,6 +91,8 @@ export interface Probe {
   remoteSha?: string;
   /** Our runtime directory for this CPU, present and complete. */
   runtimeDir?: string;
+  /** The root-owned launcher (`host install-launcher`), when installed. */
+  launcher?: string;
   sshInterface: SshInterface | null;
   /** The agent the probe started (warm path), its stdio on the probe's channel. */
   proc?: RemoteProcess;
@@ -228,6 +233,7 @@ export function parseProbe(hostLabel: string, stdout: string, stderr: string): O
     bpftools,
     remoteSha: kv.get('sha256'),
     runtimeDir: kv.get('runtime'),
+    launcher: kv.get('launcher'),
     sshInterface: parseSshInterface(kv.get('sshconn'), kv.get('sshroute')),
   };
 }

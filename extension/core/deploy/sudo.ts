@@ -9,19 +9,34 @@ import { DeployError } from './deployError';
 /** Asks for the login's sudo password; undefined when the user cancelled. */
 export type SudoPasswordPrompt = (question: { host: string; user: string }) => Promise<string | undefined>;
 
-export type SudoMode = { kind: 'root' } | { kind: 'nopasswd' } | { kind: 'password'; password: string };
+/**
+ * How this login becomes root: it is root; `sudo -n` (NOPASSWD); `sudo -S` with the password; or only through the
+ * root-owned launcher (launcher.ts), which starts our agent and runs nothing else.
+ */
+export type SudoMode =
+  { kind: 'root' } | { kind: 'nopasswd' } | { kind: 'password'; password: string } | { kind: 'launcher'; launcher: string };
 
 /** argv as root, and what to write on its stdin first (the password line), for a mode. */
 export function asRoot(mode: SudoMode, argv: string[]): { argv: string[]; stdinPrefix?: string } {
   if (mode.kind === 'root') return { argv };
+  if (mode.kind === 'launcher') {
+    throw new DeployError(
+      'SudoNeedsPassword',
+      `this login becomes root only through ${mode.launcher}, which starts our agent and nothing else; ${argv[0]} cannot run as root this way`,
+      '',
+    );
+  }
   if (mode.kind === 'nopasswd') return { argv: ['sudo', '-n', '--', ...argv] };
   return { argv: ['sudo', '-S', '-k', '-p', '', '--', ...argv], stdinPrefix: `${mode.password}\n` };
 }
 
-/** Runs argv as root on the host (exec, output collected). */
-export function execAsRoot(t: Transport, mode: SudoMode, argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}) {
+/** Runs argv as root on the host (exec, output collected); the password line goes before `stdin`. */
+export async function execAsRoot(t: Transport, mode: SudoMode, argv: string[], opts: { stdin?: string | Buffer; timeoutMs?: number } = {}) {
   const r = asRoot(mode, argv);
-  const stdin = r.stdinPrefix !== undefined || opts.stdin !== undefined ? `${r.stdinPrefix ?? ''}${opts.stdin ?? ''}` : undefined;
+  const stdin =
+    r.stdinPrefix !== undefined || opts.stdin !== undefined
+      ? Buffer.concat([Buffer.from(r.stdinPrefix ?? ''), Buffer.from(opts.stdin ?? '')])
+      : undefined;
   return t.exec(r.argv, { stdin, timeoutMs: opts.timeoutMs ?? 30_000 });
 }
 
