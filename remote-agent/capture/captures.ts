@@ -46,6 +46,16 @@ const MAX_IN_FLIGHT = 64;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Why a tcx attachment cannot be captured (docs/verdict-capture.md "Limits", seen with bpftool 7.5 on 6.18):
+ * `bpftool net attach tcx_*` only appends to the chain (`overwrite` is not passed on: EEXIST) and `net detach
+ * tcx_*` removes the last program, so neither an atomic replace nor "add the variant, then remove the plain one" can
+ * be expressed; the kernel's in-place replace (BPF_F_REPLACE) is reachable only through bpf(2), which the agent
+ * makes through bpftool alone.
+ */
+export const TCX_REFUSAL =
+  'bpftool 7.5 can only append to a tcx chain and detach its last program, so the plain program cannot be swapped without a moment in which no program runs: attach with --via tc to capture';
+
 interface Running {
   info: CaptureInfo;
   target: SwapTarget;
@@ -112,7 +122,7 @@ function validateStart(raw: unknown): {
   const parsed = parseAttachmentId(p.attachment);
   if (parsed.kind !== 'xdp' && parsed.kind !== 'tc') {
     throw unsupported(
-      `verdict capture works on xdp and tc attachments, not ${parsed.kind}${parsed.kind === 'tcx' ? ' (tcx has no atomic replace through bpftool 7.x yet: attach with --via tc)' : ''}`,
+      `verdict capture works on xdp and tc attachments, not ${parsed.kind}${parsed.kind === 'tcx' ? ` (${TCX_REFUSAL})` : ''}`,
     );
   }
   const filter = validatePacketFilter(p.filter, 'filter');

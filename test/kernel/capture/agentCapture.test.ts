@@ -175,6 +175,12 @@ describe('capture.start / capture.stop through the agent', () => {
       /no XDP program/,
     );
     await bad({ attachment: `cgroup:sock_ops:/x:1`, object: instrumented.toString('base64') }, AgentErrorCode.Unsupported, /xdp and tc/);
+    // tcx: no swap without a gap through bpftool 7.5 (test/kernel/capture/tcxSwap.test.ts shows why)
+    await bad(
+      { attachment: `tcx:${b.netns}:${b.dev}:ingress`, object: instrumented.toString('base64') },
+      AgentErrorCode.Unsupported,
+      /can only append to a tcx chain and detach its last program.*--via tc/,
+    );
     await bad(
       { attachment: att, object: instrumented.toString('base64'), program: 'nope' },
       AgentErrorCode.BadArgument,
