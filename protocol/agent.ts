@@ -125,6 +125,23 @@ export const pinsList = new RequestType0<PinEntry[], AgentErrorData>('pins.list'
 /** What the tool attached and the kernel still shows, as `Attachment`s whose ids `detach` accepts. */
 export const attachmentsList = new RequestType0<Attachment[], AgentErrorData>('attachments.list');
 
+/**
+ * Every listing the editor's tree shows, in one request: the agent runs bpftool once for the programs, maps, links
+ * and its own namespace's network attachments (`bpftool batch`) and derives pins and attachments from the same run.
+ * A listing that fails leaves its part empty and says why in `errors` (part -> message); the rest still comes.
+ */
+export interface ListingsSnapshotResult {
+  programs: BpfProgram[];
+  maps: BpfMap[];
+  net: NetListResult;
+  cgroups: CgroupAttachment[];
+  pins: PinEntry[];
+  labs: Lab[];
+  attachments: Attachment[];
+  errors: Record<string, string>;
+}
+export const listingsSnapshot = new RequestType0<ListingsSnapshotResult, AgentErrorData>('listings.snapshot');
+
 // ---- objects -------------------------------------------------------------------------------------------------
 
 export interface ObjectLoadParams {

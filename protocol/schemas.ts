@@ -101,6 +101,7 @@ export const paramSchemas: Record<string, TSchema> = {
   [agent.cgroupList.method]: paramsOf<agent.CgroupListParams>()(Obj({ path: Opt(AbsolutePath) })),
   [agent.pinsList.method]: noParams,
   [agent.attachmentsList.method]: noParams,
+  [agent.listingsSnapshot.method]: noParams,
   [agent.objectLoad.method]: paramsOf<agent.ObjectLoadParams>()(
     Obj({
       object: Opt(Type.String({ minLength: 1, maxLength: MAX_OBJECT_BASE64 })),

@@ -32,6 +32,7 @@ import { cgroupList } from './listings/cgroup';
 import { mapDump, progDumpXlated } from './listings/inspect';
 import { netList } from './listings/net';
 import { pinsList } from './listings/pins';
+import { listingsSnapshot } from './listings/snapshot';
 import { listObjects } from './objects/describe';
 import { loadObject } from './objects/load';
 import { unloadObject } from './objects/unload';
@@ -61,6 +62,7 @@ export function methodTable(
     [proto.cgroupList.method]: (p) => cgroupList(ctx, p, true),
     [proto.pinsList.method]: () => pinsList(ctx),
     [proto.attachmentsList.method]: () => attachmentsList(ctx),
+    [proto.listingsSnapshot.method]: () => listingsSnapshot(ctx),
     [proto.objectLoad.method]: (p) => loadObject(ctx, p),
     [proto.objectUnload.method]: (p) => unloadObject(ctx, p),
     [proto.objectList.method]: () => listObjects(ctx),
@@ -116,6 +118,7 @@ const READ_ONLY = new Set<string>([
   proto.cgroupList.method,
   proto.pinsList.method,
   proto.attachmentsList.method,
+  proto.listingsSnapshot.method,
   proto.objectList.method,
   proto.rollbacksList.method,
   proto.mapDump.method,

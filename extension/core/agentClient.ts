@@ -125,6 +125,10 @@ export class AgentClient {
   attachmentsList(): Promise<Attachment[]> {
     return this.request0(P.attachmentsList);
   }
+  /** Every listing of the tree in one request (one bpftool run on the host); failed parts are named in `errors`. */
+  listingsSnapshot(): Promise<P.ListingsSnapshotResult> {
+    return this.request0(P.listingsSnapshot);
+  }
 
   objectLoad(params: P.ObjectLoadParams): Promise<LoadedObject> {
     return this.request(P.objectLoad, params);

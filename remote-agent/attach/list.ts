@@ -26,9 +26,13 @@ function fromNet(n: NetAttachment): Attachment | null {
 }
 
 export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> {
-  const progs = await listPrograms(ctx, true);
+  // all three at once, so they join the runs a listings.snapshot (or any listing) has in flight
+  const [progs, net, cgroups] = await Promise.all([
+    listPrograms(ctx, true),
+    Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns, true).catch(() => []))).then((l) => l.flat()),
+    ctx.cgroupRoot ? cgroupList(ctx, {}, true).catch(() => []) : [],
+  ]);
   const ours = new Set(progs.filter((p) => p.pinned.some((x) => x.startsWith(`${PIN_ROOT}/`))).map((p) => p.id));
-  const net = (await Promise.all(netnsNames().map((ns) => netAttachments(ctx, ns, true).catch(() => [])))).flat();
   const out: Attachment[] = [];
   const seen = new Set<string>();
   // net show names XDP programs by id only: the name from the program listing, so every row says which program.
@@ -41,7 +45,7 @@ export async function attachmentsList(ctx: AgentContext): Promise<Attachment[]> 
     }
   }
   if (ctx.cgroupRoot) {
-    for (const c of await cgroupList(ctx, {}, true).catch(() => [])) {
+    for (const c of cgroups) {
       if (!ours.has(c.progId)) continue;
       out.push({
         id: formatAttachmentId({ kind: 'cgroup', attachType: c.attachType, cgroup: c.cgroup, progId: c.progId }),

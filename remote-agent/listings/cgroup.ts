@@ -20,6 +20,17 @@ export async function cgroupList(ctx: AgentContext, params: unknown, shared = fa
     const r = await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'show', path]);
     return parseCgroupShow(r.stdout, path);
   }
-  const run = async () => parseCgroupTree((await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'tree', root])).stdout);
+  return cgroupTree(ctx, root, shared);
+}
+
+/** The whole v2 hierarchy; `source`: the `cgroup tree ROOT` JSON from elsewhere (a batch entry, snapshot.ts). */
+export function cgroupTree(
+  ctx: AgentContext,
+  root: string,
+  shared: boolean,
+  source?: () => Promise<string | unknown[]>,
+): Promise<CgroupAttachment[]> {
+  const json = source ?? (async () => (await ctx.run([bpftoolPath(ctx), '-j', 'cgroup', 'tree', root])).stdout);
+  const run = async () => parseCgroupTree(await json());
   return shared ? singleFlight(ctx, 'cgroups', run) : run();
 }

@@ -1,5 +1,7 @@
-// net.list: interfaces (`ip -j -d addr`) and attachments (`bpftool -j net show`) per network namespace, both run
-// through `nsenter --net` so bpftool still sees bpffs (see core/runner.ts).
+// net.list: interfaces (`ip -j -d addr`) and attachments (`bpftool -j net show`) per network namespace. One
+// namespace alone: through `nsenter --net` (bpftool still sees bpffs, see core/runner.ts). Every namespace (the
+// tree's listing): each command once for all named namespaces (allNetns.ts), shared by the listings asked for
+// together; a namespace missing from that output (made meanwhile, or the command failed there) is run on its own.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { NetListResult } from '../../protocol/agent';
 import type { NetAttachment } from '../../protocol/types';
@@ -8,6 +10,7 @@ import { NETNS_DIR } from '../core/runner';
 import { validateNetns } from '../core/validate';
 import { parseIpAddr } from '../parsers/ipAddr';
 import { parseNetShow } from '../parsers/netShow';
+import { inAllNetns } from './allNetns';
 import { singleFlight } from './singleFlight';
 
 /**
@@ -32,23 +35,65 @@ function inodeOf(netns: string): number | undefined {
   }
 }
 
-/** `shared`: may join a run in flight (read-only callers, see singleFlight.ts). */
-export function netAttachments(ctx: AgentContext, netns: string, shared = false): Promise<NetAttachment[]> {
-  const run = async () => parseNetShow((await ctx.run([bpftoolPath(ctx), '-j', 'net', 'show'], { netns })).stdout, netns);
+/**
+ * `shared`: may join a run in flight (read-only callers, see singleFlight.ts). `source`: the `net show` JSON from
+ * elsewhere (a batch entry, snapshot.ts) instead of a run of its own.
+ */
+export function netAttachments(
+  ctx: AgentContext,
+  netns: string,
+  shared = false,
+  source?: () => Promise<string | unknown[]>,
+): Promise<NetAttachment[]> {
+  const own = () => ownNetShow(ctx, netns);
+  const json =
+    source ?? (shared && netns !== 'root' ? () => fromAllNetns(ctx, 'net', [bpftoolPath(ctx), '-j', 'net', 'show'], netns, own) : own);
+  const run = async () => parseNetShow(await json(), netns);
   return shared ? singleFlight(ctx, `net:${netns}`, run) : run();
+}
+
+/** `bpftool net show` run in that namespace alone. */
+async function ownNetShow(ctx: AgentContext, netns: string): Promise<string> {
+  return (await ctx.run([bpftoolPath(ctx), '-j', 'net', 'show'], { netns })).stdout;
+}
+
+/** One namespace's output of `cmd` run in all of them (one run shared by everyone asking meanwhile), or `own()`. */
+async function fromAllNetns(ctx: AgentContext, key: string, cmd: string[], netns: string, own: () => Promise<string>): Promise<string> {
+  const all = await singleFlight(ctx, `all:${key}`, () => inAllNetns(ctx, cmd)).catch(() => new Map<string, string>());
+  const text = all.get(netns);
+  if (text) {
+    try {
+      JSON.parse(text);
+      return text;
+    } catch {
+      /* not its JSON (an error message): ask that namespace alone */
+    }
+  }
+  return own();
+}
+
+/** `ip -j -d addr show` of a namespace; `shared`: from the run over all namespaces. Fails when the namespace is gone. */
+async function interfacesJson(ctx: AgentContext, netns: string, shared: boolean): Promise<string> {
+  const own = async () => {
+    const r = await ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns, allowFailure: true });
+    if (r.exitCode !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  };
+  return shared && netns !== 'root' ? fromAllNetns(ctx, 'ip', ['ip', '-j', '-d', 'addr', 'show'], netns, own) : own();
 }
 
 export async function netList(ctx: AgentContext, params: unknown): Promise<NetListResult> {
   const p = (params && typeof params === 'object' ? params : {}) as { netns?: unknown };
-  const names = p.netns !== undefined ? [validateNetns(p.netns)] : netnsNames();
+  const one = p.netns !== undefined;
+  const names = one ? [validateNetns(p.netns)] : netnsNames();
   const namespaces = await Promise.all(
     names.map(async (name) => {
       // a namespace may vanish between listing /run/netns and entering it: report it empty rather than fail all
       const [ip, att] = await Promise.all([
-        ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns: name, allowFailure: true }),
-        netAttachments(ctx, name, true).catch(() => [] as NetAttachment[]),
+        interfacesJson(ctx, name, !one).catch(() => undefined),
+        netAttachments(ctx, name, true, one ? () => ownNetShow(ctx, name) : undefined).catch(() => [] as NetAttachment[]),
       ]);
-      return { name, inode: inodeOf(name), interfaces: ip.exitCode === 0 ? parseIpAddr(ip.stdout, name) : [], attachments: att };
+      return { name, inode: inodeOf(name), interfaces: ip !== undefined ? parseIpAddr(ip, name) : [], attachments: att };
     }),
   );
   return { namespaces };

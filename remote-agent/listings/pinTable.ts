@@ -9,22 +9,71 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountPointsOfType } from '../host/mounts';
 
-/** A fingerprint of every directory of every mounted bpffs. */
+/**
+ * How old a directory's mtime must have been when we read it for an unchanged mtime to prove unchanged entries.
+ * bpffs stamps with the coarse clock (one tick: 4 ms at HZ=250), so two changes within one tick can share an mtime;
+ * a directory read while its mtime was recent is read again next time (as git does with "racily clean" files).
+ */
+const RACY_NS = 50_000_000n;
+
+interface DirState {
+  mtimeNs: bigint;
+  /** The wall clock when the entries were read. */
+  readAtNs: bigint;
+  /** sha1 of the sorted entry names. */
+  digest: string;
+  subdirs: string[];
+}
+const dirCache = new Map<string, DirState>();
+
+/** The directory's entries, from the cache while its mtime is unchanged and was not racy when read. */
+function dirState(dir: string): DirState | undefined {
+  let mtimeNs: bigint;
+  try {
+    mtimeNs = statSync(dir, { bigint: true }).mtimeNs;
+  } catch {
+    dirCache.delete(dir);
+    return undefined;
+  }
+  const hit = dirCache.get(dir);
+  if (hit && hit.mtimeNs === mtimeNs && hit.readAtNs - mtimeNs > RACY_NS) return hit;
+  const readAtNs = BigInt(Date.now()) * 1_000_000n;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    dirCache.delete(dir);
+    return undefined;
+  }
+  const names = entries.map((e) => e.name).sort();
+  const state: DirState = {
+    mtimeNs,
+    readAtNs,
+    digest: createHash('sha1').update(names.join('\0')).digest('hex'),
+    subdirs: entries
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name))
+      .sort(),
+  };
+  dirCache.set(dir, state);
+  return state;
+}
+
+/**
+ * A fingerprint of every directory of every mounted bpffs: each directory's path, mtime and entry names. Entries
+ * are read again only for directories whose mtime moved (or was recent when last read), so an unchanged bpffs
+ * costs one stat per directory instead of reading every pin's name.
+ */
 export function bpffsFingerprint(mounts: string[] = bpfMounts()): string {
   const h = createHash('sha1');
   const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-      h.update(`${dir}\0${statSync(dir, { bigint: true }).mtimeNs}\0`);
-    } catch {
+    const st = dirState(dir);
+    if (!st) {
       h.update(`${dir}\0gone\0`);
       return;
     }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      h.update(`${e.name}\0`);
-      if (e.isDirectory()) walk(join(dir, e.name));
-    }
+    h.update(`${dir}\0${st.mtimeNs}\0${st.digest}\0`);
+    for (const sub of st.subdirs) walk(sub);
   };
   for (const m of mounts) walk(m);
   return h.digest('hex');
@@ -49,12 +98,16 @@ export class PinTable {
 
   constructor(private readonly fingerprintOf: () => string = () => bpffsFingerprint()) {}
 
+  /** Whether a listing now would need bpftool's own pin walk (-f): bpffs changed since the table was built. */
+  needsFull(fingerprint: string): boolean {
+    return this.fingerprint !== fingerprint;
+  }
+
   /**
    * Lists with pins: `cheap()` (no -f) when bpffs is unchanged since the table was built, else `full()` (-f),
    * which rebuilds the table.
    */
-  async list<T extends Pinned>(cheap: () => Promise<T[]>, full: () => Promise<T[]>): Promise<T[]> {
-    const before = this.fingerprintOf();
+  async list<T extends Pinned>(cheap: () => Promise<T[]>, full: () => Promise<T[]>, before = this.fingerprintOf()): Promise<T[]> {
     if (this.fingerprint === before) {
       const items = await cheap();
       const ids = new Set(items.map((i) => i.id));

@@ -22,8 +22,12 @@ export function strings(v: unknown): string[] {
 export function numbers(v: unknown): number[] {
   return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
 }
-/** Parses bpftool's stdout; an empty output (some versions print nothing for "no objects") is an empty list. */
-export function parseJsonArray(stdout: string): Json[] {
+/**
+ * Parses bpftool's stdout; an empty output (some versions print nothing for "no objects") is an empty list. Also
+ * takes a command's output already parsed (one entry of a `bpftool batch`, listings/batch.ts).
+ */
+export function parseJsonArray(stdout: string | unknown[]): Json[] {
+  if (typeof stdout !== 'string') return asArray(stdout);
   const t = stdout.trim();
   if (!t) return [];
   return asArray(JSON.parse(t));

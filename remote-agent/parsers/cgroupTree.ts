@@ -37,7 +37,7 @@ function entry(cgroup: string, p: Json): CgroupAttachment {
   return a;
 }
 
-export function parseCgroupTree(stdout: string): CgroupAttachment[] {
+export function parseCgroupTree(stdout: string | unknown[]): CgroupAttachment[] {
   return parseJsonArray(stdout).flatMap((c) => asArray(c.programs).map((p) => entry(str(c.cgroup) ?? '', p)));
 }
 

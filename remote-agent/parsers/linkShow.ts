@@ -3,7 +3,7 @@
 import type { BpfLink } from '../../protocol/types';
 import { num, parseJsonArray, str, strings } from './bpftoolJson';
 
-export function parseLinkShow(stdout: string): BpfLink[] {
+export function parseLinkShow(stdout: string | unknown[]): BpfLink[] {
   return parseJsonArray(stdout).map((l) => {
     const { id, type, prog_id, pinned, ...details } = l;
     return { id: num(id) ?? -1, type: str(type) ?? 'unknown', progId: num(prog_id) ?? -1, pinned: strings(pinned), details };

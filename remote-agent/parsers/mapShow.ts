@@ -2,7 +2,7 @@
 import type { BpfMap } from '../../protocol/types';
 import { bool, num, parseJsonArray, str, strings } from './bpftoolJson';
 
-export function parseMapShow(stdout: string): BpfMap[] {
+export function parseMapShow(stdout: string | unknown[]): BpfMap[] {
   return parseJsonArray(stdout).map((m) => ({
     id: num(m.id) ?? -1,
     type: str(m.type) ?? 'unknown',

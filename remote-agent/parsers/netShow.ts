@@ -19,7 +19,7 @@ function progName(raw: string | undefined): string | undefined {
   return i >= 0 ? raw.slice(0, i) : raw;
 }
 
-export function parseNetShow(stdout: string, netns: string): NetAttachment[] {
+export function parseNetShow(stdout: string | unknown[], netns: string): NetAttachment[] {
   const out: NetAttachment[] = [];
   for (const section of parseJsonArray(stdout)) {
     for (const x of asArray(section.xdp)) {

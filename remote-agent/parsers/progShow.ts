@@ -2,7 +2,7 @@
 import type { BpfProgram } from '../../protocol/types';
 import { bool, num, numbers, parseJsonArray, str, strings } from './bpftoolJson';
 
-export function parseProgShow(stdout: string): BpfProgram[] {
+export function parseProgShow(stdout: string | unknown[]): BpfProgram[] {
   return parseJsonArray(stdout).map((p) => {
     const prog: BpfProgram = {
       id: num(p.id) ?? -1,

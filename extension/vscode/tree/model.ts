@@ -3,7 +3,7 @@
 // functions that group programs by type, join maps to programs, and lay out namespaces -> interfaces ->
 // attachment slots. The kernel is the source of truth: nothing here remembers what the extension did.
 import type { Attachment, BpfMap, BpfProgram, CgroupAttachment, Lab, NetAttachment, NetInterface, PinEntry } from '../../../protocol/types';
-import type { NetListResult } from '../../../protocol/agent';
+import type { ListingsSnapshotResult, NetListResult } from '../../../protocol/agent';
 
 export interface HostSnapshot {
   programs: BpfProgram[];
@@ -26,9 +26,20 @@ export interface SnapshotSource {
   pinsList(): Promise<PinEntry[]>;
   labList(): Promise<Lab[]>;
   attachmentsList(): Promise<Attachment[]>;
+  /** All of the above in one request (one bpftool run on the host): used when offered. */
+  listingsSnapshot?(): Promise<ListingsSnapshotResult>;
 }
 
 export async function takeSnapshot(src: SnapshotSource): Promise<HostSnapshot> {
+  if (src.listingsSnapshot) {
+    try {
+      return await src.listingsSnapshot();
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      const errors = Object.fromEntries(['programs', 'maps', 'network', 'cgroups', 'pins', 'labs', 'attachments'].map((p) => [p, why]));
+      return { programs: [], maps: [], net: { namespaces: [] }, cgroups: [], pins: [], labs: [], attachments: [], errors };
+    }
+  }
   const errors: Record<string, string> = {};
   const get = async <T>(part: string, p: () => Promise<T>, empty: T): Promise<T> => {
     try {

@@ -1,7 +1,7 @@
 // The pin table: reuses bpftool's pin paths only while bpffs is unchanged and every remembered id still exists.
 // The fingerprint function is passed in (a counter-controlled string here; the real one walks bpffs).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -48,6 +48,27 @@ it('the fingerprint changes when a file appears, disappears or a directory is ad
     assert.notEqual(f2, f1);
     rmSync(join(root, 'pin'));
     assert.notEqual(bpffsFingerprint([root]), f2);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+it('two changes that leave one mtime (one clock tick) still change the fingerprint while that mtime is recent', () => {
+  const root = mkdtempSync(join(tmpdir(), 'end-pintable-'));
+  try {
+    const tick = new Date(); // bpffs stamps with the coarse clock: a second change in the same tick keeps the mtime
+    writeFileSync(join(root, 'a'), '');
+    utimesSync(root, tick, tick);
+    const f0 = bpffsFingerprint([root]);
+    writeFileSync(join(root, 'b'), '');
+    utimesSync(root, tick, tick);
+    assert.notEqual(bpffsFingerprint([root]), f0, 'a recent mtime is not trusted: the entries are read again');
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(root, old, old);
+    const f1 = bpffsFingerprint([root]);
+    assert.equal(bpffsFingerprint([root]), f1, 'stable while nothing changes');
+    rmSync(join(root, 'a'));
+    assert.notEqual(bpffsFingerprint([root]), f1, 'a change moves the mtime');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -57,6 +57,7 @@ test('every request type of the protocol has a client method', () => {
     'cgroup.list': 'cgroupList',
     'pins.list': 'pinsList',
     'attachments.list': 'attachmentsList',
+    'listings.snapshot': 'listingsSnapshot',
     'object.load': 'objectLoad',
     'object.unload': 'objectUnload',
     'object.list': 'objectList',

@@ -1,0 +1,65 @@
+// listings.snapshot: every listing of the editor's tree in one request. One bpftool process (batch.ts) lists the
+// programs, maps, links, the agent's own namespace's network attachments and the cgroup tree; those results are
+// placed as the runs in flight of the ordinary listings (singleFlight.ts), so net.list, pins.list and
+// attachments.list, which need them too, are computed by their usual code from this one run. bpffs is
+// fingerprinted once for all three pin tables: when it changed, the whole batch runs with -f.
+import type { ListingsSnapshotResult } from '../../protocol/agent';
+import type { AgentContext } from '../core/context';
+import { labList } from '../lab/labs';
+import { attachmentsList } from '../attach/list';
+import { bpftoolBatch, type BatchResult } from './batch';
+import { listLinks, listMaps, listPrograms, ownRun, pinTable, type ListingVia } from './bpf';
+import { cgroupList, cgroupTree } from './cgroup';
+import { netAttachments, netList } from './net';
+import { bpffsFingerprint } from './pinTable';
+import { pinsList } from './pins';
+
+/** A path bpftool's batch line splitter keeps as one argument. */
+const batchSafe = (s: string) => /^[^\s"'\\#]+$/.test(s);
+
+export async function listingsSnapshot(ctx: AgentContext): Promise<ListingsSnapshotResult> {
+  const fingerprint = bpffsFingerprint();
+  const withPins = (['programs', 'maps', 'links'] as const).some((k) => pinTable(k, ctx).needsFull(fingerprint));
+  const commands = [
+    ['prog', 'show'],
+    ['map', 'show'],
+    ['link', 'show'],
+    ['net', 'show'],
+  ];
+  // last: bpftool stops a batch at its first failure, and a host's cgroup tree fails the most often
+  const cgroupRoot = ctx.cgroupRoot && batchSafe(ctx.cgroupRoot) ? ctx.cgroupRoot : null;
+  if (cgroupRoot) commands.push(['cgroup', 'tree', cgroupRoot]);
+  const batch = bpftoolBatch(ctx, commands, withPins ? ['-f'] : []).catch((e: Error) => commands.map((): BatchResult => e));
+  /** Command i's output from the batch (with pins it serves a caller without too); else a run of its own. */
+  const entry = async (i: number, pins = withPins): Promise<string | unknown[]> => {
+    const r = !pins || withPins ? (await batch)[i] : undefined;
+    return Array.isArray(r) ? r : ownRun(ctx, commands[i])(pins);
+  };
+  const via = (i: number): ListingVia => ({ source: (pins) => entry(i, pins), fingerprint });
+
+  const errors: Record<string, string> = {};
+  const part = async <T>(name: string, p: () => Promise<T>, empty: T): Promise<T> => {
+    try {
+      return await p();
+    } catch (e) {
+      errors[name] = e instanceof Error ? e.message : String(e);
+      return empty;
+    }
+  };
+  // The batch's answers become the runs in flight the other listings join.
+  const programs = part('programs', () => listPrograms(ctx, true, via(0)), []);
+  const maps = part('maps', () => listMaps(ctx, true, via(1)), []);
+  void listLinks(ctx, true, via(2)).catch(() => undefined);
+  void netAttachments(ctx, 'root', true, () => entry(3)).catch(() => undefined);
+  if (cgroupRoot) void cgroupTree(ctx, cgroupRoot, true, () => entry(4)).catch(() => undefined);
+  const [p, m, net, cgroups, pins, labs, attachments] = await Promise.all([
+    programs,
+    maps,
+    part('network', () => netList(ctx, {}), { namespaces: [] }),
+    part('cgroups', () => cgroupList(ctx, {}, true), []),
+    part('pins', () => pinsList(ctx), []),
+    part('labs', () => labList(ctx), []),
+    part('attachments', () => attachmentsList(ctx), []),
+  ]);
+  return { programs: p, maps: m, net, cgroups, pins, labs, attachments, errors };
+}
