@@ -1,18 +1,22 @@
 // Edit-to-attached in the editor on a warm connection, same run:
 //   ours:    code-server with the packaged extension connected to a lab host over SSH; the open xdp_pass_count.bpf.c
 //            is changed and saved, then "eBPF: Attach XDP to eth0" from the palette, until the "Attached" message
-//            (the attach workflow: the build task for the host's kernel, load, attach)
+//            (the attach workflow: the object compiled on save for the host's kernel, load, attach)
 //   by hand: clang; scp; ssh bpftool prog load; ssh bpftool net attach  (OpenSSH client, the lab's ssh_config)
-// The timer starts when the save is done and stops at the message / the last ssh. Each run is undone (not timed)
-// before the next. Prints medians and ours/by-hand (goal <= 0.3x).
+// The timer starts when the save is done (the file on disk has the edit) and stops at the message / the last ssh.
+// The extension compiles a saved .bpf.c in the background (extension/vscode/tasks/compileOnSave.ts); that compile
+// starts with the save, when the timer does, so ours pays whatever of it the attach still waits for. Each run is
+// undone (not timed) before the next. Prints medians and ours/by-hand (goal <= 0.3x).
 //   npm run package && node --import tsx bench/editor-edit-to-attached.bench.ts [ROUNDS]
+// With EDIT_BENCH_LOG=FILE the extension's log (timestamped progress of each attach) is written to FILE.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabEditorFixture } from '../test/e2e/helpers/labEditor';
 import { waitConnected } from '../test/e2e/helpers/ebpfView';
 import { removeObjectPins } from '../test/e2e/helpers/pins';
+import { until } from '../test/kernel/helpers/until';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const ROOT = join(__dirname, '..');
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
   const ours: number[] = [];
   const hand: number[] = [];
   try {
-    const { lab, wb, ws } = await fixture.start('bee', 'bench-editor', {
+    const { lab, wb, ws, cs } = await fixture.start('bee', 'bench-editor', {
       files: { [FILE]: join(ROOT, 'bpf', 'xdp_pass_count.bpf.c') },
       settings: { 'ebpfNetDebug.xdp.defaultMode': 'native' },
     });
@@ -43,38 +47,34 @@ async function main(): Promise<void> {
       await wb.page.keyboard.press('Control+End');
       await wb.page.keyboard.type(`\n// bench round ${r}`);
       await wb.page.keyboard.press('Control+S');
-      const deadline = Date.now() + 30_000;
-      while (!readFileSync(join(ws.dir, FILE), 'utf8').includes(`// bench round ${r}`)) {
-        if (Date.now() > deadline) throw new Error('the edit was not saved');
-        await new Promise((res) => setTimeout(res, 20));
-      }
+      await until(() => readFileSync(join(ws.dir, FILE), 'utf8').includes(`// bench round ${r}`), 'the edit saved', 30_000, 10);
     };
-    // Untimed: no notification left from the round before, so the first "Attached" one is this round's.
+    // Untimed, and before the edit (the extension compiles on save: clearing after the save would give that compile
+    // a head start the timer does not see): no notification left from the round before, so the first "Attached" one
+    // is this round's.
     const clearNotifications = async () => {
       await wb.runCommand('Notifications: Clear All Notifications');
-      const deadline = Date.now() + 30_000;
-      while ((await attachedCount()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await until(async () => (await attachedCount()) === 0, 'the notifications cleared', 30_000);
     };
     const attachInEditor = async () => {
       await wb.runCommand('eBPF: Attach XDP to eth0');
-      const deadline = Date.now() + 120_000;
-      while ((await attachedCount()) === 0) {
-        if (Date.now() > deadline) throw new Error(`no "Attached" message; notifications: ${(await wb.notifications()).join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(async () => (await attachedCount()) > 0, 'the "Attached" message', 120_000, 20).catch(async (e: Error) => {
+        throw new Error(`${e.message}; notifications: ${(await wb.notifications()).join(' | ')}`);
+      });
     };
     // Warm-up (not timed): the host's vmlinux.h is generated once per kernel release, the agent deployed once.
-    await editAndSave(-1);
     await clearNotifications();
+    await editAndSave(-1);
     await attachInEditor();
     await detach();
     const sshArgs = ['-F', lab.sshConfig, '-o', 'BatchMode=yes'];
     for (let r = 0; r < ROUNDS; r++) {
-      await editAndSave(r);
       await clearNotifications();
+      await editAndSave(r);
       let t = Date.now();
       await attachInEditor();
       ours.push(Date.now() - t);
+      if (process.env.EDIT_BENCH_LOG) console.log(`round ${r}: saved at ${new Date(t).toISOString()}, "Attached" seen at +${ours[r]} ms`);
       await detach();
 
       const obj = join(work, `hand_${r}.o`);
@@ -108,6 +108,10 @@ async function main(): Promise<void> {
     console.log(`  save, then "Attach XDP to eth0" until "Attached"   ${o} ms  [${ours.join(', ')}]`);
     console.log(`  by hand: clang; scp; ssh load; ssh net attach      ${h} ms  [${hand.join(', ')}]`);
     console.log(`ratio ours / by hand: ${(o / h).toFixed(2)}x (goal <= 0.3x)`);
+    // Where the extension's time went: its log (progress lines of each attach, compile on save) with timestamps.
+    if (process.env.EDIT_BENCH_LOG) writeFileSync(process.env.EDIT_BENCH_LOG, cs.extensionLog());
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`load average at the end: ${load} (${cpus().length} CPUs)`);
   } finally {
     await fixture.stop();
     for (let r = 0; r < ROUNDS; r++) rmSync(`/sys/fs/bpf/end_bee_hand_${r}`, { force: true });

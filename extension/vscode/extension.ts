@@ -10,6 +10,7 @@ import { commandTable } from './commands/index';
 import { createStatusBar } from './statusBar';
 import { HostsTreeProvider } from './tree/provider';
 import { registerTaskProvider } from './tasks/taskProvider';
+import { registerCompileOnSave } from './tasks/compileOnSave';
 import { startLanguageSupport } from './language/clangd';
 import { registerWebviewSide } from './webviewsBridge';
 import { registerXlatedProvider } from './commands/detach';
@@ -46,7 +47,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
       ),
     );
     c.pushExtCleanup(createStatusBar(c));
-    c.pushExtCleanup(registerTaskProvider(c), registerXlatedProvider());
+    c.pushExtCleanup(registerTaskProvider(c), registerCompileOnSave(c), registerXlatedProvider());
     log.info(
       `activated (${extension.extension.packageJSON.version as string}); hosts: ${c.settings.values.hosts.map((h) => h.name).join(', ') || 'none'}`,
     );

@@ -12,7 +12,8 @@ import { sessionTarget } from '../../core/compile/sessionTarget';
 import type { Ctx } from '../context';
 import type { HostSession } from '../hostSession';
 import { isBpfSource } from '../tasks/clangArgs';
-import { runCompileTask } from '../tasks/taskProvider';
+import { compileOptionsFor, objectIncludeDirs, runCompileTask } from '../tasks/taskProvider';
+import { peekCompiled } from '../../core/compile/objectCache';
 import { Cancelled } from '../errors';
 
 export interface ObjectChoice {
@@ -55,7 +56,10 @@ async function fromFile(uri: vscode.Uri): Promise<ObjectChoice> {
 
 /** The workflow's compile step in the editor: the "ebpf" build task, so clang's errors land in Problems. */
 export function compileWithTask(ctx: Ctx): CompileHook {
-  return async (source) => {
+  return async (source, target) => {
+    // Compiled on save already (tasks/compileOnSave.ts) and unchanged since: no build task, no clang.
+    const ready = await peekCompiled(compileOptionsFor(ctx, source, target));
+    if (ready?.bytes) return { bytes: ready.bytes, includeDirs: objectIncludeDirs(ctx, source) };
     const { code, output, includeDirs } = await runCompileTask(ctx, source);
     if (code !== 0) throw new Error(`${source.split('/').pop()} did not compile (clang exit ${code}); see Problems`);
     return { bytes: await readFile(output), includeDirs };

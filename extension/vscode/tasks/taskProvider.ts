@@ -3,9 +3,11 @@
 // errors into Problems. The Compile command runs the same task, so both paths report the same way.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClangMissingError, defaultOutputPath as defaultObjectPath } from '../../core/compile/clang';
-import { compileForHost } from '../../core/compile/compileForHost';
+import type { CompileForHostOptions, TargetHost } from '../../core/compile/compileForHost';
+import { compileCached } from '../../core/compile/objectCache';
 import type { Ctx } from '../context';
 import { isBpfSource } from './clangArgs';
 import { buildTarget, vmlinuxCacheDir } from './target';
@@ -62,6 +64,34 @@ export function includeDirsFor(ctx: Ctx, file: string, folder?: vscode.Workspace
   return [...new Set(dirs.filter((d) => d && existsSync(d)))];
 }
 
+/** How the build compiles `file` for `host` (the task, the compile on save and the attach's cache lookup agree). */
+export function compileOptionsFor(
+  ctx: Ctx,
+  file: string,
+  host: TargetHost,
+  output = defaultObjectPath(file),
+  folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)),
+): CompileForHostOptions {
+  const s = ctx.settings.values;
+  const shipped = join(ctx.extension.extensionPath, 'bpf/include');
+  return {
+    source: file,
+    output,
+    host,
+    vmlinuxCacheDir: vmlinuxCacheDir(ctx),
+    // The shipped bpf/include once, as clang's last -I before vmlinux.h (not again among the project's folders).
+    includeDirs: includeDirsFor(ctx, file, folder).filter((d) => d !== shipped),
+    extraArgs: s.compileExtraFlags,
+    clang: s.clangPath,
+    bpfIncludeDir: shipped,
+  };
+}
+
+/** The include folders an object of `file` was built with, for mapping a verifier rejection back to the source. */
+export function objectIncludeDirs(ctx: Ctx, file: string, folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))): string[] {
+  return [...includeDirsFor(ctx, file, folder), join(ctx.extension.extensionPath, 'bpf/include')];
+}
+
 class ClangTerminal implements vscode.Pseudoterminal {
   private readonly write = new vscode.EventEmitter<string>();
   private readonly closeEmitter = new vscode.EventEmitter<number>();
@@ -96,23 +126,13 @@ class ClangTerminal implements vscode.Pseudoterminal {
   private async run(): Promise<number> {
     try {
       if (!isBpfSource(this.file)) throw new Error(`${this.file} is not a BPF C file (*.bpf.c)`);
-      const s = this.ctx.settings.values;
       const host = buildTarget(this.ctx);
       this.line(
         `> compiling ${this.file} for ${this.ctx.session?.host.name ?? 'this machine'} (kernel ${host.kernelRelease}, ${host.arch})`,
       );
-      const shipped = join(this.ctx.extension.extensionPath, 'bpf/include');
-      const r = await compileForHost({
-        source: this.file,
-        output: this.output,
-        host,
-        vmlinuxCacheDir: vmlinuxCacheDir(this.ctx),
-        // The shipped bpf/include once, as clang's last -I before vmlinux.h (not again among the project's folders).
-        includeDirs: includeDirsFor(this.ctx, this.file, this.folder).filter((d) => d !== shipped),
-        extraArgs: s.compileExtraFlags,
-        clang: s.clangPath,
-        bpfIncludeDir: shipped,
-      });
+      // Through the object cache (core/compile/objectCache.ts): a compile on save of the same bytes is reused.
+      const { result: r, bytes } = await compileCached(compileOptionsFor(this.ctx, this.file, host, this.output, this.folder));
+      if (bytes) await mkdir(dirname(this.output), { recursive: true }).then(() => writeFile(this.output, bytes));
       this.line(`> ${r.argv.join(' ')}`);
       this.ctx.log.info(`compile: ${JSON.stringify(r.argv)}`);
       // clang's own lines, unchanged: the $ebpf-clang problem matcher reads them from this terminal.
@@ -144,6 +164,6 @@ export async function runCompileTask(ctx: Ctx, file: string): Promise<{ code: nu
   return {
     code: await done,
     output,
-    includeDirs: [...includeDirsFor(ctx, file, folder), join(ctx.extension.extensionPath, 'bpf/include')],
+    includeDirs: objectIncludeDirs(ctx, file, folder),
   };
 }
