@@ -1,3 +1,5 @@
+// The packet list in code-server, fed two ways. First "Trace Packet Path..." with its Packet List button: the lab
+// ping's hops, each with the bytes ebpfNetDebug.packetPath.packetBytes asks for (64 here). Then
 // "Capture Verdicts" as a user does it in code-server: attach xdp_drop_ping to the lab host's eth0, choose Capture
 // Verdicts on its row in the eBPF tree (filter `icmp`), ping from the peer, and read the packet list: every echo
 // request is an XDP_DROP row whose bytes decode as ICMP. Stop in the view puts the plain program back: bpftool shows
@@ -17,7 +19,8 @@ let wb: Workbench | undefined;
 const fixture = new LabEditorFixture();
 
 before(async () => {
-  ({ lab, wb } = await fixture.start('ecv', 'capture-verdicts'));
+  // the packet path's bytes per hop, set below the default (128) so the test sees the setting reach the tracer
+  ({ lab, wb } = await fixture.start('ecv', 'capture-verdicts', { settings: { 'ebpfNetDebug.packetPath.packetBytes': 64 } }));
 });
 
 after(async () => {
@@ -25,20 +28,21 @@ after(async () => {
   removeObjectPins('xdp_drop_ping');
 });
 
-/** The packet list's frame (webview content lives in nested iframes). */
-async function packetListFrame(page: Page): Promise<Frame> {
+/** The frame of the webview whose `probe` selector holds text starting with `title` (webviews live in nested iframes). */
+async function viewFrame(page: Page, probe: string, title: string, what: string): Promise<Frame> {
   let found: Frame | undefined;
   await until(
     async () => {
       for (const f of page.frames()) {
-        if (await f.$('#packets thead').catch(() => null)) {
+        const text = await f.textContent(probe, { timeout: 200 }).catch(() => null);
+        if (text?.startsWith(title)) {
           found = f;
           return true;
         }
       }
       return false;
     },
-    'the packet list webview (after the capture variant is built: clang on a busy machine)',
+    what,
     240_000,
     250,
   );
@@ -48,6 +52,52 @@ async function packetListFrame(page: Page): Promise<Frame> {
 type Cells = string[][];
 const readRows = (f: Frame): Promise<Cells> =>
   f.$$eval('#packets tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
+
+test("Trace Packet Path's Packet List shows the ping's hops with the bytes the setting asks for", async () => {
+  const w = wb!;
+  const l = lab!;
+  await waitConnected(w, 'lab');
+  await w.runCommand('eBPF: Trace Packet Path...');
+  await w.answerInput(`icmp and host ${l.peerAddress}`);
+  const path = await viewFrame(w.page, '#state', 'Connected to', 'the packet path view tracing');
+  await path.click('#packet-list');
+  const list = await viewFrame(w.page, '#title', 'Packet Path: packets', 'the packet list of the trace');
+  const ping = await l.ping(2);
+  assert.equal(ping.received, 2, 'nothing is attached yet: the ping works');
+  let rows: Cells = [];
+  await until(
+    async () => {
+      rows = await readRows(list);
+      return (
+        rows.filter((r) => /Echo \(ping\) reply/.test(r[9])).length >= 2 &&
+        rows.filter((r) => /Echo \(ping\) request/.test(r[9])).length >= 2
+      );
+    },
+    'the hops of two echo requests and their replies',
+    60_000,
+    250,
+  );
+  const request = rows.find((r) => /Echo \(ping\) request/.test(r[9]) && r[4] === 'net_dev_queue')!;
+  assert.ok(request, 'the request leaving the peer');
+  assert.deepEqual([request[3], request[5], request[6], request[7], request[8]], ['eth0 →', l.peerAddress, l.hostAddress, 'ICMP', '98']);
+  assert.ok(
+    rows.some((r) => /Echo \(ping\) request/.test(r[9]) && r[3] === 'eth0 ←'),
+    'and arriving on the host',
+  );
+  assert.ok(
+    rows.every((r) => r[4] !== 'DROP'),
+    'nothing dropped (the replies ping read are no drops)',
+  );
+  await list.click(`#packets tbody tr[data-no="${request[0]}"]`);
+  await list.waitForSelector('#hex pre');
+  const hex = (await list.textContent('#hex pre'))!.split('\n');
+  assert.equal(hex.length, 64 / 16, 'ebpfNetDebug.packetPath.packetBytes = 64 bytes copied at the hop');
+  const layers = await list.$$eval('#layers details > summary', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(layers.slice(1), ['Ethernet II', 'Internet Protocol Version 4', 'Internet Control Message Protocol']);
+  await w.screenshot('packet-path-list');
+  await list.click('#stop');
+  await until(async () => (await list.textContent('#state')) === 'stopped', 'the trace to stop', 30_000, 250);
+});
 
 test('Capture Verdicts on the tree row lists the dropped echo requests, and Stop puts the plain program back', async () => {
   const w = wb!;
@@ -65,7 +115,12 @@ test('Capture Verdicts on the tree row lists the dropped echo requests, and Stop
   await xdpRow.waitFor({ timeout: 30_000 });
   await w.contextMenu(xdpRow, /Capture Verdicts/);
   await w.answerInput('icmp');
-  const f = await packetListFrame(w.page);
+  const f = await viewFrame(
+    w.page,
+    '#title',
+    'Verdicts:',
+    'the packet list webview (after the capture variant is built: clang on a busy machine)',
+  );
   await until(async () => (await f.textContent('#state')) === 'capturing', 'the capture to run', 120_000, 250);
   // the instrumented variant runs in the plain program's place
   const during = await l.xdpOnEth0();
