@@ -24,7 +24,12 @@ export class LiveTraceView implements vscode.WebviewViewProvider, vscode.Disposa
   // Columns all the way (protocol/traceColumns.ts): the agent parses trace_pipe into them (trace.start `columns`),
   // and the webview unpacks a handful of arrays per batch instead of thousands of objects, which is what kept its
   // main thread and garbage collector busy in a flood.
-  private readonly batcher = new TraceBatcher((lines, dropped) => this.channel?.post({ type: 'lines', dropped, ...lines }));
+  // Posted straight to the webview (not through the channel) for postMessage's promise: the batcher holds back
+  // and counts lines while the view has not taken the last 100,000.
+  private readonly batcher = new TraceBatcher((lines, dropped) => {
+    const message: LiveTraceToView = { type: 'lines', dropped, ...lines };
+    return this.view?.webview.postMessage(message);
+  });
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly host: WebviewHost) {

@@ -8,16 +8,24 @@ export class TraceBatcher {
   private pending: TraceColumns[] = [];
   private lines = 0;
   private dropped = 0;
+  /** Lines posted whose post has not settled yet (the webview has not taken them). */
+  private inFlight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * `maxLines`: at most this many lines per post. When the host falls behind (a burst over SSH), what piled up goes
    * out in several messages, so the view never gets one message whose copy alone keeps its main thread busy.
    */
+  /**
+   * `post` may return a promise that settles once the webview has the message (webview.postMessage does): while
+   * `maxInFlight` lines are posted and not yet taken, further lines are dropped and counted in the next post's
+   * `dropped` (shown in the view) instead of piling up in the extension host without bound.
+   */
   constructor(
-    private readonly post: (lines: TraceColumns, dropped: number) => void,
+    private readonly post: (lines: TraceColumns, dropped: number) => PromiseLike<unknown> | void,
     private readonly flushMs = 50,
     private readonly maxLines = 10_000,
+    private readonly maxInFlight = 100_000,
   ) {}
 
   add(columns: TraceColumns | undefined, dropped: number): void {
@@ -41,7 +49,20 @@ export class TraceBatcher {
     let group: TraceColumns[] = [];
     let groupLines = 0;
     const send = () => {
-      this.post(group.length ? concatTraceColumns(group) : emptyTraceColumns(), dropped);
+      if (groupLines && this.inFlight + groupLines > this.maxInFlight) {
+        // the view is not taking what it was sent: count these as dropped, post them never
+        this.dropped += dropped + groupLines;
+        this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+      } else {
+        const n = groupLines;
+        this.inFlight += n;
+        const done = () => {
+          this.inFlight -= n;
+        };
+        const posted = this.post(group.length ? concatTraceColumns(group) : emptyTraceColumns(), dropped);
+        if (posted && typeof posted.then === 'function') posted.then(done, done);
+        else done();
+      }
       dropped = 0;
       group = [];
       groupLines = 0;

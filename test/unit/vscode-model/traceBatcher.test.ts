@@ -19,7 +19,7 @@ const rows = (c: TraceColumns) => Array.from({ length: c.count }, (_, i) => trac
 
 it('merges batches and splits a large flush into posts of at most maxLines, in order, dropped counted once', () => {
   const posts: { c: TraceColumns; dropped: number }[] = [];
-  const b = new TraceBatcher((c, dropped) => posts.push({ c, dropped }), 50, 4000);
+  const b = new TraceBatcher((c, dropped) => void posts.push({ c, dropped }), 50, 4000);
   const all = Array.from({ length: 9000 }, (_, i) => ev(i));
   // batches of uneven sizes, each with its own word table
   b.add(toTraceColumns(all.slice(0, 2500)), 7);
@@ -45,8 +45,37 @@ it('merges batches and splits a large flush into posts of at most maxLines, in o
 
 it('a loss with no line is posted too', () => {
   const posts: { n: number; dropped: number }[] = [];
-  const b = new TraceBatcher((c, dropped) => posts.push({ n: c.count, dropped }));
+  const b = new TraceBatcher((c, dropped) => void posts.push({ n: c.count, dropped }));
   b.add(undefined, 12);
   b.flush();
   assert.deepEqual(posts, [{ n: 0, dropped: 12 }]);
+});
+
+it('while the view has not taken maxInFlight lines, more are dropped and counted, then posting resumes', async () => {
+  const posts: { n: number; dropped: number }[] = [];
+  let release!: () => void;
+  const taken = new Promise<void>((r) => (release = r));
+  const b = new TraceBatcher(
+    (c, dropped) => {
+      posts.push({ n: c.count, dropped });
+      return taken;
+    },
+    50,
+    1000,
+    2000,
+  );
+  const lines = (n: number) => toTraceColumns(Array.from({ length: n }, (_, i) => ev(i)));
+  b.add(lines(2000), 0);
+  b.flush();
+  b.add(lines(500), 3);
+  b.flush();
+  assert.deepEqual(posts, [
+    { n: 1000, dropped: 0 },
+    { n: 1000, dropped: 0 },
+  ]);
+  release();
+  await taken;
+  b.add(lines(10), 0);
+  b.flush();
+  assert.deepEqual(posts.at(-1), { n: 10, dropped: 503 }, 'the 500 held-back lines and the 3 the agent dropped');
 });
