@@ -70,7 +70,7 @@ async function serveStdio(argv: string[]): Promise<void> {
   const kernelRelease = os.release();
   const ctx: AgentContext = {
     run,
-    bpftool: await chooseBpftool(run, opts.bpftool, kernelRelease, opts.runtimeBpftool),
+    bpftool: await chooseBpftool(run, opts.bpftool, kernelRelease, opts.runtimeBpftool, opts.stateDir),
     bpftoolRequested: opts.bpftool,
     kernelRelease,
     stateDir: opts.stateDir,

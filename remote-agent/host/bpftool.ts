@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { BpftoolFacts } from '../../protocol/types';
 import type { Runner } from '../core/runner';
+import { versionOutput } from './versionMemo';
 import { bpftoolFeatures, compareVersions, parseBpftoolVersion } from '../parsers/versions';
 
 function executable(p: string): boolean {
@@ -44,10 +45,11 @@ export function bpftoolCandidates(optDir = '/opt/ebpf-netdebug', runtimeBpftool?
   return found;
 }
 
-export async function probeBpftool(runner: Runner, path: string, kernelRelease: string): Promise<BpftoolFacts | null> {
-  const r = await runner([path, '-j', 'version'], { allowFailure: true, timeoutMs: 10_000 }).catch(() => null);
-  if (!r || r.exitCode !== 0) return null;
-  const v = parseBpftoolVersion(r.stdout);
+/** `stateDir`: where the version answers are remembered across agent runs (versionMemo.ts). */
+export async function probeBpftool(runner: Runner, path: string, kernelRelease: string, stateDir?: string): Promise<BpftoolFacts | null> {
+  const r = await versionOutput(runner, stateDir, [path, '-j', 'version']);
+  if (!r?.ok) return null;
+  const v = parseBpftoolVersion(r.out);
   return { path, version: v.version, libbpfVersion: v.libbpfVersion, features: bpftoolFeatures(v.version, kernelRelease) };
 }
 
@@ -57,12 +59,14 @@ export async function chooseBpftool(
   explicit: string | undefined,
   kernelRelease: string,
   runtimeBpftool?: string,
+  stateDir?: string,
 ): Promise<BpftoolFacts | null> {
-  if (explicit) return probeBpftool(runner, explicit, kernelRelease);
+  if (explicit) return probeBpftool(runner, explicit, kernelRelease, stateDir);
+  // Asked all at once; the first of equal versions wins, as in the candidates' order.
+  const found = await Promise.all(
+    bpftoolCandidates(undefined, runtimeBpftool).map((c) => probeBpftool(runner, c, kernelRelease, stateDir)),
+  );
   let best: BpftoolFacts | null = null;
-  for (const c of bpftoolCandidates(undefined, runtimeBpftool)) {
-    const f = await probeBpftool(runner, c, kernelRelease);
-    if (f && (!best || compareVersions(f.version, best.version) > 0)) best = f;
-  }
+  for (const f of found) if (f && (!best || compareVersions(f.version, best.version) > 0)) best = f;
   return best;
 }

@@ -9,6 +9,7 @@ import { BPFFS, KERNEL_BTF, TRACEFS } from '../core/paths';
 import { parseToolVersion } from '../parsers/versions';
 import { findOnPath } from './bpftool';
 import { ensureMounted } from './mounts';
+import { versionOutput } from './versionMemo';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -39,8 +40,9 @@ async function toolFacts(ctx: AgentContext, tool: string, versionArg: string): P
     return null;
   }
   if (versionCache.has(key)) return versionCache.get(key) ?? null;
-  const r = await ctx.run([path, versionArg], { allowFailure: true, timeoutMs: 10_000 }).catch(() => null);
-  const facts = r ? { path, version: parseToolVersion(r.stdout || r.stderr) } : null;
+  // Also remembered across agent runs (versionMemo.ts): every CLI command starts an agent and says hello.
+  const r = await versionOutput(ctx.run, ctx.stateDir, [path, versionArg]);
+  const facts = r ? { path, version: parseToolVersion(r.out) } : null;
   if (r) versionCache.set(key, facts);
   return facts;
 }
