@@ -1,5 +1,5 @@
 // The main job, as a user does it: code-server with the packaged extension, configured for a lab host reached
-// over SSH; from the palette "Attach XDP to eth0" with xdp_drop_ping.bpf.c open. bpftool on the host shows the
+// over SSH; from the palette "Attach XDP to eth0" with a copy of xdp_drop_ping.bpf.c open. bpftool on the host shows the
 // program on eth0 and a ping inside the lab stops; the tree shows it under Network -> eth0 -> xdp; "Detach" from
 // the tree's context menu removes it and the ping works again.
 import { test, before, after } from 'node:test';
@@ -9,19 +9,24 @@ import type { LabHost } from './helpers/labHost';
 import { LabEditorFixture } from './helpers/labEditor';
 import { expandSection, waitConnected } from './helpers/ebpfView';
 import { removeObjectPins } from './helpers/pins';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/codeServer';
 
 let lab: LabHost | undefined;
 let wb: Workbench | undefined;
 const fixture = new LabEditorFixture();
 
 before(async () => {
-  ({ lab, wb } = await fixture.start('ea1', 'attach-xdp'));
+  ({ lab, wb } = await fixture.start('ea1', 'attach-xdp', {
+    // a copy of its own: the attach pins the object as BASENAME-HASH, and other e2e files attach (and remove) xdp_drop_ping
+    files: { 'xdp_drop_ping_ea1.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') },
+  }));
 });
 
 after(async () => {
   await fixture.stop();
   // The object stays loaded (pinned) after Detach, as it would for a user; the test removes what it loaded.
-  removeObjectPins('xdp_drop_ping');
+  removeObjectPins('xdp_drop_ping_ea1');
 });
 
 test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the tree restores it', async () => {
@@ -32,7 +37,7 @@ test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the 
 
   await waitConnected(w, 'lab');
   await w.screenshot('connected');
-  await w.openFile('xdp_drop_ping.bpf.c');
+  await w.openFile('xdp_drop_ping_ea1.bpf.c');
   await w.screenshot('source-open');
 
   await w.runCommand('eBPF: Attach XDP to eth0');
@@ -57,21 +62,6 @@ test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the 
   assert.ok(await eth0Row.isVisible(), 'eth0 with its address is in the tree');
   await w.screenshot('tree-shows-xdp');
 
-  // Programs -> xdp -> the program: "Show Translated Instructions with Source" opens the xlated dump with the C
-  // lines it came from.
-  await expandSection(w, 'Programs');
-  const typeRow = await w.expandRow(/^xdp\d+$/);
-  // Other engineers' runs may have loaded hundreds of programs on this kernel: page down to ours.
-  const progRow = await w.scrollToRow(typeRow, new RegExp(`^xdp_drop_ping#${onEth0.id} `));
-  await w.contextMenu(progRow, /Show Translated Instructions/);
-  // Monaco renders spaces as no-break spaces: \s matches both.
-  const dump = w.page.locator('.monaco-editor .view-lines', { hasText: /r\d\s=\s/ }).first();
-  await dump.waitFor({ timeout: 30_000 });
-  const dumpText = await dump.innerText();
-  assert.match(dumpText, /^;\sxdp_drop_ping\.bpf\.c:\d+\s/m, 'source lines (file:line) head the instructions');
-  assert.match(dumpText, /\(\w\w\)\sr\d\s=/, "bpftool's instructions follow");
-  await w.screenshot('xlated-with-source');
-
   await w.contextMenu(xdpRow, /^Detach$/);
   await w.waitForNotification(/Detached XDP from eth0/, 30_000);
   await w.screenshot('detached');
@@ -84,4 +74,19 @@ test('Attach XDP to eth0 drops the lab ping, the tree shows it, Detach from the 
     .first()
     .waitFor({ state: 'detached', timeout: 30_000 });
   await w.screenshot('tree-after-detach');
+  // The object stays loaded after Detach. Programs -> xdp -> the program: "Show Translated Instructions with Source"
+  // opens the xlated dump with the C lines it came from. (Last, since paging down to ours past hundreds of programs
+  // scrolls the Network rows out of the tree's DOM.)
+  await expandSection(w, 'Programs');
+  const typeRow = await w.expandRow(/^xdp\d+$/);
+  // Other engineers' runs may have loaded hundreds of programs on this kernel: page down to ours.
+  const progRow = await w.scrollToRow(typeRow, new RegExp(`^xdp_drop_ping#${onEth0.id} `));
+  await w.contextMenu(progRow, /Show Translated Instructions/);
+  // Monaco renders spaces as no-break spaces: \s matches both.
+  const dump = w.page.locator('.monaco-editor .view-lines', { hasText: /r\d\s=\s/ }).first();
+  await dump.waitFor({ timeout: 30_000 });
+  const dumpText = await dump.innerText();
+  assert.match(dumpText, /^;\sxdp_drop_ping_ea1\.bpf\.c:\d+\s/m, 'source lines (file:line) head the instructions');
+  assert.match(dumpText, /\(\w\w\)\sr\d\s=/, "bpftool's instructions follow");
+  await w.screenshot('xlated-with-source');
 });

@@ -13,6 +13,8 @@ import { LabEditorFixture } from './helpers/labEditor';
 import { expandSection, waitConnected } from './helpers/ebpfView';
 import { removeObjectPins } from './helpers/pins';
 import { until } from '../kernel/helpers/until';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/codeServer';
 
 let lab: LabHost | undefined;
 let wb: Workbench | undefined;
@@ -20,12 +22,16 @@ const fixture = new LabEditorFixture();
 
 before(async () => {
   // the packet path's bytes per hop, set below the default (128) so the test sees the setting reach the tracer
-  ({ lab, wb } = await fixture.start('ecv', 'capture-verdicts', { settings: { 'ebpfNetDebug.packetPath.packetBytes': 64 } }));
+  ({ lab, wb } = await fixture.start('ecv', 'capture-verdicts', {
+    // a copy of its own: the attach pins the object as BASENAME-HASH, and other e2e files attach (and remove) xdp_drop_ping
+    files: { 'xdp_drop_ping_ecv.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c') },
+    settings: { 'ebpfNetDebug.packetPath.packetBytes': 64 },
+  }));
 });
 
 after(async () => {
   await fixture.stop(); // the XDP attachment and any capture go with the lab's namespaces
-  removeObjectPins('xdp_drop_ping');
+  removeObjectPins('xdp_drop_ping_ecv');
 });
 
 /** The frame of the webview whose `probe` selector holds text starting with `title` (webviews live in nested iframes). */
@@ -103,7 +109,7 @@ test('Capture Verdicts on the tree row lists the dropped echo requests, and Stop
   const w = wb!;
   const l = lab!;
   await waitConnected(w, 'lab');
-  await w.openFile('xdp_drop_ping.bpf.c');
+  await w.openFile('xdp_drop_ping_ecv.bpf.c');
   await w.runCommand('eBPF: Attach XDP to eth0');
   await w.pickQuickItem(/^native/);
   await w.waitForNotification(/Attached xdp_drop_ping to eth0/, 60_000);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { repoRoot, startCodeServer, type CodeServer } from './helpers/codeServer';
 import { openWorkbench, type Workbench } from './helpers/workbench';
 import { createLabHost, type LabHost } from './helpers/labHost';
 import { bpfWorkspace, type Workspace } from './helpers/workspace';
@@ -27,7 +27,11 @@ before(async () => {
   labs.beta = await createLabHost('efb');
   labs.gamma = await createLabHost('efc');
   await labs.gamma.stopSshd();
-  ws = bpfWorkspace('efl');
+  // copies of its own: the attach pins objects as BASENAME-HASH, and other e2e files attach (and remove) the same programs
+  ws = bpfWorkspace('efl', {
+    'xdp_drop_ping_efl.bpf.c': join(repoRoot, 'bpf/xdp_drop_ping.bpf.c'),
+    'xdp_pass_count_efl.bpf.c': join(repoRoot, 'bpf/xdp_pass_count.bpf.c'),
+  });
   const all = [labs.alpha, labs.beta, labs.gamma];
   cs = await startCodeServer({
     workspace: ws.dir,
@@ -54,8 +58,8 @@ after(async () => {
   await cs?.stop();
   for (const l of Object.values(labs)) await l?.destroy();
   ws?.remove();
-  removeObjectPins('xdp_drop_ping');
-  removeObjectPins('xdp_pass_count');
+  removeObjectPins('xdp_drop_ping_efl');
+  removeObjectPins('xdp_pass_count_efl');
 });
 
 async function progName(lab: LabHost, id: number): Promise<string | undefined> {
@@ -98,7 +102,7 @@ test('two hosts connect together, a host whose sshd is down shows failed with it
 
   // Beta's row selected; the palette command acts on beta without asking.
   await row('beta').click();
-  await w.openFile('xdp_drop_ping.bpf.c');
+  await w.openFile('xdp_drop_ping_efl.bpf.c');
   await w.runCommand('eBPF: Attach XDP to eth0');
   await w.pickQuickItem(/^native/);
   const msg = await w.waitForNotification(/Attached xdp_drop_ping to eth0/, 90_000);
@@ -122,7 +126,7 @@ test('Roll Out to Hosts on two selected host rows stops at the host that cannot 
   assert.equal(made.code, 0, made.stderr);
   for (const dev of ['efl0', 'efl1']) assert.equal((await alpha.inNs(alpha.hostNs, ['ip', 'link', 'set', dev, 'up'])).code, 0);
 
-  await w.openFile('xdp_pass_count.bpf.c');
+  await w.openFile('xdp_pass_count_efl.bpf.c');
   await openEbpfView(w);
   const row = (name: string) => w.page.locator('.monaco-list-row', { hasText: new RegExp(`^${name}`) }).first();
   await row('alpha').click();
@@ -132,7 +136,7 @@ test('Roll Out to Hosts on two selected host rows stops at the host that cannot 
   await w.pickQuickItem(/^generic/);
   await w.answerInput(''); // no health probe
   // The attach on alpha happens (and is confirmed) before beta fails: watch it in the progress.
-  const summary = await w.waitForNotification(/Rollout of xdp_pass_count\.bpf\.c on efl0 stopped/, 120_000);
+  const summary = await w.waitForNotification(/Rollout of xdp_pass_count_efl\.bpf\.c on efl0 stopped/, 120_000);
   assert.match(summary, /beta failed at attach/);
   assert.match(summary, /Detached again on alpha/);
   await w.screenshot('rollout-stopped');
