@@ -3,7 +3,7 @@
 // link is eth0. lab.list reads them back from /run/netns and `ip -j addr` (the kernel is the source of truth).
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import type { LabCreateParams } from '../../protocol/agent';
-import type { Lab, LabHost, LabTopology } from '../../protocol/types';
+import type { Lab, LabHost, LabTopology, NetInterface } from '../../protocol/types';
 import type { AgentContext } from '../core/context';
 import { AgentError, badArgument, notFound } from '../core/errors';
 import { NETNS_DIR } from '../core/runner';
@@ -123,7 +123,11 @@ export async function labDestroy(ctx: AgentContext, raw: unknown): Promise<{ rem
   return { removed };
 }
 
-export async function labList(ctx: AgentContext): Promise<Lab[]> {
+/**
+ * `known`: a namespace's interfaces from a listing made a moment ago (listings.snapshot passes net.list's, so a
+ * tree refresh forks no ip per lab host: each fork from the agent costs ~4 ms); undefined: ip is run here.
+ */
+export async function labList(ctx: AgentContext, known?: (netns: string) => NetInterface[] | undefined): Promise<Lab[]> {
   if (!existsSync(NETNS_DIR)) return [];
   const names = new Set<string>();
   for (const n of readdirSync(NETNS_DIR)) {
@@ -136,8 +140,7 @@ export async function labList(ctx: AgentContext): Promise<Lab[]> {
     for (const role of ROLES) {
       const ns = labNetns(name, role);
       if (!existsSync(`${NETNS_DIR}/${ns}`)) continue;
-      const r = await ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns: ns, allowFailure: true });
-      const ifs = r.exitCode === 0 ? parseIpAddr(r.stdout, ns).filter((i) => i.name !== 'lo') : [];
+      const ifs = (known?.(ns) ?? (await interfacesOf(ctx, ns))).filter((i) => i.name !== 'lo');
       hosts.push({
         role,
         netns: ns,
@@ -146,23 +149,34 @@ export async function labList(ctx: AgentContext): Promise<Lab[]> {
     }
     const isBridge = hosts.some((h) => h.role === 'br');
     const ipv6 = hosts.some((h) => h.interfaces.some((i) => i.addresses.some((x) => x.startsWith('fd00:'))));
-    const rl = await ctx.run(['ip', '-j', 'addr', 'show', 'dev', rootLinkDev(name)], { allowFailure: true });
+    const root = await rootLinkOf(ctx, name, known?.('root'));
     const topology: LabTopology = {
       kind: isBridge ? 'bridge' : 'pair',
       ...(ipv6 ? { ipv6: true } : {}),
-      ...(rl.exitCode === 0 ? { rootLink: true } : {}),
+      ...(root ? { rootLink: true } : {}),
     };
     const lab: Lab = { name, topology, hosts };
-    if (rl.exitCode === 0) {
-      const root = parseIpAddr(rl.stdout, 'root')[0];
+    if (root) {
       const addr = labAddressing(name);
       lab.rootLink = {
         dev: rootLinkDev(name),
-        address: root?.addresses.find((x) => x.includes('.')) ?? addr.root4,
+        address: root.addresses.find((x) => x.includes('.')) ?? addr.root4,
         peerAddress: addr.rootPeer4,
       };
     }
     labs.push(lab);
   }
   return labs;
+}
+
+async function interfacesOf(ctx: AgentContext, netns: string): Promise<NetInterface[]> {
+  const r = await ctx.run(['ip', '-j', '-d', 'addr', 'show'], { netns, allowFailure: true });
+  return r.exitCode === 0 ? parseIpAddr(r.stdout, netns) : [];
+}
+
+/** The root namespace's end of the lab's root link, or undefined when it has none. */
+async function rootLinkOf(ctx: AgentContext, name: string, rootInterfaces: NetInterface[] | undefined): Promise<NetInterface | undefined> {
+  if (rootInterfaces) return rootInterfaces.find((i) => i.name === rootLinkDev(name));
+  const rl = await ctx.run(['ip', '-j', 'addr', 'show', 'dev', rootLinkDev(name)], { allowFailure: true });
+  return rl.exitCode === 0 ? parseIpAddr(rl.stdout, 'root')[0] : undefined;
 }

@@ -2,7 +2,8 @@
 // programs, maps, links, the agent's own namespace's network attachments and the cgroup tree; those results are
 // placed as the runs in flight of the ordinary listings (singleFlight.ts), so net.list, pins.list and
 // attachments.list, which need them too, are computed by their usual code from this one run. bpffs is
-// fingerprinted once for all three pin tables: when it changed, the whole batch runs with -f.
+// fingerprinted once for all three pin tables: when it changed, the whole batch runs with -f. The labs take their
+// hosts' interfaces from net.list's listing.
 import type { ListingsSnapshotResult } from '../../protocol/agent';
 import type { AgentContext } from '../core/context';
 import { labList } from '../lab/labs';
@@ -52,14 +53,25 @@ export async function listingsSnapshot(ctx: AgentContext): Promise<ListingsSnaps
   void listLinks(ctx, true, via(2)).catch(() => undefined);
   void netAttachments(ctx, 'root', true, () => entry(3)).catch(() => undefined);
   if (cgroupRoot) void cgroupTree(ctx, cgroupRoot, true, () => entry(4)).catch(() => undefined);
-  const [p, m, net, cgroups, pins, labs, attachments] = await Promise.all([
+  const network = part('network', () => netList(ctx, {}), { namespaces: [] });
+  // The labs' hosts are named namespaces: their interfaces come from net.list's listing, not an ip run from the
+  // agent per host (every namespace has lo, so an empty list means ip failed there: labList runs ip itself).
+  const labs = part(
+    'labs',
+    async () => {
+      const known = new Map((await network).namespaces.filter((n) => n.interfaces.length).map((n) => [n.name, n.interfaces]));
+      return labList(ctx, (ns) => known.get(ns));
+    },
+    [],
+  );
+  const [p, m, net, cgroups, pins, l, attachments] = await Promise.all([
     programs,
     maps,
-    part('network', () => netList(ctx, {}), { namespaces: [] }),
+    network,
     part('cgroups', () => cgroupList(ctx, {}, true), []),
     part('pins', () => pinsList(ctx), []),
-    part('labs', () => labList(ctx), []),
+    labs,
     part('attachments', () => attachmentsList(ctx), []),
   ]);
-  return { programs: p, maps: m, net, cgroups, pins, labs, attachments, errors };
+  return { programs: p, maps: m, net, cgroups, pins, labs: l, attachments, errors };
 }

@@ -1,9 +1,10 @@
 // Labs on the real kernel: ping across works inside the lab, the root link reaches host a, and destroy leaves no
-// namespace, veth or cgroup behind. Token: alb (labs alba, albb, albc).
+// namespace, veth or cgroup behind; the tree's listings.snapshot shows the labs as lab.list does. Token: alb (labs
+// alba, albb, albc).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { AgentErrorCode, labCreate, labDestroy, labList } from '../../../protocol/agent';
+import { AgentErrorCode, labCreate, labDestroy, labList, listingsSnapshot } from '../../../protocol/agent';
 import type { Lab } from '../../../protocol/types';
 import { cleanup, expectError, inNetns, ipOf, pingLoss, sh, startAgent, type AgentHandle } from './agentProcess';
 
@@ -66,6 +67,14 @@ describe('labs', () => {
     const a = labs.find((l) => l.name === 'alba');
     assert.deepEqual(a?.topology, { kind: 'pair', ipv6: true, rootLink: true });
     assert.equal(labs.find((l) => l.name === 'albb')?.topology.kind, 'bridge');
+    // the tree's snapshot builds labs from its own namespace listing (no ip run per host): the same labs
+    const snapshot = await agent.connection.sendRequest(listingsSnapshot);
+    for (const name of ['alba', 'albb'])
+      assert.deepEqual(
+        snapshot.labs.find((l) => l.name === name),
+        labs.find((l) => l.name === name),
+        name,
+      );
     const again = await expectError(agent.connection.sendRequest(labCreate, { name: 'alba', topology: { kind: 'pair' } }));
     assert.equal(again.code, AgentErrorCode.AlreadyAttached);
     const bad = await expectError(agent.connection.sendRequest(labCreate, { name: 'albc', topology: { kind: 'ring' } as never }));
