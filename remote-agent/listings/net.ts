@@ -1,7 +1,7 @@
 // net.list: interfaces (`ip -j -d addr`) and attachments (`bpftool -j net show`) per network namespace. One
 // namespace alone: through `nsenter --net` (bpftool still sees bpffs, see core/runner.ts). Every namespace (the
-// tree's listing): each command once for all named namespaces (allNetns.ts), shared by the listings asked for
-// together; a namespace missing from that output (made meanwhile, or the command failed there) is run on its own.
+// tree's listing): one ip run for all of them (allNetns.ts), shared by the listings asked for together; a
+// namespace missing from that output (made meanwhile, or the command failed there) is run on its own.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { NetListResult } from '../../protocol/agent';
 import type { NetAttachment } from '../../protocol/types';
@@ -10,7 +10,7 @@ import { NETNS_DIR } from '../core/runner';
 import { validateNetns } from '../core/validate';
 import { parseIpAddr } from '../parsers/ipAddr';
 import { parseNetShow } from '../parsers/netShow';
-import { inAllNetns } from './allNetns';
+import { everyNetns } from './allNetns';
 import { singleFlight } from './singleFlight';
 
 /**
@@ -46,8 +46,7 @@ export function netAttachments(
   source?: () => Promise<string | unknown[]>,
 ): Promise<NetAttachment[]> {
   const own = () => ownNetShow(ctx, netns);
-  const json =
-    source ?? (shared && netns !== 'root' ? () => fromAllNetns(ctx, 'net', [bpftoolPath(ctx), '-j', 'net', 'show'], netns, own) : own);
+  const json = source ?? (shared && netns !== 'root' ? () => fromEveryNetns(ctx, 'net', netns, own) : own);
   const run = async () => parseNetShow(await json(), netns);
   return shared ? singleFlight(ctx, `net:${netns}`, run) : run();
 }
@@ -57,10 +56,13 @@ async function ownNetShow(ctx: AgentContext, netns: string): Promise<string> {
   return (await ctx.run([bpftoolPath(ctx), '-j', 'net', 'show'], { netns })).stdout;
 }
 
-/** One namespace's output of `cmd` run in all of them (one run shared by everyone asking meanwhile), or `own()`. */
-async function fromAllNetns(ctx: AgentContext, key: string, cmd: string[], netns: string, own: () => Promise<string>): Promise<string> {
-  const all = await singleFlight(ctx, `all:${key}`, () => inAllNetns(ctx, cmd)).catch(() => new Map<string, string>());
-  const text = all.get(netns);
+/**
+ * One namespace's `ip addr` or `net show` from the run over all of them (allNetns.ts: one run shared by everyone
+ * asking meanwhile), or `own()`.
+ */
+async function fromEveryNetns(ctx: AgentContext, part: 'ip' | 'net', netns: string, own: () => Promise<string>): Promise<string> {
+  const all = await singleFlight(ctx, 'every-netns', () => everyNetns(ctx, bpftoolPath(ctx))).catch(() => undefined);
+  const text = part === 'ip' && netns === 'root' ? all?.root : all?.[part].get(netns);
   if (text) {
     try {
       JSON.parse(text);
@@ -79,7 +81,7 @@ async function interfacesJson(ctx: AgentContext, netns: string, shared: boolean)
     if (r.exitCode !== 0) throw new Error(r.stderr);
     return r.stdout;
   };
-  return shared && netns !== 'root' ? fromAllNetns(ctx, 'ip', ['ip', '-j', '-d', 'addr', 'show'], netns, own) : own();
+  return shared ? fromEveryNetns(ctx, 'ip', netns, own) : own();
 }
 
 export async function netList(ctx: AgentContext, params: unknown): Promise<NetListResult> {
