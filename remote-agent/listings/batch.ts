@@ -1,6 +1,6 @@
 // Several bpftool listings in one bpftool process (`bpftool -j batch file -`, commands on stdin). With 1,000
-// programs most of a tree refresh was process start-up, not listing: the agent forks once per tool run, and a
-// fork costs in proportion to the agent's memory (about 4 ms per run at 100 MB here, more on a busy machine).
+// programs most of a tree refresh was process start-up, not listing: the agent forks once per tool run, and its
+// event loop waits until the child has exec'd (0.7 ms at best, a median of 6 ms at load 9: docs/design.md).
 // bpftool answers a JSON batch with one [{command, output}] array; it stops at the first command that fails (whose
 // output is then {error}), so each command's result is its own: a list, or an Error for that command alone (the
 // caller runs a command that got no answer on its own).
