@@ -8,7 +8,7 @@
  *
  * which defines an entry of the same section and name that calls the user's function unchanged and reports every
  * packet matching the filter with the verdict it got and its first bytes (as the program left them), through the
- * perf event array `ndcap_events` that `bpftool map event_pipe` reads.
+ * perf event array `ndcap_events` that `bpftool -j map event_pipe` reads.
  *
  * Batching: each perf sample costs the kernel a wakeup of the reader (bpftool asks for one per sample) and the
  * reader a read and a write. A packet that comes less than NDCAP_BATCH_AFTER_NS after the previous sample of its
@@ -16,6 +16,13 @@
  * full or its first record is NDCAP_BATCH_AFTER_NS old. A sample is therefore one or more records back to back,
  * each padded to 8 bytes. Sparse traffic (a ping) still goes out at once; the tail of a burst waits in the buffer
  * for the next packet of its CPU, or for the agent, which reads what is left from the map when the capture stops.
+ *
+ * Filler: bpftool prints JSON (one decimal number a byte, no newline) into stdio's buffer, which goes to the agent
+ * only when full (a pipe's: 4 KiB). That makes a full-speed stream cheap to read (one write a 4 KiB, where the hex
+ * text's line buffering made one write a 16 bytes), but a lone record would wait there. So a sample sent because
+ * its CPU's traffic is sparse (a lone record, a batch flushed for its age) is followed by a filler sample:
+ * NDCAP_FILLER_BYTES of 0xff ("255," four characters each) behind a header with timestamp 0, which pushes
+ * everything before it out of the buffer; the agent skips it. Full batches need none: more output follows.
  *
  * No global variables here: the user's .rodata/.bss/.data must keep exactly their layout, so the instrumented object
  * can reuse the plain object's maps, globals included. The knobs of the capture live in the map `ndcap_config`.
@@ -63,7 +70,7 @@ struct ndcap_stats {
 
 /* The header of each record; `cap_len` packet bytes follow it, then zeros up to a multiple of 8 bytes. */
 struct ndcap_event {
-	__u64 timestamp_ns; /*  0  bpf_ktime_get_ns() when the program was entered */
+	__u64 timestamp_ns; /*  0  bpf_ktime_get_ns() before the user's function ran (0: the filler sample) */
 	__u32 ifindex;      /*  8  the interface the program runs on */
 	__u32 len;          /* 12  the packet's length as the program left it (XDP: with fragments; tc: skb->len) */
 	__u32 cap_len;      /* 16  bytes that follow */
@@ -81,14 +88,19 @@ struct ndcap_event {
 /* A packet this soon after its CPU's previous sample is batched; a batch this old is flushed by the next packet. */
 #define NDCAP_BATCH_AFTER_NS 1000000ULL
 
+/* The filler sample (see the top): a 32-byte header with timestamp 0, then 0xff bytes; > 4096 characters as JSON. */
+#define NDCAP_FILLER_BYTES 1056
+
 /* Per CPU (key 0): records waiting to go out as one sample. Mirrored by remote-agent/capture/layout.ts. */
 struct ndcap_batch {
 	__u32 used;          /*  0  bytes of data[] filled (whole records) */
 	__u32 count;         /*  4  records in data[] */
 	__u64 first_ns;      /*  8  timestamp of the oldest record waiting */
 	__u64 last_sent_ns;  /* 16  when this CPU last sent a sample */
-	__u64 _pad;          /* 24 */
+	__u32 filler_ready;  /* 24  filler[] holds the filler sample */
+	__u32 _pad;          /* 28 */
 	__u8 data[NDCAP_BATCH_BYTES]; /* 32 */
+	__u8 filler[NDCAP_FILLER_BYTES]; /* 4128 */
 };
 /* Bytes looked at for the filter: Ethernet + one VLAN tag + an IPv6 header. */
 #define NDCAP_HDR_WINDOW 58
@@ -150,6 +162,11 @@ static __always_inline int ndcap_match_l3(const struct ndcap_config *c, const __
 			return 0;
 		*proto = h[off + 9];
 		*l4off = off + (h[off] & 0x0f) * 4;
+		/* the protocol first: a packet it excludes costs no address copies */
+		if (c->protocol && c->protocol != *proto)
+			return 0;
+		if (!(c->flags & (NDCAP_F_HOST | NDCAP_F_SRC | NDCAP_F_DST)))
+			return 1;
 		s[10] = s[11] = d[10] = d[11] = 0xff;
 		__builtin_memcpy(s + 12, h + off + 12, 4);
 		__builtin_memcpy(d + 12, h + off + 16, 4);
@@ -158,13 +175,15 @@ static __always_inline int ndcap_match_l3(const struct ndcap_config *c, const __
 			return 0;
 		*proto = h[off + 6];
 		*l4off = off + 40;
+		if (c->protocol && c->protocol != *proto)
+			return 0;
+		if (!(c->flags & (NDCAP_F_HOST | NDCAP_F_SRC | NDCAP_F_DST)))
+			return 1;
 		__builtin_memcpy(s, h + off + 8, 16);
 		__builtin_memcpy(d, h + off + 24, 16);
 	} else {
 		return 0;
 	}
-	if (c->protocol && c->protocol != *proto)
-		return 0;
 	return ndcap_addresses(c, s, d);
 }
 
@@ -176,21 +195,32 @@ static __always_inline int ndcap_filter_empty(const struct ndcap_config *c)
 
 #define NDCAP_ETHERTYPE(h, i) ((__u16)(((__u16)(h)[i] << 8) | (h)[(i) + 1]))
 
-/* Defines ndcap_match_SUFFIX(ctx, c, len): the filter on the packet as it arrives, read with LOADFN. */
+/*
+ * Defines ndcap_match_SUFFIX(ctx, c, len): the filter on the packet as it arrives. The header window is read in
+ * place when the packet's linear part holds it (a full-size segment: no helper call, no copy), else copied with
+ * LOADFN (a short packet, an XDP frame in fragments).
+ */
 #define NDCAP_DEFINE_MATCH(SUFFIX, CTXTYPE, LOADFN)                                                    \
 static __always_inline int ndcap_match_##SUFFIX(CTXTYPE *ctx, const struct ndcap_config *c, __u32 len) \
 {                                                                                                  \
-	__u8 h[NDCAP_HDR_WINDOW] = {};                                                             \
-	__u64 n = len < NDCAP_HDR_WINDOW ? len : NDCAP_HDR_WINDOW;                                 \
+	__u8 buf[NDCAP_HDR_WINDOW] = {};                                                           \
+	const __u8 *h = buf;                                                                       \
+	const __u8 *data = (const __u8 *)(long)ctx->data;                                          \
+	const __u8 *data_end = (const __u8 *)(long)ctx->data_end;                                  \
 	__u32 l4off = 0;                                                                           \
 	__u8 proto = 0;                                                                            \
 	int ok;                                                                                    \
 	if (ndcap_filter_empty(c))                                                                 \
 		return 1;                                                                          \
-	/* the barrier keeps clang from folding the bound check into the min() the verifier cannot follow */ \
-	asm volatile("" : "+r"(n));                                                                \
-	if (n < 14 || n > NDCAP_HDR_WINDOW || LOADFN(ctx, 0, h, n))                                \
-		return 0;                                                                          \
+	if (data + NDCAP_HDR_WINDOW <= data_end) {                                                 \
+		h = data;                                                                          \
+	} else {                                                                                   \
+		__u64 n = len < NDCAP_HDR_WINDOW ? len : NDCAP_HDR_WINDOW;                         \
+		/* the barrier keeps clang from folding the bound check into the min() the verifier cannot follow */ \
+		asm volatile("" : "+r"(n));                                                        \
+		if (n < 14 || n > NDCAP_HDR_WINDOW || LOADFN(ctx, 0, buf, n))                      \
+			return 0;                                                                  \
+	}                                                                                          \
 	__u16 et = NDCAP_ETHERTYPE(h, 12);                                                         \
 	if (et == 0x8100 || et == 0x88a8)                                                          \
 		ok = ndcap_match_l3(c, h, 18, NDCAP_ETHERTYPE(h, 16), &l4off, &proto);             \
@@ -232,6 +262,29 @@ static __always_inline void ndcap_count(int matched, __u32 failed, int verdict)
 	__u32 slot = (__u32)(verdict + 1);
 	if (slot < NDCAP_VERDICT_SLOTS)
 		st->verdicts[slot]++;
+}
+
+/*
+ * Sends the filler sample (see the top) after a sample that no other output may follow soon. The buffer is filled
+ * once per CPU; a refused filler loses no record (it only delays the agent's view until more output comes).
+ */
+static __always_inline void ndcap_filler(void *ctx, struct ndcap_batch *b)
+{
+	if (!b->filler_ready) {
+		__u64 *w = (__u64 *)b->filler;
+		for (int i = 0; i < NDCAP_FILLER_BYTES / 8; i++)
+			w[i] = ~0ULL;
+		struct ndcap_event *f = (struct ndcap_event *)b->filler;
+		f->timestamp_ns = 0;
+		f->ifindex = 0;
+		f->len = 0;
+		f->cap_len = NDCAP_FILLER_BYTES - NDCAP_EVENT_SIZE;
+		f->verdict = 0;
+		f->rx_queue = 0;
+		f->_pad = 0;
+		b->filler_ready = 1;
+	}
+	bpf_perf_event_output(ctx, &ndcap_events, BPF_F_CURRENT_CPU, b->filler, NDCAP_FILLER_BYTES);
 }
 
 /* Sends the CPU's waiting records as one sample; returns how many the perf buffer refused. */
@@ -276,7 +329,11 @@ static __always_inline __u32 ndcap_emit_##SUFFIX(CTXTYPE *ctx, const struct ndca
 	if (!b || cap > NDCAP_BATCH_MAX_CAP || (!b->used && now - b->last_sent_ns > NDCAP_BATCH_AFTER_NS)) { \
 		if (b && !b->used)                                                                    \
 			b->last_sent_ns = now;                                                        \
-		return bpf_perf_event_output(ctx, &ndcap_events, BPF_F_CURRENT_CPU | (cap << 32), &ev, sizeof(ev)) ? 1 : 0; \
+		failed = bpf_perf_event_output(ctx, &ndcap_events, BPF_F_CURRENT_CPU | (cap << 32), &ev, sizeof(ev)) ? 1 : 0; \
+		/* a lone record: sparse traffic, so push it out of bpftool's buffer now */           \
+		if (b && !b->used)                                                                    \
+			ndcap_filler(ctx, b);                                                         \
+		return failed;                                                                        \
 	}                                                                                             \
 	__u64 rec = (NDCAP_EVENT_SIZE + cap + 7) & ~7ULL;                                             \
 	if (b->used + rec > NDCAP_BATCH_BYTES)                                                        \
@@ -293,9 +350,14 @@ static __always_inline __u32 ndcap_emit_##SUFFIX(CTXTYPE *ctx, const struct ndca
 		return failed + 1;                                                                    \
 	b->used = off + rec;                                                                          \
 	b->count++;                                                                                   \
-	/* full enough that the next record might not fit, or waiting too long: out it goes */        \
-	if (b->used > NDCAP_BATCH_BYTES - NDCAP_EVENT_SIZE - NDCAP_BATCH_MAX_CAP - 8 || now - b->first_ns > NDCAP_BATCH_AFTER_NS) \
+	/* full enough that the next record might not fit: out it goes, more output follows */       \
+	if (b->used > NDCAP_BATCH_BYTES - NDCAP_EVENT_SIZE - NDCAP_BATCH_MAX_CAP - 8) {               \
 		failed += ndcap_flush(ctx, b, now);                                                   \
+	} else if (now - b->first_ns > NDCAP_BATCH_AFTER_NS) {                                        \
+		/* waiting too long: the traffic is sparse, so no output may follow soon */           \
+		failed += ndcap_flush(ctx, b, now);                                                   \
+		ndcap_filler(ctx, b);                                                                 \
+	}                                                                                             \
 	return failed;                                                                                \
 }
 
@@ -305,18 +367,20 @@ NDCAP_DEFINE_EMIT(xdp, struct xdp_md, bpf_xdp_load_bytes)
 NDCAP_DEFINE_EMIT(skb, struct __sk_buff, bpf_skb_load_bytes)
 
 /*
- * The entries. The filter looks at the packet as it arrives; the length and bytes are read after the user's function
+ * The entries. The filter looks at the packet as it arrives (the time is taken after it, before the user's function:
+ * an excluded packet costs no clock read); the length and bytes are read after the user's function
  * returned (it may have grown, shrunk or rewritten the packet: that is what goes on with the verdict, and the perf
  * helper must not be asked for more bytes than are there).
  */
 #define NETDEBUG_CAPTURE_XDP(SECNAME, NAME, INNER)                                                   \
 SEC(SECNAME) int NAME(struct xdp_md *ctx)                                                         \
 {                                                                                                 \
-	__u64 ts = bpf_ktime_get_ns();                                                            \
 	__u32 len = bpf_xdp_get_buff_len(ctx);                                                    \
 	__u32 ifindex = ctx->ingress_ifindex, queue = ctx->rx_queue_index;                        \
 	struct ndcap_config *c = ndcap_get_config();                                              \
 	int matched = c && c->enabled && ndcap_match_xdp(ctx, c, len);                            \
+	/* still before the user's function; a packet the filter excludes costs no clock read */  \
+	__u64 ts = matched ? bpf_ktime_get_ns() : 0;                                              \
 	int verdict = INNER(ctx);                                                                 \
 	__u32 failed = 0;                                                                         \
 	if (matched && c)                                                                         \
@@ -328,11 +392,11 @@ SEC(SECNAME) int NAME(struct xdp_md *ctx)                                       
 #define NETDEBUG_CAPTURE_TC(SECNAME, NAME, INNER)                                                    \
 SEC(SECNAME) int NAME(struct __sk_buff *ctx)                                                      \
 {                                                                                                 \
-	__u64 ts = bpf_ktime_get_ns();                                                            \
 	__u32 len = ctx->len;                                                                     \
 	__u32 ifindex = ctx->ifindex, queue = ctx->queue_mapping;                                 \
 	struct ndcap_config *c = ndcap_get_config();                                              \
 	int matched = c && c->enabled && ndcap_match_skb(ctx, c, len);                            \
+	__u64 ts = matched ? bpf_ktime_get_ns() : 0;                                              \
 	int verdict = INNER(ctx);                                                                 \
 	__u32 failed = 0;                                                                         \
 	if (matched && c)                                                                         \

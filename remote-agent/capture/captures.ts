@@ -1,12 +1,12 @@
 // capture.start / capture.stop: the verdict capture on the host (docs/verdict-capture.md).
 //   start: load the instrumented object beside the plain one, reusing the plain object's maps by pin (so the user's
 //          counters keep counting and its globals keep their values), listen on its perf event array with
-//          `bpftool map event_pipe`, set the filter, hand the watchdog a lease that puts the plain program back,
+//          `bpftool -j map event_pipe`, set the filter, hand the watchdog a lease that puts the plain program back,
 //          then swap the instrumented program in.
 //   stop:  swap the plain program back, drain the reader, read the kernel's counters, remove the pins.
 // The lease is renewed while the agent lives; if the agent dies (its SSH session cut), the watchdog restores the
 // plain program when the lease runs out. An agent that exits normally stops its captures first.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentErrorCode, type CapturePacketsParams, type CaptureStartParams } from '../../protocol/agent';
@@ -43,8 +43,37 @@ export const CAPTURES_DIR = `${PIN_ROOT}/verdict_captures`;
 const DEFAULT_LEASE_MS = 30_000;
 /** Notifications not yet written (a slow link): beyond this, packets are counted as lost instead of queued. */
 const MAX_IN_FLIGHT = 64;
+/**
+ * Records are gathered for up to NOTIFY_MS (or NOTIFY_PACKETS of them) into one capture.packets notification: a
+ * notification costs the agent (and the client) far more than a record, and bpftool hands over 4 KiB (~10 records)
+ * at a time. 10 ms is not seen by whoever watches a ping arrive.
+ */
+const NOTIFY_MS = 10;
+const NOTIFY_PACKETS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once the child's stdout is closed (all it printed has been read). */
+const closed = (child: ReturnType<typeof spawnTied>) =>
+  new Promise<void>((resolve) =>
+    child.stdout.readableEnded || child.stdout.destroyed ? resolve() : child.stdout.once('close', () => resolve()),
+  );
+
+/**
+ * The reader's CPU ticks while it waits in epoll for more samples (it has read what the perf buffers held), else
+ * undefined (running, writing, or /proc does not say).
+ */
+function idleTicks(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    if (!/ep_poll|epoll/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'))) return undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Why a tcx attachment cannot be captured (docs/verdict-capture.md "Limits", seen with bpftool 7.5 on 6.18):
@@ -229,17 +258,28 @@ export class Captures {
       const shown = await this.ctx.run([bpftool, '-j', 'prog', 'show', 'pinned', capPin]);
       const captureProgId = (JSON.parse(shown.stdout) as { id: number }).id;
 
-      // Listen before anything can be sent: the reader holds a perf buffer per online CPU once it is ready.
-      reader = spawnTied([bpftool, 'map', 'event_pipe', 'pinned', join(dir, 'maps', 'ndcap_events')]);
+      // Listen before anything can be sent: the reader holds a perf buffer per online CPU once it is ready. JSON,
+      // not the hex text: see eventReader.ts (the wrapper's filler keeps sparse records from waiting in its buffer).
+      reader = spawnTied([bpftool, '-j', 'map', 'event_pipe', 'pinned', join(dir, 'maps', 'ndcap_events')]);
       const child = reader;
       let stderr = '';
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (d: string) => {
         stderr = (stderr + d).slice(-4000);
       });
+      // what it prints before listen() takes over (with -j, bpftool's errors come on stdout too)
+      const early: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => early.push(d));
       const want = onlineCpuCount();
       for (let waited = 0; perfEventFds(child.pid ?? 0) < want; waited += 10) {
         if (child.exitCode !== null || child.signalCode !== null || waited > 10_000) {
+          if (child.exitCode !== null || child.signalCode !== null) await closed(child);
+          const errors = [
+            ...Buffer.concat(early)
+              .toString('utf8')
+              .matchAll(/"error":"((?:[^"\\]|\\.)*)"/g),
+          ].map((m) => m[1]);
+          stderr = [stderr.trim(), ...errors].filter(Boolean).join('\n');
           throw new AgentError(AgentErrorCode.ToolFailed, `bpftool map event_pipe did not start: ${stderr.trim() || 'no output'}`, {
             tool: 'bpftool',
             argv: child.spawnargs,
@@ -317,7 +357,9 @@ export class Captures {
           Math.floor(leaseMs / 3),
         ),
       };
-      this.listen(run);
+      this.listen(run, early, (m) => {
+        stderr = (stderr + m).slice(-4000);
+      });
       child.once('exit', (code, signal) => {
         if (run.stopping) return;
         this.ctx.log({
@@ -343,8 +385,8 @@ export class Captures {
     }
   }
 
-  /** Parses the reader's output into capture.packets notifications, one per chunk read. */
-  private listen(run: Running): void {
+  /** Parses the reader's output (`early`: what came before) into capture.packets notifications (NOTIFY_MS). */
+  private listen(run: Running, early: Buffer[], onError: (message: string) => void): void {
     // bpf_ktime_get_ns and process.hrtime both read CLOCK_MONOTONIC: one offset turns it into wall-clock time
     const offsetUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
     let batch: CapturedPacket[] = [];
@@ -366,9 +408,16 @@ export class Captures {
       malformed: () => {
         lost++;
       },
+      error: (message: string) => {
+        this.ctx.log({ level: 'error', message: `capture ${run.info.capture}: bpftool map event_pipe: ${message}` });
+        onError(message);
+      },
     };
     const reader = new CaptureEventReader(sink);
+    let timer: NodeJS.Timeout | undefined;
     const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
       if (!batch.length && !lost) return;
       let packets = batch;
       batch = [];
@@ -385,10 +434,13 @@ export class Captures {
       run.inFlight.add(sent);
       void sent.finally(() => run.inFlight.delete(sent));
     };
-    run.reader.stdout.setEncoding('utf8');
-    run.reader.stdout.on('data', (chunk: string) => {
+    run.reader.stdout.removeAllListeners('data');
+    for (const chunk of early) reader.push(chunk);
+    flush();
+    run.reader.stdout.on('data', (chunk: Buffer) => {
       reader.push(chunk);
-      flush();
+      if (batch.length >= NOTIFY_PACKETS) flush();
+      else timer ??= setTimeout(flush, NOTIFY_MS);
     });
     // the records a CPU's batch buffer still holds at stop (read from the map): sent like the others
     run.drainTail = (tails: Buffer[]) => {
@@ -432,12 +484,21 @@ export class Captures {
       const tails = tail.exitCode === 0 ? batchTails(tail.stdout) : [];
       let tailRecords = 0;
       for (const t of tails) batchRecords(t, t.length, { record: () => void tailRecords++, malformed: () => undefined });
-      // Let the reader print what is still in the perf buffers: wait until what was recorded arrived (bounded).
+      // Let the reader print what is still in the perf buffers: wait until what was recorded arrived, or until the
+      // reader has read them all and sits idle in epoll (the last records may wait in its stdio buffer, which it
+      // writes out when it exits), bounded. A reader stopped early loses what it had not read: counted as lost.
       let stats = await statsOf();
+      let idle = 0;
+      let lastTicks: number | undefined;
       for (let waited = 0; stats && run.received + tailRecords < stats.matched - stats.failed && waited < 2000; waited += 20) {
+        const ticks = idleTicks(run.reader.pid);
+        idle = ticks !== undefined && ticks === lastTicks ? idle + 1 : 0;
+        if (idle >= 2) break;
+        lastTicks = ticks;
         await sleep(20);
       }
       await stopChild(run.reader);
+      await closed(run.reader);
       run.drainTail?.(tails);
       await Promise.all([...run.inFlight]);
       stats = (await statsOf()) ?? stats;

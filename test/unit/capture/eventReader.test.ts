@@ -1,5 +1,5 @@
-// The agent's side of the capture wire: `bpftool map event_pipe` text with variable-length records (header +
-// cap_len bytes, padded), "lost N events" lines, chunks split anywhere; the per-CPU counters bpftool prints; the
+// The agent's side of the capture wire: `bpftool -j map event_pipe` output with variable-length records (header +
+// cap_len bytes, padded), loss reports, the wrapper's filler, chunks split anywhere; the per-CPU counters bpftool prints; the
 // config bytes; the names under which the plain object's maps are reused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -25,7 +25,7 @@ function batch(records: Buffer[]): Buffer {
   return Buffer.concat(records.map((r) => Buffer.concat([r, Buffer.alloc((8 - (r.length % 8)) % 8)])));
 }
 
-/** The text bpftool prints for one sample (16 bytes a row, two groups of 8), padded like the kernel pads it. */
+/** The JSON bpftool -j prints for one sample (a decimal number a byte), padded like the kernel pads it. */
 function sample(header: Head, data: Buffer, cpu = 1): string {
   return sampleOf(record(header, data), cpu);
 }
@@ -33,19 +33,18 @@ function sample(header: Head, data: Buffer, cpu = 1): string {
 function sampleOf(bytes: Buffer, cpu = 1): string {
   let all = bytes;
   all = Buffer.concat([all, Buffer.alloc((8 - ((all.length + 4) % 8)) % 8)]); // perf pads size+data to 8
-  const rows: string[] = [];
-  for (let i = 0; i < all.length; i += 16) {
-    const row = [...all.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0'));
-    rows.push(`${row.slice(0, 8).join(' ')}  ${row.slice(8).join(' ')}`.trim());
-  }
-  return `== @340.910939749 CPU: ${cpu} index: ${cpu} =====\n${rows.join('\n')}\n`;
+  return `{"type":9,"cpu":${cpu},"index":${cpu},"timestamp":340910939749,"data":[${[...all].join(',')}]},`;
 }
+
+/** A loss report as bpftool -j prints it. */
+const lostOf = (n: number) => `{"type":2,"cpu":0,"index":0,"lost":{"id":7,"count":${n}}},`;
 
 describe('CaptureEventReader', () => {
   const packet = Buffer.from(Array.from({ length: 98 }, (_, i) => i));
   const text =
+    '[' +
     sample({ ts: 340910939749n, ifindex: 5, len: 98, verdict: 1 }, packet) +
-    'lost 3 events\n' +
+    lostOf(3) +
     sample({ ts: 340910940000n, ifindex: 5, len: 42, verdict: -1 }, Buffer.alloc(0)) +
     sample({ ts: 340910950000n, ifindex: 7, len: 1500, verdict: 2 }, packet.subarray(0, 13));
 
@@ -90,12 +89,10 @@ describe('CaptureEventReader', () => {
       },
     });
     const full = sample({ ts: 1n, ifindex: 1, len: 98, verdict: 2 }, packet);
-    r.push(full.split('\n').slice(0, 3).join('\n') + '\n'); // header row and one more, then a new record
+    r.push(sampleOf(record({ ts: 1n, ifindex: 1, len: 98, verdict: 2 }, packet).subarray(0, 40))); // the header and 8 bytes of 98
     const huge = Buffer.alloc(32);
     huge.writeUInt32LE(100_000, 16);
-    r.push(
-      `== @1.0 CPU: 0 index: 0 =====\n${[...huge.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n${[...huge.subarray(16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n`,
-    );
+    r.push(sampleOf(huge));
     r.push(full);
     assert.equal(malformed, 2);
     assert.equal(got.length, 1);
@@ -109,7 +106,7 @@ describe('batched samples', () => {
     record({ ts: 11n, ifindex: 3, len: 1514, verdict: 2 }, packet.subarray(0, 77)),
     record({ ts: 12n, ifindex: 3, len: 60, verdict: 2 }, Buffer.alloc(0)),
   ];
-  const text = sample({ ts: 9n, ifindex: 3, len: 98, verdict: 1 }, packet) + sampleOf(batch(recs), 0) + 'lost 2 events\n';
+  const text = sample({ ts: 9n, ifindex: 3, len: 98, verdict: 1 }, packet) + sampleOf(batch(recs), 0) + lostOf(2);
 
   for (const step of [text.length, 1, 13]) {
     it(`reads every record of a sample holding several, each as soon as its bytes arrived (chunks of ${step})`, () => {
@@ -138,9 +135,27 @@ describe('batched samples', () => {
       assert.deepEqual(got[2][2], packet.subarray(0, 77));
       assert.equal(lost, 2);
       assert.equal(malformed, 0);
-      if (step === 1) assert.ok(firstAt < text.indexOf('lost'), 'a record is handed over before its sample ends');
+      if (step === 1) assert.ok(firstAt < text.indexOf('"lost"'), 'a record is handed over before its sample ends');
     });
   }
+
+  it("skips the wrapper's filler (timestamp 0, 0xff bytes) and reports bpftool's errors", () => {
+    const filler = Buffer.alloc(1056, 0xff);
+    filler.fill(0, 0, 32);
+    filler.writeUInt32LE(1024, 16);
+    const got: number[] = [];
+    const errors: string[] = [];
+    const r = new CaptureEventReader({
+      record: (h) => got.push(decodeEventHeader(h).timestampNs),
+      lost: () => assert.fail(),
+      malformed: () => assert.fail(),
+      error: (m) => errors.push(m),
+    });
+    r.push(sample({ ts: 5n, ifindex: 3, len: 98, verdict: 1 }, packet) + sampleOf(filler) + sampleOf(batch(recs)));
+    r.push('{"error":"perf buffer polling failed: \\"x\\" {bad} (4)"}');
+    assert.deepEqual(got, [5, 10, 11, 12]);
+    assert.deepEqual(errors, ['perf buffer polling failed: "x" {bad} (4)']);
+  });
 
   it('the tail of a batch read from the map at stop (bpftool -j map dump, with BTF and without)', () => {
     const bytes = batch(recs);
