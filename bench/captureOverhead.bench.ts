@@ -1,19 +1,24 @@
 // What a verdict capture costs the traffic it watches (docs/verdict-capture.md): one TCP stream from a to b of a
-// lab pair (dd | nc -> nc > /dev/null) with the seed xdp_pass_count on b's eth0, measured in the same run
+// lab pair (bench/helpers/ncStream.ts: dd | nc -> nc > /dev/null) with the seed xdp_pass_count on b's eth0,
+// measured in the same run
 //   - with the plain program (the baseline),
 //   - with the instrumented program recording every packet's first 128 bytes (through the agent: bpftool
 //     event_pipe, the agent's parser, capture.packets notifications to this process),
 //   - with the instrumented program and a filter that leaves the stream out (`udp`).
-// Rounds are interleaved so drift hits every mode alike. Ratios to the baseline of the same round (median):
+// Each capture stream is paired with a baseline stream right next to it (A B A B: plain, capture, plain, capture;
+// the order inside a pair flips every round), so machine noise and drift hit both sides of a ratio alike. Per mode,
+// over the pairs: the median ratio to its baseline and the spread (min-max, and the middle half), for
 //   throughput  MiB/s of wall time;
-//   efficiency  baseline CPU seconds per MiB / this mode's (user + system of both nc processes, GNU time);
+//   efficiency  baseline CPU seconds per MiB / this mode's (user + system of both nc processes, GNU time; softirq
+//               work that runs in ksoftirqd instead is not in it);
+//   machine     baseline busy CPU seconds of the whole machine per MiB (/proc/stat: the stream, its softirqs, the
+//               reader, and whatever else runs) / this mode's;
 // and the capture's own CPU per MiB (the agent and its bpftool reader). Goals: >= 0.8 recording every packet,
-// >= 0.95 with the stream filtered out.
+// >= 0.95 with the stream filtered out. The load average is printed before and after (2 cores, shared).
 // Then the event rate the capture sustains before it counts losses: the same stream paced by a tbf qdisc on a's
 // eth0 at rising rates, recording every packet; the highest packet rate with nothing lost.
-//   node --import tsx bench/captureOverhead.bench.ts [MiB per round] [rounds]
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+//   node --import tsx bench/captureOverhead.bench.ts [MiB per stream] [rounds]
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachXdp, capturePackets, captureStart, captureStop, labCreate, labDestroy, objectLoad, objectUnload } from '../protocol/agent';
@@ -27,26 +32,22 @@ import { localTarget } from '../extension/core/compile/compileForHost';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../test/kernel/helpers/agentProcess';
 import { labEnd, type LabEnd } from '../test/kernel/helpers/lab';
 import { inNetnsOk } from '../test/kernel/helpers/netns';
+import { median, ncStream } from './helpers/ncStream';
 
-const MIB = Number(process.argv[2] ?? 128);
-const ROUNDS = Number(process.argv[3] ?? 5);
+const MIB = Number(process.argv[2] ?? 64);
+const ROUNDS = Number(process.argv[3] ?? 9);
 const PORT = 20000 + Math.floor(Math.random() * 20000);
-const TIME = '/usr/bin/time';
 const LAB = `cb${process.pid.toString(36)}`.slice(0, 8);
 const OBJECT = `end_${LAB}_pass`;
 const CLK_TCK = 100;
 
-function waitExit(c: ReturnType<typeof spawn>): Promise<number | null> {
-  return new Promise((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.once('exit', (code) => resolve(code))));
-}
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-function timed(ns: string, out: string, argv: string[]): string[] {
-  return [TIME, '-f', '%U %S', '-o', out, 'nsenter', `--net=/run/netns/${ns}`, '--', ...argv];
-}
-
-function cpuSeconds(file: string): number {
-  const [u, s] = readFileSync(file, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return u + s;
+/** Busy CPU seconds of the whole machine so far: every field of /proc/stat's "cpu" line but idle and iowait. */
+function machineBusy(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / CLK_TCK;
 }
 
 /** utime + stime (seconds) of a process and all its descendants (the agent and its bpftool reader), and of the agent alone. */
@@ -73,19 +74,16 @@ function treeCpu(pid: number): { all: number; agent: number } {
 
 /**
  * The agent's own reading cost, apart from bpftool's and the machine's load: CaptureEventReader (the agent's parser
- * of event_pipe text) plus the base64 and JSON of capture.packets, on text shaped like bpftool's for 128-byte records
- * in batches of 23 (what the wrapper sends at full speed). Returns records per CPU second of this process.
+ * of event_pipe output) plus the base64 and JSON of capture.packets, on output shaped like bpftool's for 128-byte
+ * records in full batches (what the wrapper sends at full speed). Returns records per CPU second of this process.
  */
 function agentReadRate(records = 200_000): number {
   const rec = Buffer.alloc(32 + 128);
+  rec.writeBigUInt64LE(1n, 0);
   rec.writeUInt32LE(128, 16);
-  const sampleBytes = Buffer.concat(Array.from({ length: 23 }, () => rec));
-  const rows: string[] = [];
-  for (let i = 0; i < sampleBytes.length; i += 16) {
-    const r = [...sampleBytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0'));
-    rows.push(`${r.slice(0, 8).join(' ')}  ${r.slice(8).join(' ')}`);
-  }
-  const sample = `== @340.910939749 CPU: 1 index: 1 =====\n${rows.join('\n')}\n`;
+  for (let i = 32; i < rec.length; i++) rec[i] = (i * 7) & 0xff; // bytes of all sizes, not just zeros
+  const sampleBytes = Buffer.concat(Array.from({ length: 25 }, () => rec));
+  const sample = Buffer.from(`{"type":9,"cpu":1,"index":1,"timestamp":340910939749,"data":[${[...sampleBytes].join(',')}]},`);
   let batch: CapturedPacket[] = [];
   let n = 0;
   const reader = new CaptureEventReader({
@@ -102,6 +100,7 @@ function agentReadRate(records = 200_000): number {
     lost: () => undefined,
     malformed: () => undefined,
   });
+  reader.push(Buffer.from('['));
   const u0 = process.cpuUsage();
   while (n < records) {
     reader.push(sample);
@@ -116,6 +115,7 @@ function agentReadRate(records = 200_000): number {
 interface Sample {
   mibPerS: number;
   cpuPerMib: number;
+  machinePerMib: number;
   captureCpuPerMib: number;
   agentCpuPerMib: number;
   packets: number;
@@ -124,48 +124,40 @@ interface Sample {
 }
 
 async function stream(a: LabEnd, b: LabEnd, tmp: string, mib: number, agentPid: number): Promise<Omit<Sample, 'packets' | 'lost'>> {
-  const devnull = openSync('/dev/null', 'w');
-  const serverTime = join(tmp, 'server.time');
-  const clientTime = join(tmp, 'client.time');
-  const sArgv = timed(b.netns, serverTime, ['nc', '-l', b.ipv4, String(PORT)]);
-  const server = spawn(sArgv[0], sArgv.slice(1), { stdio: ['ignore', devnull, 'inherit'] });
-  try {
-    for (let i = 0; i < 200; i++) {
-      const { stdout } = await inNetnsOk(b.netns, ['ss', '-Htln', `sport = :${PORT}`]);
-      if (stdout.trim()) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const cpu0 = treeCpu(agentPid);
-    const t0 = process.hrtime.bigint();
-    const dd = spawn('dd', ['if=/dev/zero', 'bs=1M', `count=${mib}`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const cArgv = timed(a.netns, clientTime, ['nc', '-N', b.ipv4, String(PORT)]);
-    const client = spawn(cArgv[0], cArgv.slice(1), { stdio: [dd.stdout, 'ignore', 'inherit'] });
-    const [rc] = await Promise.all([waitExit(client), waitExit(server), waitExit(dd)]);
-    if (rc !== 0) throw new Error(`nc client exited with ${rc}`);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return {
-      seconds,
-      mibPerS: mib / seconds,
-      cpuPerMib: (cpuSeconds(serverTime) + cpuSeconds(clientTime)) / mib,
-      captureCpuPerMib: (treeCpu(agentPid).all - cpu0.all) / mib,
-      agentCpuPerMib: (treeCpu(agentPid).agent - cpu0.agent) / mib,
-    };
-  } finally {
-    if (server.exitCode === null) server.kill();
-    closeSync(devnull);
-  }
+  let cpu0 = { all: 0, agent: 0 };
+  let busy0 = 0;
+  const s = await ncStream({
+    client: { netns: a.netns },
+    server: { netns: b.netns, address: b.ipv4 },
+    port: PORT,
+    mib,
+    tmp,
+    onStart: () => {
+      cpu0 = treeCpu(agentPid);
+      busy0 = machineBusy();
+    },
+  });
+  const busy = machineBusy() - busy0;
+  const cpu1 = treeCpu(agentPid);
+  return {
+    ...s,
+    machinePerMib: busy / mib,
+    captureCpuPerMib: (cpu1.all - cpu0.all) / mib,
+    agentCpuPerMib: (cpu1.agent - cpu0.agent) / mib,
+  };
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** The value at fraction q of the sorted values (nearest rank). */
+const quantile = (xs: number[], q: number) => [...xs].sort((x, y) => x - y)[Math.round(q * (xs.length - 1))];
 
 interface Mode {
   name: string;
   filter?: PacketFilter;
-  capture: boolean;
-  goal?: number;
+  goal: number;
 }
 
 async function main() {
+  const loadBefore = loadavg();
   const agent: AgentProcess = await startAgent();
   const client = {
     onCapturePackets: (l: never) => agent.connection.onNotification(capturePackets, l),
@@ -174,11 +166,11 @@ async function main() {
   } as unknown as AgentClient;
   const tmp = mkdtempSync(join(tmpdir(), 'capture-bench-'));
   const modes: Mode[] = [
-    { name: 'plain program (baseline)', capture: false },
-    { name: 'capture, every packet', capture: true, goal: 0.8 },
-    { name: 'capture, stream filtered out', capture: true, filter: { protocol: 'udp' }, goal: 0.95 },
+    { name: 'capture, every packet', goal: 0.8 },
+    { name: 'capture, stream filtered out', filter: { protocol: 'udp' }, goal: 0.95 },
   ];
-  const samples = new Map<string, Sample[]>(modes.map((m) => [m.name, []]));
+  // per mode: [baseline, capture] pairs measured next to each other
+  const pairs = new Map<string, [Sample, Sample][]>(modes.map((m) => [m.name, []]));
   const ramp: { mbit: number; pps: number; packets: number; lost: number }[] = [];
   try {
     const lab = await agent.request(labCreate, { name: LAB, topology: { kind: 'pair' } });
@@ -193,24 +185,32 @@ async function main() {
       host: localTarget(),
     });
     if (!build.ok || !build.bytes) throw new Error(build.stderr);
-    const measure = async (m: Mode, mib: number): Promise<Sample> => {
-      const run = m.capture
-        ? await CaptureRun.start(client, { attachment: att.id, object: build.bytes!, filter: m.filter, snapLength: 128 })
-        : undefined;
+    const plain = async (): Promise<Sample> => ({ packets: 0, lost: 0, ...(await stream(a, b, tmp, MIB, agent.child.pid!)) });
+    const captured = async (m: Mode): Promise<Sample> => {
+      const run = await CaptureRun.start(client, { attachment: att.id, object: build.bytes!, filter: m.filter, snapLength: 128 });
       let s;
       try {
-        s = await stream(a, b, tmp, mib, agent.child.pid!);
+        s = await stream(a, b, tmp, MIB, agent.child.pid!);
       } finally {
-        // the capture's CPU includes draining what the stream left in the perf buffers
-        const summary = await run?.stop();
-        if (s && summary) Object.assign(s, { packets: summary.received, lost: summary.lost });
+        // the stop (the drain of what the stream left in the perf buffers) is not in the stream's figures
+        const summary = await run.stop();
+        if (s) Object.assign(s, { packets: summary.received, lost: summary.lost });
       }
       return { packets: 0, lost: 0, ...s };
     };
 
     await stream(a, b, tmp, 16, agent.child.pid!); // warm up: ARP, page cache
     for (let round = 0; round < ROUNDS; round++) {
-      for (const m of modes) samples.get(m.name)!.push(await measure(m, MIB));
+      for (const m of modes) {
+        // plain first in even rounds, capture first in odd ones: a trend over the run favours neither side
+        if (round % 2 === 0) {
+          const p = await plain();
+          pairs.get(m.name)!.push([p, await captured(m)]);
+        } else {
+          const c = await captured(m);
+          pairs.get(m.name)!.push([await plain(), c]);
+        }
+      }
     }
 
     // the rate the capture keeps up with: pace the stream and look for the first losses
@@ -244,37 +244,42 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const base = samples.get(modes[0].name)!;
   console.log(
-    `verdict capture: TCP stream a -> b of a lab pair, xdp_pass_count on b's eth0, ${MIB} MiB per round, ${ROUNDS} interleaved rounds`,
+    `verdict capture: TCP stream a -> b of a lab pair, xdp_pass_count on b's eth0, ${MIB} MiB per stream, ${ROUNDS} (plain, capture) pairs per mode, order flipped every round`,
   );
-  const row = (cells: string[]) =>
-    console.log(
-      cells
-        .map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart([0, 7, 11, 11, 11, 11, 20, 16][i] ?? 10)))
-        .join('  ')
-        .trimEnd(),
-    );
-  row(['mode', 'MiB/s', '[min-max]', 'tput ratio', 'nc ms/MiB', 'eff. ratio', 'agent+bpftool ms/MiB', 'packets (lost)']);
+  console.log(`load average before: ${loadBefore}, after: ${loadavg()} (${cpus().length} CPUs)`);
+  const base = [...pairs.values()].flatMap((ps) => ps.map(([p]) => p));
+  const baseTput = base.map((p) => p.mibPerS);
+  console.log(
+    `plain program (baseline): ${median(baseTput).toFixed(0)} MiB/s median (${Math.min(...baseTput).toFixed(0)}-${Math.max(...baseTput).toFixed(0)} over ${baseTput.length} streams), machine ${(median(base.map((p) => p.machinePerMib)) * 1000).toFixed(2)} CPU ms/MiB`,
+  );
+  const span = (xs: number[], lo: number, hi: number) => `${quantile(xs, lo).toFixed(2)}-${quantile(xs, hi).toFixed(2)}`;
+  const ratios = (label: string, xs: number[]) =>
+    `${label} ${median(xs).toFixed(3)} [${span(xs, 0, 1)}, middle half ${span(xs, 0.25, 0.75)}]`;
   for (const m of modes) {
-    const s = samples.get(m.name)!;
-    const tput = s.map((x) => x.mibPerS);
-    const tputRatio = median(s.map((x, i) => x.mibPerS / base[i].mibPerS));
-    const effRatio = median(s.map((x, i) => base[i].cpuPerMib / x.cpuPerMib));
-    const note = m.goal ? `goal >= ${m.goal} (throughput): ${tputRatio >= m.goal ? 'met' : 'NOT met'}` : '';
-    row([
-      m.name,
-      median(tput).toFixed(0),
-      `[${Math.min(...tput).toFixed(0)}-${Math.max(...tput).toFixed(0)}]`,
-      tputRatio.toFixed(3),
-      (median(s.map((x) => x.cpuPerMib)) * 1000).toFixed(2),
-      effRatio.toFixed(3),
-      m.capture
-        ? `${(median(s.map((x) => x.agentCpuPerMib)) * 1000).toFixed(2)}+${(median(s.map((x) => x.captureCpuPerMib - x.agentCpuPerMib)) * 1000).toFixed(2)}`
-        : '-',
-      m.capture ? `${median(s.map((x) => x.packets))} (${median(s.map((x) => x.lost))})` : '-',
-      note ? `  ${note}` : '',
-    ]);
+    const ps = pairs.get(m.name)!;
+    const tput = ps.map(([p, c]) => c.mibPerS / p.mibPerS);
+    const met = tput.filter((r) => r >= m.goal).length;
+    console.log(`${m.name}: ${median(ps.map(([, c]) => c.mibPerS)).toFixed(0)} MiB/s median`);
+    console.log(`  ${ratios('throughput', tput)}`);
+    console.log(
+      `  ${ratios(
+        'efficiency (nc CPU/MiB)',
+        ps.map(([p, c]) => p.cpuPerMib / c.cpuPerMib),
+      )}`,
+    );
+    console.log(
+      `  ${ratios(
+        'machine CPU/MiB',
+        ps.map(([p, c]) => p.machinePerMib / c.machinePerMib),
+      )}`,
+    );
+    console.log(
+      `  agent + bpftool ${(median(ps.map(([, c]) => c.agentCpuPerMib)) * 1000).toFixed(2)} + ${(median(ps.map(([, c]) => c.captureCpuPerMib - c.agentCpuPerMib)) * 1000).toFixed(2)} CPU ms/MiB; packets received ${median(ps.map(([, c]) => c.packets))}, lost ${median(ps.map(([, c]) => c.lost))} (median a stream)`,
+    );
+    console.log(
+      `  goal >= ${m.goal} (throughput, median of ${ps.length} pairs): ${median(tput) >= m.goal ? 'met' : 'NOT met'}; ${met} of ${ps.length} pairs at or above it`,
+    );
   }
   console.log("sustained event rate (every packet, 128 bytes each; the stream paced by tbf on a's eth0):");
   for (const r of ramp)
@@ -291,8 +296,7 @@ async function main() {
   console.log(
     `the agent's own reading cost (its event_pipe parser + base64 + JSON of the notifications, in this process, no bpftool): ${Math.round(rate)} records per CPU second (${(1e6 / rate).toFixed(2)} µs a record)`,
   );
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`load average at the end: ${load} (${cpus().length} CPUs)`);
+  console.log(`load average at the end: ${loadavg()}`);
 }
 
 main().catch((err) => {
