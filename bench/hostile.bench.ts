@@ -4,7 +4,7 @@
 //   node --import tsx bench/hostile.bench.ts
 import { readFileSync } from 'node:fs';
 import * as proto from '../protocol/agent';
-import { startAgent } from '../test/kernel/agent/agentProcess';
+import { startAgent } from '../test/kernel/helpers/agentProcess';
 import { craftedObjects } from '../test/hostile/helpers/craftedElf';
 import { malformedCases } from '../test/hostile/helpers/malformed';
 
@@ -16,7 +16,7 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 async function main(): Promise<void> {
-  const agent = startAgent();
+  const agent = await startAgent();
   const c = agent.connection;
   const pid = agent.child.pid!;
   try {
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       `agent RSS: ${(startRss / 1024).toFixed(1)} MB after start-up, peak ${(peakRss / 1024).toFixed(1)} MB over the run (${(peakRss / startRss).toFixed(2)}x; goal: peak <= 200 MB)`,
     );
   } finally {
-    await agent.close();
+    await agent.dispose();
   }
 }
 

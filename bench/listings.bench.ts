@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as proto from '../protocol/agent';
-import { startAgent, BPFTOOL_75, type AgentHandle } from '../test/kernel/agent/agentProcess';
+import { type AgentProcess, BPFTOOL_75, startAgent } from '../test/kernel/helpers/agentProcess';
 import { loadListingFixture, sweepStaleFixtures, type ListingFixture } from './listings-fixture';
 
 const execFileP = promisify(execFile);
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const programs = arg('--programs', 1000);
   const rounds = arg('--rounds', 7);
   let fixture: ListingFixture | undefined;
-  let agent: AgentHandle | undefined;
+  let agent: AgentProcess | undefined;
   const cleanup = () => fixture?.remove();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   if (swept.length) console.log(`removed pins of killed earlier runs: ${swept.join(', ')}`);
   try {
     fixture = loadListingFixture(ROOT, bpftool, programs);
-    agent = startAgent(['--bpftool', bpftool]);
+    agent = await startAgent({ bpftool });
     const c = agent.connection;
     const big = { maxBuffer: 1 << 30 };
     const direct = async () => {
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       `goal <= 1.50x: ${a / d <= 1.5 ? 'met' : 'NOT met'} (sequential); agent vs the same bpftool commands run directly: ${(a / dp).toFixed(2)}x`,
     );
   } finally {
-    await agent?.close();
+    await agent?.dispose();
     cleanup();
   }
 }

@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import type { PacketFilter } from '../protocol/types';
 import { startPacketPath, type PacketPathTracer } from '../remote-agent/packetPath';
 import { backendOptions, type Backend } from '../test/kernel/packetPath/scenarios';
-import { createBridgeLab, uniqueToken, type BridgeLab } from '../test/kernel/packetPath/bridgeLab';
+import { createBridgeLab, type BridgeLab } from '../test/kernel/packetPath/bridgeLab';
+import { runToken } from '../test/kernel/helpers/cleanup';
 import { median, ncStream } from './helpers/ncStream';
 
 const MIB = Number(process.argv[2] ?? 256);
@@ -42,7 +43,7 @@ interface Mode {
 }
 
 async function main() {
-  const lab = await createBridgeLab(uniqueToken('pb'));
+  const lab = await createBridgeLab(runToken('ppb'));
   const tmp = mkdtempSync(join(tmpdir(), 'packetpath-bench-'));
   const modes: Mode[] = [{ name: 'no tracer (baseline)' }];
   for (const backend of ['bpftool', 'bpftrace'] as const) {

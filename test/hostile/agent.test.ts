@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import * as proto from '../../protocol/agent';
 import { leftovers, runToken, sweep, sweepStale } from '../kernel/helpers/cleanup';
-import { FIXTURES, sh, startAgent, type AgentHandle } from '../kernel/agent/agentProcess';
+import { type AgentProcess, expectError, startAgent } from '../kernel/helpers/agentProcess';
+import { FIXTURES } from '../kernel/helpers/bpfObjects';
+import { runSync } from '../kernel/helpers/run';
 import { craftedObjects } from './helpers/craftedElf';
 import { malformedCases } from './helpers/malformed';
 
@@ -19,40 +21,30 @@ const client = { clientName: 'hostile', clientVersion: '0' };
 /** Codes a bad request may get: anything but a bug (Internal) or JSON-RPC's internal error. */
 const BUG_CODES = new Set<number>([AgentErrorCode.Internal, -32603]);
 
-async function failure(p: Promise<unknown>): Promise<ResponseError<proto.AgentErrorData>> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ResponseError) return e as ResponseError<proto.AgentErrorData>;
-    throw e;
-  }
-  throw new Error('succeeded');
-}
-
 /** Our own things left in the kernel or on disk, and the agent's private temporaries. */
-async function leftBehind(agent: AgentHandle): Promise<string[]> {
+async function leftBehind(agent: AgentProcess): Promise<string[]> {
   const found = await leftovers(token);
-  const pins = sh(['ls', '/sys/fs/bpf/ebpf-netdebug'])
+  const pins = runSync(['ls', '/sys/fs/bpf/ebpf-netdebug'])
     .stdout.split('\n')
     .filter((n) => n.startsWith('tmp_load_'));
-  const objects = sh(['ls', join(agent.stateDir, 'objects')])
+  const objects = runSync(['ls', join(agent.stateDir, 'objects')])
     .stdout.split('\n')
     .filter((n) => /\.o\.|\.json\./.test(n));
-  const qdiscs = sh(['tc', 'qdisc', 'show'])
+  const qdiscs = runSync(['tc', 'qdisc', 'show'])
     .stdout.split('\n')
     .filter((l) => l.includes(`end_${token}`));
   return [...found, ...pins.map((p) => `temporary pin ${p}`), ...objects.map((o) => `temporary file ${o}`), ...qdiscs];
 }
 
 describe('hostile input against the agent', () => {
-  let agent: AgentHandle;
+  let agent: AgentProcess;
   before(async () => {
     await sweepStale('hst');
-    agent = startAgent();
+    agent = await startAgent();
     await agent.connection.sendRequest(proto.hello, client);
   });
   after(async () => {
-    await agent?.close();
+    await agent?.dispose();
     await sweep(token);
   });
 
@@ -63,7 +55,7 @@ describe('hostile input against the agent', () => {
     const methods = new Set(cases.map((x) => x.method));
     assert.ok(methods.size >= 27, 'every method has cases');
     for (const k of cases) {
-      const e = await failure(c.sendRequest(k.method, k.params)).catch((err: Error) => {
+      const e = await expectError(c.sendRequest(k.method, k.params)).catch((err: Error) => {
         throw new Error(`${k.method} (${k.label}): ${err.message}`);
       });
       assert.equal(e.code, AgentErrorCode.InvalidParams, `${k.method} (${k.label}): ${e.code} ${e.message}`);
@@ -115,7 +107,7 @@ describe('hostile input against the agent', () => {
       ['lab.destroy', { name: 'zz9zz9' }],
     ];
     for (const [method, params] of cases) {
-      const e = await failure(c.sendRequest(method, params)).catch((err: Error) => {
+      const e = await expectError(c.sendRequest(method, params)).catch((err: Error) => {
         throw new Error(`${method} ${JSON.stringify(params).slice(0, 100)}: ${err.message}`);
       });
       assert.ok(!BUG_CODES.has(e.code), `${method} ${JSON.stringify(params).slice(0, 100)}: ${e.code} ${e.message}`);
@@ -128,7 +120,7 @@ describe('hostile input against the agent', () => {
     const c = agent.connection;
     for (const [label, bytes] of Object.entries(craftedObjects())) {
       const name = `end_${token}_elf`;
-      const e = await failure(c.sendRequest(proto.objectLoad, { name, object: bytes.toString('base64') }));
+      const e = await expectError(c.sendRequest(proto.objectLoad, { name, object: bytes.toString('base64') }));
       assert.ok(!BUG_CODES.has(e.code), `${label}: ${e.code} ${e.message}`);
       assert.ok(e.message.length < 2000, `${label}: message of ${e.message.length} characters`);
       assert.equal((await c.sendRequest(proto.hello, client)).agentPid, agent.child.pid, `alive after ${label}`);
@@ -158,13 +150,13 @@ describe('hostile input against the agent', () => {
 });
 
 describe('failed attaches and races leave nothing of anybody behind', () => {
-  let agent: AgentHandle;
+  let agent: AgentProcess;
   const netns = `end_${token}_n`;
   const object = `end_${token}_o`;
   before(async () => {
-    agent = startAgent();
-    sh(['ip', 'netns', 'add', netns]);
-    sh(['ip', 'netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
+    agent = await startAgent();
+    runSync(['ip', 'netns', 'add', netns]);
+    runSync(['ip', 'netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
     await agent.connection.sendRequest(proto.objectLoad, {
       name: object,
       object: readFileSync(join(FIXTURES, 'xdp_pass.o')).toString('base64'),
@@ -172,21 +164,23 @@ describe('failed attaches and races leave nothing of anybody behind', () => {
   });
   after(async () => {
     await agent.connection.sendRequest(proto.objectUnload, { name: object }).catch(() => undefined);
-    await agent.close();
+    await agent.dispose();
     await sweep(token);
   });
 
   it('a cgroup attach that fails removes the cgroup it created; a tc attach that fails removes its clsact', async () => {
     const c = agent.connection;
-    const cg = await failure(
+    const cg = await expectError(
       c.sendRequest(proto.attachCgroup, { program: `${object}/xdp_pass_prog`, cgroup: `end_${token}_cg`, type: 'sock_ops', create: true }),
     );
     assert.ok(!BUG_CODES.has(cg.code), cg.message);
-    const tc = await failure(c.sendRequest(proto.attachTc, { program: 'id:4294967295', dev: 'lo', netns, direction: 'ingress' }));
+    const tc = await expectError(c.sendRequest(proto.attachTc, { program: 'id:4294967295', dev: 'lo', netns, direction: 'ingress' }));
     assert.ok(!BUG_CODES.has(tc.code), tc.message);
-    const tc2 = await failure(c.sendRequest(proto.attachTc, { program: `${object}/xdp_pass_prog`, dev: 'lo', netns, direction: 'egress' }));
+    const tc2 = await expectError(
+      c.sendRequest(proto.attachTc, { program: `${object}/xdp_pass_prog`, dev: 'lo', netns, direction: 'egress' }),
+    );
     assert.ok(!BUG_CODES.has(tc2.code), tc2.message);
-    assert.doesNotMatch(sh(['ip', 'netns', 'exec', netns, 'tc', 'qdisc', 'show', 'dev', 'lo']).stdout, /clsact/);
+    assert.doesNotMatch(runSync(['ip', 'netns', 'exec', netns, 'tc', 'qdisc', 'show', 'dev', 'lo']).stdout, /clsact/);
     assert.deepEqual(
       (await leftovers(token)).filter((l) => l.startsWith('cgroup')),
       [],

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { AGENT, buildAgent, tmpDir } from '../kernel/agent/agentProcess';
+import { AGENT_BUNDLE, buildAgent } from '../kernel/helpers/agentProcess';
+import { tmpDir } from '../kernel/helpers/scratch';
+import { until } from '../kernel/helpers/until';
 
 function frame(body: string): Buffer {
   return Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -25,9 +27,12 @@ const GARBAGE: [string, Buffer][] = [
   ['a 1 GB frame announced', Buffer.from('Content-Length: 1073741824\r\n\r\n{"jsonrpc":"2.0"')],
 ];
 
+/** An agent that runs on deaf after the garbage is killed at this bound (and fails the test); the exit itself is awaited. */
+const DEAF_AGENT_BOUND_MS = 20_000;
+
 async function runWith(garbage: Buffer): Promise<{ code: number | null; stderr: string; stdout: string }> {
   buildAgent();
-  const child = spawn(process.execPath, [AGENT, '--state-dir', tmpDir('hfr-state')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT_BUNDLE, '--state-dir', tmpDir('hfr-state')], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -36,14 +41,11 @@ async function runWith(garbage: Buffer): Promise<{ code: number | null; stderr: 
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.stdin.write(hello);
   // the garbage only once hello is answered: the agent served, then met garbage
-  await new Promise<void>((r) => {
-    const check = () => (stdout.includes('"id":1') ? r() : setTimeout(check, 20));
-    check();
-  });
+  await until(() => stdout.includes('"id":1') || child.exitCode !== null, 'the answer to hello', 20_000, 20);
   child.stdin.write(garbage);
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), DEAF_AGENT_BOUND_MS);
   const code = await exited;
-  clearTimeout(deadline);
+  clearTimeout(killer);
   return { code, stderr, stdout };
 }
 

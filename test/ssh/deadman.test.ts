@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { openSession, type Session, type StateChange } from '../../extension/core/session';
 import { attachXdpConfirmed, findSshInterface } from '../../extension/core/reconnect/confirmedAttach';
 import { stateDirOf } from '../../remote-agent/safety/deadman';
+import { until } from '../kernel/helpers/until';
+import { watchdogPids } from '../kernel/helpers/watchdogs';
 import { createNsHost, pingCount, type NsHost } from './helpers/nsHost';
 import { startSshd, type Sshd } from './helpers/sshd';
 
@@ -151,8 +153,13 @@ describe('dead-man switch over SSH', () => {
     const started = Date.now();
     const outcome = await attachXdpConfirmed(session, { program: `${PASS_OBJ}/${prog.name}`, dev: 'eth0' }, { defaultWithinMs: WINDOW_MS });
     assert.equal(outcome.status, 'confirmed', JSON.stringify(outcome));
-    // Past the window (plus slack): still attached, no rollback recorded for it.
-    await new Promise((r) => setTimeout(r, WINDOW_MS + 2000));
+    const pending = outcome.attachment.pendingConfirmation;
+    assert.ok(pending?.plan, 'the attach was armed with a plan');
+    // The confirm ends the plan's watchdog on the host at once; once it is gone nothing can roll the program back.
+    await until(() => watchdogPids(pending.plan!).length === 0, "the confirmed plan's watchdog to exit", 30_000);
+    // Past the window: still attached, no rollback recorded for it. The window passing is what this asserts, so it
+    // waits for the deadline the agent gave (the clock), not for a guessed time.
+    await until(() => Date.now() > pending.deadline, 'the confirmation window to pass', WINDOW_MS + 30_000);
     assert.deepEqual(
       xdpOnEth0(host).map((x) => x.id),
       [prog.id],

@@ -5,13 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { openSession, type Session } from '../../extension/core/session';
 import { attachTcConfirmed, attachXdpConfirmed } from '../../extension/core/reconnect/confirmedAttach';
-import { parseTcpdump } from '../kernel/helpers/tcpdump';
+import { startCapture, type Capture } from '../kernel/helpers/tcpdump';
 import { createNsHost, pingCount, type NsHost } from './helpers/nsHost';
 import { startSshd, type Sshd } from './helpers/sshd';
 
@@ -54,12 +52,11 @@ describe('seed scenarios through SSH on a namespace host', () => {
   let host: NsHost;
   let sshd: Sshd;
   let session: Session;
-  let scratch: string;
   const children: ChildProcess[] = [];
+  const captures: Capture[] = [];
   const objects = [`end_${TOKEN}_drop`, `end_${TOKEN}_psh`];
 
   before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), `end_${TOKEN}_`));
     host = createNsHost(TOKEN);
     sshd = await startSshd({ token: TOKEN, netns: host.netns, listenAddress: host.address });
     session = await openSession(`root@${host.address}`, {
@@ -72,6 +69,7 @@ describe('seed scenarios through SSH on a namespace host', () => {
 
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const c of captures) c.dispose();
     for (const a of (await session?.client.attachmentsList().catch(() => [])) ?? []) {
       await session.client.detach({ attachment: a.id }).catch(() => undefined);
     }
@@ -80,7 +78,6 @@ describe('seed scenarios through SSH on a namespace host', () => {
     await sshd?.stop();
     host?.destroy();
     rmSync(join('/root', REMOTE_BASE), { recursive: true, force: true });
-    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('drop ping: with the program on the host our pings go unanswered; after detach they are answered', async () => {
@@ -104,40 +101,11 @@ describe('seed scenarios through SSH on a namespace host', () => {
     );
     assert.equal(outcome.status, 'confirmed');
 
-    const pcap = join(scratch, 'psh.pcap');
-    const dump = spawn(
-      'tcpdump',
-      [
-        '-i',
-        host.rootDev,
-        '-nn',
-        '-U',
-        '--immediate-mode',
-        '-s',
-        '200',
-        '-w',
-        pcap,
-        'tcp',
-        'and',
-        'src',
-        'host',
-        host.address,
-        'and',
-        'src',
-        'port',
-        String(PORT),
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    children.push(dump);
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      dump.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('listening on')) resolve();
-      });
-      dump.once('exit', (c) => reject(new Error(`tcpdump exited ${c}: ${err}`)));
+    // our end of the link: the host's pure ACKs as its peer receives them
+    const dump = await startCapture(null, host.rootDev, {
+      filter: ['tcp', 'and', 'src', 'host', host.address, 'and', 'src', 'port', String(PORT)],
     });
+    captures.push(dump);
     // Receiver on the host (it sends the pure ACKs through the program), sender here.
     const server = spawn(
       'nsenter',
@@ -157,10 +125,8 @@ describe('seed scenarios through SSH on a namespace host', () => {
     const [sent, got] = await Promise.all([summary(client), received]);
     assert.equal(got.bytes, 8 << 20, 'every byte arrived');
     assert.equal(got.sha256, sent.sha256, 'unchanged');
-    await new Promise((r) => setTimeout(r, 300));
-    dump.kill('SIGINT');
-    await new Promise((r) => dump.once('exit', r));
-    const packets = parseTcpdump(execFileSync('tcpdump', ['-nn', '-r', pcap], { stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+    // stop() waits until tcpdump has written every packet it was offered (the last ACKs too), and fails on a loss
+    const packets = await dump.stop();
     const acks = packets.filter((p) => p.length === 0 && (p.flags === '.' || p.flags === 'P.'));
     const psh = acks.filter((p) => p.flags === 'P.').length;
     assert.ok(acks.length >= 20, `enough pure ACKs (${acks.length})`);

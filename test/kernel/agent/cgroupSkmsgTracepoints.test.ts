@@ -7,18 +7,12 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import type { Attachment } from '../../../protocol/types';
-import {
-  BPFTOOL_71,
-  BPFTOOL_75,
-  cleanup,
-  compileFixture,
-  expectError,
-  inNetns,
-  sh,
-  startAgent,
-  tmpDir,
-  type AgentHandle,
-} from './agentProcess';
+import { type AgentProcess, BPFTOOL_71, BPFTOOL_75, expectError, startAgent } from '../helpers/agentProcess';
+import { compileFixture } from '../helpers/bpfObjects';
+import { removeNamed } from '../helpers/cleanup';
+import { nsArgv } from '../helpers/netns';
+import { runSync } from '../helpers/run';
+import { tmpDir } from '../helpers/scratch';
 
 const { AgentErrorCode } = proto;
 const CG = '/sys/fs/cgroup/unified/end_acg_cg';
@@ -41,15 +35,15 @@ function tcpExchangeInCgroup(messages: number): void {
 }
 
 describe('cgroup sock_ops, sk_msg and tracepoints', () => {
-  let agent: AgentHandle;
-  let agent71: AgentHandle;
+  let agent: AgentProcess;
+  let agent71: AgentProcess;
   let dir: string;
   before(async () => {
-    cleanup({ netns: [NS], pins: [`${PIN}/acg_so`, `${PIN}/acg_tp`, `${PIN}/acg_tp71`], cgroups: [CG] });
-    sh(['ip', 'netns', 'add', NS]);
-    sh(inNetns(NS, ['ip', 'link', 'set', 'lo', 'up']));
-    agent = startAgent(['--bpftool', BPFTOOL_75]);
-    agent71 = startAgent(['--bpftool', BPFTOOL_71]);
+    removeNamed({ netns: [NS], pins: [`${PIN}/acg_so`, `${PIN}/acg_tp`, `${PIN}/acg_tp71`], cgroups: [CG] });
+    runSync(['ip', 'netns', 'add', NS]);
+    runSync(nsArgv(NS, ['ip', 'link', 'set', 'lo', 'up']));
+    agent = await startAgent({ bpftool: BPFTOOL_75 });
+    agent71 = await startAgent({ bpftool: BPFTOOL_71 });
     dir = tmpDir('acg');
   });
   after(async () => {
@@ -60,9 +54,9 @@ describe('cgroup sock_ops, sk_msg and tracepoints', () => {
         await c.sendRequest(proto.detach, { attachment: a.id }).catch(() => undefined);
     }
     for (const o of ['acg_so', 'acg_tp', 'acg_tp71']) await c.sendRequest(proto.objectUnload, { name: o }).catch(() => undefined);
-    await agent.close();
-    await agent71.close();
-    cleanup({ netns: [NS], pins: [`${PIN}/acg_so`, `${PIN}/acg_tp`, `${PIN}/acg_tp71`], cgroups: [CG] });
+    await agent.dispose();
+    await agent71.dispose();
+    removeNamed({ netns: [NS], pins: [`${PIN}/acg_so`, `${PIN}/acg_tp`, `${PIN}/acg_tp71`], cgroups: [CG] });
   });
 
   it('sock_ops on a created end_ cgroup + msg_verdict on its SOCKHASH: the sk_msg program sees the messages', async () => {
@@ -119,7 +113,7 @@ describe('cgroup sock_ops, sk_msg and tracepoints', () => {
     const links = (await c.sendRequest(proto.listLinks)).filter((l) => l.pinned.some((p) => p.startsWith(`${PIN}/acg_tp/links/`)));
     assert.equal(links.length, 1);
     assert.equal(links[0].type, 'perf_event');
-    sh(inNetns(NS, ['ping', '-c', '3', '-i', '0.2', '127.0.0.1']));
+    runSync(nsArgv(NS, ['ping', '-c', '3', '-i', '0.2', '127.0.0.1']));
     const hits = (await c.sendRequest(proto.mapDump, { map: 'acg_tp/tp_hits' })).entries[0].value as number;
     assert.ok(hits >= 6, `net_dev_queue fired for the pings (${hits})`);
     const refused = await expectError(c.sendRequest(proto.objectUnload, { name: 'acg_tp' }));

@@ -5,8 +5,16 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
-import { BPFTOOL_75, cleanup, compileFixture, inNetns, ipOf, pingLoss, sh, startAgent, tmpDir, type AgentHandle } from './agentProcess';
+import { type AgentProcess, BPFTOOL_75, startAgent } from '../helpers/agentProcess';
+import { compileFixture } from '../helpers/bpfObjects';
+import { removeNamed } from '../helpers/cleanup';
+import { ipOf } from '../helpers/lab';
+import { nsArgv } from '../helpers/netns';
+import { pingLoss } from '../helpers/ping';
+import { runSync } from '../helpers/run';
+import { tmpDir } from '../helpers/scratch';
 import { until as untilEvent } from '../helpers/until';
+import { watchdogPids } from '../helpers/watchdogs';
 
 /** This file's waits: the shared until() with its deadline. */
 const until = (cond: () => boolean, what: string, ms = 20_000) => untilEvent(cond, what, ms);
@@ -18,16 +26,16 @@ const OBJ = 'adm_drop';
 const DEADMAN_DIR = tmpDir('adm-deadman');
 
 function xdpMode(): string | undefined {
-  const out = sh(inNetns(NS_B, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout;
+  const out = runSync(nsArgv(NS_B, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout;
   return (JSON.parse(out) as { xdp: { mode: string }[] }[])[0]?.xdp[0]?.mode;
 }
 
 describe('dead-man switch', () => {
-  let agent: AgentHandle;
+  let agent: AgentProcess;
   let bAddr: string;
   before(async () => {
-    cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
-    agent = startAgent([], { EBPF_NETDEBUG_DEADMAN_DIR: DEADMAN_DIR });
+    removeNamed({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
+    agent = await startAgent({ env: { EBPF_NETDEBUG_DEADMAN_DIR: DEADMAN_DIR } });
     const lab = await agent.connection.sendRequest(proto.labCreate, { name: LAB, topology: { kind: 'pair' } });
     bAddr = ipOf(lab.hosts.find((h) => h.role === 'b')!.interfaces[0].addresses[0]);
     await agent.connection.sendRequest(proto.objectLoad, {
@@ -38,8 +46,8 @@ describe('dead-man switch', () => {
   after(async () => {
     await agent.connection.sendRequest(proto.labDestroy, { name: LAB }).catch(() => undefined);
     await agent.connection.sendRequest(proto.objectUnload, { name: OBJ }).catch(() => undefined);
-    await agent.close();
-    cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
+    await agent.dispose();
+    removeNamed({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
     rmSync(DEADMAN_DIR, { recursive: true, force: true });
   });
 
@@ -54,7 +62,7 @@ describe('dead-man switch', () => {
     assert.ok(att.pendingConfirmation && att.pendingConfirmation.deadline > Date.now() - 1000);
     assert.equal(xdpMode(), 'generic');
     await until(() => xdpMode() === undefined, 'the watchdog to roll back');
-    assert.equal(pingLoss(NS_A, bAddr), 0, 'the host is reachable again');
+    assert.equal(await pingLoss(NS_A, bAddr), 0, 'the host is reachable again');
     const records = await agent.connection.sendRequest(proto.rollbacksList);
     const mine = records.find((r) => r.attachment === att.id);
     assert.ok(mine, 'rollbacks.list has the record');
@@ -81,10 +89,17 @@ describe('dead-man switch', () => {
       mode: 'native',
       confirmWithin: 1500,
     });
+    const plan = x.pendingConfirmation?.plan;
+    assert.ok(plan, 'the attach names its plan');
+    assert.equal(watchdogPids(plan).length, 1, 'armed: its watchdog runs');
     assert.equal((await agent.connection.sendRequest(proto.attachConfirm, { attachment: x.id })).confirmed, true);
-    await new Promise((r) => setTimeout(r, 2500));
+    // The confirm ends the plan's watchdog at once; once it is gone nothing can roll the program back.
+    await until(() => watchdogPids(plan).length === 0, "the confirmed plan's watchdog to exit");
+    // Still there once the window has passed: the window passing is what this asserts, so this waits for the
+    // deadline the agent gave (the clock), not for a guessed time.
+    await until(() => Date.now() > x.pendingConfirmation!.deadline, 'the confirmation window to pass');
     assert.equal(xdpMode(), 'driver', 'still attached after the window');
-    assert.equal(pingLoss(NS_A, bAddr), 100);
+    assert.equal(await pingLoss(NS_A, bAddr), 100);
     await agent.connection.sendRequest(proto.detach, { attachment: x.id });
   });
 });

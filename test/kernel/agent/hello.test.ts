@@ -4,14 +4,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { AgentErrorCode, hello, attachXdp, labCreate, netList, objectLoad, detach, traceStop, listPrograms } from '../../../protocol/agent';
-import { AGENT, BPFTOOL_71, BPFTOOL_75, buildAgent, expectError, startAgent, tmpDir, type AgentHandle } from './agentProcess';
+import { AGENT_BUNDLE, type AgentProcess, BPFTOOL_71, BPFTOOL_75, buildAgent, expectError, startAgent } from '../helpers/agentProcess';
+import { tmpDir } from '../helpers/scratch';
 
 const client = { clientName: 'kernel-test', clientVersion: '0' };
 
 describe('agent.hello', () => {
-  let agent: AgentHandle;
-  before(() => (agent = startAgent()));
-  after(() => agent.close());
+  let agent: AgentProcess;
+  before(async () => (agent = await startAgent()));
+  after(() => agent.dispose());
 
   it('reports this host: kernel, bpftool 7.5 chosen by default with its features, mounts, BTF, root', async () => {
     const f = await agent.connection.sendRequest(hello, client);
@@ -81,18 +82,18 @@ describe('agent.hello', () => {
 
 describe('bpftool choice', () => {
   it('--bpftool picks bpftool 7.1, which has no autoattach and no tcx', async () => {
-    const a = startAgent(['--bpftool', BPFTOOL_71]);
+    const a = await startAgent({ bpftool: BPFTOOL_71 });
     try {
       const f = await a.connection.sendRequest(hello, client);
       assert.equal(f.bpftool?.version, '7.1.0');
       assert.deepEqual(f.bpftool?.features, { autoattach: false, tcx: false, netShowTcx: false });
     } finally {
-      await a.close();
+      await a.dispose();
     }
   });
 
   it('a missing bpftool: hello says null, and requests that need it fail with ToolMissing naming it', async () => {
-    const a = startAgent(['--bpftool', '/nonexistent/ahl/bpftool']);
+    const a = await startAgent({ bpftool: '/nonexistent/ahl/bpftool' });
     try {
       const f = await a.connection.sendRequest(hello, client);
       assert.equal(f.bpftool, null);
@@ -101,14 +102,14 @@ describe('bpftool choice', () => {
       assert.equal(e.data?.tool, 'bpftool');
       assert.match(e.message, /\/nonexistent\/ahl\/bpftool/);
     } finally {
-      await a.close();
+      await a.dispose();
     }
   });
 });
 
 it('nothing but JSON-RPC frames reaches stdout', async () => {
   buildAgent();
-  const child = spawn(process.execPath, [AGENT, '--state-dir', tmpDir('ahl-raw-state')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT_BUNDLE, '--state-dir', tmpDir('ahl-raw-state')], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const send = (o: object) => {

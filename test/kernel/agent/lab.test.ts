@@ -6,7 +6,12 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { AgentErrorCode, labCreate, labDestroy, labList, listingsSnapshot } from '../../../protocol/agent';
 import type { Lab } from '../../../protocol/types';
-import { cleanup, expectError, inNetns, ipOf, pingLoss, sh, startAgent, type AgentHandle } from './agentProcess';
+import { type AgentProcess, expectError, startAgent } from '../helpers/agentProcess';
+import { removeNamed } from '../helpers/cleanup';
+import { ipOf } from '../helpers/lab';
+import { nsArgv } from '../helpers/netns';
+import { pingLoss } from '../helpers/ping';
+import { runSync } from '../helpers/run';
 
 const NAMES = ['alba', 'albb', 'albc'];
 const everything = () => ({
@@ -20,15 +25,15 @@ function addr(lab: Lab, role: string, family: 4 | 6, dev = 'eth0'): string {
 }
 
 describe('labs', () => {
-  let agent: AgentHandle;
-  before(() => {
-    cleanup(everything());
-    agent = startAgent();
+  let agent: AgentProcess;
+  before(async () => {
+    removeNamed(everything());
+    agent = await startAgent();
   });
   after(async () => {
     for (const name of NAMES) await agent.connection.sendRequest(labDestroy, { name }).catch(() => undefined);
-    await agent.close();
-    cleanup(everything());
+    await agent.dispose();
+    removeNamed(everything());
   });
 
   it('pair with IPv6 and a root link: a pings b over v4 and v6, the root namespace reaches a', async () => {
@@ -37,11 +42,11 @@ describe('labs', () => {
       lab.hosts.map((h) => h.netns),
       ['end_alba_a', 'end_alba_b'],
     );
-    assert.equal(pingLoss('end_alba_a', addr(lab, 'b', 4)), 0);
-    const v6 = sh(inNetns('end_alba_a', ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', addr(lab, 'b', 6)]));
+    assert.equal(await pingLoss('end_alba_a', addr(lab, 'b', 4)), 0);
+    const v6 = runSync(nsArgv('end_alba_a', ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', addr(lab, 'b', 6)]));
     assert.match(v6.stdout, / 0% packet loss/);
     assert.ok(lab.rootLink);
-    const fromRoot = sh(['ping', '-c', '2', '-i', '0.2', '-W', '1', '-I', lab.rootLink.dev, ipOf(lab.rootLink.peerAddress)]);
+    const fromRoot = runSync(['ping', '-c', '2', '-i', '0.2', '-W', '1', '-I', lab.rootLink.dev, ipOf(lab.rootLink.peerAddress)]);
     assert.match(fromRoot.stdout, / 0% packet loss/);
     // both ends are called eth0 inside their hosts
     assert.deepEqual(
@@ -56,8 +61,8 @@ describe('labs', () => {
       lab.hosts.map((h) => h.role),
       ['a', 'b', 'br'],
     );
-    assert.equal(pingLoss('end_albb_a', addr(lab, 'b', 4)), 0);
-    const fdb = sh(inNetns('end_albb_br', ['bridge', 'link', 'show']));
+    assert.equal(await pingLoss('end_albb_a', addr(lab, 'b', 4)), 0);
+    const fdb = runSync(nsArgv('end_albb_br', ['bridge', 'link', 'show']));
     assert.match(fdb.stdout, /veth_a.*master br0/);
     assert.match(fdb.stdout, /veth_b.*master br0/);
   });
@@ -84,7 +89,7 @@ describe('labs', () => {
 
   it('a create that fails half-way removes what it had made', async () => {
     // an interface already holding the root link's name makes the last step fail, after the namespaces exist
-    assert.equal(sh(['ip', 'link', 'add', 'end_albc_r', 'type', 'veth', 'peer', 'name', 'end_albc_rp']).code, 0);
+    assert.equal(runSync(['ip', 'link', 'add', 'end_albc_r', 'type', 'veth', 'peer', 'name', 'end_albc_rp']).code, 0);
     const e = await expectError(agent.connection.sendRequest(labCreate, { name: 'albc', topology: { kind: 'bridge', rootLink: true } }));
     assert.equal(e.code, AgentErrorCode.ToolFailed);
     assert.match(e.message, /File exists/);
@@ -97,15 +102,15 @@ describe('labs', () => {
   });
 
   it('destroy leaves nothing: namespaces, root link and the lab cgroups are gone', async () => {
-    sh(['mkdir', '/sys/fs/cgroup/unified/end_alba_cg']);
+    runSync(['mkdir', '/sys/fs/cgroup/unified/end_alba_cg']);
     const r = await agent.connection.sendRequest(labDestroy, { name: 'alba' });
     assert.ok(r.removed.includes('netns end_alba_a'));
     assert.ok(r.removed.includes('link end_alba_r'));
     assert.ok(r.removed.includes('cgroup /sys/fs/cgroup/unified/end_alba_cg'));
     await agent.connection.sendRequest(labDestroy, { name: 'albb' });
-    const netns = sh(['ip', 'netns', 'list']).stdout;
+    const netns = runSync(['ip', 'netns', 'list']).stdout;
     assert.doesNotMatch(netns, /end_alb[ab]_/);
-    assert.notEqual(sh(['ip', 'link', 'show', 'end_alba_r']).code, 0);
+    assert.notEqual(runSync(['ip', 'link', 'show', 'end_alba_r']).code, 0);
     assert.equal(existsSync('/sys/fs/cgroup/unified/end_alba_cg'), false);
     assert.equal((await agent.connection.sendRequest(labList)).filter((l) => l.name.startsWith('alb')).length, 0);
     const gone = await expectError(agent.connection.sendRequest(labDestroy, { name: 'alba' }));

@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
-import { BPFTOOL_71, BPFTOOL_75, cleanup, compileFixture, expectError, sh, startAgent, tmpDir, type AgentHandle } from './agentProcess';
+import { type AgentProcess, BPFTOOL_71, BPFTOOL_75, expectError, startAgent } from '../helpers/agentProcess';
+import { compileFixture } from '../helpers/bpfObjects';
+import { removeNamed } from '../helpers/cleanup';
+import { runSync } from '../helpers/run';
+import { tmpDir } from '../helpers/scratch';
 
 const { AgentErrorCode } = proto;
 const PIN = '/sys/fs/bpf/ebpf-netdebug';
@@ -16,19 +20,19 @@ for (const [label, bpftool] of [
   ['7.1', BPFTOOL_71],
 ] as const) {
   describe(`objects with bpftool ${label}`, () => {
-    let agent: AgentHandle;
+    let agent: AgentProcess;
     let dir: string;
     let pass: Buffer;
-    before(() => {
-      cleanup({ pins: pins() });
-      agent = startAgent(['--bpftool', bpftool]);
+    before(async () => {
+      removeNamed({ pins: pins() });
+      agent = await startAgent({ bpftool });
       dir = tmpDir('aob');
       pass = compileFixture('xdp_pass', dir);
     });
     after(async () => {
       for (const o of OBJECTS) await agent.connection.sendRequest(proto.objectUnload, { name: o }).catch(() => undefined);
-      await agent.close();
-      cleanup({ pins: pins(), netns: ['end_aob_a'] });
+      await agent.dispose();
+      removeNamed({ pins: pins(), netns: ['end_aob_a'] });
     });
 
     it('load pins programs and maps; listings, pins.list and object.list show them', async () => {
@@ -141,8 +145,8 @@ for (const [label, bpftool] of [
 
     it('unload refuses while a program is attached, and removes every pin once detached', async () => {
       const c = agent.connection;
-      sh(['ip', 'netns', 'add', 'end_aob_a']);
-      sh(['ip', '-n', 'end_aob_a', 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+      runSync(['ip', 'netns', 'add', 'end_aob_a']);
+      runSync(['ip', '-n', 'end_aob_a', 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
       await c.sendRequest(proto.objectLoad, { name: 'aob_att', object: pass.toString('base64') });
       const att = await c.sendRequest(proto.attachXdp, {
         program: 'aob_att/xdp_pass_prog',
@@ -160,7 +164,7 @@ for (const [label, bpftool] of [
       assert.equal(existsSync(`${PIN}/aob_att`), false);
       const gone = await expectError(c.sendRequest(proto.objectUnload, { name: 'aob_att' }));
       assert.equal(gone.code, AgentErrorCode.NotFound);
-      sh(['ip', 'netns', 'del', 'end_aob_a']);
+      runSync(['ip', 'netns', 'del', 'end_aob_a']);
     });
 
     it('the private state dir is 0700', () => {

@@ -13,20 +13,14 @@ import {
   objectLoad,
   objectUnload,
 } from '../../../protocol/agent';
-import {
-  BPFTOOL_71,
-  BPFTOOL_75,
-  cleanup,
-  compileFixture,
-  expectError,
-  inNetns,
-  ipOf,
-  pingLoss,
-  sh,
-  startAgent,
-  tmpDir,
-  type AgentHandle,
-} from './agentProcess';
+import { type AgentProcess, BPFTOOL_71, BPFTOOL_75, expectError, startAgent } from '../helpers/agentProcess';
+import { compileFixture } from '../helpers/bpfObjects';
+import { removeNamed } from '../helpers/cleanup';
+import { ipOf } from '../helpers/lab';
+import { nsArgv } from '../helpers/netns';
+import { pingLoss } from '../helpers/ping';
+import { runSync } from '../helpers/run';
+import { tmpDir } from '../helpers/scratch';
 
 const LAB = 'atc';
 const NS_A = `end_${LAB}_a`;
@@ -35,17 +29,17 @@ const OBJ = 'atc_tc';
 const PROG = `${OBJ}/tc_drop_icmp`;
 
 function tcFilters(direction: string): string {
-  return sh(inNetns(NS_A, ['tc', 'filter', 'show', 'dev', 'eth0', direction])).stdout;
+  return runSync(nsArgv(NS_A, ['tc', 'filter', 'show', 'dev', 'eth0', direction])).stdout;
 }
 
 describe('tc and tcx', () => {
-  let agent: AgentHandle;
-  let agent71: AgentHandle;
+  let agent: AgentProcess;
+  let agent71: AgentProcess;
   let bAddr: string;
   before(async () => {
-    cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
-    agent = startAgent(['--bpftool', BPFTOOL_75]);
-    agent71 = startAgent(['--bpftool', BPFTOOL_71]);
+    removeNamed({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
+    agent = await startAgent({ bpftool: BPFTOOL_75 });
+    agent71 = await startAgent({ bpftool: BPFTOOL_71 });
     const lab = await agent.connection.sendRequest(labCreate, { name: LAB, topology: { kind: 'pair' } });
     bAddr = ipOf(lab.hosts.find((h) => h.role === 'b')!.interfaces[0].addresses[0]);
     await agent.connection.sendRequest(objectLoad, { name: OBJ, object: compileFixture('tc_mark', tmpDir('atc')).toString('base64') });
@@ -53,9 +47,9 @@ describe('tc and tcx', () => {
   after(async () => {
     await agent.connection.sendRequest(labDestroy, { name: LAB }).catch(() => undefined);
     await agent.connection.sendRequest(objectUnload, { name: OBJ }).catch(() => undefined);
-    await agent.close();
-    await agent71.close();
-    cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
+    await agent.dispose();
+    await agent71.dispose();
+    removeNamed({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${OBJ}`] });
   });
 
   for (const [label, get] of [
@@ -64,12 +58,12 @@ describe('tc and tcx', () => {
   ] as const) {
     it(`clsact egress filter with ${label}: ping fails, counter moves, detach restores and removes clsact`, async () => {
       const c = get().connection;
-      assert.equal(pingLoss(NS_A, bAddr), 0);
+      assert.equal(await pingLoss(NS_A, bAddr), 0);
       const att = await c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress' });
       assert.equal(att.id, `tc:${NS_A}:eth0:egress`);
       assert.equal(att.progName, 'tc_drop_icmp');
       assert.match(tcFilters('egress'), /bpf .*tc_drop_icmp.* direct-action/);
-      assert.equal(pingLoss(NS_A, bAddr), 100);
+      assert.equal(await pingLoss(NS_A, bAddr), 100);
       const seen = (await c.sendRequest(mapDump, { map: `${OBJ}/tc_seen` })).entries[0].value as number;
       assert.ok(seen >= 3, `the program saw the pings (${seen})`);
       const listed = (await c.sendRequest(attachmentsList)).find((a) => a.id === att.id);
@@ -79,16 +73,16 @@ describe('tc and tcx', () => {
       await c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', replace: true });
       await c.sendRequest(detach, { attachment: att.id });
       assert.equal(tcFilters('egress').trim(), '');
-      assert.doesNotMatch(sh(inNetns(NS_A, ['tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout, /clsact/);
-      assert.equal(pingLoss(NS_A, bAddr), 0);
+      assert.doesNotMatch(runSync(nsArgv(NS_A, ['tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout, /clsact/);
+      assert.equal(await pingLoss(NS_A, bAddr), 0);
     });
   }
 
   it('detach removes only our filter: a filter somebody else added at another priority stays', async () => {
     const c = agent.connection;
     const att = await c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'ingress' });
-    const other = sh(
-      inNetns(NS_A, [
+    const other = runSync(
+      nsArgv(NS_A, [
         'tc',
         'filter',
         'add',
@@ -106,7 +100,7 @@ describe('tc and tcx', () => {
     assert.equal(other.code, 0, other.stderr);
     await c.sendRequest(detach, { attachment: att.id });
     assert.match(tcFilters('ingress'), /pref 7 bpf/);
-    sh(inNetns(NS_A, ['tc', 'qdisc', 'del', 'dev', 'eth0', 'clsact']));
+    runSync(nsArgv(NS_A, ['tc', 'qdisc', 'del', 'dev', 'eth0', 'clsact']));
   });
 
   it('tcx egress with bpftool 7.5: listed as tcx, ping fails, detach restores', async () => {
@@ -114,7 +108,7 @@ describe('tc and tcx', () => {
     const att = await c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', via: 'tcx' });
     assert.equal(att.id, `tcx:${NS_A}:eth0:egress`);
     assert.equal(att.kind, 'tcx');
-    const shown = JSON.parse(sh(inNetns(NS_A, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout) as {
+    const shown = JSON.parse(runSync(nsArgv(NS_A, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout) as {
       tc: { kind: string; prog_id: number }[];
     }[];
     assert.deepEqual(
@@ -122,11 +116,11 @@ describe('tc and tcx', () => {
       [['tcx/egress', att.progId]],
     );
     assert.equal(tcFilters('egress').trim(), '', 'tcx is not a cls_bpf filter');
-    assert.equal(pingLoss(NS_A, bAddr), 100);
+    assert.equal(await pingLoss(NS_A, bAddr), 100);
     const again = await expectError(c.sendRequest(attachTc, { program: PROG, dev: 'eth0', netns: NS_A, direction: 'egress', via: 'tcx' }));
     assert.equal(again.code, AgentErrorCode.AlreadyAttached);
     await c.sendRequest(detach, { attachment: att.id });
-    assert.equal(pingLoss(NS_A, bAddr), 0);
+    assert.equal(await pingLoss(NS_A, bAddr), 0);
     const none = await expectError(c.sendRequest(detach, { attachment: att.id }));
     assert.equal(none.code, AgentErrorCode.NotFound);
   });

@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import type { TraceEvent } from '../../../protocol/types';
 import { traceColumnsAt } from '../../../protocol/traceColumns';
 import { spawnTied } from '../../../remote-agent/packetPath/tiedSpawn';
-import { expectError, sh, startAgent, type AgentHandle } from './agentProcess';
+import { type AgentProcess, expectError, startAgent } from '../helpers/agentProcess';
+import { runSync } from '../helpers/run';
 import { until as untilEvent } from '../helpers/until';
 
 // Waits are long: the kernel lets one process at a time read trace_pipe, and other test files may hold it a while.
@@ -34,27 +35,40 @@ function holderOpen(pid: number): boolean {
   }
 }
 
+/** Warm-up lines are numbered from -WARM_UP_BASE up, so they sort before the burst's 0, 1, 2... */
+const WARM_UP_BASE = 1_000_000;
+
+/** Lines in the kernel's trace ring buffer that no reader has taken yet: `entries` of per_cpu/cpuN/stats, summed. */
+function unreadTraceLines(): number {
+  let sum = 0;
+  for (const cpu of readdirSync('/sys/kernel/tracing/per_cpu')) {
+    const m = /^entries:\s*(\d+)/m.exec(readFileSync(`/sys/kernel/tracing/per_cpu/${cpu}/stats`, 'utf8'));
+    sum += Number(m?.[1] ?? 0);
+  }
+  return sum;
+}
+
 /** The agent's trace_pipe readers: its children that hold trace_pipe open (not one waiting for a busy pipe). */
-function readers(agent: AgentHandle): number {
-  const r = sh(['pgrep', '-P', String(agent.child.pid)]);
+function readers(agent: AgentProcess): number {
+  const r = runSync(['pgrep', '-P', String(agent.child.pid)]);
   return r.stdout.trim() ? r.stdout.trim().split('\n').map(Number).filter(holderOpen).length : 0;
 }
 
 describe('trace_pipe streams', () => {
-  let agent: AgentHandle;
+  let agent: AgentProcess;
   const batches = new Map<string, proto.TraceEventsParams[]>();
   const events = (stream: string) =>
     (batches.get(stream) ?? []).flatMap((b) =>
       b.columns ? Array.from({ length: b.columns.count }, (_, i) => traceColumnsAt(b.columns!, i)) : (b.events as TraceEvent[]),
     );
-  before(() => {
-    agent = startAgent();
+  before(async () => {
+    agent = await startAgent();
     agent.connection.onNotification(proto.traceEvents, (p) => {
       if (!batches.has(p.stream)) batches.set(p.stream, []);
       batches.get(p.stream)!.push(p);
     });
   });
-  after(() => agent.close());
+  after(() => agent.dispose());
 
   it('markers arrive parsed: task, pid, cpu, timestamp, function and message', async () => {
     const { stream } = await agent.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_one` });
@@ -169,14 +183,22 @@ describe('trace_pipe streams', () => {
     });
     const n = 60_000;
     let k = n;
+    let warm = 0;
     try {
       await until(() => readers(agent) === 1, 'the reader');
-      await new Promise((r) => setTimeout(r, 200));
+      // The stream delivers before the stall: a warm-up line (numbered below the burst's) has come all the way here.
+      await until(() => {
+        mark(`${MARKER}_burst ${warm++ - WARM_UP_BASE}`);
+        return events(stream).length > 0;
+      }, 'a line through the stream before the stall');
       // Stop reading the agent's stdout: its notification writes stall, its queue (20,000 events for batches of
       // 10) fills, and what comes after must be dropped and counted.
       agent.child.stdout!.pause();
       for (let i = 0; i < n; i++) mark(`${MARKER}_burst ${i}`);
-      await new Promise((r) => setTimeout(r, 1000));
+      // The stall lasts until the agent's reader has taken the burst out of the kernel's ring buffer (then each line
+      // sits in the agent's queue or was dropped by it), however long that takes on a loaded machine. Other tests'
+      // lines may trickle in meanwhile, hence "nearly empty" rather than empty.
+      await until(() => unreadTraceLines() < 1_000, "the agent's reader to take the burst from the ring buffer");
       agent.child.stdout!.resume();
       // lines after the stall (repeated: another reader may take some), so a batch carries the drop count
       k = n;
@@ -199,7 +221,7 @@ describe('trace_pipe streams', () => {
     assert.ok(dropped > 0, `events were dropped and counted (${dropped})`);
     // the queue holds 20,000; a few hundred more fit in the pipe before the writes stall
     assert.ok(sent < 25_000, `the queue stayed bounded (${sent} of ${k} sent)`);
-    assert.ok(sent + dropped <= k, 'nothing is counted twice');
+    assert.ok(sent + dropped <= k + warm, 'nothing is counted twice');
     assert.ok(
       b.every((x) => x.events.length <= 10),
       'batches respect maxEvents',
@@ -220,11 +242,11 @@ describe('trace_pipe streams', () => {
       const c = spawnTied(['cat', '/sys/kernel/tracing/trace_pipe']); // dies with this process, whatever happens
       c.stdout.resume();
       started.push(c);
-      const exited = new Promise<void>((r) => c.once('exit', () => r()));
-      for (let i = 0; i < 40; i++) {
-        if (holderOpen(c.pid!)) return c;
-        if (await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 25))])) return undefined;
-      }
+      let exited = false;
+      c.once('exit', () => (exited = true));
+      // cat either opens trace_pipe or exits with EBUSY at once; one that does neither within a second is given up
+      await untilEvent(() => exited || holderOpen(c.pid!), 'cat to open trace_pipe or exit', 1_000, 25).catch(() => undefined);
+      if (!exited && holderOpen(c.pid!)) return c;
       c.kill();
       return undefined;
     };
@@ -250,12 +272,12 @@ describe('trace_pipe streams', () => {
   });
 
   it('an agent killed outright leaves no reader holding trace_pipe', async () => {
-    const doomed = startAgent();
+    const doomed = await startAgent();
     try {
       await doomed.connection.sendRequest(proto.traceStart, { source: 'trace_pipe', filter: `${MARKER}_doomed` });
       await until(() => readers(doomed) === 1, 'the doomed agent to read');
       const reader = Number(
-        sh(['pgrep', '-P', String(doomed.child.pid)])
+        runSync(['pgrep', '-P', String(doomed.child.pid)])
           .stdout.trim()
           .split('\n')
           .find((p) => holderOpen(Number(p))),
@@ -263,7 +285,7 @@ describe('trace_pipe streams', () => {
       doomed.child.kill('SIGKILL');
       await until(() => !holderOpen(reader), 'the orphaned reader to go');
     } finally {
-      await doomed.close();
+      await doomed.dispose();
     }
   });
 

@@ -6,20 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AgentErrorCode, attachXdp, detach, labCreate, labDestroy, objectLoad, objectUnload } from '../../../protocol/agent';
 import type { Lab } from '../../../protocol/types';
-import {
-  BPFTOOL_71,
-  BPFTOOL_75,
-  cleanup,
-  compileFixture,
-  expectError,
-  inNetns,
-  ipOf,
-  pingLoss,
-  sh,
-  startAgent,
-  tmpDir,
-  type AgentHandle,
-} from './agentProcess';
+import { type AgentProcess, BPFTOOL_71, BPFTOOL_75, expectError, startAgent } from '../helpers/agentProcess';
+import { compileFixture } from '../helpers/bpfObjects';
+import { removeNamed } from '../helpers/cleanup';
+import { ipOf } from '../helpers/lab';
+import { nsArgv } from '../helpers/netns';
+import { pingLoss } from '../helpers/ping';
+import { runSync } from '../helpers/run';
+import { tmpDir } from '../helpers/scratch';
 
 const LAB = 'axd';
 const NS_A = `end_${LAB}_a`;
@@ -27,7 +21,7 @@ const NS_B = `end_${LAB}_b`;
 
 /** The XDP attachment on eth0 of host b, as the kernel reports it. */
 function kernelXdp(): { mode: string; id: number } | undefined {
-  const out = sh(inNetns(NS_B, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout;
+  const out = runSync(nsArgv(NS_B, [BPFTOOL_75, '-j', 'net', 'show', 'dev', 'eth0'])).stdout;
   return (JSON.parse(out) as { xdp: { mode: string; id: number }[] }[])[0]?.xdp[0];
 }
 
@@ -36,15 +30,15 @@ for (const [label, bpftool] of [
   ['bpftool 7.1', BPFTOOL_71],
 ] as const) {
   describe(`XDP with ${label}`, () => {
-    let agent: AgentHandle;
+    let agent: AgentProcess;
     let lab: Lab;
     let bAddr: string;
     const obj = `axd_drop${bpftool === BPFTOOL_71 ? '71' : '75'}`;
     const prog = `${obj}/xdp_drop_icmp`;
 
     before(async () => {
-      cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${obj}`] });
-      agent = startAgent(['--bpftool', bpftool]);
+      removeNamed({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${obj}`] });
+      agent = await startAgent({ bpftool });
       lab = await agent.connection.sendRequest(labCreate, { name: LAB, topology: { kind: 'pair' } });
       bAddr = ipOf(lab.hosts.find((h) => h.role === 'b')!.interfaces[0].addresses[0]);
       const bytes = compileFixture('xdp_drop_icmp', tmpDir('axd'));
@@ -57,14 +51,14 @@ for (const [label, bpftool] of [
     after(async () => {
       await agent.connection.sendRequest(labDestroy, { name: LAB }).catch(() => undefined);
       await agent.connection.sendRequest(objectUnload, { name: obj }).catch(() => undefined);
-      await agent.close();
-      cleanup({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${obj}`] });
+      await agent.dispose();
+      removeNamed({ netns: [NS_A, NS_B], pins: [`/sys/fs/bpf/ebpf-netdebug/${obj}`] });
     });
 
     for (const via of ['bpftool', 'iproute2'] as const) {
       for (const mode of ['native', 'generic'] as const) {
         it(`${mode} via ${via}: ping fails while attached and works after detach`, async () => {
-          assert.equal(pingLoss(NS_A, bAddr), 0, 'ping works before');
+          assert.equal(await pingLoss(NS_A, bAddr), 0, 'ping works before');
           const att = await agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode, via });
           const expected = mode === 'native' ? 'driver' : 'generic';
           assert.equal(att.id, `xdp:${NS_B}:eth0`);
@@ -72,12 +66,12 @@ for (const [label, bpftool] of [
           assert.equal(att.mode, expected);
           assert.equal(kernelXdp()?.mode, expected, 'bpftool net show reports the mode');
           assert.equal(kernelXdp()?.id, att.progId);
-          assert.equal(pingLoss(NS_A, bAddr), 100, 'the program drops ICMP');
+          assert.equal(await pingLoss(NS_A, bAddr), 100, 'the program drops ICMP');
           const d = await agent.connection.sendRequest(detach, { attachment: att.id });
           assert.equal(d.detached.mode, expected);
           assert.equal(d.detached.progName, 'xdp_drop_icmp', 'the reply names the program that went');
           assert.equal(kernelXdp(), undefined, 'nothing attached after detach');
-          assert.equal(pingLoss(NS_A, bAddr), 0, 'ping works again');
+          assert.equal(await pingLoss(NS_A, bAddr), 0, 'ping works again');
         });
       }
     }
@@ -85,13 +79,13 @@ for (const [label, bpftool] of [
     it('the generic-detach trap: `xdp` detach leaves a generic program, the agent detach removes it', async () => {
       const att = await agent.connection.sendRequest(attachXdp, { program: prog, dev: 'eth0', netns: NS_B, mode: 'generic' });
       // what a naive tool does: returns 0 and leaves the program attached
-      sh(inNetns(NS_B, [bpftool, 'net', 'detach', 'xdp', 'dev', 'eth0']));
-      sh(inNetns(NS_B, ['ip', 'link', 'set', 'dev', 'eth0', 'xdp', 'off']));
+      runSync(nsArgv(NS_B, [bpftool, 'net', 'detach', 'xdp', 'dev', 'eth0']));
+      runSync(nsArgv(NS_B, ['ip', 'link', 'set', 'dev', 'eth0', 'xdp', 'off']));
       assert.equal(kernelXdp()?.mode, 'generic', 'the trap is real on this kernel');
-      assert.equal(pingLoss(NS_A, bAddr), 100);
+      assert.equal(await pingLoss(NS_A, bAddr), 100);
       await agent.connection.sendRequest(detach, { attachment: att.id });
       assert.equal(kernelXdp(), undefined);
-      assert.equal(pingLoss(NS_A, bAddr), 0);
+      assert.equal(await pingLoss(NS_A, bAddr), 0);
     });
 
     it('attaching twice is AlreadyAttached; replace overwrites; native over generic is refused', async () => {

@@ -1,20 +1,30 @@
 // The agent under test, as a user's CLI runs it with `--host local`: `node dist/agent.js` as a child process,
-// spoken to over its stdio with vscode-jsonrpc. Tests call the typed methods of protocol/agent.ts through it:
+// spoken to over its stdio with vscode-jsonrpc. The one agent harness of the tests and benchmarks:
 //   const agent = await startAgent();
 //   const lab = await agent.request(labCreate, { name: 'h1dp', topology: { kind: 'pair' } });
 //   ...; await agent.dispose();
-// A JSON-RPC error becomes an Error whose message carries the agent's code, words and data (tool output), so a
-// failing test shows what bpftool or the verifier said.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// A JSON-RPC error of request() becomes an AgentRequestError whose message carries the agent's code, words and
+// data (tool output), so a failing test shows what bpftool or the verifier said. Tests that assert on the raw
+// JSON-RPC error use agent.connection.sendRequest with expectError().
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResponseError, type MessageConnection, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { shutdown, type AgentErrorData } from '../../../protocol/agent';
+import { agentLog, shutdown, type AgentErrorData, type AgentLogParams } from '../../../protocol/agent';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const AGENT_BUNDLE = join(REPO_ROOT, 'dist', 'agent.js');
+/** The two bpftool versions setup installs side by side (Debian's 7.1, bookworm-backports' 7.5). */
+export const BPFTOOL_71 = '/usr/sbin/bpftool';
+export const BPFTOOL_75 = '/opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool';
+
+/**
+ * How long an agent asked to shut down may take before dispose() kills it. A bound on a failure (an agent that
+ * hangs), not a wait: dispose() returns as soon as the process has exited.
+ */
+const SHUTDOWN_GRACE_MS = 3_000;
 
 export interface AgentProcess {
   connection: MessageConnection;
@@ -26,6 +36,10 @@ export interface AgentProcess {
   stateDir: string;
   /** Everything the agent wrote to stderr so far (its log; never protocol). */
   stderr(): string;
+  /** The agent.log notifications so far (what a client is told: a busy trace_pipe, framing garbage...). */
+  logs: AgentLogParams[];
+  /** Resolves when the process has exited (killed, crashed or shut down). */
+  exited: Promise<void>;
   /** Asks the agent to shut down, then makes sure the process is gone. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -45,17 +59,53 @@ export class AgentRequestError extends Error {
 export interface StartAgentOptions {
   /** Extra arguments for dist/agent.js. */
   args?: string[];
-  /** bpftool for the agent (--bpftool), e.g. /opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool; the agent picks one when absent. */
+  /** bpftool for the agent (--bpftool), e.g. BPFTOOL_75; the agent picks one when absent. */
   bpftool?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run this file instead of dist/agent.js (a copy, as a deploy puts one under a version directory); then
+   * nothing is built.
+   */
+  bundle?: string;
+}
+
+/**
+ * Builds dist/agent.js once per test process, with the options of scripts/build.mjs but only the agent bundle, so
+ * an agent test always runs the agent's current source (a half-edited view or extension elsewhere in the tree must
+ * not stop it). Written to a temporary name and renamed, so parallel test files never start a half-written agent.
+ */
+let built = false;
+export function buildAgent(): void {
+  if (built) return;
+  if (!existsSync(join(REPO_ROOT, '.cache/vmlinux/vmlinux.h')) || !existsSync(join(REPO_ROOT, 'dist/bpf'))) {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: REPO_ROOT, stdio: 'pipe' });
+  }
+  const tmp = join(REPO_ROOT, `dist/.agent-${process.pid}.js`);
+  execFileSync(
+    join(REPO_ROOT, 'node_modules/.bin/esbuild'),
+    [
+      'remote-agent/main.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=cjs',
+      '--target=node18',
+      '--loader:.o=binary',
+      '--log-level=error',
+      `--outfile=${tmp}`,
+    ],
+    { cwd: REPO_ROOT, stdio: 'pipe' },
+  );
+  renameSync(tmp, AGENT_BUNDLE);
+  built = true;
 }
 
 export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentProcess> {
-  if (!existsSync(AGENT_BUNDLE)) throw new Error(`${AGENT_BUNDLE} is missing: run \`node scripts/build.mjs\` first`);
+  const bundle = opts.bundle ?? AGENT_BUNDLE;
+  if (!opts.bundle) buildAgent();
   // A private state directory per agent: object records of tests never mix with the host's (or each other's).
   const stateDir = mkdtempSync(join(tmpdir(), 'end-agent-'));
   const args = ['--state-dir', stateDir, ...(opts.bpftool ? ['--bpftool', opts.bpftool] : []), ...(opts.args ?? [])];
-  const child = spawn(process.execPath, [AGENT_BUNDLE, ...args], {
+  const child = spawn(process.execPath, [bundle, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
@@ -65,6 +115,11 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  // vscode-jsonrpc keeps one handler per notification: tests read `logs` instead of registering their own.
+  const logs: AgentLogParams[] = [];
+  connection.onNotification(agentLog, (p) => {
+    logs.push(p);
+  });
   connection.listen();
 
   const wrap = <R>(method: string, p: Promise<R>): Promise<R> =>
@@ -78,6 +133,8 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
     connection,
     child,
     stateDir,
+    logs,
+    exited,
     request<P, R>(type: RequestType<P, R, AgentErrorData>, params: P): Promise<R> {
       return wrap(type.method, connection.sendRequest(type, params as never));
     },
@@ -89,16 +146,30 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
       if (disposed) return;
       disposed = true;
       if (child.exitCode === null && child.signalCode === null) {
-        // A polite shutdown first; an agent that does not answer within a few seconds is killed.
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        await Promise.race([connection.sendRequest(shutdown).catch(() => undefined), exited]);
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        // A polite shutdown, then wait for the exit itself; only an agent that hangs is killed at the bound.
+        const killer = setTimeout(() => child.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
+        // sendRequest throws at once on a connection already closed (an agent that just died): fine here
+        (async () => connection.sendRequest(shutdown))().catch(() => undefined);
         await exited;
-        clearTimeout(timer);
+        clearTimeout(killer);
       }
       connection.dispose();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs a request and returns the JSON-RPC error it fails with (the test fails if it succeeds). Takes the raw
+ * connection's ResponseError and request()'s AgentRequestError alike.
+ */
+export async function expectError(p: Promise<unknown>): Promise<ResponseError<AgentErrorData>> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ResponseError) return e as ResponseError<AgentErrorData>;
+    if (e instanceof AgentRequestError) return new ResponseError<AgentErrorData>(e.code, e.agentMessage, e.data);
+    throw e;
+  }
+  throw new Error('expected the request to fail, it succeeded');
 }

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CGROUP2_ROOT, removeCgroup } from './cgroup';
 import { listNetns } from './netns';
-import { run, runOk } from './run';
+import { run, runOk, runSync } from './run';
 import { killStreams, liveStreamPids } from './tcpStream';
 import { until } from './until';
 
@@ -131,4 +131,16 @@ export async function sweep(token: string): Promise<void> {
   for (const p of [...ownedEntries(AGENT_PIN_ROOT, token), ...ownedEntries(BPFFS, token)]) {
     rmSync(p, { recursive: true, force: true });
   }
+}
+
+/**
+ * Best-effort removal of things a test named itself (files with fixed per-file names, e.g. end_adm_a), for before()
+ * and after() hooks: veths in the root namespace, namespaces, pins and cgroups. Unlike sweep(), it checks nothing
+ * is left; files with a run token use sweep() and leftovers().
+ */
+export function removeNamed(opts: { netns?: string[]; pins?: string[]; cgroups?: string[]; links?: string[] }): void {
+  for (const l of opts.links ?? []) runSync(['ip', 'link', 'del', l]);
+  for (const n of opts.netns ?? []) if (existsSync(`/run/netns/${n}`)) runSync(['ip', 'netns', 'del', n]);
+  for (const p of opts.pins ?? []) rmSync(p, { recursive: true, force: true });
+  for (const c of opts.cgroups ?? []) runSync(['rmdir', c]);
 }

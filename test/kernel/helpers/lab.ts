@@ -20,3 +20,6 @@ export function labEnd(lab: Lab, role: string): LabEnd {
   }
   throw new Error(`lab ${lab.name} host "${role}" has no IPv4 address: ${JSON.stringify(host.interfaces)}`);
 }
+
+/** The address part of "10.1.2.3/24". */
+export const ipOf = (cidr: string): string => cidr.split('/')[0];

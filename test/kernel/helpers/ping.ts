@@ -32,6 +32,13 @@ export async function ping(netns: string, destination: string, opts: PingOptions
   return parsePing(r.stdout + r.stderr);
 }
 
+/** Ping loss in percent, 100 also when ping printed no summary (no route, an interface that is down). */
+export async function pingLoss(netns: string, destination: string, count = 3): Promise<number> {
+  const r = await inNetns(netns, ['ping', '-n', '-c', String(count), '-i', '0.2', '-W', '1', destination], { timeoutMs: 20_000 });
+  const m = /(\d+(?:\.\d+)?)% packet loss/.exec(r.stdout);
+  return m ? Number(m[1]) : 100;
+}
+
 export function parsePing(output: string): PingResult {
   const replies: PingReply[] = [];
   for (const m of output.matchAll(/icmp_seq=(\d+) ttl=(\d+) time=([\d.]+)/g)) {

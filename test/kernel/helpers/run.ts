@@ -1,6 +1,6 @@
 // Running host tools from tests: always an argument array (never a shell string), output collected, and a failure
 // reported with the command line and what it printed, so a failing test says what the tool said.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 export interface RunResult {
   code: number | null;
@@ -41,4 +41,22 @@ export async function runOk(argv: string[], opts: RunOptions = {}): Promise<RunR
     throw new Error(`${argv.join(' ')} exited ${r.code}\nstdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`);
   }
   return r;
+}
+
+/**
+ * Runs argv synchronously and returns its exit code (-1 when it had none: killed, timed out) and output, never
+ * throwing for a non-zero exit; for observing effects inside a condition or an assertion.
+ */
+export function runSync(argv: string[], opts: { timeoutMs?: number } = {}): RunResult {
+  try {
+    const stdout = execFileSync(argv[0], argv.slice(1), {
+      timeout: opts.timeoutMs ?? 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    }).toString();
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    const err = e as { status?: number | null; stdout?: Buffer; stderr?: Buffer };
+    return { code: err.status ?? -1, stdout: err.stdout?.toString() ?? '', stderr: err.stderr?.toString() ?? '' };
+  }
 }

@@ -54,11 +54,16 @@ export interface CaptureOptions {
   verbose?: boolean;
 }
 
-/** Starts tcpdump on `dev` in `netns` and resolves once it is listening (packets after that are seen). */
-export async function startCapture(netns: string, dev: string, opts: CaptureOptions = {}): Promise<Capture> {
+/**
+ * Starts tcpdump on `dev` in `netns` (null: this machine's own namespace, for the root end of a veth) and resolves
+ * once it is listening (packets after that are seen).
+ */
+export async function startCapture(netns: string | null, dev: string, opts: CaptureOptions = {}): Promise<Capture> {
   const dir = mkdtempSync(join(tmpdir(), 'end-cap-'));
   const file = join(dir, 'capture.pcap');
-  const argv = nsArgv(netns, ['tcpdump', '-i', dev, '-nn', '-U', '--immediate-mode', '-s', '200', '-w', file, ...(opts.filter ?? [])]);
+  const tcpdump = ['tcpdump', '-i', dev, '-nn', '-U', '--immediate-mode', '-s', '200', '-w', file, ...(opts.filter ?? [])];
+  const argv = netns === null ? tcpdump : nsArgv(netns, tcpdump);
+  const where = netns === null ? 'the root namespace' : netns;
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
@@ -72,7 +77,7 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
       }
     };
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`tcpdump on ${dev} in ${netns} exited ${code} before listening: ${stderr.trim()}`)));
+    child.once('exit', (code) => reject(new Error(`tcpdump on ${dev} in ${where} exited ${code} before listening: ${stderr.trim()}`)));
     child.once('error', reject);
   });
   let disposed = false;
@@ -89,9 +94,9 @@ export async function startCapture(netns: string, dev: string, opts: CaptureOpti
         await caughtUp(child, dev, () => stderr);
         await stopChild(child);
         stats = parseStats(stderr);
-        if (!stats) throw new Error(`tcpdump on ${dev} in ${netns} printed no counts: ${stderr.trim()}`);
+        if (!stats) throw new Error(`tcpdump on ${dev} in ${where} printed no counts: ${stderr.trim()}`);
         if (stats.captured < offered(stats, dev) || stats.droppedByKernel > 0) {
-          throw new Error(`tcpdump on ${dev} in ${netns} lost packets: ${JSON.stringify(stats)}`);
+          throw new Error(`tcpdump on ${dev} in ${where} lost packets: ${JSON.stringify(stats)}`);
         }
         const r = await runOk(['tcpdump', '-nn', ...(opts.verbose ? ['-v'] : []), '-r', file]);
         return parseTcpdump(r.stdout);
@@ -143,10 +148,13 @@ export function parseStats(stderr: string): CaptureStats | undefined {
   return { captured, receivedByFilter, droppedByKernel };
 }
 
+/** How long tcpdump may take to exit on SIGINT before it is killed: a bound on a failure; its exit is awaited. */
+const STOP_BOUND_MS = 5_000;
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_BOUND_MS);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();

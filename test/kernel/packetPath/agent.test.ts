@@ -16,7 +16,8 @@ import { startPacketPath } from '../../../remote-agent/packetPath';
 import { TRACERS_DIR } from '../../../remote-agent/packetPath/tracerDirs';
 import { AgentRequestError, startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { until } from '../helpers/until';
-import { createBridgeLab, uniqueToken, type BridgeLab } from './bridgeLab';
+import { createBridgeLab, type BridgeLab } from './bridgeLab';
+import { runToken, sweepStale } from '../helpers/cleanup';
 import { backendOptions, BPFTOOL_71, BPFTOOL_75 } from './scenarios';
 
 const exec = promisify(execFile);
@@ -79,7 +80,8 @@ describe('packet path through the agent (JSON-RPC)', { timeout: 120_000 }, () =>
   let lab: BridgeLab;
   const agents: AgentProcess[] = [];
   before(async () => {
-    lab = await createBridgeLab(uniqueToken('pj'));
+    await sweepStale('ppj');
+    lab = await createBridgeLab(runToken('ppj'));
   });
   after(async () => {
     for (const a of agents) await a.dispose();

@@ -2,7 +2,7 @@
 //   end_<tok>_a  [<tok>a] ---- [<tok>pa]  end_<tok>_br (br0)  [<tok>pb] ---- [<tok>b]  end_<tok>_b
 // IPv4 and IPv6 on a and b (b also holds a second address, `otherV4`, for traffic a filter must leave out).
 // Veths are created directly inside their namespaces, so their names never meet in the root namespace, and the
-// token keeps parallel test files apart. destroy() removes everything it made, also after a half-made create().
+// token (runToken of test/kernel/helpers/cleanup.ts: the file's base + its pid) keeps parallel test files apart. destroy() removes everything it made, also after a half-made create().
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -25,17 +25,9 @@ export interface BridgeLab {
   destroy(): Promise<void>;
 }
 
-/**
- * A token for one test file's names in one run: its own 2-letter prefix plus 3 random characters, so the same file
- * run twice at once (two sessions running the kernel tier) does not collide either.
- */
-export function uniqueToken(prefix: string): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return prefix + Array.from({ length: 3 }, () => alphabet[randomInt(alphabet.length)]).join('');
-}
-
 export async function createBridgeLab(token: string): Promise<BridgeLab> {
-  if (!/^[a-z0-9]{2,6}$/.test(token)) throw new Error(`lab token "${token}" must be 2-6 lowercase letters or digits`);
+  // interface names are the token plus up to 2 letters, within the kernel's 15
+  if (!/^[a-z0-9]{3,8}$/.test(token)) throw new Error(`lab token "${token}" must be 3-8 lowercase letters or digits (runToken)`);
   const ns = { a: `end_${token}_a`, br: `end_${token}_br`, b: `end_${token}_b` };
   const ifs = { a: `${token}a`, pa: `${token}pa`, pb: `${token}pb`, b: `${token}b` };
   // a subnet of its own, so a parallel test pinging the same address in its lab is unlikely to match our filter

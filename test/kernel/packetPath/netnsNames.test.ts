@@ -6,18 +6,19 @@ import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { NetnsNamer, scanNetnsNames } from '../../../remote-agent/packetPath/netnsNames';
-import { uniqueToken } from './bridgeLab';
+import { runToken, sweepStale } from '../helpers/cleanup';
 import { until } from '../helpers/until';
 
 const exec = promisify(execFile);
 
 describe('network namespace names', () => {
-  const tok = uniqueToken('pn');
+  const tok = runToken('ppn');
   const named = `end_${tok}_named`;
   let unnamed: ChildProcess;
   let unnamedIno: number;
 
   before(async () => {
+    await sweepStale('ppn');
     await exec('ip', ['netns', 'add', named]);
     unnamed = spawn('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' });
     // unshare execs sleep once it is in the new namespace

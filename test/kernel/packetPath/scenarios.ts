@@ -12,6 +12,7 @@ import type { PacketFilter, PacketPathEvent } from '../../../protocol/types';
 import { startPacketPath, type PacketPathOptions, type PacketPathTracer } from '../../../remote-agent/packetPath';
 import { groupPacketPaths, type PacketPath } from '../../../extension/core/packetPath';
 import { createBridgeLab, type BridgeLab } from './bridgeLab';
+import { runToken, sweepStale } from '../helpers/cleanup';
 import { until } from '../helpers/until';
 
 const exec = promisify(execFile);
@@ -68,14 +69,16 @@ export class Capture {
 type HopView = [number, string, string];
 const hopsOf = (p: PacketPath | undefined): HopView[] => (p ? p.hops.map((h) => [h.netnsInode, h.ifname, h.tracepoint]) : []);
 
-export function packetPathScenarios(backend: Backend, token: string): void {
+/** The scenarios for one backend; `base` is the calling file's 3-character token base (runToken). */
+export function packetPathScenarios(backend: Backend, base: string): void {
   describe(`packet path tracer through ${backend}`, { timeout: 120_000 }, () => {
     let lab: BridgeLab;
     let ino: { a: number; br: number; b: number };
     const running: Capture[] = [];
 
     before(async () => {
-      lab = await createBridgeLab(token);
+      await sweepStale(base);
+      lab = await createBridgeLab(runToken(base));
       ino = { a: await lab.inodeOf(lab.ns.a), br: await lab.inodeOf(lab.ns.br), b: await lab.inodeOf(lab.ns.b) };
     });
     after(async () => {
@@ -199,7 +202,7 @@ export function packetPathScenarios(backend: Backend, token: string): void {
     });
 
     it('stop removes every link and pin', async () => {
-      const c = await start({ protocol: 'udp', host: lab.v4.b });
+      const c = await start({ protocol: 'icmp', host: lab.v4.b });
       const progIds = await tracerProgramIds(c.tracer);
       assert.ok(progIds.length >= 4, `the tracer's four programs are loaded (${progIds.join(',')})`);
       await c.tracer.stop();
@@ -208,9 +211,17 @@ export function packetPathScenarios(backend: Backend, token: string): void {
       assert.deepEqual(still, [], 'no program of the tracer is left in the kernel');
       if (c.tracer.pinDir) assert.equal(existsSync(c.tracer.pinDir), false, 'its pin directory is gone');
       assert.equal(processAlive(c.tracer.pid), false, 'its helper process has exited');
-      await lab.run(lab.ns.a, ['ping', '-c1', '-W1', lab.v4.b]);
+      // A ping after the stop, and a second tracer started after it as the control: once the control has seen the
+      // ping, the stopped one would have too, had anything of it survived (a window set by an event, not a sleep).
       const before = c.events.length;
-      await new Promise((r) => setTimeout(r, 200));
+      const control = await start({ protocol: 'icmp', host: lab.v4.b });
+      await lab.run(lab.ns.a, ['ping', '-c1', '-W1', lab.v4.b]);
+      const seen = await control.until((paths) => paths.some((p) => p.dst === lab.v4.b));
+      assert.ok(
+        seen.some((p) => p.dst === lab.v4.b),
+        'the control tracer saw the ping',
+      );
+      await control.tracer.stop();
       assert.equal(c.events.length, before, 'no events after stop');
     });
   });

@@ -1,5 +1,4 @@
 // The packet path tracer with bpftool 7.5 (autoattach, pinned links): see scenarios.ts.
-import { uniqueToken } from './bridgeLab';
 import { packetPathScenarios } from './scenarios';
 
-packetPathScenarios('bpftool', uniqueToken('pt'));
+packetPathScenarios('bpftool', 'ppt');

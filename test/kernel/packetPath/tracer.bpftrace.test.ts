@@ -1,5 +1,4 @@
 // The packet path tracer's fallback through bpftrace, chosen because this host's bpftool 7.1 cannot autoattach.
-import { uniqueToken } from './bridgeLab';
 import { packetPathScenarios } from './scenarios';
 
-packetPathScenarios('bpftrace', uniqueToken('pr'));
+packetPathScenarios('bpftrace', 'ppf');

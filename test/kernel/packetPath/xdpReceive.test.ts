@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { createBridgeLab, uniqueToken, type BridgeLab } from './bridgeLab';
+import { createBridgeLab, type BridgeLab } from './bridgeLab';
+import { runToken, sweepStale } from '../helpers/cleanup';
 import { Capture, type Backend } from './scenarios';
 
 const exec = promisify(execFile);
@@ -18,7 +19,8 @@ describe('packet path with XDP on the receiving interface', { timeout: 120_000 }
   let lab: BridgeLab;
   let tmp: string;
   before(async () => {
-    lab = await createBridgeLab(uniqueToken('px'));
+    await sweepStale('ppx');
+    lab = await createBridgeLab(runToken('ppx'));
     tmp = mkdtempSync(join(tmpdir(), 'ppx-'));
     const obj = join(tmp, 'xdp_pass.o');
     await exec('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', SOURCE, '-o', obj]);

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  agentLog,
   attachXdp,
   detach,
   labCreate,
@@ -60,10 +59,6 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
   it("prints one line per echo request, with the ping's sequence numbers", async (t) => {
     const marker = `end-ping ${a.ipv4} > ${b.ipv4} `;
     const events: TraceEvent[] = [];
-    const logs: string[] = [];
-    agent.connection.onNotification(agentLog, (p) => {
-      logs.push(`${p.level}: ${p.message}`);
-    });
     agent.connection.onNotification(traceEvents, (p) => {
       if (p.stream === stream) events.push(...(p.events as TraceEvent[]));
     });
@@ -91,7 +86,7 @@ describe('xdp_printk_ping through the agent and its trace_pipe stream', () => {
     );
     assert.ok(
       events.length >= 1,
-      `our lines arrived (trace_pipe readers: ${readers.join('; ')}; agent log: ${logs.join('; ') || 'nothing'})`,
+      `our lines arrived (trace_pipe readers: ${readers.join('; ')}; agent log: ${agent.logs.map((l) => `${l.level}: ${l.message}`).join('; ') || 'nothing'})`,
     );
     const seen = new Set<string>();
     for (const ev of events) {

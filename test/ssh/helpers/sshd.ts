@@ -60,6 +60,9 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+/** How long a stopping sshd may take before it is killed: a bound on a failure, not a wait. */
+const SSHD_STOP_BOUND_MS = 3_000;
+
 export function createClientHome(token: string): ClientHome {
   const home = mkdtempSync(join(tmpdir(), `end_${token}_home_`));
   const sshDir = join(home, '.ssh');
@@ -196,10 +199,12 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
         }
       }
       if (child.exitCode === null) {
+        // SIGTERM, then the exit itself; an sshd that ignores it is killed at the bound
         const gone = new Promise((r) => child.once('exit', r));
+        const killer = setTimeout(() => child.kill('SIGKILL'), SSHD_STOP_BOUND_MS);
         child.kill('SIGTERM');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+        await gone;
+        clearTimeout(killer);
       }
       rmSync(dir, { recursive: true, force: true });
       if (ownsClient) client.cleanup();

@@ -29,13 +29,17 @@ describe('trace lines lost in the kernel', () => {
     }
   });
 
-  it('a loss with no event after it still goes out within maxDelayMs', async () => {
+  it('a loss with no event after it still goes out within maxDelayMs', async (t) => {
+    // the delay is the batcher's own timer: mock timers make "at maxDelayMs, not before" exact
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const sent: [number, number][] = [];
     const b = new Batcher<string>({ maxEvents: 10, maxDelayMs: 5, maxQueued: 100, maxInFlight: 1 }, async (events, dropped) => {
       sent.push([events.length, dropped]);
     });
     b.drop(42);
-    await new Promise((r) => setTimeout(r, 50));
+    t.mock.timers.tick(4);
+    assert.deepEqual(sent, [], 'not before the delay');
+    t.mock.timers.tick(1);
     assert.deepEqual(sent, [[0, 42]]);
     b.close();
   });

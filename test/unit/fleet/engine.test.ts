@@ -10,19 +10,30 @@ import { formatFleetPaths, joinPacketPaths } from '../../../extension/core/fleet
 import { planWaves, rollout } from '../../../extension/core/fleet/rollout';
 
 describe('forEachHost', () => {
-  it('never runs more than the bound at once, spaces the starts, and reports each failure with its host', async () => {
+  it('never runs more than the bound at once, spaces the starts, and reports each failure with its host', async (t) => {
+    // The stagger is a timer of the unit under test and each task stands in for 100 ms of work: on the mock clock
+    // (setTimeout and Date) both are exact and take no real time, whatever the machine's load.
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
     let running = 0;
     let peak = 0;
     const starts: number[] = [];
     const hosts = Array.from({ length: 12 }, (_, i) => `h${i}`);
-    const results = await forEachHost(hosts, { concurrency: 3, staggerMs: 20 }, async (h) => {
+    let finished = false;
+    const all = forEachHost(hosts, { concurrency: 3, staggerMs: 20 }, async (h) => {
       starts.push(Date.now());
       peak = Math.max(peak, ++running);
       await new Promise((r) => setTimeout(r, 100));
       running--;
       if (h === 'h4') throw new Error('connection refused');
       return h.toUpperCase();
-    });
+    }).finally(() => (finished = true));
+    // Advance the clock 1 ms at a time, letting the promise callbacks run between ticks (setImmediate is real).
+    for (let ms = 0; !finished && ms < 10_000; ms++) {
+      await new Promise<void>((r) => setImmediate(r));
+      t.mock.timers.tick(1);
+    }
+    assert.ok(finished, 'every task ran within 10 s of the mock clock');
+    const results = await all;
     assert.equal(peak, 3);
     assert.deepEqual(
       results.map((r) => r.host),
@@ -34,7 +45,7 @@ describe('forEachHost', () => {
     assert.ok(!bad.ok && bad.error.message === 'connection refused');
     starts.sort((a, b) => a - b);
     assert.ok(
-      starts.every((t, i) => i === 0 || t - starts[i - 1] >= 18),
+      starts.every((at, i) => i === 0 || at - starts[i - 1] >= 20),
       `starts spaced: ${starts.map((t) => t - starts[0])}`,
     );
   });
