@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { until } from '../../kernel/helpers/until';
 
 export const repoRoot = join(__dirname, '../../..');
 /** Written by scripts/setup-e2e.sh: runs code-server under Node 24. */
@@ -161,19 +162,40 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 }
 
 async function waitHealthy(url: string, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
+  const healthy = async () => {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}:\n${tail(logFile)}`);
     try {
-      const r = await fetch(new URL('healthz', url));
-      if (r.ok) return;
+      return (await fetch(new URL('healthz', url))).ok;
     } catch {
-      /* not listening yet */
+      return false; // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`code-server did not answer ${url}healthz within 60 s:\n${tail(logFile)}`);
+  };
+  await until(healthy, `code-server to answer ${url}healthz`, 60_000, 200).catch((e: Error) => {
+    throw new Error(`${e.message}:\n${tail(logFile)}`);
+  });
 }
+
+/** Pids of the processes in process group `pgid` (field 5 of /proc/PID/stat, after the command's parentheses). */
+function groupMembers(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  return pids;
+}
+
+/**
+ * How long code-server's processes get to go on SIGTERM before the rest of the group is killed: a bound on a
+ * failure (a process that ignores it), not a wait; stop() returns as soon as the group is empty.
+ */
+const GROUP_TERM_BOUND_MS = 5_000;
 
 /** code-server leaves children (extension host, pty host) that take seconds to go: kill the whole group. */
 async function killTree(child: ChildProcess): Promise<void> {
@@ -184,22 +206,21 @@ async function killTree(child: ChildProcess): Promise<void> {
   } catch {
     /* gone */
   }
-  const timer = setTimeout(() => {
+  const pgid = child.pid;
+  const killGroup = () => {
     try {
-      process.kill(-child.pid!, 'SIGKILL');
+      process.kill(-pgid, 'SIGKILL');
     } catch {
-      /* gone */
+      /* all gone */
     }
-  }, 5000);
+  };
+  const timer = setTimeout(killGroup, GROUP_TERM_BOUND_MS);
   await exited;
+  // Children in the same group (extension host, pty host) may outlive the leader for a moment: wait until the
+  // group is empty, and kill what is still there at the bound.
+  await until(() => groupMembers(pgid).length === 0, "code-server's process group to exit", GROUP_TERM_BOUND_MS).catch(killGroup);
   clearTimeout(timer);
-  // Grandchildren in the same group may outlive the leader for a moment.
-  await new Promise((r) => setTimeout(r, 300));
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    /* all gone */
-  }
+  await until(() => groupMembers(pgid).length === 0, "code-server's process group to be killed", GROUP_TERM_BOUND_MS);
 }
 
 function tail(file: string): string {

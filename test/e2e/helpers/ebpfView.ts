@@ -1,4 +1,7 @@
-// Steps on the extension's own UI shared by the e2e tests: open the eBPF view, wait for a host to connect.
+// Steps on the extension's own UI shared by the e2e tests: open the eBPF view, wait for a host to connect, read a
+// webview.
+import type { Frame, Page } from 'playwright-core';
+import { until } from '../../kernel/helpers/until';
 import type { Workbench } from './workbench';
 
 /** Opens the "eBPF" view container from the activity bar (no-op when it is open). */
@@ -14,15 +17,42 @@ export async function openEbpfView(w: Workbench): Promise<void> {
 export async function waitConnected(w: Workbench, host: string, timeoutMs = 90_000): Promise<void> {
   const item = w.page.locator('.statusbar-item', { hasText: `eBPF: ${host}` }).first();
   await item.waitFor({ timeout: timeoutMs });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const label = (await item.getAttribute('aria-label').catch(() => '')) ?? '';
+  const connected = async () => {
     const html = await item.innerHTML().catch(() => '');
-    if (html.includes('codicon-pulse')) return;
-    if (html.includes('codicon-error')) throw new Error(`connecting to ${host} failed: ${label}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${host} did not connect within ${timeoutMs / 1000} s`);
+    if (html.includes('codicon-error')) {
+      throw new Error(`connecting to ${host} failed: ${(await item.getAttribute('aria-label').catch(() => '')) ?? ''}`);
+    }
+    return html.includes('codicon-pulse');
+  };
+  await until(connected, `${host} to connect`, timeoutMs, 250);
+}
+
+/**
+ * Webview content lives in nested iframes: polls every frame of the page until `read` finds what `accept` wants,
+ * and returns it; fails with the last value read.
+ */
+export async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  let last: T | undefined;
+  let found: { value: T } | undefined;
+  const seen = async () => {
+    for (const f of page.frames()) {
+      try {
+        const v = await read(f);
+        last = v;
+        if (accept(v)) {
+          found = { value: v };
+          return true;
+        }
+      } catch {
+        /* not this frame, or not loaded yet */
+      }
+    }
+    return false;
+  };
+  await until(seen, 'a webview', timeoutMs, 500).catch(() => {
+    throw new Error(`not seen in any webview within ${timeoutMs / 1000} s (last read: ${JSON.stringify(last)?.slice(0, 500)})`);
+  });
+  return found!.value;
 }
 
 /** Expands the connected host's section (Programs, Maps, Network...) in the eBPF tree. */

@@ -44,6 +44,8 @@ export interface LabHost {
 }
 
 const bpftool = '/usr/sbin/bpftool';
+/** How long a stopping sshd may take before it is killed. */
+const SSHD_STOP_BOUND_MS = 3_000;
 
 /**
  * `base` is the test file's own token (1-6 of [a-z0-9]); unless `fixedToken`, two characters of this process's
@@ -69,9 +71,12 @@ export async function createLabHost(base: string, opts: { fixedToken?: boolean }
 
   const stopSshd = async () => {
     if (sshd?.pid && sshd.exitCode === null) {
+      // SIGTERM, then its exit; an sshd that ignores it is killed at the bound (a failure's bound, not a wait)
       const gone = new Promise((r) => sshd!.once('exit', r));
+      const killer = setTimeout(() => sshd?.kill('SIGKILL'), SSHD_STOP_BOUND_MS);
       sshd.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      await gone;
+      clearTimeout(killer);
     }
   };
   const destroy = async () => {

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from '../helpers/codeServer';
 import { openWorkbench, type Workbench } from '../helpers/workbench';
 import { createLabHost, type LabHost } from '../helpers/labHost';
 import { bpfWorkspace, type Workspace } from '../helpers/workspace';
+import { inWebview } from '../helpers/ebpfView';
 
 const TOKEN = 'ecmp';
 const PIN = `/sys/fs/bpf/end_${TOKEN}_pass`;
@@ -20,24 +20,6 @@ let lab: LabHost | undefined;
 let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
 let ws: Workspace | undefined;
-
-async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    for (const f of page.frames()) {
-      try {
-        const v = await read(f);
-        last = v;
-        if (accept(v)) return v;
-      } catch {
-        /* not this frame, or not loaded yet */
-      }
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`not seen in any webview within ${timeoutMs / 1000} s (last read: ${JSON.stringify(last)?.slice(0, 500)})`);
-}
 
 before(async () => {
   lab = await createLabHost(TOKEN);
@@ -79,6 +61,7 @@ test("Compare Two Hosts shows the lab's XDP program as only on the lab", async (
     w.page,
     (f) => f.$eval('h1#title', (e) => e.textContent ?? ''),
     (t) => t.includes(' vs '),
+    90_000,
   );
   assert.equal(title, 'lab (A) vs here (B)');
   const rows = await inWebview(
@@ -88,6 +71,7 @@ test("Compare Two Hosts shows the lab's XDP program as only on the lab", async (
         trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')),
       ),
     (rs) => rs.length > 0,
+    90_000,
   );
   const ours = rows.find((r) => r[0] === 'only on A' && r[1] === 'xdp root/eth0');
   assert.ok(ours, `rows: ${JSON.stringify(rows).slice(0, 800)}`);

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from '../helpers/codeServer';
 import { openWorkbench, type Workbench } from '../helpers/workbench';
 import { createLabHost, type LabHost } from '../helpers/labHost';
 import { bpfWorkspace, type Workspace } from '../helpers/workspace';
-import { waitConnected } from '../helpers/ebpfView';
+import { inWebview, waitConnected } from '../helpers/ebpfView';
 
 const TOKEN = 'ewv';
 const PIN = `/sys/fs/bpf/end_${TOKEN}_printk`;
@@ -22,25 +22,6 @@ let lab: LabHost | undefined;
 let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
 let ws: Workspace | undefined;
-
-/** Webview content lives in nested iframes: polls every frame until `read` finds what `accept` wants. */
-async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    for (const f of page.frames()) {
-      try {
-        const v = await read(f);
-        last = v;
-        if (accept(v)) return v;
-      } catch {
-        /* not this frame, or not loaded yet */
-      }
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`not seen in any webview within ${timeoutMs / 1000} s (last read: ${JSON.stringify(last)?.slice(0, 500)})`);
-}
 
 before(async () => {
   lab = await createLabHost(TOKEN);
