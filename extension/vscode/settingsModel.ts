@@ -13,6 +13,18 @@ export interface HostSetting {
   bpftoolPath?: string;
   identityFile?: string;
   knownHostsFile?: string;
+  /**
+   * What the host's packet path tracer and Compare Two Hosts see: `own` only the agent's own network namespace (a
+   * container host's view; namespace hosts sharing one kernel), `all` every namespace of the kernel (the default).
+   */
+  netnsScope?: NetnsScope;
+}
+
+export type NetnsScope = 'own' | 'all';
+
+/** A host's network namespace scope, `all` unless its setting says `own`. */
+export function netnsScopeOf(host: Pick<HostSetting, 'netnsScope'>): NetnsScope {
+  return host.netnsScope ?? 'all';
 }
 
 export interface SettingsValues {
@@ -171,6 +183,10 @@ function parseHosts(raw: unknown, warnings: string[]): HostSetting[] {
       // (`StrictHostKeyChecking no`), a space would split one path into two.
       if (typeof v === 'string' && plainAbsolutePath.test(v)) host[key] = v;
       else warnings.push(`Setting ${where}.${key} must be an absolute path without spaces, quotes or control characters; ignored.`);
+    }
+    if (o.netnsScope !== undefined) {
+      if (o.netnsScope === 'own' || o.netnsScope === 'all') host.netnsScope = o.netnsScope;
+      else warnings.push(`Setting ${where}.netnsScope must be "own" or "all"; using "all".`);
     }
     // `sudo` was never read: the agent runs through `sudo -n` by itself when the login is not root (docs/ssh.md).
     if (o.sudo !== undefined)

@@ -1,11 +1,13 @@
 // Compare Two Hosts...: two configured hosts (ebpfNetDebug.hosts; arguments may name them; asked for when there are
 // more than two), connects to
 // each in parallel (a host the editor has connected is reused, the other sessions belong to the panel) and opens the
-// host diff (webviews/hostDiffPanel.ts). A host that cannot be reached is named in the error; nothing is left open.
+// host diff (webviews/hostDiffPanel.ts), each host read in its ebpfNetDebug.hosts[].netnsScope (`own`: only the
+// attachments of the agent's own network namespace). A host that cannot be reached is named in the error; nothing
+// is left open.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { CommandFactory } from './table';
-import type { HostSetting } from '../settingsModel';
+import { netnsScopeOf, type HostSetting } from '../settingsModel';
 import { openHostSession } from '../sessionOpener';
 import { openHostDiffPanel, type DiffSide } from '../webviews/hostDiffPanel';
 import { withProgress } from '../errors';
@@ -36,7 +38,8 @@ async function pickHosts(ctx: Ctx, args: unknown[]): Promise<[HostSetting, HostS
 
 async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void, cancelled: Promise<void>): Promise<DiffSide> {
   const connected = ctx.sessionOf(host.name);
-  if (connected) return { name: host.name, session: connected, owned: false };
+  const netnsScope = netnsScopeOf(host);
+  if (connected) return { name: host.name, session: connected, owned: false, netnsScope };
   const s = await openHostSession(host, {
     report: (m) => report(`${host.name}: ${m}`),
     log: (m) => ctx.log.info(`[${host.name}] ${m}`),
@@ -53,7 +56,7 @@ async function sideFor(ctx: Ctx, host: HostSetting, report: (m: string) => void,
     prompt: (message, secret) =>
       Promise.resolve(vscode.window.showInputBox({ title: `eBPF: ${host.name}`, prompt: message, password: secret, ignoreFocusOut: true })),
   });
-  return { name: host.name, session: s, owned: true };
+  return { name: host.name, session: s, owned: true, netnsScope };
 }
 
 export const compareHostsCommand: CommandFactory = {

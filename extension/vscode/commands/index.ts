@@ -14,6 +14,7 @@ import { createLabCommand, destroyLabCommand } from './lab';
 import { captureVerdictsCommand } from './captureVerdicts';
 import { runOnPacketCommand, showProgramStatsCommand } from './progRun';
 import { compareHostsCommand } from './compareHosts';
+import { tracePacketPathAcrossHostsCommand } from './tracePacketPathAcrossHosts';
 
 export function commandTable(refresh: () => void, webviews: WebviewCommands): Record<string, CommandFactory> {
   return {
@@ -39,6 +40,7 @@ export function commandTable(refresh: () => void, webviews: WebviewCommands): Re
     'ebpfNetDebug.runOnPacket': runOnPacketCommand,
     'ebpfNetDebug.showProgramStats': showProgramStatsCommand,
     'ebpfNetDebug.compareHosts': compareHostsCommand,
+    'ebpfNetDebug.tracePacketPathAcrossHosts': tracePacketPathAcrossHostsCommand,
     'ebpfNetDebug.refresh': { enabled: () => refresh },
     'ebpfNetDebug.showLog': { enabled: (ctx) => () => ctx.log.show() },
     'ebpfNetDebug.captureVerdicts': captureVerdictsCommand,

@@ -27,6 +27,7 @@ const commandList = [
   ['showLog', 'Show Log'],
   ['captureVerdicts', 'Capture Verdicts...', '$(record)'],
   ['rolloutAttach', 'Roll Out to Hosts...', '$(rocket)'],
+  ['tracePacketPathAcrossHosts', 'Trace Packet Path Across Hosts...', '$(type-hierarchy)'],
   // Handled by the webview side (extension/vscode/webviews/index.ts).
   ['showLiveTrace', 'Show Live Trace', '$(pulse)'],
   ['tracePacketPath', 'Trace Packet Path...', '$(git-compare)'],
@@ -122,6 +123,7 @@ export const manifest = {
         { command: 'ebpfNetDebug.runOnPacket', when: treeItem('program'), group: '1_program@4' },
         { command: 'ebpfNetDebug.showProgramStats', when: treeItem('host-connected'), group: '1_host' },
         { command: 'ebpfNetDebug.rolloutAttach', when: treeItem('host-'), group: '2_fleet' },
+        { command: 'ebpfNetDebug.tracePacketPathAcrossHosts', when: treeItem('host-connected'), group: '2_fleet' },
         { command: 'ebpfNetDebug.dumpMap', when: treeItem('map'), group: '1_map' },
         { command: 'ebpfNetDebug.destroyLab', when: treeItem('lab'), group: '1_lab' },
         { command: 'ebpfNetDebug.createLab', when: treeItem('labs'), group: 'inline' },
@@ -165,6 +167,13 @@ export const manifest = {
               },
               identityFile: { type: 'string', description: 'Private key file (default: ssh_config / agent).' },
               knownHostsFile: { type: 'string', description: 'known_hosts file (default: ~/.ssh/known_hosts).' },
+              netnsScope: {
+                type: 'string',
+                enum: ['own', 'all'],
+                default: 'all',
+                markdownDescription:
+                  "What this host's packet path tracer and Compare Two Hosts see: `own` only the network namespace the agent runs in (a container host, or namespace hosts sharing one kernel), `all` every namespace of its kernel.",
+              },
             },
           },
         },

@@ -12,6 +12,8 @@ export interface DiffSide {
   name: string;
   session: HostSession;
   /** Closed with the panel (false: the editor's own). */ owned: boolean;
+  /** `own`: only the attachments of the agent's own network namespace (the host's ebpfNetDebug.hosts[].netnsScope). */
+  netnsScope?: 'own' | 'all';
 }
 
 export function openHostDiffPanel(extensionUri: vscode.Uri, log: vscode.LogOutputChannel, a: DiffSide, b: DiffSide): vscode.WebviewPanel {
@@ -20,7 +22,10 @@ export function openHostDiffPanel(extensionUri: vscode.Uri, log: vscode.LogOutpu
   renderView(panel.webview, extensionUri, 'hostDiff', 'Host diff');
   const load = async () => {
     try {
-      const [sa, sb] = await Promise.all([snapshotHost(a.name, a.session.client), snapshotHost(b.name, b.session.client)]);
+      const [sa, sb] = await Promise.all([
+        snapshotHost(a.name, a.session.client, { netnsScope: a.netnsScope }),
+        snapshotHost(b.name, b.session.client, { netnsScope: b.netnsScope }),
+      ]);
       const pairs = mapsToCompare(sa, sb);
       await Promise.all([
         dumpContents(

@@ -115,3 +115,31 @@ test('runtimeDir: an absolute plain path, or empty for the extension own copy; a
     assert.match(r.warnings.join('\n'), /ebpfNetDebug\.runtimeDir/);
   }
 });
+
+test('hosts[].netnsScope: own or all (absent: all); anything else is named in a warning and the host keeps all', () => {
+  const r = parseSettings(
+    reader({
+      hosts: [
+        { name: 'a', target: 'a.example', netnsScope: 'own' },
+        { name: 'b', target: 'b.example', netnsScope: 'all' },
+        { name: 'c', target: 'c.example' },
+        { name: 'd', target: 'd.example', netnsScope: 'mine' },
+        { name: 'e', target: 'e.example', netnsScope: true },
+      ],
+    }),
+  );
+  assert.deepEqual(r.values.hosts, [
+    { name: 'a', target: 'a.example', netnsScope: 'own' },
+    { name: 'b', target: 'b.example', netnsScope: 'all' },
+    { name: 'c', target: 'c.example' },
+    { name: 'd', target: 'd.example' },
+    { name: 'e', target: 'e.example' },
+  ]);
+  assert.deepEqual(
+    r.values.hosts.map((h) => settings.netnsScopeOf(h)),
+    ['own', 'all', 'all', 'all', 'all'],
+  );
+  assert.equal(r.warnings.length, 2);
+  assert.match(r.warnings[0], /ebpfNetDebug\.hosts\[3\]\.netnsScope must be "own" or "all"/);
+  assert.match(r.warnings[1], /ebpfNetDebug\.hosts\[4\]\.netnsScope/);
+});
