@@ -130,6 +130,8 @@ export class FleetPathTrace implements vscode.Disposable {
         this.traced.push({ name: session.name, grouper, stream, off, logSub });
       }),
     );
+    // In the order the hosts were given, whichever tracer came up first.
+    this.traced.sort((x, y) => this.hosts.indexOf(x.name) - this.hosts.indexOf(y.name));
     started.forEach((r, i) => {
       if (r.status === 'rejected') failures.push(`${this.members[i].session.name}: ${describe(r.reason)}`);
     });

@@ -1,0 +1,172 @@
+// "eBPF: Trace Packet Path Across Hosts..." inside a real VS Code (code-server + Chromium), on a chain A - R - B of
+// namespace hosts, each with its own sshd (test/ssh/helpers/fleetHosts.ts chainLab: R routes between A's and B's
+// subnets), configured with netnsScope "own" so that each host sees only its own namespace's hops. The editor
+// connects to the three; the command (the three connected hosts picked already, the filter asked) traces on those
+// sessions; a ping from A to B shows in the packets-across-hosts view as one exchange whose request crosses A's
+// eth0, R's eth0 and eth1 and B's eth0 in that order, the TTL falling by one at R, with one box per host and the
+// clock offsets stated. Cancel on the trace's notification stops it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Frame, Page } from 'playwright-core';
+import { startCodeServer, type CodeServer } from './helpers/codeServer';
+import { openWorkbench, type Workbench } from './helpers/workbench';
+import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { runToken, sweepStale } from '../kernel/helpers/cleanup';
+import { chainLab, CHAIN, type FleetHosts, type MgmtHost } from '../ssh/helpers/fleetHosts';
+
+const TOKEN = runToken('efp');
+let lab: (FleetHosts & { a: MgmtHost; r: MgmtHost; b: MgmtHost }) | undefined;
+let cs: CodeServer | undefined;
+let wb: Workbench | undefined;
+let ws: Workspace | undefined;
+
+/** Reads every frame of the page until one gives a value `accept` takes (the webview lives in nested iframes). */
+async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try {
+        const v = await read(f);
+        last = v;
+        if (accept(v)) return v;
+      } catch {
+        /* not this frame, or not loaded yet */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`not seen in any webview within ${timeoutMs / 1000} s (last read: ${JSON.stringify(last)?.slice(0, 800)})`);
+}
+
+const alias = (h: MgmtHost) => `end-${TOKEN}-${h.name}`;
+
+before(async () => {
+  await sweepStale('efp');
+  lab = await chainLab(TOKEN);
+  const l = lab;
+  ws = bpfWorkspace(TOKEN, {});
+  cs = await startCodeServer({
+    workspace: ws.dir,
+    settings: {
+      'ebpfNetDebug.hosts': l.hosts.map((h) => ({ name: h.name, target: alias(h), netnsScope: 'own' })),
+    },
+    // One ~/.ssh/config with an alias per host, the chain's client key and known_hosts.
+    prepareHome: (home) => {
+      mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+      const blocks = l.hosts.map((h) =>
+        [
+          `Host ${alias(h)}`,
+          `  HostName ${h.sshd!.host}`,
+          `  Port ${h.sshd!.port}`,
+          '  User root',
+          `  IdentityFile ${l.client.keyPath}`,
+          '  IdentitiesOnly yes',
+          `  UserKnownHostsFile ${l.client.knownHostsPath}`,
+          '  StrictHostKeyChecking yes',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(join(home, '.ssh/config'), blocks.join('\n'), { mode: 0o600 });
+    },
+  });
+  wb = await openWorkbench(cs.url, 'fleet-path');
+});
+
+after(async () => {
+  if (wb) await wb.screenshot('final').catch(() => undefined);
+  await wb?.close();
+  if (cs && process.env.E2E_KEEP_LOG) console.log(cs.extensionLog());
+  await cs?.stop();
+  await lab?.destroy();
+  ws?.remove();
+});
+
+test('a ping from A to B traced on A, R and B is one path through R in the packets-across-hosts view', async () => {
+  const w = wb!;
+  const l = lab!;
+  // The three connect at start (autoConnect).
+  await w.page.locator('.statusbar-item', { hasText: 'eBPF: 3 hosts' }).first().waitFor({ timeout: 120_000 });
+
+  await w.runCommand('eBPF: Trace Packet Path Across Hosts...');
+  // Nothing selected in the tree: the connected hosts are offered, all three picked already.
+  await w.page.locator('.quick-input-widget .monaco-list-row', { hasText: /^B/ }).first().waitFor({ timeout: 30_000 });
+  const picked = await w.page.locator('.quick-input-widget .monaco-list-row[aria-checked="true"]').allInnerTexts();
+  // Each row: the name, then the target and the scope (`Aend-<token>-A · netns scope own`).
+  assert.deepEqual(
+    picked.map((t) => `${t.slice(0, 1)} ${/netns scope (\w+)/.exec(t)?.[1]}`),
+    ['A own', 'R own', 'B own'],
+  );
+  await w.answerInput('');
+  await w.answerInput(`icmp and host ${CHAIN.right}.2`);
+
+  const tracing = await inWebview(
+    w.page,
+    (f) => f.$eval('#state', (e) => e.textContent ?? ''),
+    (t) => t.startsWith('tracing'),
+  );
+  assert.equal(tracing, `tracing icmp and host ${CHAIN.right}.2 on A own, R own, B own (network namespace scope)`);
+  const clocks = await inWebview(
+    w.page,
+    (f) => f.$eval('#clocks', (e) => e.textContent ?? ''),
+    (t) => t !== '',
+  );
+  assert.match(
+    clocks,
+    /^Clock offsets \(host minus this machine\): A -?\d+\.\d{3} ms ± \d+\.\d{3} ms; R -?\d+\.\d{3} ms ± .*; B -?\d+\.\d{3} ms ± /,
+  );
+
+  const ping = await promisify(execFile)('nsenter', [
+    `--net=/run/netns/${l.a.netns}`,
+    'ping',
+    '-n',
+    '-c',
+    '3',
+    '-i',
+    '0.2',
+    '-W',
+    '1',
+    `${CHAIN.right}.2`,
+  ]);
+  assert.match(ping.stdout, /3 packets transmitted, 3 received/);
+
+  // What the user sees of the exchange shown: its request's hops in order, one box per host.
+  const seen = await inWebview(
+    w.page,
+    async (f) => ({
+      request: await f.$$eval('table[aria-label="Hops"] tbody tr:not(.wire)', (trs) =>
+        trs
+          .map((tr) => Array.from(tr.children).map((c) => c.textContent ?? ''))
+          .filter((r) => r[0] === 'request')
+          .map((r) => `${r[1]} ${r[2]} ${r[3]}`),
+      ),
+      boxes: await f.$$eval('svg g.netns', (gs) => gs.map((g) => g.getAttribute('data-netns'))),
+      exchanges: await f.$$eval('li[data-exchange]', (lis) => lis.map((li) => li.textContent ?? '')),
+    }),
+    (v) => v.request.length >= 4 && v.boxes.length >= 3,
+    60_000,
+  );
+  assert.deepEqual(seen.request, ['A eth0 64', 'R eth0 64', 'R eth1 63', 'B eth0 63'], 'the request through R, TTL falling by one there');
+  assert.deepEqual(seen.boxes, ['A', 'R', 'B'], 'one box per host, in path order');
+  assert.ok(
+    seen.exchanges.some((x) => x.includes('request A → R → B') && x.includes('reply B → R → A')),
+    `an exchange whose request goes A → R → B and whose reply comes back: ${JSON.stringify(seen.exchanges)}`,
+  );
+  await w.screenshot('fleet-path');
+
+  // Cancel on the trace's notification stops the tracers on the three hosts.
+  const toast = w.page.locator('.notifications-toasts .notification-toast', { hasText: /tracing packets across A, R, B/ }).first();
+  await toast.hover();
+  await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+  const stopped = await inWebview(
+    w.page,
+    (f) => f.$eval('#state', (e) => e.textContent ?? ''),
+    (t) => t.startsWith('stopped'),
+    30_000,
+  );
+  assert.equal(stopped, 'stopped (A, R, B)');
+});
