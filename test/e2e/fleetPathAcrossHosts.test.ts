@@ -11,10 +11,10 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from './helpers/codeServer';
 import { openWorkbench, type Workbench } from './helpers/workbench';
 import { bpfWorkspace, type Workspace } from './helpers/workspace';
+import { inWebview } from './helpers/ebpfView';
 import { runToken, sweepStale } from '../kernel/helpers/cleanup';
 import { chainLab, CHAIN, type FleetHosts, type MgmtHost } from '../ssh/helpers/fleetHosts';
 
@@ -23,25 +23,6 @@ let lab: (FleetHosts & { a: MgmtHost; r: MgmtHost; b: MgmtHost }) | undefined;
 let cs: CodeServer | undefined;
 let wb: Workbench | undefined;
 let ws: Workspace | undefined;
-
-/** Reads every frame of the page until one gives a value `accept` takes (the webview lives in nested iframes). */
-async function inWebview<T>(page: Page, read: (f: Frame) => Promise<T>, accept: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    for (const f of page.frames()) {
-      try {
-        const v = await read(f);
-        last = v;
-        if (accept(v)) return v;
-      } catch {
-        /* not this frame, or not loaded yet */
-      }
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`not seen in any webview within ${timeoutMs / 1000} s (last read: ${JSON.stringify(last)?.slice(0, 800)})`);
-}
 
 const alias = (h: MgmtHost) => `end-${TOKEN}-${h.name}`;
 
