@@ -4,7 +4,8 @@
 // connects to the three; the command (the three connected hosts picked already, the filter asked) traces on those
 // sessions; a ping from A to B shows in the packets-across-hosts view as one exchange whose request crosses A's
 // eth0, R's eth0 and eth1 and B's eth0 in that order, the TTL falling by one at R, with one box per host and the
-// clock offsets stated. Cancel on the trace's notification stops it.
+// clock offsets stated. Cancel on the trace's notification stops it. Run again on the three host rows selected in the
+// eBPF tree, it asks no hosts and traces the rows' hosts; closing its panel stops that trace.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,7 +15,7 @@ import { promisify } from 'node:util';
 import { startCodeServer, type CodeServer } from './helpers/codeServer';
 import { openWorkbench, type Workbench } from './helpers/workbench';
 import { bpfWorkspace, type Workspace } from './helpers/workspace';
-import { inWebview } from './helpers/ebpfView';
+import { inWebview, openEbpfView } from './helpers/ebpfView';
 import { runToken, sweepStale } from '../kernel/helpers/cleanup';
 import { chainLab, CHAIN, type FleetHosts, type MgmtHost } from '../ssh/helpers/fleetHosts';
 
@@ -150,4 +151,32 @@ test('a ping from A to B traced on A, R and B is one path through R in the packe
     30_000,
   );
   assert.equal(stopped, 'stopped (A, R, B)');
+});
+
+test('on the host rows selected in the tree it traces those hosts; closing the panel stops it', async () => {
+  const w = wb!;
+  await openEbpfView(w);
+  // A host row reads "<name><alias> · connected · kernel ..." (label and description run together).
+  const row = (name: string) =>
+    w.page.locator('.monaco-list-row', { hasText: new RegExp(`^${name}\\s*end-${TOKEN}-${name} · connected`) }).first();
+  for (const name of ['A', 'R', 'B']) await row(name).waitFor({ timeout: 30_000 });
+  await row('B').click();
+  await row('A').click({ modifiers: ['Control'] });
+  await row('R').click({ modifiers: ['Control'] });
+  await w.contextMenu(row('R'), /Trace Packet Path Across Hosts/);
+  // No pick of hosts: the filter is what it asks.
+  await w.answerInput(`icmp and host ${CHAIN.left}.1`);
+  const tracing = await inWebview(
+    w.page,
+    (f) => f.$eval('#state', (e) => e.textContent ?? ''),
+    (t) => t.startsWith(`tracing icmp and host ${CHAIN.left}.1`),
+  );
+  // In the order of the settings, whatever order the rows were clicked in.
+  assert.equal(tracing, `tracing icmp and host ${CHAIN.left}.1 on A own, R own, B own (network namespace scope)`);
+  const toast = w.page.locator('.notifications-toasts .notification-toast', { hasText: /tracing packets across A, R, B/ }).first();
+  await toast.waitFor({ timeout: 30_000 });
+  await w.screenshot('fleet-path-from-rows');
+  // The trace's panel is the active editor: closing it stops the trace, and its notification goes.
+  await w.runCommand('View: Close Editor');
+  await toast.waitFor({ state: 'detached', timeout: 30_000 });
 });
