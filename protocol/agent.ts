@@ -130,7 +130,7 @@ export const attachmentsList = new RequestType0<Attachment[], AgentErrorData>('a
  * and its own namespace's network attachments (`bpftool batch`) and derives pins and attachments from the same run.
  * A listing that fails leaves its part empty and says why in `errors` (part -> message); the rest still comes.
  */
-export interface ListingsSnapshotResult {
+export interface ListingsSnapshotParts {
   programs: BpfProgram[];
   maps: BpfMap[];
   net: NetListResult;
@@ -138,9 +138,40 @@ export interface ListingsSnapshotResult {
   pins: PinEntry[];
   labs: Lab[];
   attachments: Attachment[];
+}
+export type SnapshotPart = keyof ListingsSnapshotParts;
+/** Every part, in the order the agent lists them (the only names `have` accepts). */
+export const SNAPSHOT_PARTS = [
+  'programs',
+  'maps',
+  'net',
+  'cgroups',
+  'pins',
+  'labs',
+  'attachments',
+] as const satisfies readonly SnapshotPart[];
+/** A part's digest: sha1 of the part's JSON as the agent sends it, 40 lowercase hex digits. */
+export const SNAPSHOT_DIGEST_PATTERN = '^[0-9a-f]{40}$';
+
+/** The whole snapshot, every part present (what AgentClient.listingsSnapshot gives its callers). */
+export interface ListingsSnapshotResult extends ListingsSnapshotParts {
   errors: Record<string, string>;
 }
-export const listingsSnapshot = new RequestType0<ListingsSnapshotResult, AgentErrorData>('listings.snapshot');
+
+export interface ListingsSnapshotParams {
+  /** Digests of the parts the client holds a copy of, from an earlier reply of this same agent connection. */
+  have?: Partial<Record<SnapshotPart, string>>;
+}
+/**
+ * The reply: a part whose digest equals the one in `have` is left out and named in `unchanged` (the client reuses
+ * its copy); `digests` holds every part that did not fail, sent or not. A failed part is always sent (empty).
+ */
+export interface ListingsSnapshotReply extends Partial<ListingsSnapshotParts> {
+  errors: Record<string, string>;
+  digests: Partial<Record<SnapshotPart, string>>;
+  unchanged: SnapshotPart[];
+}
+export const listingsSnapshot = new RequestType<ListingsSnapshotParams, ListingsSnapshotReply, AgentErrorData>('listings.snapshot');
 
 // ---- objects -------------------------------------------------------------------------------------------------
 

@@ -92,6 +92,18 @@ const PacketFilter = Obj({
   port: Opt(Int(0, 65535)),
 });
 
+/** listings.snapshot's `have`: only the part names the agent sends, each with a sha1 digest (40 lowercase hex). */
+const SnapshotDigest = Type.String({ pattern: agent.SNAPSHOT_DIGEST_PATTERN, description: 'a sha1 digest (40 lowercase hex digits)' });
+const SnapshotHave = {
+  programs: Opt(SnapshotDigest),
+  maps: Opt(SnapshotDigest),
+  net: Opt(SnapshotDigest),
+  cgroups: Opt(SnapshotDigest),
+  pins: Opt(SnapshotDigest),
+  labs: Opt(SnapshotDigest),
+  attachments: Opt(SnapshotDigest),
+} satisfies Record<agent.SnapshotPart, unknown>;
+
 export const paramSchemas: Record<string, TSchema> = {
   [agent.hello.method]: paramsOf<agent.HelloParams>()(Obj({ clientName: Text(200), clientVersion: Text(200) })),
   [agent.listPrograms.method]: noParams,
@@ -101,7 +113,11 @@ export const paramSchemas: Record<string, TSchema> = {
   [agent.cgroupList.method]: paramsOf<agent.CgroupListParams>()(Obj({ path: Opt(AbsolutePath) })),
   [agent.pinsList.method]: noParams,
   [agent.attachmentsList.method]: noParams,
-  [agent.listingsSnapshot.method]: noParams,
+  [agent.listingsSnapshot.method]: Type.Union([
+    Type.Undefined(),
+    Type.Null(),
+    paramsOf<agent.ListingsSnapshotParams>()(Obj({ have: Opt(Obj(SnapshotHave)) })),
+  ]),
   [agent.objectLoad.method]: paramsOf<agent.ObjectLoadParams>()(
     Obj({
       object: Opt(Type.String({ minLength: 1, maxLength: MAX_OBJECT_BASE64 })),

@@ -62,7 +62,7 @@ export function methodTable(
     [proto.cgroupList.method]: (p) => cgroupList(ctx, p, true),
     [proto.pinsList.method]: () => pinsList(ctx),
     [proto.attachmentsList.method]: () => attachmentsList(ctx),
-    [proto.listingsSnapshot.method]: () => listingsSnapshot(ctx),
+    [proto.listingsSnapshot.method]: (p) => listingsSnapshot(ctx, p as proto.ListingsSnapshotParams | null),
     [proto.objectLoad.method]: (p) => loadObject(ctx, p),
     [proto.objectUnload.method]: (p) => unloadObject(ctx, p),
     [proto.objectList.method]: () => listObjects(ctx),

@@ -28,6 +28,7 @@ import type {
 } from '../../protocol/types';
 import type { RemoteProcess } from './transport/transport';
 import { AgentError, ClientErrorCode } from './agentError';
+import { SnapshotCopies } from './snapshotCopies';
 
 export { AgentError, ClientErrorCode } from './agentError';
 
@@ -53,6 +54,8 @@ export class AgentClient {
   /** Resolves with the reason an owned agent process gave by exiting. */
   private processExit: Promise<AgentError> | undefined;
   private process: RemoteProcess | undefined;
+  /** The parts of the last listings.snapshot, reused when the agent says they did not change. */
+  private readonly snapshotCopies = new SnapshotCopies();
 
   /** Talks to an agent whose stdout is `input` and stdin is `output`. */
   constructor(
@@ -125,9 +128,14 @@ export class AgentClient {
   attachmentsList(): Promise<Attachment[]> {
     return this.request0(P.attachmentsList);
   }
-  /** Every listing of the tree in one request (one bpftool run on the host); failed parts are named in `errors`. */
-  listingsSnapshot(): Promise<P.ListingsSnapshotResult> {
-    return this.request0(P.listingsSnapshot);
+  /**
+   * Every listing of the tree in one request (one bpftool run on the host); failed parts are named in `errors`.
+   * Parts unchanged since this client's last snapshot are not sent again: their held copies come back
+   * (snapshotCopies.ts; callers must not change the result).
+   */
+  async listingsSnapshot(): Promise<P.ListingsSnapshotResult> {
+    const ask = this.snapshotCopies.ask();
+    return this.snapshotCopies.merge(await this.request(P.listingsSnapshot, ask.params), ask);
   }
 
   objectLoad(params: P.ObjectLoadParams): Promise<LoadedObject> {

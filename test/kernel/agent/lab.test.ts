@@ -73,10 +73,10 @@ describe('labs', () => {
     assert.deepEqual(a?.topology, { kind: 'pair', ipv6: true, rootLink: true });
     assert.equal(labs.find((l) => l.name === 'albb')?.topology.kind, 'bridge');
     // the tree's snapshot builds labs from its own namespace listing (no ip run per host): the same labs
-    const snapshot = await agent.connection.sendRequest(listingsSnapshot);
+    const snapshot = await agent.connection.sendRequest(listingsSnapshot, {});
     for (const name of ['alba', 'albb'])
       assert.deepEqual(
-        snapshot.labs.find((l) => l.name === name),
+        snapshot.labs?.find((l) => l.name === name),
         labs.find((l) => l.name === name),
         name,
       );

@@ -2,18 +2,30 @@
 // our loaded object's program with its pin path, its map, the XDP attachment in our namespace with the id detach
 // takes, our pins, and no errors; after the object is unloaded and loaded again under another name (bpffs
 // changed, so the pin paths must come fresh from bpftool -f), the new pin paths and nothing of the old. With both
-// bpftool versions. Other tests load and unload programs meanwhile, so only our own objects are compared.
+// bpftool versions. A second snapshot that says which parts the client has (`have`: their digests) gets those
+// parts left out as unchanged, and after we load a program the programs part comes again, with it. Other tests
+// load and unload programs meanwhile, so only our own objects are compared.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import { shippedObject } from '../helpers/bpfObjects';
-import { startAgent, type AgentProcess } from '../helpers/agentProcess';
+import { expectError, startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
 import { runOk } from '../helpers/run';
+import { until } from '../helpers/until';
 
 const TOKEN = runToken('lsn');
 const NS = `end_${TOKEN}_a`;
+/** A reply to a request without `have`: every part is there. */
+function full(r: proto.ListingsSnapshotReply): proto.ListingsSnapshotReply & proto.ListingsSnapshotResult {
+  assert.deepEqual(r.unchanged, [], 'nothing unchanged without have');
+  for (const part of proto.SNAPSHOT_PARTS) assert.ok(r[part] !== undefined, `${part} sent`);
+  return r as proto.ListingsSnapshotReply & proto.ListingsSnapshotResult;
+}
+const sha1 = (v: unknown) => createHash('sha1').update(JSON.stringify(v)).digest('hex');
+
 const BPFTOOLS = [
   ['7.5', '/opt/ebpf-netdebug/bpftool-7.5/usr/sbin/bpftool'],
   ['7.1', '/usr/sbin/bpftool'],
@@ -38,12 +50,13 @@ for (const [label, bpftool] of BPFTOOLS) {
     let agent: AgentProcess;
     const first = `end_${TOKEN}_${label.replace('.', '')}a`;
     const second = `end_${TOKEN}_${label.replace('.', '')}b`;
+    const third = `end_${TOKEN}_${label.replace('.', '')}c`;
     before(async () => {
       agent = await startAgent({ bpftool });
     });
     after(async () => {
       await agent.request(proto.detach, { attachment: `xdp:${NS}:v0` }).catch(() => undefined);
-      for (const name of [first, second]) await agent.request(proto.objectUnload, { name }).catch(() => undefined);
+      for (const name of [first, second, third]) await agent.request(proto.objectUnload, { name }).catch(() => undefined);
       await agent.dispose();
     });
 
@@ -53,7 +66,7 @@ for (const [label, bpftool] of BPFTOOLS) {
       const prog = loaded.programs[0];
       await agent.request(proto.attachXdp, { program: `${first}/${prog.name}`, netns: NS, dev: 'v0', mode: 'generic' });
 
-      const s = await agent.request0(proto.listingsSnapshot);
+      const s = full(await agent.request(proto.listingsSnapshot, {}));
       assert.deepEqual(s.errors, {});
       const p = s.programs.find((x) => x.id === prog.id);
       assert.deepEqual(p?.pinned, [prog.pin]);
@@ -83,7 +96,7 @@ for (const [label, bpftool] of BPFTOOLS) {
       await agent.request(proto.detach, { attachment: `xdp:${NS}:v0` });
       await agent.request(proto.objectUnload, { name: first });
       const again = await agent.request(proto.objectLoad, { name: second, object });
-      const s2 = await agent.request0(proto.listingsSnapshot);
+      const s2 = full(await agent.request(proto.listingsSnapshot, {}));
       assert.deepEqual(s2.errors, {});
       assert.equal(
         s2.programs.some((x) => x.pinned.some((pin) => pin.startsWith(`${AGENT_PIN_ROOT}/${first}/`))),
@@ -96,6 +109,42 @@ for (const [label, bpftool] of BPFTOOLS) {
         ours(s2.pins).map((x) => x.path),
         ours(await agent.request0(proto.pinsList)).map((x) => x.path),
       );
+    });
+
+    it('leaves out the parts the client has (have: digests), and sends programs again after a load', async () => {
+      const s1 = full(await agent.request(proto.listingsSnapshot, {}));
+      for (const part of proto.SNAPSHOT_PARTS) assert.equal(s1.digests[part], sha1(s1[part]), `${part}: sha1 of its JSON`);
+      // other tests may load a program between two snapshots: ask until one pair saw the same kernel
+      let s2: proto.ListingsSnapshotReply | undefined;
+      let have = s1.digests;
+      await until(async () => {
+        s2 = await agent.request(proto.listingsSnapshot, { have });
+        if (s2.unchanged.length === proto.SNAPSHOT_PARTS.length) return true;
+        have = s2.digests;
+        return false;
+      }, 'a snapshot with every part unchanged');
+      assert.deepEqual(s2!.unchanged, [...proto.SNAPSHOT_PARTS]);
+      for (const part of proto.SNAPSHOT_PARTS) assert.equal(s2![part], undefined, `${part} left out`);
+      assert.deepEqual(s2!.digests, have);
+      assert.deepEqual(s2!.errors, {});
+
+      const loaded = await agent.request(proto.objectLoad, {
+        name: third,
+        object: readFileSync(shippedObject('xdp_drop_ping')).toString('base64'),
+      });
+      const s3 = await agent.request(proto.listingsSnapshot, { have });
+      assert.equal(s3.unchanged.includes('programs'), false, 'programs changed');
+      assert.notEqual(s3.digests.programs, have.programs);
+      assert.deepEqual(s3.programs?.find((p) => p.id === loaded.programs[0].id)?.pinned, [loaded.programs[0].pin]);
+      assert.equal(s3.digests.programs, sha1(s3.programs));
+      for (const part of s3.unchanged) assert.equal(s3[part], undefined, `${part} left out`);
+
+      // have names only known parts, each with a sha1 digest
+      for (const bad of [{ programs: 'xyz' }, { programs: 'A'.repeat(40) }, { everything: '0'.repeat(40) }])
+        assert.equal(
+          (await expectError(agent.request(proto.listingsSnapshot, { have: bad as never }))).code,
+          proto.AgentErrorCode.InvalidParams,
+        );
     });
   });
 }

@@ -1,0 +1,130 @@
+// The client's merge of listings.snapshot replies (extension/core/snapshotCopies.ts) through AgentClient over an
+// in-memory stream pair: the other end serves the method with the agent's own reply builder
+// (remote-agent/listings/snapshot.ts leaveOutUnchanged) over a kernel state the test changes. What the caller gets
+// must always equal the current state: parts left out come from the held copy, changed parts come fresh, a failed
+// part is never held, and a first request (or one after a reply naming a part this client has no copy of) sends
+// no `have` for it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import * as P from '../../../protocol/agent';
+import { AgentClient } from '../../../extension/core/agentClient';
+import { leaveOutUnchanged } from '../../../remote-agent/listings/snapshot';
+
+const prog = (id: number) =>
+  ({
+    id,
+    type: 'xdp',
+    name: `p${id}`,
+    tag: '00',
+    gplCompatible: true,
+    mapIds: [],
+    pinned: [],
+    orphaned: false,
+  }) as unknown as P.ListingsSnapshotParts['programs'][number];
+
+function state(): P.ListingsSnapshotParts & { errors: Record<string, string> } {
+  return { programs: [prog(1), prog(2)], maps: [], net: { namespaces: [] }, cgroups: [], pins: [], labs: [], attachments: [], errors: {} };
+}
+
+/** A client, and a server answering listings.snapshot from `kernel` as the agent does; `seen` holds the params. */
+function serve(kernel: ReturnType<typeof state>) {
+  const toAgent = new PassThrough();
+  const toClient = new PassThrough();
+  const server = createMessageConnection(new StreamMessageReader(toAgent), new StreamMessageWriter(toClient));
+  const client = new AgentClient(toClient, toAgent, { clientName: 'test', clientVersion: '9.9.9' });
+  const seen: P.ListingsSnapshotParams[] = [];
+  const replies: P.ListingsSnapshotReply[] = [];
+  server.onRequest(P.listingsSnapshot, (params) => {
+    seen.push(params);
+    const { errors, ...parts } = structuredClone(kernel);
+    const reply = leaveOutUnchanged(parts, errors, params?.have ?? {});
+    replies.push(reply);
+    return reply;
+  });
+  server.listen();
+  const close = () => {
+    client.dispose();
+    server.dispose();
+  };
+  return { client, seen, replies, close };
+}
+
+test('a first snapshot sends no have; the next sends the digests and gets the unchanged parts from the copies', async () => {
+  const kernel = state();
+  const { client, seen, replies, close } = serve(kernel);
+  const a = await client.listingsSnapshot();
+  assert.deepEqual(seen[0], {}, 'no copy yet: no have');
+  assert.deepEqual(a, kernel);
+  const b = await client.listingsSnapshot();
+  assert.deepEqual(Object.keys(seen[1].have ?? {}), [...P.SNAPSHOT_PARTS]);
+  assert.deepEqual(replies[1].unchanged, [...P.SNAPSHOT_PARTS], 'nothing sent again');
+  assert.deepEqual(b, kernel);
+  close();
+});
+
+test('a changed part comes fresh, the others from the copies', async () => {
+  const kernel = state();
+  const { client, replies, close } = serve(kernel);
+  await client.listingsSnapshot();
+  kernel.programs.push(prog(3));
+  const b = await client.listingsSnapshot();
+  assert.equal(replies[1].unchanged.includes('programs'), false);
+  assert.ok(replies[1].unchanged.includes('maps'));
+  assert.deepEqual(b, kernel, 'the new program shows');
+  kernel.programs.splice(0, 1);
+  assert.deepEqual(await client.listingsSnapshot(), kernel, 'and its removal too');
+  close();
+});
+
+test('a failed part is empty, not held and not asked with have; it comes again when it works', async () => {
+  const kernel = state();
+  const { client, seen, close } = serve(kernel);
+  await client.listingsSnapshot();
+  const good = kernel.maps;
+  kernel.maps = [];
+  kernel.errors = { maps: 'bpftool map show failed' };
+  const b = await client.listingsSnapshot();
+  assert.deepEqual(b.maps, [], 'the failure shows, not the old copy');
+  assert.deepEqual(b.errors, kernel.errors);
+  await client.listingsSnapshot();
+  assert.equal(seen[2].have?.maps, undefined, 'no have for a part that failed');
+  kernel.maps = [...good, { id: 9 } as unknown as P.ListingsSnapshotParts['maps'][number]];
+  kernel.errors = {};
+  const d = await client.listingsSnapshot();
+  assert.deepEqual(d.maps, kernel.maps);
+  close();
+});
+
+test('a reply calling a part unchanged that this client holds under another digest is refused, and the copies dropped', async () => {
+  const kernel = state();
+  const toAgent = new PassThrough();
+  const toClient = new PassThrough();
+  const server = createMessageConnection(new StreamMessageReader(toAgent), new StreamMessageWriter(toClient));
+  const client = new AgentClient(toClient, toAgent, { clientName: 'test', clientVersion: '9.9.9' });
+  const seen: P.ListingsSnapshotParams[] = [];
+  let lie = false;
+  server.onRequest(P.listingsSnapshot, (params) => {
+    seen.push(params);
+    const { errors, ...parts } = structuredClone(kernel);
+    const reply = leaveOutUnchanged(parts, errors, params?.have ?? {});
+    if (lie) {
+      delete reply.programs;
+      reply.unchanged.push('programs');
+      reply.digests.programs = 'f'.repeat(40);
+    }
+    return reply;
+  });
+  server.listen();
+  await client.listingsSnapshot();
+  kernel.programs.push(prog(3));
+  lie = true;
+  await assert.rejects(client.listingsSnapshot(), /called programs unchanged/);
+  lie = false;
+  const c = await client.listingsSnapshot();
+  assert.deepEqual(seen[2], {}, 'after a bad reply no copy is trusted');
+  assert.deepEqual(c, kernel);
+  client.dispose();
+  server.dispose();
+});
