@@ -3,6 +3,9 @@
 // one bpftool batch on the host) plus the model built
 // from it (programs by type, maps by id, attached programs, namespaces -> interfaces -> slots, cgroups), against
 // raw `bpftool -j prog show` + `bpftool -j map show` run directly, in the same run, interleaved. Goal <= 1.3x.
+// The client holds the parts of its last snapshot and sends their digests (extension/core/snapshotCopies.ts): a
+// refresh with nothing changed gets them left out. The same refresh with every part sent (no `have`, what a refresh
+// pays after the programs or maps changed) is timed in the same rounds, with the size of both replies.
 // The snapshot's parts are also timed alone (as separate requests), to show where the time goes. The load average
 // is printed before and after, with the number of namespaces and of refreshes after which bpffs had changed (then
 // the refresh pays bpftool -f's walk of every pin): on a shared machine these move the ratio, so compare runs alike.
@@ -12,8 +15,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as P from '../protocol/agent';
 import { AgentClient } from '../extension/core/agentClient';
-import { attachedProgramIds, cgroupTree, groupProgramsByType, indexMaps, networkTree, takeSnapshot } from '../extension/vscode/tree/model';
+import {
+  attachedProgramIds,
+  cgroupTree,
+  groupProgramsByType,
+  indexMaps,
+  networkTree,
+  takeSnapshot,
+  type SnapshotSource,
+} from '../extension/vscode/tree/model';
 import { bpffsFingerprint } from '../remote-agent/listings/pinTable';
 import { loadListingFixture, sweepStaleFixtures, type ListingFixture } from './listings-fixture';
 
@@ -58,8 +70,20 @@ async function main(): Promise<void> {
       await execFileP(BPFTOOL, ['-j', 'prog', 'show'], big);
       await execFileP(BPFTOOL, ['-j', 'map', 'show'], big);
     };
-    const refresh = async () => {
-      const s = await takeSnapshot(client);
+    /** The snapshot with every part sent: no `have`, as after the programs or maps changed. */
+    const whole = () => client.request(P.listingsSnapshot, {});
+    const everyPart: SnapshotSource = {
+      listPrograms: () => client.listPrograms(),
+      listMaps: () => client.listMaps(),
+      netList: (p) => client.netList(p),
+      cgroupList: (p) => client.cgroupList(p),
+      pinsList: () => client.pinsList(),
+      labList: () => client.labList(),
+      attachmentsList: () => client.attachmentsList(),
+      listingsSnapshot: async () => (await whole()) as P.ListingsSnapshotResult,
+    };
+    const refresh = async (src: SnapshotSource = client) => {
+      const s = await takeSnapshot(src);
       if (Object.keys(s.errors).length) throw new Error(`snapshot parts failed: ${JSON.stringify(s.errors)}`);
       groupProgramsByType(s.programs);
       indexMaps(s.maps);
@@ -75,6 +99,7 @@ async function main(): Promise<void> {
     await raw();
     const parts: Record<string, () => Promise<unknown>> = {
       snapshot: () => client.listingsSnapshot(),
+      'snapshot (every part)': whole,
       programs: () => client.listPrograms(),
       maps: () => client.listMaps(),
       net: () => client.netList({}),
@@ -88,7 +113,10 @@ async function main(): Promise<void> {
         .map((x) => x.toFixed(2))
         .join(' ');
     const loadBefore = load();
-    const t = { raw: [] as number[], tree: [] as number[] };
+    const t = { raw: [] as number[], tree: [] as number[], whole: [] as number[] };
+    const bytes = (v: unknown) => `${(JSON.stringify(v).length / 1024).toFixed(1)} KB`;
+    const all = await whole();
+    const sizes = { whole: bytes(all), delta: bytes(await client.request(P.listingsSnapshot, { have: all.digests })) };
     const partTimes: Record<string, number[]> = Object.fromEntries(Object.keys(parts).map((k) => [k, []]));
     // a refresh after bpffs changed (anybody pinning or unpinning) lists with bpftool -f, which opens every pin
     let fingerprint = bpffsFingerprint();
@@ -99,6 +127,7 @@ async function main(): Promise<void> {
       if (now !== fingerprint) bpffsChanged++;
       fingerprint = now;
       t.tree.push(await timeIt(refresh));
+      t.whole.push(await timeIt(() => refresh(everyPart)));
       for (const [k, f] of Object.entries(parts)) partTimes[k].push(await timeIt(f));
     }
     const d = median(t.raw);
@@ -107,7 +136,10 @@ async function main(): Promise<void> {
       `tree refresh with ${first.programs.length} programs (${fixture.programs} of the benchmark) and ${first.maps.length} maps, ${rounds} rounds, medians:`,
     );
     console.log(`  bpftool -j prog show + map show, direct:   ${d.toFixed(1)} ms`);
-    console.log(`  snapshot + model through the agent:        ${a.toFixed(1)} ms  ratio ${(a / d).toFixed(2)}x`);
+    const w = median(t.whole);
+    console.log(`  snapshot + model through the agent:        ${a.toFixed(1)} ms  ratio ${(a / d).toFixed(2)}x (unchanged parts left out)`);
+    console.log(`  the same, every part sent:                 ${w.toFixed(1)} ms  ratio ${(w / d).toFixed(2)}x`);
+    console.log(`  reply: ${sizes.whole} with every part, ${sizes.delta} with the client's have`);
     console.log(
       `  parts alone: ${Object.entries(partTimes)
         .map(([k, v]) => `${k} ${median(v).toFixed(1)} ms`)
