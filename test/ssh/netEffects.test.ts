@@ -70,8 +70,16 @@ describe('seed scenarios through SSH on a namespace host', () => {
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     for (const c of captures) c.dispose();
+    // Only this file's attachments: the agent lists every named namespace of the machine, where other test files
+    // (running in parallel) have theirs (detaching them all once took the fleet test's program off its interface).
+    const ours = new Set(
+      ((await session?.client.objectList().catch(() => [])) ?? [])
+        .filter((o) => objects.includes(o.name))
+        .flatMap((o) => o.programs.map((p) => p.id)),
+    );
     for (const a of (await session?.client.attachmentsList().catch(() => [])) ?? []) {
-      await session.client.detach({ attachment: a.id }).catch(() => undefined);
+      if ((a.netns ?? 'root') === 'root' && a.progId !== undefined && ours.has(a.progId))
+        await session.client.detach({ attachment: a.id }).catch(() => undefined);
     }
     for (const name of objects) await session?.client.objectUnload({ name }).catch(() => undefined);
     await session?.close().catch(() => undefined);
