@@ -76,10 +76,15 @@ export async function openWorkbench(url: string, suite: string): Promise<Workben
         await openPalette(page);
         const input = page.locator('.quick-input-widget input');
         await input.fill(`>${label}`);
-        // Wait until the exact entry is listed, so Enter does not run a half-filtered first match.
-        const entry = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+        // Click the entry whose label starts with `label` (a keybinding may follow): Enter would run the first
+        // match, and another title ("Trace Packet Path Across Hosts..." for "Trace Packet Path...") can be first.
+        const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+        const entry = page
+          .locator('.quick-input-widget .monaco-list-row')
+          .filter({ has: page.locator('.quick-input-list-label', { hasText: exact }) })
+          .first();
         await entry.waitFor({ timeout: 15_000 });
-        await input.press('Enter');
+        await entry.click();
       },
       async notifications() {
         return page.locator('.notifications-toasts .notification-toast').allInnerTexts();
