@@ -11,6 +11,7 @@ import { formatDiagnostic } from '../../core/compile/diagnostics';
 import { parsePacketFilter } from '../../core/packetPath';
 import type { HostSession } from '../hostSession';
 import { Cancelled, withProgress } from '../errors';
+import { askPacketFilter } from '../packetFilterInput';
 import { VerdictCaptureFeed } from '../webviews/verdictCaptureFeed';
 import { needsSession, type CommandFactory } from './table';
 
@@ -18,18 +19,10 @@ export const captureVerdictsCommand: CommandFactory = needsSession(async (ctx, s
   const att = await chooseAttachment(s, attachmentIdOf(arg));
   const program = await programNameOf(s, att);
   const source = await chooseSource(program);
-  const filterText = await vscode.window.showInputBox({
+  const filterText = await askPacketFilter({
     title: `Capture Verdicts of ${program} on ${att.dev}`,
     prompt: 'Which packets to record (empty: every packet)',
     placeHolder: 'icmp and host 10.0.0.2',
-    validateInput: (v) => {
-      try {
-        parsePacketFilter(v);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    },
   });
   if (filterText === undefined) throw new Cancelled();
   const snapLength = vscode.workspace.getConfiguration('ebpfNetDebug').get<number>('capture.snapLength', 128);

@@ -5,11 +5,11 @@
 // ebpfNetDebug.hosts[].netnsScope. The joined paths stream into a panel (webviews/fleetPathPanel.ts); a progress
 // notification stays while the trace runs, its Cancel button stops it (closing the panel does too).
 import * as vscode from 'vscode';
-import { parsePacketFilter } from '../../core/packetPath';
 import type { Ctx } from '../context';
 import { Cancelled } from '../errors';
 import type { HostSession } from '../hostSession';
 import { hostsOfArgs } from '../hostsModel';
+import { askPacketFilter } from '../packetFilterInput';
 import { netnsScopeOf } from '../settingsModel';
 import { FleetPathTrace } from '../webviews/fleetPathPanel';
 import type { CommandFactory } from './table';
@@ -78,19 +78,11 @@ async function chooseSessions(ctx: Ctx, args: unknown[]): Promise<HostSession[] 
 
 /** The filter, checked with the packet filter language's own parser as it is typed (as "Trace Packet Path..."). */
 async function askFilter(): Promise<string> {
-  const filter = await vscode.window.showInputBox({
+  const filter = await askPacketFilter({
     title: TITLE,
     prompt: 'What to follow on every host (empty: every packet)',
     placeHolder: 'icmp and host 10.0.2.2',
     ignoreFocusOut: true,
-    validateInput: (v) => {
-      try {
-        parsePacketFilter(v);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    },
   });
   if (filter === undefined) throw new Cancelled();
   return filter;

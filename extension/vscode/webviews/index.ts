@@ -2,7 +2,7 @@
 // editor panels, and the handlers of the commands that open them. The VS Code layer calls registerWebviews once
 // from activate() and puts those handlers in its command table (commands/index.ts), like every other command.
 import * as vscode from 'vscode';
-import { parsePacketFilter } from '../../core/packetPath';
+import { askPacketFilter } from '../packetFilterInput';
 import { ElfInspectorPanels } from './elfInspectorPanel';
 import { ListingsPanel } from './listingsPanel';
 import { LIVE_TRACE_VIEW_ID, LiveTraceView } from './liveTraceView';
@@ -51,18 +51,10 @@ export function registerWebviews(host: WebviewHost): { disposables: vscode.Dispo
       const filter =
         typeof arg === 'string'
           ? arg
-          : await vscode.window.showInputBox({
+          : await askPacketFilter({
               title: 'Trace Packet Path',
               prompt: 'What to follow (empty: every packet)',
               placeHolder: 'icmp host 10.0.0.2',
-              validateInput: (v) => {
-                try {
-                  parsePacketFilter(v);
-                  return undefined;
-                } catch (e) {
-                  return (e as Error).message;
-                }
-              },
             });
       if (filter === undefined) return;
       await packetPath.open(filter);
