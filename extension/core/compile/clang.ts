@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseClangDiagnostics, type CompileDiagnostic } from './diagnostics';
+import { isPchRefusal, pchPath, pchReady, removePch, sourceStartsWithVmlinux, startPchBuild, translationArgs } from './vmlinuxPch';
 
 export interface CompileOptions {
   /** The .bpf.c file. */
@@ -28,6 +29,8 @@ export interface CompileOptions {
   clang?: string;
   /** The shipped headers; default found next to the running bundle or in the repo. */
   bpfIncludeDir?: string;
+  /** Use (and build) a precompiled vmlinux.h (vmlinuxPch.ts); default true. */
+  precompiledHeader?: boolean;
 }
 
 export interface CompileResult {
@@ -116,7 +119,7 @@ export async function compileBpf(opts: CompileOptions): Promise<CompileResult> {
   const clang = opts.clang ?? process.env.CLANG ?? 'clang';
   const bpfInclude = opts.bpfIncludeDir ?? defaultBpfIncludeDir();
   const libbpfInclude = opts.libbpfIncludeDir ?? defaultLibbpfIncludeDir();
-  const args = [
+  const translation = [
     '-O2',
     '-g',
     '-target',
@@ -133,14 +136,33 @@ export async function compileBpf(opts: CompileOptions): Promise<CompileResult> {
     ...multiarchInclude(),
     ...Object.entries(opts.defines ?? {}).map(([k, v]) => `-D${k}=${v}`),
     ...(opts.extraArgs ?? []),
-    '-c',
-    source,
-    '-o',
-    output,
   ];
-  const { code, stderr } = await run(clang, args);
-  const diagnostics = parseClangDiagnostics(stderr);
-  return { ok: code === 0, output, diagnostics, stderr, argv: [clang, ...args] };
+  const args = [...translation, '-c', source, '-o', output];
+  // The PCH is keyed and built by the flags that shape the translation (not the dependency-file arguments).
+  const flags = translationArgs(translation, source);
+  const pch = await usablePch(opts, clang, flags, source);
+  if (pch?.ready) {
+    const withPch = ['-include-pch', pch.path, ...args];
+    const r = await run(clang, withPch);
+    if (r.code === 0 || !isPchRefusal(r.stderr)) return result(r, clang, withPch, output);
+    // Another clang, a changed header: this PCH is no good. The compile goes on without it, as it would have.
+    await removePch(pch.path);
+  }
+  const r = await run(clang, args);
+  if (r.code === 0 && pch) await startPchBuild(clang, flags, opts.vmlinuxDir ?? '', pch.path);
+  return result(r, clang, args, output);
+}
+
+function result(r: { code: number; stderr: string }, clang: string, args: string[], output: string): CompileResult {
+  return { ok: r.code === 0, output, diagnostics: parseClangDiagnostics(r.stderr), stderr: r.stderr, argv: [clang, ...args] };
+}
+
+/** The precompiled vmlinux.h this compile may use (vmlinuxPch.ts), and whether it is built yet. */
+async function usablePch(opts: CompileOptions, clang: string, flags: string[], source: string) {
+  if (!opts.vmlinuxDir || opts.precompiledHeader === false || process.env.EBPF_NETDEBUG_NO_PCH === '1') return undefined;
+  if (!(await sourceStartsWithVmlinux(source).catch(() => false))) return undefined;
+  const path = pchPath(opts.vmlinuxDir, clang, flags);
+  return path ? { path, ready: await pchReady(path) } : undefined;
 }
 
 function multiarchInclude(): string[] {
