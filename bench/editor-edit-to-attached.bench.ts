@@ -1,7 +1,10 @@
 // Edit-to-attached in the editor on a warm connection, same run:
 //   ours:    code-server with the packaged extension connected to a lab host over SSH; the open xdp_pass_count.bpf.c
-//            is changed and saved, then "eBPF: Attach XDP to eth0" from the palette, until the "Attached" message
-//            (the attach workflow: the object compiled on save for the host's kernel, load, attach)
+//            is changed and saved, then "Attach XDP to eth0" run from the editor's title bar (the button every
+//            .bpf.c editor shows while connected: one click, the way one attaches after each edit), until the
+//            "Attached" message (the attach workflow: the object compiled on save for the host's kernel, load,
+//            attach). The same rounds also run the command from the palette (typing its name: the palette's own
+//            0.5-1 s, mostly the automation's typing, is reported beside the ratio, not in it)
 //   by hand: clang; scp; ssh bpftool prog load; ssh bpftool net attach  (OpenSSH client, the lab's ssh_config)
 // The timer starts when the save is done (the file on disk has the edit) and stops at the message / the last ssh.
 // The extension compiles a saved .bpf.c in the background (extension/vscode/tasks/compileOnSave.ts); that compile
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
   const fixture = new LabEditorFixture();
   const work = mkdtempSync(join(tmpdir(), 'end_bee_'));
   const ours: number[] = [];
+  const palette: number[] = [];
   const hand: number[] = [];
   try {
     const { lab, wb, ws, cs } = await fixture.start('bee', 'bench-editor', {
@@ -56,8 +60,10 @@ async function main(): Promise<void> {
       await wb.runCommand('Notifications: Clear All Notifications');
       await until(async () => (await attachedCount()) === 0, 'the notifications cleared', 30_000);
     };
-    const attachInEditor = async () => {
-      await wb.runCommand('eBPF: Attach XDP to eth0');
+    const titleButton = wb.page.locator('.editor-actions .action-label[aria-label^="Attach XDP to eth0"]').first();
+    const attachInEditor = async (via: 'title' | 'palette') => {
+      if (via === 'title') await titleButton.click();
+      else await wb.runCommand('eBPF: Attach XDP to eth0');
       await until(async () => (await attachedCount()) > 0, 'the "Attached" message', 120_000, 20).catch(async (e: Error) => {
         throw new Error(`${e.message}; notifications: ${(await wb.notifications()).join(' | ')}`);
       });
@@ -65,16 +71,24 @@ async function main(): Promise<void> {
     // Warm-up (not timed): the host's vmlinux.h is generated once per kernel release, the agent deployed once.
     await clearNotifications();
     await editAndSave(-1);
-    await attachInEditor();
+    await titleButton.waitFor({ timeout: 60_000 });
+    await attachInEditor('title');
     await detach();
     const sshArgs = ['-F', lab.sshConfig, '-o', 'BatchMode=yes'];
     for (let r = 0; r < ROUNDS; r++) {
       await clearNotifications();
       await editAndSave(r);
       let t = Date.now();
-      await attachInEditor();
+      await attachInEditor('title');
       ours.push(Date.now() - t);
       if (process.env.EDIT_BENCH_LOG) console.log(`round ${r}: saved at ${new Date(t).toISOString()}, "Attached" seen at +${ours[r]} ms`);
+      await detach();
+
+      await clearNotifications();
+      await editAndSave(1000 + r);
+      t = Date.now();
+      await attachInEditor('palette');
+      palette.push(Date.now() - t);
       await detach();
 
       const obj = join(work, `hand_${r}.o`);
@@ -105,9 +119,11 @@ async function main(): Promise<void> {
     const o = median(ours);
     const h = median(hand);
     console.log(`edit-to-attached in the editor (code-server, lab host over SSH), median of ${ROUNDS}:`);
-    console.log(`  save, then "Attach XDP to eth0" until "Attached"   ${o} ms  [${ours.join(', ')}]`);
-    console.log(`  by hand: clang; scp; ssh load; ssh net attach      ${h} ms  [${hand.join(', ')}]`);
+    console.log(`  save, then "Attach XDP to eth0" (title bar) until "Attached"   ${o} ms  [${ours.join(', ')}]`);
+    console.log(`  by hand: clang; scp; ssh load; ssh net attach                 ${h} ms  [${hand.join(', ')}]`);
     console.log(`ratio ours / by hand: ${(o / h).toFixed(2)}x (goal <= 0.3x)`);
+    const p = median(palette);
+    console.log(`  the same from the palette (typed)                             ${p} ms  [${palette.join(', ')}]  ${(p / h).toFixed(2)}x`);
     // Where the extension's time went: its log (progress lines of each attach, compile on save) with timestamps.
     if (process.env.EDIT_BENCH_LOG) writeFileSync(process.env.EDIT_BENCH_LOG, cs.extensionLog());
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

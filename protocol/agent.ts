@@ -407,6 +407,23 @@ export interface AgentEndPreviousParams {
 /** Ends a previous agent of this session that still runs (it may hold trace_pipe), after checking the pid runs `bundle`. */
 export const agentEndPrevious = new RequestType<AgentEndPreviousParams, { result: 'ended' | 'gone' }, AgentErrorData>('agent.endPrevious');
 
+export interface AgentKeepParams {
+  /** The kept agent ends after this many seconds with no connection (1 to 86400). */
+  idleSeconds: number;
+}
+export interface AgentKeepResult {
+  /** Its unix socket on the host (root-only), for stream-local forwarding. */
+  socket: string;
+  /** False when one was already listening there. */
+  started: boolean;
+  pid?: number;
+}
+/**
+ * Leaves a kept agent on the host (root only): a server on a unix socket that starts a fresh agent for each later
+ * connection, reached without running a command (docs/ssh.md "Kept agent").
+ */
+export const agentKeep = new RequestType<AgentKeepParams, AgentKeepResult, AgentErrorData>('agent.keep');
+
 // ---- program run-time statistics (kernel BPF stats, on only while somebody watches) ------------------------------
 
 /**

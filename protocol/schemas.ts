@@ -202,6 +202,7 @@ export const paramSchemas: Record<string, TSchema> = {
   [agent.traceCounters.method]: noParams,
   [agent.hostSshInterface.method]: noParams,
   [agent.agentEndPrevious.method]: paramsOf<agent.AgentEndPreviousParams>()(Obj({ pid: Int(2, 4_194_304), bundle: AbsolutePath })),
+  [agent.agentKeep.method]: paramsOf<agent.AgentKeepParams>()(Obj({ idleSeconds: Int(1, 86_400) })),
   [agent.traceStart.method]: paramsOf<agent.TraceStartParams>()(
     Obj({
       source: Type.Union([Type.Literal('trace_pipe'), Type.Literal('perf_array'), Type.Literal('packet_path')]),

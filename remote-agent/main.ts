@@ -21,6 +21,7 @@ import { cgroup2Root } from './host/mounts';
 import { ensureStateDir } from './objects/store';
 import { parseOptions } from './options';
 import { rememberOwnCode, runWatchdog } from './safety/deadman';
+import { serveAgents, sha256Of } from './keep/agentServer';
 import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
 import tracepktObject from '../dist/bpf/embed/tracepkt.o';
@@ -77,6 +78,7 @@ async function serveStdio(argv: string[]): Promise<void> {
     cgroupRoot: cgroup2Root(),
     // Embedded by esbuild's 'binary' loader; only this entry imports the build output, the tracer takes it as an option.
     tracepktObject,
+    launch: { bundle: process.argv[1], args: opts.agentArgs },
     log,
     sendTraceEvents: (p) => connection.sendNotification(traceEvents, p),
   };
@@ -110,6 +112,21 @@ async function main(): Promise<void> {
   if (w >= 0) {
     if (!argv[w + 1]) throw new Error('--watchdog needs a PLANFILE');
     await runWatchdog(argv[w + 1]);
+    return;
+  }
+  const kept = parseOptions(argv).serve;
+  if (kept) {
+    const opts = parseOptions(argv);
+    useRuntimeNode(opts.runtimeBpftool);
+    const bundleSha = sha256Of(process.argv[1]);
+    if (!bundleSha) throw new Error(`cannot read the agent bundle ${process.argv[1]}`);
+    await serveAgents({
+      socket: kept.socket,
+      idleSeconds: kept.idleSeconds,
+      bundle: process.argv[1],
+      bundleSha,
+      agentArgs: opts.agentArgs,
+    });
     return;
   }
   // Keep this bundle's code in memory: dead-man watchdogs are started from it, whatever a later deploy does to the

@@ -1,12 +1,17 @@
 // Command line of dist/agent.js:
 //   node agent.js [--bpftool PATH] [--runtime-bpftool PATH] [--state-dir DIR]   serve JSON-RPC on stdin/stdout
 //   node agent.js --watchdog PLANFILE                     run a dead-man watchdog (remote-agent/safety)
+//   node agent.js --serve SOCKET --idle-exit S [options]  a kept agent: an agent per connection (remote-agent/keep)
 // EBPF_NETDEBUG_BPFTOOL stands in for --bpftool.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface AgentOptions {
   watchdog?: string;
+  /** Kept agent: the unix socket to serve, and the seconds without a connection after which it ends. */
+  serve?: { socket: string; idleSeconds: number };
+  /** The options an agent of this command line runs with (without --serve/--idle-exit): what a kept agent passes on. */
+  agentArgs: string[];
   bpftool?: string;
   /** The bpftool of the runtime the client brought (extension/core/deploy/runtime.ts): one more candidate. */
   runtimeBpftool?: string;
@@ -23,7 +28,9 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, uid = proc
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentOptions {
-  const opts: AgentOptions = { stateDir: defaultStateDir(env), bpftool: env.EBPF_NETDEBUG_BPFTOOL || undefined };
+  const opts: AgentOptions = { stateDir: defaultStateDir(env), bpftool: env.EBPF_NETDEBUG_BPFTOOL || undefined, agentArgs: [] };
+  let serveSocket: string | undefined;
+  let idleSeconds: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -32,12 +39,23 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       return v;
     };
     if (a === '--watchdog') opts.watchdog = value();
-    else if (a === '--bpftool') opts.bpftool = value();
-    else if (a === '--runtime-bpftool') opts.runtimeBpftool = value();
-    else if (a === '--state-dir') opts.stateDir = value();
+    else if (a === '--serve') serveSocket = value();
+    else if (a === '--idle-exit') idleSeconds = Number(value());
+    else if (a === '--bpftool') opts.agentArgs.push(a, (opts.bpftool = value()));
+    else if (a === '--runtime-bpftool') opts.agentArgs.push(a, (opts.runtimeBpftool = value()));
+    else if (a === '--state-dir') opts.agentArgs.push(a, (opts.stateDir = value()));
     else if (a === '--stdio')
       continue; // what vscode-jsonrpc clients sometimes add
-    else throw new Error(`unknown option ${a} (known: --bpftool PATH, --runtime-bpftool PATH, --state-dir DIR, --watchdog PLANFILE)`);
+    else
+      throw new Error(
+        `unknown option ${a} (known: --bpftool PATH, --runtime-bpftool PATH, --state-dir DIR, --watchdog PLANFILE, --serve SOCKET --idle-exit S)`,
+      );
+  }
+  if (serveSocket !== undefined) {
+    if (!serveSocket.startsWith('/')) throw new Error('--serve needs an absolute socket path');
+    if (!Number.isInteger(idleSeconds) || idleSeconds! < 1 || idleSeconds! > 86_400)
+      throw new Error('--serve needs --idle-exit SECONDS (1 to 86400)');
+    opts.serve = { socket: serveSocket, idleSeconds: idleSeconds! };
   }
   return opts;
 }

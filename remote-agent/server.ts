@@ -26,6 +26,7 @@ import { hostPing } from './host/ping';
 import { hostSshInterface } from './host/sshInterface';
 import { readTraceCounters } from './host/traceCounters';
 import { endPreviousAgent } from './host/endPrevious';
+import { keepAgent } from './keep/keepAgent';
 import { labCreate, labDestroy, labList } from './lab/labs';
 import { listLinks, listMaps, listPrograms } from './listings/bpf';
 import { cgroupList } from './listings/cgroup';
@@ -89,6 +90,10 @@ export function methodTable(
     [proto.hostSshInterface.method]: () => hostSshInterface(ctx),
     [proto.traceCounters.method]: () => readTraceCounters(),
     [proto.agentEndPrevious.method]: (p) => endPreviousAgent(p),
+    [proto.agentKeep.method]: (p) => {
+      if (!ctx.launch) throw new AgentError(AgentErrorCode.Unsupported, 'agent.keep: this agent was not started from a bundle');
+      return keepAgent({ bundle: ctx.launch.bundle, agentArgs: ctx.launch.args }, p as proto.AgentKeepParams);
+    },
     [proto.traceStart.method]: (p) => traces.start(p),
     [proto.traceStop.method]: (p) => traces.stop(p),
     ...(captures

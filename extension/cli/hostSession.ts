@@ -9,6 +9,7 @@ export async function withSession<T>(ctx: CliContext, host: string, work: (s: Se
   const session = await ctx.openSession(host, {
     clientName: 'ebpf-netdebug-cli',
     clientVersion: CLI_VERSION,
+    keepAgentSeconds: keepAgentSeconds(ctx.env),
     ...(remoteBase ? { deploy: { remoteBase } } : {}),
   });
   try {
@@ -19,3 +20,16 @@ export async function withSession<T>(ctx: CliContext, host: string, work: (s: Se
 }
 
 export const CLI_VERSION = '0.1.0';
+
+/**
+ * $EBPF_NETDEBUG_KEEP_AGENT: seconds a kept agent waits on a root-login host for the next command (default 600, 0 =
+ * never keep one; docs/ssh.md "Kept agent"). Each command is its own SSH connection, and the kept agent spares the
+ * next ones the login shell, the probe and the agent's start.
+ */
+export function keepAgentSeconds(env: NodeJS.ProcessEnv): number {
+  const v = env.EBPF_NETDEBUG_KEEP_AGENT;
+  if (v === undefined || v === '') return 600;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 86_400) throw new Error(`EBPF_NETDEBUG_KEEP_AGENT=${v}: expected whole seconds from 0 to 86400`);
+  return n;
+}

@@ -208,6 +208,10 @@ export class AgentClient {
     return this.request(P.agentEndPrevious, params);
   }
 
+  agentKeep(params: P.AgentKeepParams): Promise<P.AgentKeepResult> {
+    return this.request(P.agentKeep, params);
+  }
+
   traceStart(params: P.TraceStartParams): Promise<{ stream: string }> {
     return this.request(P.traceStart, params);
   }

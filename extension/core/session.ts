@@ -2,7 +2,8 @@
 // connection), one agent process on it, the host's facts, and the trace streams the user has open. Users hold the
 // Session, never the transport or client directly across time: after a reconnect both are new objects, while the
 // session's own stream ids stay the same (docs/ssh.md "Reconnect").
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostFacts } from '../../protocol/types';
 import type { RollbackRecord, TraceStartParams } from '../../protocol/agent';
@@ -12,6 +13,8 @@ import type { Transport } from './transport/transport';
 import { connectSsh, type SshConnectOptions } from './ssh/connect';
 import { DeployError, deployAgent, startAgent, type DeployOptions, type DeployResult } from './deploy/deployAgent';
 import { HostKeyError } from './ssh/knownHosts';
+import { SshTransport } from './ssh/sshTransport';
+import { connectKept, keepAgent } from './deploy/keptAgent';
 import { TraceStreams, type SessionTraceStream, type TraceGap } from './reconnect/traceStreams';
 import { reconnectWithBackoff, type BackoffOptions } from './reconnect/backoff';
 
@@ -30,6 +33,11 @@ export interface SessionOptions {
   bpftoolPath?: string;
   /** SSH only: reconnect when the connection drops (default on). */
   reconnect?: false | BackoffOptions;
+  /**
+   * SSH, root logins only: leave a kept agent on the host for this many seconds after the last connection, and use
+   * the one a previous session left (deploy/keptAgent.ts). Default 0: every session starts its own agent.
+   */
+  keepAgentSeconds?: number;
 }
 
 export interface StateChange {
@@ -65,6 +73,8 @@ export class Session {
   private readonly rollbackBaseline: Promise<void>;
   /** Attaches waiting for their confirmation: they report the rollbacks a reconnect finds (attachWorkflow.ts). */
   private rollbackHolds = 0;
+  /** Leaving a kept agent on the host (deploy/keptAgent.ts), started by the connect; close waits for it. */
+  private keeping: Promise<void> | undefined;
 
   private constructor(
     readonly host: string,
@@ -176,6 +186,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    await this.keeping;
     await this.traces.stopAll().catch(() => undefined);
     try {
       await Promise.race([this.clientValue.shutdown(), new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -259,7 +270,9 @@ export class Session {
 
   /** @internal used by openSession */
   static create(host: string, c: Connected, opts: SessionOptions, agentPath: string): Session {
-    return new Session(host, c.transport, c.client, c.facts, c.deployment, opts, agentPath);
+    const s = new Session(host, c.transport, c.client, c.facts, c.deployment, opts, agentPath);
+    s.keeping = c.keeping;
+    return s;
   }
 }
 
@@ -272,6 +285,8 @@ interface Connected {
   client: AgentClient;
   facts: HostFacts;
   deployment?: DeployResult;
+  /** Leaving a kept agent on the host (in the background; a close waits for it). */
+  keeping?: Promise<void>;
 }
 
 /**
@@ -293,7 +308,16 @@ async function connectAgent(
     const root = typeof process.getuid === 'function' && process.getuid() === 0;
     argv = root ? [process.execPath, agentPath] : ['sudo', '-n', process.execPath, agentPath];
   } else {
-    transport = await connectSsh(host, opts.ssh);
+    const ssh = await connectSsh(host, opts.ssh);
+    transport = ssh;
+    const keep = opts.keepAgentSeconds ?? 0;
+    if (keep > 0) {
+      const kept = await connectKept(host, ssh, bundleSha256(agentPath), opts.bpftoolPath, {
+        clientName: opts.clientName,
+        clientVersion: opts.clientVersion,
+      });
+      if (kept) return { transport, ...kept };
+    }
     try {
       deployment = await deployAgent(transport, {
         ...opts.deploy,
@@ -319,11 +343,20 @@ async function connectAgent(
       client.dispose();
       throw e;
     }
-    return { transport, client, facts, deployment };
+    const keep = opts.keepAgentSeconds ?? 0;
+    const keeping =
+      keep > 0 && deployment && transport instanceof SshTransport
+        ? keepAgent(host, transport, client, deployment, keep, opts.bpftoolPath)
+        : undefined;
+    return { transport, client, facts, deployment, keeping };
   } catch (e) {
     await transport.close();
     throw e;
   }
+}
+
+function bundleSha256(agentPath: string): string {
+  return createHash('sha256').update(readFileSync(agentPath)).digest('hex');
 }
 
 /** Opens a session to `host`: `local`, an ssh_config alias or user@host[:port]. */

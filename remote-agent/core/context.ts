@@ -21,6 +21,8 @@ export interface AgentContext {
   log(params: AgentLogParams): void;
   /** Resolves once the notification is written (the trace batcher's backpressure waits on it). */
   sendTraceEvents(params: TraceEventsParams): Promise<void>;
+  /** How this agent was started (its bundle and options): what a kept agent (remote-agent/keep/) starts again. */
+  launch?: { bundle: string; args: string[] };
 }
 
 /** The bpftool path, or ToolMissing naming what was looked for. */

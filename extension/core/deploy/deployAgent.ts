@@ -86,6 +86,8 @@ export interface DeployResult {
    * needed. The password stays in this closure, never in a field.
    */
   sudoPasswordAgain?: SudoPasswordPrompt;
+  /** Set when this session reached the host's kept agent (keptAgent.ts) instead of starting one. */
+  kept?: { socket: string };
 }
 
 const MIN_NODE_MAJOR = 18;

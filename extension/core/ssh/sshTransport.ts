@@ -124,6 +124,46 @@ export class SshTransport implements Transport {
     });
   }
 
+  /**
+   * A channel to a unix socket on the host (OpenSSH's direct-streamlocal@openssh.com): no command runs, so no
+   * login shell and none of its rc files. Used for the kept agent (deploy/keptAgent.ts); it behaves as a process
+   * whose stdin/stdout is the socket, and "exits" when the channel closes.
+   */
+  openStreamLocal(socketPath: string, timeoutMs = 5000): Promise<RemoteProcess> {
+    return new Promise((resolve, reject) => {
+      if (this.closedReason) return reject(this.closedError());
+      const timer = setTimeout(
+        () => reject(new Error(`stream-local channel to ${socketPath}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.client.openssh_forwardOutStreamLocal(socketPath, (err, ch: ClientChannel) => {
+        clearTimeout(timer);
+        if (err) return reject(err);
+        const exited = new Promise<number | null>((res) => ch.on('close', () => res(null)));
+        resolve({
+          stdin: ch,
+          stdout: ch,
+          stderr: ch.stderr,
+          exited,
+          kill: () => {
+            ch.end();
+            ch.close();
+          },
+        });
+      });
+    });
+  }
+
+  /**
+   * This connection's two ends as this client sees them ("local>remote" addresses), or undefined when it does not
+   * run over a plain TCP socket (a ProxyJump hop): a kept agent is used only over the same route as when it was kept.
+   */
+  routeKey(): string | undefined {
+    const sock = (this.client as unknown as { _sock?: { localAddress?: string; remoteAddress?: string } })._sock;
+    if (this.jumps.length || !sock?.localAddress || !sock.remoteAddress) return undefined;
+    return `${sock.localAddress}>${sock.remoteAddress}`;
+  }
+
   /** The login's home directory, as the SFTP server resolves ".". */
   async home(): Promise<string> {
     const sftp = await this.sftp();
