@@ -10,7 +10,8 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const)
 import * as os from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader } from 'vscode-jsonrpc/node';
+import { FrameWriter } from '../protocol/frameWriter';
 import { agentLog, capturePackets, traceEvents, type AgentLogParams } from '../protocol/agent';
 import { Captures } from './capture/captures';
 import type { AgentContext } from './core/context';
@@ -56,7 +57,7 @@ async function serveStdio(argv: string[]): Promise<void> {
     );
   };
   const guard = new FrameGuard(brokenFraming);
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new StreamMessageWriter(process.stdout));
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new FrameWriter(process.stdout));
   connection.onError(([e]) => brokenFraming(e.message));
   const log = (p: AgentLogParams) => {
     process.stderr.write(`[agent] ${p.level}: ${p.message}\n`);

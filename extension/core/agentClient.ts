@@ -11,7 +11,8 @@ import {
   type RequestType,
   type RequestType0,
 } from 'vscode-jsonrpc';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader } from 'vscode-jsonrpc/node';
+import { FrameWriter } from '../../protocol/frameWriter';
 import * as P from '../../protocol/agent';
 import type {
   CaptureInfo,
@@ -66,7 +67,7 @@ export class AgentClient {
     this.closed = new Promise((res) => {
       this.settleClosed = res;
     });
-    this.connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+    this.connection = createMessageConnection(new StreamMessageReader(input), new FrameWriter(output));
     this.connection.onClose(() => this.streamEnded(new AgentError(ClientErrorCode.ConnectionClosed, 'the agent closed the connection')));
     this.connection.onError(([err]) => this.streamEnded(new AgentError(ClientErrorCode.ConnectionClosed, err.message)));
     // vscode-jsonrpc only watches 'close'; a stream that ends without closing (a half-closed channel) is gone too.

@@ -242,6 +242,9 @@ function connectOne(host: ResolvedHost, opts: SshConnectOptions, sock?: Readable
     };
     client.once('ready', () => {
       settled = true;
+      // Requests are small and a reply is awaited: Nagle's algorithm would hold a request written while an earlier
+      // one is unacknowledged for the peer's delayed ACK (up to 40 ms; protocol/frameWriter.ts).
+      client.setNoDelay(true);
       resolve(client);
     });
     client.once('error', (e) => {
