@@ -4,7 +4,17 @@ import { defaultStateDir, parseOptions } from '../../../remote-agent/options';
 import { cgroup2Root, mountPointsOfType } from '../../../remote-agent/host/mounts';
 
 it('command line and environment', () => {
-  assert.deepEqual(parseOptions(['--bpftool', '/x/bpftool', '--state-dir', '/tmp/s'], {}), { bpftool: '/x/bpftool', stateDir: '/tmp/s' });
+  assert.deepEqual(parseOptions(['--bpftool', '/x/bpftool', '--state-dir', '/tmp/s'], {}), {
+    bpftool: '/x/bpftool',
+    stateDir: '/tmp/s',
+    agentArgs: ['--bpftool', '/x/bpftool', '--state-dir', '/tmp/s'],
+  });
+  // A kept agent (remote-agent/keep/): the socket and idle time are its own; the agent options are passed on.
+  const kept = parseOptions(['--serve', '/run/x.sock', '--idle-exit', '60', '--state-dir', '/tmp/s'], {});
+  assert.deepEqual(kept.serve, { socket: '/run/x.sock', idleSeconds: 60 });
+  assert.deepEqual(kept.agentArgs, ['--state-dir', '/tmp/s']);
+  assert.throws(() => parseOptions(['--serve', 'x.sock', '--idle-exit', '60'], {}), /absolute socket path/);
+  assert.throws(() => parseOptions(['--serve', '/run/x.sock'], {}), /--idle-exit SECONDS/);
   assert.equal(parseOptions([], { EBPF_NETDEBUG_BPFTOOL: '/y' }).bpftool, '/y');
   assert.equal(parseOptions(['--watchdog', '/plan.json'], {}).watchdog, '/plan.json');
   assert.equal(

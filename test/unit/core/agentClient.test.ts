@@ -86,6 +86,7 @@ test('every request type of the protocol has a client method', () => {
     'host.sshInterface': 'hostSshInterface',
     'trace.counters': 'traceCounters',
     'agent.endPrevious': 'agentEndPrevious',
+    'agent.keep': 'agentKeep',
     'capture.start': 'captureStart',
     'capture.stop': 'captureStop',
   };
