@@ -449,6 +449,25 @@ export interface FleetHop extends PacketHop {
   clientNs: number;
 }
 
+/**
+ * What one host of a packet path trace across hosts is doing (extension/core/fleet/fleetPathTrace.ts): `lost` when
+ * its connection dropped mid-trace (its hops stop there; `final` when it is gone for good, else it is reconnecting).
+ */
+export interface FleetHostTraceState {
+  host: string;
+  state: 'starting' | 'tracing' | 'not traced' | 'lost' | 'stopped';
+  netnsScope: 'own' | 'all';
+  /** Why: the failure to start, the connection's error, or the gap after a reconnect. */
+  reason?: string;
+  /** When it was lost (ms since the epoch). */
+  since?: number;
+  /** Lost for good (no reconnect). */
+  final?: boolean;
+  /** When its first and latest hops arrived here (ms since the epoch). */
+  firstHopAt?: number;
+  lastHopAt?: number;
+}
+
 /** One packet's path across hosts: the CLI's `trace --hosts ... --json` lines and the fleet path webview. */
 export interface FleetPacketPath extends Omit<PacketPath, 'hops' | 'drop'> {
   /** Hosts in path order (a host appears once per segment). */

@@ -2,7 +2,7 @@
 // every view opens with `ready` (webview -> host) and receives its data only by postMessage afterwards (never in
 // the HTML). A webview request carries a `requestId`; the host answers it with exactly one `reply` holding the same id.
 import type { MapEntry, NetListResult, ProgRunResult, StatsMode } from './agent';
-import type { BpfMap, BpfProgram, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath } from './types';
+import type { BpfMap, BpfProgram, FleetHostTraceState, FleetPacketPath, HostClock, HostDiff, PacketHop, PacketPath } from './types';
 
 export type ViewId =
   'liveTrace' | 'listings' | 'elfInspector' | 'packetPath' | 'hostDiff' | 'fleetPath' | 'progRun' | 'programStats' | 'packetList';
@@ -382,10 +382,14 @@ export type ProgramStatsToHost = ReadyMessage;
 // ---- packets across hosts (the fleet's joined packet paths: extension/core/fleet/crossHostPath.ts) ------------
 
 /** host -> webview: the joined paths of one trace across hosts, with each host's clock offset. */
-export type FleetPathToView = { type: 'paths'; paths: FleetPacketPath[]; clocks: { host: string; clock: HostClock }[] } | StatusMessage;
+export type FleetPathToView =
+  | { type: 'paths'; paths: FleetPacketPath[]; clocks: { host: string; clock: HostClock }[] }
+  /** Every host's state: tracing, not traced, lost mid-trace (its hops stop there), stopped. */
+  | { type: 'hosts'; hosts: FleetHostTraceState[] }
+  | StatusMessage;
 
-/** webview -> host. */
-export type FleetPathToHost = ReadyMessage;
+/** webview -> host: `stop` is the view's Stop button. */
+export type FleetPathToHost = ReadyMessage | { type: 'stop' };
 
 export interface FleetPathState {
   /** The exchange shown (`#id.seq`, a flow). */ selected?: string;

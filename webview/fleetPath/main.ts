@@ -2,16 +2,19 @@
 // request and its reply) at a time. The picture is the packet path picture (../packetPath/pathPicture.ts) with
 // each HOST as a box (a host showing several namespaces gets a box per namespace, named "host netns"), each
 // interface a port, and the numbered arrows between boxes are the wire. The hop table gives each hop's host, its
-// time on that host's own clock, and the drop where the packet died; the header states the clock offsets.
+// time on that host's own clock, and the drop where the packet died; the header states the clock offsets. Each
+// host's state is listed (tracing, not traced, lost mid-trace: its hops stop there while the others go on), and
+// the Stop button stops the trace on every host.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '../shared/theme.css';
 import '../packetPath/packetPath.css';
 import './fleetPath.css';
-import type { FleetHop, FleetPacketPath, HostClock } from '../../protocol/types';
+import type { FleetHop, FleetHostTraceState, FleetPacketPath, HostClock } from '../../protocol/types';
 import type { FleetPathState, FleetPathToHost, FleetPathToView } from '../../protocol/webview';
 import type { Step } from '../packetPath/exchanges';
 import { drawPath } from '../packetPath/pathPicture';
 import { HostChannel } from '../shared/hostChannel';
-import { el } from '../shared/dom';
+import { custom, el } from '../shared/dom';
 
 const channel = new HostChannel<FleetPathToHost, FleetPathToView, FleetPathState>(onMessage);
 const state: FleetPathState = { selected: channel.state().selected };
@@ -25,11 +28,16 @@ let exchanges: Exchange[] = [];
 let clocks: { host: string; clock: HostClock }[] = [];
 
 const status = el('p', { id: 'state', role: 'status', 'aria-live': 'polite' }, 'Waiting for a trace across hosts...');
+const stopButton = custom('vscode-button', { id: 'stop', disabled: '' }, 'Stop');
+const hostList = el('ul', { id: 'hosts', class: 'hosts', 'aria-label': 'Hosts traced' });
+const lostNote = el('p', { id: 'lost', class: 'lost', role: 'alert', hidden: '' });
 const clockLine = el('p', { id: 'clocks', class: 'clocks' });
 const list = el('ul', { role: 'listbox', 'aria-label': 'Exchanges', tabindex: '0', id: 'exchanges' });
 const detail = el('section', { class: 'detail', 'aria-label': 'Path of the selected exchange', id: 'detail' });
 document.body.append(
-  status,
+  el('div', { class: 'bar' }, status, stopButton),
+  hostList,
+  lostNote,
   clockLine,
   el('div', { class: 'layout' }, el('nav', { class: 'packets', 'aria-label': 'Exchanges seen' }, list), detail),
 );
@@ -149,9 +157,55 @@ function select(id: string): void {
   );
 }
 
+stopButton.addEventListener('click', () => {
+  if (stopButton.hasAttribute('disabled')) return;
+  stopButton.setAttribute('disabled', '');
+  status.textContent = 'stopping...';
+  channel.post({ type: 'stop' });
+});
+
+const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour12: false });
+
+function hostLine(h: FleetHostTraceState): string {
+  const scope = `netns scope ${h.netnsScope}`;
+  switch (h.state) {
+    case 'lost':
+      return `${h.host}: LOST${h.since ? ` at ${clock(h.since)}` : ''} (${h.reason ?? 'connection closed'})${h.final ? '' : ', reconnecting'}; its hops stop there`;
+    case 'not traced':
+      return `${h.host}: not traced (${h.reason ?? 'the tracer did not start'})`;
+    case 'tracing':
+      return `${h.host}: tracing (${scope})${h.reason ? `; ${h.reason}` : ''}`;
+    default:
+      return `${h.host}: ${h.state} (${scope})`;
+  }
+}
+
+function showHosts(hosts: FleetHostTraceState[]): void {
+  hostList.replaceChildren(...hosts.map((h) => el('li', { 'data-host': h.host, 'data-state': h.state }, hostLine(h))));
+  const lost = hosts.filter((h) => h.state === 'lost');
+  const going = hosts.filter((h) => h.state === 'tracing').map((h) => h.host);
+  if (!lost.length) {
+    lostNote.hidden = true;
+    lostNote.textContent = '';
+    return;
+  }
+  lostNote.hidden = false;
+  lostNote.textContent = `${lost
+    .map((h) => `${h.host} was lost${h.since ? ` at ${clock(h.since)}` : ''}: ${h.reason ?? 'connection closed'}; its hops stop there`)
+    .join('. ')}. ${going.length ? `Still tracing on ${going.join(', ')}.` : 'No host is tracing any more.'}`;
+}
+
 function onMessage(m: FleetPathToView): void {
   if (m.type === 'status') {
     status.textContent = `${m.host ?? ''} ${m.message ?? m.state}`.trim();
+    // Stop is offered while the trace runs, whatever happened to single hosts.
+    if (m.state === 'connected') stopButton.removeAttribute('disabled');
+    else stopButton.setAttribute('disabled', '');
+    stopButton.textContent = m.state === 'disconnected' || m.state === 'error' ? 'Stopped' : 'Stop';
+    return;
+  }
+  if (m.type === 'hosts') {
+    showHosts(m.hosts);
     return;
   }
   clocks = m.clocks;

@@ -198,7 +198,8 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
           /* gone */
         }
       }
-      if (child.exitCode === null) {
+      // exitCode stays null for a listener killed by a signal (a test killing it on purpose): signalCode says so.
+      if (child.exitCode === null && child.signalCode === null) {
         // SIGTERM, then the exit itself; an sshd that ignores it is killed at the bound
         const gone = new Promise((r) => child.once('exit', r));
         const killer = setTimeout(() => child.kill('SIGKILL'), SSHD_STOP_BOUND_MS);
