@@ -7,11 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession, type Session } from '../../extension/core/session';
-import { recallKept } from '../../extension/core/deploy/keptAgent';
+import { keptDir, recallKept } from '../../extension/core/deploy/keptAgent';
 import { createNsHost, type NsHost } from './helpers/nsHost';
 import { startSshd, type Sshd } from './helpers/sshd';
 import { alive, keptAgentsIn, stopKeptAgents } from './helpers/keptAgents';
@@ -126,6 +126,26 @@ test('the CLI uses the kept agent by default; with EBPF_NETDEBUG_KEEP_AGENT=0 it
     assert.match(e.stderr ?? '', /EBPF_NETDEBUG_KEEP_AGENT=soon: expected whole seconds/);
     return true;
   });
+});
+
+test('a kept agent remembered for another route (or another bundle) is not used', async () => {
+  const rec = await recallKept(target);
+  assert.ok(rec);
+  const file = join(
+    keptDir(),
+    readdirSync(keptDir()).find((n) => n.endsWith('.json'))!,
+  );
+  for (const changed of [{ route: '192.0.2.1>192.0.2.2' }, { sha256: '0'.repeat(64) }]) {
+    writeFileSync(file, JSON.stringify({ ...rec, ...changed }));
+    const [l, c] = [logins(), commandsRun()];
+    const s = await open(60);
+    try {
+      assert.equal(s.deployment?.kept, undefined, JSON.stringify(changed));
+      await until(() => logins() > l && commandsRun() > c, 'the agent started through an exec', 10_000);
+    } finally {
+      await s.close();
+    }
+  }
 });
 
 test('an idle kept agent ends by itself and removes its socket', async () => {
