@@ -1,7 +1,8 @@
-// Loads many small programs and maps for bench/listings.bench.ts, pinned under the benchmark's own directory
+// Loads many small programs and maps for bench/listings.bench.ts and bench/tree-refresh.bench.ts, pinned under the benchmark's own directory
 // (/sys/fs/bpf/end_bench_<pid>), and removes them again. One generated object holds PER_OBJECT programs, each with
 // its own array map; it is loaded COPIES times with `bpftool prog loadall` (one bpftool run per copy, not per
-// program, so setting up 1,000 programs takes seconds).
+// program, so setting up 1,000 programs takes seconds). `loadOne`/`unloadOne` add and remove one more program (and
+// its map) pinned in the same directory: the change a user's refresh after a load or an attach sees.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,10 @@ export interface ListingFixture {
   dir: string;
   programs: number;
   maps: number;
+  /** Loads one more program (with its own unpinned map), pinned as DIR/NAME. */
+  loadOne(name: string): void;
+  /** Unpins DIR/NAME: the program and its map are gone. */
+  unloadOne(name: string): void;
   remove(): void;
 }
 
@@ -51,6 +56,10 @@ export function loadListingFixture(root: string, bpftool: string, total = 1000, 
     dir,
     programs: 0,
     maps: 0,
+    loadOne: (name) => {
+      execFileSync(bpftool, ['prog', 'load', join(work, 'one.o'), `${dir}/${name}`]);
+    },
+    unloadOne: (name) => rmSync(`${dir}/${name}`, { force: true }),
     remove: () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
@@ -58,20 +67,24 @@ export function loadListingFixture(root: string, bpftool: string, total = 1000, 
   };
   try {
     mkdirSync(dir); // bpftool 7.5 wants the parent of a pin directory to exist
-    writeFileSync(join(work, 'many.bpf.c'), source(perObject));
-    execFileSync('clang', [
-      '-O2',
-      '-g',
-      '-target',
-      'bpf',
-      '-D__TARGET_ARCH_x86',
-      '-I',
-      join(root, '.cache/vmlinux'),
-      '-c',
-      join(work, 'many.bpf.c'),
-      '-o',
-      join(work, 'many.o'),
-    ]);
+    const compile = (name: string, programs: number) => {
+      writeFileSync(join(work, `${name}.bpf.c`), source(programs));
+      execFileSync('clang', [
+        '-O2',
+        '-g',
+        '-target',
+        'bpf',
+        '-D__TARGET_ARCH_x86',
+        '-I',
+        join(root, '.cache/vmlinux'),
+        '-c',
+        join(work, `${name}.bpf.c`),
+        '-o',
+        join(work, `${name}.o`),
+      ]);
+    };
+    compile('many', perObject);
+    compile('one', 1);
     for (let copy = 0; copy * perObject < total; copy++) {
       execFileSync(bpftool, ['prog', 'loadall', join(work, 'many.o'), `${dir}/p${copy}`, 'pinmaps', `${dir}/m${copy}`]);
       fixture.programs += perObject;

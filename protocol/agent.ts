@@ -161,15 +161,33 @@ export interface ListingsSnapshotResult extends ListingsSnapshotParts {
 export interface ListingsSnapshotParams {
   /** Digests of the parts the client holds a copy of, from an earlier reply of this same agent connection. */
   have?: Partial<Record<SnapshotPart, string>>;
+  /** The client applies `deltas`: a changed part may come as the edits to the copy it has (see the reply). */
+  deltas?: boolean;
 }
+
+/**
+ * A part's list: the part itself, or for `net` its `namespaces`. A delta's splices are in ascending, non-overlapping
+ * positions of the base's list: [start, deleteCount, items to put there].
+ */
+export type SnapshotSplice = [start: number, deleteCount: number, items: unknown[]];
+export interface SnapshotDelta {
+  /** The digest (in `have`) of the copy the splices apply to; the result has the reply's digest of the part. */
+  base: string;
+  splices: SnapshotSplice[];
+}
+
 /**
  * The reply: a part whose digest equals the one in `have` is left out and named in `unchanged` (the client reuses
- * its copy); `digests` holds every part that did not fail, sent or not. A failed part is always sent (empty).
+ * its copy); `digests` holds every part that did not fail, sent or not. A failed part is always sent (empty). When
+ * the client asked for `deltas` and the agent still knows the content of the copy named in `have`, a changed part
+ * may come in `deltas` instead (only the items that changed: after one program was loaded among 1,000, one program
+ * instead of all).
  */
 export interface ListingsSnapshotReply extends Partial<ListingsSnapshotParts> {
   errors: Record<string, string>;
   digests: Partial<Record<SnapshotPart, string>>;
   unchanged: SnapshotPart[];
+  deltas?: Partial<Record<SnapshotPart, SnapshotDelta>>;
 }
 export const listingsSnapshot = new RequestType<ListingsSnapshotParams, ListingsSnapshotReply, AgentErrorData>('listings.snapshot');
 

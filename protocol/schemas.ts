@@ -116,7 +116,7 @@ export const paramSchemas: Record<string, TSchema> = {
   [agent.listingsSnapshot.method]: Type.Union([
     Type.Undefined(),
     Type.Null(),
-    paramsOf<agent.ListingsSnapshotParams>()(Obj({ have: Opt(Obj(SnapshotHave)) })),
+    paramsOf<agent.ListingsSnapshotParams>()(Obj({ have: Opt(Obj(SnapshotHave)), deltas: Opt(Type.Boolean()) })),
   ]),
   [agent.objectLoad.method]: paramsOf<agent.ObjectLoadParams>()(
     Obj({

@@ -2,12 +2,15 @@
 // programs most of a tree refresh was process start-up, not listing: the agent forks once per tool run, and its
 // event loop waits until the child has exec'd (0.7 ms at best, a median of 6 ms at load 9: docs/design.md).
 // bpftool answers a JSON batch with one [{command, output}] array; it stops at the first command that fails (whose
-// output is then {error}), so each command's result is its own: a list, or an Error for that command alone (the
-// caller runs a command that got no answer on its own).
+// output is then {error}), so each command's result is its own: a list (an object for `show pinned PATH`), or an
+// Error for that command alone; a command that got no answer has a NoAnswer (the caller runs it on its own).
 import { bpftoolPath, type AgentContext } from '../core/context';
 import { asArray } from '../parsers/bpftoolJson';
 
-export type BatchResult = unknown[] | Error;
+export type BatchResult = unknown[] | Record<string, unknown> | Error;
+
+/** A command bpftool did not run (an earlier one failed, or the batch printed no JSON): ask it again. */
+export class NoAnswer extends Error {}
 
 /** `commands`: argument lists without the global options (e.g. ['prog', 'show']); `options` go before `batch`. */
 export async function bpftoolBatch(ctx: AgentContext, commands: string[][], options: string[] = []): Promise<BatchResult[]> {
@@ -29,15 +32,17 @@ export function batchOutputs(stdout: string, count: number, stderr = ''): BatchR
   try {
     entries = asArray(JSON.parse(stdout.trim() || '[]'));
   } catch (e) {
-    const why = new Error(`bpftool batch printed no JSON: ${(e as Error).message}${stderr ? ` (${stderr.trim().slice(0, 200)})` : ''}`);
+    const why = new NoAnswer(`bpftool batch printed no JSON: ${(e as Error).message}${stderr ? ` (${stderr.trim().slice(0, 200)})` : ''}`);
     return Array.from({ length: count }, () => why);
   }
   return Array.from({ length: count }, (_, i) => {
     const out = entries[i]?.output;
     // a failure is {error} or, from some commands (cgroup tree), [{error}]
     const failed = Array.isArray(out) ? (out.length === 1 ? errorOf(out[0]) : undefined) : errorOf(out);
-    if (Array.isArray(out) && failed === undefined) return out;
-    return new Error(failed ?? `bpftool batch gave no answer for command ${i + 1}`);
+    if (failed !== undefined) return new Error(failed);
+    if (Array.isArray(out)) return out;
+    if (out && typeof out === 'object') return out as Record<string, unknown>;
+    return new NoAnswer(`bpftool batch gave no answer for command ${i + 1}`);
   });
 }
 

@@ -1,11 +1,15 @@
-// Pin paths for the listings without paying bpftool's bpffs walk on every call. `bpftool -f` opens every pinned
-// file on every run (about 2x the cost of the listing itself with 2,000 pins). The pins only change when something
-// is pinned or unpinned, which changes a bpffs directory: so the agent keeps the id -> pins table of the last `-f`
-// run together with a fingerprint of every bpffs directory (path, mtime in ns, entry names), taken BEFORE that run.
-// A call whose fingerprint matches runs the cheap listing (without -f) and reuses the table; any change in bpffs,
-// or a remembered id the kernel no longer has, makes it run `-f` again. The listing itself is always fresh.
+// Pin paths for the listings without paying bpftool's bpffs walk (-f) on every call. `bpftool -f` opens every
+// pinned file on every run (about 2x the cost of the listing itself with 2,000 pins), and a refresh after any pin
+// or unpin (a load, an attach) paid it. So the agent keeps its own index of bpffs: every pinned file (path and
+// inode number) and what it is (programs, maps or links, and the id). A pin or unpin always changes its directory's
+// mtime, so the walk re-reads only directories whose mtime moved, stat'ing their files; a file with the index's
+// path and inode is the same pinned object (every pin is a new inode). Files the index cannot place are asked about
+// one by one (`bpftool KIND show pinned PATH`, lines of the listing's own bpftool batch: a load adds a few, not
+// 2,000); the first listing, or one that finds many new files, runs -f and fills the index from its answer. The
+// walk is taken BEFORE the listing runs, and the listing itself is always fresh: a pin made meanwhile shows at the
+// next refresh, a pin removed meanwhile is dropped then (its directory's mtime moved).
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountPointsOfType } from '../host/mounts';
 
@@ -23,6 +27,8 @@ interface DirState {
   /** sha1 of the sorted entry names. */
   digest: string;
   subdirs: string[];
+  /** The regular files (pins; bpftool -f skips symlinks too): path -> inode number. */
+  files: Map<string, number>;
 }
 const dirCache = new Map<string, DirState>();
 
@@ -46,6 +52,16 @@ function dirState(dir: string): DirState | undefined {
     return undefined;
   }
   const names = entries.map((e) => e.name).sort();
+  const files = new Map<string, number>();
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const path = join(dir, e.name);
+    try {
+      files.set(path, lstatSync(path).ino);
+    } catch {
+      /* unpinned meanwhile: the directory's mtime moved, it is read again next time */
+    }
+  }
   const state: DirState = {
     mtimeNs,
     readAtNs,
@@ -54,9 +70,19 @@ function dirState(dir: string): DirState | undefined {
       .filter((e) => e.isDirectory())
       .map((e) => join(dir, e.name))
       .sort(),
+    files,
   };
   dirCache.set(dir, state);
   return state;
+}
+
+function walkBpffs(mounts: string[], visit: (dir: string, st: DirState | undefined) => void): void {
+  const walk = (dir: string) => {
+    const st = dirState(dir);
+    visit(dir, st);
+    if (st) for (const sub of st.subdirs) walk(sub);
+  };
+  for (const m of mounts) walk(m);
 }
 
 /**
@@ -66,17 +92,17 @@ function dirState(dir: string): DirState | undefined {
  */
 export function bpffsFingerprint(mounts: string[] = bpfMounts()): string {
   const h = createHash('sha1');
-  const walk = (dir: string) => {
-    const st = dirState(dir);
-    if (!st) {
-      h.update(`${dir}\0gone\0`);
-      return;
-    }
-    h.update(`${dir}\0${st.mtimeNs}\0${st.digest}\0`);
-    for (const sub of st.subdirs) walk(sub);
-  };
-  for (const m of mounts) walk(m);
+  walkBpffs(mounts, (dir, st) => h.update(st ? `${dir}\0${st.mtimeNs}\0${st.digest}\0` : `${dir}\0gone\0`));
   return h.digest('hex');
+}
+
+/** Every pinned file of every mounted bpffs now: path -> inode number (the same cached walk). */
+export function bpffsPins(mounts: string[] = bpfMounts()): Map<string, number> {
+  const out = new Map<string, number>();
+  walkBpffs(mounts, (_dir, st) => {
+    if (st) for (const [path, ino] of st.files) out.set(path, ino);
+  });
+  return out;
 }
 
 function bpfMounts(): string[] {
@@ -87,38 +113,153 @@ function bpfMounts(): string[] {
   }
 }
 
+export type PinKind = 'programs' | 'maps' | 'links';
+export const PIN_KINDS: readonly PinKind[] = ['programs', 'maps', 'links'];
+/** bpftool's object word per kind: `prog show pinned PATH`. */
+const OBJECT_WORD: Record<PinKind, string> = { programs: 'prog', maps: 'map', links: 'link' };
+
+/** A walk of bpffs: pinned file path -> inode number. */
+export type PinScan = ReadonlyMap<string, number>;
+
+interface PinRecord {
+  ino: number;
+  /** What the file is; null: not an object bpftool shows (bpffs' own files such as progs.debug, or gone). */
+  kind?: PinKind | null;
+  id?: number;
+  /** Kinds it is known not to be (a -f listing of that kind did not name it). */
+  not: PinKind[];
+}
+
+/** A pinned file the index cannot place, and the kind to ask bpftool about first. */
+export interface PinQuestion {
+  path: string;
+  ino: number;
+  ask: PinKind;
+}
+
+/** Items of a listing: the index sets `pinned`. */
 interface Pinned {
   id: number;
   pinned: string[];
 }
 
-export class PinTable {
-  private fingerprint: string | null = null;
-  private pins = new Map<number, string[]>();
+/** The bpftool command that asks about one pinned file. */
+export function pinCommand(q: PinQuestion): string[] {
+  return [OBJECT_WORD[q.ask], 'show', 'pinned', q.path];
+}
 
-  constructor(private readonly fingerprintOf: () => string = () => bpffsFingerprint()) {}
+export class PinIndex {
+  private readonly records = new Map<string, PinRecord>();
 
-  /** Whether a listing now would need bpftool's own pin walk (-f): bpffs changed since the table was built. */
-  needsFull(fingerprint: string): boolean {
-    return this.fingerprint !== fingerprint;
+  constructor(private readonly scanOf: () => PinScan = () => bpffsPins()) {}
+
+  /** bpffs now (cheap while unchanged: one stat per directory). */
+  scan(): PinScan {
+    return this.scanOf();
+  }
+
+  private current(path: string, ino: number): PinRecord {
+    let r = this.records.get(path);
+    if (!r || r.ino !== ino) this.records.set(path, (r = { ino, not: [] }));
+    return r;
+  }
+
+  /** Forgets the files no longer pinned. */
+  private sweep(scan: PinScan): void {
+    for (const path of this.records.keys()) if (!scan.has(path)) this.records.delete(path);
+  }
+
+  private placed(r: PinRecord | undefined, ino: number, kind: PinKind): boolean {
+    return !!r && r.ino === ino && (r.kind !== undefined || r.not.includes(kind));
   }
 
   /**
-   * Lists with pins: `cheap()` (no -f) when bpffs is unchanged since the table was built, else `full()` (-f),
-   * which rebuilds the table.
+   * The files of `scan` the index cannot place for any of `kinds`, each with the kind to ask first: the kind of
+   * its placed neighbours (a directory usually holds one kind), else the first of `kinds` it is not known not to be.
    */
-  async list<T extends Pinned>(cheap: () => Promise<T[]>, full: () => Promise<T[]>, before = this.fingerprintOf()): Promise<T[]> {
-    if (this.fingerprint === before) {
-      const items = await cheap();
-      const ids = new Set(items.map((i) => i.id));
-      if ([...this.pins.keys()].every((id) => ids.has(id))) {
-        for (const i of items) i.pinned = [...(this.pins.get(i.id) ?? [])];
-        return items;
+  unknown(scan: PinScan, kinds: readonly PinKind[]): PinQuestion[] {
+    this.sweep(scan);
+    const out: PinQuestion[] = [];
+    const dirKind = new Map<string, PinKind>();
+    for (const [path, ino] of scan) {
+      const r = this.records.get(path);
+      if (r?.ino === ino && r.kind) dirKind.set(dirOf(path), r.kind);
+    }
+    for (const [path, ino] of scan) {
+      const r = this.records.get(path);
+      if (kinds.every((k) => this.placed(r, ino, k))) continue;
+      const not = r?.ino === ino ? r.not : [];
+      const near = dirKind.get(dirOf(path));
+      const ask = near && !not.includes(near) ? near : (kinds.find((k) => !not.includes(k)) ?? kinds[0]);
+      out.push({ path, ino, ask });
+    }
+    return out;
+  }
+
+  /**
+   * bpftool's answer to `pinCommand(q)`: the object, or the error. Returns the next question about that file when
+   * the answer names another kind ("incorrect object type: map"); otherwise the file is placed.
+   */
+  learnOne(q: PinQuestion, answer: unknown): PinQuestion | undefined {
+    const r = this.current(q.path, q.ino);
+    if (answer instanceof Error) {
+      const other = /incorrect object type: (prog|map|link)\b/.exec(answer.message)?.[1];
+      const kind = PIN_KINDS.find((k) => OBJECT_WORD[k] === other);
+      if (kind && kind !== q.ask && !r.not.includes(kind)) {
+        r.not.push(q.ask);
+        return { ...q, ask: kind };
+      }
+      // gone since the walk, or a file no kind's show opens (bpffs' own): what -f skips too
+      r.kind = null;
+      return undefined;
+    }
+    const id = (answer as { id?: unknown } | null)?.id;
+    if (typeof id === 'number') {
+      r.kind = q.ask;
+      r.id = id;
+    } else r.kind = null;
+    return undefined;
+  }
+
+  /** After a listing of `kind` with bpftool -f that started after `scan` was taken: places every file for `kind`. */
+  learnFull(scan: PinScan, kind: PinKind, items: Pinned[]): void {
+    this.sweep(scan);
+    const idOf = new Map<string, number>();
+    for (const i of items) for (const p of i.pinned) idOf.set(p, i.id);
+    for (const [path, ino] of scan) {
+      const r = this.current(path, ino);
+      const id = idOf.get(path);
+      if (id !== undefined) {
+        r.kind = kind;
+        r.id = id;
+      } else {
+        if (r.kind === kind) r.kind = undefined;
+        if (!r.not.includes(kind)) r.not.push(kind);
       }
     }
-    const items = await full();
-    this.pins = new Map(items.filter((i) => i.pinned.length).map((i) => [i.id, [...i.pinned]]));
-    this.fingerprint = before;
-    return items;
   }
+
+  /**
+   * Sets each item's `pinned` (sorted) from the index: false when a file of `scan` is not placed for `kind` (the
+   * caller lists with -f). A file placed as an id the listing lacks was unpinned after the walk: it is forgotten.
+   */
+  place(scan: PinScan, kind: PinKind, items: Pinned[]): boolean {
+    const byId = new Map<number, string[]>();
+    for (const [path, ino] of scan) {
+      const r = this.records.get(path);
+      if (!this.placed(r, ino, kind)) return false;
+      if (r?.kind !== kind || r.id === undefined) continue;
+      const list = byId.get(r.id);
+      if (list) list.push(path);
+      else byId.set(r.id, [path]);
+    }
+    const ids = new Set(items.map((i) => i.id));
+    for (const [id, paths] of byId) if (!ids.has(id)) for (const p of paths) this.records.delete(p);
+    for (const i of items) i.pinned = (byId.get(i.id) ?? []).sort();
+    return true;
+  }
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
 }

@@ -3,13 +3,18 @@
 // takes, our pins, and no errors; after the object is unloaded and loaded again under another name (bpffs
 // changed, so the pin paths must come fresh from bpftool -f), the new pin paths and nothing of the old. With both
 // bpftool versions. A second snapshot that says which parts the client has (`have`: their digests) gets those
-// parts left out as unchanged, and after we load a program the programs part comes again, with it. Other tests
-// load and unload programs meanwhile, so only our own objects are compared.
+// parts left out as unchanged, and after we load a program the programs part comes again, with it. Through the
+// client's copies (extension/core/snapshotCopies.ts: have + deltas) and the tree model, a program loaded between
+// two refreshes shows up (its program, maps and pins, sent as edits to the held copy) and disappears after it is
+// unloaded, and the merged snapshot equals a whole one taken right after. Other tests load and unload programs
+// meanwhile, so only our own objects are compared.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
+import { SnapshotCopies } from '../../../extension/core/snapshotCopies';
+import { groupProgramsByType, indexMaps, takeSnapshot, type SnapshotSource } from '../../../extension/vscode/tree/model';
 import { shippedObject } from '../helpers/bpfObjects';
 import { expectError, startAgent, type AgentProcess } from '../helpers/agentProcess';
 import { AGENT_PIN_ROOT, leftovers, runToken, sweep, sweepStale } from '../helpers/cleanup';
@@ -51,12 +56,13 @@ for (const [label, bpftool] of BPFTOOLS) {
     const first = `end_${TOKEN}_${label.replace('.', '')}a`;
     const second = `end_${TOKEN}_${label.replace('.', '')}b`;
     const third = `end_${TOKEN}_${label.replace('.', '')}c`;
+    const fourth = `end_${TOKEN}_${label.replace('.', '')}d`;
     before(async () => {
       agent = await startAgent({ bpftool });
     });
     after(async () => {
       await agent.request(proto.detach, { attachment: `xdp:${NS}:v0` }).catch(() => undefined);
-      for (const name of [first, second, third]) await agent.request(proto.objectUnload, { name }).catch(() => undefined);
+      for (const name of [first, second, third, fourth]) await agent.request(proto.objectUnload, { name }).catch(() => undefined);
       await agent.dispose();
     });
 
@@ -145,6 +151,68 @@ for (const [label, bpftool] of BPFTOOLS) {
           (await expectError(agent.request(proto.listingsSnapshot, { have: bad as never }))).code,
           proto.AgentErrorCode.InvalidParams,
         );
+    });
+
+    it('through the client copies and the tree model: a program loaded between two refreshes shows, and goes when unloaded', async () => {
+      const copies = new SnapshotCopies();
+      const replies: proto.ListingsSnapshotReply[] = [];
+      const unused = async (): Promise<never> => {
+        throw new Error('the tree takes one listings.snapshot');
+      };
+      const src: SnapshotSource = {
+        listPrograms: unused,
+        listMaps: unused,
+        netList: unused,
+        cgroupList: unused,
+        pinsList: unused,
+        labList: unused,
+        attachmentsList: unused,
+        listingsSnapshot: async () => {
+          const ask = copies.ask();
+          const reply = await agent.request(proto.listingsSnapshot, ask.params);
+          replies.push(reply);
+          return copies.merge(reply, ask);
+        },
+      };
+      const tree = async () => {
+        const s = await takeSnapshot(src);
+        assert.deepEqual(s.errors, {});
+        const programs = new Map(groupProgramsByType(s.programs).flatMap((g) => g.programs.map((p) => [p.id, p] as const)));
+        return { s, programs, maps: indexMaps(s.maps) };
+      };
+      await tree();
+      const loaded = await agent.request(proto.objectLoad, {
+        name: fourth,
+        object: readFileSync(shippedObject('xdp_drop_ping')).toString('base64'),
+      });
+      const prog = loaded.programs[0];
+      const after = await tree();
+      assert.equal(replies.at(-1)?.programs, undefined, 'programs not sent whole');
+      assert.ok(replies.at(-1)?.deltas?.programs, 'programs sent as the edits to the held copy');
+      assert.deepEqual(after.programs.get(prog.id)?.pinned, [prog.pin], 'the new program, with its pin');
+      for (const m of loaded.maps) assert.deepEqual(after.maps.get(m.id)?.pinned, [m.pin], m.name);
+      assert.ok(after.s.pins.some((x) => x.path === prog.pin && x.kind === 'prog' && x.id === prog.id));
+
+      await agent.request(proto.objectUnload, { name: fourth });
+      const gone = await tree();
+      assert.equal(gone.programs.has(prog.id), false, 'the unloaded program is gone');
+      for (const m of loaded.maps) assert.equal(gone.maps.has(m.id), false, m.name);
+      assert.equal(
+        gone.s.pins.some((x) => x.path.startsWith(`${AGENT_PIN_ROOT}/${fourth}/`)),
+        false,
+      );
+      // the merged copies are the kernel's state: equal to a whole snapshot when nothing changed in between
+      await until(async () => {
+        const merged = (await tree()).s;
+        const whole = full(await agent.request(proto.listingsSnapshot, {}));
+        const { digests: _d, unchanged: _u, deltas: _x, ...parts } = whole;
+        try {
+          assert.deepEqual(merged, parts);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'a merged snapshot equal to a whole one');
     });
   });
 }

@@ -1,38 +1,121 @@
-// The pin table: reuses bpftool's pin paths only while bpffs is unchanged and every remembered id still exists.
-// The fingerprint function is passed in (a counter-controlled string here; the real one walks bpffs).
+// The pin index: places each pinned file of bpffs (path + inode) as a program, map or link id, learnt from a -f
+// listing or from bpftool's answer about that one file; a new file, or a file pinned again (new inode), is asked
+// about again; a file whose id the listing lacks is forgotten. The bpffs walk is passed in (a Map here; the real
+// one walks bpffs, tested below on a plain directory).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { bpffsFingerprint, PinTable } from '../../../remote-agent/listings/pinTable';
+import { bpffsFingerprint, bpffsPins, PinIndex, pinCommand } from '../../../remote-agent/listings/pinTable';
 
-it('cheap listing while the fingerprint holds, full listing when it changes or an id vanished', async () => {
-  let fp = 'a';
-  const calls: string[] = [];
-  const t = new PinTable(() => fp);
-  const full = (ids: number[]) => async () => {
-    calls.push('full');
-    return ids.map((id) => ({ id, pinned: id === 1 ? ['/sys/fs/bpf/x/p1'] : [] }));
-  };
-  const cheap = (ids: number[]) => async () => {
-    calls.push('cheap');
-    return ids.map((id) => ({ id, pinned: [] as string[] }));
-  };
+const prog = (id: number, pinned: string[] = []) => ({ id, pinned });
+
+it('a -f listing places every file for its kind; new files are asked about, by their neighbours kind first', () => {
+  let scan = new Map([
+    ['/b/p/a', 10],
+    ['/b/p/b', 11],
+    ['/b/m/x', 12],
+  ]);
+  const index = new PinIndex(() => scan);
+  assert.equal(index.unknown(scan, ['programs']).length, 3, 'nothing known yet');
+  index.learnFull(scan, 'programs', [prog(1, ['/b/p/a']), prog(2, ['/b/p/b']), prog(3)]);
+  assert.deepEqual(index.unknown(scan, ['programs']), [], 'every file placed for programs');
   assert.deepEqual(
-    (await t.list(cheap([1, 2]), full([1, 2]))).map((x) => x.pinned),
-    [['/sys/fs/bpf/x/p1'], []],
+    index.unknown(scan, ['programs', 'maps']).map((q) => q.path),
+    ['/b/m/x'],
+    'not known to be a map or not',
   );
+  const items = [prog(1), prog(2), prog(3)];
+  assert.equal(index.place(scan, 'programs', items), true);
   assert.deepEqual(
-    (await t.list(cheap([1, 2]), full([1, 2]))).map((x) => x.pinned),
-    [['/sys/fs/bpf/x/p1'], []],
+    items.map((i) => i.pinned),
+    [['/b/p/a'], ['/b/p/b'], []],
   );
-  assert.deepEqual(calls, ['full', 'cheap']);
-  await t.list(cheap([2]), full([2])); // program 1 is gone: its pins cannot be trusted any more
-  assert.deepEqual(calls, ['full', 'cheap', 'cheap', 'full']);
-  fp = 'b';
-  await t.list(cheap([2]), full([2]));
-  assert.equal(calls.at(-1), 'full');
+
+  // one program more in /b/p, and /b/p/a pinned again (another inode): both asked, as programs (their neighbours)
+  scan = new Map([...scan, ['/b/p/c', 20], ['/b/p/a', 21]]);
+  const qs = index.unknown(scan, ['programs']);
+  assert.deepEqual(
+    qs.map((q) => [q.path, q.ask]),
+    [
+      ['/b/p/a', 'programs'],
+      ['/b/p/c', 'programs'],
+    ],
+  );
+  assert.deepEqual(pinCommand(qs[1]), ['prog', 'show', 'pinned', '/b/p/c']);
+  assert.equal(index.place(scan, 'programs', [prog(1)]), false, 'not placed before the answers');
+  assert.equal(index.learnOne(qs[0], { id: 4, type: 'xdp' }), undefined);
+  assert.equal(index.learnOne(qs[1], { id: 5 }), undefined);
+  const now = [prog(2), prog(3), prog(4), prog(5)];
+  assert.equal(index.place(scan, 'programs', now), true);
+  assert.deepEqual(
+    now.map((i) => i.pinned),
+    [['/b/p/b'], [], ['/b/p/a'], ['/b/p/c']],
+  );
+});
+
+it('an answer naming another kind asks again with that kind; a file no show opens is placed as nothing', () => {
+  const scan = new Map([
+    ['/b/x', 1],
+    ['/b/progs.debug', 2],
+  ]);
+  const index = new PinIndex(() => scan);
+  const [x, debug] = index.unknown(scan, ['programs', 'maps', 'links']);
+  assert.equal(x.ask, 'programs');
+  const again = index.learnOne(x, new Error('incorrect object type: map'));
+  assert.deepEqual(again, { ...x, ask: 'maps' });
+  assert.equal(index.learnOne(again!, { id: 7 }), undefined);
+  assert.equal(index.learnOne(debug, new Error('bpf obj get (/b/progs.debug): No such file or directory')), undefined);
+  assert.deepEqual(index.unknown(scan, ['programs', 'maps', 'links']), []);
+  const maps = [prog(7), prog(8)];
+  assert.equal(index.place(scan, 'maps', maps), true);
+  assert.deepEqual(
+    maps.map((m) => m.pinned),
+    [['/b/x'], []],
+  );
+  const progs = [prog(1)];
+  assert.equal(index.place(scan, 'programs', progs), true);
+  assert.deepEqual(progs[0].pinned, []);
+});
+
+it('a file gone from bpffs is forgotten, and so is one placed as an id the listing no longer has', () => {
+  let scan = new Map([
+    ['/b/a', 1],
+    ['/b/b', 2],
+  ]);
+  const index = new PinIndex(() => scan);
+  index.learnFull(scan, 'programs', [prog(1, ['/b/a']), prog(2, ['/b/b'])]);
+  scan = new Map([['/b/b', 2]]);
+  const items = [prog(1), prog(2)];
+  assert.equal(index.place(scan, 'programs', items), true);
+  assert.deepEqual(
+    items.map((i) => i.pinned),
+    [[], ['/b/b']],
+  );
+  // /b/b was unpinned after the walk: program 2 is gone from the listing, its file must be asked about again
+  assert.equal(index.place(scan, 'programs', [prog(1)]), true);
+  assert.deepEqual(
+    index.unknown(scan, ['programs']).map((q) => q.path),
+    ['/b/b'],
+  );
+});
+
+it('the walk lists regular files with their inodes, not directories or symlinks', () => {
+  const root = mkdtempSync(join(tmpdir(), 'end-pintable-'));
+  try {
+    mkdirSync(join(root, 'd'));
+    writeFileSync(join(root, 'd', 'p'), '');
+    symlinkSync(join(root, 'd', 'p'), join(root, 'link'));
+    const pins = bpffsPins([root]);
+    assert.deepEqual([...pins.keys()], [join(root, 'd', 'p')]);
+    assert.equal(typeof pins.get(join(root, 'd', 'p')), 'number');
+    rmSync(join(root, 'd', 'p'));
+    writeFileSync(join(root, 'd', 'q'), '');
+    assert.deepEqual([...bpffsPins([root]).keys()], [join(root, 'd', 'q')], 'a changed directory is read again');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 it('the fingerprint changes when a file appears, disappears or a directory is added', () => {

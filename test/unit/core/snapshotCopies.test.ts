@@ -3,14 +3,15 @@
 // (remote-agent/listings/snapshot.ts leaveOutUnchanged) over a kernel state the test changes. What the caller gets
 // must always equal the current state: parts left out come from the held copy, changed parts come fresh, a failed
 // part is never held, and a first request (or one after a reply naming a part this client has no copy of) sends
-// no `have` for it.
+// no `have` for it. With the agent's memory of parts sent, a changed part comes as the edits to the held copy
+// (deltas), and a delta against a copy the client does not hold is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as P from '../../../protocol/agent';
 import { AgentClient } from '../../../extension/core/agentClient';
-import { leaveOutUnchanged } from '../../../remote-agent/listings/snapshot';
+import { leaveOutUnchanged, SnapshotMemory } from '../../../remote-agent/listings/snapshotReply';
 
 const prog = (id: number) =>
   ({
@@ -29,7 +30,7 @@ function state(): P.ListingsSnapshotParts & { errors: Record<string, string> } {
 }
 
 /** A client, and a server answering listings.snapshot from `kernel` as the agent does; `seen` holds the params. */
-function serve(kernel: ReturnType<typeof state>) {
+function serve(kernel: ReturnType<typeof state>, memory?: SnapshotMemory) {
   const toAgent = new PassThrough();
   const toClient = new PassThrough();
   const server = createMessageConnection(new StreamMessageReader(toAgent), new StreamMessageWriter(toClient));
@@ -39,7 +40,7 @@ function serve(kernel: ReturnType<typeof state>) {
   server.onRequest(P.listingsSnapshot, (params) => {
     seen.push(params);
     const { errors, ...parts } = structuredClone(kernel);
-    const reply = leaveOutUnchanged(parts, errors, params?.have ?? {});
+    const reply = leaveOutUnchanged(parts, errors, params?.have ?? {}, { deltas: params?.deltas, memory });
     replies.push(reply);
     return reply;
   });
@@ -122,6 +123,59 @@ test('a reply calling a part unchanged that this client holds under another dige
   lie = true;
   await assert.rejects(client.listingsSnapshot(), /called programs unchanged/);
   lie = false;
+  const c = await client.listingsSnapshot();
+  assert.deepEqual(seen[2], {}, 'after a bad reply no copy is trusted');
+  assert.deepEqual(c, kernel);
+  client.dispose();
+  server.dispose();
+});
+
+test('with deltas a changed part comes as the edits to the held copy, and the result is the current state', async () => {
+  const kernel = state();
+  kernel.net = { namespaces: [{ name: 'root', interfaces: [], attachments: [] }] };
+  const { client, seen, replies, close } = serve(kernel, new SnapshotMemory());
+  await client.listingsSnapshot();
+  assert.equal(seen[0].deltas, undefined, 'no copy: nothing to edit');
+  kernel.programs.push(prog(3));
+  kernel.net.namespaces.push({ name: 'lab_a', interfaces: [], attachments: [] });
+  const b = await client.listingsSnapshot();
+  assert.equal(seen[1].deltas, true);
+  assert.equal(replies[1].programs, undefined, 'not sent whole');
+  assert.deepEqual(replies[1].deltas?.programs?.splices, [[2, 0, [prog(3)]]]);
+  assert.deepEqual(replies[1].deltas?.net?.splices, [[1, 0, [{ name: 'lab_a', interfaces: [], attachments: [] }]]]);
+  assert.deepEqual(b, kernel);
+  kernel.programs.splice(0, 1);
+  assert.deepEqual(await client.listingsSnapshot(), kernel, 'an unloaded program is gone');
+  assert.deepEqual(replies[2].deltas?.programs?.splices, [[0, 1, []]]);
+  kernel.programs = [prog(7)];
+  assert.deepEqual(await client.listingsSnapshot(), kernel, 'every item changed: sent whole');
+  assert.deepEqual(replies[3].programs, [prog(7)]);
+  close();
+});
+
+test('a delta against a copy this client does not hold is refused, and the copies dropped', async () => {
+  const kernel = state();
+  const toAgent = new PassThrough();
+  const toClient = new PassThrough();
+  const server = createMessageConnection(new StreamMessageReader(toAgent), new StreamMessageWriter(toClient));
+  const client = new AgentClient(toClient, toAgent, { clientName: 'test', clientVersion: '9.9.9' });
+  const seen: P.ListingsSnapshotParams[] = [];
+  const memory = new SnapshotMemory();
+  let lie = false;
+  server.onRequest(P.listingsSnapshot, (params) => {
+    seen.push(params);
+    const { errors, ...parts } = structuredClone(kernel);
+    const reply = leaveOutUnchanged(parts, errors, params?.have ?? {}, { deltas: params?.deltas, memory });
+    if (lie && reply.deltas?.programs) reply.deltas.programs.base = '0'.repeat(40);
+    return reply;
+  });
+  server.listen();
+  await client.listingsSnapshot();
+  kernel.programs.push(prog(3));
+  lie = true;
+  await assert.rejects(client.listingsSnapshot(), /sent programs as edits to a copy this client does not hold/);
+  lie = false;
+  kernel.programs.push(prog(4));
   const c = await client.listingsSnapshot();
   assert.deepEqual(seen[2], {}, 'after a bad reply no copy is trusted');
   assert.deepEqual(c, kernel);
