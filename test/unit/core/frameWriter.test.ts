@@ -42,7 +42,7 @@ describe('FrameWriter', () => {
     for (let id = 1; id <= 3; id++) void w.write({ jsonrpc: '2.0', id, result: 'é'.repeat(id * 1000) } as Message);
     await all;
     assert.deepEqual(
-      got.map((m) => (m as { id: number }).id),
+      got.map((m) => (m as unknown as { id: number }).id),
       [1, 2, 3],
     );
     reader.dispose();
