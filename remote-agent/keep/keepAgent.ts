@@ -54,11 +54,12 @@ export async function keepAgent(k: KeepContext, p: AgentKeepParams): Promise<Age
     stdio: 'ignore',
   });
   child.unref();
-  // Up within 5 s, or the caller goes on without it (the next session just starts its agent the usual way).
-  const end = Date.now() + 5000;
+  // Up within 15 s (a loaded host starts Node slowly), or the caller goes on without it (the next session just
+  // starts its agent the usual way).
+  const end = Date.now() + 15_000;
   while (Date.now() < end) {
     if (await listening(socket)) return { socket, started: true, pid: child.pid };
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new AgentError(AgentErrorCode.Internal, `agent.keep: the kept agent did not listen on ${socket} within 5 s`);
+  throw new AgentError(AgentErrorCode.Internal, `agent.keep: the kept agent did not listen on ${socket} within 15 s`);
 }

@@ -47,7 +47,7 @@ after(async () => {
   if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
   else process.env.XDG_CACHE_HOME = savedCache;
   const pids = host ? stopKeptAgents(host.netns) : [];
-  await until(() => pids.every((p) => !alive(p)), 'the kept agents gone', 10_000).catch(() => undefined);
+  await until(() => pids.every((p) => !alive(p)), 'the kept agents gone', 30_000).catch(() => undefined);
   await sshd?.stop();
   host?.destroy();
   rmSync(cache, { recursive: true, force: true });
@@ -70,7 +70,7 @@ test('the first session keeps an agent; the next one reaches it with no command 
   try {
     assert.deepEqual(second.deployment?.kept, { socket: rec.socket });
     // Once this login is in sshd's log, so would an exec of it be.
-    await until(() => logins() > l, "the session's login in sshd's log", 10_000);
+    await until(() => logins() > l, "the session's login in sshd's log", 30_000);
     assert.equal(commandsRun(), before, 'no command ran on the host for this session');
     // A real agent of its own, in the host's namespace, child of the kept agent, that serves requests.
     const pid = second.facts.agentPid!;
@@ -83,14 +83,14 @@ test('the first session keeps an agent; the next one reaches it with no command 
     await second.close();
   }
   const pid = second.facts.agentPid!;
-  await until(() => !alive(pid), "the session's agent gone with its connection", 15_000);
+  await until(() => !alive(pid), "the session's agent gone with its connection", 30_000);
   assert.ok(alive(server.pid), 'the kept agent stays for the next session');
 });
 
 test('a kept agent that was stopped is replaced by the usual start, which keeps a new one', async () => {
   const old = stopKeptAgents(host.netns);
   assert.equal(old.length, 1);
-  await until(() => !alive(old[0]), 'the kept agent stopped', 10_000);
+  await until(() => !alive(old[0]), 'the kept agent stopped', 30_000);
   const before = commandsRun();
   const s = await open(60);
   try {
@@ -116,11 +116,11 @@ test('the CLI uses the kept agent by default; with EBPF_NETDEBUG_KEEP_AGENT=0 it
   // sshd logs each login as it happens: once this CLI's login is in the log, so would its exec be.
   let [l, c] = [logins(), commandsRun()];
   await cli(env);
-  await until(() => logins() > l, "the CLI's login in sshd's log", 10_000);
+  await until(() => logins() > l, "the CLI's login in sshd's log", 30_000);
   assert.equal(commandsRun(), c, 'the CLI ran no command on the host');
   [l, c] = [logins(), commandsRun()];
   await cli({ ...env, EBPF_NETDEBUG_KEEP_AGENT: '0' });
-  await until(() => logins() > l && commandsRun() > c, 'with keeping off, the CLI starting its agent through an exec', 10_000);
+  await until(() => logins() > l && commandsRun() > c, 'with keeping off, the CLI starting its agent through an exec', 30_000);
   await assert.rejects(cli({ ...env, EBPF_NETDEBUG_KEEP_AGENT: 'soon' }), (e: { code?: number; stderr?: string }) => {
     assert.equal(e.code, 1);
     assert.match(e.stderr ?? '', /EBPF_NETDEBUG_KEEP_AGENT=soon: expected whole seconds/);
@@ -141,7 +141,7 @@ test('a kept agent remembered for another route (or another bundle) is not used'
     const s = await open(60);
     try {
       assert.equal(s.deployment?.kept, undefined, JSON.stringify(changed));
-      await until(() => logins() > l && commandsRun() > c, 'the agent started through an exec', 10_000);
+      await until(() => logins() > l && commandsRun() > c, 'the agent started through an exec', 30_000);
     } finally {
       await s.close();
     }
@@ -149,11 +149,11 @@ test('a kept agent remembered for another route (or another bundle) is not used'
 });
 
 test('an idle kept agent ends by itself and removes its socket', async () => {
-  for (const pid of stopKeptAgents(host.netns)) await until(() => !alive(pid), 'the kept agent stopped', 10_000);
+  for (const pid of stopKeptAgents(host.netns)) await until(() => !alive(pid), 'the kept agent stopped', 30_000);
   const s = await open(1);
   await s.close();
   const [server] = keptAgentsIn(host.netns);
   assert.ok(server, 'kept for 1 s');
-  await until(() => !alive(server.pid), 'the idle kept agent gone', 20_000);
+  await until(() => !alive(server.pid), 'the idle kept agent gone', 30_000);
   assert.throws(() => statSync(server.socket), /ENOENT/);
 });

@@ -102,11 +102,11 @@ export async function connectKept(
   if (!rec || rec.sha256 !== sha256 || rec.bpftoolPath !== bpftoolPath || rec.route !== t.routeKey()) return undefined;
   let client: AgentClient | undefined;
   try {
-    const proc = await t.openStreamLocal(rec.socket, 3000);
+    const proc = await t.openStreamLocal(rec.socket, 10_000);
     client = AgentClient.fromProcess(proc, clientOpts);
     const facts = await Promise.race([
       client.hello(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no hello within 5 s')), 5000).unref()),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no hello within 10 s')), 10_000).unref()),
     ]);
     if ((facts.agentChecksum && facts.agentChecksum !== sha256) || !facts.privileges.root) throw new Error('not the kept agent we want');
     const deployment: DeployResult = {
