@@ -4,8 +4,9 @@
 // connects to the three; the command (the three connected hosts picked already, the filter asked) traces on those
 // sessions; a ping from A to B shows in the packets-across-hosts view as one exchange whose request crosses A's
 // eth0, R's eth0 and eth1 and B's eth0 in that order, the TTL falling by one at R, with one box per host and the
-// clock offsets stated. Cancel on the trace's notification stops it. Run again on the three host rows selected in the
-// eBPF tree, it asks no hosts and traces the rows' hosts; closing its panel stops that trace.
+// clock offsets stated, each host listed as tracing. The view's Stop button stops it on the three hosts, and the
+// trace's notification goes with it. Run again on the three host rows selected in the eBPF tree, it asks no hosts
+// and traces the rows' hosts; closing its panel stops that trace.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -140,10 +141,24 @@ test('a ping from A to B traced on A, R and B is one path through R in the packe
   );
   await w.screenshot('fleet-path');
 
-  // Cancel on the trace's notification stops the tracers on the three hosts.
+  const hosts = await inWebview(
+    w.page,
+    (f) => f.$$eval('#hosts li', (lis) => lis.map((li) => li.textContent ?? '')),
+    (v) => v.length === 3,
+  );
+  assert.deepEqual(hosts, ['A: tracing (netns scope own)', 'R: tracing (netns scope own)', 'B: tracing (netns scope own)']);
+
+  // The view's Stop button stops the tracers on the three hosts; the trace's notification goes with it.
   const toast = w.page.locator('.notifications-toasts .notification-toast', { hasText: /tracing packets across A, R, B/ }).first();
-  await toast.hover();
-  await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+  await inWebview(
+    w.page,
+    async (f) => {
+      await f.click('#stop', { timeout: 2000 });
+      return true;
+    },
+    (clicked) => clicked,
+    30_000,
+  );
   const stopped = await inWebview(
     w.page,
     (f) => f.$eval('#state', (e) => e.textContent ?? ''),
@@ -151,6 +166,7 @@ test('a ping from A to B traced on A, R and B is one path through R in the packe
     30_000,
   );
   assert.equal(stopped, 'stopped (A, R, B)');
+  await toast.waitFor({ state: 'detached', timeout: 30_000 });
 });
 
 test('on the host rows selected in the tree it traces those hosts; closing the panel stops it', async () => {
