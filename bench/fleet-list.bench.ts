@@ -5,9 +5,12 @@
 // after another, then all hosts at once (bound 10, then all 50 in parallel).
 //   node --import tsx bench/fleet-list.bench.ts [HOSTS] [ROUNDS]
 // Mind: here the 50 "hosts" share this machine's CPUs, so their 50 agents run their bpftool on the same 2 cores;
-// the client's own CPU time is printed too (what the client spends per host), and the load average.
-import { rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
+// the client's own CPU time is printed too (what the client spends per host), the CPU the hosts' processes spent
+// per listing of the fleet runs (each host's sshd tree from /proc: sshd, the agent, the agent's children: the
+// forked agent until it execs, and bpftool), the floor that puts on all N at once on this machine's cores, and the
+// load average.
+import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Fleet } from '../extension/core/fleet/fleet';
 import { openSession } from '../extension/core/session';
@@ -17,6 +20,28 @@ const HOSTS = Number(process.argv[2] ?? 50);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const TOKEN = `fbl${process.pid.toString(36)}`.slice(0, 8);
 const REMOTE_BASE = `.cache/end_${TOKEN}`;
+
+/** CPU ms of every process under `roots` (the hosts' sshd listeners), by command name; `name:children` is what
+ * their waited-for children spent (the agent's bpftool runs). */
+function hostCpu(roots: number[]): Map<string, number> {
+  const tick = 10; // USER_HZ 100
+  const acc = new Map<string, number>();
+  const add = (k: string, v: number) => acc.set(k, (acc.get(k) ?? 0) + v * tick);
+  const walk = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      add(comm, Number(f[11]) + Number(f[12]));
+      add(`${comm}:children`, Number(f[13]) + Number(f[14]));
+      for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(c));
+    } catch {
+      /* gone meanwhile */
+    }
+  };
+  for (const r of roots) walk(r);
+  return acc;
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
@@ -63,6 +88,8 @@ async function main(): Promise<void> {
     const cpuSingle: number[] = [];
     const cpuFleet: number[] = [];
     let programs = 0;
+    const roots = hosts.hosts.filter((h) => h.sshd).map((h) => h.sshd!.pid);
+    const hostCpuFleet = new Map<string, number>();
     for (let r = 0; r < ROUNDS; r++) {
       for (const m of fleet.members) {
         const c = process.cpuUsage();
@@ -76,10 +103,12 @@ async function main(): Promise<void> {
       let res = await fleet.run((s) => s.client.listPrograms(), { concurrency: 10 });
       fleet10.push(ms(t));
       const c = process.cpuUsage();
+      const h0 = hostCpu(roots);
       t = process.hrtime.bigint();
       res = await fleet.run((s) => s.client.listPrograms());
       fleetAll.push(ms(t));
       const u = process.cpuUsage(c);
+      for (const [k, v] of hostCpu(roots)) hostCpuFleet.set(k, (hostCpuFleet.get(k) ?? 0) + v - (h0.get(k) ?? 0));
       cpuFleet.push((u.user + u.system) / 1000);
       const bad = res.filter((x) => !x.ok);
       if (bad.length) throw new Error(`${bad.length} listings failed: ${bad[0].ok ? '' : bad[0].error.message}`);
@@ -99,6 +128,16 @@ async function main(): Promise<void> {
     );
     console.log(
       `  client CPU: ${median(cpuSingle).toFixed(1)} ms per single listing, ${median(cpuFleet).toFixed(1)} ms for all ${fleet.members.length} (${(median(cpuFleet) / fleet.members.length).toFixed(1)} ms per host)`,
+    );
+    const listings = ROUNDS * fleet.members.length;
+    const parts = [...hostCpuFleet].filter(([, v]) => v > 0).map(([k, v]) => [k, v / listings] as const);
+    const perListing = parts.reduce((n, [, v]) => n + v, 0) + median(cpuFleet) / fleet.members.length;
+    const cores = availableParallelism();
+    console.log(
+      `  hosts' CPU per listing in the fleet runs: ${parts.map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}; with the client's, ${perListing.toFixed(1)} ms`,
+    );
+    console.log(
+      `  CPU floor of all ${fleet.members.length} at once on ${cores} cores: ${fleet.members.length} x ${perListing.toFixed(1)} ms / ${cores} = ${((fleet.members.length * perListing) / cores).toFixed(0)} ms = ${((fleet.members.length * perListing) / cores / slowest).toFixed(1)}x the slowest single host`,
     );
     console.log(
       `client memory: rss ${mb(memBefore.rss)} before connecting, ${mb(memOpen.rss)} with ${fleet.members.length} sessions open, ${mb(memEnd.rss)} at the end; heap used ${mb(memEnd.heapUsed)}`,
