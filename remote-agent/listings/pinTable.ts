@@ -96,13 +96,20 @@ export function bpffsFingerprint(mounts: string[] = bpfMounts()): string {
   return h.digest('hex');
 }
 
-/** Every pinned file of every mounted bpffs now: path -> inode number (the same cached walk). */
-export function bpffsPins(mounts: string[] = bpfMounts()): Map<string, number> {
-  const out = new Map<string, number>();
-  walkBpffs(mounts, (_dir, st) => {
-    if (st) for (const [path, ino] of st.files) out.set(path, ino);
-  });
-  return out;
+let lastPins: { states: (DirState | undefined)[]; pins: Map<string, number> } | undefined;
+
+/**
+ * Every pinned file of every mounted bpffs now: path -> inode number (the same cached walk). The same Map as the
+ * last call when no directory was read again, so the pin index can reuse what it worked out for it.
+ */
+export function bpffsPins(mounts: string[] = bpfMounts()): PinScan {
+  const states: (DirState | undefined)[] = [];
+  walkBpffs(mounts, (_dir, st) => states.push(st));
+  if (lastPins && lastPins.states.length === states.length && states.every((st, i) => st === lastPins!.states[i])) return lastPins.pins;
+  const pins = new Map<string, number>();
+  for (const st of states) if (st) for (const [path, ino] of st.files) pins.set(path, ino);
+  lastPins = { states, pins };
+  return pins;
 }
 
 function bpfMounts(): string[] {
@@ -148,8 +155,18 @@ export function pinCommand(q: PinQuestion): string[] {
   return [OBJECT_WORD[q.ask], 'show', 'pinned', q.path];
 }
 
+/** What the index makes of one walk, per kind: are all files placed, and the pins of each id (sorted). */
+interface PinView {
+  scan: PinScan;
+  version: number;
+  kinds: Map<PinKind, { complete: boolean; byId: Map<number, string[]> }>;
+}
+
 export class PinIndex {
   private readonly records = new Map<string, PinRecord>();
+  /** Moves whenever a record changes: a view of an older version is worked out again. */
+  private version = 0;
+  private view: PinView | undefined;
 
   constructor(private readonly scanOf: () => PinScan = () => bpffsPins()) {}
 
@@ -159,18 +176,33 @@ export class PinIndex {
   }
 
   private current(path: string, ino: number): PinRecord {
+    this.version++;
     let r = this.records.get(path);
     if (!r || r.ino !== ino) this.records.set(path, (r = { ino, not: [] }));
     return r;
   }
 
-  /** Forgets the files no longer pinned. */
-  private sweep(scan: PinScan): void {
-    for (const path of this.records.keys()) if (!scan.has(path)) this.records.delete(path);
-  }
-
   private placed(r: PinRecord | undefined, ino: number, kind: PinKind): boolean {
     return !!r && r.ino === ino && (r.kind !== undefined || r.not.includes(kind));
+  }
+
+  /** One pass over the walk for all kinds, kept while neither the walk nor a record changes (a refresh's 3 listings). */
+  private viewOf(scan: PinScan): PinView {
+    if (this.view?.scan === scan && this.view.version === this.version) return this.view;
+    // forget the files no longer pinned
+    for (const path of this.records.keys()) if (!scan.has(path)) this.records.delete(path);
+    const kinds = new Map(PIN_KINDS.map((k) => [k, { complete: true, byId: new Map<number, string[]>() }]));
+    for (const [path, ino] of scan) {
+      const r = this.records.get(path);
+      for (const [kind, v] of kinds) if (v.complete && !this.placed(r, ino, kind)) v.complete = false;
+      if (r?.ino !== ino || !r.kind || r.id === undefined) continue;
+      const byId = kinds.get(r.kind)!.byId;
+      const list = byId.get(r.id);
+      if (list) list.push(path);
+      else byId.set(r.id, [path]);
+    }
+    for (const v of kinds.values()) for (const list of v.byId.values()) list.sort();
+    return (this.view = { scan, version: this.version, kinds });
   }
 
   /**
@@ -178,7 +210,8 @@ export class PinIndex {
    * its placed neighbours (a directory usually holds one kind), else the first of `kinds` it is not known not to be.
    */
   unknown(scan: PinScan, kinds: readonly PinKind[]): PinQuestion[] {
-    this.sweep(scan);
+    const view = this.viewOf(scan);
+    if (kinds.every((k) => view.kinds.get(k)!.complete)) return [];
     const out: PinQuestion[] = [];
     const dirKind = new Map<string, PinKind>();
     for (const [path, ino] of scan) {
@@ -223,7 +256,6 @@ export class PinIndex {
 
   /** After a listing of `kind` with bpftool -f that started after `scan` was taken: places every file for `kind`. */
   learnFull(scan: PinScan, kind: PinKind, items: Pinned[]): void {
-    this.sweep(scan);
     const idOf = new Map<string, number>();
     for (const i of items) for (const p of i.pinned) idOf.set(p, i.id);
     for (const [path, ino] of scan) {
@@ -244,18 +276,19 @@ export class PinIndex {
    * caller lists with -f). A file placed as an id the listing lacks was unpinned after the walk: it is forgotten.
    */
   place(scan: PinScan, kind: PinKind, items: Pinned[]): boolean {
-    const byId = new Map<number, string[]>();
-    for (const [path, ino] of scan) {
-      const r = this.records.get(path);
-      if (!this.placed(r, ino, kind)) return false;
-      if (r?.kind !== kind || r.id === undefined) continue;
-      const list = byId.get(r.id);
-      if (list) list.push(path);
-      else byId.set(r.id, [path]);
+    const view = this.viewOf(scan).kinds.get(kind)!;
+    if (!view.complete) return false;
+    const ids = new Set<number>();
+    for (const i of items) {
+      ids.add(i.id);
+      const pins = view.byId.get(i.id);
+      i.pinned = pins ? [...pins] : [];
     }
-    const ids = new Set(items.map((i) => i.id));
-    for (const [id, paths] of byId) if (!ids.has(id)) for (const p of paths) this.records.delete(p);
-    for (const i of items) i.pinned = (byId.get(i.id) ?? []).sort();
+    for (const [id, paths] of view.byId) {
+      if (ids.has(id)) continue;
+      for (const p of paths) this.records.delete(p);
+      this.version++;
+    }
     return true;
   }
 }

@@ -20,9 +20,12 @@ const VERSIONS = 3;
 export class SnapshotMemory {
   private readonly parts = new Map<SnapshotPart, { digest: string; items: string[] }[]>();
 
+  /** Keeps `items` as the newest version; a version already held keeps its own copy (the new strings die young). */
   remember(part: SnapshotPart, digest: string, items: string[]): void {
-    const list = (this.parts.get(part) ?? []).filter((v) => v.digest !== digest);
-    list.push({ digest, items });
+    const old = this.parts.get(part) ?? [];
+    const same = old.find((v) => v.digest === digest);
+    const list = old.filter((v) => v !== same);
+    list.push(same ?? { digest, items });
     if (list.length > VERSIONS) list.shift();
     this.parts.set(part, list);
   }
@@ -30,6 +33,19 @@ export class SnapshotMemory {
   items(part: SnapshotPart, digest: string): string[] | undefined {
     return this.parts.get(part)?.find((v) => v.digest === digest)?.items;
   }
+}
+
+/**
+ * sha1 of the JSON of a part whose list's items are `items` (JSON text): the bytes of JSON.stringify of the part,
+ * fed item by item (joining 1,000 items into one string first cost 5 ms, more than the hash).
+ */
+function listDigest(key: string | undefined, items: string[]): string {
+  const h = createHash('sha1').update(key === undefined ? '[' : `{${JSON.stringify(key)}:[`);
+  items.forEach((item, i) => {
+    if (i) h.update(',');
+    h.update(item);
+  });
+  return h.update(key === undefined ? ']' : ']}').digest('hex');
 }
 
 /** Name listings (`errors` keys) of the parts whose own listing may fail: network is the part `net`. */
@@ -60,11 +76,7 @@ export function leaveOutUnchanged(
     if (errors[errorKey(part)] === undefined) {
       const of = partList(value);
       const items = of?.list.map((i) => JSON.stringify(i));
-      const json =
-        of && items
-          ? `${of.key === undefined ? '[' : `{${JSON.stringify(of.key)}:[`}${items.join(',')}]${of.key === undefined ? '' : '}'}`
-          : JSON.stringify(value);
-      const digest = createHash('sha1').update(json).digest('hex');
+      const digest = items && of ? listDigest(of.key, items) : createHash('sha1').update(JSON.stringify(value)).digest('hex');
       reply.digests[part] = digest;
       const held = have[part];
       const base = items && held && held !== digest && opts.deltas ? opts.memory?.items(part, held) : undefined;
