@@ -10,8 +10,9 @@
 // programs and maps changed, bpffs changed, so new pins must be placed); one right after it was unpinned (gone);
 // and the worst case, every part sent (no `have`: a client's first refresh). Reply sizes are printed.
 // The snapshot's parts are also timed alone (as separate requests), to show where the time goes. The load average
-// is printed before and after, with the number of namespaces and of rounds before which something else had changed
-// bpffs: on a shared machine these move the ratio, so compare runs alike.
+// is printed before and after, with the numbers of namespaces the refreshes listed and of rounds before which
+// something else had changed bpffs: on a shared machine these move the ratio (each named namespace costs the
+// refresh two process starts that raw bpftool does not pay), so compare runs alike.
 // Run: node --import tsx bench/tree-refresh.bench.ts [--programs N] [--rounds R]
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,8 +86,10 @@ async function main(): Promise<void> {
       attachmentsList: () => client.attachmentsList(),
       listingsSnapshot: async () => (await whole()) as P.ListingsSnapshotResult,
     };
+    let namespaces = new Set<number>();
     const refresh = async (src: SnapshotSource = client) => {
       const s = await takeSnapshot(src);
+      namespaces.add(s.net.namespaces.length);
       if (Object.keys(s.errors).length) throw new Error(`snapshot parts failed: ${JSON.stringify(s.errors)}`);
       groupProgramsByType(s.programs);
       indexMaps(s.maps);
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
       return s;
     };
     const first = await refresh();
+    namespaces = new Set();
     const mine = first.programs.filter((p) => p.pinned.some((x) => x.startsWith(`${fixture!.dir}/`))).length;
     if (mine !== fixture.programs) throw new Error(`the snapshot holds ${mine} of the ${fixture.programs} benchmark programs`);
     await raw();
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
     // each network namespace costs the refresh two more tool runs (ip addr, bpftool net show) that raw bpftool
     // does not pay: other work on the machine that makes namespaces moves the ratio
     console.log(
-      `network namespaces listed: ${first.net.namespaces.length}; bpffs changed by others before ${bpffsChanged} of ${rounds} rounds`,
+      `network namespaces listed: ${[...namespaces].sort((x, y) => x - y).join(', ')}; bpffs changed by others before ${bpffsChanged} of ${rounds} rounds`,
     );
     const worst = Math.max(median(t.tree), median(t.loaded), median(t.unloaded)) / d;
     console.log(`goal <= 1.30x (nothing changed, after a load, after an unload): ${worst <= 1.3 ? 'met' : 'NOT met'}`);
