@@ -4,7 +4,7 @@
 // answer names the kind, and the file is asked again with it, together with the lines that got no answer.
 import type { AgentContext } from '../core/context';
 import { bpftoolBatch, NoAnswer, type BatchResult } from './batch';
-import { pinCommand, type PinIndex, type PinQuestion } from './pinTable';
+import { dirOf, pinCommand, type PinIndex, type PinQuestion } from './pinTable';
 
 /** More files than this and the listing runs with -f instead. */
 export const MAX_PIN_QUESTIONS = 64;
@@ -34,15 +34,21 @@ export async function answerPinQuestions(
   let got = answers;
   for (let round = 0; ; round++) {
     const next: PinQuestion[] = [];
+    const unasked: PinQuestion[] = [];
+    /** Directory -> the kind an answer there named: its files not asked yet are likely the same (NAME/maps/). */
+    const named = new Map<string, PinQuestion['ask']>();
     pending.forEach((q, i) => {
       const a = got[i];
-      if (a === undefined || a instanceof NoAnswer) next.push(q);
+      if (a === undefined || a instanceof NoAnswer) unasked.push(q);
       else {
         const again = index.learnOne(q, a);
-        if (again) next.push(again);
+        if (again) {
+          next.push(again);
+          named.set(dirOf(q.path), again.ask);
+        }
       }
     });
-    pending = next;
+    pending = [...next, ...unasked.map((q) => ({ ...q, ask: named.get(dirOf(q.path)) ?? q.ask }))];
     if (!pending.length || round === MAX_ROUNDS) return;
     got = await bpftoolBatch(ctx, pending.map(pinCommand)).catch((e: Error) => pending.map(() => new NoAnswer(e.message)));
   }

@@ -207,7 +207,8 @@ export class PinIndex {
 
   /**
    * The files of `scan` the index cannot place for any of `kinds`, each with the kind to ask first: the kind of
-   * its placed neighbours (a directory usually holds one kind), else the first of `kinds` it is not known not to be.
+   * its placed neighbours (a directory usually holds one kind), else its directory's name's (an object's `maps/`),
+   * else the first of `kinds` it is not known not to be.
    */
   unknown(scan: PinScan, kinds: readonly PinKind[]): PinQuestion[] {
     const view = this.viewOf(scan);
@@ -222,7 +223,7 @@ export class PinIndex {
       const r = this.records.get(path);
       if (kinds.every((k) => this.placed(r, ino, k))) continue;
       const not = r?.ino === ino ? r.not : [];
-      const near = dirKind.get(dirOf(path));
+      const near = dirKind.get(dirOf(path)) ?? NAMED_DIRS[dirOf(path).slice(dirOf(path).lastIndexOf('/') + 1)];
       const ask = near && !not.includes(near) ? near : (kinds.find((k) => !not.includes(k)) ?? kinds[0]);
       out.push({ path, ino, ask });
     }
@@ -293,6 +294,9 @@ export class PinIndex {
   }
 }
 
-function dirOf(path: string): string {
+/** Directory names that say what they hold (objects pin their maps in NAME/maps/, links in NAME/links/). */
+const NAMED_DIRS: Record<string, PinKind | undefined> = { maps: 'maps', links: 'links', progs: 'programs' };
+
+export function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/'));
 }

@@ -1,12 +1,15 @@
 // The pin index: places each pinned file of bpffs (path + inode) as a program, map or link id, learnt from a -f
 // listing or from bpftool's answer about that one file; a new file, or a file pinned again (new inode), is asked
 // about again; a file whose id the listing lacks is forgotten. The bpffs walk is passed in (a Map here; the real
-// one walks bpffs, tested below on a plain directory).
+// one walks bpffs, tested below on a plain directory). Asking bpftool (remote-agent/listings/pinQuestions.ts): a
+// fake bpftool batch that stops at the first failing line, as bpftool does.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import type { AgentContext } from '../../../remote-agent/core/context';
+import { answerPinQuestions } from '../../../remote-agent/listings/pinQuestions';
 import { bpffsFingerprint, bpffsPins, PinIndex, pinCommand } from '../../../remote-agent/listings/pinTable';
 
 const prog = (id: number, pinned: string[] = []) => ({ id, pinned });
@@ -155,4 +158,73 @@ it('two changes that leave one mtime (one clock tick) still change the fingerpri
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+/** A runner answering `bpftool -j batch file -` as bpftool does: `KIND show pinned PATH` lines, stop at the first failure. */
+function fakeBpftool(objects: Record<string, ['prog' | 'map' | 'link', number]>) {
+  const batches: string[][] = [];
+  const run = async (argv: string[], opts?: { input?: string | Buffer }) => {
+    const lines = String(opts?.input ?? '')
+      .split('\n')
+      .filter(Boolean);
+    batches.push(lines);
+    const out: unknown[] = [];
+    for (const line of lines) {
+      const [word, , , path] = line.split(' ');
+      const o = objects[path];
+      if (!o) out.push({ command: line.split(' '), output: { error: `bpf obj get (${path}): No such file or directory` } });
+      else if (o[0] !== word) out.push({ command: line.split(' '), output: { error: `incorrect object type: ${o[0]}` } });
+      else out.push({ command: line.split(' '), output: { id: o[1] } });
+      if (!o || o[0] !== word) break;
+    }
+    return { argv, exitCode: 0, stdout: JSON.stringify(out), stderr: '' };
+  };
+  const ctx = { run, bpftool: { path: '/usr/sbin/bpftool' } } as unknown as AgentContext;
+  return { ctx, batches };
+}
+
+it('an object pinned anew is placed in one batch: its maps/ directory is asked about as maps', async () => {
+  const scan = new Map([
+    ['/b/o/xdp_prog', 1],
+    ['/b/o/maps/counts', 2],
+    ['/b/o/maps/config', 3],
+  ]);
+  const index = new PinIndex(() => scan);
+  const qs = index.unknown(scan, ['programs', 'maps', 'links']);
+  assert.deepEqual(
+    qs.map((q) => q.ask),
+    ['programs', 'maps', 'maps'],
+  );
+  const { ctx, batches } = fakeBpftool({ '/b/o/xdp_prog': ['prog', 10], '/b/o/maps/counts': ['map', 20], '/b/o/maps/config': ['map', 21] });
+  await answerPinQuestions(ctx, index, qs);
+  assert.equal(batches.length, 1);
+  const maps = [prog(20), prog(21)];
+  assert.equal(index.place(scan, 'maps', maps), true);
+  assert.deepEqual(
+    maps.map((m) => m.pinned),
+    [['/b/o/maps/counts'], ['/b/o/maps/config']],
+  );
+});
+
+it('a wrong guess stops the batch; the file is asked again with the kind its answer named, and so are its neighbours', async () => {
+  const scan = new Map([
+    ['/b/x', 1],
+    ['/b/y', 2],
+    ['/b/z', 3],
+  ]);
+  const index = new PinIndex(() => scan);
+  const qs = index.unknown(scan, ['programs', 'maps', 'links']);
+  const { ctx, batches } = fakeBpftool({ '/b/x': ['map', 1], '/b/y': ['map', 2], '/b/z': ['map', 3] });
+  await answerPinQuestions(ctx, index, qs);
+  assert.deepEqual(batches, [
+    ['prog show pinned /b/x', 'prog show pinned /b/y', 'prog show pinned /b/z'],
+    ['map show pinned /b/x', 'map show pinned /b/y', 'map show pinned /b/z'],
+  ]);
+  assert.deepEqual(index.unknown(scan, ['programs', 'maps', 'links']), []);
+  const maps = [prog(1), prog(2), prog(3)];
+  assert.equal(index.place(scan, 'maps', maps), true);
+  assert.deepEqual(
+    maps.map((m) => m.pinned),
+    [['/b/x'], ['/b/y'], ['/b/z']],
+  );
 });
