@@ -1,19 +1,17 @@
 // `ebpf-netdebug trace --source packet-path --hosts A,R,B [--netns-scope own|all] [--filter F] [--duration S]`:
-// the packet path tracer on several hosts at once, each host's hops grouped there, then joined into one path per
-// packet across hosts (core/fleet/crossHostPath.ts) with each host's clock offset estimated from agent round trips
-// and stated. Text: one block per packet, hops labelled with their host, `~~ wire ~~` between hosts. --json: one
+// the packet path tracer on several hosts at once (core/fleet/fleetPathTrace.ts, as the editor's view), each host's
+// hops grouped there, then joined into one path per packet across hosts (core/fleet/crossHostPath.ts) with each
+// host's clock offset estimated from agent round trips and stated. A host lost mid-trace is said on stderr at once
+// and in the summary (its hops end there; the others go on). Text: one block per packet, hops labelled with their host, `~~ wire ~~` between hosts. --json: one
 // line per host's clock (`{host, clock}`), then one line per packet (`{host: first host, hosts, hops: [{host,...}]}`).
 // -w FILE [--snaplen N]: the joined hops also go into one pcapng file, one interface per host and interface
 // (`R/eth0`), times on this machine's clock (core/fleet/fleetPcapng.ts); written when the trace ends.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { TraceEventsParams } from '../../../protocol/agent';
-import type { PacketPathEvent } from '../../../protocol/types';
-import { estimateClockOffset, type ClockOffset } from '../../core/fleet/clockOffset';
 import { writeFleetPcapng } from '../../core/fleet/fleetPcapng';
-import { formatFleetPaths, joinPacketPaths } from '../../core/fleet/crossHostPath';
+import { formatFleetPaths } from '../../core/fleet/crossHostPath';
 import { Fleet } from '../../core/fleet/fleet';
-import { PacketFilterError, PacketPathGrouper, parsePacketFilter } from '../../core/packetPath';
-import type { SessionTraceStream } from '../../core/reconnect/traceStreams';
+import { FleetPathTrace, pathTraceHostOf } from '../../core/fleet/fleetPathTrace';
+import { PacketFilterError, parsePacketFilter } from '../../core/packetPath';
 import { commonOptions, oneOf, parseCommand, positiveNumber } from '../args';
 import { CliError, usageError } from '../cliError';
 import { CLI_VERSION } from '../hostSession';
@@ -70,38 +68,31 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
     fleetOpts.bounds,
   );
   const problems = new Map<string, string>(failures.map((f) => [f.host, f.error.message]));
+  // The same engine as the editor's view (core/fleet/fleetPathTrace.ts): clocks sampled before the tracers load and
+  // after they stop, a host lost mid-trace said at once (its hops end there, the others go on).
+  const trace = new FleetPathTrace(
+    fleet.hostNames.flatMap((name) => {
+      const s = fleet.session(name);
+      return s ? [pathTraceHostOf(name, s, scope)] : [];
+    }),
+    {
+      packetFilter,
+      ...(values.write !== undefined ? { packetBytes: snaplen } : {}),
+      log: (level, message) => {
+        if (level === 'warn') ctx.io.err(`${message}\n`);
+      },
+    },
+  );
+  const agentLogs = await fleet.run(async (s, h) =>
+    s.client.onAgentLog((l) => {
+      if (l.level === 'error' && !problems.has(h.name)) problems.set(h.name, l.message);
+    }),
+  );
   try {
-    // Clocks are sampled before the streams start and again after they stop (not while tracers load: that busy
-    // moment makes round trips long); the sample with the shortest round trip wins.
-    const clocks = new Map<string, ClockOffset>();
-    const sampleClocks = () =>
-      fleet.run(async (s, h) => {
-        const c = await estimateClockOffset(() => s.client.clockNow(), 9);
-        const had = clocks.get(h.name);
-        if (!had || c.uncertaintyNs < had.uncertaintyNs) clocks.set(h.name, c);
-      });
-    await sampleClocks();
-    const grouped = new Map<string, PacketPathGrouper>();
-    const streams: SessionTraceStream[] = [];
-    const started = await fleet.run(async (s, h) => {
-      if (!clocks.has(h.name)) throw new Error('the clock could not be read (clock.now)');
-      const g = new PacketPathGrouper();
-      grouped.set(h.name, g);
-      const stream = await s.startTrace({
-        source: 'packet_path',
-        packetFilter,
-        netnsScope: scope,
-        ...(values.write !== undefined ? { packetBytes: snaplen } : {}),
-      });
-      stream.onEvents((b: TraceEventsParams) => g.add(b.events as PacketPathEvent[]));
-      const logSub = s.client.onAgentLog((l) => {
-        if (l.level === 'error' && !problems.has(h.name)) problems.set(h.name, l.message);
-      });
-      streams.push(stream);
-      return logSub;
-    });
-    for (const r of started) if (!r.ok) problems.set(r.host, r.error.message);
-    if (!streams.length) {
+    await trace.start().catch(() => undefined);
+    const traced = () => trace.hostStates().filter((s) => s.state === 'tracing' || s.state === 'lost');
+    for (const s of trace.hostStates()) if (s.state === 'not traced') problems.set(s.host, s.reason ?? 'not traced');
+    if (!traced().length) {
       printSummary(
         fleetOpts.hosts.map((h) => ({ host: h.name, failure: problems.get(h.name) ?? 'not traced' })),
         ctx.io,
@@ -110,7 +101,7 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
     }
     if (!values.json)
       ctx.io.err(
-        `tracing on ${streams.length} host${streams.length === 1 ? '' : 's'} (netns scope ${scope})${duration ? ` for ${duration} s` : '; Ctrl-C to stop'}\n`,
+        `tracing on ${traced().length} host${traced().length === 1 ? '' : 's'} (netns scope ${scope})${duration ? ` for ${duration} s` : '; Ctrl-C to stop'}\n`,
       );
     let timer: NodeJS.Timeout | undefined;
     const stops = [ctx.interrupted()];
@@ -122,12 +113,12 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
       );
     await Promise.race(stops);
     if (timer) clearTimeout(timer);
-    await Promise.all(streams.map((s) => s.stop().catch(() => undefined)));
-    for (const r of started) if (r.ok) r.value.dispose();
-    await sampleClocks();
-    const inputs = [...grouped].filter(([h]) => clocks.has(h)).map(([host, g]) => ({ host, paths: g.paths(), clock: clocks.get(host)! }));
-    const joined = joinPacketPaths(inputs);
-    const clockList = fleet.hostNames.filter((h) => clocks.has(h)).map((host) => ({ host, clock: clocks.get(host)! }));
+    await trace.stop();
+    for (const s of trace.hostStates())
+      if (s.state === 'lost') problems.set(s.host, `lost mid-trace (${s.reason ?? 'connection closed'}): its hops end there`);
+    const joined = trace.paths();
+    const clockList = trace.clocks();
+    const hopHosts = trace.hostStates().filter((s) => s.state === 'stopped' || s.state === 'lost').length;
     if (values.write !== undefined) {
       // This machine's monotonic clock (the hops' clientNs) to the epoch, read once.
       const epochMinusClientNs = Date.now() * 1e6 - Number(process.hrtime.bigint());
@@ -138,7 +129,7 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
       else writeSync(fd!, bytes);
       const where = toStdout ? 'stdout' : values.write;
       ctx.io.err(
-        `trace: wrote ${w.packets} packets (hops) from ${inputs.length} host${inputs.length === 1 ? '' : 's'} to ${where}${w.withoutBytes ? ` (${w.withoutBytes} hops without bytes left out)` : ''}\n`,
+        `trace: wrote ${w.packets} packets (hops) from ${hopHosts} host${hopHosts === 1 ? '' : 's'} to ${where}${w.withoutBytes ? ` (${w.withoutBytes} hops without bytes left out)` : ''}\n`,
       );
     }
     // With -w - stdout holds the pcapng: the paths are not printed.
@@ -150,6 +141,8 @@ export async function fleetTraceCommand(argv: string[], ctx: CliContext, fleetOp
     }
   } finally {
     if (fd !== undefined) closeSync(fd);
+    await trace.stop();
+    for (const r of agentLogs) if (r.ok) r.value.dispose();
     await fleet.close();
   }
   return printSummary(

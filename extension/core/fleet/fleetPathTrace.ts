@@ -66,6 +66,8 @@ interface Traced {
 
 export interface FleetPathTraceOptions {
   packetFilter?: PacketFilter;
+  /** First bytes of each packet to carry in its events (the CLI's -w pcapng); default the tracer's. */
+  packetBytes?: number;
   /** Lines for the log (a host not traced, lost, back). */
   log?: (level: 'info' | 'warn', message: string) => void;
   /** Wall clock, ms (tests). */
@@ -141,7 +143,12 @@ export class FleetPathTrace {
     if (t.host.onAgentError) t.offs.push(t.host.onAgentError((m) => this.opts.log?.('warn', `[${t.host.name}] packet path tracer: ${m}`)));
     let stream: SessionTraceStream;
     try {
-      stream = await t.host.startTrace({ source: 'packet_path', packetFilter: this.opts.packetFilter, netnsScope: t.host.netnsScope });
+      stream = await t.host.startTrace({
+        source: 'packet_path',
+        packetFilter: this.opts.packetFilter,
+        netnsScope: t.host.netnsScope,
+        ...(this.opts.packetBytes !== undefined ? { packetBytes: this.opts.packetBytes } : {}),
+      });
     } catch (e) {
       this.unsubscribe(t);
       return this.setState(t, { state: 'not traced', reason: (e as Error).message });
