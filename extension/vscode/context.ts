@@ -10,6 +10,7 @@ import type { HostSetting } from './settingsModel';
 import { Settings } from './settings';
 import { Cancelled } from './errors';
 import { VerifierDiagnostics } from './diagnostics/verifier';
+import { CompileDiagnostics } from './diagnostics/compile';
 import type { HostStatus } from './hostsModel';
 
 export type ConnectionState =
@@ -24,6 +25,8 @@ export class Ctx implements vscode.Disposable {
   readonly settings: Settings;
   /** Verifier rejections as diagnostics on the C line. */
   readonly verifier: VerifierDiagnostics;
+  /** clang's diagnostics of the ebpf task's compiles, in Problems. */
+  readonly compileDiagnostics: CompileDiagnostics;
   private readonly extScope: vscode.Disposable[] = [];
   /** Every host that is not disconnected, by name. */
   private readonly hostStates = new Map<string, Live>();
@@ -52,7 +55,8 @@ export class Ctx implements vscode.Disposable {
   ) {
     this.settings = new Settings(log);
     this.verifier = new VerifierDiagnostics(log);
-    this.pushExtCleanup(this.settings, this.verifier, this.stateEmitter, this.sessionEmitter, this.kernelEmitter);
+    this.compileDiagnostics = new CompileDiagnostics();
+    this.pushExtCleanup(this.settings, this.verifier, this.compileDiagnostics, this.stateEmitter, this.sessionEmitter, this.kernelEmitter);
   }
 
   /** Every host that is connecting, connected or failed, in the order they were first connected. */

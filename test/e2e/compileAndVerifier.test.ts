@@ -1,5 +1,5 @@
 // Errors land where the user looks: compiling a file with a syntax error puts a marker in Problems at the right
-// line (the ebpf task's $ebpf-clang matcher), and loading a program the verifier refuses puts a diagnostic on the
+// line (the ebpf task's parsed diagnostics, extension/vscode/diagnostics/compile.ts), and loading a program the verifier refuses puts a diagnostic on the
 // C line the verifier log names, with the log in the output channel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

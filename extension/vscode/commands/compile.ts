@@ -1,5 +1,5 @@
 // Compile BPF Program: runs the "ebpf" build task of the active (or given, or picked) *.bpf.c; clang's errors
-// land in Problems through the $ebpf-clang matcher. (Load BPF Object is in load.ts.)
+// land in Problems (diagnostics/compile.ts). (Load BPF Object is in load.ts.)
 import * as vscode from 'vscode';
 import { Cancelled, withProgress } from '../errors';
 import { isBpfSource } from '../tasks/clangArgs';

@@ -1,6 +1,6 @@
 // The "ebpf" task type: one build task per *.bpf.c, run in-process (CustomExecution: clang started with an
-// argument array, no shell) and printed to the task terminal, where the $ebpf-clang problem matcher turns clang's
-// errors into Problems. The Compile command runs the same task, so both paths report the same way.
+// argument array, no shell) and printed to the task terminal; its parsed diagnostics go to Problems directly
+// (diagnostics/compile.ts). The Compile command runs the same task, so both paths report the same way.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -42,7 +42,8 @@ export function buildTask(ctx: Ctx, def: EbpfTaskDefinition, folder?: vscode.Wor
     `compile ${file.split('/').pop()}`,
     TASK_TYPE,
     new vscode.CustomExecution(async () => new ClangTerminal(ctx, file, output, folder)),
-    ['$ebpf-clang'],
+    // No problem matcher: the terminal sets the parsed diagnostics itself (diagnostics/compile.ts says why).
+    [],
   );
   task.group = vscode.TaskGroup.Build;
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, clear: true };
@@ -135,7 +136,8 @@ class ClangTerminal implements vscode.Pseudoterminal {
       if (bytes) await mkdir(dirname(this.output), { recursive: true }).then(() => writeFile(this.output, bytes));
       this.line(`> ${r.argv.join(' ')}`);
       this.ctx.log.info(`compile: ${JSON.stringify(r.argv)}`);
-      // clang's own lines, unchanged: the $ebpf-clang problem matcher reads them from this terminal.
+      // Problems from the parsed diagnostics (diagnostics/compile.ts); clang's own lines, unchanged, in the terminal.
+      this.ctx.compileDiagnostics.set(this.file, r.diagnostics);
       if (r.stderr.trim()) {
         this.line(r.stderr.trimEnd());
         this.ctx.log.info(`clang:\n${r.stderr.trimEnd()}`);
@@ -146,6 +148,7 @@ class ClangTerminal implements vscode.Pseudoterminal {
       const msg = e instanceof ClangMissingError ? e.message : e instanceof Error ? e.message : String(e);
       this.line(`error: ${msg}`);
       this.ctx.log.error(`compile ${this.file}: ${msg}`);
+      this.ctx.compileDiagnostics.set(this.file, []);
       return e instanceof ClangMissingError ? 127 : 1;
     }
   }
