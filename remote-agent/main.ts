@@ -22,7 +22,8 @@ import { cgroup2Root } from './host/mounts';
 import { ensureStateDir } from './objects/store';
 import { parseOptions } from './options';
 import { rememberOwnCode, runWatchdog } from './safety/deadman';
-import { serveAgents, sha256Of } from './keep/agentServer';
+import { serveAgents } from './keep/agentServer';
+import { agentChecksum } from './host/facts';
 import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
 import tracepktObject from '../dist/bpf/embed/tracepkt.o';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   if (kept) {
     const opts = parseOptions(argv);
     useRuntimeNode(opts.runtimeBpftool);
-    const bundleSha = sha256Of(process.argv[1]);
+    const bundleSha = agentChecksum();
     if (!bundleSha) throw new Error(`cannot read the agent bundle ${process.argv[1]}`);
     await serveAgents({
       socket: kept.socket,

@@ -14,7 +14,8 @@ import { versionOutput } from './versionMemo';
 export const AGENT_VERSION = '0.1.0';
 
 let checksum: string | undefined;
-function agentChecksum(): string | undefined {
+/** sha256 of the running bundle, read once (hello, and the kept agent's socket name). */
+export function agentChecksum(): string | undefined {
   if (checksum === undefined) {
     try {
       checksum = createHash('sha256').update(readFileSync(__filename)).digest('hex');

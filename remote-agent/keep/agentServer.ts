@@ -16,7 +16,7 @@
 // - It ends by itself: after `idle` seconds with no agent running, or once its bundle is gone (`host clean`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -34,12 +34,37 @@ export interface ServeOptions {
 /** How often the server looks for its bundle (and its idleness). */
 const CHECK_MS = 2000;
 
-export function sha256Of(file: string): string | undefined {
+function sha256Of(file: string): string | undefined {
   try {
     return createHash('sha256').update(readFileSync(file)).digest('hex');
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether `file` no longer holds the bytes of `sha`: hashed again only when its inode, size or mtime moved, so the
+ * idle server's periodic look is a stat, not a read of the whole bundle.
+ */
+function bundleWatcher(file: string, sha: string): () => boolean {
+  const stamp = () => {
+    try {
+      const st = statSync(file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '';
+    }
+  };
+  let seen = stamp();
+  let changed = seen === '';
+  return () => {
+    const now = stamp();
+    if (now !== seen) {
+      seen = now;
+      changed = now === '' || sha256Of(file) !== sha;
+    }
+    return changed;
+  };
 }
 
 export function pidFileOf(socket: string): string {
@@ -52,6 +77,7 @@ export async function serveAgents(o: ServeOptions): Promise<void> {
   // A socket file left by a server that died: nothing listens there (the caller checked), so it can go.
   rmSync(o.socket, { force: true });
   const agents = new Set<ChildProcess>();
+  const bundleChanged = bundleWatcher(o.bundle, o.bundleSha);
   let idleSince = Date.now();
 
   const stop = () => {
@@ -62,7 +88,7 @@ export async function serveAgents(o: ServeOptions): Promise<void> {
   };
 
   const onConnection = (sock: Socket) => {
-    if (sha256Of(o.bundle) !== o.bundleSha) {
+    if (bundleChanged()) {
       sock.destroy();
       stop();
       return;
@@ -86,7 +112,7 @@ export async function serveAgents(o: ServeOptions): Promise<void> {
   chmodSync(o.socket, 0o600);
   writeFileSync(pidFileOf(o.socket), String(process.pid), { mode: 0o600 });
   setInterval(() => {
-    if (sha256Of(o.bundle) !== o.bundleSha) return stop();
+    if (bundleChanged()) return stop();
     if (agents.size === 0 && Date.now() - idleSince >= o.idleSeconds * 1000) stop();
   }, CHECK_MS);
   process.on('SIGTERM', stop);

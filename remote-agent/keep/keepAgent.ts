@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AgentKeepParams, AgentKeepResult } from '../../protocol/agent';
 import { AgentError } from '../core/errors';
 import { AgentErrorCode } from '../../protocol/agent';
-import { sha256Of } from './agentServer';
+import { agentChecksum } from '../host/facts';
 
 export const KEPT_AGENTS_DIR = '/run/ebpf-netdebug/agents';
 
@@ -44,7 +44,7 @@ export async function keepAgent(k: KeepContext, p: AgentKeepParams): Promise<Age
   if (process.getuid?.() !== 0) {
     throw new AgentError(AgentErrorCode.PermissionDenied, 'agent.keep: a kept agent is only for an agent running as root');
   }
-  const sha = sha256Of(k.bundle);
+  const sha = agentChecksum();
   if (!sha) throw new AgentError(AgentErrorCode.Internal, `agent.keep: cannot read the agent bundle ${k.bundle}`);
   const socket = keptSocketPath(sha, k.agentArgs, readlinkSync('/proc/self/ns/net'));
   if (await listening(socket)) return { socket, started: false };

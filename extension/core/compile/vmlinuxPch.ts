@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants, existsSync, statSync } from 'node:fs';
 import { open, readFile, rm, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 /**
  * Arguments that name this compile's input, outputs and include directories, not how it translates: left out of
@@ -121,7 +121,7 @@ export async function startPchBuild(clang: string, flags: readonly string[], vml
 }
 
 function resolveCommand(cmd: string): string | undefined {
-  if (cmd.includes('/')) return isAbsolute(cmd) && existsSync(cmd) ? cmd : existsSync(cmd) ? join(process.cwd(), cmd) : undefined;
+  if (cmd.includes('/')) return existsSync(cmd) ? resolve(cmd) : undefined;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, cmd);

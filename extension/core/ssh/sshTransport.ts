@@ -99,27 +99,7 @@ export class SshTransport implements Transport {
           reject(err);
           return;
         }
-        let code: number | null = null;
-        ch.on('exit', (c: number | null) => {
-          code = typeof c === 'number' ? c : null;
-        });
-        const exited = new Promise<number | null>((res) => ch.on('close', () => res(code)));
-        resolve({
-          stdin: ch,
-          stdout: ch,
-          stderr: ch.stderr,
-          exited,
-          kill: () => {
-            try {
-              ch.signal('TERM');
-            } catch {
-              /* ignore */
-            }
-            // Closing the channel closes the process's stdin/stdout on the host; the agent exits on stdin EOF.
-            ch.end();
-            ch.close();
-          },
-        });
+        resolve(channelProcess(ch));
       });
     });
   }
@@ -139,17 +119,7 @@ export class SshTransport implements Transport {
       this.client.openssh_forwardOutStreamLocal(socketPath, (err, ch: ClientChannel) => {
         clearTimeout(timer);
         if (err) return reject(err);
-        const exited = new Promise<number | null>((res) => ch.on('close', () => res(null)));
-        resolve({
-          stdin: ch,
-          stdout: ch,
-          stderr: ch.stderr,
-          exited,
-          kill: () => {
-            ch.end();
-            ch.close();
-          },
-        });
+        resolve(channelProcess(ch));
       });
     });
   }
@@ -309,4 +279,31 @@ export class SshTransport implements Transport {
       `connection to ${this.hostLabel} is closed${this.closedReason?.reason ? `: ${this.closedReason.reason.message}` : ''}`,
     );
   }
+}
+
+/**
+ * A channel as a process: its data is stdin/stdout, its exit status (an exec's; a stream-local channel has none,
+ * null) comes with its close. kill() sends TERM where the server takes signals, then closes the channel, which
+ * closes the process's stdin/stdout on the host (the agent exits on stdin EOF).
+ */
+function channelProcess(ch: ClientChannel): RemoteProcess {
+  let code: number | null = null;
+  ch.on('exit', (c: number | null) => {
+    code = typeof c === 'number' ? c : null;
+  });
+  return {
+    stdin: ch,
+    stdout: ch,
+    stderr: ch.stderr,
+    exited: new Promise<number | null>((res) => ch.on('close', () => res(code))),
+    kill: () => {
+      try {
+        ch.signal('TERM');
+      } catch {
+        /* ignore */
+      }
+      ch.end();
+      ch.close();
+    },
+  };
 }
