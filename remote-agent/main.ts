@@ -22,6 +22,7 @@ import { cgroup2Root } from './host/mounts';
 import { ensureStateDir } from './objects/store';
 import { parseOptions } from './options';
 import { rememberOwnCode, runWatchdog } from './safety/deadman';
+import { runStandby, STANDBY_FLAG } from './safety/watchdogStandby';
 import { serveAgents } from './keep/agentServer';
 import { agentChecksum } from './host/facts';
 import { methodTable, serve } from './server';
@@ -110,6 +111,10 @@ async function serveStdio(argv: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes(STANDBY_FLAG)) {
+    await runStandby(runWatchdog);
+    return;
+  }
   const w = argv.indexOf('--watchdog');
   if (w >= 0) {
     if (!argv[w + 1]) throw new Error('--watchdog needs a PLANFILE');

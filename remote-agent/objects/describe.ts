@@ -4,6 +4,7 @@ import type { LoadedObject } from '../../protocol/types';
 import { bpftoolPath, type AgentContext } from '../core/context';
 import { notFound } from '../core/errors';
 import { isReservedName, objectDir, objectMapsDir, PIN_ROOT } from '../core/paths';
+import { bpftoolBatch, NoAnswer } from '../listings/batch';
 import { listMaps, listPrograms } from '../listings/bpf';
 import { parseMapShow } from '../parsers/mapShow';
 import { parseProgShow } from '../parsers/progShow';
@@ -62,27 +63,47 @@ export function describeWith(ctx: AgentContext, name: string, progs: BpfProgram[
 }
 
 /**
- * One object, asked of bpftool by its own pins (`prog show pinned PIN`, `map show pinned PIN`, all at once) rather
- * than through the host-wide listings: on a host with thousands of programs those take seconds, and this runs on
- * every load (the edit-to-attached path) and unload. A pin bpftool cannot show is left out of the maps and shows
- * as id -1, as in describeWith.
+ * One object, asked of bpftool by its own pins (`prog show pinned PIN`, `map show pinned PIN`) rather than through
+ * the host-wide listings: on a host with thousands of programs those take seconds, and this runs on every load (the
+ * edit-to-attached path) and unload. All pins in one bpftool process (listings/batch.ts): a process start costs
+ * more than the question. A pin the batch did not answer is asked alone; one bpftool cannot show is left out of
+ * the maps and shows as id -1, as in describeWith.
  */
 export async function describeObject(ctx: AgentContext, name: string): Promise<LoadedObject> {
   const dir = objectDir(name);
   if (!existsSync(dir)) throw notFound('name', `no object "${name}" is loaded (nothing at ${dir})`);
-  const show = async (what: 'prog' | 'map', pin: string): Promise<string> => {
-    const r = await ctx.run([bpftoolPath(ctx), '-j', what, 'show', 'pinned', pin], { allowFailure: true });
-    if (r.exitCode !== 0) return '';
-    // One object, not a list; tied to its pin here (bpftool -f would walk all of bpffs to say it).
-    const one = JSON.parse(r.stdout) as unknown;
-    return one && typeof one === 'object' && !Array.isArray(one) ? JSON.stringify([{ ...one, pinned: [pin] }]) : '';
-  };
   const mapsDir = objectMapsDir(name);
-  const [progs, maps] = await Promise.all([
-    Promise.all(pinsOf(dir).map(async (f) => parseProgShow(await show('prog', `${dir}/${f}`)))),
-    Promise.all(pinsOf(mapsDir).map(async (f) => parseMapShow(await show('map', `${mapsDir}/${f}`)))),
-  ]);
-  return describeWith(ctx, name, progs.flat(), maps.flat());
+  const asked = [
+    ...pinsOf(dir).map((f) => ({ what: 'prog' as const, pin: `${dir}/${f}` })),
+    ...pinsOf(mapsDir).map((f) => ({ what: 'map' as const, pin: `${mapsDir}/${f}` })),
+  ];
+  if (!asked.length) return describeWith(ctx, name, [], []);
+  const answers = await bpftoolBatch(
+    ctx,
+    asked.map((q) => [q.what, 'show', 'pinned', q.pin]),
+  ).catch((e: unknown) => asked.map(() => new NoAnswer(String(e))));
+  const shown = await Promise.all(
+    asked.map(async (q, i) => {
+      let one: unknown = answers[i];
+      if (one instanceof NoAnswer) one = await showAlone(ctx, q.what, q.pin);
+      // One object, not a list; tied to its pin here (bpftool -f would walk all of bpffs to say it).
+      if (!one || typeof one !== 'object' || Array.isArray(one) || one instanceof Error) return '';
+      return JSON.stringify([{ ...one, pinned: [q.pin] }]);
+    }),
+  );
+  const progs = asked.flatMap((q, i) => (q.what === 'prog' ? parseProgShow(shown[i]) : []));
+  const maps = asked.flatMap((q, i) => (q.what === 'map' ? parseMapShow(shown[i]) : []));
+  return describeWith(ctx, name, progs, maps);
+}
+
+async function showAlone(ctx: AgentContext, what: 'prog' | 'map', pin: string): Promise<unknown> {
+  const r = await ctx.run([bpftoolPath(ctx), '-j', what, 'show', 'pinned', pin], { allowFailure: true });
+  if (r.exitCode !== 0) return undefined;
+  try {
+    return JSON.parse(r.stdout) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function listObjects(ctx: AgentContext): Promise<LoadedObject[]> {

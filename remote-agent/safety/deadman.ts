@@ -22,7 +22,7 @@
 //   plans/<key>.json        armed, waiting            plans/<key>.firing  the watchdog is rolling back
 //   plans/<key>.pid         the watchdog's pid (so confirm can end it at once)
 //   records/<at>-<key>.json what a rollback did (listRollbacks)
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import type { RollbackRecord } from '../../protocol/agent';
 import type { NetAttachment } from '../../protocol/types';
 import { parseNetShow } from '../parsers/netShow';
+import { cmdlineWatches, prepareStandby, takeStandby } from './watchdogStandby';
 
 export interface RollbackPlan {
   /** The attachment id the plan undoes. */
@@ -154,25 +155,62 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
     await unlink(file).catch(() => undefined);
     throw new Error('dead-man watchdog: the agent has no copy of its own code to give it (rememberOwnCode was not called)');
   }
-  const argv = [...(opts?.watchdogArgv ?? [process.execPath, '-', WATCHDOG_FLAG]), file];
-  const child = spawn(argv[0], argv.slice(1), {
-    detached: true,
-    stdio: ['pipe', 'pipe', 'ignore'],
-    env: { ...process.env, EBPF_NETDEBUG_DEADMAN_DIR: d.root },
-  });
+  // A standby watchdog (started after the last arm, remote-agent/safety/watchdogStandby.ts) takes the plan at once;
+  // if none stands, or it fails to take it, one starts cold. Either way the attach waits for it to say it is ready.
+  const standing = fromStdin ? await takeStandby(d.root, file, STANDBY_READY_MS) : undefined;
+  let child = standing;
+  if (
+    !standing ||
+    !(await watchdogReady(standing, 'the standing watchdog', STANDBY_READY_MS).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    const argv = [...(opts?.watchdogArgv ?? [process.execPath, '-', WATCHDOG_FLAG]), file];
+    child = spawn(argv[0], argv.slice(1), {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, EBPF_NETDEBUG_DEADMAN_DIR: d.root },
+    });
+    child.stdin!.on('error', () => undefined); // an exit before reading all is reported by 'exit'
+    child.stdin!.end(fromStdin ? ownCode : undefined);
+    try {
+      await watchdogReady(child, argv[0], opts?.readyTimeoutMs ?? 10_000);
+    } catch (e) {
+      await unlink(file).catch(() => undefined);
+      throw e;
+    }
+  }
+  if (fromStdin) prepareStandby([process.execPath, '-'], ownCode!, d.root);
+  // Beside the plan, never by rewriting it: a confirmation may already have claimed (renamed) the plan, and a
+  // rewrite would bring it back for the watchdog to fire. The pid only lets confirm wake the watchdog at once.
+  await writeFile(pidFileOf(file), String(child!.pid), { mode: 0o600 }).catch(() => undefined);
+  // A new plan for an attachment supersedes the ones this process armed for it before (a renewed lease, a second
+  // attach over the first): disarmed only now that the new one runs, so there is no moment without one. Other
+  // processes' plans for it stay theirs.
+  await supersede(d.plans, plan.attachment, file);
+  return { token, deadline: content.deadline };
+}
+
+/** How long a standby may take to stand and then to read its plan before a cold watchdog is started instead. */
+const STANDBY_READY_MS = 3000;
+
+/**
+ * Resolves once `child` says it is ready (it read its plan and handles its signals); rejects, killing it, when it
+ * exits first or says nothing within `timeoutMs`. Afterwards the child is let go (unref'd, stdout closed).
+ */
+async function watchdogReady(child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       let said = '';
-      const timer = setTimeout(
-        () => reject(new Error(`dead-man watchdog did not say it was ready within ${opts?.readyTimeoutMs ?? 10_000} ms`)),
-        opts?.readyTimeoutMs ?? 10_000,
-      );
+      const timer = setTimeout(() => reject(new Error(`dead-man watchdog did not say it was ready within ${timeoutMs} ms`)), timeoutMs);
       const fail = (e: Error) => {
         clearTimeout(timer);
         reject(e);
       };
-      child.once('error', (e) => fail(new Error(`dead-man watchdog did not start (${argv[0]}): ${e.message}`)));
+      child.once('error', (e) => fail(new Error(`dead-man watchdog did not start (${what}): ${e.message}`)));
       child.once('exit', (code, signal) => fail(new Error(`dead-man watchdog exited before it was ready (${signal ?? `exit ${code}`})`)));
+      if (child.exitCode !== null || child.signalCode !== null) fail(new Error('dead-man watchdog exited before it was ready'));
       child.stdout!.on('data', (chunk: Buffer) => {
         said += chunk.toString();
         if (said.includes(READY)) {
@@ -180,8 +218,6 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
           resolve();
         }
       });
-      child.stdin!.on('error', () => undefined); // an exit before reading all is reported by 'exit'
-      child.stdin!.end(fromStdin ? ownCode : undefined);
     });
   } catch (e) {
     try {
@@ -189,21 +225,12 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
     } catch {
       /* gone */
     }
-    await unlink(file).catch(() => undefined);
     throw e;
   } finally {
     child.stdout!.destroy();
     child.removeAllListeners('exit');
     child.unref();
   }
-  // Beside the plan, never by rewriting it: a confirmation may already have claimed (renamed) the plan, and a
-  // rewrite would bring it back for the watchdog to fire. The pid only lets confirm wake the watchdog at once.
-  await writeFile(pidFileOf(file), String(child.pid), { mode: 0o600 }).catch(() => undefined);
-  // A new plan for an attachment supersedes the ones this process armed for it before (a renewed lease, a second
-  // attach over the first): disarmed only now that the new one runs, so there is no moment without one. Other
-  // processes' plans for it stay theirs.
-  await supersede(d.plans, plan.attachment, file);
-  return { token, deadline: content.deadline };
 }
 
 function pidFileOf(planFile: string): string {
@@ -273,7 +300,7 @@ async function claim(file: string): Promise<boolean> {
   await unlink(pidFileOf(file)).catch(() => undefined);
   // Only if that pid is still a watchdog for this plan (pids are reused).
   const cmdline = Number.isInteger(pid) && pid > 1 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
-  if (cmdline.split('\0').includes(file)) {
+  if (cmdlineWatches(cmdline, file)) {
     try {
       process.kill(pid, 'SIGTERM');
     } catch {

@@ -2,7 +2,7 @@
 // watchdog (dist/agent.js --watchdog, remote-agent/safety). Unconfirmed, the program goes away by itself and
 // rollbacks.list says so; confirmed, it stays. Observed with ping and `bpftool net show`. Token: adm.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as proto from '../../../protocol/agent';
 import { type AgentProcess, BPFTOOL_75, startAgent } from '../helpers/agentProcess';
@@ -14,7 +14,7 @@ import { pingLoss } from '../helpers/ping';
 import { runSync } from '../helpers/run';
 import { tmpDir } from '../helpers/scratch';
 import { until as untilEvent } from '../helpers/until';
-import { watchdogPids } from '../helpers/watchdogs';
+import { standbyPids, watchdogPids } from '../helpers/watchdogs';
 
 /** This file's waits: the shared until() with its deadline. */
 const until = (cond: () => boolean, what: string, ms = 20_000) => untilEvent(cond, what, ms);
@@ -101,5 +101,43 @@ describe('dead-man switch', () => {
     assert.equal(xdpMode(), 'driver', 'still attached after the window');
     assert.equal(await pingLoss(NS_A, bAddr), 100);
     await agent.connection.sendRequest(proto.detach, { attachment: x.id });
+  });
+
+  it('a standby watchdog takes the next plan; it rolls back after its agent is killed, and a plan-less standby leaves with its agent', async () => {
+    // An agent of its own, killed below.
+    const doomed = await startAgent({ env: { EBPF_NETDEBUG_DEADMAN_DIR: DEADMAN_DIR } });
+    try {
+      const attach = (confirmWithin: number) =>
+        doomed.connection.sendRequest(proto.attachXdp, {
+          program: `${OBJ}/xdp_drop_icmp`,
+          dev: 'eth0',
+          netns: NS_B,
+          mode: 'native',
+          confirmWithin,
+        });
+      const first = await attach(60_000); // armed cold: no standby yet
+      assert.equal((await doomed.connection.sendRequest(proto.attachConfirm, { attachment: first.id })).confirmed, true);
+      await doomed.connection.sendRequest(proto.detach, { attachment: first.id });
+      await until(() => standbyPids(doomed.child.pid!).length === 1, 'a standby watchdog after the first arm');
+      const [standing] = standbyPids(doomed.child.pid!);
+      const second = await attach(1500);
+      assert.deepEqual(watchdogPids(second.pendingConfirmation!.plan!), [standing], 'the standby holds the second plan');
+      assert.equal(xdpMode(), 'driver');
+      await until(() => standbyPids(doomed.child.pid!).length === 1, 'the next standby');
+      const [next] = standbyPids(doomed.child.pid!);
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      // The standby with a plan outlives its agent and rolls back; the one without leaves with it.
+      await until(() => xdpMode() === undefined, 'the standby-turned-watchdog to roll back');
+      await until(
+        () => !existsSync(`/proc/${next}`) || !readFileSync(`/proc/${next}/cmdline`, 'utf8').includes('--watchdog-standby'),
+        'the plan-less standby to exit',
+      );
+      assert.equal(await pingLoss(NS_A, bAddr), 0, 'the host is reachable again');
+      const mine = (await agent.connection.sendRequest(proto.rollbacksList)).find((r) => r.attachment === second.id);
+      assert.ok(mine?.ok, 'rollbacks.list has the record');
+    } finally {
+      await doomed.dispose();
+    }
   });
 });
