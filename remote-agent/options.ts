@@ -1,7 +1,7 @@
 // Command line of dist/agent.js:
 //   node agent.js [--bpftool PATH] [--runtime-bpftool PATH] [--state-dir DIR]   serve JSON-RPC on stdin/stdout
 //   node agent.js --watchdog PLANFILE                     run a dead-man watchdog (remote-agent/safety)
-//   node - --watchdog-standby ROOM                        a watchdog started ahead of its plan (safety/watchdogStandby.ts)
+//   node - --watchdog-standby ROOM                        a watchdog started ahead of its plan (remote-agent/safety/watchdogStandby.ts)
 //   node agent.js --serve SOCKET --idle-exit S [options]  a kept agent: an agent per connection (remote-agent/keep)
 // EBPF_NETDEBUG_BPFTOOL stands in for --bpftool.
 import { homedir } from 'node:os';
