@@ -2,7 +2,7 @@
 // holds left out, and, for a client that applies deltas, a changed part as the edits to the copy it holds when the
 // agent still remembers that copy's items (the last few versions of each part, by digest). Each item is serialized
 // once: its JSON text is what is compared, remembered and digested (the part's JSON is its items' text joined, the
-// same bytes as JSON.stringify of the part).
+// same bytes as JSON.stringify of the part), and what the reply's frame carries (protocol/jsonText.ts).
 import { createHash } from 'node:crypto';
 import {
   SNAPSHOT_PARTS,
@@ -11,7 +11,8 @@ import {
   type SnapshotDelta,
   type SnapshotPart,
 } from '../../protocol/agent';
-import { listEdits, partList } from '../../protocol/snapshotDelta';
+import { JsonPieces, withJsonText } from '../../protocol/jsonText';
+import { listEdits, partList, type PartList } from '../../protocol/snapshotDelta';
 
 /** Versions of each part remembered: the client's copy is the last reply's, or one before when replies crossed. */
 const VERSIONS = 3;
@@ -71,6 +72,8 @@ export function leaveOutUnchanged(
 ): ListingsSnapshotReply {
   const reply: ListingsSnapshotReply = { errors, digests: {}, unchanged: [] };
   const deltas: Partial<Record<SnapshotPart, SnapshotDelta>> = {};
+  /** The items' JSON text of the list parts sent whole. */
+  const texts = new Map<string, { of: PartList; items: string[] }>();
   for (const part of SNAPSHOT_PARTS) {
     const value = parts[part];
     if (errors[errorKey(part)] === undefined) {
@@ -91,9 +94,25 @@ export function leaveOutUnchanged(
         deltas[part] = { base: held!, splices: edits.map(([at, gone, from, count]) => [at, gone, of.list.slice(from, from + count)]) };
         continue;
       }
+      if (of && items) texts.set(part, { of, items });
     }
     (reply as unknown as Record<string, unknown>)[part] = value;
   }
   if (Object.keys(deltas).length) reply.deltas = deltas;
-  return reply;
+  return withJsonText(reply, replyText(reply, texts).pieces);
+}
+
+/** JSON.stringify(reply) as pieces, the parts in `texts` from their items' text (not serialized a second time). */
+function replyText(reply: ListingsSnapshotReply, texts: ReadonlyMap<string, { of: PartList; items: string[] }>): JsonPieces {
+  const out = new JsonPieces().raw('{');
+  let first = true;
+  for (const [key, value] of Object.entries(reply)) {
+    if (value === undefined) continue;
+    out.raw(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    first = false;
+    const text = texts.get(key);
+    if (text) out.list(text.items, text.of.key);
+    else out.value(value);
+  }
+  return out.raw('}');
 }

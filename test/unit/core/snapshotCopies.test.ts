@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as P from '../../../protocol/agent';
 import { AgentClient } from '../../../extension/core/agentClient';
+import { FrameWriter } from '../../../protocol/frameWriter';
 import { leaveOutUnchanged, SnapshotMemory } from '../../../remote-agent/listings/snapshotReply';
 
 const prog = (id: number) =>
@@ -29,11 +30,14 @@ function state(): P.ListingsSnapshotParts & { errors: Record<string, string> } {
   return { programs: [prog(1), prog(2)], maps: [], net: { namespaces: [] }, cgroups: [], pins: [], labs: [], attachments: [], errors: {} };
 }
 
-/** A client, and a server answering listings.snapshot from `kernel` as the agent does; `seen` holds the params. */
+/**
+ * A client, and a server answering listings.snapshot from `kernel` as the agent does (its replies framed by the
+ * agent's FrameWriter from their known JSON text); `seen` holds the params.
+ */
 function serve(kernel: ReturnType<typeof state>, memory?: SnapshotMemory) {
   const toAgent = new PassThrough();
   const toClient = new PassThrough();
-  const server = createMessageConnection(new StreamMessageReader(toAgent), new StreamMessageWriter(toClient));
+  const server = createMessageConnection(new StreamMessageReader(toAgent), new FrameWriter(toClient));
   const client = new AgentClient(toClient, toAgent, { clientName: 'test', clientVersion: '9.9.9' });
   const seen: P.ListingsSnapshotParams[] = [];
   const replies: P.ListingsSnapshotReply[] = [];
