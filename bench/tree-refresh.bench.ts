@@ -182,8 +182,8 @@ async function main(): Promise<void> {
     console.log(
       `network namespaces listed: ${[...namespaces].sort((x, y) => x - y).join(', ')}; bpffs changed by others before ${bpffsChanged} of ${rounds} rounds`,
     );
-    const worst = Math.max(median(t.tree), median(t.loaded), median(t.unloaded)) / d;
-    console.log(`goal <= 1.30x (nothing changed, after a load, after an unload): ${worst <= 1.3 ? 'met' : 'NOT met'}`);
+    const worst = Math.max(median(t.tree), median(t.loaded), median(t.unloaded), median(t.whole)) / d;
+    console.log(`goal <= 1.30x (nothing changed, after a load, after an unload, every part sent): ${worst <= 1.3 ? 'met' : 'NOT met'}`);
   } finally {
     client.dispose();
     child.kill();
