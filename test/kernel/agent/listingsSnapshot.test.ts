@@ -194,7 +194,13 @@ for (const [label, bpftool] of BPFTOOLS) {
       assert.ok(after.s.pins.some((x) => x.path === prog.pin && x.kind === 'prog' && x.id === prog.id));
 
       await agent.request(proto.objectUnload, { name: fourth });
-      const gone = await tree();
+      // The kernel frees a program's maps a moment after the program (its deferred free drops their references): a
+      // refresh right after the unload may still list them, as bpftool does. Wait for the refresh that does not.
+      let gone = await tree();
+      await until(async () => {
+        gone = await tree();
+        return !gone.programs.has(prog.id) && loaded.maps.every((m) => !gone.maps.has(m.id));
+      }, 'a refresh without the unloaded program and its maps');
       assert.equal(gone.programs.has(prog.id), false, 'the unloaded program is gone');
       for (const m of loaded.maps) assert.equal(gone.maps.has(m.id), false, m.name);
       assert.equal(
