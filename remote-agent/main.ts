@@ -24,6 +24,8 @@ import { parseOptions } from './options';
 import { rememberOwnCode, runWatchdog } from './safety/deadman';
 import { runStandby, STANDBY_FLAG } from './safety/watchdogStandby';
 import { serveAgents } from './keep/agentServer';
+import { AWAIT_FLAG, awaitConnection } from './keep/readyAgent';
+import type { AgentIo } from './keep/agentIo';
 import { agentChecksum } from './host/facts';
 import { methodTable, serve } from './server';
 import { TraceStreams } from './trace/streams';
@@ -41,9 +43,20 @@ function useRuntimeNode(runtimeBpftool: string | undefined): void {
 }
 
 async function serveStdio(argv: string[]): Promise<void> {
+  await serveAgent(argv, async () => ({ input: process.stdin, output: process.stdout }));
+}
+
+/**
+ * Everything an agent sets up before its first request (the bpftool chosen, the state dir, the context), then
+ * `io()`: its stdio at once, or, for an agent a kept agent starts ahead of need, the connection it is handed later.
+ */
+async function serveAgent(argv: string[], io: () => Promise<AgentIo>): Promise<void> {
   const opts = parseOptions(argv);
   useRuntimeNode(opts.runtimeBpftool);
   ensureStateDir(opts.stateDir);
+  const kernelRelease = os.release();
+  const bpftool = await chooseBpftool(run, opts.bpftool, kernelRelease, opts.runtimeBpftool, opts.stateDir);
+  const { input, output } = await io();
   // Malformed framing: say so (stderr and agent.log) and exit. Nothing after it can be trusted to start a frame,
   // and an agent that runs on without answering is worse than one that is visibly gone.
   let traces: TraceStreams | null = null;
@@ -55,11 +68,11 @@ async function serveStdio(argv: string[]): Promise<void> {
     process.stderr.write(`[agent] error: ${message}\n`);
     setTimeout(() => process.exit(3), 2000).unref();
     void Promise.allSettled([connection.sendNotification(agentLog, { level: 'error', message }), traces?.stopAll()]).then(() =>
-      process.stdout.write('', () => process.exit(3)),
+      output.write('', () => process.exit(3)),
     );
   };
   const guard = new FrameGuard(brokenFraming);
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin.pipe(guard)), new FrameWriter(process.stdout));
+  const connection = createMessageConnection(new StreamMessageReader(input.pipe(guard)), new FrameWriter(output));
   connection.onError(([e]) => brokenFraming(e.message));
   const log = (p: AgentLogParams) => {
     process.stderr.write(`[agent] ${p.level}: ${p.message}\n`);
@@ -71,10 +84,9 @@ async function serveStdio(argv: string[]): Promise<void> {
     log({ level: 'error', message: `unhandled rejection: ${err.message}`, stack: err.stack });
   });
 
-  const kernelRelease = os.release();
   const ctx: AgentContext = {
     run,
-    bpftool: await chooseBpftool(run, opts.bpftool, kernelRelease, opts.runtimeBpftool, opts.stateDir),
+    bpftool,
     bpftoolRequested: opts.bpftool,
     kernelRelease,
     stateDir: opts.stateDir,
@@ -105,7 +117,7 @@ async function serveStdio(argv: string[]): Promise<void> {
   };
   idle = serve(connection, methodTable(ctx, streams, exit, captures));
   connection.onClose(exit);
-  process.stdin.on('end', exit);
+  input.on('end', exit);
   connection.listen();
 }
 
@@ -139,7 +151,8 @@ async function main(): Promise<void> {
   // Keep this bundle's code in memory: dead-man watchdogs are started from it, whatever a later deploy does to the
   // file (remote-agent/safety/deadman.ts).
   rememberOwnCode();
-  await serveStdio(argv);
+  if (argv.includes(AWAIT_FLAG)) await serveAgent(argv, awaitConnection);
+  else await serveStdio(argv);
 }
 
 main().catch((e: unknown) => {

@@ -45,8 +45,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     else if (a === '--bpftool') opts.agentArgs.push(a, (opts.bpftool = value()));
     else if (a === '--runtime-bpftool') opts.agentArgs.push(a, (opts.runtimeBpftool = value()));
     else if (a === '--state-dir') opts.agentArgs.push(a, (opts.stateDir = value()));
-    else if (a === '--stdio')
-      continue; // what vscode-jsonrpc clients sometimes add
+    else if (a === '--stdio' || a === '--await-connection')
+      continue; // what vscode-jsonrpc clients sometimes add; a kept agent's ready agent (keep/readyAgent.ts)
     else
       throw new Error(
         `unknown option ${a} (known: --bpftool PATH, --runtime-bpftool PATH, --state-dir DIR, --watchdog PLANFILE, --serve SOCKET --idle-exit S)`,

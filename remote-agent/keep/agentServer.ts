@@ -6,7 +6,9 @@
 //
 // Each connection gets its own agent process, with the connection as its stdin and stdout: exactly the agent an
 // exec starts, so what ends with the agent (trace readers, stats, captures, leases) still ends with the client's
-// connection. The server itself only accepts and spawns.
+// connection. The server itself only accepts and spawns. It keeps one agent started ahead of need
+// (readyAgent.ts: Node's start, the bundle and the bpftool choice done, 0.2-0.3 s) and hands it the next
+// connection over an IPC channel; only when none is ready is one spawned with the connection as its stdio.
 //
 // Safety:
 // - The socket is root's alone: mode 0600 in a 0700 directory under /run that root owns. Only a root login can open
@@ -19,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { AWAIT_FLAG, CONNECTION_MESSAGE, READY_MESSAGE } from './readyAgent';
 
 export interface ServeOptions {
   socket: string;
@@ -67,6 +70,45 @@ function bundleWatcher(file: string, sha: string): () => boolean {
   };
 }
 
+/** The one agent kept started ahead of the next connection (readyAgent.ts). */
+class ReadyAgents {
+  private child: ChildProcess | undefined;
+  private isReady = false;
+  constructor(
+    private readonly bundle: string,
+    private readonly agentArgs: string[],
+  ) {}
+
+  /** Starts one unless one is waiting or starting. */
+  start(): void {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null && this.child.connected) return;
+    const child = spawn(process.execPath, [this.bundle, AWAIT_FLAG, ...this.agentArgs], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    this.child = child;
+    this.isReady = false;
+    child.on('message', (m) => {
+      if (m === READY_MESSAGE && this.child === child) this.isReady = true;
+    });
+    const gone = () => {
+      if (this.child === child) this.child = undefined;
+    };
+    child.once('exit', gone);
+    child.once('error', gone);
+  }
+
+  /** The waiting agent, if it is ready (no longer this object's). */
+  take(): ChildProcess | undefined {
+    const c = this.child;
+    if (!c || !this.isReady || !c.connected || c.exitCode !== null || c.signalCode !== null) return undefined;
+    this.child = undefined;
+    return c;
+  }
+
+  stop(): void {
+    this.child?.kill();
+    this.child = undefined;
+  }
+}
+
 export function pidFileOf(socket: string): string {
   return `${socket}.pid`;
 }
@@ -81,11 +123,22 @@ export async function serveAgents(o: ServeOptions): Promise<void> {
   let idleSince = Date.now();
 
   const stop = () => {
+    ready.stop();
     server.close();
     rmSync(o.socket, { force: true });
     rmSync(pidFileOf(o.socket), { force: true });
     process.exit(0);
   };
+
+  const track = (child: ChildProcess) => {
+    agents.add(child);
+    child.once('exit', () => {
+      agents.delete(child);
+      if (agents.size === 0) idleSince = Date.now();
+    });
+    child.once('error', () => agents.delete(child));
+  };
+  const ready = new ReadyAgents(o.bundle, o.agentArgs);
 
   const onConnection = (sock: Socket) => {
     if (bundleChanged()) {
@@ -93,15 +146,20 @@ export async function serveAgents(o: ServeOptions): Promise<void> {
       stop();
       return;
     }
-    const child = spawn(process.execPath, [o.bundle, ...o.agentArgs], { stdio: [sock, sock, 'ignore'] });
-    agents.add(child);
-    child.once('exit', () => {
-      agents.delete(child);
-      if (agents.size === 0) idleSince = Date.now();
-    });
-    child.once('error', () => agents.delete(child));
-    // The agent holds its own copy of the connection now.
-    sock.destroy();
+    const waiting = ready.take();
+    if (waiting) {
+      track(waiting);
+      // Node passes the descriptor and closes ours once it is sent.
+      waiting.send(CONNECTION_MESSAGE, sock, (err) => {
+        if (err) sock.destroy();
+      });
+    } else {
+      const child = spawn(process.execPath, [o.bundle, ...o.agentArgs], { stdio: [sock, sock, 'ignore'] });
+      track(child);
+      // The agent holds its own copy of the connection now.
+      sock.destroy();
+    }
+    ready.start();
   };
 
   const server: Server = createServer({ pauseOnConnect: true }, onConnection);
@@ -111,6 +169,7 @@ export async function serveAgents(o: ServeOptions): Promise<void> {
   });
   chmodSync(o.socket, 0o600);
   writeFileSync(pidFileOf(o.socket), String(process.pid), { mode: 0o600 });
+  ready.start();
   setInterval(() => {
     if (bundleChanged()) return stop();
     if (agents.size === 0 && Date.now() - idleSince >= o.idleSeconds * 1000) stop();

@@ -192,6 +192,14 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
   return { token, deadline: content.deadline };
 }
 
+/**
+ * Gets a watchdog standing for the next arm of this agent (default state dir), before any arm: for an agent
+ * started ahead of need (remote-agent/keep/readyAgent.ts). Nothing when the agent has no copy of its code.
+ */
+export function prepareWatchdog(opts?: DeadmanOptions): void {
+  if (ownCode && !opts?.watchdogArgv) prepareStandby([process.execPath, '-'], ownCode, stateDirOf(opts));
+}
+
 /** How long a standby may take to stand and then to read its plan before a cold watchdog is started instead. */
 const STANDBY_READY_MS = 3000;
 

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession, type Session } from '../../extension/core/session';
@@ -16,6 +16,7 @@ import { createNsHost, type NsHost } from './helpers/nsHost';
 import { startSshd, type Sshd } from './helpers/sshd';
 import { alive, keptAgentsIn, stopKeptAgents } from './helpers/keptAgents';
 import { until } from '../kernel/helpers/until';
+import { standbyPids } from '../kernel/helpers/watchdogs';
 
 const execFileP = promisify(execFile);
 const TOKEN = `kpt${process.pid.toString(36)}`.slice(0, 8);
@@ -30,6 +31,21 @@ const savedCache = process.env.XDG_CACHE_HOME;
 /** sshd's VERBOSE log has one "Starting session: command" line per exec, and one "Accepted publickey" per login. */
 const commandsRun = () => (sshd.log().match(/Starting session: command/g) ?? []).length;
 const logins = () => (sshd.log().match(/Accepted publickey for root/g) ?? []).length;
+
+/** The agents a kept agent started ahead of need that are still waiting for a connection (children of `server`). */
+function readyAgentsOf(server: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        const waiting = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').includes('--await-connection');
+        return waiting && Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${e}/status`, 'utf8'))?.[1]) === server;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 const open = (keepAgentSeconds: number): Promise<Session> =>
   openSession(target, { ssh: sshd.client.connectOptions(), deploy: { remoteBase: REMOTE_BASE }, keepAgentSeconds, reconnect: false });
@@ -65,6 +81,11 @@ test('the first session keeps an agent; the next one reaches it with no command 
   assert.equal(server.socket, rec.socket);
   assert.equal(statSync(rec.socket).mode & 0o777, 0o600, 'the socket is root-only');
 
+  // It keeps the next agent started ahead of need, with a dead-man watchdog standing for it (keep/readyAgent.ts);
+  // the standby starts a moment after the agent said it is ready, so once it runs the agent is ready.
+  await until(() => readyAgentsOf(server.pid).some((p) => standbyPids(p).length === 1), 'an agent ready, its watchdog standing', 30_000);
+  const [waiting] = readyAgentsOf(server.pid);
+
   const [l, before] = [logins(), commandsRun()];
   const second = await open(60);
   try {
@@ -75,6 +96,8 @@ test('the first session keeps an agent; the next one reaches it with no command 
     // A real agent of its own, in the host's namespace, child of the kept agent, that serves requests.
     const pid = second.facts.agentPid!;
     assert.notEqual(pid, server.pid);
+    assert.equal(pid, waiting, 'served by the agent that was ready before the connection');
+    await until(() => readyAgentsOf(server.pid).some((p) => p !== pid), 'the next agent started', 30_000);
     assert.equal(readlinkSync(`/proc/${pid}/ns/net`), `net:[${statSync(`/run/netns/${host.netns}`).ino}]`);
     assert.ok(Array.isArray(await second.client.listPrograms()));
     // What the dead-man default needs is known as it was: the interface carrying this SSH session.
