@@ -4,6 +4,7 @@
 //   warm:  connect + probe (checksum hits: the probe itself starts the agent) + agent.hello
 // Prints the bytes uploaded, seconds, medians and the ratio warm / `ssh true` (goal <= 1.2x).
 //   node --import tsx bench/bare-connect.bench.ts [ROUNDS]
+import './helpers/bpffsAsFound';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -18,6 +18,7 @@
 // Then the event rate the capture sustains before it counts losses: the same stream paced by a tbf qdisc on a's
 // eth0 at rising rates, recording every packet; the highest packet rate with nothing lost.
 //   node --import tsx bench/captureOverhead.bench.ts [MiB per stream] [rounds]
+import './helpers/bpffsAsFound';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';

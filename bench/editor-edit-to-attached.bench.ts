@@ -12,6 +12,7 @@
 // undone (not timed) before the next. Prints medians and ours/by-hand (goal <= 0.3x).
 //   npm run package && node --import tsx bench/editor-edit-to-attached.bench.ts [ROUNDS]
 // With EDIT_BENCH_LOG=FILE the extension's log (timestamped progress of each attach) is written to FILE.
+import './helpers/bpffsAsFound';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

@@ -9,6 +9,7 @@
 // per listing of the fleet runs (each host's sshd tree from /proc: sshd, the agent, the agent's children: the
 // forked agent until it execs, and bpftool), the floor that puts on all N at once on this machine's cores, and the
 // load average.
+import './helpers/bpffsAsFound';
 import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';

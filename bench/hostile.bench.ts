@@ -2,6 +2,7 @@
 // 1,000 requests at once): peak RSS of the agent process (VmHWM) against its RSS after start-up, and the time of each
 // case against an agent.hello round trip measured in the same run. Goals: peak RSS <= 200 MB, no case over 1 s.
 //   node --import tsx bench/hostile.bench.ts
+import './helpers/bpffsAsFound';
 import { readFileSync } from 'node:fs';
 import * as proto from '../protocol/agent';
 import { startAgent } from '../test/kernel/helpers/agentProcess';

@@ -2,6 +2,7 @@
 // bpf.listPrograms + bpf.listMaps through the agent (JSON-RPC over a child's stdio, bpftool -j -f, parsing) against
 // `bpftool -j prog show` + `bpftool -j map show` run directly, in the same run, and print the ratio (goal <= 1.5x).
 // Run: node --import tsx bench/listings.bench.ts [--programs N] [--rounds R]
+import './helpers/bpffsAsFound';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -11,6 +11,7 @@
 //               /usr/bin/time; the veth and tracepoint work runs in their context): steadier on a busy machine.
 // Goal: >= 0.9 with the stream filtered out.
 //   node --import tsx bench/packetPath.bench.ts [MiB per round] [rounds]
+import './helpers/bpffsAsFound';
 import '../test/kernel/packetPath/objectLoader';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

@@ -2,6 +2,7 @@
 // to a private loopback sshd, next to the baseline measured in the same run: one `ssh HOST true` with OpenSSH's
 // client (a bare login). Prints medians and the ratios against the baseline.
 //   node --import tsx bench/ssh-connect.bench.ts [ROUNDS]
+import './helpers/bpffsAsFound';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

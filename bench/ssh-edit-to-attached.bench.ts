@@ -12,6 +12,7 @@
 // clang precompiles the host's vmlinux.h (extension/core/compile/vmlinuxPch.ts); and, the login being root, it
 // leaves a kept agent on the host (docs/ssh.md "Kept agent", the CLI's default), which the timed runs reach without
 // running a command there. EBPF_NETDEBUG_KEEP_AGENT=0 measures without it.
+import './helpers/bpffsAsFound';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

@@ -3,6 +3,7 @@
 // run. Prints both times and the ratio (goal: ours >= 10x faster). Also: 20 execs of the same bpftool command over
 // our connection (the cost of the transport alone, without the agent).
 //   node --import tsx bench/ssh-list.bench.ts [ROUNDS]
+import './helpers/bpffsAsFound';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,6 +4,7 @@
 // run printed. Also checks what `ebpf-netdebug top` costs: one stats.sample through the agent against
 // `bpftool -j prog show` run directly. Reported, no goal (the issue names ~20 ns per run as the price).
 // Run: node --import tsx bench/stats-cost.bench.ts [--rounds R] [--repeat N]
+import './helpers/bpffsAsFound';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';

@@ -7,6 +7,7 @@
 // agent reports them (the kernel's overrun counters) as `dropped` in its batches, as it does the lines it drops
 // itself. Goal: ours >= 0.9x of cat.
 //   node --import tsx bench/trace-agent.bench.ts [SECONDS] [RATE|max]
+import './helpers/bpffsAsFound';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

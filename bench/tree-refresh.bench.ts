@@ -14,6 +14,7 @@
 // something else had changed bpffs: on a shared machine these move the ratio (each named namespace costs the
 // refresh two process starts that raw bpftool does not pay), so compare runs alike.
 // Run: node --import tsx bench/tree-refresh.bench.ts [--programs N] [--rounds R]
+import './helpers/bpffsAsFound';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

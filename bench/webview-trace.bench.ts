@@ -14,6 +14,7 @@
 //   node --import tsx bench/webview-trace.bench.ts [SECONDS] [RATE] [A|B|AB] [ROUNDS]
 //   PAGE_PROFILE=FILE writes the view's CPU profile of part B (a .cpuprofile); TRACE_NAMES=1 prints where the
 //   view's main thread spent its time (Chromium trace events).
+import './helpers/bpffsAsFound';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
