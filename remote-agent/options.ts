@@ -3,6 +3,7 @@
 //   node agent.js --watchdog PLANFILE                     run a dead-man watchdog (remote-agent/safety)
 //   node - --watchdog-standby ROOM                        a watchdog started ahead of its plan (remote-agent/safety/watchdogStandby.ts)
 //   node agent.js --serve SOCKET --idle-exit S [options]  a kept agent: an agent per connection (remote-agent/keep)
+//   node agent.js --await-connection [options]            a kept agent's agent started ahead of its connection
 // EBPF_NETDEBUG_BPFTOOL stands in for --bpftool.
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -5,7 +5,8 @@
 // and are empty again, so a run leaves the machine as it found it.
 // The verdict capture's directory under our home (remote-agent/capture/captures.ts) is shared the same way: an agent
 // killed mid-capture leaves it for the next capture's sweep, so it goes first, before the home it lives in.
-import { lstatSync, rmSync, rmdirSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const sharedBpffs = [
   '/sys/fs/bpf/ebpf-netdebug/verdict_captures',
@@ -25,10 +26,15 @@ const present = (p) => {
   }
 };
 
-/** Notes which shared paths exist now; the function it returns removes the others again, if empty. */
+/**
+ * Notes which shared paths exist now; the function it returns removes the others again, if empty. `settle()` first
+ * waits (at most `ms`) for them to empty: an agent or tracer of a test file can still be removing its pins after the
+ * file's own process has ended.
+ */
 export function keepBpffsAsFound() {
   const preexisting = new Set(sharedBpffs.filter(present));
-  return () => {
+  const ours = () => sharedBpffs.filter((p) => !preexisting.has(p) && present(p) && !lstatSync(p).isSymbolicLink());
+  const remove = () => {
     for (const p of sharedBpffs) {
       if (preexisting.has(p) || !present(p)) continue;
       try {
@@ -39,4 +45,12 @@ export function keepBpffsAsFound() {
       }
     }
   };
+  remove.settle = async (ms = 10_000) => {
+    const until = Date.now() + ms;
+    // nested shared paths (verdict_captures under our home) count as empty for their parent
+    const busy = () => ours().some((p) => readdirSync(p).some((n) => !sharedBpffs.includes(`${p}/${n}`)));
+    while (busy() && Date.now() < until) await sleep(100);
+    remove();
+  };
+  return remove;
 }

@@ -41,5 +41,5 @@ const r = spawnSync(
   // outlive the namespace host it serves. Only the tests of the kept agent turn it on, and stop what they kept.
   { cwd: root, stdio: 'inherit', env: { ...process.env, EBPF_NETDEBUG_KEEP_AGENT: process.env.EBPF_NETDEBUG_KEEP_AGENT ?? '0' } },
 );
-removeSharedBpffs();
+await removeSharedBpffs.settle();
 process.exit(r.status ?? 1);

@@ -4,8 +4,7 @@
 // which runs no command on the host: no login shell, so none of the login's rc files (a `pyenv init` in root's
 // .bashrc costs 0.55 s per exec on the test VM), no probe, no sudo.
 //
-// Each connection gets its own agent process, with the connection as its stdin and stdout: exactly the agent an
-// exec starts, so what ends with the agent (trace readers, stats, captures, leases) still ends with the client's
+// Each connection gets its own agent process, serving that connection alone: exactly the agent an exec starts, so what ends with the agent (trace readers, stats, captures, leases) still ends with the client's
 // connection. The server itself only accepts and spawns. It keeps one agent started ahead of need
 // (readyAgent.ts: Node's start, the bundle and the bpftool choice done, 0.2-0.3 s) and hands it the next
 // connection over an IPC channel; only when none is ready is one spawned with the connection as its stdio.

@@ -9,8 +9,14 @@
 // It also gets a dead-man watchdog ready (safety/watchdogStandby.ts): the kept route serves the CLI, whose attach on
 // the SSH interface would otherwise start one cold in the attach's path.
 import type { Socket } from 'node:net';
-import type { AgentIo } from './agentIo';
+import type { Readable, Writable } from 'node:stream';
 import { prepareWatchdog } from '../safety/deadman';
+
+/** Where an agent speaks JSON-RPC: its stdin and stdout, or the connection a kept agent handed it. */
+export interface AgentIo {
+  input: Readable;
+  output: Writable;
+}
 
 export const AWAIT_FLAG = '--await-connection';
 /** What the waiting agent says on the channel once it is ready, and what the server sends with the socket. */

@@ -181,7 +181,7 @@ export async function armDeadman(plan: RollbackPlan, withinMs: number, opts?: De
       throw e;
     }
   }
-  if (fromStdin) prepareStandby([process.execPath, '-'], ownCode!, d.root);
+  prepareWatchdog(opts); // the next arm's, ahead of need
   // Beside the plan, never by rewriting it: a confirmation may already have claimed (renamed) the plan, and a
   // rewrite would bring it back for the watchdog to fire. The pid only lets confirm wake the watchdog at once.
   await writeFile(pidFileOf(file), String(child!.pid), { mode: 0o600 }).catch(() => undefined);

@@ -10,15 +10,21 @@ import { StreamMessageReader, type Message } from 'vscode-jsonrpc/node';
 import { FrameWriter, frameOf } from '../../../protocol/frameWriter';
 import { withJsonText } from '../../../protocol/jsonText';
 
+/** A stream that keeps each write as one chunk, to count the writes. */
+function chunkSink(): { chunks: Buffer[]; sink: Writable } {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  return { chunks, sink };
+}
+
 describe('FrameWriter', () => {
   it('writes each message as one chunk whose Content-Length is the byte length of its body', async () => {
-    const chunks: Buffer[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    });
+    const { chunks, sink } = chunkSink();
     const w = new FrameWriter(sink);
     const msg = { jsonrpc: '2.0', id: 1, result: { name: 'größe ✓' } } as Message;
     await w.write(msg);
@@ -52,13 +58,7 @@ describe('FrameWriter', () => {
   });
 
   it('writes a result whose JSON text is known as that text', async () => {
-    const chunks: Buffer[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    });
+    const { chunks, sink } = chunkSink();
     // spaced unlike JSON.stringify, to see that the text is written and the value not serialized again
     const result = withJsonText({ a: 'é', b: [1, 2] }, ['{"a": ', '"é"', ', "b": [', '1', ',', '2', ']}']);
     await new FrameWriter(sink).write({ jsonrpc: '2.0', id: 3, result } as Message);
